@@ -1,0 +1,2 @@
+export * from './sdk/adapter';
+export * from './sdk/adapter-error';

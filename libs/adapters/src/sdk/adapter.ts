@@ -1,0 +1,65 @@
+import type { Readable } from 'node:stream';
+import type { AdapterDescriptor, Modality } from '@omnigate/contracts';
+import type { z } from 'zod';
+
+/** One input as an adapter sees it: a reference to stored bytes plus what detection found. */
+export interface AdapterInput {
+  modality: Modality;
+  mediaType: string;
+  blobId: string;
+  bytes: number;
+  filename?: string;
+  meta?: Record<string, unknown>;
+}
+
+/** What the caller asked for. */
+export interface AdapterRequest<Options = Record<string, unknown>> {
+  task: string;
+  inputs: AdapterInput[];
+  output: { modality: Modality; mediaType?: string };
+  options: Options;
+}
+
+/** An output: text, or bytes that the gateway stores as a blob. */
+export type AdapterOutput =
+  | { modality: Modality; mediaType: string; text: string }
+  | { modality: Modality; mediaType: string; data: Buffer };
+
+export interface AdapterResult {
+  outputs: AdapterOutput[];
+  /** Options the adapter could not honour, and similar notes for the caller. */
+  warnings?: string[];
+}
+
+/** Read access to the gateway's blob store. */
+export interface BlobReader {
+  read(blobId: string): Promise<Buffer>;
+  stream(blobId: string): Readable;
+}
+
+/** Structured logger (pino-compatible); never give it payloads or secrets. */
+export interface AdapterLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What the runtime gives an adapter for one invocation. */
+export interface AdapterContext {
+  /** Aborted when the job is cancelled, times out or the worker shuts down. */
+  signal: AbortSignal;
+  /** Report progress, 0..1. */
+  progress(fraction: number): Promise<void>;
+  blobs: BlobReader;
+  logger: AdapterLogger;
+}
+
+/** The interface every adapter implements: declare what it can do, then do it. */
+export interface Adapter<Options = Record<string, unknown>> {
+  readonly descriptor: AdapterDescriptor;
+  /** Options schema, checked by the gateway before a job is queued; unknown keys become warnings. */
+  readonly options?: z.ZodType<Options>;
+  invoke(request: AdapterRequest<Options>, context: AdapterContext): Promise<AdapterResult>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,7 @@
+export * from './adapter-descriptor';
+export * from './error-code';
+export * from './infer-request';
+export * from './input-part';
+export * from './job-result';
+export * from './modality';
+export * from './output-spec';

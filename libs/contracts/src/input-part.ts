@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { ModalitySchema } from './modality';
+
+const hints = {
+  /** IANA media type declared by the caller; detection checks it against the content. */
+  mediaType: z.string().max(255).optional(),
+  filename: z.string().max(255).optional(),
+  /** Declared modality: wins over detection when the content allows it. */
+  modality: ModalitySchema.optional(),
+};
+
+/** One input of `/v1/infer`: inline text, base64 data, or a stored blob. */
+export const InputPartSchema = z
+  .union([
+    z.strictObject({ text: z.string(), ...hints }),
+    z.strictObject({ data: z.base64(), ...hints }),
+    z.strictObject({ blobId: z.string().regex(/^[a-f0-9]{64}$/, 'a blob id is 64 hex characters'), ...hints }),
+  ])
+  .meta({ id: 'InputPart' });
+
+export type InputPart = z.infer<typeof InputPartSchema>;

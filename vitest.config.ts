@@ -1,0 +1,21 @@
+import swc from 'unplugin-swc';
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+// SWC instead of esbuild: NestJS dependency injection needs emitDecoratorMetadata.
+export default defineConfig({
+  plugins: [swc.vite({ module: { type: 'es6' } })],
+  resolve: {
+    alias: {
+      '@omnigate/contracts': resolve(__dirname, 'libs/contracts/src'),
+      '@omnigate/adapters': resolve(__dirname, 'libs/adapters/src'),
+    },
+  },
+  test: {
+    include: ['apps/**/*.{spec,int-spec,e2e-spec}.ts', 'libs/**/*.{spec,int-spec}.ts', 'test/**/*.{spec,int-spec,e2e-spec}.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
