@@ -1,2 +1,3 @@
 export * from './sdk/adapter';
 export * from './sdk/adapter-error';
+export * from './builtin';

@@ -1,5 +1,5 @@
 import swc from 'unplugin-swc';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // SWC instead of esbuild: NestJS dependency injection needs emitDecoratorMetadata.
@@ -7,8 +7,8 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: {
     alias: {
-      '@omnigate/contracts': resolve(__dirname, 'libs/contracts/src'),
-      '@omnigate/adapters': resolve(__dirname, 'libs/adapters/src'),
+      '@omnigate/contracts': fileURLToPath(new URL('libs/contracts/src', import.meta.url)),
+      '@omnigate/adapters': fileURLToPath(new URL('libs/adapters/src', import.meta.url)),
     },
   },
   test: {

@@ -1,0 +1,45 @@
+import type { Adapter } from '@omnigate/adapters';
+import { AdapterDescriptorSchema, type AdapterDescriptor } from '@omnigate/contracts';
+import { GatewayError } from '../errors/gateway-error';
+
+/** The adapters this node knows, by id. A bad or duplicate descriptor stops start-up. */
+export class AdapterRegistry {
+  private readonly adapters = new Map<string, Adapter>();
+
+  constructor(adapters: Adapter[] = []) {
+    for (const adapter of adapters) this.register(adapter);
+  }
+
+  register(adapter: Adapter): void {
+    const parsed = AdapterDescriptorSchema.safeParse(adapter.descriptor);
+    if (!parsed.success) {
+      throw new Error(`adapter ${String(adapter.descriptor?.id)} has an invalid descriptor: ${parsed.error.message}`, {
+        cause: parsed.error,
+      });
+    }
+    if (this.adapters.has(adapter.descriptor.id)) throw new Error(`duplicate adapter id ${adapter.descriptor.id}`);
+    this.adapters.set(adapter.descriptor.id, adapter);
+  }
+
+  get(id: string): Adapter {
+    const adapter = this.adapters.get(id);
+    if (!adapter) throw new GatewayError('not_found', `unknown adapter ${id}`, { adapter: id });
+    return adapter;
+  }
+
+  has(id: string): boolean {
+    return this.adapters.has(id);
+  }
+
+  list(): Adapter[] {
+    return [...this.adapters.values()];
+  }
+
+  descriptors(): AdapterDescriptor[] {
+    return this.list().map((a) => a.descriptor);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.list().map((a) => a.close?.()));
+  }
+}

@@ -1,0 +1,18 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
+import { AdapterRegistry } from './adapter-registry';
+
+@Controller('v1/adapters')
+export class AdaptersController {
+  constructor(
+    private readonly adapters: AdapterRegistry,
+    @Inject(JOB_BACKEND) private readonly backend: JobBackend,
+  ) {}
+
+  @Get()
+  list(): unknown {
+    return {
+      adapters: this.adapters.descriptors().map((d) => ({ ...d, source: 'builtin', queue: this.backend.kind })),
+    };
+  }
+}

@@ -1,0 +1,66 @@
+import 'reflect-metadata';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
+import { GatewayExceptionFilter, sendError } from './errors/gateway-exception.filter';
+import { PinoNestLogger } from './logging/logger';
+import { buildOpenApiDocument } from './openapi/openapi-document';
+
+const VERSION = '0.1.0';
+const MAX_INPUT_FILES = 16;
+
+/** Builds the gateway (not yet listening): Fastify, body parsers, error shape, docs, then Nest. */
+export async function createGateway(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: config.http.maxBodyBytes,
+    trustProxy: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+    // Our own parsers below: JSON except on /v1/blobs, and a stream for everything else.
+    bodyParser: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  installBodyParsers(fastify, config);
+  await app.register(multipart, {
+    limits: { files: MAX_INPUT_FILES, fields: 32, fieldSize: config.http.maxBodyBytes, parts: 64 },
+  });
+  await app.register(swagger, { mode: 'static', specification: { document: buildOpenApiDocument(VERSION) as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.useGlobalFilters(new GatewayExceptionFilter(logger));
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}
+
+/**
+ * JSON bodies are parsed as usual, except on `/v1/blobs`, which stores every body byte for byte;
+ * any other media type reaches the handler as a stream (blob uploads are streamed, never buffered).
+ */
+function installBodyParsers(fastify: FastifyInstance, config: AppConfig): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'ignore');
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: config.http.maxBodyBytes },
+    (request, body: Buffer, done) => {
+      if (isBlobUpload(request.url)) return done(null, body);
+      parseJson(request, body.toString('utf8'), done);
+    },
+  );
+  fastify.addContentTypeParser('*', { bodyLimit: config.blobs.maxBytes }, (_request, payload, done) =>
+    done(null, payload),
+  );
+}
+
+function isBlobUpload(url: string): boolean {
+  return url === '/v1/blobs' || url.startsWith('/v1/blobs?');
+}

@@ -1,0 +1,69 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { createBuiltinAdapters } from '@omnigate/adapters';
+import type { Logger } from 'pino';
+import { AdapterRegistry } from './adapters/adapter-registry';
+import { AdaptersController } from './adapters/adapters.controller';
+import { BLOB_STORE, type BlobStore } from './blobs/blob-store';
+import { BlobsController } from './blobs/blobs.controller';
+import { FsBlobStore } from './blobs/fs-blob-store';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { ContentModalityDetector } from './detection/content-modality-detector';
+import { MODALITY_DETECTOR, type ModalityDetector } from './detection/modality-detector';
+import { HealthController } from './health/health.controller';
+import { InferenceController } from './inference/inference.controller';
+import { InferenceService } from './inference/inference.service';
+import { LOGGER } from './logging/logger';
+import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
+import { createJobBackend } from './queue/job-backend.factory';
+import { JobRunner } from './queue/job-runner';
+import { WorkerHost } from './queue/worker-host';
+import { ModalityRegistry } from './routing/modality-registry';
+import { RoutePlanner } from './routing/route-planner';
+
+/** The whole gateway, wired explicitly from one validated config. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      // A worker serves queues, not the API: it answers /health only.
+      controllers:
+        config.role === 'worker'
+          ? [HealthController]
+          : [InferenceController, BlobsController, AdaptersController, HealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: BLOB_STORE, useFactory: () => new FsBlobStore(config.blobs.dir) },
+        { provide: MODALITY_DETECTOR, useClass: ContentModalityDetector },
+        { provide: AdapterRegistry, useFactory: () => new AdapterRegistry(createBuiltinAdapters()) },
+        ModalityRegistry,
+        { provide: RoutePlanner, useFactory: (a: AdapterRegistry) => new RoutePlanner(a), inject: [AdapterRegistry] },
+        { provide: JOB_BACKEND, useFactory: () => createJobBackend(config, logger) },
+        {
+          provide: InferenceService,
+          useFactory: (
+            blobs: BlobStore,
+            detector: ModalityDetector,
+            modalities: ModalityRegistry,
+            planner: RoutePlanner,
+            backend: JobBackend,
+          ) => new InferenceService(config, blobs, detector, modalities, planner, backend),
+          inject: [BLOB_STORE, MODALITY_DETECTOR, ModalityRegistry, RoutePlanner, JOB_BACKEND],
+        },
+        {
+          provide: JobRunner,
+          useFactory: (adapters: AdapterRegistry, blobs: BlobStore, backend: JobBackend) =>
+            new JobRunner(adapters, blobs, backend.store, logger),
+          inject: [AdapterRegistry, BLOB_STORE, JOB_BACKEND],
+        },
+        {
+          provide: WorkerHost,
+          useFactory: (adapters: AdapterRegistry, backend: JobBackend, runner: JobRunner) =>
+            new WorkerHost(config, adapters, backend, runner, logger),
+          inject: [AdapterRegistry, JOB_BACKEND, JobRunner],
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,42 @@
+import type { Readable } from 'node:stream';
+
+/** What the store knows about one blob. */
+export interface BlobInfo {
+  /** sha256 of the content, 64 lowercase hex characters. */
+  id: string;
+  bytes: number;
+  mediaType: string;
+  filename?: string;
+  /** When the blob was last written (a re-upload of the same bytes moves it forward). */
+  createdAt: string;
+}
+
+/** Options of `BlobStore.put`. */
+export interface PutOptions {
+  /** Defaults to application/octet-stream (or what an earlier upload of the same bytes declared). */
+  mediaType?: string;
+  filename?: string;
+  /** Largest accepted size in bytes; exactly `maxBytes` is still accepted. */
+  maxBytes?: number;
+}
+
+/** Content-addressed storage for payloads and outputs. */
+export interface BlobStore {
+  /**
+   * Streams data in while hashing; id = sha256 hex of the content. Throws BlobTooLargeError past
+   * maxBytes (and leaves nothing behind). If put fails, a stream source has been destroyed.
+   */
+  put(data: Buffer | NodeJS.ReadableStream | AsyncIterable<Buffer>, options?: PutOptions): Promise<BlobInfo>;
+  /** Undefined when there is no such blob (or the id is malformed). */
+  stat(id: string): Promise<BlobInfo | undefined>;
+  /** The whole content; throws BlobNotFoundError. */
+  read(id: string): Promise<Buffer>;
+  /** The first `bytes` bytes (fewer if the blob is shorter) without reading the whole file. */
+  readPrefix(id: string, bytes: number): Promise<Buffer>;
+  /** Emits BlobNotFoundError as a stream error if missing. */
+  stream(id: string): Readable;
+  /** Removes blobs last written before `olderThan`; returns how many. */
+  sweep(olderThan: Date): Promise<number>;
+}
+
+export const BLOB_STORE = Symbol('BlobStore');

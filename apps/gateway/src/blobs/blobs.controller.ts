@@ -1,0 +1,55 @@
+import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { GatewayError } from '../errors/gateway-error';
+import { BlobNotFoundError } from './blob-errors';
+import { BLOB_STORE, type BlobInfo, type BlobStore } from './blob-store';
+
+/** Upload (streamed, any media type) and download of content-addressed blobs. */
+@Controller('v1/blobs')
+export class BlobsController {
+  constructor(
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  async upload(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const maxBytes = this.config.blobs.maxBytes;
+    let blob: BlobInfo;
+    if (req.isMultipart()) {
+      const file = await req.file();
+      if (!file) throw new GatewayError('invalid_request', 'the multipart body has no file');
+      blob = await this.blobs.put(file.file, { mediaType: file.mimetype, filename: file.filename, maxBytes });
+    } else if (Buffer.isBuffer(req.body) || isReadable(req.body)) {
+      const filename = typeof req.headers['x-filename'] === 'string' ? req.headers['x-filename'] : undefined;
+      const mediaType = req.headers['content-type']?.split(';')[0]?.trim();
+      blob = await this.blobs.put(req.body, { mediaType, filename, maxBytes });
+    } else {
+      throw new GatewayError('invalid_request', 'send the blob as the request body or as a multipart file');
+    }
+    if (blob.bytes === 0) throw new GatewayError('invalid_request', 'the blob is empty');
+    await reply
+      .status(201)
+      .header('location', `/v1/blobs/${blob.id}`)
+      .send({ ...blob, url: `/v1/blobs/${blob.id}` });
+  }
+
+  @Get(':id')
+  async download(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+    const blob = await this.blobs.stat(id);
+    if (!blob) throw new BlobNotFoundError(id);
+    void reply
+      .header('content-type', blob.mediaType)
+      .header('content-length', String(blob.bytes))
+      .header('etag', `"${blob.id}"`)
+      .header('cache-control', 'private, max-age=31536000, immutable');
+    if (blob.filename)
+      void reply.header('content-disposition', `inline; filename="${encodeURIComponent(blob.filename)}"`);
+    await reply.send(this.blobs.stream(id));
+  }
+}
+
+function isReadable(body: unknown): body is NodeJS.ReadableStream {
+  return typeof (body as { pipe?: unknown } | undefined)?.pipe === 'function';
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    const c = loadConfig({});
+    expect(c.http.port).toBe(3000);
+    expect(c.role).toBe('all');
+    expect(c.queue.driver).toBe('auto');
+    expect(c.queue.workerAdapters).toEqual([]);
+  });
+
+  it('parses values', () => {
+    const c = loadConfig({ PORT: '8080', WORKER_ADAPTERS: 'builtin.sharp, builtin.render', ROLE: 'worker' });
+    expect(c.http.port).toBe(8080);
+    expect(c.queue.workerAdapters).toEqual(['builtin.sharp', 'builtin.render']);
+    expect(c.role).toBe('worker');
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['ROLE', 'boss'],
+    ['QUEUE_DRIVER', 'kafka'],
+    ['REDIS_URL', 'http://localhost'],
+    ['JOB_ATTEMPTS', '0'],
+  ])('names %s in the error for a bad value', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+});

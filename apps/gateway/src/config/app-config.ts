@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string()));
+
+/** Every environment variable the gateway reads, with its default. README's table mirrors this. */
+const EnvSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  QUEUE_DRIVER: z.enum(['auto', 'bullmq', 'inline']).default('auto'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('omnigate'),
+  WORKER_ADAPTERS: csv.default([]),
+  BLOB_DIR: z.string().min(1).default('.data/blobs'),
+  BLOB_MAX_BYTES: int(1).default(512 * 1024 * 1024),
+  BLOB_TTL_S: int(60).default(7 * 24 * 3600),
+  MAX_BODY_BYTES: int(1024).default(64 * 1024 * 1024),
+  SYNC_TIMEOUT_MS: int(1, 600_000).default(30_000),
+  JOB_ATTEMPTS: int(1, 20).default(3),
+  JOB_BACKOFF_MS: int(0, 600_000).default(1000),
+  JOB_TTL_S: int(60).default(24 * 3600),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(25_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** The typed configuration tree, built once at start-up. */
+export interface AppConfig {
+  http: { port: number; host: string; maxBodyBytes: number };
+  role: 'api' | 'worker' | 'all';
+  queue: {
+    driver: 'auto' | 'bullmq' | 'inline';
+    redisUrl: string;
+    prefix: string;
+    workerAdapters: string[];
+    attempts: number;
+    backoffMs: number;
+    jobTtlS: number;
+    syncTimeoutMs: number;
+    shutdownTimeoutMs: number;
+  };
+  blobs: { dir: string; maxBytes: number; ttlS: number };
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; a bad value stops start-up with the variable's name in the message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.fromEntries(
+    Object.keys(EnvSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
+  const parsed = EnvSchema.safeParse(known);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`, { cause: parsed.error });
+  }
+  const e = parsed.data;
+  return {
+    http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES },
+    role: e.ROLE,
+    queue: {
+      driver: e.QUEUE_DRIVER,
+      redisUrl: e.REDIS_URL,
+      prefix: e.QUEUE_PREFIX,
+      workerAdapters: e.WORKER_ADAPTERS,
+      attempts: e.JOB_ATTEMPTS,
+      backoffMs: e.JOB_BACKOFF_MS,
+      jobTtlS: e.JOB_TTL_S,
+      syncTimeoutMs: e.SYNC_TIMEOUT_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    blobs: { dir: e.BLOB_DIR, maxBytes: e.BLOB_MAX_BYTES, ttlS: e.BLOB_TTL_S },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export const APP_CONFIG = Symbol('AppConfig');

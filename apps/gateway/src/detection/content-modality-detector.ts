@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import type { Detection } from '@omnigate/contracts';
+import { classifyMagicMatch, signatureOutranksText } from './binary-media';
+import { allowAlso, type ContentVerdict, unsupported } from './content-verdict';
+import { DetectionError } from './detection-error';
+import { sniffHeaderFormat } from './header-formats';
+import { refusal, resolveHints } from './hint-resolution';
+import { readImageHeader } from './image-header';
+import { sniffMagicBytes } from './magic-bytes';
+import type { DetectionHints, ModalityDetector } from './modality-detector';
+import { decodeTextSample, plainTextReading, sniffText } from './text-structure';
+
+/**
+ * Detection from the content itself: magic bytes (file-type), then ASCII headers (EDF, PLY,
+ * PCD), then the structure of UTF-8 text. Hints choose among the readings the content allows.
+ */
+@Injectable()
+export class ContentModalityDetector implements ModalityDetector {
+  async detect(sample: Buffer, totalBytes: number, hints: DetectionHints): Promise<Detection> {
+    if (sample.length === 0 || totalBytes === 0) {
+      throw new DetectionError('invalid_request', 'the input is empty', { bytes: 0 });
+    }
+    const verdict = await this.readContent(sample, totalBytes > sample.length);
+    if (verdict.kind === 'unsupported') {
+      throw refusal(verdict.mediaType, verdict.message, hints, verdict.details);
+    }
+    const detection = resolveHints(verdict.candidates, hints);
+    return detection.modality === 'image' ? this.withImageHeader(detection, sample) : detection;
+  }
+
+  private async readContent(sample: Buffer, truncated: boolean): Promise<ContentVerdict> {
+    const text = decodeTextSample(sample, truncated);
+    const magic = await sniffMagicBytes(sample);
+    if (magic && (text === undefined || signatureOutranksText(magic))) return classifyMagicMatch(magic);
+
+    const verdict =
+      sniffHeaderFormat(sample) ?? (text !== undefined ? sniffText(text, truncated, magic) : undefined);
+    if (!verdict) {
+      return unsupported('application/octet-stream', 'the content is not a recognised format', {
+        format: 'unknown',
+      });
+    }
+    // Whatever its structure, UTF-8 text may always be taken as text when the caller says so.
+    return text === undefined ? verdict : allowAlso(verdict, plainTextReading());
+  }
+
+  private async withImageHeader(detection: Detection, sample: Buffer): Promise<Detection> {
+    const header = await readImageHeader(sample);
+    return header ? { ...detection, meta: { ...detection.meta, ...header } } : detection;
+  }
+}

@@ -1,0 +1,25 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { toGatewayError } from './to-gateway-error';
+
+/** Every error leaves as `{error: {code, message, details}}` with the status of its code. */
+@Catch()
+export class GatewayExceptionFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    sendError(this.logger, exception, request, reply);
+  }
+}
+
+export function sendError(logger: Logger, exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const error = toGatewayError(exception);
+  if (error.status >= 500) {
+    logger.error({ err: exception, reqId: request.id, url: request.url }, 'request failed');
+  }
+  if (reply.sent) return;
+  void reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(error.toBody());
+}

@@ -1,0 +1,49 @@
+import { HttpException } from '@nestjs/common';
+import { AdapterError } from '@omnigate/adapters';
+import type { ErrorCode } from '@omnigate/contracts';
+import { ZodError } from 'zod';
+import { BlobNotFoundError, BlobTooLargeError } from '../blobs/blob-errors';
+import { DetectionError } from '../detection/detection-error';
+import { GatewayError } from './gateway-error';
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'invalid_request',
+  406: 'not_acceptable',
+  413: 'payload_too_large',
+  415: 'unsupported_media',
+  422: 'unprocessable_input',
+  429: 'rate_limited',
+  503: 'unavailable',
+  504: 'timeout',
+};
+
+/** Anything thrown while serving a request, as a GatewayError (unknown errors become internal_error). */
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (err instanceof ZodError) {
+    const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    const first = issues[0];
+    const message = first ? `${first.path || 'body'}: ${first.message}` : 'invalid request';
+    return new GatewayError('invalid_request', message, { issues }, { cause: err });
+  }
+  if (err instanceof DetectionError) return new GatewayError(err.code, err.message, err.details, { cause: err });
+  if (err instanceof BlobNotFoundError) return new GatewayError('not_found', err.message, { blobId: err.id }, { cause: err });
+  if (err instanceof BlobTooLargeError)
+    return new GatewayError('payload_too_large', err.message, { limitBytes: err.limit }, { cause: err });
+  if (err instanceof AdapterError) return new GatewayError(err.code, err.message, err.details, { cause: err });
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    return new GatewayError(STATUS_CODES[status] ?? 'internal_error', err.message, undefined, { cause: err });
+  }
+  // Fastify's own errors (body parsing, content type, size) carry a statusCode and a FST_ code.
+  const fst = (err ?? {}) as { statusCode?: number; code?: string; message?: string };
+  if (typeof fst.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
+    const code = fst.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large' : STATUS_CODES[fst.statusCode];
+    return new GatewayError(code ?? 'invalid_request', fst.message ?? 'invalid request', undefined, { cause: err });
+  }
+  return new GatewayError('internal_error', 'internal error', undefined, { cause: err });
+}

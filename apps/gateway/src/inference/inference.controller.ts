@@ -1,0 +1,83 @@
+import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { InferRequestSchema, isTerminalStatus, type InferRequest } from '@omnigate/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { GatewayError } from '../errors/gateway-error';
+import type { JobRecord } from '../queue/job-record';
+import { accepts, concreteAccept, parseAccept, wantsJson } from './accept';
+import { InferenceService } from './inference.service';
+import { readMultipartInfer } from './multipart-infer';
+
+@Controller('v1')
+export class InferenceController {
+  constructor(
+    private readonly inference: InferenceService,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post('infer')
+  async infer(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const accept = parseAccept(req.headers.accept);
+    const request = await this.parse(req, accept);
+    const submitted = await this.inference.submit(request);
+    if (request.mode === 'async') return this.sendJson(reply, 202, submitted);
+    const record = await this.inference.wait(submitted.id, request.timeoutMs);
+    if (!isTerminalStatus(record.status)) return this.sendJson(reply, 202, record);
+    if (record.status === 'failed' && record.error) {
+      const { code, message, details } = record.error;
+      throw new GatewayError(code, message, { ...details, jobId: record.id });
+    }
+    if (wantsJson(accept)) return this.sendJson(reply, 200, record);
+    return this.sendRaw(reply, record, accept);
+  }
+
+  @Get('jobs/:id')
+  async job(@Param('id') id: string): Promise<unknown> {
+    return this.inference.present(await this.inference.get(id));
+  }
+
+  private async parse(req: FastifyRequest, accept: string[]): Promise<InferRequest> {
+    let body: unknown;
+    if (req.isMultipart()) {
+      body = await readMultipartInfer(req, this.blobs, this.config.blobs.maxBytes);
+    } else if (req.body && typeof req.body === 'object' && !isStream(req.body)) {
+      body = req.body;
+    } else {
+      throw new GatewayError('unsupported_media', 'send /v1/infer a JSON body or multipart/form-data', {
+        contentType: req.headers['content-type'] ?? null,
+      });
+    }
+    const request = InferRequestSchema.parse(body);
+    const asked = concreteAccept(accept);
+    if (!request.output.mediaType && asked && !wantsJson(accept)) {
+      return { ...request, output: { ...request.output, mediaType: asked } };
+    }
+    return request;
+  }
+
+  private async sendJson(reply: FastifyReply, status: number, record: JobRecord): Promise<void> {
+    const body = await this.inference.present(record);
+    if (status === 202) void reply.header('location', body.links.self);
+    await reply.status(status).send(body);
+  }
+
+  private async sendRaw(reply: FastifyReply, record: JobRecord, accept: string[]): Promise<void> {
+    const [output, ...rest] = record.outputs;
+    if (!output || rest.length > 0 || !accepts(accept, output.mediaType)) {
+      throw new GatewayError('not_acceptable', `the result is ${record.outputs.map((o) => o.mediaType).join(', ')}, not ${accept.join(', ')}`, {
+        jobId: record.id,
+        produced: record.outputs.map((o) => o.mediaType),
+      });
+    }
+    void reply.header('content-type', output.mediaType).header('x-omnigate-job', record.id);
+    if (output.text !== undefined) return void (await reply.send(output.text));
+    void reply.header('content-length', String(output.bytes));
+    await reply.send(this.blobs.stream(output.blobId!));
+  }
+}
+
+function isStream(body: object): boolean {
+  return typeof (body as { pipe?: unknown }).pipe === 'function';
+}

@@ -1,0 +1,144 @@
+import {
+  AdapterDescriptorSchema,
+  ErrorBodySchema,
+  InferRequestSchema,
+  JobResultSchema,
+  BUILTIN_MODALITIES,
+} from '@omnigate/contracts';
+import { z } from 'zod';
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const json = (schema: object) => ({ 'application/json': { schema } });
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { description: 'error', content: json(ref('ErrorBody')) }]));
+
+/** Components straight from the contracts' zod schemas, so the document cannot drift from validation. */
+function components(): Record<string, unknown> {
+  // Touch the schemas so their `.meta({id})` registrations are in the global registry.
+  void [InferRequestSchema, JobResultSchema, ErrorBodySchema, AdapterDescriptorSchema];
+  const { schemas } = z.toJSONSchema(z.globalRegistry, {
+    target: 'openapi-3.0',
+    io: 'input',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, schema]) => {
+      const { $id: _id, ...rest } = schema as Record<string, unknown>;
+      return [id, rest];
+    }),
+  );
+}
+
+/** The OpenAPI 3.0 description served at /docs. */
+export function buildOpenApiDocument(version: string): Record<string, unknown> {
+  const jobId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const blobId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-f0-9]{64}$' } };
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'omnigate',
+      version,
+      description: `Any-in, any-out inference gateway. Modalities: ${BUILTIN_MODALITIES.join(', ')}.`,
+    },
+    paths: {
+      '/v1/infer': {
+        post: {
+          summary: 'Run an inference: detect the inputs, route them through an adapter, return the output',
+          requestBody: {
+            required: true,
+            content: {
+              ...json(ref('InferRequest')),
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  description:
+                    'Each file field is an input, in order; a `text` field is a text input; other fields as in the JSON body (`options`, `webhook` and an object `output` as JSON strings).',
+                  properties: {
+                    file: { type: 'string', format: 'binary' },
+                    text: { type: 'string' },
+                    output: { type: 'string' },
+                    task: { type: 'string' },
+                    adapter: { type: 'string' },
+                    options: { type: 'string' },
+                    mode: { type: 'string', enum: ['sync', 'async'] },
+                    timeoutMs: { type: 'integer' },
+                    priority: { type: 'integer' },
+                  },
+                  required: ['output'],
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'The completed job; with `Accept: <media type>`, the raw bytes of the single output',
+              content: json(ref('JobResult')),
+            },
+            '202': { description: 'Queued (async) or still running after timeoutMs', content: json(ref('JobResult')) },
+            ...errors(400, 404, 406, 413, 415, 422, 502, 504),
+          },
+        },
+      },
+      '/v1/jobs/{id}': {
+        get: {
+          summary: 'A job and its result',
+          parameters: [jobId],
+          responses: { '200': { description: 'the job', content: json(ref('JobResult')) }, ...errors(404) },
+        },
+      },
+      '/v1/blobs': {
+        post: {
+          summary: 'Upload a blob (raw body of any media type, or one multipart file), streamed',
+          requestBody: {
+            required: true,
+            content: {
+              'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+              'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } },
+            },
+          },
+          responses: {
+            '201': {
+              description: 'Stored; the id is the sha256 of the content',
+              content: json({
+                type: 'object',
+                properties: {
+                  id: { type: 'string' },
+                  bytes: { type: 'integer' },
+                  mediaType: { type: 'string' },
+                  filename: { type: 'string' },
+                  createdAt: { type: 'string' },
+                  url: { type: 'string' },
+                },
+              }),
+            },
+            ...errors(400, 413),
+          },
+        },
+      },
+      '/v1/blobs/{id}': {
+        get: {
+          summary: 'Download a blob with its media type',
+          parameters: [blobId],
+          responses: { '200': { description: 'the bytes' }, ...errors(404) },
+        },
+      },
+      '/v1/adapters': {
+        get: {
+          summary: 'The adapters this gateway can route to',
+          responses: {
+            '200': {
+              description: 'adapters',
+              content: json({ type: 'object', properties: { adapters: { type: 'array', items: ref('AdapterDescriptor') } } }),
+            },
+          },
+        },
+      },
+      '/health/live': { get: { summary: 'The process is up', responses: { '200': { description: 'ok' } } } },
+      '/health/ready': {
+        get: { summary: 'The queue backend answers', responses: { '200': { description: 'ok' }, ...errors(503) } },
+      },
+    },
+    components: { schemas: components() },
+  };
+}

@@ -1,0 +1,84 @@
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { FinalHopError, RetryableHopError, type HopHandler, type HopQueue } from './job-backend';
+import type { HopJob } from './job-record';
+
+interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+/** One BullMQ queue per adapter; the queue name is the adapter id. */
+export class BullMqHopQueue implements HopQueue {
+  private readonly queues = new Map<string, Queue<HopJob>>();
+  private readonly workers: Worker<HopJob>[] = [];
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly retry: RetryPolicy,
+    private readonly logger: Logger,
+  ) {}
+
+  private queue(adapterId: string): Queue<HopJob> {
+    let queue = this.queues.get(adapterId);
+    if (!queue) {
+      queue = new Queue<HopJob>(adapterId, { connection: this.redis, prefix: this.prefix });
+      this.queues.set(adapterId, queue);
+    }
+    return queue;
+  }
+
+  async add(hop: HopJob, options: { priority: number }): Promise<void> {
+    await this.queue(hop.adapter).add('hop', hop, {
+      jobId: `${hop.jobId}-${hop.hop}`,
+      priority: options.priority,
+      attempts: this.retry.attempts,
+      backoff: { type: 'exponential', delay: this.retry.backoffMs },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 24 * 3600 },
+    });
+  }
+
+  async work(adapterId: string, concurrency: number, handler: HopHandler): Promise<void> {
+    const worker = new Worker<HopJob>(
+      adapterId,
+      async (job: Job<HopJob>, _token?: string, signal?: AbortSignal) => {
+        try {
+          await handler(job.data, {
+            attempt: { number: job.attemptsMade + 1, max: job.opts.attempts ?? 1 },
+            progress: (fraction) => job.updateProgress(fraction),
+            signal: signal ?? new AbortController().signal,
+          });
+        } catch (err) {
+          if (err instanceof RetryableHopError) throw err;
+          if (err instanceof FinalHopError) throw new UnrecoverableError(err.message);
+          throw err;
+        }
+      },
+      {
+        connection: this.redis,
+        prefix: this.prefix,
+        concurrency,
+      },
+    );
+    worker.on('error', (err) => this.logger.error({ err, adapter: adapterId }, 'worker error'));
+    await worker.waitUntilReady();
+    this.workers.push(worker);
+  }
+
+  async close(graceMs: number): Promise<void> {
+    await Promise.all(
+      this.workers.map(async (worker) => {
+        const timer = setTimeout(() => worker.cancelAllJobs('worker shutting down'), graceMs);
+        try {
+          await worker.close();
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,149 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config';
+import { FinalHopError, RetryableHopError, type HopHandler, type HopQueue, type JobBackend, type JobStore } from './job-backend';
+import type { HopJob, JobEvent, JobRecord } from './job-record';
+
+/** Records in a Map with a TTL, events on an EventEmitter: a single process needs no more. */
+class MemoryJobStore implements JobStore {
+  private readonly records = new Map<string, { record: JobRecord; expiresAt: number }>();
+  private readonly events = new EventEmitter().setMaxListeners(0);
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly ttlMs: number) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(ttlMs, 60_000)).unref();
+  }
+
+  async create(record: JobRecord): Promise<void> {
+    this.records.set(record.id, { record: structuredClone(record), expiresAt: Date.now() + this.ttlMs });
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const entry = this.records.get(id);
+    return entry && entry.expiresAt > Date.now() ? structuredClone(entry.record) : undefined;
+  }
+
+  async save(record: JobRecord, event: JobEvent): Promise<void> {
+    await this.create(record);
+    await this.publish(event);
+  }
+
+  async publish(event: JobEvent): Promise<void> {
+    this.events.emit(event.id, structuredClone(event));
+  }
+
+  subscribe(id: string, listener: (event: JobEvent) => void): () => void {
+    this.events.on(id, listener);
+    return () => this.events.off(id, listener);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.records) if (entry.expiresAt <= now) this.records.delete(id);
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+}
+
+interface Pending {
+  hop: HopJob;
+  priority: number;
+  seq: number;
+  attempt: number;
+}
+
+/** Per-adapter FIFO within priority, bounded concurrency, retries with exponential backoff. */
+class InlineHopQueue implements HopQueue {
+  private readonly lanes = new Map<string, { concurrency: number; handler: HopHandler; running: Set<Promise<void>> }>();
+  private readonly pending = new Map<string, Pending[]>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly abort = new AbortController();
+  private seq = 0;
+  private closing = false;
+
+  constructor(
+    private readonly retry: { attempts: number; backoffMs: number },
+    private readonly logger: Logger,
+  ) {}
+
+  async add(hop: HopJob, options: { priority: number }): Promise<void> {
+    if (!this.lanes.has(hop.adapter)) throw new Error(`no in-process worker serves adapter ${hop.adapter}`);
+    this.enqueue({ hop, priority: options.priority, seq: this.seq++, attempt: 1 });
+  }
+
+  private enqueue(item: Pending): void {
+    const list = this.pending.get(item.hop.adapter) ?? [];
+    const at = list.findIndex((p) => p.priority > item.priority);
+    list.splice(at === -1 ? list.length : at, 0, item);
+    this.pending.set(item.hop.adapter, list);
+    this.drain(item.hop.adapter);
+  }
+
+  async work(adapterId: string, concurrency: number, handler: HopHandler): Promise<void> {
+    this.lanes.set(adapterId, { concurrency, handler, running: new Set() });
+  }
+
+  private drain(adapterId: string): void {
+    const lane = this.lanes.get(adapterId);
+    const list = this.pending.get(adapterId);
+    while (lane && list?.length && lane.running.size < lane.concurrency && !this.closing) {
+      const item = list.shift()!;
+      const run = this.run(item, lane.handler).finally(() => {
+        lane.running.delete(run);
+        this.drain(adapterId);
+      });
+      lane.running.add(run);
+    }
+  }
+
+  private async run(item: Pending, handler: HopHandler): Promise<void> {
+    try {
+      await handler(item.hop, {
+        attempt: { number: item.attempt, max: this.retry.attempts },
+        progress: async () => {},
+        signal: this.abort.signal,
+      });
+    } catch (err) {
+      if (err instanceof RetryableHopError && !this.closing) {
+        const delay = this.retry.backoffMs * 2 ** (item.attempt - 1);
+        const timer = setTimeout(() => {
+          this.retryTimers.delete(timer);
+          this.enqueue({ ...item, attempt: item.attempt + 1, seq: this.seq++ });
+        }, delay);
+        this.retryTimers.add(timer);
+      } else if (!(err instanceof FinalHopError)) {
+        this.logger.error({ err, jobId: item.hop.jobId }, 'in-process hop failed');
+      }
+    }
+  }
+
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    const running = [...this.lanes.values()].flatMap((lane) => [...lane.running]);
+    const timer = setTimeout(() => this.abort.abort(new Error('worker shutting down')), graceMs);
+    await Promise.allSettled(running);
+    clearTimeout(timer);
+  }
+}
+
+/** The embedded driver: everything in this process. Jobs do not survive a restart. */
+export class InlineJobBackend implements JobBackend {
+  readonly kind = 'inline' as const;
+  readonly store: MemoryJobStore;
+  readonly hops: InlineHopQueue;
+
+  constructor(config: AppConfig['queue'], logger: Logger) {
+    this.store = new MemoryJobStore(config.jobTtlS * 1000);
+    this.hops = new InlineHopQueue(config, logger);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(graceMs: number): Promise<void> {
+    await this.hops.close(graceMs);
+    this.store.close();
+  }
+}

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config';
+import type { JobBackend } from './job-backend';
+import { InlineJobBackend } from './inline-job-backend';
+import { RedisJobBackend } from './redis-job-backend';
+
+/** Chooses the queue driver: `bullmq` needs Redis, `inline` runs in-process, `auto` tries Redis first. */
+export async function createJobBackend(config: AppConfig, logger: Logger): Promise<JobBackend> {
+  const { driver } = config.queue;
+  if (driver === 'inline' || driver === 'auto') {
+    if (driver === 'inline') return inline(config, logger);
+    try {
+      return await RedisJobBackend.connect({ ...config.queue, connectTimeoutMs: 2000 }, logger);
+    } catch (err) {
+      logger.warn(
+        { err, redisUrl: redactUrl(config.queue.redisUrl) },
+        'QUEUE_DRIVER=auto: Redis does not answer, so jobs run IN-PROCESS: they do not survive a restart and no other process can take them. Start Redis or set QUEUE_DRIVER=bullmq for production.',
+      );
+      return inline(config, logger);
+    }
+  }
+  try {
+    return await RedisJobBackend.connect(config.queue, logger);
+  } catch (err) {
+    throw new Error(`QUEUE_DRIVER=bullmq but Redis at REDIS_URL=${redactUrl(config.queue.redisUrl)} does not answer`, {
+      cause: err,
+    });
+  }
+}
+
+function inline(config: AppConfig, logger: Logger): JobBackend {
+  if (config.role !== 'all') {
+    throw new Error(`ROLE=${config.role} needs a shared queue: the in-process driver only works with ROLE=all`);
+  }
+  return new InlineJobBackend(config.queue, logger);
+}
+
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}

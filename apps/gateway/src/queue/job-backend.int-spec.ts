@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AdapterError, type Adapter, type AdapterRequest } from '@omnigate/adapters';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { AdapterRegistry } from '../adapters/adapter-registry';
+import { FsBlobStore } from '../blobs/fs-blob-store';
+import { loadConfig, type AppConfig } from '../config/app-config';
+import type { JobBackend } from './job-backend';
+import { createJobBackend } from './job-backend.factory';
+import type { HopJob, JobRecord } from './job-record';
+import { JobRunner } from './job-runner';
+import { waitForJob } from './job-waiter';
+
+const logger = pino({ level: 'silent' });
+
+/** A text adapter whose behaviour the input text chooses: upper-case it, fail, or take its time. */
+class ScriptedAdapter implements Adapter {
+  readonly descriptor = {
+    id: 'test.scripted',
+    version: '1.0.0',
+    concurrency: 4,
+    capabilities: [{ task: 'upper', inputs: ['text'], output: 'text' }],
+  };
+  calls = 0;
+  private readonly failures = new Map<string, number>();
+
+  async invoke(request: AdapterRequest, context: Parameters<Adapter['invoke']>[1]) {
+    this.calls++;
+    const text = (await context.blobs.read(request.inputs[0].blobId)).toString('utf8');
+    if (text === 'bad') throw AdapterError.unprocessable('this input can never work');
+    const flaky = /^flaky:(\d+)$/.exec(text);
+    if (flaky) {
+      const seen = (this.failures.get(text) ?? 0) + 1;
+      this.failures.set(text, seen);
+      if (seen <= Number(flaky[1])) throw new AdapterError('adapter_failed', 'upstream 503', { retryable: true });
+    }
+    const slow = /^slow:(\d+)$/.exec(text);
+    if (slow) await new Promise((r) => setTimeout(r, Number(slow[1])));
+    return { outputs: [{ modality: 'text', mediaType: 'text/plain', text: text.toUpperCase() }] };
+  }
+}
+
+for (const driver of ['inline', 'bullmq'] as const) {
+  describe(`queue contract: ${driver}`, () => {
+    let dir: string;
+    let config: AppConfig;
+    let backend: JobBackend;
+    let blobs: FsBlobStore;
+    let adapter: ScriptedAdapter;
+
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'omnigate-queue-'));
+      config = loadConfig({
+        QUEUE_DRIVER: driver,
+        REDIS_URL: inject('redisUrl'),
+        QUEUE_PREFIX: `test-${randomUUID()}`,
+        JOB_BACKOFF_MS: '20',
+        JOB_ATTEMPTS: '3',
+      });
+      blobs = new FsBlobStore(dir);
+      adapter = new ScriptedAdapter();
+      backend = await createJobBackend(config, logger);
+      const runner = new JobRunner(new AdapterRegistry([adapter]), blobs, backend.store, logger);
+      await backend.hops.work(adapter.descriptor.id, 4, runner.handle);
+    });
+
+    afterEach(async () => {
+      await backend.close(5000);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function submit(text: string): Promise<string> {
+      const blob = await blobs.put(Buffer.from(text), { mediaType: 'text/plain' });
+      const id = randomUUID();
+      const record: JobRecord = {
+        id,
+        status: 'queued',
+        outputs: [],
+        route: [{ adapter: 'test.scripted', task: 'upper', from: ['text'], to: 'text' }],
+        detected: [],
+        warnings: [],
+        timings: {},
+        createdAt: new Date().toISOString(),
+        outputSpec: { modality: 'text' },
+      };
+      const hop: HopJob = {
+        jobId: id,
+        hop: 0,
+        adapter: 'test.scripted',
+        task: 'upper',
+        inputs: [{ modality: 'text', mediaType: 'text/plain', blobId: blob.id, bytes: blob.bytes }],
+        output: { modality: 'text' },
+        options: {},
+      };
+      await backend.store.create(record);
+      await backend.hops.add(hop, { priority: 5 });
+      return id;
+    }
+
+    it('runs a job and hands the result to the waiting request', async () => {
+      const id = await submit('hello');
+      const record = await waitForJob(backend.store, id, 10_000);
+      expect(record?.status).toBe('completed');
+      expect(record?.outputs).toEqual([{ modality: 'text', mediaType: 'text/plain', text: 'HELLO' }]);
+      expect(record?.route[0].ms).toBeGreaterThanOrEqual(0);
+      expect(record?.timings.totalMs).toBeGreaterThanOrEqual(0);
+    });
+
+    it('answers a waiter that arrives after the job ended', async () => {
+      const id = await submit('late');
+      await waitForJob(backend.store, id, 10_000);
+      const again = await waitForJob(backend.store, id, 10_000);
+      expect(again?.outputs[0].text).toBe('LATE');
+    });
+
+    it('returns the current state when the wait runs out', async () => {
+      const id = await submit('slow:800');
+      const early = await waitForJob(backend.store, id, 100);
+      expect(['queued', 'active']).toContain(early?.status);
+      const done = await waitForJob(backend.store, id, 10_000);
+      expect(done?.status).toBe('completed');
+    });
+
+    it('retries a retryable failure with backoff, then succeeds', async () => {
+      const id = await submit('flaky:2');
+      const record = await waitForJob(backend.store, id, 10_000);
+      expect(record?.status).toBe('completed');
+      expect(record?.attempts).toBe(3);
+      expect(adapter.calls).toBe(3);
+    });
+
+    it('gives up after the last attempt', async () => {
+      const id = await submit('flaky:5');
+      const record = await waitForJob(backend.store, id, 10_000);
+      expect(record?.status).toBe('failed');
+      expect(record?.error?.code).toBe('adapter_failed');
+      expect(record?.attempts).toBe(3);
+    });
+
+    it('fails bad input at once, without retries', async () => {
+      const id = await submit('bad');
+      const record = await waitForJob(backend.store, id, 10_000);
+      expect(record?.status).toBe('failed');
+      expect(record?.error).toMatchObject({ code: 'unprocessable_input' });
+      expect(adapter.calls).toBe(1);
+    });
+
+    it('waits for many jobs at once and delivers each result to its own request', async () => {
+      const texts = Array.from({ length: 40 }, (_, i) => `job-${i}`);
+      const ids = await Promise.all(texts.map(submit));
+      const records = await Promise.all(ids.map((id) => waitForJob(backend.store, id, 15_000)));
+      expect(records.map((r) => r?.outputs[0].text)).toEqual(texts.map((t) => t.toUpperCase()));
+    });
+
+    it('lets an active job finish on graceful shutdown', async () => {
+      const id = await submit('slow:500');
+      await new Promise((r) => setTimeout(r, 150));
+      await backend.close(5000);
+      const record = await backend.store.get(id).catch(() => undefined);
+      if (driver === 'inline') {
+        expect(record?.status).toBe('completed');
+      } else {
+        // The Redis connection is closed now: read the record with a fresh client.
+        const redis = new Redis(config.queue.redisUrl);
+        const raw = await redis.get(`${config.queue.prefix}:job:${id}`);
+        await redis.quit();
+        expect((JSON.parse(raw!) as JobRecord).status).toBe('completed');
+      }
+      backend = { ...backend, close: async () => {} } as JobBackend;
+    });
+  });
+}
+
+describe('queue contract: bullmq specifics', () => {
+  it('uses the same Redis connections however many requests wait', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'omnigate-queue-'));
+    const prefix = `test-${randomUUID()}`;
+    const config = loadConfig({ QUEUE_DRIVER: 'bullmq', REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix });
+    const backend = await createJobBackend(config, logger);
+    const blobs = new FsBlobStore(dir);
+    const adapter = new ScriptedAdapter();
+    const runner = new JobRunner(new AdapterRegistry([adapter]), blobs, backend.store, logger);
+    const admin = new Redis(config.queue.redisUrl);
+    const clients = async () => (await admin.client('LIST')).toString().trim().split('\n').length;
+    try {
+      const blob = await blobs.put(Buffer.from('slow:300'));
+      const before = await clients();
+      const ids = Array.from({ length: 30 }, () => randomUUID());
+      for (const id of ids) {
+        await backend.store.create({
+          id,
+          status: 'queued',
+          outputs: [],
+          route: [],
+          detected: [],
+          warnings: [],
+          timings: {},
+          createdAt: new Date().toISOString(),
+          outputSpec: { modality: 'text' },
+        });
+      }
+      const waits = ids.map((id) => waitForJob(backend.store, id, 10_000));
+      expect(await clients()).toBe(before);
+      await backend.hops.work(adapter.descriptor.id, 8, runner.handle);
+      for (const id of ids) {
+        await backend.hops.add(
+          {
+            jobId: id,
+            hop: 0,
+            adapter: 'test.scripted',
+            task: 'upper',
+            inputs: [{ modality: 'text', mediaType: 'text/plain', blobId: blob.id, bytes: blob.bytes }],
+            output: { modality: 'text' },
+            options: {},
+          },
+          { priority: 5 },
+        );
+      }
+      const done = await Promise.all(waits);
+      expect(done.every((r) => r?.status === 'completed')).toBe(true);
+    } finally {
+      await admin.quit();
+      await backend.close(5000);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

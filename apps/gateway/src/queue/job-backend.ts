@@ -1,0 +1,59 @@
+import type { HopJob, JobEvent, JobRecord } from './job-record';
+
+/** Where job records live, and how their changes reach waiting requests in every process. */
+export interface JobStore {
+  create(record: JobRecord): Promise<void>;
+  get(id: string): Promise<JobRecord | undefined>;
+  /** Saves the record and announces the change in one step. */
+  save(record: JobRecord, event: JobEvent): Promise<void>;
+  publish(event: JobEvent): Promise<void>;
+  /** Listens for events of one job; returns the function that stops listening. */
+  subscribe(id: string, listener: (event: JobEvent) => void): () => void;
+}
+
+export interface HopAttempt {
+  /** 1 for the first try. */
+  number: number;
+  max: number;
+}
+
+export interface HopRun {
+  attempt: HopAttempt;
+  progress(fraction: number): Promise<void>;
+  /** Aborted when the worker is shutting down and the grace period ran out. */
+  signal: AbortSignal;
+}
+
+/** Runs one hop; throws RetryableHopError to be tried again, FinalHopError once the failure is recorded. */
+export type HopHandler = (hop: HopJob, run: HopRun) => Promise<void>;
+
+/** One queue per adapter, consumed by the workers this process runs. */
+export interface HopQueue {
+  add(hop: HopJob, options: { priority: number }): Promise<void>;
+  /** Starts consuming one adapter's queue. */
+  work(adapterId: string, concurrency: number, handler: HopHandler): Promise<void>;
+  /** Stops taking jobs and lets active ones finish (or hands them back) within the grace period. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** A queue driver: BullMQ on Redis, or in-process. */
+export interface JobBackend {
+  readonly kind: 'bullmq' | 'inline';
+  readonly store: JobStore;
+  readonly hops: HopQueue;
+  /** Throws when the backing service does not answer. */
+  ping(): Promise<void>;
+  close(graceMs: number): Promise<void>;
+}
+
+/** The hop failed in a way that may pass on another try. */
+export class RetryableHopError extends Error {
+  override readonly name = 'RetryableHopError';
+}
+
+/** The hop failed for good and the job record already says so. */
+export class FinalHopError extends Error {
+  override readonly name = 'FinalHopError';
+}
+
+export const JOB_BACKEND = Symbol('JobBackend');

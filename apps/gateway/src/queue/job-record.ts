@@ -1,0 +1,28 @@
+import type { AdapterInput } from '@omnigate/adapters';
+import type { JobResult, JobStatus, OutputSpec } from '@omnigate/contracts';
+
+/** A job as stored: the public result plus what the runtime needs to present it. */
+export interface JobRecord extends JobResult {
+  /** What the caller asked for (`inline` decides whether binary outputs carry base64 data). */
+  outputSpec: OutputSpec;
+}
+
+/** One hop of a job's route, as queued: references and small parameters only, never payloads. */
+export interface HopJob {
+  jobId: string;
+  hop: number;
+  adapter: string;
+  task: string;
+  inputs: AdapterInput[];
+  output: { modality: string; mediaType?: string };
+  options: Record<string, unknown>;
+}
+
+/** A change of a job's state, announced to every process waiting on it. */
+export interface JobEvent {
+  id: string;
+  status: JobStatus;
+  progress?: number;
+  /** The whole record on terminal events, so waiters need no extra read. */
+  record?: JobRecord;
+}

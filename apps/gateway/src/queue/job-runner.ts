@@ -1,0 +1,110 @@
+import { AdapterError, type AdapterContext, type AdapterOutput } from '@omnigate/adapters';
+import type { ErrorCode, OutputPart } from '@omnigate/contracts';
+import type { Logger } from 'pino';
+import type { AdapterRegistry } from '../adapters/adapter-registry';
+import type { BlobStore } from '../blobs/blob-store';
+import { FinalHopError, RetryableHopError, type HopRun, type JobStore } from './job-backend';
+import type { HopJob, JobRecord } from './job-record';
+
+/** Runs one hop on a worker: invokes the adapter, stores its outputs, records the outcome. */
+export class JobRunner {
+  constructor(
+    private readonly adapters: AdapterRegistry,
+    private readonly blobs: BlobStore,
+    private readonly store: JobStore,
+    private readonly logger: Logger,
+  ) {}
+
+  readonly handle = async (hop: HopJob, run: HopRun): Promise<void> => {
+    const record = await this.store.get(hop.jobId);
+    if (!record) {
+      this.logger.warn({ jobId: hop.jobId }, 'job record expired before it ran; dropping the hop');
+      return;
+    }
+    if (record.status === 'cancelled' || record.status === 'completed') return;
+    const startedAt = Date.now();
+    await this.store.save(
+      { ...record, status: 'active', attempts: run.attempt.number },
+      { id: record.id, status: 'active' },
+    );
+    const log = this.logger.child({ jobId: hop.jobId, adapter: hop.adapter, attempt: run.attempt.number });
+    try {
+      const adapter = this.adapters.get(hop.adapter);
+      const context: AdapterContext = {
+        signal: run.signal,
+        progress: async (fraction) => {
+          const clamped = Math.max(0, Math.min(1, fraction));
+          await run.progress(clamped);
+          await this.store.publish({ id: record.id, status: 'active', progress: clamped });
+        },
+        blobs: this.blobs,
+        logger: log,
+      };
+      const result = await adapter.invoke(
+        { task: hop.task, inputs: hop.inputs, output: hop.output, options: hop.options },
+        context,
+      );
+      const outputs = await Promise.all(result.outputs.map((o) => this.storeOutput(hop, o)));
+      const finishedAt = Date.now();
+      const done: JobRecord = {
+        ...record,
+        status: 'completed',
+        attempts: run.attempt.number,
+        outputs,
+        route: record.route.map((step, i) => (i === hop.hop ? { ...step, ms: finishedAt - startedAt } : step)),
+        warnings: [...record.warnings, ...(result.warnings ?? [])],
+        timings: this.timings(record, startedAt, finishedAt),
+        finishedAt: new Date(finishedAt).toISOString(),
+      };
+      await this.store.save(done, { id: done.id, status: 'completed', record: done });
+      log.debug({ ms: finishedAt - startedAt }, 'hop completed');
+    } catch (err) {
+      const { code, message, retryable, details } = classify(err);
+      const last = !retryable || run.attempt.number >= run.attempt.max;
+      log.warn({ err, code, retryable, last }, 'hop failed');
+      if (!last) throw new RetryableHopError(message, { cause: err });
+      const finishedAt = Date.now();
+      const failed: JobRecord = {
+        ...record,
+        status: 'failed',
+        attempts: run.attempt.number,
+        error: { code, message, ...(details ? { details } : {}) },
+        timings: this.timings(record, startedAt, finishedAt),
+        finishedAt: new Date(finishedAt).toISOString(),
+      };
+      await this.store.save(failed, { id: failed.id, status: 'failed', record: failed });
+      throw new FinalHopError(message, { cause: err });
+    }
+  };
+
+  private async storeOutput(hop: HopJob, output: AdapterOutput): Promise<OutputPart> {
+    if (output.modality !== hop.output.modality) {
+      throw new AdapterError('adapter_failed', `adapter ${hop.adapter} returned ${output.modality}, not ${hop.output.modality}`);
+    }
+    if ('text' in output) return { modality: output.modality, mediaType: output.mediaType, text: output.text };
+    const blob = await this.blobs.put(output.data, { mediaType: output.mediaType });
+    return {
+      modality: output.modality,
+      mediaType: blob.mediaType,
+      blobId: blob.id,
+      url: `/v1/blobs/${blob.id}`,
+      bytes: blob.bytes,
+    };
+  }
+
+  private timings(record: JobRecord, startedAt: number, finishedAt: number): JobRecord['timings'] {
+    const created = Date.parse(record.createdAt);
+    return { queuedMs: startedAt - created, runMs: finishedAt - startedAt, totalMs: finishedAt - created };
+  }
+}
+
+function classify(err: unknown): { code: ErrorCode; message: string; retryable: boolean; details?: Record<string, unknown> } {
+  if (err instanceof AdapterError) {
+    return { code: err.code, message: err.message, retryable: err.retryable, details: err.details };
+  }
+  if (err instanceof Error && err.name === 'AbortError') {
+    return { code: 'timeout', message: 'the job was interrupted', retryable: true };
+  }
+  // An unexpected exception is the adapter's fault, not the caller's; it may be transient.
+  return { code: 'adapter_failed', message: 'the adapter failed unexpectedly', retryable: true };
+}

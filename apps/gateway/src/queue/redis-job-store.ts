@@ -1,0 +1,77 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { JobStore } from './job-backend';
+import type { JobEvent, JobRecord } from './job-record';
+
+/**
+ * Job records as JSON strings with a TTL; changes go out on one pub/sub channel that each
+ * process subscribes to once, whatever the number of waiting requests.
+ */
+export class RedisJobStore implements JobStore {
+  private readonly listeners = new Map<string, Set<(event: JobEvent) => void>>();
+  private readonly channel: string;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+    private readonly prefix: string,
+    private readonly ttlS: number,
+    private readonly logger: Logger,
+  ) {
+    this.channel = `${prefix}:job-events`;
+  }
+
+  /** Subscribes the shared connection; call once before serving requests. */
+  async start(): Promise<void> {
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) this.dispatch(message);
+    });
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  private key(id: string): string {
+    return `${this.prefix}:job:${id}`;
+  }
+
+  async create(record: JobRecord): Promise<void> {
+    await this.redis.set(this.key(record.id), JSON.stringify(record), 'EX', this.ttlS);
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const raw = await this.redis.get(this.key(id));
+    return raw ? (JSON.parse(raw) as JobRecord) : undefined;
+  }
+
+  async save(record: JobRecord, event: JobEvent): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.key(record.id), JSON.stringify(record), 'EX', this.ttlS)
+      .publish(this.channel, JSON.stringify(event))
+      .exec();
+  }
+
+  async publish(event: JobEvent): Promise<void> {
+    await this.redis.publish(this.channel, JSON.stringify(event));
+  }
+
+  subscribe(id: string, listener: (event: JobEvent) => void): () => void {
+    let set = this.listeners.get(id);
+    if (!set) this.listeners.set(id, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(id);
+    };
+  }
+
+  private dispatch(message: string): void {
+    let event: JobEvent;
+    try {
+      event = JSON.parse(message) as JobEvent;
+    } catch (err) {
+      this.logger.warn({ err }, 'ignoring a malformed job event');
+      return;
+    }
+    for (const listener of this.listeners.get(event.id) ?? []) listener(event);
+  }
+}

@@ -1,0 +1,42 @@
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { AdapterRegistry } from '../adapters/adapter-registry';
+import type { AppConfig } from '../config/app-config';
+import type { JobBackend } from './job-backend';
+import type { JobRunner } from './job-runner';
+
+const DEFAULT_CONCURRENCY = 2;
+
+/** Starts this process's workers (ROLE=worker|all) and shuts the queue down gracefully. */
+export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly adapters: AdapterRegistry,
+    private readonly backend: JobBackend,
+    private readonly runner: JobRunner,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Adapters this process serves: WORKER_ADAPTERS, or all of them. */
+  served(): string[] {
+    if (this.config.role === 'api') return [];
+    const wanted = this.config.queue.workerAdapters;
+    return wanted.length > 0 ? wanted : this.adapters.list().map((a) => a.descriptor.id);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const id of this.config.queue.workerAdapters) {
+      if (!this.adapters.has(id)) throw new Error(`WORKER_ADAPTERS names ${id}, which is not a known adapter`);
+    }
+    for (const id of this.served()) {
+      const concurrency = this.adapters.get(id).descriptor.concurrency ?? DEFAULT_CONCURRENCY;
+      await this.backend.hops.work(id, concurrency, this.runner.handle);
+    }
+    this.logger.info({ role: this.config.role, queue: this.backend.kind, adapters: this.served() }, 'workers started');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.backend.close(this.config.queue.shutdownTimeoutMs);
+    await this.adapters.close();
+  }
+}

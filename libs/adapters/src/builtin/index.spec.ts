@@ -1,0 +1,35 @@
+import { AdapterDescriptorSchema } from '@omnigate/contracts';
+import { describe, expect, it } from 'vitest';
+import { createBuiltinAdapters } from '.';
+
+describe('createBuiltinAdapters', () => {
+  const adapters = createBuiltinAdapters();
+
+  it('returns the four built-ins with valid, distinct descriptors', () => {
+    expect(adapters.map((a) => a.descriptor.id)).toEqual([
+      'builtin.sharp',
+      'builtin.render',
+      'builtin.signal',
+      'builtin.echo',
+    ]);
+    for (const adapter of adapters) {
+      expect(AdapterDescriptorSchema.parse(adapter.descriptor)).toEqual(adapter.descriptor);
+      expect(adapter.descriptor.version).toBe('1.0.0');
+    }
+  });
+
+  it('gives every adapter an options schema that accepts {} and drops unknown keys instead of failing', () => {
+    for (const adapter of adapters) {
+      expect(adapter.options?.safeParse({}).success).toBe(true);
+      const parsed = adapter.options?.parse({ notAnOption: 1 }) as Record<string, unknown>;
+      expect(parsed).not.toHaveProperty('notAnOption');
+    }
+  });
+
+  it('parses its own parsed options to the same value, so a re-check in the worker changes nothing', () => {
+    for (const adapter of adapters) {
+      const once = adapter.options?.parse({});
+      expect(adapter.options?.parse(once)).toEqual(once);
+    }
+  });
+});

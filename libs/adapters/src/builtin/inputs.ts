@@ -1,0 +1,43 @@
+import type { Modality } from '@omnigate/contracts';
+import type { z } from 'zod';
+import type { AdapterInput, AdapterRequest } from '../sdk/adapter';
+import { AdapterError } from '../sdk/adapter-error';
+
+/** The first input of the given modality; the router only sends matching inputs, so a miss is bad input. */
+export function requireInput(
+  request: AdapterRequest<unknown>,
+  modality: Modality,
+  adapterId: string,
+): AdapterInput {
+  const input = request.inputs.find((candidate) => candidate.modality === modality);
+  if (!input) {
+    throw AdapterError.unprocessable(`${adapterId} needs a ${modality} input`);
+  }
+  return input;
+}
+
+/**
+ * Options as the adapter's schema reads them, defaults included. The gateway validates options
+ * before queueing; parsing again here keeps an adapter correct when it is invoked directly.
+ */
+export function parseOptions<Options>(schema: z.ZodType<Options>, raw: unknown, adapterId: string): Options {
+  const result = schema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const summary = issues.map((issue) => `${issue.path || '(options)'}: ${issue.message}`).join('; ');
+  throw new AdapterError('invalid_request', `invalid options for ${adapterId}: ${summary}`, {
+    details: { issues },
+    cause: result.error,
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes UTF-8 text (a leading BOM is dropped); invalid UTF-8 is bad input. */
+export function decodeUtf8(bytes: Uint8Array, what = 'the text input'): string {
+  try {
+    return utf8.decode(bytes);
+  } catch (error) {
+    throw AdapterError.unprocessable(`${what} is not valid UTF-8`, error);
+  }
+}
