@@ -20,5 +20,6 @@ export interface ManifestEntry {
 }
 
 export function manifest(): ManifestEntry[] {
-  return (JSON.parse(readFileSync(join(FIXTURES_DIR, 'manifest.json'), 'utf8')) as { files: ManifestEntry[] }).files;
+  return (JSON.parse(readFileSync(join(FIXTURES_DIR, 'manifest.json'), 'utf8')) as { files: ManifestEntry[] })
+    .files;
 }

@@ -41,7 +41,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!hasRedis) {
     const url = process.env.REDIS_URL;
     if (!url) {
-      throw new Error('Tests need Redis: install redis-server (apt-get install -y redis-server) or set REDIS_URL');
+      throw new Error(
+        'Tests need Redis: install redis-server (apt-get install -y redis-server) or set REDIS_URL',
+      );
     }
     project.provide('redisUrl', url);
     return async () => {};

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
-import { GatewayExceptionFilter, sendError } from './errors/gateway-exception.filter';
+import { GatewayExceptionFilter } from './errors/gateway-exception.filter';
 import { PinoNestLogger } from './logging/logger';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 
@@ -33,10 +33,12 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   await app.register(multipart, {
     limits: { files: MAX_INPUT_FILES, fields: 32, fieldSize: config.http.maxBodyBytes, parts: 64 },
   });
-  await app.register(swagger, { mode: 'static', specification: { document: buildOpenApiDocument(VERSION) as never } });
+  await app.register(swagger, {
+    mode: 'static',
+    specification: { document: buildOpenApiDocument(VERSION) as never },
+  });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.useGlobalFilters(new GatewayExceptionFilter(logger));
-  app.enableShutdownHooks();
   await app.init();
   return app;
 }

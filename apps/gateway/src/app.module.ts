@@ -3,6 +3,7 @@ import { createBuiltinAdapters } from '@omnigate/adapters';
 import type { Logger } from 'pino';
 import { AdapterRegistry } from './adapters/adapter-registry';
 import { AdaptersController } from './adapters/adapters.controller';
+import { BlobExpiry } from './blobs/blob-expiry';
 import { BLOB_STORE, type BlobStore } from './blobs/blob-store';
 import { BlobsController } from './blobs/blobs.controller';
 import { FsBlobStore } from './blobs/fs-blob-store';
@@ -35,10 +36,26 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: BLOB_STORE, useFactory: () => new FsBlobStore(config.blobs.dir) },
+        {
+          provide: BlobExpiry,
+          useFactory: (blobs: BlobStore) => {
+            const expiry = new BlobExpiry();
+            const ttlMs = config.blobs.ttlS * 1000;
+            expiry.start(blobs, ttlMs, Math.min(ttlMs / 10, 3600_000), (err) =>
+              logger.warn({ err }, 'blob expiry sweep failed'),
+            );
+            return expiry;
+          },
+          inject: [BLOB_STORE],
+        },
         { provide: MODALITY_DETECTOR, useClass: ContentModalityDetector },
         { provide: AdapterRegistry, useFactory: () => new AdapterRegistry(createBuiltinAdapters()) },
         ModalityRegistry,
-        { provide: RoutePlanner, useFactory: (a: AdapterRegistry) => new RoutePlanner(a), inject: [AdapterRegistry] },
+        {
+          provide: RoutePlanner,
+          useFactory: (a: AdapterRegistry) => new RoutePlanner(a),
+          inject: [AdapterRegistry],
+        },
         { provide: JOB_BACKEND, useFactory: () => createJobBackend(config, logger) },
         {
           provide: InferenceService,

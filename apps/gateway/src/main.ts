@@ -10,6 +10,27 @@ async function main(): Promise<void> {
   // A worker listens too, for /health only, so orchestrators can probe it.
   await app.listen({ port: config.http.port, host: config.http.host });
   logger.info({ port: config.http.port, role: config.role }, 'omnigate listening');
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing active jobs and requests');
+    // A stuck client or job must not keep the process alive past the grace period.
+    setTimeout(() => {
+      logger.error({ graceMs: config.queue.shutdownTimeoutMs }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, config.queue.shutdownTimeoutMs + 5000).unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 main().catch((err: unknown) => {

@@ -15,7 +15,9 @@ describe('InferRequestSchema', () => {
   });
 
   it('refuses unknown fields and wrong types', () => {
-    expect(InferRequestSchema.safeParse({ inputs: [{ text: 'x' }], output: 'text', nope: 1 }).success).toBe(false);
+    expect(InferRequestSchema.safeParse({ inputs: [{ text: 'x' }], output: 'text', nope: 1 }).success).toBe(
+      false,
+    );
     expect(InferRequestSchema.safeParse({ inputs: 'x', output: 'text' }).success).toBe(false);
     expect(InferRequestSchema.safeParse({ inputs: [{ data: '***' }], output: 'text' }).success).toBe(false);
     expect(InferRequestSchema.safeParse({ inputs: [{ blobId: 'abc' }], output: 'text' }).success).toBe(false);

@@ -10,7 +10,10 @@ export const InferRequestSchema = z
     inputs: z.array(InputPartSchema).min(1).max(16),
     output: OutputSpecSchema,
     /** What to do: `convert`, `render`, `describe`, ...; none lets the router choose. */
-    task: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/).optional(),
+    task: z
+      .string()
+      .regex(/^[a-z][a-z0-9_.-]{0,63}$/)
+      .optional(),
     /** Pin the adapter by id. */
     adapter: z.string().min(1).max(128).optional(),
     domain: z.string().min(1).max(64).optional(),

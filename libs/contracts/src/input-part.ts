@@ -14,7 +14,10 @@ export const InputPartSchema = z
   .union([
     z.strictObject({ text: z.string(), ...hints }),
     z.strictObject({ data: z.base64(), ...hints }),
-    z.strictObject({ blobId: z.string().regex(/^[a-f0-9]{64}$/, 'a blob id is 64 hex characters'), ...hints }),
+    z.strictObject({
+      blobId: z.string().regex(/^[a-f0-9]{64}$/, 'a blob id is 64 hex characters'),
+      ...hints,
+    }),
   ])
   .meta({ id: 'InputPart' });
 

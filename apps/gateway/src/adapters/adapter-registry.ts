@@ -13,11 +13,15 @@ export class AdapterRegistry {
   register(adapter: Adapter): void {
     const parsed = AdapterDescriptorSchema.safeParse(adapter.descriptor);
     if (!parsed.success) {
-      throw new Error(`adapter ${String(adapter.descriptor?.id)} has an invalid descriptor: ${parsed.error.message}`, {
-        cause: parsed.error,
-      });
+      throw new Error(
+        `adapter ${String(adapter.descriptor?.id)} has an invalid descriptor: ${parsed.error.message}`,
+        {
+          cause: parsed.error,
+        },
+      );
     }
-    if (this.adapters.has(adapter.descriptor.id)) throw new Error(`duplicate adapter id ${adapter.descriptor.id}`);
+    if (this.adapters.has(adapter.descriptor.id))
+      throw new Error(`duplicate adapter id ${adapter.descriptor.id}`);
     this.adapters.set(adapter.descriptor.id, adapter);
   }
 

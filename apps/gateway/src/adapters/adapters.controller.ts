@@ -12,7 +12,9 @@ export class AdaptersController {
   @Get()
   list(): unknown {
     return {
-      adapters: this.adapters.descriptors().map((d) => ({ ...d, source: 'builtin', queue: this.backend.kind })),
+      adapters: this.adapters
+        .descriptors()
+        .map((d) => ({ ...d, source: 'builtin', queue: this.backend.kind })),
     };
   }
 }

@@ -15,6 +15,11 @@ export class BlobExpiry {
     this.timer.unref();
   }
 
+  /** Nest calls this on shutdown. */
+  onApplicationShutdown(): void {
+    this.stop();
+  }
+
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;

@@ -203,7 +203,7 @@ export class FsBlobStore implements BlobStore {
       await writeFile(tmpPath, JSON.stringify(sidecar), { flag: 'wx' });
       await rename(tmpPath, this.sidecarPath(id));
     } catch (err) {
-      await rm(tmpPath, { force: true });
+      await rm(tmpPath, { force: true }).catch(() => undefined);
       throw err;
     }
     return sidecar;

@@ -11,15 +11,16 @@ export class GatewayExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
-    sendError(this.logger, exception, request, reply);
+    const error = toGatewayError(exception);
+    if (error.status >= 500) {
+      this.logger.error({ err: exception, reqId: request.id, url: request.url }, 'request failed');
+    }
+    if (reply.sent) return;
+    // The rest of an oversized body is never read: close the connection rather than leave it hanging.
+    if (error.code === 'payload_too_large') void reply.header('connection', 'close');
+    void reply
+      .status(error.status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(error.toBody());
   }
-}
-
-export function sendError(logger: Logger, exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const error = toGatewayError(exception);
-  if (error.status >= 500) {
-    logger.error({ err: exception, reqId: request.id, url: request.url }, 'request failed');
-  }
-  if (reply.sent) return;
-  void reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(error.toBody());
 }

@@ -30,11 +30,14 @@ export function toGatewayError(err: unknown): GatewayError {
     const message = first ? `${first.path || 'body'}: ${first.message}` : 'invalid request';
     return new GatewayError('invalid_request', message, { issues }, { cause: err });
   }
-  if (err instanceof DetectionError) return new GatewayError(err.code, err.message, err.details, { cause: err });
-  if (err instanceof BlobNotFoundError) return new GatewayError('not_found', err.message, { blobId: err.id }, { cause: err });
+  if (err instanceof DetectionError)
+    return new GatewayError(err.code, err.message, err.details, { cause: err });
+  if (err instanceof BlobNotFoundError)
+    return new GatewayError('not_found', err.message, { blobId: err.id }, { cause: err });
   if (err instanceof BlobTooLargeError)
     return new GatewayError('payload_too_large', err.message, { limitBytes: err.limit }, { cause: err });
-  if (err instanceof AdapterError) return new GatewayError(err.code, err.message, err.details, { cause: err });
+  if (err instanceof AdapterError)
+    return new GatewayError(err.code, err.message, err.details, { cause: err });
   if (err instanceof HttpException) {
     const status = err.getStatus();
     return new GatewayError(STATUS_CODES[status] ?? 'internal_error', err.message, undefined, { cause: err });
@@ -42,8 +45,11 @@ export function toGatewayError(err: unknown): GatewayError {
   // Fastify's own errors (body parsing, content type, size) carry a statusCode and a FST_ code.
   const fst = (err ?? {}) as { statusCode?: number; code?: string; message?: string };
   if (typeof fst.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
-    const code = fst.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large' : STATUS_CODES[fst.statusCode];
-    return new GatewayError(code ?? 'invalid_request', fst.message ?? 'invalid request', undefined, { cause: err });
+    const code =
+      fst.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large' : STATUS_CODES[fst.statusCode];
+    return new GatewayError(code ?? 'invalid_request', fst.message ?? 'invalid request', undefined, {
+      cause: err,
+    });
   }
   return new GatewayError('internal_error', 'internal error', undefined, { cause: err });
 }

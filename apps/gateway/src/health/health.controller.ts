@@ -18,12 +18,17 @@ export class HealthController {
   async ready(): Promise<{ status: 'ok'; queue: string }> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)),
+        READY_TIMEOUT_MS,
+      );
     });
     try {
       await Promise.race([this.backend.ping(), timeout]);
     } catch (err) {
-      throw new GatewayError('unavailable', `queue (${this.backend.kind}) is not reachable`, undefined, { cause: err });
+      throw new GatewayError('unavailable', `queue (${this.backend.kind}) is not reachable`, undefined, {
+        cause: err,
+      });
     } finally {
       clearTimeout(timer);
     }

@@ -11,7 +11,9 @@ export function parseAccept(header: string | undefined): string[] {
 
 /** True when the caller takes the JSON result (no Accept, JSON, or a wildcard). */
 export function wantsJson(types: string[]): boolean {
-  return types.length === 0 || types.some((t) => t === 'application/json' || t === '*/*' || t === 'application/*');
+  return (
+    types.length === 0 || types.some((t) => t === 'application/json' || t === '*/*' || t === 'application/*')
+  );
 }
 
 /** Whether `mediaType` satisfies one of the accepted types (`image/*` matches `image/webp`). */

@@ -66,12 +66,16 @@ export class InferenceController {
   private async sendRaw(reply: FastifyReply, record: JobRecord, accept: string[]): Promise<void> {
     const [output, ...rest] = record.outputs;
     if (!output || rest.length > 0 || !accepts(accept, output.mediaType)) {
-      throw new GatewayError('not_acceptable', `the result is ${record.outputs.map((o) => o.mediaType).join(', ')}, not ${accept.join(', ')}`, {
-        jobId: record.id,
-        produced: record.outputs.map((o) => o.mediaType),
-      });
+      throw new GatewayError(
+        'not_acceptable',
+        `the result is ${record.outputs.map((o) => o.mediaType).join(', ')}, not ${accept.join(', ')}`,
+        {
+          jobId: record.id,
+          produced: record.outputs.map((o) => o.mediaType),
+        },
+      );
     }
-    void reply.header('content-type', output.mediaType).header('x-omnigate-job', record.id);
+    void reply.status(200).header('content-type', output.mediaType).header('x-omnigate-job', record.id);
     if (output.text !== undefined) return void (await reply.send(output.text));
     void reply.header('content-length', String(output.bytes));
     await reply.send(this.blobs.stream(output.blobId!));

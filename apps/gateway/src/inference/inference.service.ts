@@ -28,7 +28,9 @@ export class InferenceService {
   async submit(request: InferRequest): Promise<JobRecord> {
     const output = request.output;
     this.modalities.assertKnown(output.modality, 'output');
-    request.inputs.forEach((p, i) => p.modality && this.modalities.assertKnown(p.modality, `inputs[${i}].modality`));
+    request.inputs.forEach(
+      (p, i) => p.modality && this.modalities.assertKnown(p.modality, `inputs[${i}].modality`),
+    );
 
     const stored = await Promise.all(request.inputs.map((part, i) => this.storeInput(part, i)));
     const detected = await Promise.all(stored.map(({ blob, part }) => this.detect(blob, part)));
@@ -47,7 +49,12 @@ export class InferenceService {
       status: 'queued',
       outputs: [],
       route: [
-        { adapter: hop.adapter.descriptor.id, task: hop.capability.task, from: hop.capability.inputs, to: output.modality },
+        {
+          adapter: hop.adapter.descriptor.id,
+          task: hop.capability.task,
+          from: hop.capability.inputs,
+          to: output.modality,
+        },
       ],
       detected,
       warnings,
@@ -95,7 +102,9 @@ export class InferenceService {
     const { outputSpec, ...result } = record;
     const outputs = outputSpec.inline
       ? await Promise.all(
-          result.outputs.map(async (o) => (o.blobId ? { ...o, data: (await this.blobs.read(o.blobId)).toString('base64') } : o)),
+          result.outputs.map(async (o) =>
+            o.blobId ? { ...o, data: (await this.blobs.read(o.blobId)).toString('base64') } : o,
+          ),
         )
       : result.outputs;
     return { ...result, outputs, links: { self: `/v1/jobs/${record.id}` } };
@@ -106,7 +115,13 @@ export class InferenceService {
     const meta = { filename: part.filename, maxBytes };
     if ('text' in part) {
       if (part.text.length === 0) throw new GatewayError('invalid_request', `inputs[${index}].text is empty`);
-      return { blob: await this.blobs.put(Buffer.from(part.text, 'utf8'), { ...meta, mediaType: part.mediaType ?? 'text/plain' }), part };
+      return {
+        blob: await this.blobs.put(Buffer.from(part.text, 'utf8'), {
+          ...meta,
+          mediaType: part.mediaType ?? 'text/plain',
+        }),
+        part,
+      };
     }
     if ('data' in part) {
       const data = Buffer.from(part.data, 'base64');
@@ -114,14 +129,18 @@ export class InferenceService {
       return { blob: await this.blobs.put(data, { ...meta, mediaType: part.mediaType }), part };
     }
     const blob = await this.blobs.stat(part.blobId);
-    if (!blob) throw new GatewayError('not_found', `inputs[${index}]: blob ${part.blobId} not found`, { blobId: part.blobId });
+    if (!blob)
+      throw new GatewayError('not_found', `inputs[${index}]: blob ${part.blobId} not found`, {
+        blobId: part.blobId,
+      });
     return { blob, part };
   }
 
   private async detect(blob: BlobInfo, part: InputPart): Promise<Detection> {
     const sample = await this.blobs.readPrefix(blob.id, DETECTION_SAMPLE_BYTES);
     return this.detector.detect(sample, blob.bytes, {
-      mediaType: part.mediaType ?? (blob.mediaType === 'application/octet-stream' ? undefined : blob.mediaType),
+      mediaType:
+        part.mediaType ?? (blob.mediaType === 'application/octet-stream' ? undefined : blob.mediaType),
       filename: part.filename ?? blob.filename,
       // Inline text is text unless the caller says otherwise.
       modality: part.modality ?? ('text' in part ? 'text' : undefined),
@@ -137,11 +156,17 @@ function validateOptions(
   const schema = adapter.options;
   if (!schema) {
     const keys = Object.keys(options);
-    return { options: {}, warnings: keys.map((k) => `option "${k}" is not used by ${adapter.descriptor.id}`) };
+    return {
+      options: {},
+      warnings: keys.map((k) => `option "${k}" is not used by ${adapter.descriptor.id}`),
+    };
   }
   const parsed = schema.safeParse(options);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ path: ['options', ...i.path].join('.'), message: i.message }));
+    const issues = parsed.error.issues.map((i) => ({
+      path: ['options', ...i.path].join('.'),
+      message: i.message,
+    }));
     throw new GatewayError('invalid_request', `${issues[0]?.path}: ${issues[0]?.message}`, {
       adapter: adapter.descriptor.id,
       issues,

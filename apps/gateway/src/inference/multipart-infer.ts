@@ -19,7 +19,8 @@ export async function readMultipartInfer(
   const fields: Record<string, unknown> = {};
   for await (const part of request.parts()) {
     if (part.type === 'file') {
-      const declared = part.mimetype && part.mimetype !== 'application/octet-stream' ? part.mimetype : undefined;
+      const declared =
+        part.mimetype && part.mimetype !== 'application/octet-stream' ? part.mimetype : undefined;
       const blob = await blobs.put(part.file, { mediaType: declared, filename: part.filename, maxBytes });
       inputs.push({
         blobId: blob.id,
@@ -41,7 +42,12 @@ function fieldValue(name: string, value: string): unknown {
     try {
       return JSON.parse(value) as unknown;
     } catch (err) {
-      throw new GatewayError('invalid_request', `form field ${name} is not valid JSON`, { field: name }, { cause: err });
+      throw new GatewayError(
+        'invalid_request',
+        `form field ${name} is not valid JSON`,
+        { field: name },
+        { cause: err },
+      );
     }
   }
   return value;

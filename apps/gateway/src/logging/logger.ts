@@ -6,7 +6,10 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { service: 'omnigate' },
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.apiKey', '*.secret'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.apiKey', '*.secret'],
+      censor: '[redacted]',
+    },
   });
 }
 

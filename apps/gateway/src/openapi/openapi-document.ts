@@ -10,7 +10,9 @@ import { z } from 'zod';
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
 const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: 'error', content: json(ref('ErrorBody')) }]));
+  Object.fromEntries(
+    statuses.map((s) => [String(s), { description: 'error', content: json(ref('ErrorBody')) }]),
+  );
 
 /** Components straight from the contracts' zod schemas, so the document cannot drift from validation. */
 function components(): Record<string, unknown> {
@@ -33,7 +35,12 @@ function components(): Record<string, unknown> {
 /** The OpenAPI 3.0 description served at /docs. */
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
   const jobId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-  const blobId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-f0-9]{64}$' } };
+  const blobId = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', pattern: '^[a-f0-9]{64}$' },
+  };
   return {
     openapi: '3.0.3',
     info: {
@@ -72,10 +79,14 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           },
           responses: {
             '200': {
-              description: 'The completed job; with `Accept: <media type>`, the raw bytes of the single output',
+              description:
+                'The completed job; with `Accept: <media type>`, the raw bytes of the single output',
               content: json(ref('JobResult')),
             },
-            '202': { description: 'Queued (async) or still running after timeoutMs', content: json(ref('JobResult')) },
+            '202': {
+              description: 'Queued (async) or still running after timeoutMs',
+              content: json(ref('JobResult')),
+            },
             ...errors(400, 404, 406, 413, 415, 422, 502, 504),
           },
         },
@@ -94,7 +105,9 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
             required: true,
             content: {
               'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
-              'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } },
+              'multipart/form-data': {
+                schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } },
+              },
             },
           },
           responses: {
@@ -129,14 +142,20 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           responses: {
             '200': {
               description: 'adapters',
-              content: json({ type: 'object', properties: { adapters: { type: 'array', items: ref('AdapterDescriptor') } } }),
+              content: json({
+                type: 'object',
+                properties: { adapters: { type: 'array', items: ref('AdapterDescriptor') } },
+              }),
             },
           },
         },
       },
       '/health/live': { get: { summary: 'The process is up', responses: { '200': { description: 'ok' } } } },
       '/health/ready': {
-        get: { summary: 'The queue backend answers', responses: { '200': { description: 'ok' }, ...errors(503) } },
+        get: {
+          summary: 'The queue backend answers',
+          responses: { '200': { description: 'ok' }, ...errors(503) },
+        },
       },
     },
     components: { schemas: components() },

@@ -1,7 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
-import { FinalHopError, RetryableHopError, type HopHandler, type HopQueue, type JobBackend, type JobStore } from './job-backend';
+import {
+  FinalHopError,
+  RetryableHopError,
+  type HopHandler,
+  type HopQueue,
+  type JobBackend,
+  type JobStore,
+} from './job-backend';
 import type { HopJob, JobEvent, JobRecord } from './job-record';
 
 /** Records in a Map with a TTL, events on an EventEmitter: a single process needs no more. */
@@ -56,7 +63,10 @@ interface Pending {
 
 /** Per-adapter FIFO within priority, bounded concurrency, retries with exponential backoff. */
 class InlineHopQueue implements HopQueue {
-  private readonly lanes = new Map<string, { concurrency: number; handler: HopHandler; running: Set<Promise<void>> }>();
+  private readonly lanes = new Map<
+    string,
+    { concurrency: number; handler: HopHandler; running: Set<Promise<void>> }
+  >();
   private readonly pending = new Map<string, Pending[]>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly abort = new AbortController();

@@ -22,15 +22,20 @@ export async function createJobBackend(config: AppConfig, logger: Logger): Promi
   try {
     return await RedisJobBackend.connect(config.queue, logger);
   } catch (err) {
-    throw new Error(`QUEUE_DRIVER=bullmq but Redis at REDIS_URL=${redactUrl(config.queue.redisUrl)} does not answer`, {
-      cause: err,
-    });
+    throw new Error(
+      `QUEUE_DRIVER=bullmq but Redis at REDIS_URL=${redactUrl(config.queue.redisUrl)} does not answer`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
 function inline(config: AppConfig, logger: Logger): JobBackend {
   if (config.role !== 'all') {
-    throw new Error(`ROLE=${config.role} needs a shared queue: the in-process driver only works with ROLE=all`);
+    throw new Error(
+      `ROLE=${config.role} needs a shared queue: the in-process driver only works with ROLE=all`,
+    );
   }
   return new InlineJobBackend(config.queue, logger);
 }

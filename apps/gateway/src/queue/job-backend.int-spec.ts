@@ -36,7 +36,8 @@ class ScriptedAdapter implements Adapter {
     if (flaky) {
       const seen = (this.failures.get(text) ?? 0) + 1;
       this.failures.set(text, seen);
-      if (seen <= Number(flaky[1])) throw new AdapterError('adapter_failed', 'upstream 503', { retryable: true });
+      if (seen <= Number(flaky[1]))
+        throw new AdapterError('adapter_failed', 'upstream 503', { retryable: true });
     }
     const slow = /^slow:(\d+)$/.exec(text);
     if (slow) await new Promise((r) => setTimeout(r, Number(slow[1])));
@@ -179,13 +180,20 @@ describe('queue contract: bullmq specifics', () => {
   it('uses the same Redis connections however many requests wait', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'omnigate-queue-'));
     const prefix = `test-${randomUUID()}`;
-    const config = loadConfig({ QUEUE_DRIVER: 'bullmq', REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix });
+    const config = loadConfig({
+      QUEUE_DRIVER: 'bullmq',
+      REDIS_URL: inject('redisUrl'),
+      QUEUE_PREFIX: prefix,
+    });
     const backend = await createJobBackend(config, logger);
     const blobs = new FsBlobStore(dir);
     const adapter = new ScriptedAdapter();
     const runner = new JobRunner(new AdapterRegistry([adapter]), blobs, backend.store, logger);
     const admin = new Redis(config.queue.redisUrl);
-    const clients = async () => (await admin.client('LIST')).toString().trim().split('\n').length;
+    const clients = async () =>
+      String(await admin.client('LIST'))
+        .trim()
+        .split('\n').length;
     try {
       const blob = await blobs.put(Buffer.from('slow:300'));
       const before = await clients();

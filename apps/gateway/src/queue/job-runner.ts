@@ -51,7 +51,9 @@ export class JobRunner {
         status: 'completed',
         attempts: run.attempt.number,
         outputs,
-        route: record.route.map((step, i) => (i === hop.hop ? { ...step, ms: finishedAt - startedAt } : step)),
+        route: record.route.map((step, i) =>
+          i === hop.hop ? { ...step, ms: finishedAt - startedAt } : step,
+        ),
         warnings: [...record.warnings, ...(result.warnings ?? [])],
         timings: this.timings(record, startedAt, finishedAt),
         finishedAt: new Date(finishedAt).toISOString(),
@@ -79,9 +81,13 @@ export class JobRunner {
 
   private async storeOutput(hop: HopJob, output: AdapterOutput): Promise<OutputPart> {
     if (output.modality !== hop.output.modality) {
-      throw new AdapterError('adapter_failed', `adapter ${hop.adapter} returned ${output.modality}, not ${hop.output.modality}`);
+      throw new AdapterError(
+        'adapter_failed',
+        `adapter ${hop.adapter} returned ${output.modality}, not ${hop.output.modality}`,
+      );
     }
-    if ('text' in output) return { modality: output.modality, mediaType: output.mediaType, text: output.text };
+    if ('text' in output)
+      return { modality: output.modality, mediaType: output.mediaType, text: output.text };
     const blob = await this.blobs.put(output.data, { mediaType: output.mediaType });
     return {
       modality: output.modality,
@@ -98,7 +104,12 @@ export class JobRunner {
   }
 }
 
-function classify(err: unknown): { code: ErrorCode; message: string; retryable: boolean; details?: Record<string, unknown> } {
+function classify(err: unknown): {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  details?: Record<string, unknown>;
+} {
   if (err instanceof AdapterError) {
     return { code: err.code, message: err.message, retryable: err.retryable, details: err.details };
   }

@@ -6,7 +6,11 @@ import type { JobRecord } from './job-record';
  * Waits for a job to end, through the store's one shared subscription. It listens first and
  * reads the record second, so a job that finishes in between is never missed.
  */
-export async function waitForJob(store: JobStore, id: string, timeoutMs: number): Promise<JobRecord | undefined> {
+export async function waitForJob(
+  store: JobStore,
+  id: string,
+  timeoutMs: number,
+): Promise<JobRecord | undefined> {
   return new Promise<JobRecord | undefined>((resolve, reject) => {
     let settled = false;
     const finish = (record: JobRecord | undefined) => {

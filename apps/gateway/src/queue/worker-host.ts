@@ -26,13 +26,17 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationBootstrap(): Promise<void> {
     for (const id of this.config.queue.workerAdapters) {
-      if (!this.adapters.has(id)) throw new Error(`WORKER_ADAPTERS names ${id}, which is not a known adapter`);
+      if (!this.adapters.has(id))
+        throw new Error(`WORKER_ADAPTERS names ${id}, which is not a known adapter`);
     }
     for (const id of this.served()) {
       const concurrency = this.adapters.get(id).descriptor.concurrency ?? DEFAULT_CONCURRENCY;
       await this.backend.hops.work(id, concurrency, this.runner.handle);
     }
-    this.logger.info({ role: this.config.role, queue: this.backend.kind, adapters: this.served() }, 'workers started');
+    this.logger.info(
+      { role: this.config.role, queue: this.backend.kind, adapters: this.served() },
+      'workers started',
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -58,15 +58,23 @@ export class RoutePlanner {
           .map((c) => `${c.output} (${c.task})`),
       ),
     ];
-    const what = [query.task && `task ${query.task}`, query.adapter && `adapter ${query.adapter}`, query.outputMediaType]
+    const what = [
+      query.task && `task ${query.task}`,
+      query.adapter && `adapter ${query.adapter}`,
+      query.outputMediaType,
+    ]
       .filter(Boolean)
       .join(', ');
-    return new GatewayError('no_route', `no route from ${from.join(' + ')} to ${query.output}${what ? ` (${what})` : ''}`, {
-      from,
-      to: query.output,
-      ...(query.task ? { task: query.task } : {}),
-      ...(query.adapter ? { adapter: query.adapter } : {}),
-      reachable,
-    });
+    return new GatewayError(
+      'no_route',
+      `no route from ${from.join(' + ')} to ${query.output}${what ? ` (${what})` : ''}`,
+      {
+        from,
+        to: query.output,
+        ...(query.task ? { task: query.task } : {}),
+        ...(query.adapter ? { adapter: query.adapter } : {}),
+        reachable,
+      },
+    );
   }
 }
