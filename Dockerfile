@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: compile with dev dependencies, run with production ones only.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY nest-cli.json tsconfig.json ./
+COPY apps ./apps
+COPY libs ./libs
+RUN npx nest build gateway && npm prune --omit=dev
+
+FROM node:22-bookworm-slim AS runtime
+# Fonts for text rendering (Latin and CJK); curl for health checks.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-noto-cjk fontconfig curl \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production BLOB_DIR=/data/blobs PORT=3000
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+RUN mkdir -p /data/blobs && chown -R node:node /data
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD curl -fsS http://127.0.0.1:3000/health/ready || exit 1
+CMD ["node", "dist/apps/gateway/apps/gateway/src/main.js"]
