@@ -12,7 +12,11 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['apps/**/*.{spec,int-spec,e2e-spec}.ts', 'libs/**/*.{spec,int-spec}.ts', 'test/**/*.{spec,int-spec,e2e-spec}.ts'],
+    include: [
+      'apps/**/*.{spec,int-spec,e2e-spec}.ts',
+      'libs/**/*.{spec,int-spec}.ts',
+      'test/**/*.{spec,int-spec,e2e-spec}.ts',
+    ],
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,
