@@ -45,6 +45,32 @@ class ScriptedAdapter implements Adapter {
   }
 }
 
+function queuedRecord(id: string): JobRecord {
+  return {
+    id,
+    status: 'queued',
+    outputs: [],
+    route: [{ adapter: 'test.scripted', task: 'upper', from: ['text'], to: 'text' }],
+    detected: [],
+    warnings: [],
+    timings: {},
+    createdAt: new Date().toISOString(),
+    outputSpec: { modality: 'text' },
+  };
+}
+
+function upperHop(id: string, blob: { id: string; bytes: number }): HopJob {
+  return {
+    jobId: id,
+    hop: 0,
+    adapter: 'test.scripted',
+    task: 'upper',
+    inputs: [{ modality: 'text', mediaType: 'text/plain', blobId: blob.id, bytes: blob.bytes }],
+    output: { modality: 'text' },
+    options: {},
+  };
+}
+
 for (const driver of ['inline', 'bullmq'] as const) {
   describe(`queue contract: ${driver}`, () => {
     let dir: string;
@@ -77,28 +103,8 @@ for (const driver of ['inline', 'bullmq'] as const) {
     async function submit(text: string): Promise<string> {
       const blob = await blobs.put(Buffer.from(text), { mediaType: 'text/plain' });
       const id = randomUUID();
-      const record: JobRecord = {
-        id,
-        status: 'queued',
-        outputs: [],
-        route: [{ adapter: 'test.scripted', task: 'upper', from: ['text'], to: 'text' }],
-        detected: [],
-        warnings: [],
-        timings: {},
-        createdAt: new Date().toISOString(),
-        outputSpec: { modality: 'text' },
-      };
-      const hop: HopJob = {
-        jobId: id,
-        hop: 0,
-        adapter: 'test.scripted',
-        task: 'upper',
-        inputs: [{ modality: 'text', mediaType: 'text/plain', blobId: blob.id, bytes: blob.bytes }],
-        output: { modality: 'text' },
-        options: {},
-      };
-      await backend.store.create(record);
-      await backend.hops.add(hop, { priority: 5 });
+      await backend.store.create(queuedRecord(id));
+      await backend.hops.add(upperHop(id, blob), { priority: 5 });
       return id;
     }
 
@@ -198,36 +204,11 @@ describe('queue contract: bullmq specifics', () => {
       const blob = await blobs.put(Buffer.from('slow:300'));
       const before = await clients();
       const ids = Array.from({ length: 30 }, () => randomUUID());
-      for (const id of ids) {
-        await backend.store.create({
-          id,
-          status: 'queued',
-          outputs: [],
-          route: [],
-          detected: [],
-          warnings: [],
-          timings: {},
-          createdAt: new Date().toISOString(),
-          outputSpec: { modality: 'text' },
-        });
-      }
+      for (const id of ids) await backend.store.create(queuedRecord(id));
       const waits = ids.map((id) => waitForJob(backend.store, id, 10_000));
       expect(await clients()).toBe(before);
       await backend.hops.work(adapter.descriptor.id, 8, runner.handle);
-      for (const id of ids) {
-        await backend.hops.add(
-          {
-            jobId: id,
-            hop: 0,
-            adapter: 'test.scripted',
-            task: 'upper',
-            inputs: [{ modality: 'text', mediaType: 'text/plain', blobId: blob.id, bytes: blob.bytes }],
-            output: { modality: 'text' },
-            options: {},
-          },
-          { priority: 5 },
-        );
-      }
+      for (const id of ids) await backend.hops.add(upperHop(id, blob), { priority: 5 });
       const done = await Promise.all(waits);
       expect(done.every((r) => r?.status === 'completed')).toBe(true);
     } finally {
