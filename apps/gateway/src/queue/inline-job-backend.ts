@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
+import { GatewayError } from '../errors/gateway-error';
 import {
   FinalHopError,
   RetryableHopError,
@@ -79,7 +80,15 @@ class InlineHopQueue implements HopQueue {
   ) {}
 
   async add(hop: HopJob, options: { priority: number }): Promise<void> {
-    if (!this.lanes.has(hop.adapter)) throw new Error(`no in-process worker serves adapter ${hop.adapter}`);
+    if (!this.lanes.has(hop.adapter)) {
+      throw new GatewayError(
+        'unavailable',
+        `no in-process worker serves adapter ${hop.adapter} (see WORKER_ADAPTERS)`,
+        {
+          adapter: hop.adapter,
+        },
+      );
+    }
     this.enqueue({ hop, priority: options.priority, seq: this.seq++, attempt: 1 });
   }
 
@@ -132,6 +141,14 @@ class InlineHopQueue implements HopQueue {
   async close(graceMs: number): Promise<void> {
     this.closing = true;
     for (const timer of this.retryTimers) clearTimeout(timer);
+    const dropped =
+      [...this.pending.values()].reduce((n, list) => n + list.length, 0) + this.retryTimers.size;
+    if (dropped > 0) {
+      this.logger.warn(
+        { dropped },
+        'in-process queue stopped with jobs not yet run: they are lost (use Redis to keep them)',
+      );
+    }
     const running = [...this.lanes.values()].flatMap((lane) => [...lane.running]);
     const timer = setTimeout(() => this.abort.abort(new Error('worker shutting down')), graceMs);
     await Promise.allSettled(running);
