@@ -200,10 +200,21 @@ describe('FsBlobStore', () => {
     });
 
     it('falls back to defaults when the sidecar is missing or corrupt', async () => {
+      // Another process on the same folder: nothing of this blob in its memory.
+      const other = () => new FsBlobStore(dir);
       await rm(`${contentPath(id)}.json`);
-      expect(await store.stat(id)).toMatchObject({ id, bytes: 16, mediaType: 'application/octet-stream' });
+      expect(await other().stat(id)).toMatchObject({ id, bytes: 16, mediaType: 'application/octet-stream' });
       await writeFile(`${contentPath(id)}.json`, '{"mediaType":');
-      expect(await store.stat(id)).toMatchObject({ mediaType: 'application/octet-stream' });
+      expect(await other().stat(id)).toMatchObject({ mediaType: 'application/octet-stream' });
+    });
+
+    it('serves small blobs it just wrote from memory, and big ones from disk', async () => {
+      const big = Buffer.alloc(300 * 1024, 7);
+      const bigInfo = await store.put(big);
+      await rm(contentPath(id));
+      await rm(contentPath(bigInfo.id));
+      expect((await store.read(id)).equals(data)).toBe(true);
+      await expect(store.read(bigInfo.id)).rejects.toBeInstanceOf(BlobNotFoundError);
     });
 
     it.each([

@@ -5,6 +5,7 @@ import type { Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { BlobNotFoundError, BlobTooLargeError } from './blob-errors';
 import type { BlobInfo, BlobStore, PutOptions } from './blob-store';
@@ -15,6 +16,15 @@ const DEFAULT_MEDIA_TYPE = 'application/octet-stream';
 /** A temp file untouched this long belongs to an upload that died. */
 const STALE_TMP_MS = 60 * 60 * 1000;
 const READ_CHUNK_BYTES = 64 * 1024;
+/** Blobs up to this size stay in memory after a write or read: a job's inputs are read again soon. */
+const CACHED_BLOB_MAX_BYTES = 256 * 1024;
+const CACHE_MAX_BYTES = 64 * 1024 * 1024;
+const CACHE_TTL_MS = 10 * 60 * 1000;
+
+interface CachedBlob {
+  info: BlobInfo;
+  data?: Buffer;
+}
 
 const SidecarSchema = z.object({
   mediaType: z.string(),
@@ -26,12 +36,21 @@ type Sidecar = z.infer<typeof SidecarSchema>;
 /**
  * Blobs on a local (or shared) filesystem: `<dir>/ab/cd/<sha256>` holds the content and
  * `<sha256>.json` beside it the metadata. Everything is written to `<dir>/tmp` first and renamed
- * into place, so a reader never sees a partial file under a blob's name.
+ * into place, so a reader never sees a partial file under a blob's name. Files are not fsynced:
+ * like Redis without `appendfsync always`, a power cut may lose the newest writes.
+ *
+ * Small blobs are also kept in a bounded in-memory cache, so the detector and the adapter that
+ * read a job's inputs right after the upload do not go back to the disk.
  */
 export class FsBlobStore implements BlobStore {
   private readonly dir: string;
   private readonly tmpDir: string;
   private dirsReady: Promise<void> | undefined;
+  private readonly cache = new LRUCache<string, CachedBlob>({
+    maxSize: CACHE_MAX_BYTES,
+    sizeCalculation: (entry) => (entry.data?.length ?? 0) + 256,
+    ttl: CACHE_TTL_MS,
+  });
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -46,20 +65,18 @@ export class FsBlobStore implements BlobStore {
     // NaN would compare false against every size and silently lift the limit.
     if (!(maxBytes >= 0)) throw new RangeError(`maxBytes must be a non-negative number, got ${maxBytes}`);
     await this.ensureDirs();
+    if (Buffer.isBuffer(data)) return this.putBuffer(data, options, maxBytes);
     const tmpPath = join(this.tmpDir, randomUUID());
     // Opened here rather than by createWriteStream, so the file surely exists (and is removed)
     // by the time a failed put settles. The stream owns the handle from here on and closes it.
     const handle = await open(tmpPath, 'wx');
     try {
       const meter = new HashingMeter(maxBytes);
-      // A Buffer is itself iterable (byte by byte): hand it over as a single chunk. `flush` syncs
-      // the file before closing it and pipeline settles after the close, so the bytes are on
-      // disk before the rename names them.
-      await pipeline(Buffer.isBuffer(data) ? [data] : data, meter, handle.createWriteStream({ flush: true }));
+      await pipeline(data, meter, handle.createWriteStream());
       const id = meter.digest();
-      await this.commitContent(tmpPath, id);
-      const sidecar = await this.writeSidecar(id, options);
-      return toInfo(id, meter.bytes, sidecar);
+      const existed = await this.commitContent(tmpPath, id);
+      const sidecar = await this.writeSidecar(id, options, existed);
+      return this.remember(toInfo(id, meter.bytes, sidecar));
     } catch (err) {
       // Cleanup is best effort: the error worth reporting is the one that failed the put.
       await rm(tmpPath, { force: true }).catch(() => undefined);
@@ -67,8 +84,31 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /** A Buffer is hashed in memory first: one write of the whole file, and none when the bytes are known. */
+  private async putBuffer(data: Buffer, options: PutOptions, maxBytes: number): Promise<BlobInfo> {
+    if (data.length > maxBytes) throw new BlobTooLargeError(maxBytes);
+    const id = createHash('sha256').update(data).digest('hex');
+    const tmpPath = join(this.tmpDir, randomUUID());
+    try {
+      await writeFile(tmpPath, data, { flag: 'wx' });
+      const existed = await this.commitContent(tmpPath, id);
+      const sidecar = await this.writeSidecar(id, options, existed);
+      return this.remember(toInfo(id, data.length, sidecar), data);
+    } catch (err) {
+      await rm(tmpPath, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private remember(info: BlobInfo, data?: Buffer): BlobInfo {
+    this.cache.set(info.id, { info, ...(data && data.length <= CACHED_BLOB_MAX_BYTES ? { data } : {}) });
+    return info;
+  }
+
   async stat(id: string): Promise<BlobInfo | undefined> {
     if (!ID_PATTERN.test(id)) return undefined;
+    const cached = this.cache.get(id);
+    if (cached) return cached.info;
     const content = await statIfExists(this.contentPath(id));
     if (!content) return undefined;
     const sidecar = (await this.readSidecar(id)) ?? {
@@ -79,9 +119,14 @@ export class FsBlobStore implements BlobStore {
   }
 
   async read(id: string): Promise<Buffer> {
+    const cached = this.cache.get(id)?.data;
+    if (cached) return cached;
     const handle = await this.openContent(id);
     try {
-      return await handle.readFile();
+      const data = await handle.readFile();
+      const entry = this.cache.get(id);
+      if (entry && data.length <= CACHED_BLOB_MAX_BYTES) this.cache.set(id, { ...entry, data });
+      return data;
     } finally {
       await handle.close();
     }
@@ -91,6 +136,8 @@ export class FsBlobStore implements BlobStore {
     if (!Number.isSafeInteger(bytes) || bytes < 0) {
       throw new RangeError(`readPrefix needs a non-negative integer byte count, got ${bytes}`);
     }
+    const cached = this.cache.get(id)?.data;
+    if (cached) return cached.subarray(0, bytes);
     const handle = await this.openContent(id);
     try {
       // Never allocate more than the file holds, whatever the caller asked for.
@@ -108,11 +155,14 @@ export class FsBlobStore implements BlobStore {
   }
 
   stream(id: string): Readable {
+    const cached = this.cache.get(id)?.data;
+    if (cached) return Readable.from([cached], { objectMode: false });
     return Readable.from(this.chunks(id), { objectMode: false });
   }
 
   async sweep(olderThan: Date): Promise<number> {
     const cutoffMs = olderThan.getTime();
+    this.cache.clear();
     const failures: unknown[] = [];
     let removed = 0;
     // One unremovable file must not stop expiry of all the others: go on, report at the end.
@@ -173,25 +223,29 @@ export class FsBlobStore implements BlobStore {
     return `${this.contentPath(id)}.json`;
   }
 
-  /** Moves the temp file into place, or, when the bytes are already stored, touches them instead. */
-  private async commitContent(tmpPath: string, id: string): Promise<void> {
+  /**
+   * Moves the temp file into place, or, when the bytes are already stored, touches them instead.
+   * Returns whether they were already stored.
+   */
+  private async commitContent(tmpPath: string, id: string): Promise<boolean> {
     const path = this.contentPath(id);
     const now = new Date();
     try {
       await utimes(path, now, now);
       await rm(tmpPath, { force: true });
-      return;
+      return true;
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
     await mkdir(dirname(path), { recursive: true });
     // Two puts of the same bytes may both get here: rename replaces atomically, both succeed.
     await rename(tmpPath, path);
+    return false;
   }
 
   /** The metadata of this upload; what it leaves out is kept from an earlier upload of the same bytes. */
-  private async writeSidecar(id: string, options: PutOptions): Promise<Sidecar> {
-    const previous = await this.readSidecar(id);
+  private async writeSidecar(id: string, options: PutOptions, existed: boolean): Promise<Sidecar> {
+    const previous = existed ? await this.readSidecar(id) : undefined;
     const filename = options.filename ?? previous?.filename;
     const sidecar: Sidecar = {
       mediaType: options.mediaType ?? previous?.mediaType ?? DEFAULT_MEDIA_TYPE,

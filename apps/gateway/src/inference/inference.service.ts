@@ -137,13 +137,22 @@ export class InferenceService {
   }
 
   private async detect(blob: BlobInfo, part: InputPart): Promise<Detection> {
+    if ('text' in part && !part.modality) {
+      // Inline text is text unless the caller says otherwise: nothing to sniff.
+      return {
+        modality: 'text',
+        mediaType: part.mediaType ?? 'text/plain',
+        confidence: 1,
+        reason: 'inline text',
+        meta: { length: part.text.length },
+      };
+    }
     const sample = await this.blobs.readPrefix(blob.id, DETECTION_SAMPLE_BYTES);
     return this.detector.detect(sample, blob.bytes, {
       mediaType:
         part.mediaType ?? (blob.mediaType === 'application/octet-stream' ? undefined : blob.mediaType),
       filename: part.filename ?? blob.filename,
-      // Inline text is text unless the caller says otherwise.
-      modality: part.modality ?? ('text' in part ? 'text' : undefined),
+      modality: part.modality,
     });
   }
 }

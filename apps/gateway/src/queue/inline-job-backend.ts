@@ -12,7 +12,10 @@ import {
 } from './job-backend';
 import type { HopJob, JobEvent, JobRecord } from './job-record';
 
-/** Records in a Map with a TTL, events on an EventEmitter: a single process needs no more. */
+/**
+ * Records in a Map with a TTL, events on an EventEmitter: a single process needs no more.
+ * Records are never mutated in place (every change saves a new object), so none is copied.
+ */
 class MemoryJobStore implements JobStore {
   private readonly records = new Map<string, { record: JobRecord; expiresAt: number }>();
   private readonly events = new EventEmitter().setMaxListeners(0);
@@ -23,12 +26,12 @@ class MemoryJobStore implements JobStore {
   }
 
   async create(record: JobRecord): Promise<void> {
-    this.records.set(record.id, { record: structuredClone(record), expiresAt: Date.now() + this.ttlMs });
+    this.records.set(record.id, { record, expiresAt: Date.now() + this.ttlMs });
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
     const entry = this.records.get(id);
-    return entry && entry.expiresAt > Date.now() ? structuredClone(entry.record) : undefined;
+    return entry && entry.expiresAt > Date.now() ? entry.record : undefined;
   }
 
   async save(record: JobRecord, event: JobEvent): Promise<void> {
@@ -37,7 +40,7 @@ class MemoryJobStore implements JobStore {
   }
 
   async publish(event: JobEvent): Promise<void> {
-    this.events.emit(event.id, structuredClone(event));
+    this.events.emit(event.id, event);
   }
 
   subscribe(id: string, listener: (event: JobEvent) => void): () => void {

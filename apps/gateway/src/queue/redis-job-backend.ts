@@ -12,6 +12,7 @@ export class RedisJobBackend implements JobBackend {
   private constructor(
     private readonly redis: Redis,
     private readonly subscriber: Redis,
+    private readonly bullConnection: Redis,
     readonly store: RedisJobStore,
     readonly hops: BullMqHopQueue,
   ) {}
@@ -24,6 +25,8 @@ export class RedisJobBackend implements JobBackend {
       maxRetriesPerRequest: null,
       lazyConnect: true,
       connectTimeout: config.connectTimeoutMs ?? 10_000,
+      // Commands issued in the same tick by concurrent requests share one round trip.
+      enableAutoPipelining: true,
     });
     try {
       // Fail fast at start-up; once connected, ioredis reconnects on its own.
@@ -38,8 +41,12 @@ export class RedisJobBackend implements JobBackend {
     subscriber.on('error', (err) => logger.warn({ err }, 'redis subscriber error'));
     const store = new RedisJobStore(redis, subscriber, config.prefix, config.jobTtlS, logger);
     await store.start();
-    const hops = new BullMqHopQueue(redis, config.prefix, config, logger);
-    return new RedisJobBackend(redis, subscriber, store, hops);
+    // BullMQ gets a connection of its own: it loads its Lua scripts on it, and ioredis would
+    // otherwise copy all of them into every MULTI the job store sends.
+    const bullConnection = redis.duplicate({ enableAutoPipelining: false });
+    bullConnection.on('error', (err) => logger.warn({ err }, 'redis (bullmq) connection error'));
+    const hops = new BullMqHopQueue(bullConnection, config.prefix, config, logger);
+    return new RedisJobBackend(redis, subscriber, bullConnection, store, hops);
   }
 
   async ping(): Promise<void> {
@@ -49,6 +56,6 @@ export class RedisJobBackend implements JobBackend {
   async close(graceMs: number): Promise<void> {
     await this.hops.close(graceMs);
     this.subscriber.disconnect();
-    await this.redis.quit();
+    await Promise.all([this.bullConnection.quit(), this.redis.quit()]);
   }
 }
