@@ -7,6 +7,7 @@ import { BlobExpiry } from './blobs/blob-expiry';
 import { BLOB_STORE, type BlobStore } from './blobs/blob-store';
 import { BlobsController } from './blobs/blobs.controller';
 import { FsBlobStore } from './blobs/fs-blob-store';
+import { TieredBlobStore } from './blobs/tiered-blob-store';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { ContentModalityDetector } from './detection/content-modality-detector';
 import { MODALITY_DETECTOR, type ModalityDetector } from './detection/modality-detector';
@@ -35,7 +36,16 @@ export class AppModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: BLOB_STORE, useFactory: () => new FsBlobStore(config.blobs.dir) },
+        {
+          provide: BLOB_STORE,
+          useFactory: (backend: JobBackend) =>
+            new TieredBlobStore(
+              backend.blobTier,
+              new FsBlobStore(config.blobs.dir),
+              config.blobs.jobTierMaxBytes,
+            ),
+          inject: [JOB_BACKEND],
+        },
         {
           provide: BlobExpiry,
           useFactory: (blobs: BlobStore) => {

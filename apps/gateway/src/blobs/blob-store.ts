@@ -18,6 +18,11 @@ export interface PutOptions {
   filename?: string;
   /** Largest accepted size in bytes; exactly `maxBytes` is still accepted. */
   maxBytes?: number;
+  /**
+   * `job`: the blob only has to live as long as the job that reads it (an inline request input),
+   * so a small one may be kept beside the job record instead of on disk.
+   */
+  scope?: 'job';
 }
 
 /** Content-addressed storage for payloads and outputs. */

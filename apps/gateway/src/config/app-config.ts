@@ -26,6 +26,7 @@ const EnvSchema = z.object({
   BLOB_DIR: z.string().min(1).default('.data/blobs'),
   BLOB_MAX_BYTES: int(1).default(512 * 1024 * 1024),
   BLOB_TTL_S: int(60).default(7 * 24 * 3600),
+  BLOB_JOB_TIER_MAX_BYTES: int(0, 16 * 1024 * 1024).default(64 * 1024),
   MAX_BODY_BYTES: int(1024).default(64 * 1024 * 1024),
   SYNC_TIMEOUT_MS: int(1, 600_000).default(30_000),
   JOB_ATTEMPTS: int(1, 20).default(3),
@@ -52,7 +53,7 @@ export interface AppConfig {
     syncTimeoutMs: number;
     shutdownTimeoutMs: number;
   };
-  blobs: { dir: string; maxBytes: number; ttlS: number };
+  blobs: { dir: string; maxBytes: number; ttlS: number; jobTierMaxBytes: number };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -85,7 +86,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       syncTimeoutMs: e.SYNC_TIMEOUT_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
-    blobs: { dir: e.BLOB_DIR, maxBytes: e.BLOB_MAX_BYTES, ttlS: e.BLOB_TTL_S },
+    blobs: {
+      dir: e.BLOB_DIR,
+      maxBytes: e.BLOB_MAX_BYTES,
+      ttlS: e.BLOB_TTL_S,
+      jobTierMaxBytes: e.BLOB_JOB_TIER_MAX_BYTES,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

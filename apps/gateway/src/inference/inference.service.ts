@@ -112,7 +112,7 @@ export class InferenceService {
 
   private async storeInput(part: InputPart, index: number): Promise<{ blob: BlobInfo; part: InputPart }> {
     const maxBytes = this.config.blobs.maxBytes;
-    const meta = { filename: part.filename, maxBytes };
+    const meta = { filename: part.filename, maxBytes, scope: 'job' as const };
     if ('text' in part) {
       if (part.text.length === 0) throw new GatewayError('invalid_request', `inputs[${index}].text is empty`);
       return {

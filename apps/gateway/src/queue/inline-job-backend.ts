@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { MemoryJobBlobTier } from '../blobs/job-blob-tier';
 import type { AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import {
@@ -164,8 +165,10 @@ export class InlineJobBackend implements JobBackend {
   readonly kind = 'inline' as const;
   readonly store: MemoryJobStore;
   readonly hops: InlineHopQueue;
+  readonly blobTier: MemoryJobBlobTier;
 
   constructor(config: AppConfig['queue'], logger: Logger) {
+    this.blobTier = new MemoryJobBlobTier(config.jobTtlS);
     this.store = new MemoryJobStore(config.jobTtlS * 1000);
     this.hops = new InlineHopQueue(config, logger);
   }

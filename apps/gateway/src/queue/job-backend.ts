@@ -1,3 +1,4 @@
+import type { JobBlobTier } from '../blobs/job-blob-tier';
 import type { HopJob, JobEvent, JobRecord } from './job-record';
 
 /** Where job records live, and how their changes reach waiting requests in every process. */
@@ -41,6 +42,8 @@ export interface JobBackend {
   readonly kind: 'bullmq' | 'inline';
   readonly store: JobStore;
   readonly hops: HopQueue;
+  /** Small job-scoped blobs, kept where the job records are. */
+  readonly blobTier: JobBlobTier;
   /** Throws when the backing service does not answer. */
   ping(): Promise<void>;
   close(graceMs: number): Promise<void>;

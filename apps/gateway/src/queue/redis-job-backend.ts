@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { RedisJobBlobTier } from '../blobs/job-blob-tier';
 import type { AppConfig } from '../config/app-config';
 import { BullMqHopQueue } from './bullmq-hop-queue';
 import type { JobBackend } from './job-backend';
@@ -8,6 +9,7 @@ import { RedisJobStore } from './redis-job-store';
 /** The production driver: records and events in Redis, hops on BullMQ. */
 export class RedisJobBackend implements JobBackend {
   readonly kind = 'bullmq' as const;
+  readonly blobTier: RedisJobBlobTier;
 
   private constructor(
     private readonly redis: Redis,
@@ -15,7 +17,10 @@ export class RedisJobBackend implements JobBackend {
     private readonly bullConnection: Redis,
     readonly store: RedisJobStore,
     readonly hops: BullMqHopQueue,
-  ) {}
+    config: AppConfig['queue'],
+  ) {
+    this.blobTier = new RedisJobBlobTier(redis, config.prefix, config.jobTtlS);
+  }
 
   static async connect(
     config: AppConfig['queue'] & { connectTimeoutMs?: number },
@@ -46,7 +51,7 @@ export class RedisJobBackend implements JobBackend {
     const bullConnection = redis.duplicate({ enableAutoPipelining: false });
     bullConnection.on('error', (err) => logger.warn({ err }, 'redis (bullmq) connection error'));
     const hops = new BullMqHopQueue(bullConnection, config.prefix, config, logger);
-    return new RedisJobBackend(redis, subscriber, bullConnection, store, hops);
+    return new RedisJobBackend(redis, subscriber, bullConnection, store, hops, config);
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,56 @@
+import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import type { BlobInfo } from './blob-store';
+
+/** Where small job-scoped blobs live beside the job records, for as long as the records do. */
+export interface JobBlobTier {
+  put(info: BlobInfo, data: Buffer): Promise<void>;
+  get(id: string): Promise<{ info: BlobInfo; data: Buffer } | undefined>;
+}
+
+/** The tier of the BullMQ driver: one Redis hash per blob, shared by every API and worker process. */
+export class RedisJobBlobTier implements JobBlobTier {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlS: number,
+  ) {}
+
+  private key(id: string): string {
+    return `${this.prefix}:blob:${id}`;
+  }
+
+  async put(info: BlobInfo, data: Buffer): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.key(info.id), 'info', JSON.stringify(info), 'data', data)
+      .expire(this.key(info.id), this.ttlS)
+      .exec();
+  }
+
+  async get(id: string): Promise<{ info: BlobInfo; data: Buffer } | undefined> {
+    const [info, data] = await this.redis.hmgetBuffer(this.key(id), 'info', 'data');
+    return info && data ? { info: JSON.parse(info.toString('utf8')) as BlobInfo, data } : undefined;
+  }
+}
+
+/** The tier of the in-process driver: memory, bounded, expiring with the job records. */
+export class MemoryJobBlobTier implements JobBlobTier {
+  private readonly blobs: LRUCache<string, { info: BlobInfo; data: Buffer }>;
+
+  constructor(ttlS: number, maxBytes = 256 * 1024 * 1024) {
+    this.blobs = new LRUCache({
+      maxSize: maxBytes,
+      sizeCalculation: (b) => b.data.length + 256,
+      ttl: ttlS * 1000,
+    });
+  }
+
+  async put(info: BlobInfo, data: Buffer): Promise<void> {
+    this.blobs.set(info.id, { info, data });
+  }
+
+  async get(id: string): Promise<{ info: BlobInfo; data: Buffer } | undefined> {
+    return this.blobs.get(id);
+  }
+}
