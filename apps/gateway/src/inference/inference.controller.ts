@@ -21,9 +21,8 @@ export class InferenceController {
   async infer(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const accept = parseAccept(req.headers.accept);
     const request = await this.parse(req, accept);
-    const submitted = await this.inference.submit(request);
-    if (request.mode === 'async') return this.sendJson(reply, 202, submitted);
-    const record = await this.inference.wait(submitted.id, request.timeoutMs);
+    if (request.mode === 'async') return this.sendJson(reply, 202, await this.inference.submit(request));
+    const record = await this.inference.run(request, request.timeoutMs);
     if (!isTerminalStatus(record.status)) return this.sendJson(reply, 202, record);
     if (record.status === 'failed' && record.error) {
       const { code, message, details } = record.error;

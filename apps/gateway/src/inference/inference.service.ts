@@ -7,11 +7,17 @@ import { DETECTION_SAMPLE_BYTES, type ModalityDetector } from '../detection/moda
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
 import type { HopJob, JobRecord } from '../queue/job-record';
-import { waitForJob } from '../queue/job-waiter';
+import { watchJob } from '../queue/job-waiter';
 import type { ModalityRegistry } from '../routing/modality-registry';
 import type { RoutePlanner } from '../routing/route-planner';
 
 const DEFAULT_PRIORITY = 5;
+
+interface PreparedJob {
+  record: JobRecord;
+  hop: HopJob;
+  priority: number;
+}
 
 /** The core of `/v1/infer`: store inputs, detect them, plan the route, queue the job, wait. */
 export class InferenceService {
@@ -26,6 +32,32 @@ export class InferenceService {
 
   /** Validates, queues and returns the new job's record (status `queued`). */
   async submit(request: InferRequest): Promise<JobRecord> {
+    const job = await this.prepare(request);
+    await this.enqueue(job);
+    return job.record;
+  }
+
+  /** Queues the job and waits for its end, or for `timeoutMs`: the record as it then stands. */
+  async run(request: InferRequest, timeoutMs = this.config.queue.syncTimeoutMs): Promise<JobRecord> {
+    const job = await this.prepare(request);
+    // Listen before queueing: then no read is needed to catch a job that ends at once.
+    const watch = watchJob(this.backend.store, job.record.id, timeoutMs, true);
+    try {
+      await this.enqueue(job);
+    } catch (err) {
+      watch.cancel();
+      throw err;
+    }
+    return (await watch.result) ?? job.record;
+  }
+
+  private async enqueue({ record, hop, priority }: PreparedJob): Promise<void> {
+    await this.backend.store.create(record);
+    await this.backend.hops.add(hop, { priority });
+  }
+
+  /** Everything up to the queue: store and detect the inputs, plan the route, check options. */
+  private async prepare(request: InferRequest): Promise<PreparedJob> {
     const output = request.output;
     this.modalities.assertKnown(output.modality, 'output');
     request.inputs.forEach(
@@ -79,16 +111,7 @@ export class InferenceService {
       output: { modality: output.modality, ...(output.mediaType ? { mediaType: output.mediaType } : {}) },
       options,
     };
-    await this.backend.store.create(record);
-    await this.backend.hops.add(job, { priority: request.priority ?? DEFAULT_PRIORITY });
-    return record;
-  }
-
-  /** The job's record once it ends, or as it stands when `timeoutMs` runs out. */
-  async wait(id: string, timeoutMs = this.config.queue.syncTimeoutMs): Promise<JobRecord> {
-    const record = await waitForJob(this.backend.store, id, timeoutMs);
-    if (!record) throw new GatewayError('not_found', `job ${id} not found (or expired)`, { jobId: id });
-    return record;
+    return { record, hop: job, priority: request.priority ?? DEFAULT_PRIORITY };
   }
 
   async get(id: string): Promise<JobRecord> {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { isTerminalStatus } from '@omnigate/contracts';
 import type { Logger } from 'pino';
 import { MemoryJobBlobTier } from '../blobs/job-blob-tier';
 import type { AppConfig } from '../config/app-config';
@@ -33,6 +34,12 @@ class MemoryJobStore implements JobStore {
   async get(id: string): Promise<JobRecord | undefined> {
     const entry = this.records.get(id);
     return entry && entry.expiresAt > Date.now() ? entry.record : undefined;
+  }
+
+  async markActive(id: string, attempt: number): Promise<void> {
+    const record = await this.get(id);
+    if (!record || isTerminalStatus(record.status)) return;
+    await this.save({ ...record, status: 'active', attempts: attempt }, { id, status: 'active' });
   }
 
   async save(record: JobRecord, event: JobEvent): Promise<void> {

@@ -5,6 +5,8 @@ import type { HopJob, JobEvent, JobRecord } from './job-record';
 export interface JobStore {
   create(record: JobRecord): Promise<void>;
   get(id: string): Promise<JobRecord | undefined>;
+  /** Records that a worker started the job (attempt `attempt`) and announces it, without a rewrite. */
+  markActive(id: string, attempt: number): Promise<void>;
   /** Saves the record and announces the change in one step. */
   save(record: JobRecord, event: JobEvent): Promise<void>;
   publish(event: JobEvent): Promise<void>;

@@ -1,5 +1,5 @@
 import { AdapterError, type AdapterContext, type AdapterOutput } from '@omnigate/adapters';
-import type { ErrorCode, OutputPart } from '@omnigate/contracts';
+import { isTerminalStatus, type ErrorCode, type OutputPart } from '@omnigate/contracts';
 import type { Logger } from 'pino';
 import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { BlobStore } from '../blobs/blob-store';
@@ -16,17 +16,17 @@ export class JobRunner {
   ) {}
 
   readonly handle = async (hop: HopJob, run: HopRun): Promise<void> => {
-    const record = await this.store.get(hop.jobId);
+    // One round trip: the two commands share a pipeline.
+    const [record] = await Promise.all([
+      this.store.get(hop.jobId),
+      this.store.markActive(hop.jobId, run.attempt.number),
+    ]);
     if (!record) {
       this.logger.warn({ jobId: hop.jobId }, 'job record expired before it ran; dropping the hop');
       return;
     }
-    if (record.status === 'cancelled' || record.status === 'completed') return;
+    if (isTerminalStatus(record.status)) return;
     const startedAt = Date.now();
-    await this.store.save(
-      { ...record, status: 'active', attempts: run.attempt.number },
-      { id: record.id, status: 'active' },
-    );
     const log = this.logger.child({ jobId: hop.jobId, adapter: hop.adapter, attempt: run.attempt.number });
     try {
       const adapter = this.adapters.get(hop.adapter);

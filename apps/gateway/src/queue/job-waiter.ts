@@ -2,39 +2,56 @@ import { isTerminalStatus } from '@omnigate/contracts';
 import type { JobStore } from './job-backend';
 import type { JobRecord } from './job-record';
 
+/** A wait on one job's end, through the store's one shared subscription. */
+export interface JobWatch {
+  /** The record once the job ends, or as it stands when the time runs out (undefined if gone). */
+  result: Promise<JobRecord | undefined>;
+  /** Stops waiting; `result` then never settles. */
+  cancel(): void;
+}
+
 /**
- * Waits for a job to end, through the store's one shared subscription. It listens first and
- * reads the record second, so a job that finishes in between is never missed.
+ * Listens for the job's end first and reads its record second, so a job that finishes in between
+ * is never missed. `notQueuedYet` skips that read for a job this process has not enqueued yet:
+ * it cannot have ended before the listener existed.
  */
-export async function waitForJob(
-  store: JobStore,
-  id: string,
-  timeoutMs: number,
-): Promise<JobRecord | undefined> {
-  return new Promise<JobRecord | undefined>((resolve, reject) => {
+export function watchJob(store: JobStore, id: string, timeoutMs: number, notQueuedYet = false): JobWatch {
+  let unsubscribe = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const cancel = () => {
+    clearTimeout(timer);
+    unsubscribe();
+  };
+  const result = new Promise<JobRecord | undefined>((resolve, reject) => {
     let settled = false;
     const finish = (record: JobRecord | undefined) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      unsubscribe();
+      cancel();
       resolve(record);
     };
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      unsubscribe();
+      cancel();
       reject(err);
     };
-    const unsubscribe = store.subscribe(id, (event) => {
+    unsubscribe = store.subscribe(id, (event) => {
       if (!isTerminalStatus(event.status)) return;
       if (event.record) finish(event.record);
       else store.get(id).then(finish, fail);
     });
-    const timer = setTimeout(() => store.get(id).then(finish, fail), timeoutMs);
-    store.get(id).then((record) => {
-      if (!record || isTerminalStatus(record.status)) finish(record);
-    }, fail);
+    timer = setTimeout(() => store.get(id).then(finish, fail), timeoutMs);
+    if (!notQueuedYet) {
+      store.get(id).then((record) => {
+        if (!record || isTerminalStatus(record.status)) finish(record);
+      }, fail);
+    }
   });
+  return { result, cancel };
+}
+
+/** Waits for a job that may already be queued or done. */
+export function waitForJob(store: JobStore, id: string, timeoutMs: number): Promise<JobRecord | undefined> {
+  return watchJob(store, id, timeoutMs).result;
 }

@@ -1,3 +1,4 @@
+import { isTerminalStatus } from '@omnigate/contracts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { JobStore } from './job-backend';
@@ -37,9 +38,26 @@ export class RedisJobStore implements JobStore {
     await this.redis.set(this.key(record.id), JSON.stringify(record), 'EX', this.ttlS);
   }
 
+  /** A job's `active` state lives in a key of its own, so marking it needs no read of the record. */
+  private activeKey(id: string): string {
+    return `${this.prefix}:job:${id}:active`;
+  }
+
   async get(id: string): Promise<JobRecord | undefined> {
-    const raw = await this.redis.get(this.key(id));
-    return raw ? (JSON.parse(raw) as JobRecord) : undefined;
+    const [raw, attempt] = await this.redis.mget(this.key(id), this.activeKey(id));
+    if (!raw) return undefined;
+    const record = JSON.parse(raw) as JobRecord;
+    return attempt && !isTerminalStatus(record.status)
+      ? { ...record, status: 'active', attempts: Number(attempt) }
+      : record;
+  }
+
+  async markActive(id: string, attempt: number): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.activeKey(id), String(attempt), 'EX', this.ttlS)
+      .publish(this.channel, JSON.stringify({ id, status: 'active' } satisfies JobEvent))
+      .exec();
   }
 
   async save(record: JobRecord, event: JobEvent): Promise<void> {
