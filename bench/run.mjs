@@ -9,8 +9,6 @@
 //   BENCH_CPU_PROF=1  run the omnigate children with --cpu-prof (profiles in bench/results/profiles)
 //   BENCH_TRACE=1     preload bench/trace-gateway.cjs into the omnigate children: per-section timings
 //                     (bench/results/traces/*.json); best with BENCH_CONCURRENCY=1; slows the gateway a little
-//   BENCH_WHATIF=1    preload bench/whatif-gateway.cjs (WHATIF_* toggles) into the omnigate children, to
-//                     estimate what a change would buy; never for the reference figures
 //   BENCH_OUT=name.json  results file under bench/results/ (default latest.json)
 //   BENCH_STRICT=1    also exit 1 when a target is missed (non-200 answers always fail the run)
 import { execFileSync, spawn } from 'node:child_process';
@@ -40,8 +38,6 @@ const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(',').map((s) =>
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const STRICT = process.env.BENCH_STRICT === '1';
 const TRACE = process.env.BENCH_TRACE === '1';
-const WHATIF = process.env.BENCH_WHATIF === '1';
-const WHATIF_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WHATIF_')));
 const RESULTS_DIR = join(ROOT, 'bench/results');
 const LOG_DIR = join(RESULTS_DIR, 'logs');
 const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
@@ -154,7 +150,6 @@ async function main() {
       body: JSON.parse(INFER_BODY),
       cpuProf: CPU_PROF,
       trace: TRACE,
-      ...(WHATIF && { whatif: WHATIF_ENV }),
       ...(process.env.UV_THREADPOOL_SIZE && { uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE }),
     },
     machine,
@@ -329,7 +324,6 @@ async function startServer(server) {
         `--cpu-prof-name=${server.name}-${Date.now()}.cpuprofile`,
       );
     }
-    if (WHATIF) execArgv.push('-r', join(ROOT, 'bench/whatif-gateway.cjs'));
     if (TRACE) {
       mkdirSync(TRACE_DIR, { recursive: true });
       execArgv.push('-r', join(ROOT, 'bench/trace-gateway.cjs'));
