@@ -33,6 +33,11 @@ const EnvSchema = z.object({
   JOB_BACKOFF_MS: int(0, 600_000).default(1000),
   JOB_TTL_S: int(60).default(24 * 3600),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(25_000),
+  LIMIT_IMAGE_PIXELS: int(1).default(100_000_000),
+  LIMIT_MEDIA_DURATION_S: int(1).default(3 * 3600),
+  LIMIT_SIGNAL_VALUES: int(1).default(50_000_000),
+  LIMIT_POINTS: int(1).default(20_000_000),
+  LIMIT_TEXT_CHARS: int(1).default(10_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -54,6 +59,14 @@ export interface AppConfig {
     shutdownTimeoutMs: number;
   };
   blobs: { dir: string; maxBytes: number; ttlS: number; jobTierMaxBytes: number };
+  /** What one input may hold, checked from its metadata before anything decodes it. */
+  limits: {
+    imagePixels: number;
+    mediaDurationS: number;
+    signalValues: number;
+    points: number;
+    textChars: number;
+  };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -91,6 +104,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBytes: e.BLOB_MAX_BYTES,
       ttlS: e.BLOB_TTL_S,
       jobTierMaxBytes: e.BLOB_JOB_TIER_MAX_BYTES,
+    },
+    limits: {
+      imagePixels: e.LIMIT_IMAGE_PIXELS,
+      mediaDurationS: e.LIMIT_MEDIA_DURATION_S,
+      signalValues: e.LIMIT_SIGNAL_VALUES,
+      points: e.LIMIT_POINTS,
+      textChars: e.LIMIT_TEXT_CHARS,
     },
     logLevel: e.LOG_LEVEL,
   };
