@@ -12,6 +12,10 @@ import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { ContentModalityDetector } from './detection/content-modality-detector';
 import { MODALITY_DETECTOR, type ModalityDetector } from './detection/modality-detector';
 import { HealthController } from './health/health.controller';
+import { InputInspector } from './detection/input-inspector';
+import { MEDIA_PROBER, type MediaProber } from './detection/media-prober';
+import { createMediaProber } from './detection/create-media-prober';
+import { DetectController } from './inference/detect.controller';
 import { InferenceController } from './inference/inference.controller';
 import { InferenceService } from './inference/inference.service';
 import { LOGGER } from './logging/logger';
@@ -32,7 +36,7 @@ export class AppModule {
       controllers:
         config.role === 'worker'
           ? [HealthController]
-          : [InferenceController, BlobsController, AdaptersController, HealthController],
+          : [InferenceController, DetectController, BlobsController, AdaptersController, HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -67,16 +71,27 @@ export class AppModule {
           inject: [AdapterRegistry],
         },
         { provide: JOB_BACKEND, useFactory: () => createJobBackend(config, logger) },
+        { provide: MEDIA_PROBER, useFactory: () => createMediaProber() },
+        {
+          provide: InputInspector,
+          useFactory: (
+            blobs: BlobStore,
+            detector: ModalityDetector,
+            prober: MediaProber,
+            modalities: ModalityRegistry,
+          ) => new InputInspector(config, blobs, detector, prober, modalities),
+          inject: [BLOB_STORE, MODALITY_DETECTOR, MEDIA_PROBER, ModalityRegistry],
+        },
         {
           provide: InferenceService,
           useFactory: (
             blobs: BlobStore,
-            detector: ModalityDetector,
+            inspector: InputInspector,
             modalities: ModalityRegistry,
             planner: RoutePlanner,
             backend: JobBackend,
-          ) => new InferenceService(config, blobs, detector, modalities, planner, backend),
-          inject: [BLOB_STORE, MODALITY_DETECTOR, ModalityRegistry, RoutePlanner, JOB_BACKEND],
+          ) => new InferenceService(config, blobs, inspector, modalities, planner, backend),
+          inject: [BLOB_STORE, InputInspector, ModalityRegistry, RoutePlanner, JOB_BACKEND],
         },
         {
           provide: JobRunner,

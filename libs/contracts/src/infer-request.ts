@@ -29,3 +29,10 @@ export const InferRequestSchema = z
   .meta({ id: 'InferRequest' });
 
 export type InferRequest = z.infer<typeof InferRequestSchema>;
+
+/** Body of `POST /v1/detect`: the inputs of `/v1/infer`, detected and probed without running anything. */
+export const DetectRequestSchema = z
+  .strictObject({ inputs: z.array(InputPartSchema).min(1).max(16) })
+  .meta({ id: 'DetectRequest' });
+
+export type DetectRequest = z.infer<typeof DetectRequestSchema>;

@@ -5,7 +5,12 @@ export class BlobExpiry {
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
 
-  start(store: BlobStore, ttlMs: number, intervalMs: number, onError: (err: unknown) => void): void {
+  start(
+    store: Pick<BlobStore, 'sweep'>,
+    ttlMs: number,
+    intervalMs: number,
+    onError: (err: unknown) => void,
+  ): void {
     // setInterval turns 0, NaN and anything past 2^31-1 into 1 ms: a busy loop, not an expiry.
     if (!(intervalMs >= 1 && intervalMs <= 2 ** 31 - 1)) {
       throw new RangeError(`blob expiry interval must be 1..${2 ** 31 - 1} ms, got ${intervalMs}`);
@@ -25,7 +30,11 @@ export class BlobExpiry {
     this.timer = undefined;
   }
 
-  private async sweepOnce(store: BlobStore, ttlMs: number, onError: (err: unknown) => void): Promise<void> {
+  private async sweepOnce(
+    store: Pick<BlobStore, 'sweep'>,
+    ttlMs: number,
+    onError: (err: unknown) => void,
+  ): Promise<void> {
     if (this.sweeping) return; // a slow sweep must not pile up behind itself
     this.sweeping = true;
     try {

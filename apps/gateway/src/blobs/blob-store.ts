@@ -38,6 +38,8 @@ export interface BlobStore {
   read(id: string): Promise<Buffer>;
   /** The first `bytes` bytes (fewer if the blob is shorter) without reading the whole file. */
   readPrefix(id: string, bytes: number): Promise<Buffer>;
+  /** A local file holding the content, for tools that want a path (ffprobe); undefined when there is none. */
+  localPath(id: string): Promise<string | undefined>;
   /** Emits BlobNotFoundError as a stream error if missing. */
   stream(id: string): Readable;
   /** Removes blobs last written before `olderThan`; returns how many. */

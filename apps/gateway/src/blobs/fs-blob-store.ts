@@ -154,6 +154,12 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  async localPath(id: string): Promise<string | undefined> {
+    if (!ID_PATTERN.test(id)) return undefined;
+    const path = this.contentPath(id);
+    return (await statIfExists(path)) ? path : undefined;
+  }
+
   stream(id: string): Readable {
     const cached = this.cache.get(id)?.data;
     if (cached) return Readable.from([cached], { objectMode: false });

@@ -57,6 +57,10 @@ export class TieredBlobStore implements BlobStore {
     return small ? small.data.subarray(0, bytes) : this.durable.readPrefix(id, bytes);
   }
 
+  localPath(id: string): Promise<string | undefined> {
+    return this.durable.localPath(id);
+  }
+
   stream(id: string): Readable {
     const { durable } = this;
     const fromJobTier = (blobId: string) => this.fromJobTier(blobId);

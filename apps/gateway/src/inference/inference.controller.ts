@@ -7,7 +7,7 @@ import { GatewayError } from '../errors/gateway-error';
 import type { JobRecord } from '../queue/job-record';
 import { accepts, concreteAccept, parseAccept, wantsJson } from './accept';
 import { InferenceService } from './inference.service';
-import { readMultipartInfer } from './multipart-infer';
+import { readInferBody } from './infer-body';
 
 @Controller('v1')
 export class InferenceController {
@@ -38,16 +38,7 @@ export class InferenceController {
   }
 
   private async parse(req: FastifyRequest, accept: string[]): Promise<InferRequest> {
-    let body: unknown;
-    if (req.isMultipart()) {
-      body = await readMultipartInfer(req, this.blobs, this.config.blobs.maxBytes);
-    } else if (req.body && typeof req.body === 'object' && !isStream(req.body)) {
-      body = req.body;
-    } else {
-      throw new GatewayError('unsupported_media', 'send /v1/infer a JSON body or multipart/form-data', {
-        contentType: req.headers['content-type'] ?? null,
-      });
-    }
+    const body = await readInferBody(req, this.blobs, this.config.blobs.maxBytes);
     const request = InferRequestSchema.parse(body);
     const asked = concreteAccept(accept);
     if (!request.output.mediaType && asked && !wantsJson(accept)) {
@@ -79,8 +70,4 @@ export class InferenceController {
     void reply.header('content-length', String(output.bytes));
     await reply.send(this.blobs.stream(output.blobId!));
   }
-}
-
-function isStream(body: object): boolean {
-  return typeof (body as { pipe?: unknown }).pipe === 'function';
 }

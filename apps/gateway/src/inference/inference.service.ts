@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Adapter, AdapterInput } from '@omnigate/adapters';
-import type { Detection, InferRequest, InputPart, JobResult } from '@omnigate/contracts';
+import type { InferRequest, JobResult } from '@omnigate/contracts';
 import type { AppConfig } from '../config/app-config';
-import type { BlobInfo, BlobStore } from '../blobs/blob-store';
-import { DETECTION_SAMPLE_BYTES, type ModalityDetector } from '../detection/modality-detector';
+import type { BlobStore } from '../blobs/blob-store';
+import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
 import type { HopJob, JobRecord } from '../queue/job-record';
@@ -24,7 +24,7 @@ export class InferenceService {
   constructor(
     private readonly config: AppConfig,
     private readonly blobs: BlobStore,
-    private readonly detector: ModalityDetector,
+    private readonly inspector: InputInspector,
     private readonly modalities: ModalityRegistry,
     private readonly planner: RoutePlanner,
     private readonly backend: JobBackend,
@@ -60,12 +60,8 @@ export class InferenceService {
   private async prepare(request: InferRequest): Promise<PreparedJob> {
     const output = request.output;
     this.modalities.assertKnown(output.modality, 'output');
-    request.inputs.forEach(
-      (p, i) => p.modality && this.modalities.assertKnown(p.modality, `inputs[${i}].modality`),
-    );
-
-    const stored = await Promise.all(request.inputs.map((part, i) => this.storeInput(part, i)));
-    const detected = await Promise.all(stored.map(({ blob, part }) => this.detect(blob, part)));
+    const stored = await this.inspector.inspect(request.inputs);
+    const detected = stored.map((s) => s.detection);
     const hop = this.planner.plan({
       inputs: detected.map((d) => d.modality),
       output: output.modality,
@@ -131,52 +127,6 @@ export class InferenceService {
         )
       : result.outputs;
     return { ...result, outputs, links: { self: `/v1/jobs/${record.id}` } };
-  }
-
-  private async storeInput(part: InputPart, index: number): Promise<{ blob: BlobInfo; part: InputPart }> {
-    const maxBytes = this.config.blobs.maxBytes;
-    const meta = { filename: part.filename, maxBytes, scope: 'job' as const };
-    if ('text' in part) {
-      if (part.text.length === 0) throw new GatewayError('invalid_request', `inputs[${index}].text is empty`);
-      return {
-        blob: await this.blobs.put(Buffer.from(part.text, 'utf8'), {
-          ...meta,
-          mediaType: part.mediaType ?? 'text/plain',
-        }),
-        part,
-      };
-    }
-    if ('data' in part) {
-      const data = Buffer.from(part.data, 'base64');
-      if (data.length === 0) throw new GatewayError('invalid_request', `inputs[${index}].data is empty`);
-      return { blob: await this.blobs.put(data, { ...meta, mediaType: part.mediaType }), part };
-    }
-    const blob = await this.blobs.stat(part.blobId);
-    if (!blob)
-      throw new GatewayError('not_found', `inputs[${index}]: blob ${part.blobId} not found`, {
-        blobId: part.blobId,
-      });
-    return { blob, part };
-  }
-
-  private async detect(blob: BlobInfo, part: InputPart): Promise<Detection> {
-    if ('text' in part && !part.modality) {
-      // Inline text is text unless the caller says otherwise: nothing to sniff.
-      return {
-        modality: 'text',
-        mediaType: part.mediaType ?? 'text/plain',
-        confidence: 1,
-        reason: 'inline text',
-        meta: { length: part.text.length },
-      };
-    }
-    const sample = await this.blobs.readPrefix(blob.id, DETECTION_SAMPLE_BYTES);
-    return this.detector.detect(sample, blob.bytes, {
-      mediaType:
-        part.mediaType ?? (blob.mediaType === 'application/octet-stream' ? undefined : blob.mediaType),
-      filename: part.filename ?? blob.filename,
-      modality: part.modality,
-    });
   }
 }
 

@@ -1,0 +1,6 @@
+import type { MediaProber } from './media-prober';
+
+/** The prober for every modality. */
+export function createMediaProber(): MediaProber {
+  return { probe: async (detection) => detection };
+}

@@ -1,0 +1,91 @@
+import type { Detection, InputPart } from '@omnigate/contracts';
+import type { BlobInfo, BlobStore } from '../blobs/blob-store';
+import type { AppConfig } from '../config/app-config';
+import { GatewayError } from '../errors/gateway-error';
+import type { ModalityRegistry } from '../routing/modality-registry';
+import { checkInputLimits } from './input-limits';
+import type { MediaProber } from './media-prober';
+import { DETECTION_SAMPLE_BYTES, type ModalityDetector } from './modality-detector';
+
+/** An input stored as a blob, with what detection and probing found. */
+export interface InspectedInput {
+  blob: BlobInfo;
+  detection: Detection;
+}
+
+/**
+ * The inputs of `/v1/infer` and `/v1/detect`: stored (inline ones beside the job), detected from
+ * their content and hints, probed for metadata, and checked against the size limits.
+ */
+export class InputInspector {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly blobs: BlobStore,
+    private readonly detector: ModalityDetector,
+    private readonly prober: MediaProber,
+    private readonly modalities: ModalityRegistry,
+  ) {}
+
+  async inspect(parts: InputPart[]): Promise<InspectedInput[]> {
+    parts.forEach((p, i) => p.modality && this.modalities.assertKnown(p.modality, `inputs[${i}].modality`));
+    return Promise.all(
+      parts.map(async (part, index) => {
+        const blob = await this.store(part, index);
+        const detection = await this.detect(blob, part);
+        checkInputLimits(detection, this.config.limits, index);
+        return { blob, detection };
+      }),
+    );
+  }
+
+  private async store(part: InputPart, index: number): Promise<BlobInfo> {
+    const maxBytes = this.config.blobs.maxBytes;
+    const meta = { filename: part.filename, maxBytes, scope: 'job' as const };
+    if ('text' in part) {
+      if (part.text.length === 0) throw new GatewayError('invalid_request', `inputs[${index}].text is empty`);
+      return this.blobs.put(Buffer.from(part.text, 'utf8'), {
+        ...meta,
+        mediaType: part.mediaType ?? 'text/plain',
+      });
+    }
+    if ('data' in part) {
+      const data = Buffer.from(part.data, 'base64');
+      if (data.length === 0) throw new GatewayError('invalid_request', `inputs[${index}].data is empty`);
+      return this.blobs.put(data, { ...meta, mediaType: part.mediaType });
+    }
+    const blob = await this.blobs.stat(part.blobId);
+    if (!blob)
+      throw new GatewayError('not_found', `inputs[${index}]: blob ${part.blobId} not found`, {
+        blobId: part.blobId,
+      });
+    return blob;
+  }
+
+  private async detect(blob: BlobInfo, part: InputPart): Promise<Detection> {
+    if ('text' in part && !part.modality) {
+      // Inline text is text unless the caller says otherwise: nothing to sniff.
+      const lines = part.text.split('\n').length;
+      return {
+        modality: 'text',
+        mediaType: part.mediaType ?? 'text/plain',
+        confidence: 1,
+        reason: 'inline text',
+        meta: { length: part.text.length, lines, bytes: blob.bytes },
+      };
+    }
+    const sample = await this.blobs.readPrefix(blob.id, DETECTION_SAMPLE_BYTES);
+    const detection = await this.detector.detect(sample, blob.bytes, {
+      mediaType:
+        part.mediaType ?? (blob.mediaType === 'application/octet-stream' ? undefined : blob.mediaType),
+      filename: part.filename ?? blob.filename,
+      modality: part.modality,
+    });
+    const localPath = await this.blobs.localPath(blob.id);
+    return this.prober.probe(detection, {
+      sample,
+      totalBytes: blob.bytes,
+      ...(localPath ? { localPath } : {}),
+      read: () => this.blobs.read(blob.id),
+    });
+  }
+}
