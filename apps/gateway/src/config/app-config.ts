@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   JOB_BACKOFF_MS: int(0, 600_000).default(1000),
   JOB_TTL_S: int(60).default(24 * 3600),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(25_000),
+  FFPROBE_PATH: z.string().min(1).optional(),
+  PROBE_TIMEOUT_MS: int(100, 600_000).default(10_000),
   LIMIT_IMAGE_PIXELS: int(1).default(100_000_000),
   LIMIT_MEDIA_DURATION_S: int(1).default(3 * 3600),
   LIMIT_SIGNAL_VALUES: int(1).default(50_000_000),
@@ -59,6 +61,7 @@ export interface AppConfig {
     shutdownTimeoutMs: number;
   };
   blobs: { dir: string; maxBytes: number; ttlS: number; jobTierMaxBytes: number };
+  probe: { ffprobePath?: string; timeoutMs: number };
   /** What one input may hold, checked from its metadata before anything decodes it. */
   limits: {
     imagePixels: number;
@@ -105,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ttlS: e.BLOB_TTL_S,
       jobTierMaxBytes: e.BLOB_JOB_TIER_MAX_BYTES,
     },
+    probe: { ...(e.FFPROBE_PATH ? { ffprobePath: e.FFPROBE_PATH } : {}), timeoutMs: e.PROBE_TIMEOUT_MS },
     limits: {
       imagePixels: e.LIMIT_IMAGE_PIXELS,
       mediaDurationS: e.LIMIT_MEDIA_DURATION_S,
