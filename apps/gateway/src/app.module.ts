@@ -71,7 +71,7 @@ export class AppModule {
           inject: [AdapterRegistry],
         },
         { provide: JOB_BACKEND, useFactory: () => createJobBackend(config, logger) },
-        { provide: MEDIA_PROBER, useFactory: () => createMediaProber() },
+        { provide: MEDIA_PROBER, useFactory: () => createMediaProber(config, logger) },
         {
           provide: InputInspector,
           useFactory: (

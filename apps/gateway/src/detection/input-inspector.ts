@@ -33,6 +33,14 @@ export class InputInspector {
         const blob = await this.store(part, index);
         const detection = await this.detect(blob, part);
         checkInputLimits(detection, this.config.limits, index);
+        if (detection.meta?.probe === 'failed') {
+          // The signature says what it is, but its content cannot be read: bad input, not ours.
+          throw new GatewayError(
+            'unprocessable_input',
+            `inputs[${index}]: ${detection.mediaType} content cannot be read: ${String(detection.meta.reason)}`,
+            { input: index, mediaType: detection.mediaType },
+          );
+        }
         return { blob, detection };
       }),
     );
@@ -63,15 +71,19 @@ export class InputInspector {
 
   private async detect(blob: BlobInfo, part: InputPart): Promise<Detection> {
     if ('text' in part && !part.modality) {
-      // Inline text is text unless the caller says otherwise: nothing to sniff.
-      const lines = part.text.split('\n').length;
-      return {
+      // Inline text is text unless the caller says otherwise: nothing to sniff, only to count.
+      const bytes = Buffer.from(part.text, 'utf8');
+      const detection = {
         modality: 'text',
         mediaType: part.mediaType ?? 'text/plain',
         confidence: 1,
         reason: 'inline text',
-        meta: { length: part.text.length, lines, bytes: blob.bytes },
       };
+      return this.prober.probe(detection, {
+        sample: bytes.subarray(0, DETECTION_SAMPLE_BYTES),
+        totalBytes: bytes.length,
+        read: async () => bytes,
+      });
     }
     const sample = await this.blobs.readPrefix(blob.id, DETECTION_SAMPLE_BYTES);
     const detection = await this.detector.detect(sample, blob.bytes, {
