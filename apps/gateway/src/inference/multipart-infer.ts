@@ -3,11 +3,14 @@ import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
 
 const JSON_FIELDS = new Set(['options', 'webhook']);
+/** Hints that describe the input just before them (`file`, then its `modality`). */
+const INPUT_HINTS = new Set(['modality', 'mediaType']);
 const NUMBER_FIELDS = new Set(['timeoutMs', 'priority']);
 
 /**
  * Reads a multipart `/v1/infer` body: each file streams to the blob store and becomes an input
- * in order, each `text` field a text input, the other fields the request's fields. The result
+ * in order, each `text` field a text input; a `modality` or `mediaType` field describes the
+ * input just before it; the other fields are the request's fields. The result
  * has the JSON request's shape so one schema validates both.
  */
 export async function readMultipartInfer(
@@ -29,6 +32,15 @@ export async function readMultipartInfer(
       });
     } else if (part.fieldname === 'text') {
       inputs.push({ text: String(part.value) });
+    } else if (INPUT_HINTS.has(part.fieldname)) {
+      const last = inputs.at(-1);
+      if (!last) {
+        throw new GatewayError(
+          'invalid_request',
+          `form field ${part.fieldname} must follow the file or text it describes`,
+        );
+      }
+      last[part.fieldname] = String(part.value);
     } else {
       fields[part.fieldname] = fieldValue(part.fieldname, String(part.value));
     }
