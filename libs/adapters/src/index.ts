@@ -1,3 +1,5 @@
 export * from './sdk/adapter';
 export * from './sdk/adapter-error';
+export * from './codecs/signal';
 export * from './builtin';
+export * from './codecs/pointcloud';

@@ -1,3 +1,12 @@
+import {
+  AdapterError,
+  boundingBox,
+  decodePointCloud,
+  pointCloudFormatOf,
+  probePointCloud,
+  probeSignal,
+  signalFormatOf,
+} from '@omnigate/adapters';
 import type { Detection } from '@omnigate/contracts';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
@@ -7,6 +16,8 @@ import { ContentMediaProber } from './probe/content-media-prober';
 
 /** ffprobe runs are child processes: this many at once per gateway process, the rest wait. */
 const MAX_PARALLEL_FFPROBE = 4;
+/** A point cloud's bounding box needs every point: decoded only up to this size. */
+const BOUNDING_BOX_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * The prober for every modality: sharp, ffprobe and byte counts for image, audio, video and text
@@ -46,9 +57,51 @@ export function createMediaProber(config: AppConfig, logger: Logger): MediaProbe
           }
           return probed;
         }
+        case 'signal':
+          return withMeta(detection, probeSignalMeta(detection, source));
+        case 'pointcloud':
+          return withMeta(detection, await probePointCloudMeta(detection, source));
         default:
           return content.probe(detection, source);
       }
     },
   };
+}
+
+function withMeta(detection: Detection, meta: Record<string, unknown>): Detection {
+  return { ...detection, meta: { ...detection.meta, ...meta } };
+}
+
+/** Bad content is reported in meta, as ContentMediaProber does; anything else is a bug and throws. */
+function failed(err: unknown): Record<string, unknown> {
+  if (err instanceof AdapterError) return { probe: 'failed', reason: err.message };
+  throw err;
+}
+
+/** Channels, rate, samples and duration from the header (EDF, WAV) or the sample (CSV, JSON). */
+function probeSignalMeta(detection: Detection, source: ProbeSource): Record<string, unknown> {
+  const format = signalFormatOf(detection.mediaType);
+  if (!format) return { probe: 'failed', reason: `no signal reader for ${detection.mediaType}` };
+  try {
+    return { ...probeSignal(source.sample, source.totalBytes, format) };
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+/** Format, encoding, points and fields from the header; the bounding box when the cloud is small. */
+async function probePointCloudMeta(
+  detection: Detection,
+  source: ProbeSource,
+): Promise<Record<string, unknown>> {
+  const format = pointCloudFormatOf(detection.mediaType);
+  if (!format) return { probe: 'failed', reason: `no point cloud reader for ${detection.mediaType}` };
+  try {
+    const header = probePointCloud(source.sample, source.totalBytes, format);
+    if (source.totalBytes > BOUNDING_BOX_MAX_BYTES) return { ...header };
+    const box = boundingBox(decodePointCloud(await source.read(), format));
+    return { ...header, ...(box ? { boundingBox: box } : {}) };
+  } catch (err) {
+    return failed(err);
+  }
 }

@@ -1,8 +1,7 @@
 import type { Detection } from '@omnigate/contracts';
 import { type ContentVerdict, recognised } from './content-verdict';
-import { readEdfHeader } from './edf-header';
 import { EDF_MEDIA_TYPE, POINT_CLOUD_MEDIA_TYPES } from './media-types';
-import { readPcdHeader, readPlyHeader, type PointCloudHeader } from './point-cloud-header';
+import { probePointCloud, probeSignal, type PointCloudProbe, type SignalProbe } from '@omnigate/adapters';
 
 /** Header-checked formats rank just under magic bytes: their ASCII headers are validated field by field. */
 const HEADER_CONFIDENCE = 0.95;
@@ -14,20 +13,40 @@ const HEADER_CONFIDENCE = 0.95;
 export function sniffHeaderFormat(sample: Buffer): ContentVerdict | undefined {
   const edf = readEdfHeader(sample);
   if (edf) {
-    const { format, ...meta } = edf;
     return recognised({
       modality: 'signal',
       mediaType: EDF_MEDIA_TYPE,
       confidence: HEADER_CONFIDENCE,
-      reason: `${format.toUpperCase()} header with ${edf.channels} signal${edf.channels === 1 ? '' : 's'}`,
-      meta: { format, ...meta },
+      reason: `EDF header with ${edf.channels.length} signal${edf.channels.length === 1 ? '' : 's'}`,
+      meta: { ...edf },
     });
   }
-  const cloud = readPlyHeader(sample) ?? readPcdHeader(sample);
+  const cloud = readPointCloudHeader(sample, 'ply') ?? readPointCloudHeader(sample, 'pcd');
   return cloud ? recognised(pointCloud(cloud)) : undefined;
 }
 
-function pointCloud(header: PointCloudHeader): Detection {
+/** The codec's EDF header reader, as a yes/no test (an EDF header starts with version "0" and spaces). */
+function readEdfHeader(sample: Buffer): SignalProbe | undefined {
+  if (sample.length < 256 || sample.toString('latin1', 0, 8) !== '0       ') return undefined;
+  try {
+    return probeSignal(sample, Number.MAX_SAFE_INTEGER, 'edf');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The codec's header reader, as a yes/no test: whether the data fits is the prober's question. */
+function readPointCloudHeader(sample: Buffer, format: 'ply' | 'pcd'): PointCloudProbe | undefined {
+  const magic = format === 'ply' ? /^ply\r?\n/ : /^(#[^\n]*\n|\s*\n)*\s*VERSION\b/;
+  if (!magic.test(sample.subarray(0, 512).toString('latin1'))) return undefined;
+  try {
+    return probePointCloud(sample, Number.MAX_SAFE_INTEGER, format);
+  } catch {
+    return undefined;
+  }
+}
+
+function pointCloud(header: PointCloudProbe): Detection {
   const { format, ...meta } = header;
   return {
     modality: 'pointcloud',

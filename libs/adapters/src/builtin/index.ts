@@ -15,7 +15,6 @@ export {
   SharpImageOptionsSchema,
   type SharpImageOptions,
 } from './sharp/sharp-image.adapter';
-export { parseSignal, type Signal, type SignalChannel } from './signal/signal-codec';
 export {
   formatSignalSummary,
   summarizeSignal,

@@ -157,4 +157,62 @@ describe('SignalSummaryAdapter', () => {
       code: 'unprocessable_input',
     });
   });
+
+  it('describes the EDF+ fixture: 11 channels at 200 Hz for 600 s, sines at their frequencies', async () => {
+    const edf = fixture('signal/edf-test-generator.edf');
+    const { output } = await describeSignal(edf, 'application/edf');
+    expect(output.text).toContain('Signal: 11 channels, 120000 samples at 200 Hz (600 s)');
+    expect(output.text).toContain('Channels: squarewave (uV), ramp (uV), pulse (uV), ECG (uV), noise (uV),');
+    expect(output.text).toContain('sine 15 Hz (°)');
+    expect(output.text).toMatch(/^sine 8 Hz: .*dominant frequency 8 Hz$/m);
+    expect(output.text).toMatch(/^sine 50 Hz: .*dominant frequency 50 Hz$/m);
+    const summary = await summaryOf(edf, 'application/octet-stream');
+    expect(summary).toMatchObject({ samples: 120000, sampleRateHz: 200, durationS: 600 });
+    expect(summary.channels).toHaveLength(11);
+  });
+
+  it('reads a WAV declared as a signal as the stored values, ignoring a sampleRateHz option that disagrees', async () => {
+    const wav = fixture('signal/sleep-psg-1hz.wav');
+    const { output, warnings } = await describeSignal(wav, 'audio/wav', { sampleRateHz: 100 });
+    expect(output.text).toContain('Signal: 7 channels, 79500 samples at 1 Hz (79500 s)');
+    expect(output.text).toContain('Channels: ch1, ch2, ch3, ch4, ch5, ch6, ch7');
+    expect(warnings).toEqual(['sampleRateHz 100 is ignored: the data says 1 Hz']);
+    const summary = await summaryOf(wav, 'audio/x-wav');
+    expect(summary.channels[0].min).toBe(Math.round(summary.channels[0].min));
+  });
+
+  it('describes channels sampled at different rates, each at its own', async () => {
+    const tone = (hz: number, rate: number, seconds: number) =>
+      Array.from({ length: rate * seconds }, (_v, i) => Math.sin((2 * Math.PI * hz * i) / rate));
+    const doc = {
+      channels: [
+        { name: 'fast', unit: 'uV', sampleRateHz: 100, values: tone(10, 100, 8) },
+        { name: 'slow', sampleRateHz: 20, values: tone(2, 20, 8) },
+      ],
+    };
+    const { output } = await describeSignal(JSON.stringify(doc), 'application/json');
+    expect(output.text).toContain('Signal: 2 channels at different sample rates (8 s)');
+    expect(output.text).toMatch(/^fast \(800 samples at 100 Hz\): .*dominant frequency 10 Hz$/m);
+    expect(output.text).toMatch(/^slow \(160 samples at 20 Hz\): .*dominant frequency 2 Hz$/m);
+    const summary = await summaryOf(JSON.stringify(doc), 'application/json');
+    expect(summary).toMatchObject({ samples: 800, sampleRateHz: null, durationS: 8, binSpacingHz: null });
+    expect(summary.channels.map((c) => [c.samples, c.sampleRateHz])).toEqual([
+      [800, 100],
+      [160, 20],
+    ]);
+  });
+
+  it('declares the EDF and WAV media types it reads', () => {
+    const [capability] = new SignalSummaryAdapter().descriptor.capabilities;
+    expect(capability.inputMediaTypes).toEqual(
+      expect.arrayContaining(['application/edf', 'audio/wav', 'audio/x-wav', 'audio/wave']),
+    );
+  });
+
+  it('refuses binary content that is no signal format as unsupported media', async () => {
+    await expect(describeSignal(fixture('image/fixture.png'), 'image/png')).rejects.toMatchObject({
+      code: 'unsupported_media',
+      message: 'cannot read a signal from image/png; send CSV, TSV, JSON, EDF or WAV',
+    });
+  });
 });

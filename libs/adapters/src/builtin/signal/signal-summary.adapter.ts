@@ -4,35 +4,44 @@ import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../
 import { AdapterError } from '../../sdk/adapter-error';
 import { parseOptions, requireInput } from '../inputs';
 import { baseMediaType } from '../media-type';
-import type { Signal } from './signal';
-import { parseSignal } from './signal-codec';
+import { decodeSignal, signalFormatOf, sniffSignalFormat, type Signal } from '../../codecs/signal';
 import { formatSignalSummary, summarizeSignal } from './signal-summary';
 
 const ADAPTER_ID = 'builtin.signal';
 const MAX_BYTES = 64 * 1024 * 1024;
 
 export const SignalSummaryOptionsSchema = z.object({
-  /** Sample rate when the data does not carry one (no time column, no `sampleRateHz` in JSON). */
+  /** Sample rate when the data does not carry one (no time column, no `sampleRateHz` in JSON; EDF and WAV always do). */
   sampleRateHz: z.number().positive().max(1e9).optional(),
   /** Names of the channels to describe; default all. */
   channels: z.array(z.string().min(1)).min(1).optional(),
 });
 export type SignalSummaryOptions = z.infer<typeof SignalSummaryOptionsSchema>;
 
-/** Describes a sensor signal (CSV/TSV/JSON) in text or JSON: length, sample rate, per-channel statistics and dominant frequency. */
+/** Describes a sensor signal (CSV/TSV, JSON, EDF/EDF+, WAV) in text or JSON: length, sample rate, per-channel statistics and dominant frequency. */
 export class SignalSummaryAdapter implements Adapter<SignalSummaryOptions> {
   readonly options = SignalSummaryOptionsSchema;
 
   readonly descriptor: AdapterDescriptor = {
     id: ADAPTER_ID,
     version: '1.0.0',
-    description: 'Signal summary: sample rate, length, per-channel min/max/mean/RMS and dominant frequency',
+    description:
+      'Signal summary of CSV/TSV, JSON, EDF/EDF+ or WAV: sample rate, length, per-channel min/max/mean/RMS and dominant frequency',
     capabilities: [
       {
         task: 'describe',
         inputs: ['signal'],
         output: 'text',
-        inputMediaTypes: ['text/csv', 'text/tab-separated-values', 'application/json', 'text/plain'],
+        inputMediaTypes: [
+          'text/csv',
+          'text/tab-separated-values',
+          'application/json',
+          'text/plain',
+          'application/edf',
+          'audio/wav',
+          'audio/x-wav',
+          'audio/wave',
+        ],
         outputMediaTypes: ['text/plain', 'application/json'],
         limits: { maxBytes: MAX_BYTES },
       },
@@ -61,7 +70,15 @@ export class SignalSummaryAdapter implements Adapter<SignalSummaryOptions> {
     context.signal.throwIfAborted();
 
     const warnings: string[] = [];
-    const parsed = parseSignal(bytes, input.mediaType, { sampleRateHz: options.sampleRateHz });
+    const format = signalFormatOf(input.mediaType, input.filename) ?? sniffSignalFormat(bytes);
+    if (format === undefined) {
+      throw new AdapterError(
+        'unsupported_media',
+        `cannot read a signal from ${baseMediaType(input.mediaType)}; send CSV, TSV, JSON, EDF or WAV`,
+        { details: { mediaType: input.mediaType } },
+      );
+    }
+    const parsed = decodeSignal(bytes, format, { sampleRateHz: options.sampleRateHz });
     if (
       options.sampleRateHz !== undefined &&
       parsed.sampleRateHz !== undefined &&

@@ -1,10 +1,14 @@
-import type { Signal } from './signal';
+import { channelSampleRate, type Signal } from '../../codecs/signal';
 import { dominantFrequency, fftSizeFor } from './dominant-frequency';
 
 /** Statistics of one channel; frequencies are null when unknown (no sample rate) or undefined (constant). */
 export interface ChannelSummary {
   name: string;
   unit?: string;
+  /** Set only when the channels differ in rate or length: this channel's own samples. */
+  samples?: number;
+  /** Set only when the channels differ in rate or length: this channel's own rate. */
+  sampleRateHz?: number;
   min: number;
   max: number;
   mean: number;
@@ -17,27 +21,38 @@ export interface ChannelSummary {
 
 /** What `builtin.signal` says about a signal; the JSON output is this object. */
 export interface SignalSummary {
+  /** Samples per channel; when channels differ, the most any channel has. */
   samples: number;
+  /** Null when unknown, or when channels differ in rate (each channel then gives its own). */
   sampleRateHz: number | null;
+  /** The longest channel's duration; null when a rate is unknown. */
   durationS: number | null;
   /** Points of the transform the dominant frequencies come from. */
   fftSize: number;
-  /** Spacing of the transform's bins in Hz; null without a sample rate. */
+  /** Spacing of the transform's bins in Hz; null without a shared sample rate. */
   binSpacingHz: number | null;
   channels: ChannelSummary[];
 }
 
+/** Statistics and dominant frequency of every channel, each at its own rate. */
 export function summarizeSignal(signal: Signal): SignalSummary {
-  const samples = signal.channels[0]?.values.length ?? 0;
-  const rate = signal.sampleRateHz ?? null;
+  const rates = signal.channels.map((channel) => channelSampleRate(signal, channel));
+  const lengths = signal.channels.map((channel) => channel.values.length);
+  const mixed = rates.some((rate, i) => rate !== rates[0] || lengths[i] !== lengths[0]);
+  const samples = Math.max(0, ...lengths);
+  const rate = mixed ? null : (rates[0] ?? null);
+  const durations = lengths.map((length, i) => {
+    const channelRate = rates[i];
+    return channelRate === undefined ? undefined : length / channelRate;
+  });
   const fftSize = fftSizeFor(samples);
   return {
     samples,
     sampleRateHz: rate,
-    durationS: rate === null ? null : samples / rate,
+    durationS: durations.every((d): d is number => d !== undefined) ? Math.max(...durations) : null,
     fftSize,
     binSpacingHz: rate === null ? null : rate / fftSize,
-    channels: signal.channels.map(({ name, unit, values }) => {
+    channels: signal.channels.map(({ name, unit, values }, c) => {
       let min = Infinity;
       let max = -Infinity;
       let sum = 0;
@@ -50,14 +65,17 @@ export function summarizeSignal(signal: Signal): SignalSummary {
       }
       const mean = sum / values.length;
       const cycles = dominantFrequency(values, mean, fftSize);
+      const channelRate = rates[c];
       return {
         name,
         ...(unit === undefined ? {} : { unit }),
+        ...(mixed ? { samples: values.length } : {}),
+        ...(mixed && channelRate !== undefined ? { sampleRateHz: channelRate } : {}),
         min: single(min),
         max: single(max),
         mean: single(mean),
         rms: single(Math.sqrt(sumSquares / values.length)),
-        dominantFrequencyHz: cycles === null || rate === null ? null : cycles * rate,
+        dominantFrequencyHz: cycles === null || channelRate === undefined ? null : cycles * channelRate,
         dominantCyclesPerSample: cycles,
       };
     }),
@@ -66,17 +84,23 @@ export function summarizeSignal(signal: Signal): SignalSummary {
 
 /** The summary as plain text for people and for text models downstream. */
 export function formatSignalSummary(summary: SignalSummary): string {
-  const { samples, sampleRateHz: rate, channels } = summary;
+  const { samples, sampleRateHz: rate, durationS, channels } = summary;
+  const mixed = channels.some((c) => c.samples !== undefined);
+  const count = `${channels.length} ${channels.length === 1 ? 'channel' : 'channels'}`;
   const lines = [
-    `Signal: ${channels.length} ${channels.length === 1 ? 'channel' : 'channels'}, ${samples} samples` +
-      (rate === null
-        ? ', sample rate unknown (give the sampleRateHz option or a time column)'
-        : ` at ${num(rate, 6)} Hz (${num(samples / rate, 6)} s)`),
+    mixed
+      ? `Signal: ${count} at different sample rates` + (durationS === null ? '' : ` (${num(durationS, 6)} s)`)
+      : `Signal: ${count}, ${samples} samples` +
+        (rate === null
+          ? ', sample rate unknown (give the sampleRateHz option or a time column)'
+          : ` at ${num(rate, 6)} Hz (${num(samples / rate, 6)} s)`),
     `Channels: ${channels.map((c) => (c.unit ? `${c.name} (${c.unit})` : c.name)).join(', ')}`,
     `Spectrum: ${summary.fftSize}-point FFT, ` +
-      (summary.binSpacingHz === null
-        ? `bin spacing ${num(1 / summary.fftSize)} cycles/sample`
-        : `bin spacing ${num(summary.binSpacingHz)} Hz`),
+      (summary.binSpacingHz !== null
+        ? `bin spacing ${num(summary.binSpacingHz)} Hz`
+        : mixed
+          ? `bin spacing ${num(1 / summary.fftSize)} of each channel's rate`
+          : `bin spacing ${num(1 / summary.fftSize)} cycles/sample`),
     '',
     ...channels.map((c) => {
       const unit = c.unit ? ` ${c.unit}` : '';
@@ -86,8 +110,12 @@ export function formatSignalSummary(summary: SignalSummary): string {
           : c.dominantFrequencyHz === null
             ? `${num(c.dominantCyclesPerSample)} cycles/sample`
             : `${num(c.dominantFrequencyHz)} Hz`;
+      const own =
+        c.samples === undefined
+          ? ''
+          : ` (${c.samples} samples${c.sampleRateHz === undefined ? '' : ` at ${num(c.sampleRateHz, 6)} Hz`})`;
       return (
-        `${c.name}: min ${num(c.min)}${unit}, max ${num(c.max)}${unit}, mean ${num(c.mean)}${unit}, ` +
+        `${c.name}${own}: min ${num(c.min)}${unit}, max ${num(c.max)}${unit}, mean ${num(c.mean)}${unit}, ` +
         `RMS ${num(c.rms)}${unit}, dominant frequency ${dominant}`
       );
     }),

@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
 import { AdapterError } from '../../sdk/adapter-error';
-import { parseSignal } from './signal-codec';
-import { timeColumnScale, unitFromHeader } from './signal-columns';
+import { decodeSignal } from './decode-signal';
+import type { SignalFormat } from './signal-format';
 
 const csv = (text: string) => Buffer.from(text, 'utf8');
 
-function parseError(text: string | Buffer, mediaType = 'text/csv'): AdapterError {
+function decodeError(text: string | Buffer, format: SignalFormat = 'csv'): AdapterError {
   try {
-    parseSignal(typeof text === 'string' ? csv(text) : text, mediaType);
+    decodeSignal(typeof text === 'string' ? csv(text) : text, format);
   } catch (error) {
     expect(error).toBeInstanceOf(AdapterError);
     return error as AdapterError;
   }
-  throw new Error('expected parseSignal to fail');
+  throw new Error('expected decodeSignal to fail');
 }
 
-describe('parseSignal: delimited text', () => {
+describe('decodeSignal: delimited text', () => {
   it('reads the MIT-BIH ECG excerpt: two channels in mV, 3600 samples, 360 Hz from the time column', () => {
-    const signal = parseSignal(fixture('signal/mitdb-100-ecg-10s.csv'), 'text/csv');
+    const signal = decodeSignal(fixture('signal/mitdb-100-ecg-10s.csv'), 'csv');
     expect(signal.sampleRateHz).toBe(360);
     expect(signal.channels.map(({ name, unit }) => ({ name, unit }))).toEqual([
       { name: 'MLII_mV', unit: 'mV' },
@@ -31,26 +31,24 @@ describe('parseSignal: delimited text', () => {
   });
 
   it('reads headerless CSV as channels ch1..chN with the sample rate from the options', () => {
-    const signal = parseSignal(csv('1,10\n2,20\n3,30\n'), 'text/csv', { sampleRateHz: 50 });
+    const signal = decodeSignal(csv('1,10\n2,20\n3,30\n'), 'csv', { sampleRateHz: 50 });
     expect(signal.sampleRateHz).toBe(50);
     expect(signal.channels.map((c) => c.name)).toEqual(['ch1', 'ch2']);
     expect([...signal.channels[1].values]).toEqual([10, 20, 30]);
   });
 
   it('leaves the sample rate unknown when nothing gives it', () => {
-    expect(parseSignal(csv('a\n1\n2\n'), 'text/csv').sampleRateHz).toBeUndefined();
+    expect(decodeSignal(csv('a\n1\n2\n'), 'csv').sampleRateHz).toBeUndefined();
   });
 
   it('prefers the time column over the sampleRateHz option', () => {
-    expect(parseSignal(csv('t,x\n0,1\n0.5,2\n1,3\n'), 'text/csv', { sampleRateHz: 100 }).sampleRateHz).toBe(
-      2,
-    );
+    expect(decodeSignal(csv('t,x\n0,1\n0.5,2\n1,3\n'), 'csv', { sampleRateHz: 100 }).sampleRateHz).toBe(2);
   });
 
   it('reads TSV with a time column in milliseconds', () => {
-    const signal = parseSignal(
+    const signal = decodeSignal(
       csv('Time (ms)\tax [g]\tay [g]\n0\t0.1\t0.2\n4\t0.1\t0.2\n8\t0.3\t0.4\n'),
-      'text/tab-separated-values',
+      'tsv',
     );
     expect(signal.sampleRateHz).toBe(250);
     expect(signal.channels.map(({ name, unit }) => ({ name, unit }))).toEqual([
@@ -60,10 +58,7 @@ describe('parseSignal: delimited text', () => {
   });
 
   it('detects semicolons, skips comments and blank lines, and trims cells', () => {
-    const signal = parseSignal(
-      csv('# exported by a logger\nseconds; a ; b\n\n0 ; 1 ; 2\n0.1;3;4\n'),
-      'text/plain',
-    );
+    const signal = decodeSignal(csv('# exported by a logger\nseconds; a ; b\n\n0 ; 1 ; 2\n0.1;3;4\n'), 'csv');
     expect(signal.sampleRateHz).toBe(10);
     expect(signal.channels.map((c) => [...c.values])).toEqual([
       [1, 3],
@@ -73,23 +68,23 @@ describe('parseSignal: delimited text', () => {
 
   it('uses the median step, so one gap in the time column does not skew the rate', () => {
     const rows = ['time_s,x', ...[0, 1, 2, 3, 4, 5, 6, 10, 11, 12].map((i) => `${i * 0.01},${i}`)];
-    expect(parseSignal(csv(rows.join('\n')), 'text/csv').sampleRateHz).toBe(100);
+    expect(decodeSignal(csv(rows.join('\n')), 'csv').sampleRateHz).toBe(100);
   });
 
   it('reads a byte order mark and CRLF line endings', () => {
-    const signal = parseSignal(csv('\ufefftime,x\r\n0,1\r\n0.25,2\r\n'), 'text/csv');
+    const signal = decodeSignal(csv('\ufefftime,x\r\n0,1\r\n0.25,2\r\n'), 'csv');
     expect(signal.sampleRateHz).toBe(4);
     expect(signal.channels.map((c) => c.name)).toEqual(['x']);
   });
 
   it('reads a one-column file with no delimiter', () => {
-    const signal = parseSignal(csv('value\n1\n2.5\n-3e-2\n'), 'text/csv');
+    const signal = decodeSignal(csv('value\n1\n2.5\n-3e-2\n'), 'csv');
     expect(signal.channels).toHaveLength(1);
     expect([...signal.channels[0].values]).toEqual([1, 2.5, Math.fround(-0.03)]);
   });
 
   it('numbers repeated and blank header names so channels stay distinct', () => {
-    const signal = parseSignal(csv('x,x,\n1,2,3\n'), 'text/csv');
+    const signal = decodeSignal(csv('x,x,\n1,2,3\n'), 'csv');
     expect(signal.channels.map((c) => c.name)).toEqual(['x', 'x_2', 'ch3']);
   });
 
@@ -107,13 +102,13 @@ describe('parseSignal: delimited text', () => {
     ['only a time column', 'time\n0\n1\n', /time column but no data columns/],
     ['a time column that goes backwards', 't,x\n2,1\n1,2\n0,3\n', /time column "t" does not increase/],
   ])('refuses %s as unprocessable input', (_name, text, message) => {
-    const error = parseError(text);
+    const error = decodeError(text);
     expect(error.code).toBe('unprocessable_input');
     expect(error.message).toMatch(message);
   });
 });
 
-describe('parseSignal: JSON', () => {
+describe('decodeSignal: JSON', () => {
   it('reads the channels document, its sample rate winning over the option', () => {
     const doc = {
       sampleRateHz: 100,
@@ -122,7 +117,7 @@ describe('parseSignal: JSON', () => {
         { name: 'resp', values: [4, 5, 6] },
       ],
     };
-    const signal = parseSignal(csv(JSON.stringify(doc)), 'application/json', { sampleRateHz: 5 });
+    const signal = decodeSignal(csv(JSON.stringify(doc)), 'json', { sampleRateHz: 5 });
     expect(signal.sampleRateHz).toBe(100);
     expect(signal.channels).toEqual([
       { name: 'ecg', unit: 'mV', values: Float32Array.from([1, 2, 3]) },
@@ -131,7 +126,7 @@ describe('parseSignal: JSON', () => {
   });
 
   it('reads a bare numeric array as one channel', () => {
-    const signal = parseSignal(csv('[0.5, 1, -2]'), 'application/json', { sampleRateHz: 8 });
+    const signal = decodeSignal(csv('[0.5, 1, -2]'), 'json', { sampleRateHz: 8 });
     expect(signal).toEqual({
       sampleRateHz: 8,
       channels: [{ name: 'ch1', values: Float32Array.from([0.5, 1, -2]) }],
@@ -139,7 +134,7 @@ describe('parseSignal: JSON', () => {
   });
 
   it('reads an array of rows as samples x channels', () => {
-    const signal = parseSignal(csv('[[1, 10], [2, 20], [3, 30]]'), 'text/plain');
+    const signal = decodeSignal(csv('[[1, 10], [2, 20], [3, 30]]'), 'json');
     expect(signal.channels.map((c) => [c.name, ...c.values])).toEqual([
       ['ch1', 1, 2, 3],
       ['ch2', 10, 20, 30],
@@ -161,63 +156,49 @@ describe('parseSignal: JSON', () => {
     ['empty channels', '{"channels":[{"name":"a","values":[]}]}', /no samples/],
     ['a negative sample rate', '{"sampleRateHz":-1,"channels":[{"values":[1]}]}', /at sampleRateHz/],
   ])('refuses %s as unprocessable input', (_name, text, message) => {
-    const error = parseError(text, 'application/json');
+    const error = decodeError(text, 'json');
     expect(error.code).toBe('unprocessable_input');
     expect(error.message).toMatch(message);
   });
 });
 
-describe('parseSignal: other input', () => {
-  it.each([
-    ['signal/sleep-psg-1hz.wav', 'audio/wav'],
-    ['signal/edf-test-generator.edf', 'application/octet-stream'],
-  ])('refuses binary %s as unsupported media (not read yet)', (path, mediaType) => {
-    expect(parseError(fixture(path), mediaType).code).toBe('unsupported_media');
+describe('decodeSignal: text input checks', () => {
+  it('refuses binary data read as CSV or JSON as unprocessable input', () => {
+    const error = decodeError(fixture('signal/edf-test-generator.edf'), 'csv');
+    expect(error.code).toBe('unprocessable_input');
+    expect(error.message).toBe('the signal is binary data, not CSV text');
+    expect(decodeError(fixture('signal/sleep-psg-1hz.wav'), 'json').code).toBe('unprocessable_input');
   });
 
   it('refuses invalid UTF-8 as unprocessable input', () => {
-    expect(parseError(Buffer.from([0x31, 0x2c, 0xff, 0x0a])).code).toBe('unprocessable_input');
-  });
-});
-
-describe('signal column headers', () => {
-  it.each([
-    ['t', 1],
-    ['time', 1],
-    ['Time', 1],
-    ['time_s', 1],
-    ['time (s)', 1],
-    ['Time [ms]', 1e-3],
-    ['time_ms', 1e-3],
-    ['timestamp', 1],
-    ['seconds', 1],
-    ['elapsed', 1],
-    ['elapsed_ms', 1e-3],
-    ['elapsed_time_us', 1e-6],
-    ['sample time', 1],
-    ['time_min', 60],
-  ])('%s is a time column (x %s s)', (header, scale) => {
-    expect(timeColumnScale(header)).toBe(scale);
+    expect(decodeError(Buffer.from([0x31, 0x2c, 0xff, 0x0a])).code).toBe('unprocessable_input');
   });
 
-  it.each(['temp', 'times_x', 'MLII_mV', 'tx', 'time_foo', 'seconds_ms', 'ecg'])(
-    '%s is not a time column',
-    (header) => {
-      expect(timeColumnScale(header)).toBeUndefined();
-    },
-  );
+  it('reads per-channel sample rates and a start time from JSON, channels then differing in length', () => {
+    const doc = {
+      startTime: '2020-01-02T03:04:05',
+      channels: [
+        { name: 'fast', sampleRateHz: 4, values: [1, 2, 3, 4] },
+        { name: 'slow', sampleRateHz: 2, values: [5, 6] },
+      ],
+    };
+    expect(decodeSignal(csv(JSON.stringify(doc)), 'json')).toEqual({
+      sampleRateHz: undefined,
+      startTime: '2020-01-02T03:04:05',
+      channels: [
+        { name: 'fast', sampleRateHz: 4, values: Float32Array.from([1, 2, 3, 4]) },
+        { name: 'slow', sampleRateHz: 2, values: Float32Array.from([5, 6]) },
+      ],
+    });
+  });
 
-  it.each([
-    ['MLII_mV', 'mV'],
-    ['V5_mV', 'mV'],
-    ['ECG (mV)', 'mV'],
-    ['accel [m/s^2]', 'm/s^2'],
-    ['temp_degC', 'degC'],
-    ['lead_II', undefined],
-    ['accel_x', undefined],
-    ['mV', undefined],
-    ['_mV', undefined],
-  ])('%s has unit %s', (header, unit) => {
-    expect(unitFromHeader(header)).toBe(unit);
+  it('refuses a signal in which one channel is empty', () => {
+    const doc = {
+      channels: [
+        { name: 'a', sampleRateHz: 1, values: [1] },
+        { name: 'b', values: [] },
+      ],
+    };
+    expect(decodeError(JSON.stringify(doc), 'json').message).toBe('channel "b" has no samples');
   });
 });

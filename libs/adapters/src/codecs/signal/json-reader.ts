@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import { AdapterError } from '../../sdk/adapter-error';
-import { errorMessage } from '../error-message';
+import { errorMessage } from '../../builtin/error-message';
 import type { Signal, SignalChannel } from './signal';
 
 const SignalDocumentSchema = z.object({
   sampleRateHz: z.number().positive().optional(),
+  startTime: z.string().min(1).optional(),
   channels: z
     .array(
       z.object({
         name: z.string().min(1).optional(),
         unit: z.string().min(1).optional(),
+        sampleRateHz: z.number().positive().optional(),
         values: z.array(z.number()),
       }),
     )
@@ -24,9 +26,10 @@ const FORMS =
   'an array of numbers (one channel) or an array of rows of numbers (one value per channel)';
 
 /**
- * Reads a JSON signal: `{sampleRateHz?, channels: [{name?, unit?, values}]}`, a bare numeric
- * array (one channel), or an array of rows (samples x channels, like CSV lines). The document's
- * own sample rate wins over the caller's.
+ * Reads a JSON signal: `{sampleRateHz?, startTime?, channels: [{name?, unit?, sampleRateHz?, values}]}`,
+ * a bare numeric array (one channel), or an array of rows (samples x channels, like CSV lines).
+ * The document's own sample rate wins over the caller's. Channels must have equal length unless
+ * some carry their own `sampleRateHz` (channels sampled at different rates).
  */
 export function parseJsonSignal(text: string, opts: { sampleRateHz?: number }): Signal {
   let document: unknown;
@@ -48,16 +51,22 @@ export function parseJsonSignal(text: string, opts: { sampleRateHz?: number }): 
   const channels = parsed.channels.map((channel, i): SignalChannel => ({
     name: channel.name ?? `ch${i + 1}`,
     ...(channel.unit ? { unit: channel.unit } : {}),
+    ...(channel.sampleRateHz === undefined ? {} : { sampleRateHz: channel.sampleRateHz }),
     values: Float32Array.from(channel.values),
   }));
   const length = channels[0].values.length;
   const odd = channels.find((channel) => channel.values.length !== length);
-  if (odd) {
+  const ownRates = channels.some((channel) => channel.sampleRateHz !== undefined);
+  if (odd && !ownRates) {
     throw AdapterError.unprocessable(
       `channels differ in length: "${channels[0].name}" has ${length} values, "${odd.name}" has ${odd.values.length}`,
     );
   }
-  return { sampleRateHz: parsed.sampleRateHz ?? opts.sampleRateHz, channels };
+  return {
+    sampleRateHz: parsed.sampleRateHz ?? opts.sampleRateHz,
+    ...(parsed.startTime === undefined ? {} : { startTime: parsed.startTime }),
+    channels,
+  };
 }
 
 function channelsFromRows(rows: number[][]): SignalChannel[] {

@@ -1,18 +1,32 @@
 import { parse } from 'csv-parse/sync';
 import { AdapterError } from '../../sdk/adapter-error';
-import { errorMessage } from '../error-message';
+import { errorMessage } from '../../builtin/error-message';
 import type { Signal, SignalChannel } from './signal';
-import { timeColumnScale, unitFromHeader } from './signal-columns';
+import { timeColumnScale, unitFromHeader } from './delimited-columns';
 import { sampleRateFromTimes } from './sample-rate';
 
 const DELIMITERS = [',', '\t', ';', '|'] as const;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/** A delimited table read as a signal, and whether its first row was a header. */
+export interface DelimitedTable {
+  signal: Signal;
+  hasHeader: boolean;
+}
 
 /**
  * Reads delimited numeric text (CSV, TSV, `;` or `|` separated): an optional header row,
  * an optional time column (when there is a header naming it), every other column a channel.
  */
 export function parseDelimitedSignal(text: string, opts: { sampleRateHz?: number; tab?: boolean }): Signal {
+  return readDelimitedTable(text, opts).signal;
+}
+
+/** As `parseDelimitedSignal`, also saying whether the first row was a header (for probing). */
+export function readDelimitedTable(
+  text: string,
+  opts: { sampleRateHz?: number; tab?: boolean },
+): DelimitedTable {
   const delimiter = detectDelimiter(text, opts.tab ?? false);
   let rows: string[][];
   try {
@@ -60,7 +74,7 @@ export function parseDelimitedSignal(text: string, opts: { sampleRateHz?: number
     timeIndex >= 0
       ? sampleRateFromTimes(columns[timeIndex], timeColumnScale(names[timeIndex]) ?? 1, names[timeIndex])
       : undefined;
-  return { sampleRateHz: sampleRateHz ?? opts.sampleRateHz, channels };
+  return { signal: { sampleRateHz: sampleRateHz ?? opts.sampleRateHz, channels }, hasHeader };
 }
 
 /**

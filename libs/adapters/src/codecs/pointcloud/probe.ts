@@ -1,0 +1,148 @@
+import { errorMessage } from '../../builtin/error-message';
+import { AdapterError } from '../../sdk/adapter-error';
+import { LZF_MAX_EXPANSION } from './lzf';
+import { parsePcdHeader, pcdFieldNames, pcdPointSize, type PcdHeader } from './pcd-header';
+import { FIELD_TYPES } from './point-cloud';
+import type { PointCloudFormat } from './point-cloud-codec';
+import { parsePlyHeader, type PlyHeader } from './ply-header';
+import { tokensCanFit } from './text-tokens';
+import { readXyz } from './xyz-reader';
+
+/** What a point cloud's header says, read without decoding the points. */
+export interface PointCloudProbe {
+  format: PointCloudFormat;
+  /** ascii, binary_little_endian, binary_big_endian (PLY); ascii, binary, binary_compressed (PCD); ascii (XYZ). */
+  encoding: string;
+  points: number;
+  /** XYZ only: `points` was extrapolated from the sample, which is not the whole file. */
+  pointsEstimated?: boolean;
+  /** Field names as `decodePointCloud` will name them. */
+  fields: string[];
+  /** PLY: the count of the `face` element, when there is one. */
+  faces?: number;
+  /** PCD WIDTH/HEIGHT; PLY only for an organized cloud. */
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Reads the header in `sample` (the first bytes of a file of `totalBytes`; 64 KiB is plenty)
+ * and checks that the data it announces can fit in `totalBytes`, so that a header claiming
+ * billions of points over a few bytes is refused here. Bad input throws
+ * AdapterError('unprocessable_input'). The bounding box needs the points: decode for that.
+ */
+export function probePointCloud(
+  sample: Uint8Array,
+  totalBytes: number,
+  format: PointCloudFormat,
+): PointCloudProbe {
+  try {
+    if (format === 'ply') return probePly(parsePlyHeader(sample), totalBytes);
+    if (format === 'pcd') return probePcd(parsePcdHeader(sample), sample, totalBytes);
+    if (format === 'xyz') return probeXyz(sample, totalBytes);
+  } catch (error) {
+    if (error instanceof AdapterError) throw error;
+    throw AdapterError.unprocessable(`could not read the ${format} header: ${errorMessage(error)}`, error);
+  }
+  throw new AdapterError('invalid_request', `unknown point cloud format ${JSON.stringify(format)}`);
+}
+
+const tooSmall = (format: string, what: string, totalBytes: number) =>
+  AdapterError.unprocessable(`${format}: ${what}, more than the ${totalBytes} bytes of the file hold`);
+
+function probePly(header: PlyHeader, totalBytes: number): PointCloudProbe {
+  const vertex = header.elements.find((element) => element.name === 'vertex');
+  if (!vertex) throw AdapterError.unprocessable('PLY: there is no vertex element');
+  const available = totalBytes - header.dataOffset;
+  if (header.encoding === 'ascii') {
+    const tokens = header.elements.reduce(
+      (sum, element) => sum + element.count * element.properties.length,
+      0,
+    );
+    if (!tokensCanFit(tokens, available))
+      throw tooSmall('PLY', `the header announces ${tokens} values`, totalBytes);
+  } else {
+    const bytes = header.elements.reduce(
+      (sum, element) =>
+        sum +
+        element.count *
+          element.properties.reduce(
+            (size, property) =>
+              size + FIELD_TYPES[property.list ? property.list.countType : property.type].bytes,
+            0,
+          ),
+      0,
+    );
+    if (bytes > available)
+      throw tooSmall('PLY', `the header announces at least ${bytes} bytes of data`, totalBytes);
+  }
+  const faces = header.elements.find((element) => element.name === 'face')?.count;
+  return {
+    format: 'ply',
+    encoding: header.encoding,
+    points: vertex.count,
+    fields: vertex.properties.filter((property) => !property.list).map((property) => property.name),
+    ...(faces !== undefined && { faces }),
+    ...(header.grid && { width: header.grid.width, height: header.grid.height }),
+  };
+}
+
+function probePcd(header: PcdHeader, sample: Uint8Array, totalBytes: number): PointCloudProbe {
+  const available = totalBytes - header.dataOffset;
+  const expected = header.points * pcdPointSize(header);
+  if (header.encoding === 'binary' && expected > available) {
+    throw tooSmall('PCD', `${header.points} points need ${expected} bytes of data`, totalBytes);
+  }
+  if (header.encoding === 'ascii') {
+    const values = header.points * header.fields.reduce((sum, field) => sum + field.count, 0);
+    if (!tokensCanFit(values, available))
+      throw tooSmall('PCD', `${header.points} points need ${values} values`, totalBytes);
+  }
+  if (header.encoding === 'binary_compressed' && expected > 0) {
+    if (available < 8) throw tooSmall('PCD', 'the compressed block needs its two size words', totalBytes);
+    if (sample.length >= header.dataOffset + 8) {
+      const view = new DataView(sample.buffer, sample.byteOffset + header.dataOffset, 8);
+      const compressed = view.getUint32(0, true);
+      const uncompressed = view.getUint32(4, true);
+      if (uncompressed !== expected) {
+        throw AdapterError.unprocessable(
+          `PCD: the compressed block says it holds ${uncompressed} bytes, but ${header.points} points need ${expected}`,
+        );
+      }
+      if (compressed > available - 8)
+        throw tooSmall('PCD', `the compressed block says ${compressed} bytes`, totalBytes);
+      if (uncompressed > compressed * LZF_MAX_EXPANSION) {
+        throw AdapterError.unprocessable(
+          `PCD: ${compressed} compressed bytes cannot expand to ${uncompressed}`,
+        );
+      }
+    } else if (expected > available * LZF_MAX_EXPANSION) {
+      throw tooSmall('PCD', `${header.points} points need ${expected} bytes even compressed`, totalBytes);
+    }
+  }
+  return {
+    format: 'pcd',
+    encoding: header.encoding,
+    points: header.points,
+    fields: header.fields.flatMap(pcdFieldNames),
+    width: header.width,
+    height: header.height,
+  };
+}
+
+/** XYZ has no header: the sample's whole lines are decoded, and the count scaled up to the file. */
+function probeXyz(sample: Uint8Array, totalBytes: number): PointCloudProbe {
+  const whole = sample.length >= totalBytes;
+  const end = whole ? sample.length : sample.lastIndexOf(0x0a) + 1;
+  if (end <= 0) throw AdapterError.unprocessable('XYZ: no whole line in the sample');
+  const cloud = readXyz(sample.subarray(0, end));
+  const points = whole ? cloud.count : Math.round((cloud.count * totalBytes) / end);
+  return {
+    format: 'xyz',
+    encoding: 'ascii',
+    points,
+    ...(!whole && { pointsEstimated: true }),
+    fields: cloud.fields.map((field) => field.name),
+    ...(cloud.organized && { width: cloud.organized.width, height: cloud.organized.height }),
+  };
+}

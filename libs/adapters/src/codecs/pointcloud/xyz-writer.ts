@@ -1,0 +1,18 @@
+import type { PointCloud } from './point-cloud';
+import { textColumn } from './text-values';
+import { assertWritableCloud } from './validate-cloud';
+
+/**
+ * Encodes a cloud as XYZ text: a `# fields: name:type ...` comment (so that reading it back
+ * restores names and types; other tools skip it as a comment), `# organized: WxH` for an
+ * organized cloud, then one line per point with every field, space-separated.
+ */
+export function writeXyz(cloud: PointCloud): Buffer {
+  assertWritableCloud(cloud);
+  const lines = [`# fields: ${cloud.fields.map((field) => `${field.name}:${field.type}`).join(' ')}`];
+  if (cloud.organized) lines.push(`# organized: ${cloud.organized.width}x${cloud.organized.height}`);
+  const columns = cloud.fields.map(textColumn);
+  for (let i = 0; i < cloud.count; i++) lines.push(columns.map((column) => column.format(i)).join(' '));
+  lines.push('');
+  return Buffer.from(lines.join('\n'), 'utf8');
+}

@@ -1,0 +1,41 @@
+import { AdapterError } from '../../sdk/adapter-error';
+import { parseDelimitedSignal } from './delimited-reader';
+import { readEdfSignal } from './edf-reader';
+import { parseJsonSignal } from './json-reader';
+import type { Signal } from './signal';
+import type { SignalFormat } from './signal-format';
+import { signalText } from './signal-text';
+import { readWavSignal } from './wav-reader';
+
+/** Options for decoding a signal. */
+export interface DecodeSignalOptions {
+  /** Sample rate to assume when the data carries none (CSV without a time column, bare JSON arrays). */
+  sampleRateHz?: number;
+}
+
+/**
+ * Reads a signal from bytes in the given format (see `signalFormatOf`). The data's own sample
+ * rate (time column, JSON `sampleRateHz`, EDF/WAV header) wins over `options.sampleRateHz`.
+ * Malformed input throws `AdapterError` with code `unprocessable_input`.
+ */
+export function decodeSignal(data: Buffer, format: SignalFormat, options: DecodeSignalOptions = {}): Signal {
+  const signal = decodeFormat(data, format, options);
+  const empty = signal.channels.filter((channel) => channel.values.length === 0);
+  if (empty.length === signal.channels.length) throw AdapterError.unprocessable('the signal has no samples');
+  if (empty.length > 0) throw AdapterError.unprocessable(`channel "${empty[0].name}" has no samples`);
+  return signal;
+}
+
+function decodeFormat(data: Buffer, format: SignalFormat, options: DecodeSignalOptions): Signal {
+  switch (format) {
+    case 'edf':
+      return readEdfSignal(data);
+    case 'wav':
+      return readWavSignal(data);
+    case 'json':
+      return parseJsonSignal(signalText(data, format), options);
+    case 'csv':
+    case 'tsv':
+      return parseDelimitedSignal(signalText(data, format), { ...options, tab: format === 'tsv' });
+  }
+}

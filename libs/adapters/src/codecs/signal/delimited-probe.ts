@@ -1,0 +1,54 @@
+import { AdapterError } from '../../sdk/adapter-error';
+import { readDelimitedTable } from './delimited-reader';
+import { probeOfSignal, roundDuration, type SignalProbe } from './signal-probe';
+import { signalText } from './signal-text';
+
+/**
+ * Probes CSV/TSV from its first bytes: channel names and units from the header, the sample rate
+ * from a time column. With the whole file in the sample the count of samples is exact; otherwise
+ * the sample is cut at its last line break and the count is estimated from the bytes per row.
+ */
+export function probeDelimited(sample: Buffer, totalBytes: number, format: 'csv' | 'tsv'): SignalProbe {
+  const whole = sample.length >= totalBytes;
+  const end = whole ? sample.length : sample.lastIndexOf(0x0a) + 1;
+  if (end === 0) {
+    throw AdapterError.unprocessable(
+      `the first ${sample.length} bytes hold no complete line of ${format.toUpperCase()}`,
+    );
+  }
+  const text = signalText(sample.subarray(0, end), format);
+  const { signal, hasHeader } = readDelimitedTable(text, { tab: format === 'tsv' });
+  const probe = probeOfSignal(signal, format);
+  if (whole) return probe;
+
+  const rows = signal.channels[0].values.length;
+  const dataStart = Buffer.byteLength(text.slice(0, firstDataRowIndex(text, hasHeader)), 'utf8');
+  const samples = Math.round(((totalBytes - dataStart) * rows) / (end - dataStart));
+  const { sampleRateHz } = signal;
+  return {
+    ...probe,
+    samples,
+    samplesEstimated: true,
+    ...(sampleRateHz === undefined ? {} : { durationS: roundDuration(samples / sampleRateHz) }),
+  };
+}
+
+/** Index in `text` of the first data row: past leading blank and comment lines, and the header. */
+function firstDataRowIndex(text: string, hasHeader: boolean): number {
+  let start = 0;
+  let headerSkipped = !hasHeader;
+  while (start < text.length) {
+    const newline = text.indexOf('\n', start);
+    const next = newline < 0 ? text.length : newline + 1;
+    const line = text
+      .slice(start, next)
+      .replace(/^\ufeff/, '')
+      .trim();
+    if (line !== '' && !line.startsWith('#')) {
+      if (headerSkipped) return start;
+      headerSkipped = true;
+    }
+    start = next;
+  }
+  return start;
+}

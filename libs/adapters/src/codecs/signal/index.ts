@@ -1,0 +1,11 @@
+export { decodeSignal, type DecodeSignalOptions } from './decode-signal';
+export { encodeSignal } from './encode-signal';
+export { probeSignal } from './probe-signal';
+export { channelSampleRate, type Signal, type SignalChannel } from './signal';
+export {
+  signalFormatOf,
+  sniffSignalFormat,
+  type SignalFormat,
+  type WritableSignalFormat,
+} from './signal-format';
+export type { SignalProbe, SignalProbeChannel } from './signal-probe';
