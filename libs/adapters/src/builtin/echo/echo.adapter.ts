@@ -1,3 +1,4 @@
+import { decodeUtf8 } from '../../sdk/utf8';
 import { z } from 'zod';
 import type { AdapterDescriptor } from '@omnigate/contracts';
 import type {
@@ -7,8 +8,8 @@ import type {
   AdapterRequest,
   AdapterResult,
 } from '../../sdk/adapter';
-import { decodeUtf8, requireInput } from '../inputs';
-import { baseMediaType } from '../media-type';
+import { requireInput } from '../inputs';
+import { baseMediaType } from '../../sdk/media-type';
 
 const ADAPTER_ID = 'builtin.echo';
 

@@ -1,10 +1,11 @@
+import { decodeUtf8 } from '../../sdk/utf8';
 import sharp from 'sharp';
 import { z } from 'zod';
 import type { AdapterDescriptor } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
-import { errorMessage } from '../error-message';
-import { decodeUtf8, parseOptions, requireInput } from '../inputs';
+import { errorMessage } from '../../sdk/error-message';
+import { parseOptions, requireInput } from '../inputs';
 import { escapePangoMarkup, printableText } from './pango-text';
 
 const ADAPTER_ID = 'builtin.render';

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { AdapterDescriptor } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
-import { errorMessage } from '../error-message';
+import { errorMessage } from '../../sdk/error-message';
 import { parseOptions, requireInput } from '../inputs';
-import { baseMediaType } from '../media-type';
+import { baseMediaType } from '../../sdk/media-type';
 
 const ADAPTER_ID = 'builtin.sharp';
 

@@ -3,7 +3,7 @@ import type { AdapterDescriptor } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
 import { parseOptions, requireInput } from '../inputs';
-import { baseMediaType } from '../media-type';
+import { baseMediaType } from '../../sdk/media-type';
 import { decodeSignal, signalFormatOf, sniffSignalFormat, type Signal } from '../../codecs/signal';
 import { formatSignalSummary, summarizeSignal } from './signal-summary';
 

@@ -1,5 +1,5 @@
 import { AdapterError } from '../../sdk/adapter-error';
-import { errorMessage } from '../../builtin/error-message';
+import { errorMessage } from '../../sdk/error-message';
 import { readColumns, type BinaryColumn } from './binary-columns';
 import { LZF_MAX_EXPANSION, lzfDecompress } from './lzf';
 import { parsePcdHeader, pcdFieldNames, pcdPointSize, type PcdField, type PcdHeader } from './pcd-header';

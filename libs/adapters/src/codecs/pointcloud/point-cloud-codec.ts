@@ -1,5 +1,5 @@
-import { errorMessage } from '../../builtin/error-message';
-import { baseMediaType } from '../../builtin/media-type';
+import { errorMessage } from '../../sdk/error-message';
+import { baseMediaType } from '../../sdk/media-type';
 import { AdapterError } from '../../sdk/adapter-error';
 import type { PcdEncoding } from './pcd-header';
 import { readPcd } from './pcd-reader';

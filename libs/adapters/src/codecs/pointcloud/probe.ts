@@ -1,4 +1,4 @@
-import { errorMessage } from '../../builtin/error-message';
+import { errorMessage } from '../../sdk/error-message';
 import { AdapterError } from '../../sdk/adapter-error';
 import { LZF_MAX_EXPANSION } from './lzf';
 import { parsePcdHeader, pcdFieldNames, pcdPointSize, type PcdHeader } from './pcd-header';

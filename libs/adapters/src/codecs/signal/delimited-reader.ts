@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { AdapterError } from '../../sdk/adapter-error';
-import { errorMessage } from '../../builtin/error-message';
+import { errorMessage } from '../../sdk/error-message';
 import type { Signal, SignalChannel } from './signal';
 import { timeColumnScale, unitFromHeader } from './delimited-columns';
 import { sampleRateFromTimes } from './sample-rate';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AdapterError } from '../../sdk/adapter-error';
-import { errorMessage } from '../../builtin/error-message';
+import { errorMessage } from '../../sdk/error-message';
 import type { Signal, SignalChannel } from './signal';
 
 const SignalDocumentSchema = z.object({

@@ -1,4 +1,4 @@
-import { baseMediaType } from '../../builtin/media-type';
+import { baseMediaType } from '../../sdk/media-type';
 import { isEdfMagic } from './edf-header';
 import { isWavMagic } from './wav-header';
 

@@ -1,4 +1,4 @@
-import { decodeUtf8 } from '../../builtin/inputs';
+import { decodeUtf8 } from '../../sdk/utf8';
 import { AdapterError } from '../../sdk/adapter-error';
 import type { SignalFormat } from './signal-format';
 
