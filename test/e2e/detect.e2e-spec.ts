@@ -84,6 +84,28 @@ describe('POST /v1/detect', () => {
     },
   );
 
+  it.each([
+    ['LIMIT_POINTS', '100', 'pointcloud/bunny.pcd'],
+    ['LIMIT_SIGNAL_VALUES', '1000', 'signal/mitdb-100-ecg-10s.csv'],
+    ['LIMIT_MEDIA_DURATION_S', '5', 'audio/jfk.wav'],
+  ])('refuses an input over %s=%s (%s)', async (variable, value, path) => {
+    const small = await startGateway({ [variable]: value });
+    try {
+      const res = await fetch(`${small.url}/v1/detect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: [{ data: fixture(path).toString('base64'), filename: path.split('/')[1] }],
+        }),
+      });
+      expect(res.status).toBe(413);
+      const body = (await res.json()) as { error: { code: string; details: { limit: string } } };
+      expect(body.error).toMatchObject({ code: 'payload_too_large', details: { limit: variable } });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses a body without inputs', async () => {
     const res = await fetch(`${gw.url}/v1/detect`, {
       method: 'POST',
