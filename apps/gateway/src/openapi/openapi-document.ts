@@ -1,5 +1,6 @@
 import {
   AdapterDescriptorSchema,
+  DetectRequestSchema,
   ErrorBodySchema,
   InferRequestSchema,
   JobResultSchema,
@@ -17,7 +18,7 @@ const errors = (...statuses: number[]) =>
 /** Components straight from the contracts' zod schemas, so the document cannot drift from validation. */
 function components(): Record<string, unknown> {
   // Touch the schemas so their `.meta({id})` registrations are in the global registry.
-  void [InferRequestSchema, JobResultSchema, ErrorBodySchema, AdapterDescriptorSchema];
+  void [InferRequestSchema, DetectRequestSchema, JobResultSchema, ErrorBodySchema, AdapterDescriptorSchema];
   const { schemas } = z.toJSONSchema(z.globalRegistry, {
     target: 'openapi-3.0',
     io: 'input',
@@ -88,6 +89,39 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
               content: json(ref('JobResult')),
             },
             ...errors(400, 404, 406, 413, 415, 422, 502, 504),
+          },
+        },
+      },
+      '/v1/detect': {
+        post: {
+          summary: 'Detect and probe inputs (modality, media type, metadata) without running anything',
+          requestBody: {
+            required: true,
+            content: {
+              ...json(ref('DetectRequest')),
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  description:
+                    'Each file field is an input; a `modality` or `mediaType` field describes the input before it.',
+                  properties: {
+                    file: { type: 'string', format: 'binary' },
+                    text: { type: 'string' },
+                    modality: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'one detection per input',
+              content: json({
+                type: 'object',
+                properties: { detected: { type: 'array', items: ref('Detection') } },
+              }),
+            },
+            ...errors(400, 404, 413, 415, 422),
           },
         },
       },
