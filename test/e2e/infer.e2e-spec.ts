@@ -180,7 +180,7 @@ describe('POST /v1/infer over HTTP (BullMQ on Redis)', () => {
       components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
     };
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/infer', '/v1/jobs/{id}', '/v1/blobs']),
+      expect.arrayContaining(['/v1/infer', '/v1/detect', '/v1/jobs/{id}', '/v1/blobs']),
     );
     expect(Object.keys(doc.components.schemas.InferRequest.properties ?? {})).toEqual(
       expect.arrayContaining(['inputs', 'output', 'task', 'adapter', 'mode']),
