@@ -54,6 +54,27 @@ describe('POST /v1/detect', () => {
     );
   });
 
+  it('reads a JSON point cloud and probes its bounding box', async () => {
+    const cloud = {
+      points: [
+        [0, 0, 0],
+        [1, 2, 3],
+        [7, 8, 9.5],
+      ],
+    };
+    const res = await detect([{ data: Buffer.from(JSON.stringify(cloud)).toString('base64') }]);
+    expect(res.status).toBe(200);
+    const [d] = ((await res.json()) as { detected: { modality: string; meta: Record<string, unknown> }[] })
+      .detected;
+    expect(d.modality).toBe('pointcloud');
+    expect(d.meta).toMatchObject({
+      format: 'json',
+      points: 3,
+      fields: ['x', 'y', 'z'],
+      boundingBox: { min: [0, 0, 0], max: [7, 8, 9.5] },
+    });
+  });
+
   it('refuses a PNG that claims too many pixels before decoding it, naming the limit', async () => {
     const res = await detect([{ data: hugePng(100_000, 100_000).toString('base64') }]);
     expect(res.status).toBe(413);

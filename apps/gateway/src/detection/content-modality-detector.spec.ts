@@ -330,6 +330,98 @@ describe('ContentModalityDetector on synthetic text', () => {
     expect(error.details).toMatchObject({ declared: 'signal', detected: 'text' });
   });
 
+  it('reads a JSON point cloud of rows as a point cloud, and as JSON text when declared text', async () => {
+    const rows = {
+      fields: ['x', 'y', 'z', 'intensity'],
+      points: [
+        [0, 0, 0, 0.5],
+        [1, 0, 0, 0.25],
+        [0, 1, null, 1],
+      ],
+    };
+    expect(await detect(text(JSON.stringify(rows)))).toEqual({
+      modality: 'pointcloud',
+      mediaType: 'application/json',
+      confidence: 0.9,
+      reason: 'JSON point cloud (3 points)',
+      meta: { format: 'json', points: 3, fields: ['x', 'y', 'z', 'intensity'] },
+    });
+    expect(await detect(text(JSON.stringify(rows)), { modality: 'text' })).toMatchObject({
+      modality: 'text',
+      mediaType: 'application/json',
+    });
+    expect(await detect(text('{"points": [[1, 2, 3]]}'))).toMatchObject({
+      modality: 'pointcloud',
+      reason: 'JSON point cloud (1 point)',
+      meta: { fields: ['x', 'y', 'z'] },
+    });
+  });
+
+  it('reads a JSON point cloud of flat arrays as a point cloud', async () => {
+    const arrays = {
+      positions: [0, 0, 0, 1, 0, 0],
+      colors: [255, 0, 0, 0, 255, 0],
+      organized: { width: 2, height: 1 },
+    };
+    expect(await detect(text(JSON.stringify(arrays)))).toMatchObject({
+      modality: 'pointcloud',
+      mediaType: 'application/json',
+      confidence: 0.9,
+      reason: 'JSON point cloud (2 points)',
+      meta: {
+        format: 'json',
+        points: 2,
+        fields: ['x', 'y', 'z', 'red', 'green', 'blue'],
+        width: 2,
+        height: 1,
+      },
+    });
+    const error = await detectionError(text(JSON.stringify(arrays)), { modality: 'signal' });
+    expect(error.details).toMatchObject({ declared: 'signal', detected: 'pointcloud' });
+  });
+
+  it('keeps JSON signals signals and JSON that only resembles a point cloud text', async () => {
+    const signal = { sampleRateHz: 100, channels: [{ name: 'x', values: [1, 2, 3] }] };
+    expect(await detect(text(JSON.stringify(signal)))).toMatchObject({ modality: 'signal' });
+    expect(await detect(text('[[1, 2, 3], [4, 5, 6]]'))).toMatchObject({ modality: 'text' });
+    for (const notACloud of [
+      { model: 'pointnet', points: [[1, 2, 3]] },
+      { points: [[1, 2]] },
+      {
+        points: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+      },
+      { points: [] },
+      { positions: [1, 2, 3, 4] },
+      { points: 12 },
+    ]) {
+      expect(await detect(text(JSON.stringify(notACloud))), JSON.stringify(notACloud)).toMatchObject({
+        modality: 'text',
+        mediaType: 'application/json',
+      });
+    }
+    expect(await detect(fixture('text/request.json'))).toMatchObject({ modality: 'text' });
+  });
+
+  it('judges a JSON point cloud larger than the sample by its whole rows', async () => {
+    const points = Array.from({ length: 5000 }, (_, i) => [Math.sin(i), Math.cos(i), i / 7]);
+    const big = text(JSON.stringify({ fields: ['x', 'y', 'z'], points }));
+    expect(big.length).toBeGreaterThan(DETECTION_SAMPLE_BYTES);
+    const detection = await detect(big);
+    expect(detection).toMatchObject({
+      modality: 'pointcloud',
+      mediaType: 'application/json',
+      confidence: 0.7,
+      reason: 'JSON that opens like a point cloud (larger than the sample)',
+      meta: { format: 'json', fields: ['x', 'y', 'z'] },
+    });
+    // The count is the prober's: the detector does not know the file size.
+    expect(detection.meta?.points).toBeUndefined();
+    expect(await detect(big, { modality: 'text' })).toMatchObject({ modality: 'text', confidence: 0.7 });
+  });
+
   it('judges a JSON signal larger than the sample by its opening', async () => {
     const values = Array.from({ length: 20_000 }, (_, i) => Math.sin(i / 10));
     const big = text(JSON.stringify({ sampleRateHz: 100, channels: [{ name: 'a', values }] }));

@@ -94,7 +94,7 @@ async function probePointCloudMeta(
   detection: Detection,
   source: ProbeSource,
 ): Promise<Record<string, unknown>> {
-  const format = pointCloudFormatOf(detection.mediaType);
+  const format = pointCloudFormatOf(detection.mediaType, { knownPointCloud: true });
   if (!format) return { probe: 'failed', reason: `no point cloud reader for ${detection.mediaType}` };
   try {
     const header = probePointCloud(source.sample, source.totalBytes, format);

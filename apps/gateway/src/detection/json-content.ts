@@ -1,3 +1,4 @@
+import { probePointCloud } from '@omnigate/adapters';
 import { z } from 'zod';
 
 /** DESIGN's JSON signal: `{sampleRateHz, channels: [{name, values}]}`. */
@@ -12,11 +13,17 @@ const JsonSignalSchema = z.object({
 const NumericArraySchema = z.array(z.number()).min(1);
 
 export type JsonReading =
-  { kind: 'signal'; meta: Record<string, unknown>; complete: boolean } | { kind: 'json'; complete: boolean };
+  | { kind: 'signal'; meta: Record<string, unknown>; complete: boolean }
+  | { kind: 'pointcloud'; meta: Record<string, unknown>; points?: number; complete: boolean }
+  | { kind: 'json'; complete: boolean };
 
 /**
  * Reads `text` as JSON. A complete document is parsed; a prefix cut by the sample cannot be, so
- * only its opening is judged: `[` and a number, or an object that names both signal keys.
+ * only its opening is judged: `[` and a number, or an object that names both signal keys, is a
+ * signal. What is not a signal may be a JSON point cloud (either form of the point cloud codec:
+ * `{"points": [[x, y, z, ...], ...]}` or `{"positions": [x, y, z, ...]}`, see its README),
+ * which the codec's own probe judges: all of a complete document, the whole rows or values a
+ * prefix holds.
  */
 export function readJson(text: string, complete: boolean): JsonReading | undefined {
   const start = text.trimStart();
@@ -41,13 +48,46 @@ function readWholeJson(text: string): JsonReading | undefined {
   const series = NumericArraySchema.safeParse(value);
   if (series.success)
     return { kind: 'signal', meta: { channels: 1, samples: series.data.length }, complete: true };
+  if (isObject(value) && (Object.hasOwn(value, 'points') || Object.hasOwn(value, 'positions'))) {
+    const cloud = readPointCloud(text, true);
+    if (cloud) return cloud;
+  }
   return { kind: 'json', complete: true };
 }
 
 function readJsonPrefix(start: string): JsonReading {
   const numericArray = /^\[\s*[-+]?(?:\d|\.\d)/.test(start);
   const signalObject = /^\{/.test(start) && /"sampleRateHz"\s*:/.test(start) && /"channels"\s*:/.test(start);
-  return numericArray || signalObject
-    ? { kind: 'signal', meta: {}, complete: false }
-    : { kind: 'json', complete: false };
+  if (numericArray || signalObject) return { kind: 'signal', meta: {}, complete: false };
+  const cloudObject = /^\{/.test(start) && /"(?:points|positions)"\s*:/.test(start);
+  return (cloudObject && readPointCloud(start, false)) || { kind: 'json', complete: false };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The point cloud codec's JSON probe as a yes/no test (a cloud of no points is no evidence). A
+ * prefix's point count is an estimate from a file size the detector does not know, so it is left
+ * to the prober; a count from a `points` or `positions` array that ends in the sample is exact.
+ */
+function readPointCloud(text: string, complete: boolean): JsonReading | undefined {
+  const bytes = Buffer.from(text, 'utf8');
+  try {
+    const probe = probePointCloud(bytes, complete ? bytes.length : Number.MAX_SAFE_INTEGER, 'json');
+    const { format, points, fields, width, height } = probe;
+    const known = probe.pointsEstimated ? undefined : points;
+    // An empty cloud shows nothing of a point cloud but its key.
+    if (known === 0) return undefined;
+    const meta = {
+      format,
+      ...(known !== undefined && { points: known }),
+      fields,
+      ...(width !== undefined && { width, height }),
+    };
+    return { kind: 'pointcloud', meta, ...(known !== undefined && { points: known }), complete };
+  } catch {
+    return undefined;
+  }
 }

@@ -43,7 +43,7 @@ function withoutCutSequence(bytes: Buffer): Buffer {
 }
 
 /**
- * Readings of UTF-8 content by its structure: JSON (a signal, or text), a numeric table (a
+ * Readings of UTF-8 content by its structure: JSON (a signal, a point cloud, or text), a numeric table (a
  * signal, or an XYZ point cloud when whitespace-separated with 3+ columns), else plain text.
  * `lookalike` is a binary signature that matched this text by coincidence or a text format.
  */
@@ -62,11 +62,31 @@ export function sniffText(text: string, truncated: boolean, lookalike?: MagicMat
       jsonText(json.complete),
     );
   }
+  if (json?.kind === 'pointcloud') return recognised(jsonPointCloud(json), jsonText(json.complete));
   if (json) return recognised(jsonText(json.complete));
 
   const table = readNumericTable(text, truncated);
   if (table) return tableReadings(table);
   return recognised(plainText(lookalike));
+}
+
+/** A JSON point cloud is a point cloud first, and the JSON text it is when declared text. */
+function jsonPointCloud(json: {
+  meta: Record<string, unknown>;
+  points?: number;
+  complete: boolean;
+}): Detection {
+  const { points, complete } = json;
+  const count = points === undefined ? '' : ` (${points} point${points === 1 ? '' : 's'})`;
+  return {
+    modality: 'pointcloud',
+    mediaType: TEXT_MEDIA_TYPES.json,
+    confidence: complete ? 0.9 : 0.7,
+    reason: complete
+      ? `JSON point cloud${count}`
+      : `JSON that opens like a point cloud${count} (larger than the sample)`,
+    meta: json.meta,
+  };
 }
 
 function jsonText(complete: boolean): Detection {

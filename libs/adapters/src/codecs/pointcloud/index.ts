@@ -22,7 +22,8 @@ export {
   type EncodePointCloudOptions,
   type PointCloudEncoding,
   type PointCloudFormat,
+  type PointCloudFormatHints,
 } from './point-cloud-codec';
-export { probePointCloud, type PointCloudProbe } from './probe';
+export { probePointCloud, type DedicatedPointCloudFormat, type PointCloudProbe } from './probe';
 export type { PlyEncoding } from './ply-header';
 export type { PcdEncoding } from './pcd-header';

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { fixture, manifest } from '../../../../../test/fixtures';
 import { AdapterError } from '../../sdk/adapter-error';
-import type { PointCloud } from './point-cloud';
+import { fieldBytes, isPackedColorField, type PointCloud } from './point-cloud';
 import {
   decodePointCloud,
   encodePointCloud,
+  POINT_CLOUD_MEDIA_TYPES,
   pointCloudFormatOf,
   type PointCloudEncoding,
   type PointCloudFormat,
@@ -21,6 +22,7 @@ const targets: { format: PointCloudFormat; encoding: PointCloudEncoding; binary:
   { format: 'pcd', encoding: 'binary', binary: true },
   { format: 'pcd', encoding: 'binary_compressed', binary: true },
   { format: 'xyz', encoding: 'ascii', binary: false },
+  { format: 'json', encoding: 'ascii', binary: false },
 ];
 
 function decodeFixture(path: string): PointCloud {
@@ -108,6 +110,28 @@ describe('point cloud fixtures', () => {
     },
   );
 
+  it.each(entries.map((entry) => entry.path))(
+    'converts %s to JSON and back with names, types, values, grid and viewpoint',
+    (path) => {
+      const original = decodeFixture(path);
+      const decoded = decodePointCloud(encodePointCloud(original, 'json'), 'json');
+      expect(decoded.count).toBe(original.count);
+      expect(decoded.fields.map((field) => [field.name, field.type])).toEqual(
+        original.fields.map((field) => [field.name, field.type]),
+      );
+      // Text encodings keep every value but not NaN payloads; packed colours keep their bits.
+      expect(cloudDifferences(decoded, original)).toEqual([]);
+      for (const field of original.fields.filter(isPackedColorField)) {
+        const again = decoded.fields.find((other) => other.name === field.name);
+        expect(again && Buffer.from(fieldBytes(again)).equals(Buffer.from(fieldBytes(field)))).toBe(true);
+      }
+      expect(decoded.organized).toEqual(original.organized);
+      expect(decoded.viewpoint).toEqual(original.viewpoint);
+      // PCD COUNT > 1 components and PLY's other elements are not carried by JSON.
+      expect(decoded.skippedElements).toBeUndefined();
+    },
+  );
+
   it('decodes its own binary_compressed output to the same bytes and compresses', () => {
     const milk = decodeFixture('pointcloud/milk_color.pcd');
     const compressed = encodePointCloud(milk, 'pcd', { encoding: 'binary_compressed' });
@@ -128,6 +152,9 @@ describe('encodePointCloud', () => {
     expect(encodePointCloud(cloud, 'xyz').toString('utf8').split('\n')[0]).toBe(
       '# fields: x:float32 y:float32 z:float32',
     );
+    expect(encodePointCloud(cloud, 'json').toString('utf8').split('\n')[0]).toBe(
+      '{"fields":["x","y","z"],"types":["float32","float32","float32"],"points":[',
+    );
   });
 
   it('refuses an encoding the format does not have', () => {
@@ -135,6 +162,7 @@ describe('encodePointCloud', () => {
       expect.objectContaining({ code: 'invalid_request' }),
     );
     expect(() => encodePointCloud(cloud, 'xyz', { encoding: 'binary' })).toThrow(AdapterError);
+    expect(() => encodePointCloud(cloud, 'json', { encoding: 'binary' })).toThrow(/json has no "binary"/);
   });
 
   it('refuses an inconsistent cloud', () => {
@@ -168,5 +196,21 @@ describe('pointCloudFormatOf', () => {
     expect(pointCloudFormatOf('application/octet-stream', 'cloud.bin')).toBeUndefined();
     expect(pointCloudFormatOf('image/png', 'cloud.pcd')).toBeUndefined();
     expect(pointCloudFormatOf('text/plain')).toBeUndefined();
+    expect(pointCloudFormatOf('text/plain', { filename: 'points.xyz' })).toBe('xyz');
+  });
+
+  it('gives json for JSON media types only for content known to be a point cloud', () => {
+    // JSON signals share application/json: on its own it does not name a point cloud format.
+    expect(pointCloudFormatOf('application/json')).toBeUndefined();
+    expect(pointCloudFormatOf('application/octet-stream', 'cloud.json')).toBeUndefined();
+    expect(pointCloudFormatOf('application/json', { knownPointCloud: true })).toBe('json');
+    expect(pointCloudFormatOf('Text/JSON; charset=utf-8', { knownPointCloud: true })).toBe('json');
+    expect(pointCloudFormatOf('application/vnd.example+json', { knownPointCloud: true })).toBe('json');
+    expect(
+      pointCloudFormatOf('application/octet-stream', { filename: 'cloud.JSON', knownPointCloud: true }),
+    ).toBe('json');
+    expect(pointCloudFormatOf('application/x-ply', { knownPointCloud: true })).toBe('ply');
+    expect(pointCloudFormatOf('image/png', { knownPointCloud: true })).toBeUndefined();
+    expect(POINT_CLOUD_MEDIA_TYPES.json).toBe('application/json');
   });
 });

@@ -1,5 +1,6 @@
 import { errorMessage } from '../../sdk/error-message';
 import { AdapterError } from '../../sdk/adapter-error';
+import { probeJsonPointCloud } from './json-probe';
 import { LZF_MAX_EXPANSION } from './lzf';
 import { parsePcdHeader, pcdFieldNames, pcdPointSize, type PcdHeader } from './pcd-header';
 import { FIELD_TYPES } from './point-cloud';
@@ -8,13 +9,24 @@ import { parsePlyHeader, type PlyHeader } from './ply-header';
 import { tokensCanFit } from './text-tokens';
 import { readXyz } from './xyz-reader';
 
-/** What a point cloud's header says, read without decoding the points. */
-export interface PointCloudProbe {
-  format: PointCloudFormat;
-  /** ascii, binary_little_endian, binary_big_endian (PLY); ascii, binary, binary_compressed (PCD); ascii (XYZ). */
+/**
+ * The formats with a media type of their own (PLY, PCD, XYZ). JSON point clouds share
+ * application/json with JSON signals, so code that maps a probe's format to a media type of
+ * its own (the gateway's header sniffing) deals in these.
+ */
+export type DedicatedPointCloudFormat = Exclude<PointCloudFormat, 'json'>;
+
+/**
+ * What a point cloud's header says, read without decoding the points. `F` narrows `format`;
+ * `PointCloudProbe` alone is the probe of a PLY, PCD or XYZ file, `PointCloudProbe<'json'>` of
+ * a JSON one, `PointCloudProbe<PointCloudFormat>` of any.
+ */
+export interface PointCloudProbe<F extends PointCloudFormat = DedicatedPointCloudFormat> {
+  format: F;
+  /** ascii, binary_little_endian, binary_big_endian (PLY); ascii, binary, binary_compressed (PCD); ascii (XYZ, JSON). */
   encoding: string;
   points: number;
-  /** XYZ only: `points` was extrapolated from the sample, which is not the whole file. */
+  /** XYZ and JSON only: `points` was extrapolated from the sample, which is not the whole file. */
   pointsEstimated?: boolean;
   /** Field names as `decodePointCloud` will name them. */
   fields: string[];
@@ -30,16 +42,23 @@ export interface PointCloudProbe {
  * and checks that the data it announces can fit in `totalBytes`, so that a header claiming
  * billions of points over a few bytes is refused here. Bad input throws
  * AdapterError('unprocessable_input'). The bounding box needs the points: decode for that.
+ * XYZ and JSON have no header: the sample is read (see `probeJsonPointCloud` for JSON).
  */
+export function probePointCloud<F extends PointCloudFormat>(
+  sample: Uint8Array,
+  totalBytes: number,
+  format: F,
+): PointCloudProbe<F>;
 export function probePointCloud(
   sample: Uint8Array,
   totalBytes: number,
   format: PointCloudFormat,
-): PointCloudProbe {
+): PointCloudProbe<PointCloudFormat> {
   try {
     if (format === 'ply') return probePly(parsePlyHeader(sample), totalBytes);
     if (format === 'pcd') return probePcd(parsePcdHeader(sample), sample, totalBytes);
     if (format === 'xyz') return probeXyz(sample, totalBytes);
+    if (format === 'json') return probeJsonPointCloud(sample, totalBytes);
   } catch (error) {
     if (error instanceof AdapterError) throw error;
     throw AdapterError.unprocessable(`could not read the ${format} header: ${errorMessage(error)}`, error);
@@ -50,7 +69,7 @@ export function probePointCloud(
 const tooSmall = (format: string, what: string, totalBytes: number) =>
   AdapterError.unprocessable(`${format}: ${what}, more than the ${totalBytes} bytes of the file hold`);
 
-function probePly(header: PlyHeader, totalBytes: number): PointCloudProbe {
+function probePly(header: PlyHeader, totalBytes: number): PointCloudProbe<'ply'> {
   const vertex = header.elements.find((element) => element.name === 'vertex');
   if (!vertex) throw AdapterError.unprocessable('PLY: there is no vertex element');
   const available = totalBytes - header.dataOffset;
@@ -87,7 +106,7 @@ function probePly(header: PlyHeader, totalBytes: number): PointCloudProbe {
   };
 }
 
-function probePcd(header: PcdHeader, sample: Uint8Array, totalBytes: number): PointCloudProbe {
+function probePcd(header: PcdHeader, sample: Uint8Array, totalBytes: number): PointCloudProbe<'pcd'> {
   const available = totalBytes - header.dataOffset;
   const expected = header.points * pcdPointSize(header);
   if (header.encoding === 'binary' && expected > available) {
@@ -131,7 +150,7 @@ function probePcd(header: PcdHeader, sample: Uint8Array, totalBytes: number): Po
 }
 
 /** XYZ has no header: the sample's whole lines are decoded, and the count scaled up to the file. */
-function probeXyz(sample: Uint8Array, totalBytes: number): PointCloudProbe {
+function probeXyz(sample: Uint8Array, totalBytes: number): PointCloudProbe<'xyz'> {
   const whole = sample.length >= totalBytes;
   const end = whole ? sample.length : sample.lastIndexOf(0x0a) + 1;
   if (end <= 0) throw AdapterError.unprocessable('XYZ: no whole line in the sample');
