@@ -31,10 +31,13 @@ export function readNumericTable(text: string, truncated: boolean): NumericTable
   return { delimiter, columns, rows: data.length, ...(header ? { header } : {}) };
 }
 
-/** The table's lines: leading `#` comments and trailing blank lines dropped, and a cut-off last line. */
+/** Enough rows to tell a table from prose; reading more would only make detection cost grow with the sample. */
+const MAX_TABLE_LINES = 200;
+
+/** The table's first lines: leading `#` comments and trailing blank lines dropped, and a cut-off last line. */
 function tableLines(text: string, truncated: boolean): string[] {
-  const lines = text.split(/\r?\n/);
-  if (truncated) lines.pop();
+  const lines = text.split(/\r?\n/, MAX_TABLE_LINES + 1);
+  if (truncated || lines.length > MAX_TABLE_LINES) lines.pop();
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   const firstContent = lines.findIndex((line) => !line.startsWith('#'));
   return firstContent < 0 ? [] : lines.slice(firstContent);

@@ -3,17 +3,22 @@ import { readDelimitedTable } from './delimited-reader';
 import { probeOfSignal, roundDuration, type SignalProbe } from './signal-probe';
 import { signalText } from './signal-text';
 
+/** How much of a CSV/TSV a probe parses: plenty of rows for names, rate and bytes per row. */
+const PROBE_WINDOW_BYTES = 16 * 1024;
+
 /**
  * Probes CSV/TSV from its first bytes: channel names and units from the header, the sample rate
  * from a time column. With the whole file in the sample the count of samples is exact; otherwise
  * the sample is cut at its last line break and the count is estimated from the bytes per row.
  */
 export function probeDelimited(sample: Buffer, totalBytes: number, format: 'csv' | 'tsv'): SignalProbe {
-  const whole = sample.length >= totalBytes;
-  const end = whole ? sample.length : sample.lastIndexOf(0x0a) + 1;
+  // Parse a bounded window whatever the sample size, so probing costs the same for any file.
+  const whole = sample.length >= totalBytes && totalBytes <= PROBE_WINDOW_BYTES;
+  const window = sample.subarray(0, PROBE_WINDOW_BYTES);
+  const end = whole ? sample.length : window.lastIndexOf(0x0a) + 1;
   if (end === 0) {
     throw AdapterError.unprocessable(
-      `the first ${sample.length} bytes hold no complete line of ${format.toUpperCase()}`,
+      `the first ${window.length} bytes hold no complete line of ${format.toUpperCase()}`,
     );
   }
   const text = signalText(sample.subarray(0, end), format);

@@ -90,14 +90,21 @@ describe('probeSignal: CSV/TSV', () => {
     { name: 'V5_mV', unit: 'mV' },
   ];
 
-  it('counts the samples exactly when the whole file is in the sample', () => {
-    expect(probeSignal(ecg, ecg.length, 'csv')).toEqual({
+  it('counts the samples exactly when the whole file is within the probe window', () => {
+    const head = Buffer.from(ecg.toString('utf8').split('\n').slice(0, 101).join('\n'));
+    expect(probeSignal(head, head.length, 'csv')).toEqual({
       format: 'csv',
       channels,
       sampleRateHz: 360,
-      samples: 3600,
-      durationS: 10,
+      samples: 100,
+      durationS: 0.277777777778,
     });
+  });
+
+  it('parses a bounded window of a bigger file, even when all of it is in the sample', () => {
+    const probe = probeSignal(ecg, ecg.length, 'csv');
+    expect(probe).toMatchObject({ channels, sampleRateHz: 360, samplesEstimated: true });
+    expect(Math.abs((probe.samples as number) - 3600)).toBeLessThan(36);
   });
 
   it('estimates the samples from the bytes per row of a partial sample', () => {
