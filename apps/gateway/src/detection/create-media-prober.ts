@@ -17,7 +17,7 @@ import { ContentMediaProber } from './probe/content-media-prober';
 /** ffprobe runs are child processes: this many at once per gateway process, the rest wait. */
 const MAX_PARALLEL_FFPROBE = 4;
 /** A point cloud's bounding box needs every point: decoded only up to this size. */
-const BOUNDING_BOX_MAX_BYTES = 32 * 1024 * 1024;
+const BOUNDING_BOX_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
  * The prober for every modality: sharp, ffprobe and byte counts for image, audio, video and text

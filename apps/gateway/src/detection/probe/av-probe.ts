@@ -41,8 +41,12 @@ export class AvProbe {
     source: ProbeSource,
   ): Promise<AudioMeta | VideoMeta | VideoHeaderMeta | ProbeFailure> {
     const binary = this.ffprobePath;
-    if (!binary) {
-      return modality === 'audio' ? readAudioHeader(source.sample, source.totalBytes) : { probe: 'header' };
+    if (modality === 'audio') {
+      // WAV, AIFF and FLAC say all of it in their headers: no process to start for those.
+      const header = readAudioHeader(source.sample, source.totalBytes);
+      if (!binary || isComplete(header)) return header;
+    } else if (!binary) {
+      return { probe: 'header' };
     }
     const run = source.localPath
       ? await this.run(binary, source.localPath)
@@ -121,4 +125,15 @@ async function withTemporaryFile<T>(content: Buffer, use: (path: string) => Prom
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A header reading that leaves nothing for ffprobe to add. */
+function isComplete(meta: AudioMeta): boolean {
+  return (
+    meta.codec !== undefined &&
+    meta.sampleRateHz !== undefined &&
+    meta.channels !== undefined &&
+    meta.durationS !== undefined &&
+    ['wav', 'aiff', 'flac'].includes(meta.container ?? '')
+  );
 }
