@@ -4,7 +4,7 @@ import { probeOfSignal, roundDuration, type SignalProbe } from './signal-probe';
 import { signalText } from './signal-text';
 
 /** How much of a CSV/TSV a probe parses: plenty of rows for names, rate and bytes per row. */
-const PROBE_WINDOW_BYTES = 16 * 1024;
+const PROBE_WINDOW_BYTES = 4 * 1024;
 
 /**
  * Probes CSV/TSV from its first bytes: channel names and units from the header, the sample rate
