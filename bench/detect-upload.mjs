@@ -27,14 +27,11 @@
 //   BENCH_MEDIA_ONLY=detect,upload   BENCH_OUT=media.json (under bench/results/)
 //   BENCH_STRICT=1  also exit 1 when a target is missed or a format is detected as the wrong modality
 //                   (a non-2xx answer or a wrong upload answer always fails the run)
-import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import {
   closeSync,
   cpSync,
   createReadStream,
-  createWriteStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -48,13 +45,27 @@ import {
   writeSync,
 } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import {
+  CLK_TCK,
+  machineInfo as baseMachineInfo,
+  safeExec,
+  safeRead,
+  systemBusyTicks,
+} from './lib/machine.mjs';
+import { fmt, pct, round } from './lib/numbers.mjs';
+import {
+  freePort,
+  redisVersion,
+  spawnLogged,
+  startRedis,
+  stopChild,
+  tail,
+  waitReadyOrExit,
+} from './lib/processes.mjs';
 import { ROOT } from './lib/shared.mjs';
 
 const MiB = 1024 * 1024;
@@ -83,7 +94,6 @@ const MAIN_IN_BUILD = 'apps/gateway/src/main.js';
 const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-media');
 const RUN_ID = `media${process.pid}${Date.now().toString(36)}`;
 const SAMPLE_EVERY_MS = 20;
-const CLK_TCK = Number(safeExec('getconf', ['CLK_TCK']) || 100);
 
 const TARGETS = {
   detectTimeRatio: 1.2, // p50 (and p99) detect time, 200 MB / 4 KB, same format
@@ -175,8 +185,8 @@ async function main() {
     `gateway: ${build.source}${build.commit ? ` (${build.commit})` : ''}, run from a copy in ${relative(ROOT, SNAPSHOT_DIR)}/`,
   );
 
-  redis = await startRedis();
-  machine.redisVersion = (await redis.client.info('server')).match(/redis_version:(\S+)/)?.[1];
+  redis = await startRedis(children, join(LOG_DIR, 'media-redis.log'));
+  machine.redisVersion = await redisVersion(redis.client);
   const gateway = await startGateway();
   console.log(
     `gateway pid ${gateway.proc.pid} on ${gateway.url}, redis on :${redis.port}; BLOB_DIR ${gateway.blobDir}`,
@@ -811,14 +821,10 @@ async function startGateway() {
     Object.entries(process.env).filter(([k]) => /^(LIMIT_|PROBE_|FFPROBE|BLOB_|JOB_|SYNC_|UV_)/.test(k)),
   );
   const logFile = join(LOG_DIR, 'media-gateway.log');
-  const log = createWriteStream(logFile);
-  const proc = spawn(process.execPath, [join(SNAPSHOT_DIR, MAIN_IN_BUILD)], {
+  const proc = spawnLogged(process.execPath, [join(SNAPSHOT_DIR, MAIN_IN_BUILD)], logFile, {
     cwd: ROOT,
     env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  proc.stdout.pipe(log);
-  proc.stderr.pipe(log);
   const child = {
     proc,
     url: `http://127.0.0.1:${port}`,
@@ -827,70 +833,12 @@ async function startGateway() {
     name: 'gateway',
   };
   children.add(child);
-  const exited = once(proc, 'exit').then(([code, signal]) => {
-    throw new Error(
+  await waitReadyOrExit(proc, child.url, 30_000, {
+    notReady: 'the gateway was not ready',
+    exited: (code, signal) =>
       `the gateway exited during start-up (code ${code}, signal ${signal}); log ${logFile}:\n${tail(logFile)}`,
-    );
   });
-  exited.catch(() => {});
-  await Promise.race([waitReady(child.url, 30_000), exited]);
   return child;
-}
-
-async function waitReady(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/health/ready`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the gateway was not ready within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const proc = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const log = createWriteStream(join(LOG_DIR, 'media-redis.log'));
-  proc.stdout.pipe(log);
-  proc.stderr.pipe(log);
-  children.add({ proc, name: 'redis' });
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
-  client.on('error', () => {});
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await client.connect();
-      await client.ping();
-      break;
-    } catch (err) {
-      if (Date.now() > deadline || proc.exitCode !== null) {
-        throw new Error(`redis-server did not start: ${err.message}`, { cause: err });
-      }
-      client.disconnect();
-      await sleep(100);
-    }
-  }
-  return { port, proc, client };
-}
-
-async function stopChild(child) {
-  if (!children.has(child)) return;
-  children.delete(child);
-  if (child.proc.exitCode === null && child.proc.signalCode === null) {
-    const exited = once(child.proc, 'exit');
-    child.proc.kill('SIGTERM');
-    const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
 }
 
 /** Stops the gateway first (it uses Redis), then Redis; removes every temp dir. Runs once; every caller waits for it. */
@@ -902,7 +850,7 @@ function cleanup() {
 async function stopEverything() {
   redis?.client.disconnect();
   const ordered = [...children].sort((a, b) => (a.name === 'redis') - (b.name === 'redis'));
-  for (const child of ordered) await stopChild(child).catch(() => {});
+  for (const child of ordered) await stopChild(children, child).catch(() => {});
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
   redis = undefined;
@@ -912,17 +860,6 @@ function mkTemp(prefix) {
   const dir = mkdtempSync(join(os.tmpdir(), prefix));
   tempDirs.add(dir);
   return dir;
-}
-
-function freePort() {
-  return new Promise((resolvePromise, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolvePromise(port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------- /proc
@@ -974,13 +911,6 @@ function reapedChildTicks(pid) {
   return Number(fields[13]) + Number(fields[14]);
 }
 
-/** Busy CPU time of the whole machine (all cores), in clock ticks. */
-function systemBusyTicks() {
-  const [, ...values] = safeRead('/proc/stat').split('\n')[0].trim().split(/\s+/);
-  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = values.map(Number);
-  return user + nice + system + irq + softirq + (steal || 0);
-}
-
 function freeBytes(dir) {
   const s = statfsSync(dir);
   return s.bavail * s.bsize;
@@ -988,20 +918,15 @@ function freeBytes(dir) {
 
 // ---------------------------------------------------------------- report
 
+/** The shared machine facts plus ffprobe's version and the temp dir's file system, in this key order. */
 function machineInfo() {
-  const cpuinfo = safeRead('/proc/cpuinfo');
-  const model = cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const { os: osName, loadAvg1m, ...base } = baseMachineInfo();
   return {
-    nproc: Number(safeExec('nproc', [])) || os.availableParallelism(),
-    cpuModel: model.trim(),
-    memoryGiB: round(os.totalmem() / GiB, 1),
-    node: process.version,
-    redisServer: safeExec('redis-server', ['--version']).match(/v=(\S+)/)?.[1] ?? 'unknown',
-    redisVersion: undefined,
+    ...base,
     ffprobe: safeExec('ffprobe', ['-version']).match(/ffprobe version (\S+)/)?.[1] ?? 'not on PATH',
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    os: osName,
     tmpFs: safeExec('df', ['-hT', os.tmpdir()]).split('\n')[1]?.replace(/\s+/g, ' ') ?? 'unknown',
-    loadAvg1m: round(os.loadavg()[0], 2),
+    loadAvg1m,
   };
 }
 
@@ -1159,16 +1084,6 @@ function mark(value, target, digits = 2) {
   return `${fmt(value, digits)}${value <= target ? '' : ' MISS'}`;
 }
 
-function pct(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length) - 1;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
-}
-
-function fmt(v, digits = 2) {
-  return v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(digits);
-}
-
 function fmtBytes(n) {
   if (!Number.isFinite(n)) return 'n/a';
   if (n >= GiB) return `${(n / GiB).toFixed(2)} GiB`;
@@ -1179,29 +1094,4 @@ function fmtBytes(n) {
 
 function gib(n) {
   return (n / GiB).toFixed(1);
-}
-
-function round(v, digits) {
-  const f = 10 ** digits;
-  return Number.isFinite(v) ? Math.round(v * f) / f : null;
-}
-
-function safeExec(cmd, args) {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '';
-  }
-}
-
-function safeRead(path) {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function tail(file, lines = 20) {
-  return safeRead(file).split('\n').slice(-lines).join('\n');
 }

@@ -11,24 +11,22 @@
 //                     (bench/results/traces/*.json); best with BENCH_CONCURRENCY=1; slows the gateway a little
 //   BENCH_OUT=name.json  results file under bench/results/ (default latest.json)
 //   BENCH_STRICT=1    also exit 1 when a target is missed (non-200 answers always fail the run)
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import {
-  cpSync,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
+import { CLK_TCK, machineInfo, systemBusyTicks } from './lib/machine.mjs';
+import { fmt, pct, round } from './lib/numbers.mjs';
+import {
+  freePort,
+  redisVersion,
+  spawnLogged,
+  startRedis,
+  stopChild,
+  tail,
+  waitReadyOrExit,
+} from './lib/processes.mjs';
 import { DIST_DIR, INFER_BODY, ROOT } from './lib/shared.mjs';
 
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 2);
@@ -43,7 +41,6 @@ const LOG_DIR = join(RESULTS_DIR, 'logs');
 const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 const TRACE_DIR = join(RESULTS_DIR, 'traces');
 const RUN_ID = `bench${process.pid}${Date.now().toString(36)}`;
-const CLK_TCK = Number(safeExec('getconf', ['CLK_TCK']) || 100);
 const BUILD_DIR = join(RESULTS_DIR, 'build');
 const GATEWAY_MAIN = join(BUILD_DIR, 'apps/gateway/src/main.js');
 
@@ -106,8 +103,8 @@ async function main() {
   ].filter((s) => ONLY.has(s.key));
 
   if (servers.some((s) => s.redis)) {
-    redis = await startRedis();
-    machine.redisVersion = (await redis.client.info('server')).match(/redis_version:(\S+)/)?.[1];
+    redis = await startRedis(children, join(LOG_DIR, 'redis.log'));
+    machine.redisVersion = await redisVersion(redis.client);
     console.log(
       `redis ${machine.redisVersion} on 127.0.0.1:${redis.port} (pid ${redis.proc.pid}, no persistence)\n`,
     );
@@ -132,7 +129,7 @@ async function main() {
         );
       }
     } finally {
-      await stopChild(child);
+      await stopServer(child);
     }
   }
 
@@ -266,12 +263,6 @@ async function measure(server, child, connections) {
   };
 }
 
-function pct(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length) - 1;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
-}
-
 // ---------------------------------------------------------------- servers
 
 /**
@@ -331,38 +322,15 @@ async function startServer(server) {
     }
   }
   const logFile = join(LOG_DIR, `${server.name}.log`);
-  const log = createWriteStream(logFile);
-  const proc = spawn(process.execPath, [...execArgv, server.script], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  proc.stdout.pipe(log);
-  proc.stderr.pipe(log);
+  const proc = spawnLogged(process.execPath, [...execArgv, server.script], logFile, { cwd: ROOT, env });
   const child = { proc, url: `http://127.0.0.1:${port}`, logFile, blobDir, name: server.name };
   children.add(child);
-  const exited = once(proc, 'exit').then(([code, signal]) => {
-    throw new Error(
+  await waitReadyOrExit(proc, child.url, 30_000, {
+    notReady: `${server.label} not ready`,
+    exited: (code, signal) =>
       `${server.label} exited during start-up (code ${code}, signal ${signal}); log: ${logFile}\n${tail(logFile)}`,
-    );
   });
-  exited.catch(() => {});
-  await Promise.race([waitReady(child.url, 30_000, server.label), exited]);
   return child;
-}
-
-async function waitReady(url, timeoutMs, label) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/health/ready`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${label} not ready within ${timeoutMs} ms`);
-    await sleep(100);
-  }
 }
 
 /** One request, checked for the expected answer, before any load. */
@@ -388,76 +356,18 @@ async function smokeTest(server, url) {
   if (!good) throw new Error(`${server.label}: unexpected answer ${res.status} ${text.slice(0, 500)}`);
 }
 
-async function stopChild(child) {
-  if (!children.has(child)) return;
-  children.delete(child);
-  if (child.proc.exitCode === null && child.proc.signalCode === null) {
-    const exited = once(child.proc, 'exit');
-    child.proc.kill('SIGTERM');
-    const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (child.blobDir) rmSync(child.blobDir, { recursive: true, force: true });
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const proc = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const log = createWriteStream(join(LOG_DIR, 'redis.log'));
-  proc.stdout.pipe(log);
-  proc.stderr.pipe(log);
-  const child = { proc, name: 'redis' };
-  children.add(child);
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
-  client.on('error', () => {});
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await client.connect();
-      await client.ping();
-      break;
-    } catch (err) {
-      if (Date.now() > deadline || proc.exitCode !== null) {
-        throw new Error(`redis-server did not start: ${err.message}`, { cause: err });
-      }
-      client.disconnect();
-      await sleep(100);
-    }
-  }
-  return { port, proc, client, child };
+/** Stops a server started by startServer() (if still running) and removes its BLOB_DIR. */
+async function stopServer(child) {
+  if ((await stopChild(children, child)) && child.blobDir)
+    rmSync(child.blobDir, { recursive: true, force: true });
 }
 
 async function cleanup() {
   if (redis) {
     redis.client.disconnect();
   }
-  for (const child of [...children].reverse()) await stopChild(child).catch(() => {});
+  for (const child of [...children].reverse()) await stopServer(child).catch(() => {});
   redis = undefined;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Busy CPU time of the whole machine (all cores), in clock ticks. */
-function systemBusyTicks() {
-  const [, ...values] = safeRead('/proc/stat').split('\n')[0].trim().split(/\s+/);
-  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = values.map(Number);
-  return user + nice + system + irq + softirq + (steal || 0);
 }
 
 function cpuTicks(pid) {
@@ -472,21 +382,6 @@ function cpuTicks(pid) {
 }
 
 // ---------------------------------------------------------------- report
-
-function machineInfo() {
-  const cpuinfo = safeRead('/proc/cpuinfo');
-  const model = cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
-  return {
-    nproc: Number(safeExec('nproc', [])) || os.availableParallelism(),
-    cpuModel: model.trim(),
-    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-    node: process.version,
-    redisServer: safeExec('redis-server', ['--version']).match(/v=(\S+)/)?.[1] ?? 'unknown',
-    redisVersion: undefined,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    loadAvg1m: round(os.loadavg()[0], 2),
-  };
-}
 
 function printMachine(m) {
   console.log('omnigate benchmark');
@@ -587,33 +482,4 @@ function printSummary({ checks, info }) {
   console.log(
     `  (b)/(a) req/s at c=32: ${fmt(info.rpsRatioC32_bOverA)};  (c)/(d) req/s at c=32: ${fmt(info.rpsRatioC32_cOverD)}`,
   );
-}
-
-function fmt(v, digits = 2) {
-  return v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(digits);
-}
-
-function round(v, digits) {
-  const f = 10 ** digits;
-  return Number.isFinite(v) ? Math.round(v * f) / f : null;
-}
-
-function safeExec(cmd, args) {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '';
-  }
-}
-
-function safeRead(path) {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function tail(file, lines = 20) {
-  return safeRead(file).split('\n').slice(-lines).join('\n');
 }

@@ -1,0 +1,119 @@
+// Process plumbing shared by the benchmark scripts (bench/run.mjs, bench/detect-upload.mjs):
+// free ports, children with their output in a log file, waiting for /health/ready, a private
+// redis-server, and stopping children. Each script keeps its own set of running children (a Set
+// of { proc, name, ... }) and passes it in, so that its cleanup can stop whatever is left.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { safeRead } from './machine.mjs';
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The last `lines` lines of a (log) file; '' when it cannot be read. */
+export function tail(file, lines = 20) {
+  return safeRead(file).split('\n').slice(-lines).join('\n');
+}
+
+/** Spawns `command args` (stdin ignored), its stdout and stderr written to `logFile`. */
+export function spawnLogged(command, args, logFile, options = {}) {
+  const log = createWriteStream(logFile);
+  const proc = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout.pipe(log);
+  proc.stderr.pipe(log);
+  return proc;
+}
+
+/** Polls `${url}/health/ready` every 100 ms until it answers 2xx; throws `${notReady} within N ms` after `timeoutMs`. */
+export async function waitReady(url, timeoutMs, notReady) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/health/ready`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${notReady} within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/**
+ * waitReady(), but throws `exited(code, signal)` as soon as `proc` exits, rather than waiting
+ * out the timeout.
+ */
+export async function waitReadyOrExit(proc, url, timeoutMs, { notReady, exited }) {
+  const exit = once(proc, 'exit').then(([code, signal]) => {
+    throw new Error(exited(code, signal));
+  });
+  exit.catch(() => {});
+  await Promise.race([waitReady(url, timeoutMs, notReady), exit]);
+}
+
+/**
+ * Stops `child` if it is in `children` (SIGTERM, SIGKILL after 15 s) and removes it from there.
+ * Resolves to true when it did, false when the child was not (or no longer) in the set.
+ */
+export async function stopChild(children, child) {
+  if (!children.has(child)) return false;
+  children.delete(child);
+  if (child.proc.exitCode === null && child.proc.signalCode === null) {
+    const exited = once(child.proc, 'exit');
+    child.proc.kill('SIGTERM');
+    const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  return true;
+}
+
+/**
+ * Starts a private redis-server on a free port of 127.0.0.1 (no persistence), its output in
+ * `logFile`, adds it to `children` as { proc, name: 'redis' }, and connects a client to it
+ * (up to 10 s). The caller disconnects the client and stops the child.
+ */
+export async function startRedis(children, logFile) {
+  const port = await freePort();
+  const proc = spawnLogged(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    logFile,
+  );
+  const child = { proc, name: 'redis' };
+  children.add(child);
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await client.connect();
+      await client.ping();
+      break;
+    } catch (err) {
+      if (Date.now() > deadline || proc.exitCode !== null) {
+        throw new Error(`redis-server did not start: ${err.message}`, { cause: err });
+      }
+      client.disconnect();
+      await sleep(100);
+    }
+  }
+  return { port, proc, client, child };
+}
+
+/** The version the running server reports (INFO server: redis_version). */
+export async function redisVersion(client) {
+  return (await client.info('server')).match(/redis_version:(\S+)/)?.[1];
+}
