@@ -108,6 +108,28 @@ describe('POST /v1/infer over HTTP (BullMQ on Redis)', () => {
     expect(dark).toBeGreaterThan(100);
   });
 
+  it('chains hops: a CSV signal to an image goes signal → text → image, options reaching their hop', async () => {
+    const res = await postJson('/v1/infer', {
+      inputs: [{ data: fixture('signal/mitdb-100-ecg-10s.csv').toString('base64'), filename: 'ecg.csv' }],
+      output: { modality: 'image', inline: true },
+      options: { width: 400, channels: ['MLII_mV'], glitter: true },
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as JobBody;
+    expect(body.route.map((r) => `${r.adapter}:${r.from.join('+')}>${r.to}`)).toEqual([
+      'builtin.signal:signal>text',
+      'builtin.render:text>image',
+    ]);
+    expect(body.route.every((r) => typeof r.ms === 'number')).toBe(true);
+    expect(body.detected[0].modality).toBe('signal');
+    expect(body.warnings.join(' ')).toContain('glitter');
+    const png = Buffer.from(body.outputs[0].data!, 'base64');
+    const meta = await sharp(png).metadata();
+    // The renderer got width 400 (plus its padding); the signal hop got the channel selection.
+    expect(meta.format).toBe('png');
+    expect(meta.width).toBeLessThan(500);
+  });
+
   it('answers 202 in async mode and the job can be polled to completion', async () => {
     const res = await postJson('/v1/infer', { inputs: [{ text: 'later' }], output: 'text', mode: 'async' });
     expect(res.status).toBe(202);

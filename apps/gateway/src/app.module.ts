@@ -67,7 +67,7 @@ export class AppModule {
         ModalityRegistry,
         {
           provide: RoutePlanner,
-          useFactory: (a: AdapterRegistry) => new RoutePlanner(a),
+          useFactory: (a: AdapterRegistry) => new RoutePlanner(a, config.routing.maxHops),
           inject: [AdapterRegistry],
         },
         { provide: JOB_BACKEND, useFactory: () => createJobBackend(config, logger) },
@@ -96,7 +96,7 @@ export class AppModule {
         {
           provide: JobRunner,
           useFactory: (adapters: AdapterRegistry, blobs: BlobStore, backend: JobBackend) =>
-            new JobRunner(adapters, blobs, backend.store, logger),
+            new JobRunner(adapters, blobs, backend.store, backend.hops, logger),
           inject: [AdapterRegistry, BLOB_STORE, JOB_BACKEND],
         },
         {

@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   BLOB_TTL_S: int(60).default(7 * 24 * 3600),
   BLOB_JOB_TIER_MAX_BYTES: int(0, 16 * 1024 * 1024).default(64 * 1024),
   MAX_BODY_BYTES: int(1024).default(64 * 1024 * 1024),
+  ROUTE_MAX_HOPS: int(1, 8).default(3),
   SYNC_TIMEOUT_MS: int(1, 600_000).default(30_000),
   JOB_ATTEMPTS: int(1, 20).default(3),
   JOB_BACKOFF_MS: int(0, 600_000).default(1000),
@@ -49,6 +50,7 @@ export type Env = z.infer<typeof EnvSchema>;
 export interface AppConfig {
   http: { port: number; host: string; maxBodyBytes: number };
   role: 'api' | 'worker' | 'all';
+  routing: { maxHops: number };
   queue: {
     driver: 'auto' | 'bullmq' | 'inline';
     redisUrl: string;
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES },
     role: e.ROLE,
+    routing: { maxHops: e.ROUTE_MAX_HOPS },
     queue: {
       driver: e.QUEUE_DRIVER,
       redisUrl: e.REDIS_URL,

@@ -6,7 +6,7 @@ import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
-import type { HopJob, JobRecord } from '../queue/job-record';
+import type { HopJob, HopPlan, JobRecord } from '../queue/job-record';
 import { watchJob } from '../queue/job-waiter';
 import type { ModalityRegistry } from '../routing/modality-registry';
 import type { RoutePlanner } from '../routing/route-planner';
@@ -62,33 +62,46 @@ export class InferenceService {
     this.modalities.assertKnown(output.modality, 'output');
     const stored = await this.inspector.inspect(request.inputs);
     const detected = stored.map((s) => s.detection);
-    const hop = this.planner.plan({
+    const hops = this.planner.plan({
       inputs: detected.map((d) => d.modality),
       output: output.modality,
       outputMediaType: output.mediaType,
       task: request.task,
       adapter: request.adapter,
     });
-    const { options, warnings } = validateOptions(hop.adapter, request.options ?? {});
+    const { perHop, warnings } = assignOptions(
+      hops.map((h) => h.adapter),
+      request.options ?? {},
+    );
+    const plan: HopPlan[] = hops.map((h, i) => ({
+      adapter: h.adapter.descriptor.id,
+      task: h.capability.task,
+      output: {
+        modality: h.capability.output,
+        ...(i === hops.length - 1 && output.mediaType ? { mediaType: output.mediaType } : {}),
+      },
+      options: perHop[i],
+    }));
+    const priority = request.priority ?? DEFAULT_PRIORITY;
 
     const id = randomUUID();
     const record: JobRecord = {
       id,
       status: 'queued',
       outputs: [],
-      route: [
-        {
-          adapter: hop.adapter.descriptor.id,
-          task: hop.capability.task,
-          from: hop.capability.inputs,
-          to: output.modality,
-        },
-      ],
+      route: hops.map((h) => ({
+        adapter: h.adapter.descriptor.id,
+        task: h.capability.task,
+        from: h.capability.inputs,
+        to: h.capability.output,
+      })),
       detected,
       warnings,
       timings: {},
       createdAt: new Date().toISOString(),
       outputSpec: output,
+      plan,
+      priority,
     };
     const inputs: AdapterInput[] = stored.map(({ blob }, i) => ({
       modality: detected[i].modality,
@@ -98,16 +111,8 @@ export class InferenceService {
       ...(blob.filename ? { filename: blob.filename } : {}),
       ...(detected[i].meta ? { meta: detected[i].meta } : {}),
     }));
-    const job: HopJob = {
-      jobId: id,
-      hop: 0,
-      adapter: hop.adapter.descriptor.id,
-      task: hop.capability.task,
-      inputs,
-      output: { modality: output.modality, ...(output.mediaType ? { mediaType: output.mediaType } : {}) },
-      options,
-    };
-    return { record, hop: job, priority: request.priority ?? DEFAULT_PRIORITY };
+    const job: HopJob = { jobId: id, hop: 0, inputs, ...plan[0] };
+    return { record, hop: job, priority };
   }
 
   async get(id: string): Promise<JobRecord> {
@@ -130,33 +135,35 @@ export class InferenceService {
   }
 }
 
-/** Checks options against the adapter's schema; keys it does not know become warnings. */
-function validateOptions(
-  adapter: Adapter,
+/**
+ * Gives each hop the options its adapter knows (checked by the adapter's schema); an option no
+ * hop knows becomes a warning, not an error. A known option with a bad value is 400.
+ */
+function assignOptions(
+  adapters: Adapter[],
   options: Record<string, unknown>,
-): { options: Record<string, unknown>; warnings: string[] } {
-  const schema = adapter.options;
-  if (!schema) {
-    const keys = Object.keys(options);
-    return {
-      options: {},
-      warnings: keys.map((k) => `option "${k}" is not used by ${adapter.descriptor.id}`),
-    };
-  }
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({
-      path: ['options', ...i.path].join('.'),
-      message: i.message,
-    }));
-    throw new GatewayError('invalid_request', `${issues[0]?.path}: ${issues[0]?.message}`, {
-      adapter: adapter.descriptor.id,
-      issues,
-    });
-  }
-  const known = parsed.data as Record<string, unknown>;
+): { perHop: Record<string, unknown>[]; warnings: string[] } {
+  const used = new Set<string>();
+  const perHop = adapters.map((adapter) => {
+    if (!adapter.options) return {};
+    const parsed = adapter.options.safeParse(options);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({
+        path: ['options', ...i.path].join('.'),
+        message: i.message,
+      }));
+      throw new GatewayError('invalid_request', `${issues[0]?.path}: ${issues[0]?.message}`, {
+        adapter: adapter.descriptor.id,
+        issues,
+      });
+    }
+    const known = parsed.data as Record<string, unknown>;
+    for (const key of Object.keys(options)) if (key in known) used.add(key);
+    return known;
+  });
+  const ids = [...new Set(adapters.map((a) => a.descriptor.id))].join(', ');
   const warnings = Object.keys(options)
-    .filter((k) => !(k in known))
-    .map((k) => `option "${k}" is not used by ${adapter.descriptor.id}`);
-  return { options: known, warnings };
+    .filter((key) => !used.has(key))
+    .map((key) => `option "${key}" is not used by ${ids}`);
+  return { perHop, warnings };
 }

@@ -56,6 +56,8 @@ function queuedRecord(id: string): JobRecord {
     timings: {},
     createdAt: new Date().toISOString(),
     outputSpec: { modality: 'text' },
+    plan: [{ adapter: 'test.scripted', task: 'upper', output: { modality: 'text' }, options: {} }],
+    priority: 5,
   };
 }
 
@@ -91,7 +93,13 @@ for (const driver of ['inline', 'bullmq'] as const) {
       blobs = new FsBlobStore(dir);
       adapter = new ScriptedAdapter();
       backend = await createJobBackend(config, logger);
-      const runner = new JobRunner(new AdapterRegistry([adapter]), blobs, backend.store, logger);
+      const runner = new JobRunner(
+        new AdapterRegistry([adapter]),
+        blobs,
+        backend.store,
+        backend.hops,
+        logger,
+      );
       await backend.hops.work(adapter.descriptor.id, 4, runner.handle);
     });
 
@@ -194,7 +202,7 @@ describe('queue contract: bullmq specifics', () => {
     const backend = await createJobBackend(config, logger);
     const blobs = new FsBlobStore(dir);
     const adapter = new ScriptedAdapter();
-    const runner = new JobRunner(new AdapterRegistry([adapter]), blobs, backend.store, logger);
+    const runner = new JobRunner(new AdapterRegistry([adapter]), blobs, backend.store, backend.hops, logger);
     const admin = new Redis(config.queue.redisUrl);
     const clients = async () =>
       String(await admin.client('LIST'))

@@ -1,10 +1,21 @@
 import type { AdapterInput } from '@omnigate/adapters';
 import type { JobResult, JobStatus, OutputSpec } from '@omnigate/contracts';
 
-/** A job as stored: the public result plus what the runtime needs to present it. */
+/** One planned hop: the adapter, its task, what it must produce, and the options meant for it. */
+export interface HopPlan {
+  adapter: string;
+  task: string;
+  output: { modality: string; mediaType?: string };
+  options: Record<string, unknown>;
+}
+
+/** A job as stored: the public result plus what the runtime needs to run and present it. */
 export interface JobRecord extends JobResult {
   /** What the caller asked for (`inline` decides whether binary outputs carry base64 data). */
   outputSpec: OutputSpec;
+  /** Every hop of the route; a worker that finishes hop N queues hop N+1 from it. */
+  plan: HopPlan[];
+  priority: number;
 }
 
 /** One hop of a job's route, as queued: references and small parameters only, never payloads. */

@@ -1,9 +1,9 @@
-import { AdapterError, type AdapterContext, type AdapterOutput } from '@omnigate/adapters';
+import { AdapterError, type AdapterContext, type AdapterInput, type AdapterOutput } from '@omnigate/adapters';
 import { isTerminalStatus, type ErrorCode, type OutputPart } from '@omnigate/contracts';
 import type { Logger } from 'pino';
 import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { BlobStore } from '../blobs/blob-store';
-import { FinalHopError, RetryableHopError, type HopRun, type JobStore } from './job-backend';
+import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-backend';
 import type { HopJob, JobRecord } from './job-record';
 
 /** Runs one hop on a worker: invokes the adapter, stores its outputs, records the outcome. */
@@ -12,6 +12,7 @@ export class JobRunner {
     private readonly adapters: AdapterRegistry,
     private readonly blobs: BlobStore,
     private readonly store: JobStore,
+    private readonly hops: HopQueue,
     private readonly logger: Logger,
   ) {}
 
@@ -46,16 +47,43 @@ export class JobRunner {
       );
       const outputs = await Promise.all(result.outputs.map((o) => this.storeOutput(hop, o)));
       const finishedAt = Date.now();
+      const route = record.route.map((step, i) =>
+        i === hop.hop ? { ...step, ms: finishedAt - startedAt } : step,
+      );
+      const warnings = [...record.warnings, ...(result.warnings ?? [])];
+      const timings = this.timings(record, hop, startedAt, finishedAt);
+      const next = record.plan[hop.hop + 1];
+      if (next) {
+        // An intermediate hop: its outputs are the next hop's inputs, on the next adapter's queue.
+        const inputs = await Promise.all(outputs.map((o) => this.asInput(o)));
+        const progressed: JobRecord = {
+          ...record,
+          status: 'active',
+          attempts: run.attempt.number,
+          route,
+          warnings,
+          timings,
+        };
+        await this.store.save(progressed, {
+          id: record.id,
+          status: 'active',
+          progress: (hop.hop + 1) / record.plan.length,
+        });
+        await this.hops.add(
+          { jobId: record.id, hop: hop.hop + 1, inputs, ...next },
+          { priority: record.priority },
+        );
+        log.debug({ ms: finishedAt - startedAt, next: next.adapter }, 'hop completed, next queued');
+        return;
+      }
       const done: JobRecord = {
         ...record,
         status: 'completed',
         attempts: run.attempt.number,
         outputs,
-        route: record.route.map((step, i) =>
-          i === hop.hop ? { ...step, ms: finishedAt - startedAt } : step,
-        ),
-        warnings: [...record.warnings, ...(result.warnings ?? [])],
-        timings: this.timings(record, startedAt, finishedAt),
+        route,
+        warnings,
+        timings: { ...timings, totalMs: finishedAt - Date.parse(record.createdAt) },
         finishedAt: new Date(finishedAt).toISOString(),
       };
       await this.store.save(done, { id: done.id, status: 'completed', record: done });
@@ -70,8 +98,18 @@ export class JobRunner {
         ...record,
         status: 'failed',
         attempts: run.attempt.number,
-        error: { code, message, ...(details ? { details } : {}) },
-        timings: this.timings(record, startedAt, finishedAt),
+        error: {
+          code,
+          message:
+            record.plan.length > 1
+              ? `hop ${hop.hop + 1} of ${record.plan.length} (${hop.adapter}): ${message}`
+              : message,
+          details: { ...details, hop: hop.hop, adapter: hop.adapter },
+        },
+        timings: {
+          ...this.timings(record, hop, startedAt, finishedAt),
+          totalMs: finishedAt - Date.parse(record.createdAt),
+        },
         finishedAt: new Date(finishedAt).toISOString(),
       };
       await this.store.save(failed, { id: failed.id, status: 'failed', record: failed });
@@ -98,9 +136,33 @@ export class JobRunner {
     };
   }
 
-  private timings(record: JobRecord, startedAt: number, finishedAt: number): JobRecord['timings'] {
-    const created = Date.parse(record.createdAt);
-    return { queuedMs: startedAt - created, runMs: finishedAt - startedAt, totalMs: finishedAt - created };
+  /** Time in the queue before the first hop started, and time spent running hops so far. */
+  private timings(
+    record: JobRecord,
+    hop: HopJob,
+    startedAt: number,
+    finishedAt: number,
+  ): JobRecord['timings'] {
+    const queuedMs =
+      hop.hop === 0 ? startedAt - Date.parse(record.createdAt) : (record.timings.queuedMs ?? 0);
+    return { queuedMs, runMs: (record.timings.runMs ?? 0) + (finishedAt - startedAt) };
+  }
+
+  /** An output of one hop as an input of the next: text is stored beside the job like inline input. */
+  private async asInput(output: OutputPart): Promise<AdapterInput> {
+    if (output.blobId) {
+      return {
+        modality: output.modality,
+        mediaType: output.mediaType,
+        blobId: output.blobId,
+        bytes: output.bytes ?? 0,
+      };
+    }
+    const blob = await this.blobs.put(Buffer.from(output.text ?? '', 'utf8'), {
+      mediaType: output.mediaType,
+      scope: 'job',
+    });
+    return { modality: output.modality, mediaType: output.mediaType, blobId: blob.id, bytes: blob.bytes };
   }
 }
 

@@ -3,7 +3,7 @@ import type { AdapterDescriptor } from '@omnigate/contracts';
 import { describe, expect, it } from 'vitest';
 import { AdapterRegistry } from '../adapters/adapter-registry';
 import { GatewayError } from '../errors/gateway-error';
-import { RoutePlanner } from './route-planner';
+import { RoutePlanner, type PlannedHop } from './route-planner';
 
 const adapter = (descriptor: Omit<AdapterDescriptor, 'version'>): Adapter => ({
   descriptor: { version: '1.0.0', ...descriptor },
@@ -23,64 +23,105 @@ const registry = new AdapterRegistry([
   }),
   adapter({ id: 'c.vqa', capabilities: [{ task: 'vqa', inputs: ['image', 'text'], output: 'text' }] }),
   adapter({ id: 'd.render', capabilities: [{ task: 'render', inputs: ['text'], output: 'image' }] }),
+  adapter({
+    id: 'e.asr',
+    costHint: 3,
+    capabilities: [{ task: 'transcribe', inputs: ['audio'], output: 'text' }],
+  }),
+  adapter({
+    id: 'f.describe',
+    costHint: 1,
+    capabilities: [{ task: 'describe', inputs: ['audio'], output: 'text' }],
+  }),
+  adapter({ id: 'g.plot', capabilities: [{ task: 'plot', inputs: ['signal'], output: 'image' }] }),
 ]);
-const planner = new RoutePlanner(registry);
+const planner = new RoutePlanner(registry, 3);
 
-function noRoute(fn: () => unknown): GatewayError {
+const ids = (hops: PlannedHop[]) => hops.map((h) => `${h.adapter.descriptor.id}:${h.capability.task}`);
+
+function refusal(fn: () => unknown): GatewayError {
   try {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(GatewayError);
     return err as GatewayError;
   }
-  throw new Error('expected no_route');
+  throw new Error('expected an error');
 }
 
-describe('RoutePlanner (single hop)', () => {
-  it('picks the cheapest matching capability', () => {
-    expect(planner.plan({ inputs: ['image'], output: 'image' }).adapter.descriptor.id).toBe(
-      'b.convert-cheap',
-    );
+describe('RoutePlanner', () => {
+  it('picks the cheapest single hop', () => {
+    expect(ids(planner.plan({ inputs: ['image'], output: 'image' }))).toEqual(['b.convert-cheap:convert']);
   });
 
   it('skips adapters that cannot produce the requested media type', () => {
-    const hop = planner.plan({ inputs: ['image'], output: 'image', outputMediaType: 'image/webp' });
-    expect(hop.adapter.descriptor.id).toBe('a.convert');
+    expect(ids(planner.plan({ inputs: ['image'], output: 'image', outputMediaType: 'image/webp' }))).toEqual([
+      'a.convert:convert',
+    ]);
   });
 
   it('honours a pinned adapter', () => {
-    expect(
-      planner.plan({ inputs: ['image'], output: 'image', adapter: 'a.convert' }).adapter.descriptor.id,
-    ).toBe('a.convert');
+    expect(ids(planner.plan({ inputs: ['image'], output: 'image', adapter: 'a.convert' }))).toEqual([
+      'a.convert:convert',
+    ]);
   });
 
   it('matches several inputs as a set, in any order', () => {
-    expect(planner.plan({ inputs: ['text', 'image'], output: 'text' }).capability.task).toBe('vqa');
+    expect(ids(planner.plan({ inputs: ['text', 'image'], output: 'text' }))).toEqual(['c.vqa:vqa']);
   });
 
-  it('filters by task', () => {
-    const err = noRoute(() => planner.plan({ inputs: ['image'], output: 'image', task: 'ocr' }));
-    expect(err.code).toBe('no_route');
-    expect(err.details).toMatchObject({
-      from: ['image'],
-      to: 'image',
-      task: 'ocr',
-      reachable: ['image (convert)'],
-    });
+  it('chains hops through other modalities: audio → text → image', () => {
+    expect(ids(planner.plan({ inputs: ['audio'], output: 'image' }))).toEqual([
+      'f.describe:describe',
+      'd.render:render',
+    ]);
+  });
+
+  it('takes the hop that performs the task even when it costs more', () => {
+    expect(ids(planner.plan({ inputs: ['audio'], output: 'image', task: 'transcribe' }))).toEqual([
+      'e.asr:transcribe',
+      'd.render:render',
+    ]);
+  });
+
+  it('lists fallback routes, cheapest first, each distinct', () => {
+    const routes = planner.routes({ inputs: ['audio'], output: 'image' }, 3).map(ids);
+    expect(routes[0]).toEqual(['f.describe:describe', 'd.render:render']);
+    expect(routes).toContainEqual(['e.asr:transcribe', 'd.render:render']);
+    expect(new Set(routes.map((r) => r.join('|'))).size).toBe(routes.length);
+  });
+
+  it('is deterministic', () => {
+    const again = () => ids(planner.plan({ inputs: ['audio'], output: 'image' }));
+    expect(again()).toEqual(again());
+  });
+
+  it('goes through a pinned adapter, adding hops when needed', () => {
+    expect(ids(planner.plan({ inputs: ['signal'], output: 'image', adapter: 'a.convert' }))).toEqual([
+      'g.plot:plot',
+      'a.convert:convert',
+    ]);
+  });
+
+  it('respects the hop limit', () => {
+    const short = new RoutePlanner(registry, 1);
+    expect(refusal(() => short.plan({ inputs: ['audio'], output: 'image' })).code).toBe('no_route');
   });
 
   it('says what the inputs can reach when nothing matches', () => {
-    const err = noRoute(() => planner.plan({ inputs: ['text'], output: 'audio' }));
+    const err = refusal(() => planner.plan({ inputs: ['text'], output: 'audio' }));
     expect(err.code).toBe('no_route');
     expect(err.message).toBe('no route from text to audio');
-    expect(err.details).toMatchObject({ reachable: ['image (render)'] });
+    expect(err.details).toMatchObject({ reachable: ['image'] });
+    const task = refusal(() => planner.plan({ inputs: ['image'], output: 'image', task: 'ocr' }));
+    expect(task.details).toMatchObject({ from: ['image'], to: 'image', task: 'ocr' });
   });
 
   it('refuses a pinned adapter that cannot do it, and an unknown one', () => {
-    expect(
-      noRoute(() => planner.plan({ inputs: ['text'], output: 'image', adapter: 'a.convert' })).code,
-    ).toBe('no_route');
-    expect(noRoute(() => planner.plan({ inputs: ['text'], output: 'image', adapter: 'zz.none' })).code).toBe(
+    expect(refusal(() => planner.plan({ inputs: ['text'], output: 'image', adapter: 'e.asr' })).code).toBe(
+      'no_route',
+    );
+    expect(refusal(() => planner.plan({ inputs: ['text'], output: 'image', adapter: 'zz.none' })).code).toBe(
       'not_found',
     );
   });
@@ -88,11 +129,12 @@ describe('RoutePlanner (single hop)', () => {
 
 describe('AdapterRegistry', () => {
   it('refuses a duplicate id and an invalid descriptor', () => {
+    const cap = [{ task: 't', inputs: ['text'], output: 'text' }];
     expect(
       () =>
         new AdapterRegistry([
-          adapter({ id: 'x', capabilities: [{ task: 't', inputs: ['text'], output: 'text' }] }),
-          adapter({ id: 'x', capabilities: [{ task: 't', inputs: ['text'], output: 'text' }] }),
+          adapter({ id: 'x', capabilities: cap }),
+          adapter({ id: 'x', capabilities: cap }),
         ]),
     ).toThrow(/duplicate adapter id x/);
     expect(() => new AdapterRegistry([adapter({ id: 'y', capabilities: [] })])).toThrow(/invalid descriptor/);

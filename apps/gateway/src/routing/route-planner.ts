@@ -8,7 +8,9 @@ export interface RouteQuery {
   inputs: string[];
   output: string;
   outputMediaType?: string;
+  /** A hop of the route must perform this task. */
   task?: string;
+  /** The route must go through this adapter. */
   adapter?: string;
 }
 
@@ -17,47 +19,147 @@ export interface PlannedHop {
   capability: Capability;
 }
 
-const sameSet = (a: string[], b: string[]) => {
+interface Edge extends PlannedHop {
+  cost: number;
+}
+
+interface State {
+  modality: string;
+  hops: PlannedHop[];
+  cost: number;
+  taskDone: boolean;
+  adapterDone: boolean;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => {
   const sa = new Set(a);
   const sb = new Set(b);
   return sa.size === sb.size && [...sa].every((m) => sb.has(m));
 };
 
-/** Single-hop router: the cheapest adapter capability that turns these inputs into the output. */
-export class RoutePlanner {
-  constructor(private readonly adapters: AdapterRegistry) {}
+/** What one hop costs: the adapter's cost hint, plus a little for its latency hint. */
+const edgeCost = (adapter: Adapter) =>
+  (adapter.descriptor.costHint ?? 1) + (adapter.descriptor.latencyHintMs ?? 0) / 10_000;
 
-  plan(query: RouteQuery): PlannedHop {
-    if (query.adapter && !this.adapters.has(query.adapter)) {
-      throw new GatewayError('not_found', `unknown adapter ${query.adapter}`, { adapter: query.adapter });
-    }
-    const candidates = this.adapters
-      .list()
-      .filter((a) => !query.adapter || a.descriptor.id === query.adapter)
-      .flatMap((adapter) => adapter.descriptor.capabilities.map((capability) => ({ adapter, capability })))
-      .filter(({ capability: c }) => sameSet(c.inputs, query.inputs) && c.output === query.output)
-      .filter(({ capability: c }) => !query.task || c.task === query.task)
-      .filter(
-        ({ capability: c }) =>
-          !query.outputMediaType || !c.outputMediaTypes || c.outputMediaTypes.includes(query.outputMediaType),
-      )
-      .sort((a, b) => (a.adapter.descriptor.costHint ?? 1) - (b.adapter.descriptor.costHint ?? 1));
-    const best = candidates[0];
+/** A stable order for equal costs: fewer hops first, then adapter ids and tasks. */
+const routeKey = (hops: PlannedHop[]) =>
+  hops.map((h) => `${h.adapter.descriptor.id}:${h.capability.task}`).join('>');
+
+/**
+ * Plans a route over the graph whose nodes are modalities and whose edges are adapter
+ * capabilities: the cheapest chain of at most `maxHops` hops from the inputs to the output that
+ * performs the requested task and goes through a pinned adapter. The first hop takes all the
+ * inputs; each later hop takes the previous hop's output.
+ */
+export class RoutePlanner {
+  constructor(
+    private readonly adapters: AdapterRegistry,
+    private readonly maxHops: number,
+  ) {}
+
+  plan(query: RouteQuery): PlannedHop[] {
+    const [best] = this.routes(query, 1);
     if (!best) throw this.noRoute(query);
     return best;
   }
 
+  /** Up to `limit` distinct routes, cheapest first (the later ones are fallbacks). */
+  routes(query: RouteQuery, limit: number): PlannedHop[][] {
+    if (query.adapter && !this.adapters.has(query.adapter)) {
+      throw new GatewayError('not_found', `unknown adapter ${query.adapter}`, { adapter: query.adapter });
+    }
+    const edges = this.edges();
+    const found: State[] = [];
+    // Best-first search; routes are short (maxHops), so a sorted frontier is plenty.
+    let frontier: State[] = edges
+      .filter((e) => sameSet(e.capability.inputs, query.inputs))
+      .map((e) => this.extend(undefined, e, query));
+    while (frontier.length > 0 && found.length < limit) {
+      frontier.sort(
+        (a, b) =>
+          a.cost - b.cost ||
+          a.hops.length - b.hops.length ||
+          routeKey(a.hops).localeCompare(routeKey(b.hops)),
+      );
+      const state = frontier.shift()!;
+      if (this.satisfies(state, query)) {
+        found.push(state);
+        continue;
+      }
+      if (state.hops.length >= this.maxHops) continue;
+      for (const edge of edges) {
+        if (edge.capability.inputs.length !== 1 || edge.capability.inputs[0] !== state.modality) continue;
+        // A route never passes through the same capability twice.
+        if (state.hops.some((h) => h.adapter === edge.adapter && h.capability === edge.capability)) continue;
+        frontier.push(this.extend(state, edge, query));
+      }
+    }
+    return found.map((s) => s.hops);
+  }
+
+  /** What each input combination can reach, and how: the capability matrix. */
+  reachable(inputs: string[]): string[] {
+    const outputs = new Set<string>();
+    let frontier = this.edges()
+      .filter((e) => sameSet(e.capability.inputs, inputs))
+      .map((e) => ({ modality: e.capability.output, hops: 1 }));
+    while (frontier.length > 0) {
+      const next: typeof frontier = [];
+      for (const { modality, hops } of frontier) {
+        if (outputs.has(modality)) continue;
+        outputs.add(modality);
+        if (hops >= this.maxHops) continue;
+        for (const e of this.edges()) {
+          if (e.capability.inputs.length === 1 && e.capability.inputs[0] === modality) {
+            next.push({ modality: e.capability.output, hops: hops + 1 });
+          }
+        }
+      }
+      frontier = next;
+    }
+    return [...outputs].sort();
+  }
+
+  private edges(): Edge[] {
+    return this.adapters.list().flatMap((adapter) =>
+      adapter.descriptor.capabilities.map((capability) => ({
+        adapter,
+        capability,
+        cost: edgeCost(adapter),
+      })),
+    );
+  }
+
+  private extend(state: State | undefined, edge: Edge, query: RouteQuery): State {
+    return {
+      modality: edge.capability.output,
+      hops: [...(state?.hops ?? []), { adapter: edge.adapter, capability: edge.capability }],
+      cost: (state?.cost ?? 0) + edge.cost,
+      taskDone: (state?.taskDone ?? false) || !query.task || edge.capability.task === query.task,
+      adapterDone:
+        (state?.adapterDone ?? false) || !query.adapter || edge.adapter.descriptor.id === query.adapter,
+    };
+  }
+
+  private satisfies(state: State, query: RouteQuery): boolean {
+    if (state.modality !== query.output || !state.taskDone || !state.adapterDone) return false;
+    const last = state.hops[state.hops.length - 1].capability;
+    return (
+      !query.outputMediaType ||
+      !last.outputMediaTypes ||
+      last.outputMediaTypes.includes(query.outputMediaType)
+    );
+  }
+
   private noRoute(query: RouteQuery): GatewayError {
     const from = [...new Set(query.inputs)];
-    const reachable = [
+    const tasks = [
       ...new Set(
-        this.adapters
-          .descriptors()
-          .flatMap((d) => d.capabilities)
-          .filter((c) => sameSet(c.inputs, query.inputs))
-          .map((c) => `${c.output} (${c.task})`),
+        this.edges()
+          .filter((e) => sameSet(e.capability.inputs, query.inputs))
+          .map((e) => `${e.capability.output} (${e.capability.task})`),
       ),
-    ];
+    ].sort();
     const what = [
       query.task && `task ${query.task}`,
       query.adapter && `adapter ${query.adapter}`,
@@ -73,7 +175,8 @@ export class RoutePlanner {
         to: query.output,
         ...(query.task ? { task: query.task } : {}),
         ...(query.adapter ? { adapter: query.adapter } : {}),
-        reachable,
+        reachable: this.reachable(query.inputs),
+        firstHops: tasks,
       },
     );
   }
