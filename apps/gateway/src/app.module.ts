@@ -25,6 +25,7 @@ import { JobRunner } from './queue/job-runner';
 import { WorkerHost } from './queue/worker-host';
 import { ModalityRegistry } from './routing/modality-registry';
 import { RoutePlanner } from './routing/route-planner';
+import { RoutesController } from './routing/routes.controller';
 
 /** The whole gateway, wired explicitly from one validated config. */
 @Module({})
@@ -36,7 +37,14 @@ export class AppModule {
       controllers:
         config.role === 'worker'
           ? [HealthController]
-          : [InferenceController, DetectController, BlobsController, AdaptersController, HealthController],
+          : [
+              InferenceController,
+              DetectController,
+              RoutesController,
+              BlobsController,
+              AdaptersController,
+              HealthController,
+            ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },

@@ -125,6 +125,43 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/v1/routes': {
+        get: {
+          summary: 'The route the router would take (and its fallbacks), without running it',
+          parameters: [
+            {
+              name: 'from',
+              in: 'query',
+              required: true,
+              schema: { type: 'string' },
+              description: 'modality, or several joined by commas',
+            },
+            { name: 'to', in: 'query', required: true, schema: { type: 'string' } },
+            { name: 'task', in: 'query', schema: { type: 'string' } },
+            { name: 'adapter', in: 'query', schema: { type: 'string' } },
+            { name: 'mediaType', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description: 'the plan',
+              content: json({
+                type: 'object',
+                properties: {
+                  route: { type: 'array', items: ref('RouteStep') },
+                  alternatives: { type: 'array', items: { type: 'array', items: ref('RouteStep') } },
+                },
+              }),
+            },
+            ...errors(400, 404, 422),
+          },
+        },
+      },
+      '/v1/capabilities': {
+        get: {
+          summary: 'The modality matrix: for each (from, to) pair, the route the router would take, or null',
+          responses: { '200': { description: 'the matrix' } },
+        },
+      },
       '/v1/jobs/{id}': {
         get: {
           summary: 'A job and its result',

@@ -1,0 +1,75 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import type { RouteStep } from '@omnigate/contracts';
+import { z } from 'zod';
+import { ModalityRegistry } from './modality-registry';
+import { RoutePlanner, type PlannedHop } from './route-planner';
+
+const FALLBACKS = 3;
+
+const RoutesQuerySchema = z.strictObject({
+  /** One modality, or several joined by commas (image,text). */
+  from: z.string().min(1),
+  to: z.string().min(1),
+  task: z.string().optional(),
+  adapter: z.string().optional(),
+  mediaType: z.string().optional(),
+});
+
+const toSteps = (hops: PlannedHop[]): RouteStep[] =>
+  hops.map((h) => ({
+    adapter: h.adapter.descriptor.id,
+    task: h.capability.task,
+    from: h.capability.inputs,
+    to: h.capability.output,
+  }));
+
+/** The router's plans, without running anything. */
+@Controller('v1')
+export class RoutesController {
+  constructor(
+    private readonly planner: RoutePlanner,
+    private readonly modalities: ModalityRegistry,
+  ) {}
+
+  /** `GET /v1/routes?from=audio&to=image&task=`: the route the router would take, and its fallbacks. */
+  @Get('routes')
+  routes(@Query() query: Record<string, unknown>): {
+    from: string[];
+    to: string;
+    route: RouteStep[];
+    alternatives: RouteStep[][];
+  } {
+    const q = RoutesQuerySchema.parse(query);
+    const from = q.from.split(',').map((m) => m.trim());
+    from.forEach((m) => this.modalities.assertKnown(m, 'from'));
+    this.modalities.assertKnown(q.to, 'to');
+    const routeQuery = {
+      inputs: from,
+      output: q.to,
+      task: q.task,
+      adapter: q.adapter,
+      outputMediaType: q.mediaType,
+    };
+    const [best, ...rest] = this.planner.routes(routeQuery, FALLBACKS + 1);
+    if (!best) this.planner.plan(routeQuery); // throws the detailed no_route
+    return { from, to: q.to, route: toSteps(best!), alternatives: rest.map(toSteps) };
+  }
+
+  /** `GET /v1/capabilities`: for each (from, to) pair of modalities, the route the router would take. */
+  @Get('capabilities')
+  capabilities(): {
+    modalities: string[];
+    routable: number;
+    pairs: number;
+    matrix: { from: string; to: string; route: RouteStep[] | null }[];
+  } {
+    const modalities = this.modalities.list();
+    const matrix = modalities.flatMap((from) =>
+      modalities.map((to) => {
+        const [best] = this.planner.routes({ inputs: [from], output: to }, 1);
+        return { from, to, route: best ? toSteps(best) : null };
+      }),
+    );
+    return { modalities, routable: matrix.filter((m) => m.route).length, pairs: matrix.length, matrix };
+  }
+}
