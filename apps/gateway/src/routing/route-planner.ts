@@ -71,7 +71,7 @@ export class RoutePlanner {
     const edges = this.edges();
     const found: State[] = [];
     // Best-first search; routes are short (maxHops), so a sorted frontier is plenty.
-    let frontier: State[] = edges
+    const frontier: State[] = edges
       .filter((e) => sameSet(e.capability.inputs, query.inputs))
       .map((e) => this.extend(undefined, e, query));
     while (frontier.length > 0 && found.length < limit) {

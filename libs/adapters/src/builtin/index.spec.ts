@@ -5,11 +5,15 @@ import { createBuiltinAdapters } from '.';
 describe('createBuiltinAdapters', () => {
   const adapters = createBuiltinAdapters();
 
-  it('returns the four built-ins with valid, distinct descriptors', () => {
+  it('returns the built-ins with valid, distinct descriptors', () => {
     expect(adapters.map((a) => a.descriptor.id)).toEqual([
       'builtin.sharp',
+      'builtin.audio',
+      'builtin.video',
       'builtin.render',
       'builtin.signal',
+      'builtin.text',
+      'builtin.speech',
       'builtin.echo',
     ]);
     for (const adapter of adapters) {

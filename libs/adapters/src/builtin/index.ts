@@ -1,10 +1,32 @@
 import type { Adapter } from '../sdk/adapter';
 import { EchoAdapter } from './echo/echo.adapter';
+import { Ffmpeg } from './media/ffmpeg';
+import { FfmpegAudioAdapter } from './media/ffmpeg-audio.adapter';
+import { FfmpegVideoAdapter } from './media/ffmpeg-video.adapter';
 import { TextRenderAdapter } from './render/text-render.adapter';
 import { SharpImageAdapter } from './sharp/sharp-image.adapter';
 import { SignalSummaryAdapter } from './signal/signal-summary.adapter';
+import { SpeechAdapter } from './speech/speech.adapter';
+import { TextAnalysisAdapter } from './text/text.adapter';
 
 export { EchoAdapter, EchoOptionsSchema, type EchoOptions } from './echo/echo.adapter';
+export {
+  Ffmpeg,
+  resolveFfmpegBinaries,
+  type FfmpegBinaries,
+  type FfmpegSettings,
+  type MediaProbe,
+} from './media/ffmpeg';
+export {
+  FfmpegAudioAdapter,
+  FfmpegAudioOptionsSchema,
+  type FfmpegAudioOptions,
+} from './media/ffmpeg-audio.adapter';
+export {
+  FfmpegVideoAdapter,
+  FfmpegVideoOptionsSchema,
+  type FfmpegVideoOptions,
+} from './media/ffmpeg-video.adapter';
 export {
   TextRenderAdapter,
   TextRenderOptionsSchema,
@@ -27,7 +49,37 @@ export {
   type SignalSummaryOptions,
 } from './signal/signal-summary.adapter';
 
+export { SpeechAdapter, SpeechOptionsSchema, type SpeechOptions } from './speech/speech.adapter';
+export { FLITE_VOICES, type FliteVoice } from './speech/flite';
+export { readWavInfo, type WavInfo } from './speech/wav';
+export {
+  TextAnalysisAdapter,
+  TextAnalysisOptionsSchema,
+  type TextAnalysisOptions,
+} from './text/text.adapter';
+export {
+  describeText,
+  detectLanguage,
+  detectScript,
+  keywords,
+  summarize,
+  type Keyword,
+  type LanguageGuess,
+  type TextDescription,
+} from './text/analysis';
+
 /** One instance of every built-in adapter, for the gateway's registry. */
 export function createBuiltinAdapters(): Adapter[] {
-  return [new SharpImageAdapter(), new TextRenderAdapter(), new SignalSummaryAdapter(), new EchoAdapter()];
+  // One Ffmpeg for both media adapters: the binaries are resolved (and FFMPEG_PATH checked) once.
+  const ffmpeg = new Ffmpeg();
+  return [
+    new SharpImageAdapter(),
+    new FfmpegAudioAdapter(ffmpeg),
+    new FfmpegVideoAdapter(ffmpeg),
+    new TextRenderAdapter(),
+    new SignalSummaryAdapter(),
+    new TextAnalysisAdapter(),
+    new SpeechAdapter(),
+    new EchoAdapter(),
+  ];
 }

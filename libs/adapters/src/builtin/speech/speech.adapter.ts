@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { AdapterDescriptor } from '@omnigate/contracts';
+import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
+import { AdapterError } from '../../sdk/adapter-error';
+import { errorMessage } from '../../sdk/error-message';
+import { decodeUtf8 } from '../../sdk/utf8';
+import { parseOptions, requireInput } from '../inputs';
+import { FLITE_VOICES, fliteSynthesize } from './flite';
+import { readWavInfo } from './wav';
+
+const ADAPTER_ID = 'builtin.speech';
+/** About 20 minutes of speech, a WAV of some 40 MB at 16 kHz. */
+const MAX_TEXT_BYTES = 16 * 1024;
+const WAV_MEDIA_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave'];
+
+export const SpeechOptionsSchema = z.object({
+  /** A voice built into flite: slt (female, US), kal16 / kal (male, US; kal is 8 kHz), awb (male, Scottish), rms (male, US). */
+  voice: z.enum(FLITE_VOICES).default('slt'),
+  /** Speaking rate relative to the voice's own, 0.25 to 4 (2 is twice as fast). */
+  rate: z.number().min(0.25).max(4).default(1),
+});
+export type SpeechOptions = z.infer<typeof SpeechOptionsSchema>;
+
+/** English text to speech with Flite (CMU), compiled to WASI and run offline in a worker thread. */
+export class SpeechAdapter implements Adapter<SpeechOptions> {
+  readonly options = SpeechOptionsSchema;
+
+  readonly descriptor: AdapterDescriptor = {
+    id: ADAPTER_ID,
+    version: '1.0.0',
+    description: 'English text to speech (Flite, offline, WASI): mono 16-bit PCM WAV',
+    capabilities: [
+      {
+        task: 'tts',
+        inputs: ['text'],
+        output: 'audio',
+        outputMediaTypes: ['audio/wav'],
+        limits: { maxBytes: MAX_TEXT_BYTES },
+      },
+    ],
+    concurrency: 2,
+    costHint: 2,
+    latencyHintMs: 500,
+  };
+
+  async invoke(request: AdapterRequest<SpeechOptions>, context: AdapterContext): Promise<AdapterResult> {
+    const options = parseOptions(this.options, request.options, ADAPTER_ID);
+    const input = requireInput(request, 'text', ADAPTER_ID);
+    const requested = request.output.mediaType;
+    if (
+      requested !== undefined &&
+      !WAV_MEDIA_TYPES.includes(requested.split(';', 1)[0].trim().toLowerCase())
+    ) {
+      throw AdapterError.unprocessable(`${ADAPTER_ID} writes audio/wav, not ${requested}`);
+    }
+
+    context.signal.throwIfAborted();
+    const bytes = await context.blobs.read(input.blobId);
+    if (bytes.length > MAX_TEXT_BYTES) {
+      throw new AdapterError(
+        'payload_too_large',
+        `text of ${bytes.length} bytes is longer than the ${MAX_TEXT_BYTES} bytes spoken at once; split it`,
+      );
+    }
+    const text = speakableText(decodeUtf8(bytes));
+    if (text === '') {
+      throw AdapterError.unprocessable('the text to speak is empty');
+    }
+    if (!/[\p{Script=Latin}0-9]/u.test(text)) {
+      throw AdapterError.unprocessable(
+        'the flite voices speak English; the text has no Latin letters or digits to read',
+      );
+    }
+    const warnings: string[] = [];
+    const foreign = [...text].filter(
+      (char) => /[\p{L}]/u.test(char) && !/\p{Script=Latin}/u.test(char),
+    ).length;
+    if (foreign > 0) {
+      warnings.push(
+        `${foreign} letters outside the Latin script were skipped; the flite voices speak English`,
+      );
+    }
+    await context.progress(0.1);
+
+    let wav: Buffer;
+    try {
+      wav = await fliteSynthesize(text, options, context.signal);
+    } catch (error) {
+      if (context.signal.aborted) throw context.signal.reason ?? error;
+      throw new AdapterError('adapter_failed', `speech synthesis failed: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+    const info = readWavInfo(wav);
+    if (!info || info.dataBytes === 0) {
+      throw new AdapterError('adapter_failed', 'flite produced no audio for this text');
+    }
+    await context.progress(1);
+    return { outputs: [{ modality: 'audio', mediaType: 'audio/wav', data: wav }], warnings };
+  }
+}
+
+/** Text flite reads well: NFC, CRLF as LF, no control characters but tab and newline, trimmed. */
+function speakableText(text: string): string {
+  return text
+    .normalize('NFC')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[^\P{Cc}\t\n]/gu, '')
+    .trim();
+}
