@@ -1,3 +1,4 @@
+import { decodeSignal } from '@omnigate/adapters';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../fixtures';
@@ -128,6 +129,28 @@ describe('POST /v1/infer over HTTP (BullMQ on Redis)', () => {
     // The renderer got width 400 (plus its padding); the signal hop got the channel selection.
     expect(meta.format).toBe('png');
     expect(meta.width).toBeLessThan(500);
+  });
+
+  it("runs a media chain: video → audio → signal (the sound track's envelope as CSV)", async () => {
+    const form = new FormData();
+    form.append('file', new Blob([fixture('video/fixture.3gp')]), 'clip.3gp');
+    form.append('output', 'signal');
+    const res = await fetch(`${gw.url}/v1/infer`, { method: 'POST', body: form });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as JobBody;
+    expect(body.route.map((r) => `${r.adapter}:${r.task}`)).toEqual([
+      'builtin.video:extract',
+      'builtin.audio:samples',
+    ]);
+    const [out] = body.outputs;
+    const csv =
+      out.text !== undefined
+        ? Buffer.from(out.text)
+        : Buffer.from(await (await fetch(`${gw.url}${out.url}`)).arrayBuffer());
+    const signal = decodeSignal(csv, 'csv');
+    expect(signal.sampleRateHz).toBe(100);
+    // 5.6 s of sound at 100 Hz.
+    expect(Math.abs(signal.channels[0].values.length - 558)).toBeLessThan(30);
   });
 
   it('answers 202 in async mode and the job can be polled to completion', async () => {
