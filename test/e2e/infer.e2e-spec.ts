@@ -113,6 +113,8 @@ describe('POST /v1/infer over HTTP (BullMQ on Redis)', () => {
     const res = await postJson('/v1/infer', {
       inputs: [{ data: fixture('signal/mitdb-100-ecg-10s.csv').toString('base64'), filename: 'ecg.csv' }],
       output: { modality: 'image', inline: true },
+      // Pinning the renderer makes the route go through text (a plot adapter would be one hop).
+      adapter: 'builtin.render',
       options: { width: 400, channels: ['MLII_mV'], glitter: true },
     });
     expect(res.status).toBe(200);
@@ -135,6 +137,7 @@ describe('POST /v1/infer over HTTP (BullMQ on Redis)', () => {
     const form = new FormData();
     form.append('file', new Blob([fixture('video/fixture.3gp')]), 'clip.3gp');
     form.append('output', 'signal');
+    form.append('task', 'samples');
     const res = await fetch(`${gw.url}/v1/infer`, { method: 'POST', body: form });
     expect(res.status).toBe(200);
     const body = (await res.json()) as JobBody;
@@ -280,7 +283,7 @@ describe('POST /v1/infer over HTTP (BullMQ on Redis)', () => {
       ['an unknown blob download', () => fetch(`${gw.url}/v1/blobs/${'b'.repeat(64)}`), 404, 'not_found'],
       [
         'no route',
-        () => postJson('/v1/infer', { inputs: [{ text: 'x' }], output: 'pointcloud' }),
+        () => postJson('/v1/infer', { inputs: [{ text: 'x' }], output: 'pointcloud', task: 'juggle' }),
         422,
         'no_route',
       ],

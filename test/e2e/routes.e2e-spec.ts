@@ -14,7 +14,7 @@ describe('GET /v1/routes and /v1/capabilities', () => {
   };
 
   it('shows the plan for a multi-hop pair without running it', async () => {
-    const { status, body } = await get('/v1/routes?from=signal&to=image');
+    const { status, body } = await get('/v1/routes?from=signal&to=image&adapter=builtin.render');
     expect(status).toBe(200);
     expect(body).toMatchObject({
       from: ['signal'],

@@ -12,8 +12,12 @@ describe('createBuiltinAdapters', () => {
       'builtin.video',
       'builtin.render',
       'builtin.signal',
+      'builtin.signal-tools',
+      'builtin.image-analysis',
       'builtin.text',
       'builtin.speech',
+      'builtin.image',
+      'builtin.pointcloud',
       'builtin.echo',
     ]);
     for (const adapter of adapters) {

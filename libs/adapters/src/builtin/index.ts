@@ -3,9 +3,13 @@ import { EchoAdapter } from './echo/echo.adapter';
 import { Ffmpeg } from './media/ffmpeg';
 import { FfmpegAudioAdapter } from './media/ffmpeg-audio.adapter';
 import { FfmpegVideoAdapter } from './media/ffmpeg-video.adapter';
+import { ImageTextAdapter } from './ocr/image-text.adapter';
+import { PointCloudAdapter } from './pointcloud/pointcloud.adapter';
 import { TextRenderAdapter } from './render/text-render.adapter';
 import { SharpImageAdapter } from './sharp/sharp-image.adapter';
 import { SignalSummaryAdapter } from './signal/signal-summary.adapter';
+import { SignalToolsAdapter } from './signal-tools/signal-tools.adapter';
+import { ImageAnalysisAdapter } from './image-analysis/image-analysis.adapter';
 import { SpeechAdapter } from './speech/speech.adapter';
 import { TextAnalysisAdapter } from './text/text.adapter';
 
@@ -33,10 +37,16 @@ export {
   type TextRenderOptions,
 } from './render/text-render.adapter';
 export {
+  PointCloudAdapter,
+  PointCloudOptionsSchema,
+  type PointCloudOptions,
+} from './pointcloud/pointcloud.adapter';
+export {
   SharpImageAdapter,
   SharpImageOptionsSchema,
   type SharpImageOptions,
 } from './sharp/sharp-image.adapter';
+export { ImageTextAdapter, ImageTextOptionsSchema, type ImageTextOptions } from './ocr/image-text.adapter';
 export {
   formatSignalSummary,
   summarizeSignal,
@@ -48,6 +58,16 @@ export {
   SignalSummaryOptionsSchema,
   type SignalSummaryOptions,
 } from './signal/signal-summary.adapter';
+export {
+  SignalToolsAdapter,
+  SignalToolsOptionsSchema,
+  type SignalToolsOptions,
+} from './signal-tools/signal-tools.adapter';
+export {
+  ImageAnalysisAdapter,
+  ImageAnalysisOptionsSchema,
+  type ImageAnalysisOptions,
+} from './image-analysis/image-analysis.adapter';
 
 export { SpeechAdapter, SpeechOptionsSchema, type SpeechOptions } from './speech/speech.adapter';
 export { FLITE_VOICES, type FliteVoice } from './speech/flite';
@@ -78,8 +98,12 @@ export function createBuiltinAdapters(): Adapter[] {
     new FfmpegVideoAdapter(ffmpeg),
     new TextRenderAdapter(),
     new SignalSummaryAdapter(),
+    new SignalToolsAdapter(),
+    new ImageAnalysisAdapter(),
     new TextAnalysisAdapter(),
     new SpeechAdapter(),
+    new ImageTextAdapter(),
+    new PointCloudAdapter(),
     new EchoAdapter(),
   ];
 }

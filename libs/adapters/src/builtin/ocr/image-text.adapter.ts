@@ -1,0 +1,159 @@
+import sharp from 'sharp';
+import type { PSM } from 'tesseract.js';
+import { z } from 'zod';
+import type { AdapterDescriptor, Capability } from '@omnigate/contracts';
+import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
+import { AdapterError } from '../../sdk/adapter-error';
+import { errorMessage } from '../../sdk/error-message';
+import { baseMediaType } from '../../sdk/media-type';
+import { parseOptions, requireInput } from '../inputs';
+import { describeImage, formatDescription } from './describe-image';
+import { TesseractEngine } from './tesseract';
+
+const ADAPTER_ID = 'builtin.image';
+const TASKS = ['ocr', 'describe'] as const;
+type ImageTextTask = (typeof TASKS)[number];
+
+const INPUT_MEDIA_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'];
+/** OCR time grows with pixels: 40 MP is a full page at 600 dpi with room to spare. */
+const MAX_OCR_PIXELS = 40_000_000;
+/** sharp's own default pixel limit, for describe. */
+const MAX_DESCRIBE_PIXELS = 268_402_689;
+
+export const ImageTextOptionsSchema = z.object({
+  /**
+   * ocr: tesseract page segmentation mode, 3 (automatic, the default) to 13 (raw line);
+   * 6 is one uniform block, 7 a single line, 8 a single word, 11 sparse text.
+   */
+  psm: z.number().int().min(3).max(13).optional(),
+  /** describe: how many palette colours to list. */
+  colours: z.number().int().min(1).max(16).default(5),
+});
+export type ImageTextOptions = z.infer<typeof ImageTextOptionsSchema>;
+
+const capability = (task: ImageTextTask): Capability => ({
+  task,
+  inputs: ['image'],
+  output: 'text',
+  inputMediaTypes: INPUT_MEDIA_TYPES,
+  outputMediaTypes: ['text/plain', 'application/json'],
+  limits: { maxPixels: task === 'ocr' ? MAX_OCR_PIXELS : MAX_DESCRIBE_PIXELS },
+});
+
+/**
+ * Text from images without a network: `ocr` reads English text with tesseract.js (WASM, one worker
+ * reused across jobs, its model read from the @tesseract.js-data/eng package), `describe` reports
+ * format, size, channels, alpha, EXIF orientation and dominant colours with sharp.
+ * Text output is plain; ask for application/json for words with confidences and boxes.
+ */
+export class ImageTextAdapter implements Adapter<ImageTextOptions> {
+  readonly options = ImageTextOptionsSchema;
+
+  readonly descriptor: AdapterDescriptor = {
+    id: ADAPTER_ID,
+    version: '1.0.0',
+    description:
+      'Image to text without a model server: English OCR with tesseract.js, and a description (size, format, channels, alpha, orientation, dominant colours)',
+    capabilities: TASKS.map(capability),
+    concurrency: 2,
+    costHint: 2,
+    latencyHintMs: 1500,
+  };
+
+  constructor(private readonly engine = new TesseractEngine()) {}
+
+  async invoke(request: AdapterRequest<ImageTextOptions>, context: AdapterContext): Promise<AdapterResult> {
+    const options = parseOptions(this.options, request.options, ADAPTER_ID);
+    if (!(TASKS as readonly string[]).includes(request.task)) {
+      throw new AdapterError('invalid_request', `${ADAPTER_ID} has no task ${request.task}`);
+    }
+    const task = request.task as ImageTextTask;
+    const input = requireInput(request, 'image', ADAPTER_ID);
+    const json = wantsJson(request.output.mediaType);
+    const warnings: string[] = [];
+
+    context.signal.throwIfAborted();
+    const source = await context.blobs.read(input.blobId);
+    context.signal.throwIfAborted();
+
+    if (task === 'describe') {
+      if (options.psm !== undefined) warnings.push('psm is ignored by describe');
+      const description = await describeImage(source, {
+        colours: options.colours,
+        maxPixels: MAX_DESCRIBE_PIXELS,
+      }).catch((error: unknown) => {
+        context.signal.throwIfAborted();
+        throw AdapterError.unprocessable(`cannot read the image: ${errorMessage(error)}`, error);
+      });
+      context.signal.throwIfAborted();
+      return { outputs: [textResult(json, description, formatDescription(description))], warnings };
+    }
+
+    // Decode with sharp first: any format sharp reads, EXIF orientation applied, pixel limit enforced.
+    let png: Buffer;
+    let size: { width: number; height: number };
+    try {
+      const { data, info } = await sharp(source, { limitInputPixels: MAX_OCR_PIXELS })
+        .autoOrient()
+        .flatten({ background: '#ffffff' })
+        .grayscale()
+        .png({ compressionLevel: 1 })
+        .toBuffer({ resolveWithObject: true });
+      png = data;
+      size = { width: info.width, height: info.height };
+    } catch (error) {
+      context.signal.throwIfAborted();
+      throw AdapterError.unprocessable(`cannot read the image: ${errorMessage(error)}`, error);
+    }
+    await context.progress(0.1);
+
+    let result;
+    try {
+      result = await this.engine.recognize(png, {
+        psm: String(options.psm ?? 3) as PSM,
+        json,
+        signal: context.signal,
+        onProgress: (fraction) => void context.progress(0.1 + 0.85 * fraction).catch(() => undefined),
+      });
+    } catch (error) {
+      context.signal.throwIfAborted();
+      throw new AdapterError('adapter_failed', `OCR failed: ${errorMessage(error)}`, { cause: error });
+    }
+    await context.progress(1);
+
+    const text = result.text.trim();
+    if (text === '') warnings.push('no text was found in the image');
+    const value = {
+      text,
+      confidence: result.confidence,
+      language: 'eng',
+      psm: options.psm ?? 3,
+      width: size.width,
+      height: size.height,
+      words: result.words,
+    };
+    return { outputs: [textResult(json, value, text === '' ? '' : `${text}\n`)], warnings };
+  }
+
+  async close(): Promise<void> {
+    await this.engine.close();
+  }
+}
+
+function textResult(json: boolean, value: unknown, plain: string) {
+  return json
+    ? {
+        modality: 'text' as const,
+        mediaType: 'application/json',
+        text: `${JSON.stringify(value, null, 2)}\n`,
+      }
+    : { modality: 'text' as const, mediaType: 'text/plain', text: plain };
+}
+
+function wantsJson(mediaType: string | undefined): boolean {
+  if (mediaType === undefined) return false;
+  const type = baseMediaType(mediaType);
+  if (type === 'application/json') return true;
+  if (type === 'text/plain') return false;
+  throw AdapterError.unprocessable(`${ADAPTER_ID} writes text/plain or application/json, not ${type}`);
+}

@@ -1,0 +1,142 @@
+import { dirname, join } from 'node:path';
+import { createWorker, OEM, type PSM, type Page, type Worker } from 'tesseract.js';
+
+/** One recognised word; the box is in pixels of the (auto-oriented) image. */
+export interface OcrWord {
+  text: string;
+  /** 0..100, as tesseract reports it. */
+  confidence: number;
+  bbox: { x0: number; y0: number; x1: number; y1: number };
+}
+
+export interface OcrResult {
+  text: string;
+  confidence: number;
+  words: OcrWord[];
+}
+
+/**
+ * Where the English LSTM model lives: the gzipped `eng.traineddata.gz` that @tesseract.js-data/eng
+ * ships inside npm. `4.0.0_best_int` is the LSTM-only model, the one tesseract.js itself picks for
+ * OEM.LSTM_ONLY (its default) when it fetches from its CDN; reading it from node_modules keeps OCR offline.
+ */
+export function englishLangPath(): string {
+  return join(dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int');
+}
+
+/**
+ * One tesseract.js worker (a worker thread running the WASM core from node_modules), created on
+ * first use and reused. Jobs run one at a time; a job that is aborted terminates the worker, so the
+ * next job starts a fresh one instead of waiting behind an abandoned recognition.
+ */
+export class TesseractEngine {
+  private worker?: Promise<Worker>;
+  private queue: Promise<unknown> = Promise.resolve();
+  private onProgress?: (fraction: number) => void;
+
+  constructor(private readonly langPath = englishLangPath()) {}
+
+  /** Recognises English text in an image (PNG/JPEG/BMP bytes). Rejects with `signal.reason` when aborted. */
+  recognize(
+    image: Buffer,
+    options: { psm: PSM; json: boolean; signal: AbortSignal; onProgress?: (fraction: number) => void },
+  ): Promise<OcrResult> {
+    const run = () => this.run(image, options);
+    const job = this.queue.then(run, run);
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await terminate(worker);
+  }
+
+  private async run(
+    image: Buffer,
+    options: { psm: PSM; json: boolean; signal: AbortSignal; onProgress?: (fraction: number) => void },
+  ): Promise<OcrResult> {
+    const { signal } = options;
+    signal.throwIfAborted();
+    const worker = this.workerPromise();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        // The WASM recognition cannot be interrupted: drop the worker so nothing waits on it.
+        if (this.worker === worker) this.worker = undefined;
+        void terminate(worker);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    const work = (async () => {
+      const ready = await worker;
+      signal.throwIfAborted();
+      await ready.setParameters({ tessedit_pageseg_mode: options.psm });
+      this.onProgress = options.onProgress;
+      const { data } = await ready.recognize(image, {}, { text: true, blocks: options.json });
+      return data;
+    })();
+    work.catch(() => undefined);
+    try {
+      const page = await Promise.race([work, aborted]);
+      signal.throwIfAborted();
+      return toResult(page);
+    } finally {
+      this.onProgress = undefined;
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private workerPromise(): Promise<Worker> {
+    if (!this.worker) {
+      const created = createWorker('eng', OEM.LSTM_ONLY, {
+        langPath: this.langPath,
+        gzip: true,
+        // Read the model from langPath every time; never write eng.traineddata into the working directory.
+        cacheMethod: 'none',
+        logger: (message) => {
+          if (message.status === 'recognizing text') this.onProgress?.(message.progress);
+        },
+        errorHandler: () => undefined,
+      });
+      this.worker = created;
+      // A worker that failed to start is forgotten, so the next job tries again.
+      created.catch(() => {
+        if (this.worker === created) this.worker = undefined;
+      });
+    }
+    return this.worker;
+  }
+}
+
+async function terminate(worker: Promise<Worker>): Promise<void> {
+  try {
+    await (await worker).terminate();
+  } catch {
+    // Already gone, or never started: nothing to release.
+  }
+}
+
+function toResult(page: Page): OcrResult {
+  const words: OcrWord[] = [];
+  for (const block of page.blocks ?? []) {
+    for (const paragraph of block.paragraphs) {
+      for (const line of paragraph.lines) {
+        for (const word of line.words) {
+          words.push({
+            text: word.text,
+            confidence: round(word.confidence),
+            bbox: { x0: word.bbox.x0, y0: word.bbox.y0, x1: word.bbox.x1, y1: word.bbox.y1 },
+          });
+        }
+      }
+    }
+  }
+  return { text: page.text, confidence: round(page.confidence), words };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
