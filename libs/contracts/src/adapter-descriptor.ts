@@ -18,6 +18,9 @@ export const CapabilitySchema = z
     inputMediaTypes: z.array(z.string()).optional(),
     outputMediaTypes: z.array(z.string()).optional(),
     limits: CapabilityLimitsSchema.optional(),
+    /** This capability's cost and latency, when they differ from the adapter's hints. */
+    costHint: z.number().nonnegative().optional(),
+    latencyHintMs: z.number().nonnegative().optional(),
   })
   .meta({ id: 'Capability' });
 export type Capability = z.infer<typeof CapabilitySchema>;

@@ -140,3 +140,23 @@ describe('AdapterRegistry', () => {
     expect(() => new AdapterRegistry([adapter({ id: 'y', capabilities: [] })])).toThrow(/invalid descriptor/);
   });
 });
+
+describe('RoutePlanner with capability cost hints', () => {
+  it('prefers a cheap capability of an otherwise costly adapter over a longer chain', () => {
+    const costly = adapter({
+      id: 'h.vision',
+      costHint: 5,
+      capabilities: [
+        { task: 'ocr', inputs: ['image'], output: 'text' },
+        { task: 'describe', inputs: ['image'], output: 'text', costHint: 1 },
+      ],
+    });
+    const chain = [
+      adapter({ id: 'i.hist', capabilities: [{ task: 'histogram', inputs: ['image'], output: 'signal' }] }),
+      adapter({ id: 'j.sig', capabilities: [{ task: 'describe', inputs: ['signal'], output: 'text' }] }),
+    ];
+    const p = new RoutePlanner(new AdapterRegistry([...chain, costly]), 3);
+    expect(ids(p.plan({ inputs: ['image'], output: 'text' }))).toEqual(['h.vision:describe']);
+    expect(ids(p.plan({ inputs: ['image'], output: 'text', task: 'ocr' }))).toEqual(['h.vision:ocr']);
+  });
+});

@@ -37,9 +37,10 @@ const sameSet = (a: readonly string[], b: readonly string[]) => {
   return sa.size === sb.size && [...sa].every((m) => sb.has(m));
 };
 
-/** What one hop costs: the adapter's cost hint, plus a little for its latency hint. */
-const edgeCost = (adapter: Adapter) =>
-  (adapter.descriptor.costHint ?? 1) + (adapter.descriptor.latencyHintMs ?? 0) / 10_000;
+/** What one hop costs: the capability's (else the adapter's) cost hint, plus a little for latency. */
+const edgeCost = (adapter: Adapter, capability: Capability) =>
+  (capability.costHint ?? adapter.descriptor.costHint ?? 1) +
+  (capability.latencyHintMs ?? adapter.descriptor.latencyHintMs ?? 0) / 10_000;
 
 /** A stable order for equal costs: fewer hops first, then adapter ids and tasks. */
 const routeKey = (hops: PlannedHop[]) =>
@@ -125,7 +126,7 @@ export class RoutePlanner {
       adapter.descriptor.capabilities.map((capability) => ({
         adapter,
         capability,
-        cost: edgeCost(adapter),
+        cost: edgeCost(adapter, capability),
       })),
     );
   }

@@ -38,6 +38,8 @@ const capability = (task: ImageTextTask): Capability => ({
   inputMediaTypes: INPUT_MEDIA_TYPES,
   outputMediaTypes: ['text/plain', 'application/json'],
   limits: { maxPixels: task === 'ocr' ? MAX_OCR_PIXELS : MAX_DESCRIBE_PIXELS },
+  // A description is a cheap header-and-stats read; OCR runs a model.
+  ...(task === 'describe' ? { costHint: 1, latencyHintMs: 50 } : {}),
 });
 
 /**
