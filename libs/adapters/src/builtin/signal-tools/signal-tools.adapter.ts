@@ -10,6 +10,7 @@ import {
   channelSampleRate,
   decodeSignal,
   encodeSignal,
+  selectChannels,
   signalFormatOf,
   sniffSignalFormat,
   type Signal,
@@ -216,31 +217,6 @@ function checkOutputType(task: SignalTask, requested: string | undefined): strin
     );
   }
   return task === 'embed' ? POINT_CLOUD_MEDIA_TYPES.ply : type;
-}
-
-/** The named channels, in the order asked; unknown names are warnings unless none is left. */
-function selectChannels(signal: Signal, names: string[] | undefined, warnings: string[]): Signal {
-  if (names === undefined) return signal;
-  const byName = new Map(signal.channels.map((channel) => [channel.name, channel]));
-  const missing = names.filter((name) => !byName.has(name));
-  const available = signal.channels.map((channel) => channel.name).join(', ');
-  if (missing.length === names.length) {
-    throw AdapterError.unprocessable(`no channel named ${missing.join(', ')}; the signal has ${available}`);
-  }
-  if (missing.length > 0)
-    warnings.push(`no channel named ${missing.join(', ')} (the signal has ${available})`);
-  const channels = [...new Set(names)].flatMap((name) => byName.get(name) ?? []);
-  // One rate left for every channel: it becomes the signal's again.
-  const rates = new Set(channels.map((channel) => channelSampleRate(signal, channel)));
-  if (signal.sampleRateHz === undefined && rates.size === 1) {
-    const [rate] = rates;
-    return {
-      ...signal,
-      sampleRateHz: rate,
-      channels: channels.map(({ sampleRateHz: _own, ...rest }) => rest),
-    };
-  }
-  return { ...signal, channels };
 }
 
 /** The one channel `sonify` and `embed` use: the named one, else the first. */

@@ -4,7 +4,7 @@ import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../
 import { AdapterError } from '../../sdk/adapter-error';
 import { parseOptions, requireInput } from '../inputs';
 import { baseMediaType } from '../../sdk/media-type';
-import { decodeSignal, signalFormatOf, sniffSignalFormat, type Signal } from '../../codecs/signal';
+import { decodeSignal, selectChannels, signalFormatOf, sniffSignalFormat } from '../../codecs/signal';
 import { formatSignalSummary, summarizeSignal } from './signal-summary';
 
 const ADAPTER_ID = 'builtin.signal';
@@ -112,19 +112,4 @@ function wantsJson(mediaType: string | undefined): boolean {
       details: { mediaType: type },
     },
   );
-}
-
-/** The named channels, in the order asked; unknown names are warnings unless none is left. */
-function selectChannels(signal: Signal, names: string[] | undefined, warnings: string[]): Signal {
-  if (names === undefined) return signal;
-  const byName = new Map(signal.channels.map((channel) => [channel.name, channel]));
-  const missing = names.filter((name) => !byName.has(name));
-  const available = signal.channels.map((channel) => channel.name).join(', ');
-  if (missing.length === names.length) {
-    throw AdapterError.unprocessable(`no channel named ${missing.join(', ')}; the signal has ${available}`);
-  }
-  if (missing.length > 0)
-    warnings.push(`no channel named ${missing.join(', ')} (the signal has ${available})`);
-  const channels = [...new Set(names)].flatMap((name) => byName.get(name) ?? []);
-  return { ...signal, channels };
 }

@@ -9,3 +9,4 @@ export {
   type WritableSignalFormat,
 } from './signal-format';
 export type { SignalProbe, SignalProbeChannel } from './signal-probe';
+export { selectChannels } from './select-channels';
