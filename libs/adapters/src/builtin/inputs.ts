@@ -1,6 +1,6 @@
 import type { Modality } from '@omnigate/contracts';
 import type { z } from 'zod';
-import type { AdapterInput, AdapterRequest } from '../sdk/adapter';
+import type { AdapterContext, AdapterInput, AdapterRequest } from '../sdk/adapter';
 import { AdapterError } from '../sdk/adapter-error';
 
 /** The first input of the given modality; the router only sends matching inputs, so a miss is bad input. */
@@ -29,4 +29,25 @@ export function parseOptions<Options>(schema: z.ZodType<Options>, raw: unknown, 
     details: { issues },
     cause: result.error,
   });
+}
+
+/**
+ * An input's bytes, checked for abort before and after the read; over `maxBytes` is 413
+ * (`what` names the content in the message: "a signal", "a point cloud").
+ */
+export async function readInput(
+  context: AdapterContext,
+  input: AdapterInput,
+  options: { maxBytes?: number; what?: string } = {},
+): Promise<Buffer> {
+  context.signal.throwIfAborted();
+  const bytes = await context.blobs.read(input.blobId);
+  if (options.maxBytes !== undefined && bytes.length > options.maxBytes) {
+    throw new AdapterError(
+      'payload_too_large',
+      `${options.what ?? 'the input'} of ${bytes.length} bytes is over the ${options.maxBytes} bytes read`,
+    );
+  }
+  context.signal.throwIfAborted();
+  return bytes;
 }

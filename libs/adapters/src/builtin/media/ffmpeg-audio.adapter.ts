@@ -3,7 +3,7 @@ import type { AdapterDescriptor } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterInput, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
 import { baseMediaType } from '../../sdk/media-type';
-import { parseOptions, requireInput } from '../inputs';
+import { parseOptions, readInput, requireInput } from '../inputs';
 import { deinterleave, rmsEnvelope, signalToCsv, signalToJson } from './audio-samples';
 import { Ffmpeg } from './ffmpeg';
 import { AUDIO_INPUT_MEDIA_TYPES, extensionFor, trimArgs, warnIgnoredOptions } from './media-types';
@@ -106,9 +106,7 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     const options = parseOptions(this.options, request.options, ADAPTER_ID);
     const input = requireInput(request, 'audio', ADAPTER_ID);
     const warnings: string[] = [];
-    context.signal.throwIfAborted();
-    const source = await context.blobs.read(input.blobId);
-    context.signal.throwIfAborted();
+    const source = await readInput(context, input);
 
     switch (request.task) {
       case 'convert':

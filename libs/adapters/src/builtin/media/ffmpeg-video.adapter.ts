@@ -3,7 +3,7 @@ import type { AdapterDescriptor } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
 import { baseMediaType } from '../../sdk/media-type';
-import { parseOptions, requireInput } from '../inputs';
+import { parseOptions, readInput, requireInput } from '../inputs';
 import { Ffmpeg } from './ffmpeg';
 import {
   IMAGE_INPUT_MEDIA_TYPES,
@@ -160,7 +160,7 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
   ): Promise<AdapterResult> {
     const input = requireInput(request, 'video', ADAPTER_ID);
     const format = outputFormat(options.format, request.output.mediaType, warnings);
-    const source = await readInput(context, input.blobId);
+    const source = await readInput(context, input);
     const data = await this.ffmpeg.run({
       input: source,
       inputExtension: extensionFor(input.mediaType),
@@ -189,7 +189,7 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     context: AdapterContext,
   ): Promise<AdapterResult> {
     const input = requireInput(request, 'video', ADAPTER_ID);
-    const source = await readInput(context, input.blobId);
+    const source = await readInput(context, input);
     const inputExtension = extensionFor(input.mediaType);
     const grab = (at: number | undefined) =>
       this.ffmpeg.run({
@@ -243,7 +243,7 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     if (request.output.mediaType !== undefined && baseMediaType(request.output.mediaType) !== 'audio/wav') {
       warnings.push(`extract writes audio/wav, not ${baseMediaType(request.output.mediaType)}`);
     }
-    const source = await readInput(context, input.blobId);
+    const source = await readInput(context, input);
     const inputExtension = extensionFor(input.mediaType);
     const probe = await this.ffmpeg.probe(source, context.signal, inputExtension);
     if (!probe.streams.some((stream) => stream.codecType === 'audio')) {
@@ -268,7 +268,7 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
   ): Promise<AdapterResult> {
     const input = requireInput(request, 'image', ADAPTER_ID);
     const format = outputFormat(options.format, request.output.mediaType, warnings);
-    const source = await readInput(context, input.blobId);
+    const source = await readInput(context, input);
     const data = await this.ffmpeg.run({
       input: source,
       inputExtension: extensionFor(input.mediaType),
@@ -289,13 +289,6 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     });
     return { outputs: [{ modality: 'video', mediaType: MEDIA_TYPE_BY_FORMAT[format], data }], warnings };
   }
-}
-
-async function readInput(context: AdapterContext, blobId: string): Promise<Buffer> {
-  context.signal.throwIfAborted();
-  const source = await context.blobs.read(blobId);
-  context.signal.throwIfAborted();
-  return source;
 }
 
 /** yuv420p needs even dimensions: scale to `width` (or keep the size) and round both down to even. */

@@ -12,7 +12,7 @@ import {
   type PointCloudFormat,
 } from '../../codecs/pointcloud';
 import { encodeSignal } from '../../codecs/signal';
-import { parseOptions, requireInput } from '../inputs';
+import { parseOptions, readInput, requireInput } from '../inputs';
 import { cropCloud, voxelCloud } from './cloud-ops';
 import { describePointCloud, formatDescription } from './describe';
 import { profilePointCloud } from './profile';
@@ -150,15 +150,7 @@ export class PointCloudAdapter implements Adapter<PointCloudOptions> {
       );
     }
 
-    context.signal.throwIfAborted();
-    const bytes = await context.blobs.read(input.blobId);
-    if (bytes.length > MAX_BYTES) {
-      throw new AdapterError(
-        'payload_too_large',
-        `a point cloud of ${bytes.length} bytes is over the ${MAX_BYTES} bytes read`,
-      );
-    }
-    context.signal.throwIfAborted();
+    const bytes = await readInput(context, input, { maxBytes: MAX_BYTES, what: 'a point cloud' });
     const cloud = decodePointCloud(bytes, inputFormat);
     await context.progress(0.3);
     context.signal.throwIfAborted();

@@ -8,15 +8,13 @@ import { baseMediaType } from '../../sdk/media-type';
 import { parseOptions, requireInput } from '../inputs';
 import {
   channelSampleRate,
-  decodeSignal,
   encodeSignal,
   selectChannels,
-  signalFormatOf,
-  sniffSignalFormat,
   type Signal,
   type SignalChannel,
 } from '../../codecs/signal';
 import { createField, encodePointCloud, POINT_CLOUD_MEDIA_TYPES } from '../../codecs/pointcloud';
+import { readSignalInput } from '../signal/read-signal';
 import { delayEmbedding, filterZeroPhase, normalize, resampleLinear } from './signal-dsp';
 import { signalPlotSvg } from './signal-plot';
 import { directSamples, pcm16Wav, SONIFY_RATE_HZ, toneSamples } from './sonify';
@@ -140,23 +138,10 @@ export class SignalToolsAdapter implements Adapter<SignalToolsOptions> {
     }
     const outputType = checkOutputType(task, request.output.mediaType);
 
-    context.signal.throwIfAborted();
-    const bytes = await context.blobs.read(input.blobId);
-    if (bytes.length > MAX_BYTES) {
-      throw new AdapterError(
-        'payload_too_large',
-        `a signal of ${bytes.length} bytes is over the ${MAX_BYTES} bytes read`,
-      );
-    }
-    const format = signalFormatOf(input.mediaType, input.filename) ?? sniffSignalFormat(bytes);
-    if (format === undefined) {
-      throw new AdapterError(
-        'unsupported_media',
-        `cannot read a signal from ${baseMediaType(input.mediaType)}; send CSV, TSV, JSON, EDF or WAV`,
-        { details: { mediaType: input.mediaType } },
-      );
-    }
-    const signal = decodeSignal(bytes, format, { sampleRateHz: options.inputSampleRateHz });
+    const signal = await readSignalInput(context, input, {
+      maxBytes: MAX_BYTES,
+      fallbackRateHz: options.inputSampleRateHz,
+    });
     if (signal.channels.length === 0) throw AdapterError.unprocessable('the signal has no channels');
     context.signal.throwIfAborted();
     await context.progress(0.3);

@@ -4,7 +4,8 @@ import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../
 import { AdapterError } from '../../sdk/adapter-error';
 import { parseOptions, requireInput } from '../inputs';
 import { baseMediaType } from '../../sdk/media-type';
-import { decodeSignal, selectChannels, signalFormatOf, sniffSignalFormat } from '../../codecs/signal';
+import { selectChannels } from '../../codecs/signal';
+import { readSignalInput } from './read-signal';
 import { formatSignalSummary, summarizeSignal } from './signal-summary';
 
 const ADAPTER_ID = 'builtin.signal';
@@ -59,26 +60,11 @@ export class SignalSummaryAdapter implements Adapter<SignalSummaryOptions> {
     const input = requireInput(request, 'signal', ADAPTER_ID);
     const json = wantsJson(request.output.mediaType);
 
-    context.signal.throwIfAborted();
-    const bytes = await context.blobs.read(input.blobId);
-    if (bytes.length > MAX_BYTES) {
-      throw new AdapterError(
-        'payload_too_large',
-        `a signal of ${bytes.length} bytes is over the ${MAX_BYTES} bytes read`,
-      );
-    }
-    context.signal.throwIfAborted();
-
     const warnings: string[] = [];
-    const format = signalFormatOf(input.mediaType, input.filename) ?? sniffSignalFormat(bytes);
-    if (format === undefined) {
-      throw new AdapterError(
-        'unsupported_media',
-        `cannot read a signal from ${baseMediaType(input.mediaType)}; send CSV, TSV, JSON, EDF or WAV`,
-        { details: { mediaType: input.mediaType } },
-      );
-    }
-    const parsed = decodeSignal(bytes, format, { sampleRateHz: options.sampleRateHz });
+    const parsed = await readSignalInput(context, input, {
+      maxBytes: MAX_BYTES,
+      fallbackRateHz: options.sampleRateHz,
+    });
     if (
       options.sampleRateHz !== undefined &&
       parsed.sampleRateHz !== undefined &&
