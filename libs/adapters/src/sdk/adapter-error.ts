@@ -10,13 +10,23 @@ export class AdapterError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly options: { retryable?: boolean; details?: Record<string, unknown>; cause?: unknown } = {},
+    readonly options: {
+      retryable?: boolean;
+      /** The upstream asked to wait this long before trying again (`Retry-After`). */
+      retryAfterMs?: number;
+      details?: Record<string, unknown>;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: options.cause });
   }
 
   get retryable(): boolean {
     return this.options.retryable ?? false;
+  }
+
+  get retryAfterMs(): number | undefined {
+    return this.options.retryAfterMs;
   }
 
   get details(): Record<string, unknown> | undefined {

@@ -53,6 +53,11 @@ export interface AdapterContext {
   progress(fraction: number): Promise<void>;
   blobs: BlobReader;
   logger: AdapterLogger;
+  /**
+   * Present only when the caller streams the answer: hand over each piece of text output as it is
+   * produced, in order. The adapter still returns the whole output from `invoke`.
+   */
+  onTextDelta?(delta: string): void;
 }
 
 /** The interface every adapter implements: declare what it can do, then do it. */
