@@ -5,3 +5,4 @@ export * from './input-part';
 export * from './job-result';
 export * from './modality';
 export * from './output-spec';
+export * from './openai-backend';
