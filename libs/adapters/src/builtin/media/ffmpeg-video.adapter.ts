@@ -6,6 +6,13 @@ import { baseMediaType } from '../../sdk/media-type';
 import { parseOptions, readInput, requireInput } from '../inputs';
 import { Ffmpeg } from './ffmpeg';
 import {
+  VIDEO_ENCODER_ARGS,
+  VIDEO_FORMATS,
+  VIDEO_MEDIA_TYPE_BY_FORMAT,
+  scaleFilter,
+  videoOutputFormat,
+} from './video-encoding';
+import {
   IMAGE_INPUT_MEDIA_TYPES,
   VIDEO_INPUT_MEDIA_TYPES,
   extensionFor,
@@ -21,51 +28,6 @@ const STILL_FRAME_RATE = 25;
 const DEFAULT_STILL_DURATION_S = 3;
 /** Where a thumbnail is taken when `at` is not given, as a fraction of the duration. */
 const THUMBNAIL_POSITION = 0.1;
-
-const VIDEO_FORMATS = ['mp4', 'webm'] as const;
-type VideoFormat = (typeof VIDEO_FORMATS)[number];
-
-const MEDIA_TYPE_BY_FORMAT: Record<VideoFormat, string> = { mp4: 'video/mp4', webm: 'video/webm' };
-
-/** H.264/AAC in MP4 (moov first, for progressive playback) or VP9/Opus in WebM, both yuv420p for players. */
-const ENCODER_ARGS: Record<VideoFormat, string[]> = {
-  mp4: [
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-crf',
-    '23',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '128k',
-    '-movflags',
-    '+faststart',
-  ],
-  webm: [
-    '-c:v',
-    'libvpx-vp9',
-    '-deadline',
-    'realtime',
-    '-cpu-used',
-    '8',
-    '-row-mt',
-    '1',
-    '-b:v',
-    '0',
-    '-crf',
-    '33',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'libopus',
-    '-b:a',
-    '96k',
-  ],
-};
 
 export const FfmpegVideoOptionsSchema = z.object({
   /** convert, still: output container; wins over the requested output media type. */
@@ -96,7 +58,7 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
         inputs: ['video'],
         output: 'video',
         inputMediaTypes: VIDEO_INPUT_MEDIA_TYPES,
-        outputMediaTypes: VIDEO_FORMATS.map((format) => MEDIA_TYPE_BY_FORMAT[format]),
+        outputMediaTypes: VIDEO_FORMATS.map((format) => VIDEO_MEDIA_TYPE_BY_FORMAT[format]),
         limits: { maxBytes: MAX_INPUT_BYTES },
       },
       {
@@ -120,7 +82,7 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
         inputs: ['image'],
         output: 'video',
         inputMediaTypes: IMAGE_INPUT_MEDIA_TYPES,
-        outputMediaTypes: VIDEO_FORMATS.map((format) => MEDIA_TYPE_BY_FORMAT[format]),
+        outputMediaTypes: VIDEO_FORMATS.map((format) => VIDEO_MEDIA_TYPE_BY_FORMAT[format]),
         limits: { maxBytes: MAX_INPUT_BYTES },
       },
     ],
@@ -159,7 +121,7 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     context: AdapterContext,
   ): Promise<AdapterResult> {
     const input = requireInput(request, 'video', ADAPTER_ID);
-    const format = outputFormat(options.format, request.output.mediaType, warnings);
+    const format = videoOutputFormat(ADAPTER_ID, options.format, request.output.mediaType, warnings);
     const source = await readInput(context, input);
     const data = await this.ffmpeg.run({
       input: source,
@@ -172,14 +134,17 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
         '0:a:0?',
         '-vf',
         scaleFilter(options.width),
-        ...ENCODER_ARGS[format],
+        ...VIDEO_ENCODER_ARGS[format],
         '-map_metadata',
         '-1',
       ],
       outputExtension: format,
       signal: context.signal,
     });
-    return { outputs: [{ modality: 'video', mediaType: MEDIA_TYPE_BY_FORMAT[format], data }], warnings };
+    return {
+      outputs: [{ modality: 'video', mediaType: VIDEO_MEDIA_TYPE_BY_FORMAT[format], data }],
+      warnings,
+    };
   }
 
   private async thumbnail(
@@ -267,7 +232,7 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     context: AdapterContext,
   ): Promise<AdapterResult> {
     const input = requireInput(request, 'image', ADAPTER_ID);
-    const format = outputFormat(options.format, request.output.mediaType, warnings);
+    const format = videoOutputFormat(ADAPTER_ID, options.format, request.output.mediaType, warnings);
     const source = await readInput(context, input);
     const data = await this.ffmpeg.run({
       input: source,
@@ -282,41 +247,14 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
         scaleFilter(options.width),
         '-r',
         String(STILL_FRAME_RATE),
-        ...ENCODER_ARGS[format],
+        ...VIDEO_ENCODER_ARGS[format],
       ],
       outputExtension: format,
       signal: context.signal,
     });
-    return { outputs: [{ modality: 'video', mediaType: MEDIA_TYPE_BY_FORMAT[format], data }], warnings };
+    return {
+      outputs: [{ modality: 'video', mediaType: VIDEO_MEDIA_TYPE_BY_FORMAT[format], data }],
+      warnings,
+    };
   }
-}
-
-/** yuv420p needs even dimensions: scale to `width` (or keep the size) and round both down to even. */
-function scaleFilter(width: number | undefined): string {
-  return width !== undefined
-    ? `scale=${Math.max(2, width - (width % 2))}:-2`
-    : 'scale=trunc(iw/2)*2:trunc(ih/2)*2';
-}
-
-/** `format` wins; else the requested media type; else MP4. */
-function outputFormat(
-  optionFormat: VideoFormat | undefined,
-  requestedMediaType: string | undefined,
-  warnings: string[],
-): VideoFormat {
-  if (requestedMediaType === undefined) return optionFormat ?? 'mp4';
-  const requested = baseMediaType(requestedMediaType);
-  const requestedFormat = VIDEO_FORMATS.find((format) => MEDIA_TYPE_BY_FORMAT[format] === requested);
-  if (requestedFormat === undefined) {
-    throw new AdapterError(
-      'unprocessable_input',
-      `${ADAPTER_ID} cannot write ${requested}; it writes ${Object.values(MEDIA_TYPE_BY_FORMAT).join(', ')}`,
-      { details: { mediaType: requested } },
-    );
-  }
-  if (optionFormat !== undefined && optionFormat !== requestedFormat) {
-    warnings.push(`format ${optionFormat} overrides the requested media type ${requested}`);
-    return optionFormat;
-  }
-  return requestedFormat;
 }

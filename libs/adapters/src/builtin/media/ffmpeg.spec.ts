@@ -36,6 +36,51 @@ describe('Ffmpeg', () => {
     expect(await readdir(tempRoot)).toEqual([]);
   });
 
+  it('analyses to the null muxer: returns the filters’ log and report files, then removes its temp dir', async () => {
+    const ffmpeg = new Ffmpeg({ tempRoot });
+    const report = await ffmpeg.analyze({
+      input: fixture('video/fixture.3gp'),
+      inputExtension: '3gp',
+      outputArgs: [
+        '-map',
+        '0:v:0',
+        '-vf',
+        'signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=luma.txt',
+      ],
+      reportFiles: ['luma.txt', 'never-written.txt'],
+      signal: new AbortController().signal,
+    });
+    const luma = [...report.files['luma.txt'].matchAll(/YAVG=([\d.]+)/g)].map((m) => Number(m[1]));
+    // 5.578 s at 30 fps.
+    expect(luma.length).toBeGreaterThan(160);
+    expect(luma.every((value) => value > 0 && value < 255)).toBe(true);
+    expect(report.files['never-written.txt']).toBe('');
+    expect(report.log).toContain('Stream mapping');
+    expect(await readdir(tempRoot)).toEqual([]);
+  });
+
+  it('reads a video stream’s frame rate, and none for audio', async () => {
+    const ffmpeg = new Ffmpeg({ tempRoot });
+    const probe = await ffmpeg.probe(fixture('video/fixture.3gp'), new AbortController().signal, '3gp');
+    expect(probe.streams.find((s) => s.codecType === 'video')?.frameRate).toBe(30);
+    expect(probe.streams.find((s) => s.codecType === 'audio')?.frameRate).toBeUndefined();
+  });
+
+  it('stops an analysis when aborted', async () => {
+    const ffmpeg = new Ffmpeg({ tempRoot });
+    const controller = new AbortController();
+    const run = ffmpeg.analyze({
+      input: fixture('image/fixture.png'),
+      inputExtension: 'png',
+      inputArgs: ['-loop', '1'],
+      outputArgs: ['-t', '3600', '-vf', 'signalstats'],
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(new Error('cancelled')), 200);
+    await expect(run).rejects.toThrow('cancelled');
+    expect(await readdir(tempRoot)).toEqual([]);
+  });
+
   it('reports a missing binary as unavailable, not as bad input', async () => {
     const ffmpeg = new Ffmpeg({
       tempRoot,

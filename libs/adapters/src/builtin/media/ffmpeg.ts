@@ -35,6 +35,32 @@ export interface FfmpegRun {
   signal: AbortSignal;
 }
 
+/**
+ * One ffmpeg run for what its filters measure rather than for an output file: the decoded
+ * streams go to the null muxer and the filters' findings come back as text.
+ */
+export interface FfmpegAnalysis {
+  input: Buffer;
+  inputExtension?: string;
+  inputArgs?: string[];
+  /** Options after `-i`: `-map` and the measuring filters (`ebur128`, `silencedetect`, `signalstats`). */
+  outputArgs: string[];
+  /**
+   * Text files the filters write, named relative to the run's private dir
+   * (`metadata=print:file=luma.txt`); read back after the run, empty when not written.
+   */
+  reportFiles?: string[];
+  signal: AbortSignal;
+}
+
+/** What an analysis run produced. */
+export interface FfmpegReport {
+  /** ffmpeg's log at `info` level, where filters such as `ebur128` and `silencedetect` print their findings. */
+  log: string;
+  /** The contents of each requested report file, by name. */
+  files: Record<string, string>;
+}
+
 /** What ffprobe says about a file, reduced to what adapters need. */
 export interface MediaProbe {
   formatName: string;
@@ -51,10 +77,13 @@ export interface MediaStream {
   sampleRateHz?: number;
   channels?: number;
   durationS?: number;
+  /** Frames per second of a video stream (average, else nominal); undefined when unknown. */
+  frameRate?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
-const MAX_STDOUT_BYTES = 16 * 1024 * 1024;
+/** Cap on what ffmpeg may print to stdout or stderr (an analysis log included). */
+const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 /** Only local files and pipes: a crafted playlist or concat file must not make ffmpeg fetch URLs. */
 const PROTOCOL_WHITELIST = 'file,pipe';
 
@@ -91,23 +120,9 @@ export class Ffmpeg {
   /** Runs ffmpeg and returns the bytes of its output file; bad input is `unprocessable_input`. */
   async run(run: FfmpegRun): Promise<Buffer> {
     return this.withTempDir(async (dir) => {
-      const inputPath = join(dir, `input.${run.inputExtension ?? 'bin'}`);
       const outputPath = join(dir, `output.${run.outputExtension}`);
-      await writeFile(inputPath, run.input);
-      const args = [
-        '-nostdin',
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-protocol_whitelist',
-        PROTOCOL_WHITELIST,
-        ...(run.inputArgs ?? []),
-        '-i',
-        inputPath,
-        ...run.outputArgs,
-        '-y',
-        outputPath,
-      ];
+      const inputPath = await writeInput(dir, run.input, run.inputExtension);
+      const args = ffmpegArgs('error', run, inputPath, [...run.outputArgs, '-y', outputPath]);
       await this.execute(this.binaries.ffmpeg, args, run.signal, dir);
       const output = await readFile(outputPath).catch(() => Buffer.alloc(0));
       if (output.length === 0) {
@@ -117,12 +132,30 @@ export class Ffmpeg {
     });
   }
 
+  /** Decodes the input through measuring filters to the null muxer; returns the log and the report files. */
+  async analyze(analysis: FfmpegAnalysis): Promise<FfmpegReport> {
+    return this.withTempDir(async (dir) => {
+      const inputPath = await writeInput(dir, analysis.input, analysis.inputExtension);
+      const args = ffmpegArgs('info', analysis, inputPath, [...analysis.outputArgs, '-f', 'null', '-']);
+      const { stderr } = await this.execute(
+        this.binaries.ffmpeg,
+        ['-nostats', ...args],
+        analysis.signal,
+        dir,
+      );
+      const files: Record<string, string> = {};
+      for (const name of analysis.reportFiles ?? []) {
+        files[name] = await readFile(join(dir, name), 'utf8').catch(() => '');
+      }
+      return { log: stderr, files };
+    });
+  }
+
   /** Streams, duration and format of the input, from ffprobe. */
   async probe(input: Buffer, signal: AbortSignal, inputExtension = 'bin'): Promise<MediaProbe> {
     return this.withTempDir(async (dir) => {
-      const inputPath = join(dir, `input.${inputExtension}`);
-      await writeFile(inputPath, input);
-      const stdout = await this.execute(
+      const inputPath = await writeInput(dir, input, inputExtension);
+      const { stdout } = await this.execute(
         this.binaries.ffprobe,
         [
           '-hide_banner',
@@ -152,7 +185,12 @@ export class Ffmpeg {
     }
   }
 
-  private execute(binary: string, args: string[], signal: AbortSignal, dir: string): Promise<string> {
+  private execute(
+    binary: string,
+    args: string[],
+    signal: AbortSignal,
+    dir: string,
+  ): Promise<{ stdout: string; stderr: string }> {
     signal.throwIfAborted();
     const timeout = AbortSignal.timeout(this.timeoutMs);
     return new Promise((resolve, reject) => {
@@ -162,12 +200,14 @@ export class Ffmpeg {
         {
           signal: AbortSignal.any([signal, timeout]),
           killSignal: 'SIGKILL',
-          maxBuffer: MAX_STDOUT_BYTES,
+          maxBuffer: MAX_OUTPUT_BYTES,
+          // Report files named in filters (`file=luma.txt`) land in the private dir, with no path to escape.
+          cwd: dir,
           encoding: 'utf8',
           windowsHide: true,
         },
         (error, stdout, stderr) => {
-          if (!error) return resolve(stdout);
+          if (!error) return resolve({ stdout, stderr });
           if (signal.aborted) return reject(signal.reason);
           if (timeout.aborted) {
             return reject(
@@ -192,6 +232,33 @@ export class Ffmpeg {
   }
 }
 
+async function writeInput(dir: string, input: Buffer, extension = 'bin'): Promise<string> {
+  const path = join(dir, `input.${extension}`);
+  await writeFile(path, input);
+  return path;
+}
+
+/** The common arguments of a run: quiet, no stdin, local files only, then input and output options. */
+function ffmpegArgs(
+  logLevel: 'error' | 'info',
+  run: { inputArgs?: string[] },
+  inputPath: string,
+  output: string[],
+): string[] {
+  return [
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    logLevel,
+    '-protocol_whitelist',
+    PROTOCOL_WHITELIST,
+    ...(run.inputArgs ?? []),
+    '-i',
+    inputPath,
+    ...output,
+  ];
+}
+
 /** The last few lines ffmpeg printed, without the temp dir's path. */
 export function summarizeStderr(stderr: string, dir: string): string {
   const lines = stderr
@@ -212,6 +279,8 @@ interface RawProbe {
     sample_rate?: string;
     channels?: number;
     duration?: string;
+    avg_frame_rate?: string;
+    r_frame_rate?: string;
   }[];
 }
 
@@ -236,6 +305,15 @@ function parseProbe(stdout: string): MediaProbe {
       sampleRateHz: seconds(stream.sample_rate),
       channels: stream.channels,
       durationS: seconds(stream.duration),
+      frameRate: frameRate(stream.avg_frame_rate) ?? frameRate(stream.r_frame_rate),
     })),
   };
+}
+
+/** ffprobe's `30000/1001`-style rate; `0/0` (unknown, or not a video stream) is undefined. */
+function frameRate(value: string | undefined): number | undefined {
+  const match = /^(\d+)\/(\d+)$/.exec(value ?? '');
+  if (!match) return undefined;
+  const rate = Number(match[1]) / Number(match[2]);
+  return Number.isFinite(rate) && rate > 0 ? rate : undefined;
 }
