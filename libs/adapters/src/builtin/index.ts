@@ -103,7 +103,7 @@ export function createBuiltinAdapters(): Adapter[] {
     new TextAnalysisAdapter(),
     new SpeechAdapter(),
     new ImageTextAdapter(),
-    new PointCloudAdapter(),
+    new PointCloudAdapter(ffmpeg),
     new EchoAdapter(),
   ];
 }

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
 import {
   boundingBox,
@@ -12,10 +12,12 @@ import {
 } from '../../codecs/pointcloud';
 import { decodeSignal } from '../../codecs/signal';
 import { AdapterError } from '../../sdk/adapter-error';
+import { Ffmpeg } from '../media/ffmpeg';
 import { binaryOutput, createAdapterHarness, textOutput } from '../testing';
 import { jacobiEigen } from './geometry';
 import { PointCloudAdapter } from './pointcloud.adapter';
 import type { PointCloudDescription } from './describe';
+import { renderTurntable, type TurntableSettings } from './turntable';
 
 const PCD_FIXTURES = [
   'bun0.pcd',
@@ -26,10 +28,12 @@ const PCD_FIXTURES = [
   'milk_color.pcd',
 ];
 
+const ffmpeg = new Ffmpeg();
+
 function setup(data: Buffer, mediaType: string) {
   const harness = createAdapterHarness();
   const input = harness.put(data, { modality: 'pointcloud', mediaType });
-  return { harness, input, adapter: new PointCloudAdapter() };
+  return { harness, input, adapter: new PointCloudAdapter(ffmpeg) };
 }
 
 const pcd = (name: string) => setup(fixture(`pointcloud/${name}`), 'application/x-pcd');
@@ -249,6 +253,249 @@ describe('PointCloudAdapter', () => {
         }
       }
       expect(painted).toBeGreaterThan(0);
+    });
+  });
+
+  describe('turntable', () => {
+    const never = new AbortController().signal;
+    const BACKGROUND = 24;
+
+    /** Frame `index` of a video as raw RGB, decoded by ffmpeg. */
+    const videoFrame = (video: Buffer, extension: string, index: number) =>
+      ffmpeg.run({
+        input: video,
+        inputExtension: extension,
+        outputArgs: [
+          '-vf',
+          `select=eq(n\\,${index})`,
+          '-fps_mode',
+          'passthrough',
+          '-frames:v',
+          '1',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+        ],
+        outputExtension: 'raw',
+        signal: never,
+      });
+
+    /** The share of pixels clearly off the background (compression blurs it by a few levels). */
+    const paintedShare = (rgb: Buffer) => {
+      let painted = 0;
+      for (let i = 0; i < rgb.length; i += 3) {
+        const off = Math.max(...[0, 1, 2].map((c) => Math.abs(rgb[i + c] - BACKGROUND)));
+        if (off > 40) painted++;
+      }
+      return painted / (rgb.length / 3);
+    };
+
+    const meanDifference = (a: Buffer, b: Buffer) => {
+      let sum = 0;
+      for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+      return sum / a.length;
+    };
+
+    it.each([
+      ['lamppost.pcd', 'video/mp4', 'mp4', 'h264', 160, 240, 2, 12],
+      ['milk_color.pcd', 'video/webm', 'webm', 'vp9', 192, 144, 3, 10],
+      ['car6.pcd', 'video/mp4', 'mp4', 'h264', 256, 128, 1.5, 20],
+    ] as const)(
+      'turns %s into %s (%s, %s) of %ix%i, %f s at %i fps',
+      async (name, mediaType, extension, codec, width, height, duration, fps) => {
+        const { harness, input, adapter } = pcd(name);
+        const result = await harness.invoke(adapter, {
+          task: 'turntable',
+          inputs: [input],
+          output: { modality: 'video', mediaType },
+          options: { width, height, duration, fps },
+        });
+        expect(result.warnings).toEqual([]);
+        const output = binaryOutput(result);
+        expect(output.mediaType).toBe(mediaType);
+
+        const probe = await ffmpeg.probe(output.data, never, extension);
+        expect(probe.formatName).toContain(extension);
+        expect(probe.streams).toHaveLength(1);
+        expect(probe.streams[0]).toMatchObject({ codecType: 'video', codecName: codec, width, height });
+        const seconds = probe.durationS ?? probe.streams[0].durationS ?? 0;
+        expect(Math.abs(seconds - duration) / duration).toBeLessThan(0.05);
+
+        const frames = Math.round(duration * fps);
+        const first = await videoFrame(output.data, extension, 0);
+        const middle = await videoFrame(output.data, extension, Math.floor(frames / 2));
+        expect(first).toHaveLength(width * height * 3);
+        expect(middle).toHaveLength(width * height * 3);
+        expect(paintedShare(first)).toBeGreaterThan(0.005);
+        expect(paintedShare(middle)).toBeGreaterThan(0.005);
+        // Half a turn later the cloud shows its other side.
+        expect(meanDifference(first, middle)).toBeGreaterThan(2);
+      },
+    );
+
+    it('makes a 4 s, 15 fps, 512 × 512 MP4 by default, turning a y-up cloud about y', async () => {
+      const { harness, input, adapter } = pcd('bunny.pcd');
+      const result = await harness.invoke(adapter, {
+        task: 'turntable',
+        inputs: [input],
+        output: { modality: 'video' },
+        options: { up: 'y' },
+      });
+      const output = binaryOutput(result);
+      expect(output.mediaType).toBe('video/mp4');
+      const probe = await ffmpeg.probe(output.data, never, 'mp4');
+      expect(probe.streams[0]).toMatchObject({ codecName: 'h264', width: 512, height: 512 });
+      expect(Math.abs((probe.durationS ?? 0) - 4) / 4).toBeLessThan(0.05);
+      // Progress from the frames, in order, between reading (0.3) and encoding.
+      expect(harness.progress.length).toBeGreaterThan(5);
+      expect([...harness.progress].sort((a, b) => a - b)).toEqual(harness.progress);
+      expect(Math.max(...harness.progress)).toBeLessThanOrEqual(0.7);
+    });
+
+    it('half a turn at elevation 0 is the mirror image, and every frame keeps the margin', async () => {
+      const cloud = decodePointCloud(fixture('pointcloud/lamppost.pcd'), 'pcd');
+      const settings: TurntableSettings = {
+        width: 96,
+        height: 128,
+        pointSize: 1,
+        frames: 12,
+        elevation: 0,
+        up: 'z',
+      };
+      const { data, frameBytes } = await renderTurntable(cloud, settings, never, async () => undefined);
+      expect(data).toHaveLength(12 * frameBytes);
+      const { width, height } = settings;
+      const painted = (frame: number, x: number, y: number) =>
+        data[frame * frameBytes + 4 * (y * width + x)] !== BACKGROUND ||
+        data[frame * frameBytes + 4 * (y * width + x) + 1] !== BACKGROUND;
+      let both = 0;
+      let either = 0;
+      let turned = 0;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const front = painted(0, x, y);
+          const back = painted(6, width - 1 - x, y);
+          if (front && back) both++;
+          if (front || back) either++;
+          if (front !== painted(3, x, y)) turned++;
+        }
+      }
+      expect(either).toBeGreaterThan(50);
+      expect(both / either).toBeGreaterThan(0.98);
+      expect(turned).toBeGreaterThan(20);
+
+      const tilted = await renderTurntable(
+        cloud,
+        { ...settings, elevation: 30 },
+        never,
+        async () => undefined,
+      );
+      const margin = 3;
+      for (let frame = 0; frame < settings.frames; frame++) {
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            if (x >= margin && x < width - margin && y >= margin && y < height - margin) continue;
+            const at = frame * frameBytes + 4 * (y * width + x);
+            expect(tilted.data.subarray(at, at + 3)).toEqual(Buffer.from([24, 24, 24]));
+          }
+        }
+      }
+    });
+
+    it('rounds an odd size down and says so when whole frames cannot match the duration', async () => {
+      const { harness, input, adapter } = pcd('bunny.pcd');
+      const result = await harness.invoke(adapter, {
+        task: 'turntable',
+        inputs: [input],
+        output: { modality: 'video', mediaType: 'video/webm' },
+        options: { width: 65, height: 48, duration: 0.1, fps: 10, view: 'top' },
+      });
+      expect(result.warnings).toEqual([
+        'view is ignored by turntable (it is a render option)',
+        'turntable width 65 is rounded down to 64: yuv420p video needs even sizes',
+        'the turntable lasts 0.200 s: 2 whole frames at 10 fps',
+      ]);
+      const probe = await ffmpeg.probe(binaryOutput(result).data, never, 'webm');
+      expect(probe.streams[0]).toMatchObject({ codecName: 'vp9', width: 64, height: 48 });
+    });
+
+    it('refuses sizes and lengths over the limits before rendering', async () => {
+      const { harness, input, adapter } = pcd('bunny.pcd');
+      const turntable = (options: Record<string, unknown>) =>
+        harness.invoke(adapter, {
+          task: 'turntable',
+          inputs: [input],
+          output: { modality: 'video' },
+          options,
+        });
+      await expect(turntable({ width: 1920, height: 1080, duration: 20, fps: 30 })).rejects.toMatchObject({
+        code: 'invalid_request',
+        message: expect.stringContaining('over the 256 MiB limit') as unknown,
+      });
+      await expect(turntable({ width: 2048 })).rejects.toMatchObject({ code: 'invalid_request' });
+      expect(() => adapter.options.parse({ duration: 21 })).toThrow();
+      expect(() => adapter.options.parse({ fps: 31 })).toThrow();
+      await expect(
+        harness.invoke(adapter, {
+          task: 'turntable',
+          inputs: [input],
+          output: { modality: 'video', mediaType: 'video/quicktime' },
+        }),
+      ).rejects.toMatchObject({ code: 'unprocessable_input' });
+    });
+
+    it('refuses a cloud without a finite point, and bytes that are no cloud, as unprocessable input', async () => {
+      const header = [
+        'VERSION .7',
+        'FIELDS x y z',
+        'SIZE 4 4 4',
+        'TYPE F F F',
+        'COUNT 1 1 1',
+        'WIDTH 2',
+        'HEIGHT 1',
+        'POINTS 2',
+        'DATA ascii',
+      ];
+      for (const data of [
+        Buffer.from([...header, 'nan nan nan', 'nan 1 2', ''].join('\n')),
+        Buffer.from('ply\nformat ascii 1.0\nelement vertex 3\nend_header\n1 2\n'),
+      ]) {
+        const { harness, input, adapter } = setup(data, 'application/x-pcd');
+        await expect(
+          harness.invoke(adapter, { task: 'turntable', inputs: [input], output: { modality: 'video' } }),
+        ).rejects.toMatchObject({ code: 'unprocessable_input' });
+      }
+    });
+
+    it('stops between frames when aborted, without running ffmpeg', async () => {
+      const own = new Ffmpeg();
+      const run = vi.spyOn(own, 'run');
+      const harness = createAdapterHarness();
+      const input = harness.put(fixture('pointcloud/milk_color.pcd'), {
+        modality: 'pointcloud',
+        mediaType: 'application/x-pcd',
+      });
+      const pending = harness.invoke(new PointCloudAdapter(own), {
+        task: 'turntable',
+        inputs: [input],
+        output: { modality: 'video' },
+      });
+      setImmediate(() => harness.controller.abort());
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      expect(run).not.toHaveBeenCalled();
+    });
+
+    it('declares pointcloud → video (MP4, WebM) with its own cost hint', () => {
+      const capability = new PointCloudAdapter(ffmpeg).descriptor.capabilities.find(
+        (c) => c.task === 'turntable',
+      );
+      expect(capability).toMatchObject({
+        inputs: ['pointcloud'],
+        output: 'video',
+        outputMediaTypes: ['video/mp4', 'video/webm'],
+        costHint: 2,
+      });
     });
   });
 
