@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { createBuiltinAdapters } from '@omnigate/adapters';
 import type { Logger } from 'pino';
 import { AdapterRegistry } from './adapters/adapter-registry';
+import { loadAdapterModules } from './adapters/adapter-modules';
 import { AdaptersController } from './adapters/adapters.controller';
 import { BlobExpiry } from './blobs/blob-expiry';
 import { BLOB_STORE, type BlobStore } from './blobs/blob-store';
@@ -71,11 +72,18 @@ export class AppModule {
           inject: [BLOB_STORE],
         },
         { provide: MODALITY_DETECTOR, useClass: ContentModalityDetector },
-        { provide: AdapterRegistry, useFactory: () => new AdapterRegistry(createBuiltinAdapters()) },
+        {
+          provide: AdapterRegistry,
+          useFactory: async () =>
+            new AdapterRegistry([
+              ...createBuiltinAdapters(),
+              ...(await loadAdapterModules(config.adapterModules, { logger })),
+            ]),
+        },
         ModalityRegistry,
         {
           provide: RoutePlanner,
-          useFactory: (a: AdapterRegistry) => new RoutePlanner(a, config.routing.maxHops),
+          useFactory: (a: AdapterRegistry) => new RoutePlanner(a, config.routing),
           inject: [AdapterRegistry],
         },
         { provide: JOB_BACKEND, useFactory: () => createJobBackend(config, logger) },

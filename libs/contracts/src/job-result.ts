@@ -53,6 +53,18 @@ export const JobErrorSchema = z.object({
   message: z.string(),
   details: z.record(z.string(), z.unknown()).optional(),
 });
+export type JobError = z.infer<typeof JobErrorSchema>;
+
+/** A route that was tried and failed before the job fell back to the next one. */
+export const FallbackSchema = z
+  .object({
+    /** The adapter whose failure ended that route. */
+    adapter: z.string(),
+    route: z.array(RouteStepSchema),
+    error: JobErrorSchema,
+  })
+  .meta({ id: 'Fallback' });
+export type Fallback = z.infer<typeof FallbackSchema>;
 
 /** The result of `/v1/infer` and `GET /v1/jobs/:id`. */
 export const JobResultSchema = z
@@ -69,6 +81,8 @@ export const JobResultSchema = z
       totalMs: z.number().optional(),
     }),
     attempts: z.number().int().optional(),
+    /** Routes tried before `route`, in order; absent when the first route was the one. */
+    fallbacks: z.array(FallbackSchema).optional(),
     error: JobErrorSchema.optional(),
     createdAt: z.string(),
     finishedAt: z.string().optional(),

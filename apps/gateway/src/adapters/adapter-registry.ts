@@ -5,6 +5,7 @@ import { GatewayError } from '../errors/gateway-error';
 /** The adapters this node knows, by id. A bad or duplicate descriptor stops start-up. */
 export class AdapterRegistry {
   private readonly adapters = new Map<string, Adapter>();
+  private changes = 0;
 
   constructor(adapters: Adapter[] = []) {
     for (const adapter of adapters) this.register(adapter);
@@ -23,6 +24,12 @@ export class AdapterRegistry {
     if (this.adapters.has(adapter.descriptor.id))
       throw new Error(`duplicate adapter id ${adapter.descriptor.id}`);
     this.adapters.set(adapter.descriptor.id, adapter);
+    this.changes++;
+  }
+
+  /** Changes whenever the set of adapters does, so plans computed from it can be cached. */
+  get version(): number {
+    return this.changes;
   }
 
   get(id: string): Adapter {

@@ -23,12 +23,14 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/)
     .default('omnigate'),
   WORKER_ADAPTERS: csv.default([]),
+  ADAPTER_MODULES: csv.default([]),
   BLOB_DIR: z.string().min(1).default('.data/blobs'),
   BLOB_MAX_BYTES: int(1).default(512 * 1024 * 1024),
   BLOB_TTL_S: int(60).default(7 * 24 * 3600),
   BLOB_JOB_TIER_MAX_BYTES: int(0, 16 * 1024 * 1024).default(64 * 1024),
   MAX_BODY_BYTES: int(1024).default(64 * 1024 * 1024),
   ROUTE_MAX_HOPS: int(1, 8).default(3),
+  ROUTE_MAX_FALLBACKS: int(0, 8).default(2),
   SYNC_TIMEOUT_MS: int(1, 600_000).default(30_000),
   JOB_ATTEMPTS: int(1, 20).default(3),
   JOB_BACKOFF_MS: int(0, 600_000).default(1000),
@@ -50,7 +52,10 @@ export type Env = z.infer<typeof EnvSchema>;
 export interface AppConfig {
   http: { port: number; host: string; maxBodyBytes: number };
   role: 'api' | 'worker' | 'all';
-  routing: { maxHops: number };
+  /** `maxFallbacks`: other routes a job may try when a hop keeps failing retryably. */
+  routing: { maxHops: number; maxFallbacks: number };
+  /** npm packages or paths whose adapters load at start-up, beside the built-in ones. */
+  adapterModules: string[];
   queue: {
     driver: 'auto' | 'bullmq' | 'inline';
     redisUrl: string;
@@ -93,7 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES },
     role: e.ROLE,
-    routing: { maxHops: e.ROUTE_MAX_HOPS },
+    routing: { maxHops: e.ROUTE_MAX_HOPS, maxFallbacks: e.ROUTE_MAX_FALLBACKS },
+    adapterModules: e.ADAPTER_MODULES,
     queue: {
       driver: e.QUEUE_DRIVER,
       redisUrl: e.REDIS_URL,

@@ -6,10 +6,10 @@ import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
-import type { HopJob, HopPlan, JobRecord } from '../queue/job-record';
+import { publicResult, type HopJob, type JobRecord, type PlannedRoute } from '../queue/job-record';
 import { watchJob } from '../queue/job-waiter';
 import type { ModalityRegistry } from '../routing/modality-registry';
-import type { RoutePlanner } from '../routing/route-planner';
+import { toRouteSteps, type PlannedHop, type RoutePlanner } from '../routing/route-planner';
 
 const DEFAULT_PRIORITY = 5;
 
@@ -62,47 +62,25 @@ export class InferenceService {
     this.modalities.assertKnown(output.modality, 'output');
     const stored = await this.inspector.inspect(request.inputs);
     const detected = stored.map((s) => s.detection);
-    const hops = this.planner.plan({
+    const query = {
       inputs: detected.map((d) => d.modality),
       output: output.modality,
       outputMediaType: output.mediaType,
       task: request.task,
       adapter: request.adapter,
-    });
-    const { perHop, warnings } = assignOptions(
-      hops.map((h) => h.adapter),
-      request.options ?? {},
-    );
-    const plan: HopPlan[] = hops.map((h, i) => ({
-      adapter: h.adapter.descriptor.id,
-      task: h.capability.task,
-      output: {
-        modality: h.capability.output,
-        ...(i === hops.length - 1 && output.mediaType ? { mediaType: output.mediaType } : {}),
-      },
-      options: perHop[i],
-    }));
-    const priority = request.priority ?? DEFAULT_PRIORITY;
-
-    const id = randomUUID();
-    const record: JobRecord = {
-      id,
-      status: 'queued',
-      outputs: [],
-      route: hops.map((h) => ({
-        adapter: h.adapter.descriptor.id,
-        task: h.capability.task,
-        from: h.capability.inputs,
-        to: h.capability.output,
-      })),
-      detected,
-      warnings,
-      timings: {},
-      createdAt: new Date().toISOString(),
-      outputSpec: output,
-      plan,
-      priority,
     };
+    const [best, ...others] = this.planner.candidates(query);
+    const options = request.options ?? {};
+    const primary = planRoute(best, options, output.mediaType);
+    // A fallback whose adapters reject the options is no fallback for this request.
+    const alternatives = others.flatMap((hops) => {
+      try {
+        return [planRoute(hops, options, output.mediaType)];
+      } catch {
+        return [];
+      }
+    });
+    const priority = request.priority ?? DEFAULT_PRIORITY;
     const inputs: AdapterInput[] = stored.map(({ blob }, i) => ({
       modality: detected[i].modality,
       mediaType: detected[i].mediaType,
@@ -111,7 +89,24 @@ export class InferenceService {
       ...(blob.filename ? { filename: blob.filename } : {}),
       ...(detected[i].meta ? { meta: detected[i].meta } : {}),
     }));
-    const job: HopJob = { jobId: id, hop: 0, inputs, ...plan[0] };
+
+    const id = randomUUID();
+    const record: JobRecord = {
+      id,
+      status: 'queued',
+      outputs: [],
+      route: primary.route,
+      detected,
+      warnings: primary.warnings,
+      timings: {},
+      createdAt: new Date().toISOString(),
+      outputSpec: output,
+      plan: primary.plan,
+      priority,
+      inputs,
+      alternatives: alternatives.map(({ plan, route }) => ({ plan, route })),
+    };
+    const job: HopJob = { jobId: id, generation: 0, hop: 0, inputs, ...primary.plan[0] };
     return { record, hop: job, priority };
   }
 
@@ -123,8 +118,8 @@ export class InferenceService {
 
   /** The public view of a record; binary outputs carry base64 `data` when the caller asked inline. */
   async present(record: JobRecord): Promise<JobResult & { links: { self: string } }> {
-    const { outputSpec, ...result } = record;
-    const outputs = outputSpec.inline
+    const result = publicResult(record);
+    const outputs = record.outputSpec.inline
       ? await Promise.all(
           result.outputs.map(async (o) =>
             o.blobId ? { ...o, data: (await this.blobs.read(o.blobId)).toString('base64') } : o,
@@ -133,6 +128,32 @@ export class InferenceService {
       : result.outputs;
     return { ...result, outputs, links: { self: `/v1/jobs/${record.id}` } };
   }
+}
+
+/** A planned route as hops to queue, the steps the caller sees, and warnings for unused options. */
+function planRoute(
+  hops: PlannedHop[],
+  options: Record<string, unknown>,
+  outputMediaType: string | undefined,
+): PlannedRoute & { warnings: string[] } {
+  const { perHop, warnings } = assignOptions(
+    hops.map((h) => h.adapter),
+    options,
+  );
+  const last = hops.length - 1;
+  return {
+    plan: hops.map((h, i) => ({
+      adapter: h.adapter.descriptor.id,
+      task: h.capability.task,
+      output: {
+        modality: h.capability.output,
+        ...(i === last && outputMediaType ? { mediaType: outputMediaType } : {}),
+      },
+      options: perHop[i],
+    })),
+    route: toRouteSteps(hops),
+    warnings,
+  };
 }
 
 /**

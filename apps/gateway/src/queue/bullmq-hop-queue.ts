@@ -32,7 +32,7 @@ export class BullMqHopQueue implements HopQueue {
 
   async add(hop: HopJob, options: { priority: number }): Promise<void> {
     await this.queue(hop.adapter).add('hop', hop, {
-      jobId: `${hop.jobId}-${hop.hop}`,
+      jobId: `${hop.jobId}-${hop.generation}-${hop.hop}`,
       priority: options.priority,
       attempts: this.retry.attempts,
       backoff: { type: 'exponential', delay: this.retry.backoffMs },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdapterError, type Adapter, type AdapterRequest } from '@omnigate/adapters';
+import { AdapterError, type Adapter, type AdapterInput, type AdapterRequest } from '@omnigate/adapters';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -11,7 +11,7 @@ import { FsBlobStore } from '../blobs/fs-blob-store';
 import { loadConfig, type AppConfig } from '../config/app-config';
 import type { JobBackend } from './job-backend';
 import { createJobBackend } from './job-backend.factory';
-import type { HopJob, JobRecord } from './job-record';
+import type { HopJob, JobRecord, PlannedRoute } from './job-record';
 import { JobRunner } from './job-runner';
 import { waitForJob } from './job-waiter';
 
@@ -45,29 +45,59 @@ class ScriptedAdapter implements Adapter {
   }
 }
 
-function queuedRecord(id: string): JobRecord {
+/** A second adapter for the same task, for fallback: marks what it did. */
+class BackupAdapter implements Adapter {
+  readonly descriptor = {
+    id: 'test.backup',
+    version: '1.0.0',
+    capabilities: [{ task: 'upper', inputs: ['text'], output: 'text' }],
+  };
+  calls = 0;
+
+  async invoke(request: AdapterRequest, context: Parameters<Adapter['invoke']>[1]) {
+    this.calls++;
+    const text = (await context.blobs.read(request.inputs[0].blobId)).toString('utf8');
+    return { outputs: [{ modality: 'text', mediaType: 'text/plain', text: `backup:${text}` }] };
+  }
+}
+
+const routeThrough = (adapter: string): PlannedRoute => ({
+  plan: [{ adapter, task: 'upper', output: { modality: 'text' }, options: {} }],
+  route: [{ adapter, task: 'upper', from: ['text'], to: 'text' }],
+});
+
+function queuedRecord(id: string, inputs: AdapterInput[], alternatives: PlannedRoute[] = []): JobRecord {
   return {
     id,
     status: 'queued',
     outputs: [],
-    route: [{ adapter: 'test.scripted', task: 'upper', from: ['text'], to: 'text' }],
+    ...routeThrough('test.scripted'),
     detected: [],
     warnings: [],
     timings: {},
     createdAt: new Date().toISOString(),
     outputSpec: { modality: 'text' },
-    plan: [{ adapter: 'test.scripted', task: 'upper', output: { modality: 'text' }, options: {} }],
     priority: 5,
+    inputs,
+    alternatives,
   };
 }
 
-function upperHop(id: string, blob: { id: string; bytes: number }): HopJob {
+const textInput = (blob: { id: string; bytes: number }): AdapterInput => ({
+  modality: 'text',
+  mediaType: 'text/plain',
+  blobId: blob.id,
+  bytes: blob.bytes,
+});
+
+function upperHop(id: string, inputs: AdapterInput[]): HopJob {
   return {
     jobId: id,
+    generation: 0,
     hop: 0,
     adapter: 'test.scripted',
     task: 'upper',
-    inputs: [{ modality: 'text', mediaType: 'text/plain', blobId: blob.id, bytes: blob.bytes }],
+    inputs,
     output: { modality: 'text' },
     options: {},
   };
@@ -80,6 +110,7 @@ for (const driver of ['inline', 'bullmq'] as const) {
     let backend: JobBackend;
     let blobs: FsBlobStore;
     let adapter: ScriptedAdapter;
+    let backup: BackupAdapter;
 
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'omnigate-queue-'));
@@ -92,15 +123,17 @@ for (const driver of ['inline', 'bullmq'] as const) {
       });
       blobs = new FsBlobStore(dir);
       adapter = new ScriptedAdapter();
+      backup = new BackupAdapter();
       backend = await createJobBackend(config, logger);
       const runner = new JobRunner(
-        new AdapterRegistry([adapter]),
+        new AdapterRegistry([adapter, backup]),
         blobs,
         backend.store,
         backend.hops,
         logger,
       );
       await backend.hops.work(adapter.descriptor.id, 4, runner.handle);
+      await backend.hops.work(backup.descriptor.id, 4, runner.handle);
     });
 
     afterEach(async () => {
@@ -108,11 +141,13 @@ for (const driver of ['inline', 'bullmq'] as const) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    async function submit(text: string): Promise<string> {
+    /** Queues `text` for test.scripted; `alternatives` are the routes it may fall back to. */
+    async function submit(text: string, alternatives: PlannedRoute[] = []): Promise<string> {
       const blob = await blobs.put(Buffer.from(text), { mediaType: 'text/plain' });
       const id = randomUUID();
-      await backend.store.create(queuedRecord(id));
-      await backend.hops.add(upperHop(id, blob), { priority: 5 });
+      const inputs = [textInput(blob)];
+      await backend.store.create(queuedRecord(id, inputs, alternatives));
+      await backend.hops.add(upperHop(id, inputs), { priority: 5 });
       return id;
     }
 
@@ -156,6 +191,37 @@ for (const driver of ['inline', 'bullmq'] as const) {
       expect(record?.attempts).toBe(3);
     });
 
+    it('falls back to the next route once the first keeps failing retryably', async () => {
+      const id = await submit('flaky:5', [routeThrough('test.backup')]);
+      const record = await waitForJob(backend.store, id, 10_000);
+      expect(record?.status).toBe('completed');
+      expect(record?.outputs[0].text).toBe('backup:flaky:5');
+      expect(record?.route.map((s) => s.adapter)).toEqual(['test.backup']);
+      expect(record?.fallbacks).toEqual([
+        {
+          adapter: 'test.scripted',
+          route: [expect.objectContaining({ adapter: 'test.scripted' })],
+          error: expect.objectContaining({ code: 'adapter_failed', message: 'upstream 503' }),
+        },
+      ]);
+      expect([adapter.calls, backup.calls]).toEqual([3, 1]);
+    });
+
+    it('skips alternatives that go through the adapter that failed', async () => {
+      const id = await submit('flaky:5', [routeThrough('test.scripted'), routeThrough('test.backup')]);
+      const record = await waitForJob(backend.store, id, 10_000);
+      expect(record?.route.map((s) => s.adapter)).toEqual(['test.backup']);
+      expect(adapter.calls).toBe(3);
+    });
+
+    it('does not fall back on bad input: another route would not make it good', async () => {
+      const id = await submit('bad', [routeThrough('test.backup')]);
+      const record = await waitForJob(backend.store, id, 10_000);
+      expect(record?.status).toBe('failed');
+      expect(record?.fallbacks).toBeUndefined();
+      expect(backup.calls).toBe(0);
+    });
+
     it('fails bad input at once, without retries', async () => {
       const id = await submit('bad');
       const record = await waitForJob(backend.store, id, 10_000);
@@ -166,7 +232,7 @@ for (const driver of ['inline', 'bullmq'] as const) {
 
     it('waits for many jobs at once and delivers each result to its own request', async () => {
       const texts = Array.from({ length: 40 }, (_, i) => `job-${i}`);
-      const ids = await Promise.all(texts.map(submit));
+      const ids = await Promise.all(texts.map((text) => submit(text)));
       const records = await Promise.all(ids.map((id) => waitForJob(backend.store, id, 15_000)));
       expect(records.map((r) => r?.outputs[0].text)).toEqual(texts.map((t) => t.toUpperCase()));
     });
@@ -209,14 +275,14 @@ describe('queue contract: bullmq specifics', () => {
         .trim()
         .split('\n').length;
     try {
-      const blob = await blobs.put(Buffer.from('slow:300'));
+      const inputs = [textInput(await blobs.put(Buffer.from('slow:300')))];
       const before = await clients();
       const ids = Array.from({ length: 30 }, () => randomUUID());
-      for (const id of ids) await backend.store.create(queuedRecord(id));
+      for (const id of ids) await backend.store.create(queuedRecord(id, inputs));
       const waits = ids.map((id) => waitForJob(backend.store, id, 10_000));
       expect(await clients()).toBe(before);
       await backend.hops.work(adapter.descriptor.id, 8, runner.handle);
-      for (const id of ids) await backend.hops.add(upperHop(id, blob), { priority: 5 });
+      for (const id of ids) await backend.hops.add(upperHop(id, inputs), { priority: 5 });
       const done = await Promise.all(waits);
       expect(done.every((r) => r?.status === 'completed')).toBe(true);
     } finally {

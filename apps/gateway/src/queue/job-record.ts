@@ -1,5 +1,5 @@
 import type { AdapterInput } from '@omnigate/adapters';
-import type { JobResult, JobStatus, OutputSpec } from '@omnigate/contracts';
+import type { JobResult, JobStatus, OutputSpec, RouteStep } from '@omnigate/contracts';
 
 /** One planned hop: the adapter, its task, what it must produce, and the options meant for it. */
 export interface HopPlan {
@@ -9,6 +9,12 @@ export interface HopPlan {
   options: Record<string, unknown>;
 }
 
+/** One way to run a job: the hops to queue and the route they show the caller. */
+export interface PlannedRoute {
+  plan: HopPlan[];
+  route: RouteStep[];
+}
+
 /** A job as stored: the public result plus what the runtime needs to run and present it. */
 export interface JobRecord extends JobResult {
   /** What the caller asked for (`inline` decides whether binary outputs carry base64 data). */
@@ -16,11 +22,23 @@ export interface JobRecord extends JobResult {
   /** Every hop of the route; a worker that finishes hop N queues hop N+1 from it. */
   plan: HopPlan[];
   priority: number;
+  /** The job's own inputs: a fallback route starts again from them. */
+  inputs: AdapterInput[];
+  /** Routes to fall back to, best first, when a hop of the current one fails for good but retryably. */
+  alternatives: PlannedRoute[];
+}
+
+/** The public view of a record: what `JobResult` shows, without the runtime's fields. */
+export function publicResult(record: JobRecord): JobResult {
+  const { outputSpec: _o, plan: _p, priority: _r, inputs: _i, alternatives: _a, ...result } = record;
+  return result;
 }
 
 /** One hop of a job's route, as queued: references and small parameters only, never payloads. */
 export interface HopJob {
   jobId: string;
+  /** Which of the job's routes this hop belongs to: 0 for the first, n after n fallbacks. */
+  generation: number;
   hop: number;
   adapter: string;
   task: string;

@@ -1,10 +1,10 @@
 import { AdapterError, type AdapterContext, type AdapterInput, type AdapterOutput } from '@omnigate/adapters';
-import { isTerminalStatus, type ErrorCode, type OutputPart } from '@omnigate/contracts';
+import { isTerminalStatus, type ErrorCode, type JobError, type OutputPart } from '@omnigate/contracts';
 import type { Logger } from 'pino';
 import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-backend';
-import type { HopJob, JobRecord } from './job-record';
+import type { HopJob, JobRecord, PlannedRoute } from './job-record';
 
 /** Runs one hop on a worker: invokes the adapter, stores its outputs, records the outcome. */
 export class JobRunner {
@@ -27,6 +27,10 @@ export class JobRunner {
       return;
     }
     if (isTerminalStatus(record.status)) return;
+    if ((record.fallbacks?.length ?? 0) !== hop.generation) {
+      this.logger.debug({ jobId: hop.jobId, hop: hop.hop }, 'hop of an abandoned route; dropping it');
+      return;
+    }
     const startedAt = Date.now();
     const log = this.logger.child({ jobId: hop.jobId, adapter: hop.adapter, attempt: run.attempt.number });
     try {
@@ -70,7 +74,7 @@ export class JobRunner {
           progress: (hop.hop + 1) / record.plan.length,
         });
         await this.hops.add(
-          { jobId: record.id, hop: hop.hop + 1, inputs, ...next },
+          { jobId: record.id, generation: hop.generation, hop: hop.hop + 1, inputs, ...next },
           { priority: record.priority },
         );
         log.debug({ ms: finishedAt - startedAt, next: next.adapter }, 'hop completed, next queued');
@@ -94,28 +98,64 @@ export class JobRunner {
       log.warn({ err, code, retryable, last }, 'hop failed');
       if (!last) throw new RetryableHopError(message, { cause: err });
       const finishedAt = Date.now();
+      const error = {
+        code,
+        message:
+          record.plan.length > 1
+            ? `hop ${hop.hop + 1} of ${record.plan.length} (${hop.adapter}): ${message}`
+            : message,
+        details: { ...details, hop: hop.hop, adapter: hop.adapter },
+      };
+      const timings = this.timings(record, hop, startedAt, finishedAt);
+      const fallback = retryable ? nextRoute(record, hop.adapter) : undefined;
+      if (fallback) {
+        await this.fallBack(record, hop, error, timings, fallback);
+        log.warn({ next: fallback.route.route.map((s) => s.adapter) }, 'route failed; falling back');
+        throw new FinalHopError(`${message} (fell back to the next route)`, { cause: err });
+      }
       const failed: JobRecord = {
         ...record,
         status: 'failed',
         attempts: run.attempt.number,
-        error: {
-          code,
-          message:
-            record.plan.length > 1
-              ? `hop ${hop.hop + 1} of ${record.plan.length} (${hop.adapter}): ${message}`
-              : message,
-          details: { ...details, hop: hop.hop, adapter: hop.adapter },
-        },
-        timings: {
-          ...this.timings(record, hop, startedAt, finishedAt),
-          totalMs: finishedAt - Date.parse(record.createdAt),
-        },
+        error,
+        timings: { ...timings, totalMs: finishedAt - Date.parse(record.createdAt) },
         finishedAt: new Date(finishedAt).toISOString(),
       };
       await this.store.save(failed, { id: failed.id, status: 'failed', record: failed });
       throw new FinalHopError(message, { cause: err });
     }
   };
+
+  /** Records the failed route and queues the first hop of the next one, from the job's own inputs. */
+  private async fallBack(
+    record: JobRecord,
+    hop: HopJob,
+    error: JobError,
+    timings: JobRecord['timings'],
+    next: { route: PlannedRoute; rest: PlannedRoute[] },
+  ): Promise<void> {
+    const fallbacks = [...(record.fallbacks ?? []), { adapter: hop.adapter, route: record.route, error }];
+    const switched: JobRecord = {
+      ...record,
+      status: 'active',
+      plan: next.route.plan,
+      route: next.route.route,
+      alternatives: next.rest,
+      fallbacks,
+      timings,
+    };
+    await this.store.save(switched, { id: record.id, status: 'active', progress: 0 });
+    await this.hops.add(
+      {
+        jobId: record.id,
+        generation: fallbacks.length,
+        hop: 0,
+        inputs: record.inputs,
+        ...next.route.plan[0],
+      },
+      { priority: record.priority },
+    );
+  }
 
   private async storeOutput(hop: HopJob, output: AdapterOutput): Promise<OutputPart> {
     if (output.modality !== hop.output.modality) {
@@ -144,7 +184,9 @@ export class JobRunner {
     finishedAt: number,
   ): JobRecord['timings'] {
     const queuedMs =
-      hop.hop === 0 ? startedAt - Date.parse(record.createdAt) : (record.timings.queuedMs ?? 0);
+      hop.hop === 0 && hop.generation === 0
+        ? startedAt - Date.parse(record.createdAt)
+        : (record.timings.queuedMs ?? 0);
     return { queuedMs, runMs: (record.timings.runMs ?? 0) + (finishedAt - startedAt) };
   }
 
@@ -166,14 +208,33 @@ export class JobRunner {
   }
 }
 
+/**
+ * The best remaining route that avoids every adapter that has failed this job, and the routes
+ * after it. Routes that use a failed adapter are dropped: they would fail the same way.
+ */
+function nextRoute(
+  record: JobRecord,
+  failedAdapter: string,
+): { route: PlannedRoute; rest: PlannedRoute[] } | undefined {
+  const failed = new Set([failedAdapter, ...(record.fallbacks ?? []).map((f) => f.adapter)]);
+  const usable = record.alternatives.filter((r) => !r.plan.some((h) => failed.has(h.adapter)));
+  const [route, ...rest] = usable;
+  return route && { route, rest };
+}
+
 function classify(err: unknown): {
   code: ErrorCode;
   message: string;
   retryable: boolean;
   details?: Record<string, unknown>;
 } {
-  if (err instanceof AdapterError) {
-    return { code: err.code, message: err.message, retryable: err.retryable, details: err.details };
+  if (AdapterError.is(err)) {
+    return {
+      code: err.code,
+      message: err.message,
+      retryable: err.retryable === true,
+      details: err.details,
+    };
   }
   if (err instanceof Error && err.name === 'AbortError') {
     return { code: 'timeout', message: 'the job was interrupted', retryable: true };

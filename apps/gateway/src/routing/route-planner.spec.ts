@@ -35,7 +35,7 @@ const registry = new AdapterRegistry([
   }),
   adapter({ id: 'g.plot', capabilities: [{ task: 'plot', inputs: ['signal'], output: 'image' }] }),
 ]);
-const planner = new RoutePlanner(registry, 3);
+const planner = new RoutePlanner(registry, { maxHops: 3, maxFallbacks: 2 });
 
 const ids = (hops: PlannedHop[]) => hops.map((h) => `${h.adapter.descriptor.id}:${h.capability.task}`);
 
@@ -104,7 +104,7 @@ describe('RoutePlanner', () => {
   });
 
   it('respects the hop limit', () => {
-    const short = new RoutePlanner(registry, 1);
+    const short = new RoutePlanner(registry, { maxHops: 1, maxFallbacks: 2 });
     expect(refusal(() => short.plan({ inputs: ['audio'], output: 'image' })).code).toBe('no_route');
   });
 
@@ -155,8 +155,34 @@ describe('RoutePlanner with capability cost hints', () => {
       adapter({ id: 'i.hist', capabilities: [{ task: 'histogram', inputs: ['image'], output: 'signal' }] }),
       adapter({ id: 'j.sig', capabilities: [{ task: 'describe', inputs: ['signal'], output: 'text' }] }),
     ];
-    const p = new RoutePlanner(new AdapterRegistry([...chain, costly]), 3);
+    const p = new RoutePlanner(new AdapterRegistry([...chain, costly]), { maxHops: 3, maxFallbacks: 2 });
     expect(ids(p.plan({ inputs: ['image'], output: 'text' }))).toEqual(['h.vision:describe']);
     expect(ids(p.plan({ inputs: ['image'], output: 'text', task: 'ocr' }))).toEqual(['h.vision:ocr']);
+  });
+});
+
+describe('RoutePlanner alternatives', () => {
+  const shout = (id: string, costHint: number) =>
+    adapter({ id, costHint, capabilities: [{ task: 'shout', inputs: ['text'], output: 'text' }] });
+  const echo = adapter({ id: 'k.echo', capabilities: [{ task: 'echo', inputs: ['text'], output: 'text' }] });
+
+  it('offers another adapter for the task, not the same one behind a detour', () => {
+    const p = new RoutePlanner(new AdapterRegistry([echo, shout('l.cheap', 0.1), shout('m.dear', 5)]), {
+      maxHops: 3,
+      maxFallbacks: 2,
+    });
+    expect(p.candidates({ inputs: ['text'], output: 'text', task: 'shout' }).map(ids)).toEqual([
+      ['l.cheap:shout'],
+      ['m.dear:shout'],
+    ]);
+  });
+
+  it('plans again when the adapters change', () => {
+    const registry = new AdapterRegistry([shout('n.first', 2)]);
+    const p = new RoutePlanner(registry, { maxHops: 3, maxFallbacks: 2 });
+    const query = { inputs: ['text'], output: 'text', task: 'shout' };
+    expect(ids(p.plan(query))).toEqual(['n.first:shout']);
+    registry.register(shout('o.cheaper', 1));
+    expect(ids(p.plan(query))).toEqual(['o.cheaper:shout']);
   });
 });

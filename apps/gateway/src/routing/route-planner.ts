@@ -1,6 +1,7 @@
 import type { Adapter } from '@omnigate/adapters';
-import type { Capability } from '@omnigate/contracts';
+import type { Capability, RouteStep } from '@omnigate/contracts';
 import type { AdapterRegistry } from '../adapters/adapter-registry';
+import { LRUCache } from 'lru-cache';
 import { GatewayError } from '../errors/gateway-error';
 
 export interface RouteQuery {
@@ -37,6 +38,17 @@ const sameSet = (a: readonly string[], b: readonly string[]) => {
   return sa.size === sb.size && [...sa].every((m) => sb.has(m));
 };
 
+const sameHop = (a: PlannedHop, b: PlannedHop) => a.adapter === b.adapter && a.capability === b.capability;
+
+/** A route as the caller sees it. */
+export const toRouteSteps = (hops: PlannedHop[]): RouteStep[] =>
+  hops.map((h) => ({
+    adapter: h.adapter.descriptor.id,
+    task: h.capability.task,
+    from: h.capability.inputs,
+    to: h.capability.output,
+  }));
+
 /** What one hop costs: the capability's (else the adapter's) cost hint, plus a little for latency. */
 const edgeCost = (adapter: Adapter, capability: Capability) =>
   (capability.costHint ?? adapter.descriptor.costHint ?? 1) +
@@ -53,9 +65,11 @@ const routeKey = (hops: PlannedHop[]) =>
  * inputs; each later hop takes the previous hop's output.
  */
 export class RoutePlanner {
+  private readonly cache = new LRUCache<string, PlannedHop[][]>({ max: 2_000 });
+
   constructor(
     private readonly adapters: AdapterRegistry,
-    private readonly maxHops: number,
+    private readonly limits: { maxHops: number; maxFallbacks: number },
   ) {}
 
   plan(query: RouteQuery): PlannedHop[] {
@@ -64,11 +78,37 @@ export class RoutePlanner {
     return best;
   }
 
+  /** The best route and the ones to fall back to, best first; 422 `no_route` when there is none. */
+  candidates(query: RouteQuery): [PlannedHop[], ...PlannedHop[][]] {
+    const [best, ...rest] = this.routes(query, 1 + this.limits.maxFallbacks);
+    if (!best) throw this.noRoute(query);
+    return [best, ...rest];
+  }
+
   /** Up to `limit` distinct routes, cheapest first (the later ones are fallbacks). */
   routes(query: RouteQuery, limit: number): PlannedHop[][] {
     if (query.adapter && !this.adapters.has(query.adapter)) {
       throw new GatewayError('not_found', `unknown adapter ${query.adapter}`, { adapter: query.adapter });
     }
+    // Every request plans; the answer only changes when the adapters do.
+    const key = [
+      this.adapters.version,
+      limit,
+      [...query.inputs].sort().join('+'),
+      query.output,
+      query.outputMediaType,
+      query.task,
+      query.adapter,
+    ].join('|');
+    let routes = this.cache.get(key);
+    if (!routes) {
+      routes = this.search(query, limit);
+      this.cache.set(key, routes);
+    }
+    return routes;
+  }
+
+  private search(query: RouteQuery, limit: number): PlannedHop[][] {
     const edges = this.edges();
     const found: State[] = [];
     // Best-first search; routes are short (maxHops), so a sorted frontier is plenty.
@@ -84,14 +124,16 @@ export class RoutePlanner {
       );
       const state = frontier.shift()!;
       if (this.satisfies(state, query)) {
-        found.push(state);
+        // A route that contains a cheaper found route's hops adds only detours: it fails when
+        // that one does, so it is no alternative.
+        if (!found.some((f) => f.hops.every((h) => state.hops.some((x) => sameHop(x, h))))) found.push(state);
         continue;
       }
-      if (state.hops.length >= this.maxHops) continue;
+      if (state.hops.length >= this.limits.maxHops) continue;
       for (const edge of edges) {
         if (edge.capability.inputs.length !== 1 || edge.capability.inputs[0] !== state.modality) continue;
         // A route never passes through the same capability twice.
-        if (state.hops.some((h) => h.adapter === edge.adapter && h.capability === edge.capability)) continue;
+        if (state.hops.some((h) => sameHop(h, edge))) continue;
         frontier.push(this.extend(state, edge, query));
       }
     }
@@ -109,7 +151,7 @@ export class RoutePlanner {
       for (const { modality, hops } of frontier) {
         if (outputs.has(modality)) continue;
         outputs.add(modality);
-        if (hops >= this.maxHops) continue;
+        if (hops >= this.limits.maxHops) continue;
         for (const e of this.edges()) {
           if (e.capability.inputs.length === 1 && e.capability.inputs[0] === modality) {
             next.push({ modality: e.capability.output, hops: hops + 1 });

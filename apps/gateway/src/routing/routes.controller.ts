@@ -2,9 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import type { RouteStep } from '@omnigate/contracts';
 import { z } from 'zod';
 import { ModalityRegistry } from './modality-registry';
-import { RoutePlanner, type PlannedHop } from './route-planner';
-
-const FALLBACKS = 3;
+import { RoutePlanner, toRouteSteps } from './route-planner';
 
 const RoutesQuerySchema = z.strictObject({
   /** One modality, or several joined by commas (image,text). */
@@ -14,14 +12,6 @@ const RoutesQuerySchema = z.strictObject({
   adapter: z.string().optional(),
   mediaType: z.string().optional(),
 });
-
-const toSteps = (hops: PlannedHop[]): RouteStep[] =>
-  hops.map((h) => ({
-    adapter: h.adapter.descriptor.id,
-    task: h.capability.task,
-    from: h.capability.inputs,
-    to: h.capability.output,
-  }));
 
 /** The router's plans, without running anything. */
 @Controller('v1')
@@ -50,9 +40,8 @@ export class RoutesController {
       adapter: q.adapter,
       outputMediaType: q.mediaType,
     };
-    const [best, ...rest] = this.planner.routes(routeQuery, FALLBACKS + 1);
-    if (!best) this.planner.plan(routeQuery); // throws the detailed no_route
-    return { from, to: q.to, route: toSteps(best!), alternatives: rest.map(toSteps) };
+    const [best, ...rest] = this.planner.candidates(routeQuery);
+    return { from, to: q.to, route: toRouteSteps(best), alternatives: rest.map(toRouteSteps) };
   }
 
   /** `GET /v1/capabilities`: for each (from, to) pair of modalities, the route the router would take. */
@@ -67,7 +56,7 @@ export class RoutesController {
     const matrix = modalities.flatMap((from) =>
       modalities.map((to) => {
         const [best] = this.planner.routes({ inputs: [from], output: to }, 1);
-        return { from, to, route: best ? toSteps(best) : null };
+        return { from, to, route: best ? toRouteSteps(best) : null };
       }),
     );
     return { modalities, routable: matrix.filter((m) => m.route).length, pairs: matrix.length, matrix };

@@ -1,4 +1,12 @@
-import type { ErrorCode } from '@omnigate/contracts';
+import { ERROR_HTTP_STATUS, type ErrorCode } from '@omnigate/contracts';
+
+/** What the runtime reads from an adapter's deliberate error. */
+export interface AdapterErrorLike extends Error {
+  code: ErrorCode;
+  retryable?: boolean;
+  retryAfterMs?: number;
+  details?: Record<string, unknown>;
+}
 
 /**
  * An error an adapter throws on purpose. `retryable` says whether running the same job again
@@ -36,6 +44,17 @@ export class AdapterError extends Error {
   /** Bad input: the job fails at once, without retries. */
   static unprocessable(message: string, cause?: unknown): AdapterError {
     return new AdapterError('unprocessable_input', message, { cause });
+  }
+
+  /**
+   * True for this class and for look-alikes from another copy of the SDK (an adapter package
+   * built on its own): an Error named `AdapterError` with a known `code`.
+   */
+  static is(err: unknown): err is AdapterErrorLike {
+    if (err instanceof AdapterError) return true;
+    if (!(err instanceof Error) || err.name !== 'AdapterError') return false;
+    const code: unknown = (err as Partial<AdapterErrorLike>).code;
+    return typeof code === 'string' && Object.hasOwn(ERROR_HTTP_STATUS, code);
   }
 
   static isRetryableStatus(status: number): boolean {
