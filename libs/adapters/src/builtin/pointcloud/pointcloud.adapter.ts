@@ -14,6 +14,12 @@ import {
 import { encodeSignal } from '../../codecs/signal';
 import { parseOptions, readInput, requireInput } from '../inputs';
 import { Ffmpeg } from '../media/ffmpeg';
+import {
+  VIDEO_ENCODER_ARGS,
+  VIDEO_FORMATS,
+  VIDEO_MEDIA_TYPE_BY_FORMAT,
+  videoOutputFormat,
+} from '../media/video-encoding';
 import { cropCloud, voxelCloud } from './cloud-ops';
 import { describePointCloud, formatDescription } from './describe';
 import { profilePointCloud } from './profile';
@@ -46,45 +52,6 @@ const INPUT_MEDIA_TYPES = [...new Set(Object.values(POINT_CLOUD_MEDIA_TYPES))];
 const FORMAT_BY_OUTPUT_MEDIA_TYPE = new Map<string, PointCloudFormat>(
   FORMATS.map((format) => [POINT_CLOUD_MEDIA_TYPES[format], format]),
 );
-
-const VIDEO_FORMATS = ['mp4', 'webm'] as const;
-type VideoFormat = (typeof VIDEO_FORMATS)[number];
-const VIDEO_MEDIA_TYPES: Record<VideoFormat, string> = { mp4: 'video/mp4', webm: 'video/webm' };
-/**
- * H.264 in MP4 (moov first) or VP9 in WebM, yuv420p for players: the video half of the
- * encoder settings of builtin.video (media/ffmpeg-video.adapter.ts), which does not export
- * them. Import them from there once it does.
- */
-const VIDEO_ENCODER_ARGS: Record<VideoFormat, string[]> = {
-  mp4: [
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-crf',
-    '23',
-    '-pix_fmt',
-    'yuv420p',
-    '-movflags',
-    '+faststart',
-  ],
-  webm: [
-    '-c:v',
-    'libvpx-vp9',
-    '-deadline',
-    'realtime',
-    '-cpu-used',
-    '8',
-    '-row-mt',
-    '1',
-    '-b:v',
-    '0',
-    '-crf',
-    '33',
-    '-pix_fmt',
-    'yuv420p',
-  ],
-};
 
 const Vec3Schema = z.tuple([z.number().finite(), z.number().finite(), z.number().finite()]);
 
@@ -135,7 +102,7 @@ const OUTPUT_MEDIA_TYPES: Record<PointCloudTask, readonly string[]> = {
   describe: ['text/plain', 'application/json'],
   render: ['image/png'],
   profile: ['text/csv', 'application/json'],
-  turntable: VIDEO_FORMATS.map((format) => VIDEO_MEDIA_TYPES[format]),
+  turntable: VIDEO_FORMATS.map((format) => VIDEO_MEDIA_TYPE_BY_FORMAT[format]),
 };
 
 const capability = (
@@ -321,7 +288,7 @@ async function turntable(
   context: AdapterContext,
   ffmpeg: Ffmpeg,
 ): Promise<AdapterResult> {
-  const format = VIDEO_FORMATS.find((f) => VIDEO_MEDIA_TYPES[f] === outputMediaType) ?? 'mp4';
+  const format = videoOutputFormat(ADAPTER_ID, undefined, outputMediaType, warnings);
   const width = evenDimension('width', options.width ?? DEFAULT_SIZE, warnings);
   const height = evenDimension('height', options.height ?? DEFAULT_SIZE, warnings);
   const durationS = options.duration ?? TURNTABLE_DEFAULTS.durationS;
@@ -360,11 +327,12 @@ async function turntable(
     input: raw,
     inputExtension: 'rgba',
     inputArgs: ['-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${width}x${height}`, '-r', String(fps)],
+    // builtin.video's encoder settings; the raw frames carry no audio, so its audio half goes unused.
     outputArgs: VIDEO_ENCODER_ARGS[format],
     outputExtension: format,
     signal: context.signal,
   });
-  return { outputs: [{ modality: 'video', mediaType: VIDEO_MEDIA_TYPES[format], data }], warnings };
+  return { outputs: [{ modality: 'video', mediaType: VIDEO_MEDIA_TYPE_BY_FORMAT[format], data }], warnings };
 }
 
 /** A frame side yuv420p can take: within bounds (else invalid_request), odd rounded down with a warning. */
