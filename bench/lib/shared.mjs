@@ -14,7 +14,7 @@ export const GATEWAY_MAIN = join(BUILD_DIR, 'apps/gateway/src/main.js');
 export const CONTRACTS = join(BUILD_DIR, 'libs/contracts/src/index.js');
 
 /** The body every server is sent. */
-export const INFER_BODY = JSON.stringify({ inputs: [{ text: 'hello' }], output: 'text' });
+export const INFER_BODY = JSON.stringify({ inputs: [{ text: 'hello' }], output: 'text', task: 'echo' });
 
 /** The contracts as compiled by `npm run build` (CommonJS). */
 export function loadContracts() {

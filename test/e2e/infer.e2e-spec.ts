@@ -157,7 +157,12 @@ describe('POST /v1/infer over HTTP (BullMQ on Redis)', () => {
   });
 
   it('answers 202 in async mode and the job can be polled to completion', async () => {
-    const res = await postJson('/v1/infer', { inputs: [{ text: 'later' }], output: 'text', mode: 'async' });
+    const res = await postJson('/v1/infer', {
+      inputs: [{ text: 'later' }],
+      output: 'text',
+      task: 'echo',
+      mode: 'async',
+    });
     expect(res.status).toBe(202);
     const location = res.headers.get('location');
     expect(location).toMatch(/^\/v1\/jobs\//);

@@ -108,7 +108,7 @@ describe('ROLE=api and ROLE=worker as two processes on one Redis', () => {
     const sync = await fetch(`${api.url}/v1/infer`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ inputs: [{ text: 'round trip' }], output: 'text' }),
+      body: JSON.stringify({ inputs: [{ text: 'round trip' }], output: 'text', task: 'echo' }),
     });
     expect(sync.status).toBe(200);
     expect(((await sync.json()) as { outputs: { text: string }[] }).outputs[0].text).toBe('round trip');

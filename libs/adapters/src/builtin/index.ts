@@ -90,7 +90,7 @@ export {
 
 /** One instance of every built-in adapter, for the gateway's registry. */
 export function createBuiltinAdapters(): Adapter[] {
-  // One Ffmpeg for both media adapters: the binaries are resolved (and FFMPEG_PATH checked) once.
+  // One Ffmpeg for the media and point-cloud adapters: the binaries are resolved (and FFMPEG_PATH checked) once.
   const ffmpeg = new Ffmpeg();
   return [
     new SharpImageAdapter(),

@@ -26,7 +26,8 @@ export class EchoAdapter implements Adapter<EchoOptions> {
     description: 'Diagnostic no-op: returns the text it is given',
     capabilities: [{ task: 'echo', inputs: ['text'], output: 'text' }],
     concurrency: 16,
-    costHint: 0,
+    // Only when asked for by task (`echo`) or id: it must never be the default text → text route.
+    costHint: 100,
     latencyHintMs: 1,
   };
 
