@@ -4,9 +4,31 @@ import type { Adapter, AdapterContext, AdapterInput, AdapterRequest, AdapterResu
 import { AdapterError } from '../../sdk/adapter-error';
 import { baseMediaType } from '../../sdk/media-type';
 import { parseOptions, readInput, requireInput } from '../inputs';
+import {
+  formatAudioDescription,
+  parseLoudness,
+  parseSilence,
+  silentFraction,
+  type AudioDescription,
+} from './audio-description';
 import { deinterleave, rmsEnvelope, signalToCsv, signalToJson } from './audio-samples';
-import { Ffmpeg } from './ffmpeg';
-import { AUDIO_INPUT_MEDIA_TYPES, extensionFor, trimArgs, warnIgnoredOptions } from './media-types';
+import { Ffmpeg, type MediaProbe, type MediaStream } from './ffmpeg';
+import {
+  AUDIO_INPUT_MEDIA_TYPES,
+  evenDown,
+  extensionFor,
+  spanOf,
+  trimArgs,
+  wantsJson,
+  warnIgnoredOptions,
+} from './media-types';
+import { estimatePitch } from './pitch';
+import {
+  VIDEO_ENCODER_ARGS,
+  VIDEO_FORMATS,
+  VIDEO_MEDIA_TYPE_BY_FORMAT,
+  videoOutputFormat,
+} from './video-encoding';
 
 const ADAPTER_ID = 'builtin.audio';
 /** Inputs are read whole into memory for now; streaming can lift this. */
@@ -17,6 +39,16 @@ const MAX_ENVELOPE_RATE_HZ = 1_000;
 /** Cap on samples × channels in a CSV/JSON answer (tens of MB of text). */
 const MAX_SIGNAL_VALUES = 5_000_000;
 const MAX_DIMENSION = 8_192;
+/** describe: silence is quieter than this for at least this long, unless the options say otherwise. */
+const DEFAULT_SILENCE_DB = -40;
+const DEFAULT_MIN_SILENCE_S = 0.5;
+/** describe: pitch is estimated on mono at this rate (voices and most instruments sit well under 1 kHz), over at most this much audio. */
+const PITCH_RATE_HZ = 8_000;
+const PITCH_MAX_S = 600;
+const PITCH_RANGE_HZ = { minHz: 60, maxHz: 1_000 };
+/** visualize: a picture larger than UHD costs much and shows nothing more. */
+const MAX_VISUAL_WIDTH = 3_840;
+const MAX_VISUAL_HEIGHT = 2_160;
 
 const AUDIO_FORMATS = ['wav', 'mp3', 'flac', 'ogg', 'opus'] as const;
 type AudioFormat = (typeof AUDIO_FORMATS)[number];
@@ -52,11 +84,19 @@ export const FfmpegAudioOptionsSchema = z.object({
   duration: z.number().positive().optional(),
   /** convert: EBU R128 loudness normalisation (ffmpeg `loudnorm`). */
   normalize: z.boolean().optional(),
-  /** spectrogram: picture size in pixels (default 1024 × 512). */
+  /** spectrogram: picture size in pixels (default 1024 × 512); visualize: video size (default 640 × 360, at most 3840 × 2160). */
   width: z.number().int().min(16).max(MAX_DIMENSION).optional(),
   height: z.number().int().min(16).max(MAX_DIMENSION).optional(),
   /** samples: `envelope` (RMS per sample period, default) or `raw` (resampled waveform). */
   mode: z.enum(['envelope', 'raw']).optional(),
+  /** describe: silence is quieter than this many dB below full scale (default -40). */
+  silenceThresholdDb: z.number().min(-120).max(0).optional(),
+  /** describe: shortest silence reported, in seconds (default 0.5). */
+  minSilenceS: z.number().min(0.01).max(60).optional(),
+  /** visualize: a scrolling waveform (`waves`, default) or spectrum (`spectrum`). */
+  style: z.enum(['waves', 'spectrum']).optional(),
+  /** visualize: frames per second (default 25). */
+  fps: z.number().int().min(1).max(60).optional(),
 });
 export type FfmpegAudioOptions = z.infer<typeof FfmpegAudioOptionsSchema>;
 
@@ -68,7 +108,7 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     id: ADAPTER_ID,
     version: '1.0.0',
     description:
-      'Audio with ffmpeg: convert (wav/mp3/flac/ogg/opus, resample, trim, loudnorm), spectrogram, samples',
+      'Audio with ffmpeg: convert (wav/mp3/flac/ogg/opus, resample, trim, loudnorm), spectrogram, samples, describe (loudness, silence, pitch), visualize (waveform or spectrum video with the sound)',
     capabilities: [
       {
         task: 'convert',
@@ -94,6 +134,28 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
         outputMediaTypes: [...SIGNAL_MEDIA_TYPES],
         limits: { maxBytes: MAX_INPUT_BYTES },
       },
+      {
+        task: 'describe',
+        inputs: ['audio'],
+        output: 'text',
+        inputMediaTypes: AUDIO_INPUT_MEDIA_TYPES,
+        outputMediaTypes: ['text/plain', 'application/json'],
+        limits: { maxBytes: MAX_INPUT_BYTES },
+        // One hop that measures the audio itself: cheaper than samples → signal describe.
+        costHint: 1,
+        latencyHintMs: 500,
+      },
+      {
+        task: 'visualize',
+        inputs: ['audio'],
+        output: 'video',
+        inputMediaTypes: AUDIO_INPUT_MEDIA_TYPES,
+        outputMediaTypes: VIDEO_FORMATS.map((format) => VIDEO_MEDIA_TYPE_BY_FORMAT[format]),
+        limits: { maxBytes: MAX_INPUT_BYTES },
+        // One encode with the sound kept: cheaper than spectrogram → still, which is silent.
+        costHint: 2,
+        latencyHintMs: 2_000,
+      },
     ],
     concurrency: 2,
     costHint: 1,
@@ -115,6 +177,10 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
         return this.spectrogram(source, input, options, warnings, context.signal);
       case 'samples':
         return this.samples(source, input, request.output.mediaType, options, warnings, context.signal);
+      case 'describe':
+        return this.describe(source, input, request.output.mediaType, options, warnings, context.signal);
+      case 'visualize':
+        return this.visualize(source, input, request.output.mediaType, options, warnings, context.signal);
       default:
         throw new AdapterError('invalid_request', `${ADAPTER_ID} has no task ${request.task}`);
     }
@@ -240,6 +306,166 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     const text = mediaType === 'application/json' ? signalToJson(result) : signalToCsv(result);
     return { outputs: [{ modality: 'signal', mediaType, text }], warnings };
   }
+
+  private async describe(
+    source: Buffer,
+    input: AdapterInput,
+    requestedMediaType: string | undefined,
+    options: FfmpegAudioOptions,
+    warnings: string[],
+    signal: AbortSignal,
+  ): Promise<AdapterResult> {
+    warnIgnoredOptions(
+      options,
+      ['start', 'duration', 'silenceThresholdDb', 'minSilenceS'],
+      'describe',
+      warnings,
+    );
+    const json = wantsJson(requestedMediaType, ADAPTER_ID);
+    const inputExtension = extensionFor(input.mediaType);
+    const probe = await this.ffmpeg.probe(source, signal, inputExtension);
+    const stream = audioStream(probe, 'describe');
+    const thresholdDb = options.silenceThresholdDb ?? DEFAULT_SILENCE_DB;
+    const minDurationS = options.minSilenceS ?? DEFAULT_MIN_SILENCE_S;
+    const log = await this.measureLevels(source, inputExtension, options, thresholdDb, minDurationS, signal);
+    const loudness = parseLoudness(log);
+    if (!loudness) throw AdapterError.unprocessable('ffmpeg measured no loudness in this audio');
+    const pitchSpan = Math.min(options.duration ?? PITCH_MAX_S, PITCH_MAX_S);
+    const mono = await this.decodeMono(source, inputExtension, options.start, pitchSpan, signal);
+    const decodedS = mono.length / PITCH_RATE_HZ;
+    // The decoded length is exact unless the pitch window cut it short.
+    const durationS =
+      decodedS < pitchSpan
+        ? decodedS
+        : (spanOf(probe.durationS ?? stream.durationS, options.start, options.duration) ?? decodedS);
+    if (decodedS >= PITCH_MAX_S && durationS > PITCH_MAX_S) {
+      warnings.push(`pitch is estimated over the first ${PITCH_MAX_S} s`);
+    }
+    const segments = parseSilence(log, durationS);
+    const { estimate } = estimatePitch(mono, PITCH_RATE_HZ, {
+      ...PITCH_RANGE_HZ,
+      minRms: 10 ** (thresholdDb / 20),
+    });
+    const description: AudioDescription = {
+      durationS,
+      container: probe.formatName,
+      codec: stream.codecName,
+      sampleRateHz: stream.sampleRateHz,
+      channels: stream.channels,
+      loudness,
+      silence: { thresholdDb, minDurationS, segments, silentFraction: silentFraction(segments, durationS) },
+      ...(estimate ? { pitch: { ...estimate, analysedS: decodedS } } : {}),
+    };
+    const text = json ? `${JSON.stringify(description, null, 2)}\n` : formatAudioDescription(description);
+    return {
+      outputs: [{ modality: 'text', mediaType: json ? 'application/json' : 'text/plain', text }],
+      warnings,
+    };
+  }
+
+  /** One pass of `ebur128` (loudness, true peak) and `silencedetect`; returns ffmpeg's log of both. */
+  private async measureLevels(
+    source: Buffer,
+    inputExtension: string,
+    options: FfmpegAudioOptions,
+    thresholdDb: number,
+    minDurationS: number,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const report = await this.ffmpeg.analyze({
+      input: source,
+      inputExtension,
+      inputArgs: trimArgs(options.start, options.duration),
+      outputArgs: [
+        '-map',
+        '0:a:0',
+        '-af',
+        `ebur128=peak=true:framelog=verbose,silencedetect=noise=${thresholdDb}dB:duration=${minDurationS}`,
+      ],
+      signal,
+    });
+    return report.log;
+  }
+
+  /** Mono float samples at the pitch rate, for at most `seconds` from `start`. */
+  private async decodeMono(
+    source: Buffer,
+    inputExtension: string,
+    start: number | undefined,
+    seconds: number,
+    signal: AbortSignal,
+  ): Promise<Float32Array> {
+    const pcm = await this.ffmpeg.run({
+      input: source,
+      inputExtension,
+      inputArgs: trimArgs(start, seconds),
+      outputArgs: ['-map', '0:a:0', '-ac', '1', '-ar', String(PITCH_RATE_HZ), '-f', 'f32le'],
+      outputExtension: 'raw',
+      signal,
+    });
+    return deinterleave(pcm, 1, PITCH_RATE_HZ).channels[0].values;
+  }
+
+  private async visualize(
+    source: Buffer,
+    input: AdapterInput,
+    requestedMediaType: string | undefined,
+    options: FfmpegAudioOptions,
+    warnings: string[],
+    signal: AbortSignal,
+  ): Promise<AdapterResult> {
+    warnIgnoredOptions(
+      options,
+      ['style', 'width', 'height', 'fps', 'start', 'duration'],
+      'visualize',
+      warnings,
+    );
+    const format = videoOutputFormat(ADAPTER_ID, undefined, requestedMediaType, warnings);
+    const inputExtension = extensionFor(input.mediaType);
+    audioStream(await this.ffmpeg.probe(source, signal, inputExtension), 'visualize');
+    const size = `${visualDimension('width', options.width ?? 640, MAX_VISUAL_WIDTH, warnings)}x${visualDimension('height', options.height ?? 360, MAX_VISUAL_HEIGHT, warnings)}`;
+    const fps = options.fps ?? 25;
+    const picture =
+      options.style === 'spectrum'
+        ? `showspectrum=s=${size}:slide=scroll:fps=${fps}`
+        : `showwaves=s=${size}:mode=cline:rate=${fps}:split_channels=1`;
+    const data = await this.ffmpeg.run({
+      input: source,
+      inputExtension,
+      inputArgs: trimArgs(options.start, options.duration),
+      outputArgs: [
+        '-filter_complex',
+        `[0:a:0]${picture},format=yuv420p[picture]`,
+        '-map',
+        '[picture]',
+        '-map',
+        '0:a:0',
+        ...VIDEO_ENCODER_ARGS[format],
+        '-shortest',
+        '-map_metadata',
+        '-1',
+      ],
+      outputExtension: format,
+      signal,
+    });
+    return {
+      outputs: [{ modality: 'video', mediaType: VIDEO_MEDIA_TYPE_BY_FORMAT[format], data }],
+      warnings,
+    };
+  }
+}
+
+/** The first audio stream; an input without one is bad input for `task`. */
+function audioStream(probe: MediaProbe, task: string): MediaStream {
+  const stream = probe.streams.find((candidate) => candidate.codecType === 'audio');
+  if (!stream) throw AdapterError.unprocessable(`the input has no audio stream to ${task}`);
+  return stream;
+}
+
+/** An even video dimension, capped with a warning. */
+function visualDimension(name: string, pixels: number, max: number, warnings: string[]): number {
+  if (pixels > max) warnings.push(`${name} ${pixels} is over ${max}; using ${max}`);
+  return evenDown(Math.min(pixels, max));
 }
 
 /** `format` wins; else the requested media type; else WAV. A type ffmpeg is not set up to write is refused. */

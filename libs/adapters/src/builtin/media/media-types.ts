@@ -1,3 +1,4 @@
+import { AdapterError } from '../../sdk/adapter-error';
 import { baseMediaType } from '../../sdk/media-type';
 
 /** File extensions ffmpeg recognises, by input media type; the extension picks a demuxer when probing is ambiguous. */
@@ -67,4 +68,31 @@ export function trimArgs(start: number | undefined, duration: number | undefined
     ...(start !== undefined ? ['-ss', String(start)] : []),
     ...(duration !== undefined ? ['-t', String(duration)] : []),
   ];
+}
+
+/** Whether a describe task answers in JSON (`application/json`) or plain text (the default); other types are refused. */
+export function wantsJson(requestedMediaType: string | undefined, adapterId: string): boolean {
+  if (requestedMediaType === undefined) return false;
+  const requested = baseMediaType(requestedMediaType);
+  if (requested === 'application/json') return true;
+  if (requested === 'text/plain') return false;
+  throw new AdapterError(
+    'unprocessable_input',
+    `${adapterId} describe writes text/plain or application/json, not ${requested}`,
+    { details: { mediaType: requested } },
+  );
+}
+
+/** yuv420p needs even dimensions. */
+export const evenDown = (pixels: number): number => Math.max(2, pixels - (pixels % 2));
+
+/** Seconds of input a run covers after `start`/`duration`; undefined when the length is unknown. */
+export function spanOf(
+  lengthS: number | undefined,
+  start: number | undefined,
+  duration: number | undefined,
+): number | undefined {
+  if (lengthS === undefined) return duration;
+  const rest = Math.max(0, lengthS - (start ?? 0));
+  return duration === undefined ? rest : Math.min(rest, duration);
 }

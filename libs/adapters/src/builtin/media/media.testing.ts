@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ export interface ProbedMedia {
     height?: number;
     sample_rate?: string;
     channels?: number;
+    avg_frame_rate?: string;
   }[];
 }
 
@@ -55,14 +56,21 @@ export function endOf(media: ProbedMedia): number {
 
 /** A 16-bit mono PCM WAV of a sine tone. */
 export function sineWav(frequencyHz: number, seconds: number, sampleRateHz = 16_000): Buffer {
-  const frames = Math.round(seconds * sampleRateHz);
-  const data = Buffer.alloc(frames * 2);
-  for (let i = 0; i < frames; i++) {
-    data.writeInt16LE(
-      Math.round(Math.sin((2 * Math.PI * frequencyHz * i) / sampleRateHz) * 0.5 * 32767),
-      i * 2,
-    );
-  }
+  return pcmWav(sine(frequencyHz, seconds, sampleRateHz), sampleRateHz);
+}
+
+/** A sine of amplitude 0.5 (−6 dBFS peak). */
+export function sine(frequencyHz: number, seconds: number, sampleRateHz = 16_000): Float32Array {
+  return Float32Array.from(
+    { length: Math.round(seconds * sampleRateHz) },
+    (_, i) => Math.sin((2 * Math.PI * frequencyHz * i) / sampleRateHz) * 0.5,
+  );
+}
+
+/** A 16-bit mono PCM WAV of samples in [−1, 1]. */
+export function pcmWav(samples: Float32Array, sampleRateHz = 16_000): Buffer {
+  const data = Buffer.alloc(samples.length * 2);
+  samples.forEach((value, i) => data.writeInt16LE(Math.round(value * 32767), i * 2));
   const header = Buffer.alloc(44);
   header.write('RIFF', 0, 'ascii');
   header.writeUInt32LE(36 + data.length, 4);
@@ -78,4 +86,78 @@ export function sineWav(frequencyHz: number, seconds: number, sampleRateHz = 16_
   header.write('data', 36, 'ascii');
   header.writeUInt32LE(data.length, 40);
   return Buffer.concat([header, data]);
+}
+
+/** Runs ffmpeg in a temp dir holding `input` (when given) as `input.bin`; returns `output.<ext>`. */
+async function ffmpegInTemp(
+  args: (dir: string) => string[],
+  outputExtension: string,
+  input?: Buffer,
+): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'omnigate-ffmpeg-test-'));
+  try {
+    if (input) await writeFile(join(dir, 'input.bin'), input);
+    const output = join(dir, `output.${outputExtension}`);
+    await run('ffmpeg', ['-nostdin', '-v', 'error', ...args(dir), '-y', output]);
+    return await readFile(output);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The frame shown at `seconds` as PNG, decoded by ffmpeg itself (tests only). */
+export function frameAt(video: Buffer, seconds: number): Promise<Buffer> {
+  return ffmpegInTemp(
+    (dir) => [
+      '-ss',
+      String(seconds),
+      '-i',
+      join(dir, 'input.bin'),
+      '-frames:v',
+      '1',
+      '-update',
+      '1',
+      '-c:v',
+      'png',
+    ],
+    'png',
+    video,
+  );
+}
+
+/** A video made by ffmpeg from a lavfi source graph (tests only), e.g. two colours one after the other. */
+export function lavfiVideo(graph: string, extraArgs: string[] = []): Promise<Buffer> {
+  return ffmpegInTemp(
+    () => ['-f', 'lavfi', '-i', graph, ...extraArgs, '-c:v', 'libx264', '-pix_fmt', 'yuv420p'],
+    'mp4',
+  );
+}
+
+/** What ffmpeg's `loudnorm` measures (a second, independent EBU R128 implementation; tests only). */
+export async function loudnormMeasure(
+  audio: Buffer,
+): Promise<{ integratedLufs: number; truePeakDbfs: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'omnigate-loudnorm-test-'));
+  try {
+    const path = join(dir, 'input.bin');
+    await writeFile(path, audio);
+    const { stderr } = await run('ffmpeg', [
+      '-nostdin',
+      '-hide_banner',
+      '-i',
+      path,
+      '-af',
+      'loudnorm=print_format=json',
+      '-f',
+      'null',
+      '-',
+    ]);
+    const json = JSON.parse(stderr.slice(stderr.lastIndexOf('{'), stderr.lastIndexOf('}') + 1)) as {
+      input_i: string;
+      input_tp: string;
+    };
+    return { integratedLufs: Number(json.input_i), truePeakDbfs: Number(json.input_tp) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -1,5 +1,6 @@
 import { AdapterError } from '../../sdk/adapter-error';
 import { baseMediaType } from '../../sdk/media-type';
+import { evenDown } from './media-types';
 
 export const VIDEO_FORMATS = ['mp4', 'webm'] as const;
 export type VideoFormat = (typeof VIDEO_FORMATS)[number];
@@ -51,9 +52,7 @@ export const VIDEO_ENCODER_ARGS: Record<VideoFormat, string[]> = {
 
 /** yuv420p needs even dimensions: scale to `width` (or keep the size) and round both down to even. */
 export function scaleFilter(width: number | undefined): string {
-  return width !== undefined
-    ? `scale=${Math.max(2, width - (width % 2))}:-2`
-    : 'scale=trunc(iw/2)*2:trunc(ih/2)*2';
+  return width !== undefined ? `scale=${evenDown(width)}:-2` : 'scale=trunc(iw/2)*2:trunc(ih/2)*2';
 }
 
 /** `format` wins; else the requested media type; else MP4. */
