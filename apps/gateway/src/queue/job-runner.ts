@@ -49,14 +49,17 @@ export class JobRunner {
         { task: hop.task, inputs: hop.inputs, output: hop.output, options: hop.options },
         context,
       );
-      const outputs = await Promise.all(result.outputs.map((o) => this.storeOutput(hop, o)));
+      const next = record.plan[hop.hop + 1];
+      // An intermediate output lives only as long as the job, beside its record when small.
+      const outputs = await Promise.all(
+        result.outputs.map((o) => this.storeOutput(hop, o, next !== undefined)),
+      );
       const finishedAt = Date.now();
       const route = record.route.map((step, i) =>
         i === hop.hop ? { ...step, ms: finishedAt - startedAt } : step,
       );
       const warnings = [...record.warnings, ...(result.warnings ?? [])];
       const timings = this.timings(record, hop, startedAt, finishedAt);
-      const next = record.plan[hop.hop + 1];
       if (next) {
         // An intermediate hop: its outputs are the next hop's inputs, on the next adapter's queue.
         const inputs = await Promise.all(outputs.map((o) => this.asInput(o)));
@@ -157,7 +160,7 @@ export class JobRunner {
     );
   }
 
-  private async storeOutput(hop: HopJob, output: AdapterOutput): Promise<OutputPart> {
+  private async storeOutput(hop: HopJob, output: AdapterOutput, intermediate: boolean): Promise<OutputPart> {
     if (output.modality !== hop.output.modality) {
       throw new AdapterError(
         'adapter_failed',
@@ -166,7 +169,10 @@ export class JobRunner {
     }
     if ('text' in output)
       return { modality: output.modality, mediaType: output.mediaType, text: output.text };
-    const blob = await this.blobs.put(output.data, { mediaType: output.mediaType });
+    const blob = await this.blobs.put(output.data, {
+      mediaType: output.mediaType,
+      ...(intermediate ? { scope: 'job' as const } : {}),
+    });
     return {
       modality: output.modality,
       mediaType: blob.mediaType,
