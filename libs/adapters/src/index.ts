@@ -3,3 +3,4 @@ export * from './sdk/adapter-error';
 export * from './codecs/signal';
 export * from './builtin';
 export * from './codecs/pointcloud';
+export * from './openai';

@@ -1,0 +1,62 @@
+import OpenAI from 'openai';
+import type { OpenAiBackend } from '@omnigate/contracts';
+import type { AdapterContext } from '../sdk/adapter';
+import { toAdapterError } from './openai-errors';
+
+/** Without a configured timeout, one call may take this long (image generation is the slow one). */
+export const DEFAULT_OPENAI_TIMEOUT_MS = 120_000;
+
+/** What a backend's adapters share: one `openai` client and how to call it. */
+export class OpenAiBackendClient {
+  readonly client: OpenAI;
+  readonly timeoutMs: number;
+
+  constructor(
+    readonly backend: OpenAiBackend,
+    client?: OpenAI,
+  ) {
+    this.timeoutMs = backend.timeoutMs ?? DEFAULT_OPENAI_TIMEOUT_MS;
+    this.client = client ?? createOpenAiClient(backend);
+  }
+
+  /**
+   * Runs one upstream call with the job's abort signal; every failure leaves as an AdapterError
+   * (see toAdapterError).
+   */
+  async call<T>(
+    adapterId: string,
+    context: AdapterContext,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    try {
+      context.signal.throwIfAborted();
+      return await run(context.signal);
+    } catch (error) {
+      throw toAdapterError(error, {
+        adapterId,
+        apiKey: this.backend.apiKey,
+        timeoutMs: this.timeoutMs,
+        signal: context.signal,
+      });
+    }
+  }
+}
+
+/**
+ * The client for one backend. Everything is explicit, so that nothing is read from the process
+ * environment (OPENAI_API_KEY, OPENAI_ORG_ID must not reach a local vLLM); no retries, because
+ * the gateway's router retries and records each attempt; a keyless backend gets no
+ * Authorization header at all.
+ */
+export function createOpenAiClient(backend: OpenAiBackend): OpenAI {
+  return new OpenAI({
+    baseURL: backend.baseUrl,
+    apiKey: backend.apiKey ?? 'unused',
+    organization: null,
+    project: null,
+    webhookSecret: null,
+    maxRetries: 0,
+    timeout: backend.timeoutMs ?? DEFAULT_OPENAI_TIMEOUT_MS,
+    defaultHeaders: backend.apiKey === undefined ? { Authorization: null } : undefined,
+  });
+}

@@ -1,0 +1,113 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { ErrorCode } from '@omnigate/contracts';
+import { AdapterError } from '../sdk/adapter-error';
+import { errorMessage } from '../sdk/error-message';
+
+/** What an upstream error message is cut to: enough to say what was wrong, never a whole payload. */
+const MAX_UPSTREAM_MESSAGE = 300;
+/** Anything that looks like an OpenAI-style secret key, in case an upstream echoes one. */
+const KEY_PATTERN = /\b(sk|rk|pk)-[A-Za-z0-9_-]{8,}/g;
+
+export interface UpstreamErrorContext {
+  adapterId: string;
+  /** The backend's api key: removed from any upstream text that reaches a message. */
+  apiKey?: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+/**
+ * An error of the `openai` client as an AdapterError: 400/422 are the caller's (not retried),
+ * 401/403/404 are configuration (not retried), 408/409/429/5xx, timeouts and connection errors
+ * are retryable, with the upstream's Retry-After. The original error stays as `cause`; the
+ * message carries neither the api key nor the request payload.
+ */
+export function toAdapterError(error: unknown, context: UpstreamErrorContext): AdapterError {
+  if (error instanceof AdapterError) return error;
+  const { adapterId } = context;
+  if (context.signal.aborted || error instanceof APIUserAbortError) {
+    return new AdapterError('timeout', `${adapterId}: the call was cancelled before the backend answered`, {
+      retryable: true,
+      cause: context.signal.reason ?? error,
+    });
+  }
+  if (error instanceof APIConnectionTimeoutError) {
+    return new AdapterError(
+      'timeout',
+      `${adapterId}: the backend did not answer within ${context.timeoutMs} ms`,
+      {
+        retryable: true,
+        cause: error,
+      },
+    );
+  }
+  if (error instanceof APIConnectionError) {
+    const reason = error.cause instanceof Error ? `: ${redact(error.cause.message, context.apiKey)}` : '';
+    return new AdapterError('adapter_failed', `${adapterId}: could not reach the backend${reason}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  if (error instanceof APIError && typeof error.status === 'number') {
+    return fromStatus(error, error.status, context);
+  }
+  return new AdapterError(
+    'adapter_failed',
+    `${adapterId}: unexpected answer from the backend: ${redact(errorMessage(error), context.apiKey)}`,
+    { retryable: true, cause: error },
+  );
+}
+
+function fromStatus(error: APIError, status: number, context: UpstreamErrorContext): AdapterError {
+  const body = (error.error ?? {}) as { message?: unknown };
+  const upstream = typeof body.message === 'string' ? body.message : '';
+  const quotaExhausted = status === 429 && error.code === 'insufficient_quota';
+  const code = statusCode(status, quotaExhausted);
+  const retryable = !quotaExhausted && AdapterError.isRetryableStatus(status);
+  const said = upstream ? `: ${redact(upstream, context.apiKey)}` : '';
+  return new AdapterError(code, `${context.adapterId}: the backend answered ${status}${said}`, {
+    retryable,
+    retryAfterMs: retryable ? retryAfterMs(error.headers) : undefined,
+    details: {
+      upstreamStatus: status,
+      ...(error.code ? { upstreamCode: error.code } : {}),
+      ...(error.type ? { upstreamType: error.type } : {}),
+      ...(error.param ? { param: error.param } : {}),
+      ...(error.requestID ? { upstreamRequestId: error.requestID } : {}),
+    },
+    cause: error,
+  });
+}
+
+function statusCode(status: number, quotaExhausted: boolean): ErrorCode {
+  if (status === 429) return 'rate_limited';
+  if (quotaExhausted) return 'rate_limited';
+  if (status === 400) return 'invalid_request';
+  if (status === 413) return 'payload_too_large';
+  if (status === 415) return 'unsupported_media';
+  if (status === 422) return 'unprocessable_input';
+  if (status === 408 || status === 504) return 'timeout';
+  return 'adapter_failed';
+}
+
+/**
+ * How long the upstream asked to wait: `retry-after-ms` (OpenAI's), else `Retry-After` in
+ * seconds or as an HTTP date. Undefined when absent or unreadable.
+ */
+export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const ms = headers.get('retry-after-ms')?.trim();
+  if (ms && /^\d+(\.\d+)?$/.test(ms)) return Math.ceil(Number(ms));
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Upstream text made safe for a message: no api key, nothing key-like, bounded length. */
+export function redact(text: string, apiKey?: string): string {
+  let safe = apiKey ? text.split(apiKey).join('[redacted]') : text;
+  safe = safe.replace(KEY_PATTERN, '[redacted]').replace(/\s+/g, ' ').trim();
+  return safe.length > MAX_UPSTREAM_MESSAGE ? `${safe.slice(0, MAX_UPSTREAM_MESSAGE)}…` : safe;
+}
