@@ -15,8 +15,10 @@ import { deinterleave, rmsEnvelope, signalToCsv, signalToJson } from './audio-sa
 import { Ffmpeg, type MediaProbe, type MediaStream } from './ffmpeg';
 import {
   AUDIO_INPUT_MEDIA_TYPES,
+  SIGNAL_MEDIA_TYPES,
   evenDown,
   extensionFor,
+  signalOutputType,
   spanOf,
   trimArgs,
   wantsJson,
@@ -68,8 +70,6 @@ const FORMAT_BY_MEDIA_TYPE = new Map<string, AudioFormat>([
   ['audio/mp3', 'mp3'],
   ['audio/x-flac', 'flac'],
 ]);
-
-const SIGNAL_MEDIA_TYPES = ['text/csv', 'application/json'] as const;
 
 export const FfmpegAudioOptionsSchema = z.object({
   /** convert: output format; wins over the requested output media type. */
@@ -272,7 +272,7 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
       'samples',
       warnings,
     );
-    const mediaType = signalMediaType(requestedMediaType);
+    const mediaType = signalOutputType(requestedMediaType, ADAPTER_ID, 'samples');
     const targetRateHz = options.sampleRateHz ?? 100;
     let channelCount = options.channels ?? 1;
     if (channelCount > 2) {
@@ -489,18 +489,4 @@ function outputFormat(
     return optionFormat;
   }
   return requestedFormat;
-}
-
-function signalMediaType(requestedMediaType: string | undefined): (typeof SIGNAL_MEDIA_TYPES)[number] {
-  if (requestedMediaType === undefined) return 'text/csv';
-  const requested = baseMediaType(requestedMediaType);
-  const match = SIGNAL_MEDIA_TYPES.find((type) => type === requested);
-  if (!match) {
-    throw new AdapterError(
-      'unprocessable_input',
-      `${ADAPTER_ID} samples writes ${SIGNAL_MEDIA_TYPES.join(' or ')}, not ${requested}`,
-      { details: { mediaType: requested } },
-    );
-  }
-  return match;
 }

@@ -3,10 +3,26 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
 import { AdapterError } from '../../sdk/adapter-error';
-import { binaryOutput, createAdapterHarness } from '../testing';
+import { binaryOutput, createAdapterHarness, textOutput } from '../testing';
 import { Ffmpeg } from './ffmpeg';
 import { FfmpegVideoAdapter } from './ffmpeg-video.adapter';
-import { durationOf, endOf, ffprobe } from './media.testing';
+import { decodeSignal } from '../../codecs/signal';
+import { durationOf, endOf, ffprobe, frameAt, lavfiVideo } from './media.testing';
+import type { VideoDescription } from './video-description';
+
+/** Mean absolute difference of two same-size pictures, per channel value (0..255). */
+async function pictureDifference(a: Buffer, b: Buffer): Promise<number> {
+  const [ra, rb] = await Promise.all([a, b].map((png) => sharp(png).removeAlpha().raw().toBuffer()));
+  let sum = 0;
+  for (let i = 0; i < ra.length; i++) sum += Math.abs(ra[i] - rb[i]);
+  return sum / ra.length;
+}
+
+/** One second each of three flat colours at 25 fps: scene changes at 1 s and 2 s. */
+const threeColours = () =>
+  lavfiVideo(
+    'color=c=red:s=160x120:r=25:d=1[a];color=c=blue:s=160x120:r=25:d=1[b];color=c=green:s=160x120:r=25:d=1[c];[a][b][c]concat=n=3:v=1:a=0',
+  );
 
 function setup(path = 'video/fixture.mp4', mediaType = 'video/mp4', modality: 'video' | 'image' = 'video') {
   const harness = createAdapterHarness();
@@ -202,6 +218,217 @@ describe('FfmpegVideoAdapter', () => {
     });
   });
 
+  describe('still with zoom', () => {
+    const fitted = (width: number, height: number) =>
+      sharp(fixture('image/fixture.png')).resize(width, height, { fit: 'fill' });
+
+    it('zooms slowly towards the centre: the last frame is the centre of the first, enlarged', async () => {
+      const { harness, input, adapter } = setup('image/fixture.png', 'image/png', 'image');
+      const output = binaryOutput(
+        await harness.invoke(adapter, {
+          task: 'still',
+          inputs: [input],
+          output: { modality: 'video' },
+          options: { zoom: 1.5, duration: 2 },
+        }),
+      );
+      const probed = await ffprobe(output.data);
+      expect(probed.streams[0]).toMatchObject({ codec_name: 'h264', width: 200, height: 132 });
+      withinFivePercent(durationOf(probed), 2);
+      const [first, last] = await Promise.all([frameAt(output.data, 0), frameAt(output.data, 1.96)]);
+      const whole = await fitted(200, 132).png().toBuffer();
+      // The middle two thirds (1 / 1.5) of the picture, enlarged to the full size.
+      const centre = await sharp(whole)
+        .extract({ left: 33, top: 22, width: 133, height: 88 })
+        .resize(200, 132, { fit: 'fill' })
+        .png()
+        .toBuffer();
+      const moved = await pictureDifference(first, last);
+      expect(moved).toBeGreaterThan(5);
+      expect(await pictureDifference(whole, first)).toBeLessThan(moved / 2);
+      expect(await pictureDifference(centre, last)).toBeLessThan(moved / 2);
+    });
+
+    it('keeps the picture still without zoom; zoom: true zooms, at a given width', async () => {
+      const { harness, input, adapter } = setup('image/fixture.png', 'image/png', 'image');
+      const still = binaryOutput(
+        await harness.invoke(adapter, { task: 'still', inputs: [input], output: { modality: 'video' } }),
+      );
+      expect(
+        await pictureDifference(await frameAt(still.data, 0), await frameAt(still.data, 2.9)),
+      ).toBeLessThan(1);
+      const zoomed = binaryOutput(
+        await harness.invoke(adapter, {
+          task: 'still',
+          inputs: [input],
+          output: { modality: 'video', mediaType: 'video/webm' },
+          options: { zoom: true, width: 101 },
+        }),
+      );
+      const probed = await ffprobe(zoomed.data);
+      expect(probed.streams[0]).toMatchObject({ codec_name: 'vp9', width: 100, height: 66 });
+      withinFivePercent(durationOf(probed), 3);
+      expect(
+        await pictureDifference(await frameAt(zoomed.data, 0), await frameAt(zoomed.data, 2.9)),
+      ).toBeGreaterThan(3);
+    });
+  });
+
+  describe('describe', () => {
+    const describeClip = async (
+      data: Buffer,
+      mediaType: string,
+      output?: string,
+      options: Record<string, unknown> = {},
+    ) => {
+      const harness = createAdapterHarness();
+      const input = harness.put(data, { modality: 'video', mediaType });
+      return textOutput(
+        await harness.invoke(new FfmpegVideoAdapter(), {
+          task: 'describe',
+          inputs: [input],
+          output: { modality: 'text', mediaType: output },
+          options,
+        }),
+      );
+    };
+
+    it('reports the streams, duration and frame rate ffprobe sees', async () => {
+      const source = await ffprobe(fixture('video/fixture.3gp'));
+      const output = await describeClip(fixture('video/fixture.3gp'), 'video/3gpp', 'application/json');
+      expect(output.mediaType).toBe('application/json');
+      const description = JSON.parse(output.text) as VideoDescription;
+      expect(description.durationS).toBeCloseTo(durationOf(source), 3);
+      const video = source.streams.find((s) => s.codec_type === 'video')!;
+      const audio = source.streams.find((s) => s.codec_type === 'audio')!;
+      const [frames, per] = video.avg_frame_rate!.split('/').map(Number);
+      expect(description.video).toEqual({
+        codec: video.codec_name,
+        width: video.width,
+        height: video.height,
+        frameRate: frames / per,
+      });
+      expect(description.audio).toEqual({
+        codec: audio.codec_name,
+        sampleRateHz: Number(audio.sample_rate),
+        channels: audio.channels,
+      });
+      expect(description.streams.map((s) => s.type).sort()).toEqual(['audio', 'video']);
+      // One continuous shot.
+      expect(description.scenes).toEqual({ threshold: 0.3, changes: [] });
+    });
+
+    it('finds the cuts between scenes at their times, and says in text that there is no sound', async () => {
+      const clip = await threeColours();
+      const description = JSON.parse(
+        (await describeClip(clip, 'video/mp4', 'application/json')).text,
+      ) as VideoDescription;
+      expect(description.audio).toBeNull();
+      expect(description.scenes.changes.map((change) => change.timeS)).toEqual([1, 2]);
+      for (const change of description.scenes.changes) expect(change.score).toBeGreaterThan(0.3);
+      const text = (await describeClip(clip, 'video/mp4')).text.trim().split('\n');
+      expect(text).toEqual([
+        expect.stringMatching(/^video: 3 s, mov,mp4,/),
+        'picture: h264 160x120 at 25 fps',
+        'sound: none',
+        'scene changes (score over 0.3): 2 at 1 s, 2 s',
+      ]);
+    });
+
+    it('honours the scene threshold', async () => {
+      const clip = await threeColours();
+      const { scenes } = JSON.parse(
+        (await describeClip(clip, 'video/mp4', 'application/json', { sceneThreshold: 1 })).text,
+      ) as VideoDescription;
+      expect(scenes).toEqual({ threshold: 1, changes: [] });
+    });
+
+    it('refuses a file with no video stream', async () => {
+      await expect(describeClip(fixture('audio/jfk.wav'), 'audio/wav')).rejects.toMatchObject({
+        code: 'unprocessable_input',
+        message: 'the input has no video stream to describe',
+      });
+    });
+  });
+
+  describe('measure', () => {
+    const measure = async (
+      data: Buffer,
+      mediaType: string,
+      output?: string,
+      options: Record<string, unknown> = {},
+    ) => {
+      const harness = createAdapterHarness();
+      const input = harness.put(data, { modality: 'video', mediaType });
+      const result = textOutput(
+        await harness.invoke(new FfmpegVideoAdapter(), {
+          task: 'measure',
+          inputs: [input],
+          output: { modality: 'signal', mediaType: output },
+          options,
+        }),
+      );
+      const format = result.mediaType === 'application/json' ? 'json' : 'csv';
+      return { mediaType: result.mediaType, signal: decodeSignal(Buffer.from(result.text), format) };
+    };
+
+    it('emits brightness and motion per frame as CSV at the frame rate', async () => {
+      const source = await ffprobe(fixture('video/fixture.3gp'));
+      const { mediaType, signal } = await measure(fixture('video/fixture.3gp'), 'video/3gpp');
+      expect(mediaType).toBe('text/csv');
+      expect(signal.sampleRateHz).toBe(30);
+      expect(signal.channels.map((c) => c.name)).toEqual(['brightness', 'motion']);
+      const [brightness, motion] = signal.channels.map((c) => Array.from(c.values));
+      expect(Math.abs(brightness.length - durationOf(source) * 30)).toBeLessThanOrEqual(2);
+      expect(brightness.every((v) => v > 0 && v < 255)).toBe(true);
+      // A hand-held clip: something moves in most frames.
+      expect(motion[0]).toBe(0);
+      expect(motion.filter((v) => v > 0).length).toBeGreaterThan(motion.length / 2);
+      expect(Math.max(...motion)).toBeLessThanOrEqual(255);
+    });
+
+    it('reads black, white and the cut between them (BT.601 video range: 16 to 235)', async () => {
+      const clip = await lavfiVideo(
+        'color=c=black:s=64x64:r=25:d=1[a];color=c=white:s=64x64:r=25:d=1[b];[a][b]concat=n=2:v=1:a=0',
+      );
+      const { signal } = await measure(clip, 'video/mp4', 'application/json');
+      const [brightness, motion] = signal.channels.map((c) => Array.from(c.values));
+      expect(brightness).toHaveLength(50);
+      expect(brightness[10]).toBeCloseTo(16, 0);
+      expect(brightness[40]).toBeCloseTo(235, 0);
+      const cut = motion.findIndex((v) => v > 100);
+      expect(cut).toBe(25);
+      expect(motion[cut]).toBeCloseTo(219, 0);
+      expect(motion.filter((v, i) => i !== cut && v > 1)).toEqual([]);
+    });
+
+    it('resamples to a given rate and span, as JSON', async () => {
+      const { mediaType, signal } = await measure(
+        fixture('video/fixture.3gp'),
+        'video/3gpp',
+        'application/json',
+        {
+          sampleRateHz: 5,
+          start: 1,
+          duration: 2,
+        },
+      );
+      expect(mediaType).toBe('application/json');
+      expect(signal.sampleRateHz).toBe(5);
+      expect(Math.abs(signal.channels[0].values.length - 10)).toBeLessThanOrEqual(1);
+    });
+
+    it('refuses a file with no video stream and a media type it does not write', async () => {
+      await expect(measure(fixture('audio/jfk.wav'), 'audio/wav')).rejects.toMatchObject({
+        code: 'unprocessable_input',
+        message: 'the input has no video stream to measure',
+      });
+      await expect(measure(fixture('video/fixture.3gp'), 'video/3gpp', 'audio/wav')).rejects.toMatchObject({
+        code: 'unprocessable_input',
+      });
+    });
+  });
+
   it('warns about options a task does not use', async () => {
     const { harness, input, adapter } = setup();
     const result = await harness.invoke(adapter, {
@@ -224,14 +451,25 @@ describe('FfmpegVideoAdapter', () => {
     expect(adapter.options.safeParse({ format: 'avi' }).success).toBe(false);
     expect(adapter.options.safeParse({ at: -1 }).success).toBe(false);
     expect(adapter.options.parse({ at: 1, crf: 20 })).toEqual({ at: 1 });
+    expect(adapter.options.safeParse({ zoom: 1 }).success).toBe(false);
+    expect(adapter.options.safeParse({ zoom: 5 }).success).toBe(false);
+    expect(adapter.options.safeParse({ sceneThreshold: 0 }).success).toBe(false);
+    expect(adapter.options.safeParse({ sampleRateHz: 0 }).success).toBe(false);
   });
 
-  it('declares convert, thumbnail, extract and still', () => {
+  it('declares convert, thumbnail, extract, still, describe and measure', () => {
     expect(
       new FfmpegVideoAdapter().descriptor.capabilities.map(
         (c) => `${c.inputs.join('+')}:${c.task}:${c.output}`,
       ),
-    ).toEqual(['video:convert:video', 'video:thumbnail:image', 'video:extract:audio', 'image:still:video']);
+    ).toEqual([
+      'video:convert:video',
+      'video:thumbnail:image',
+      'video:extract:audio',
+      'image:still:video',
+      'video:describe:text',
+      'video:measure:signal',
+    ]);
   });
 
   it('kills ffmpeg when the job is aborted mid-run', async () => {

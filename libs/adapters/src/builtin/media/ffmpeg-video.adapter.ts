@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { AdapterDescriptor } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
+import { encodeSignal, type Signal } from '../../codecs/signal';
 import { AdapterError } from '../../sdk/adapter-error';
 import { baseMediaType } from '../../sdk/media-type';
 import { parseOptions, readInput, requireInput } from '../inputs';
-import { Ffmpeg } from './ffmpeg';
+import { Ffmpeg, type MediaProbe, type MediaStream } from './ffmpeg';
+import { parseFrameMetadata } from './frame-metadata';
 import {
   VIDEO_ENCODER_ARGS,
   VIDEO_FORMATS,
@@ -14,11 +16,16 @@ import {
 } from './video-encoding';
 import {
   IMAGE_INPUT_MEDIA_TYPES,
+  SIGNAL_MEDIA_TYPES,
   VIDEO_INPUT_MEDIA_TYPES,
+  evenDown,
   extensionFor,
+  signalOutputType,
   trimArgs,
+  wantsJson,
   warnIgnoredOptions,
 } from './media-types';
+import { describeVideo, formatVideoDescription } from './video-description';
 
 const ADAPTER_ID = 'builtin.video';
 /** Inputs are read whole into memory for now; streaming can lift this. */
@@ -28,6 +35,17 @@ const STILL_FRAME_RATE = 25;
 const DEFAULT_STILL_DURATION_S = 3;
 /** Where a thumbnail is taken when `at` is not given, as a fraction of the duration. */
 const THUMBNAIL_POSITION = 0.1;
+/** describe: a scene score (0..1) over this starts a new scene, unless the options say otherwise. */
+const DEFAULT_SCENE_THRESHOLD = 0.3;
+/** measure: the sample rate when neither the options nor the file give a frame rate. */
+const FALLBACK_MEASURE_RATE_HZ = 25;
+/** measure: cap on samples × channels in a CSV/JSON answer, as for audio samples. */
+const MAX_SIGNAL_VALUES = 5_000_000;
+/** still: how far `zoom: true` zooms in by the last frame. */
+const DEFAULT_ZOOM = 1.25;
+const LUMA_KEY = 'lavfi.signalstats.YAVG';
+const MOTION_KEY = 'lavfi.signalstats.YDIF';
+const SCENE_KEY = 'lavfi.scene_score';
 
 export const FfmpegVideoOptionsSchema = z.object({
   /** convert, still: output container; wins over the requested output media type. */
@@ -40,6 +58,12 @@ export const FfmpegVideoOptionsSchema = z.object({
   duration: z.number().positive().max(3_600).optional(),
   /** thumbnail: the frame's time in seconds (default 10 % into the video). */
   at: z.number().min(0).optional(),
+  /** describe: scene score (0..1) over which a frame starts a new scene (default 0.3; lower finds more). */
+  sceneThreshold: z.number().min(0.01).max(1).optional(),
+  /** measure: samples per second of the emitted signal (default the video's frame rate). */
+  sampleRateHz: z.number().min(0.1).max(240).optional(),
+  /** still: a slow zoom towards the centre; `true` ends at 1.25×, a number is the final factor. */
+  zoom: z.union([z.boolean(), z.number().gt(1).max(4)]).optional(),
 });
 export type FfmpegVideoOptions = z.infer<typeof FfmpegVideoOptionsSchema>;
 
@@ -51,7 +75,7 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     id: ADAPTER_ID,
     version: '1.0.0',
     description:
-      'Video with ffmpeg: convert (mp4/webm, resize, trim), thumbnail, extract audio, still image to clip',
+      'Video with ffmpeg: convert (mp4/webm, resize, trim), thumbnail, extract audio, still image to clip (optionally zooming), describe (streams, scene changes), measure (brightness and motion per frame as a signal)',
     capabilities: [
       {
         task: 'convert',
@@ -85,6 +109,28 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
         outputMediaTypes: VIDEO_FORMATS.map((format) => VIDEO_MEDIA_TYPE_BY_FORMAT[format]),
         limits: { maxBytes: MAX_INPUT_BYTES },
       },
+      {
+        task: 'describe',
+        inputs: ['video'],
+        output: 'text',
+        inputMediaTypes: VIDEO_INPUT_MEDIA_TYPES,
+        outputMediaTypes: ['text/plain', 'application/json'],
+        limits: { maxBytes: MAX_INPUT_BYTES },
+        // One decoding pass and no encoding: cheaper than thumbnail → image describe.
+        costHint: 1,
+        latencyHintMs: 1_000,
+      },
+      {
+        task: 'measure',
+        inputs: ['video'],
+        output: 'signal',
+        inputMediaTypes: VIDEO_INPUT_MEDIA_TYPES,
+        outputMediaTypes: [...SIGNAL_MEDIA_TYPES],
+        limits: { maxBytes: MAX_INPUT_BYTES },
+        // One decoding pass: cheaper than extract → audio samples, and about the picture.
+        costHint: 1,
+        latencyHintMs: 1_000,
+      },
     ],
     concurrency: 1,
     costHint: 2,
@@ -107,8 +153,14 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
         warnIgnoredOptions(options, ['start', 'duration'], 'extract', warnings);
         return this.extract(request, options, warnings, context);
       case 'still':
-        warnIgnoredOptions(options, ['format', 'width', 'duration'], 'still', warnings);
+        warnIgnoredOptions(options, ['format', 'width', 'duration', 'zoom'], 'still', warnings);
         return this.still(request, options, warnings, context);
+      case 'describe':
+        warnIgnoredOptions(options, ['sceneThreshold'], 'describe', warnings);
+        return this.describe(request, options, warnings, context);
+      case 'measure':
+        warnIgnoredOptions(options, ['sampleRateHz', 'start', 'duration'], 'measure', warnings);
+        return this.measure(request, options, warnings, context);
       default:
         throw new AdapterError('invalid_request', `${ADAPTER_ID} has no task ${request.task}`);
     }
@@ -234,17 +286,29 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     const input = requireInput(request, 'image', ADAPTER_ID);
     const format = videoOutputFormat(ADAPTER_ID, options.format, request.output.mediaType, warnings);
     const source = await readInput(context, input);
+    const inputExtension = extensionFor(input.mediaType);
+    const durationS = options.duration ?? DEFAULT_STILL_DURATION_S;
+    const zoom = options.zoom === true ? DEFAULT_ZOOM : options.zoom || undefined;
+    const picture =
+      zoom === undefined
+        ? scaleFilter(options.width)
+        : zoomFilter(
+            await this.ffmpeg.probe(source, context.signal, inputExtension),
+            options.width,
+            zoom,
+            Math.round(durationS * STILL_FRAME_RATE),
+          );
     const data = await this.ffmpeg.run({
       input: source,
-      inputExtension: extensionFor(input.mediaType),
+      inputExtension,
       inputArgs: ['-loop', '1', '-framerate', String(STILL_FRAME_RATE)],
       outputArgs: [
         '-t',
-        String(options.duration ?? DEFAULT_STILL_DURATION_S),
+        String(durationS),
         '-map',
         '0:v:0',
         '-vf',
-        scaleFilter(options.width),
+        picture,
         '-r',
         String(STILL_FRAME_RATE),
         ...VIDEO_ENCODER_ARGS[format],
@@ -257,4 +321,116 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
       warnings,
     };
   }
+
+  private async describe(
+    request: AdapterRequest<FfmpegVideoOptions>,
+    options: FfmpegVideoOptions,
+    warnings: string[],
+    context: AdapterContext,
+  ): Promise<AdapterResult> {
+    const input = requireInput(request, 'video', ADAPTER_ID);
+    const json = wantsJson(request.output.mediaType, ADAPTER_ID);
+    const source = await readInput(context, input);
+    const inputExtension = extensionFor(input.mediaType);
+    const probe = await this.ffmpeg.probe(source, context.signal, inputExtension);
+    videoStream(probe, 'describe');
+    const threshold = options.sceneThreshold ?? DEFAULT_SCENE_THRESHOLD;
+    const report = await this.ffmpeg.analyze({
+      input: source,
+      inputExtension,
+      outputArgs: [
+        '-map',
+        '0:v:0',
+        '-vf',
+        `select='gt(scene,${threshold})',metadata=print:key=${SCENE_KEY}:file=scenes.txt`,
+      ],
+      reportFiles: ['scenes.txt'],
+      signal: context.signal,
+    });
+    const changes = parseFrameMetadata(report.files['scenes.txt'], SCENE_KEY);
+    const description = describeVideo(probe, threshold, changes);
+    const text = json ? `${JSON.stringify(description, null, 2)}\n` : formatVideoDescription(description);
+    return {
+      outputs: [{ modality: 'text', mediaType: json ? 'application/json' : 'text/plain', text }],
+      warnings,
+    };
+  }
+
+  /** Brightness (mean luma) and motion (mean luma change from the previous frame) per frame, as a 2-channel signal. */
+  private async measure(
+    request: AdapterRequest<FfmpegVideoOptions>,
+    options: FfmpegVideoOptions,
+    warnings: string[],
+    context: AdapterContext,
+  ): Promise<AdapterResult> {
+    const input = requireInput(request, 'video', ADAPTER_ID);
+    const mediaType = signalOutputType(request.output.mediaType, ADAPTER_ID, 'measure');
+    const source = await readInput(context, input);
+    const inputExtension = extensionFor(input.mediaType);
+    const stream = videoStream(await this.ffmpeg.probe(source, context.signal, inputExtension), 'measure');
+    const rateHz = options.sampleRateHz ?? stream.frameRate ?? FALLBACK_MEASURE_RATE_HZ;
+    const report = await this.ffmpeg.analyze({
+      input: source,
+      inputExtension,
+      inputArgs: trimArgs(options.start, options.duration),
+      outputArgs: [
+        '-map',
+        '0:v:0',
+        '-vf',
+        // A constant rate gives a regular signal; 8-bit luma keeps both channels in 0..255 whatever the source depth.
+        `fps=${rateHz},format=yuv420p,signalstats,` +
+          `metadata=print:key=${LUMA_KEY}:file=brightness.txt,metadata=print:key=${MOTION_KEY}:file=motion.txt`,
+      ],
+      reportFiles: ['brightness.txt', 'motion.txt'],
+      signal: context.signal,
+    });
+    const signal = frameSignal(
+      rateHz,
+      parseFrameMetadata(report.files['brightness.txt'], LUMA_KEY).map((frame) => frame.value),
+      parseFrameMetadata(report.files['motion.txt'], MOTION_KEY).map((frame) => frame.value),
+    );
+    const text = encodeSignal(signal, mediaType === 'application/json' ? 'json' : 'csv').toString('utf8');
+    return { outputs: [{ modality: 'signal', mediaType, text }], warnings };
+  }
+}
+
+/** The first video stream; a file without one is bad input for `task`. */
+function videoStream(probe: MediaProbe, task: string): MediaStream {
+  const stream = probe.streams.find((candidate) => candidate.codecType === 'video');
+  if (!stream) throw AdapterError.unprocessable(`the input has no video stream to ${task}`);
+  return stream;
+}
+
+/** The brightness and motion channels, cut to the frames both have. */
+function frameSignal(rateHz: number, brightness: number[], motion: number[]): Signal {
+  const length = Math.min(brightness.length, motion.length);
+  if (length === 0) throw AdapterError.unprocessable('ffmpeg decoded no frames to measure');
+  if (length * 2 > MAX_SIGNAL_VALUES) {
+    throw AdapterError.unprocessable(
+      `the signal would have ${length * 2} values (limit ${MAX_SIGNAL_VALUES}); lower sampleRateHz or set duration`,
+    );
+  }
+  return {
+    sampleRateHz: rateHz,
+    channels: [
+      { name: 'brightness', values: Float32Array.from(brightness.slice(0, length)) },
+      { name: 'motion', values: Float32Array.from(motion.slice(0, length)) },
+    ],
+  };
+}
+
+/**
+ * A slow zoom towards the centre, from 1× on the first frame to `zoom`× on the last, at the
+ * picture's own size (or `width`, keeping the aspect ratio), both rounded down to even.
+ */
+function zoomFilter(probe: MediaProbe, width: number | undefined, zoom: number, frames: number): string {
+  const picture = probe.streams.find((stream) => stream.codecType === 'video');
+  if (!picture?.width || !picture.height) throw AdapterError.unprocessable('cannot read the picture size');
+  const outWidth = evenDown(width ?? picture.width);
+  const outHeight = evenDown(Math.round((picture.height * outWidth) / picture.width));
+  const step = (zoom - 1) / Math.max(1, frames - 1);
+  return (
+    `scale=${outWidth}:${outHeight},` +
+    `zoompan=z='1+${step}*on':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=1:s=${outWidth}x${outHeight}:fps=${STILL_FRAME_RATE}`
+  );
 }

@@ -96,3 +96,26 @@ export function spanOf(
   const rest = Math.max(0, lengthS - (start ?? 0));
   return duration === undefined ? rest : Math.min(rest, duration);
 }
+
+/** What the media adapters write a signal as: the codec's CSV (default) or JSON. */
+export const SIGNAL_MEDIA_TYPES = ['text/csv', 'application/json'] as const;
+export type SignalMediaType = (typeof SIGNAL_MEDIA_TYPES)[number];
+
+/** The signal media type to write for a request; a type other than CSV or JSON is refused. */
+export function signalOutputType(
+  requestedMediaType: string | undefined,
+  adapterId: string,
+  task: string,
+): SignalMediaType {
+  if (requestedMediaType === undefined) return 'text/csv';
+  const requested = baseMediaType(requestedMediaType);
+  const match = SIGNAL_MEDIA_TYPES.find((type) => type === requested);
+  if (!match) {
+    throw new AdapterError(
+      'unprocessable_input',
+      `${adapterId} ${task} writes ${SIGNAL_MEDIA_TYPES.join(' or ')}, not ${requested}`,
+      { details: { mediaType: requested } },
+    );
+  }
+  return match;
+}

@@ -126,11 +126,8 @@ export function frameAt(video: Buffer, seconds: number): Promise<Buffer> {
 }
 
 /** A video made by ffmpeg from a lavfi source graph (tests only), e.g. two colours one after the other. */
-export function lavfiVideo(graph: string, extraArgs: string[] = []): Promise<Buffer> {
-  return ffmpegInTemp(
-    () => ['-f', 'lavfi', '-i', graph, ...extraArgs, '-c:v', 'libx264', '-pix_fmt', 'yuv420p'],
-    'mp4',
-  );
+export function lavfiVideo(graph: string): Promise<Buffer> {
+  return ffmpegInTemp(() => ['-f', 'lavfi', '-i', graph, '-c:v', 'libx264', '-pix_fmt', 'yuv420p'], 'mp4');
 }
 
 /** What ffmpeg's `loudnorm` measures (a second, independent EBU R128 implementation; tests only). */
