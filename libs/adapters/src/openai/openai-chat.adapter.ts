@@ -144,6 +144,8 @@ export class OpenAiChatAdapter implements Adapter<OpenAiChatOptions> {
         if (choice?.finish_reason) meta.finish_reason = choice.finish_reason;
         if (chunk.usage) meta.usage = chunk.usage;
       }
+      // The client ends the iteration quietly when the signal aborts; a cut answer is no answer.
+      signal.throwIfAborted();
       if (!last) {
         throw new AdapterError(
           'adapter_failed',
