@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { createBuiltinAdapters } from '@omnigate/adapters';
 import type { Logger } from 'pino';
 import { AdapterRegistry } from './adapters/adapter-registry';
+import { AdapterHealth } from './adapters/adapter-health';
 import { loadAdapterModules } from './adapters/adapter-modules';
 import { AdaptersController } from './adapters/adapters.controller';
 import { BlobExpiry } from './blobs/blob-expiry';
@@ -74,17 +75,28 @@ export class AppModule {
         { provide: MODALITY_DETECTOR, useClass: ContentModalityDetector },
         {
           provide: AdapterRegistry,
-          useFactory: async () =>
-            new AdapterRegistry([
-              ...createBuiltinAdapters(),
-              ...(await loadAdapterModules(config.adapterModules, { logger })),
-            ]),
+          useFactory: async () => {
+            const registry = new AdapterRegistry(createBuiltinAdapters());
+            const loaded = await loadAdapterModules(config.adapterModules, { logger });
+            for (const adapter of loaded) registry.register(adapter, 'module');
+            return registry;
+          },
         },
         ModalityRegistry,
         {
+          provide: AdapterHealth,
+          useFactory: (backend: JobBackend) => {
+            const health = new AdapterHealth(config.breaker, backend.bus, logger);
+            health.start();
+            return health;
+          },
+          inject: [JOB_BACKEND],
+        },
+        {
           provide: RoutePlanner,
-          useFactory: (a: AdapterRegistry) => new RoutePlanner(a, config.routing),
-          inject: [AdapterRegistry],
+          useFactory: (a: AdapterRegistry, health: AdapterHealth) =>
+            new RoutePlanner(a, config.routing, health),
+          inject: [AdapterRegistry, AdapterHealth],
         },
         { provide: JOB_BACKEND, useFactory: () => createJobBackend(config, logger) },
         { provide: MEDIA_PROBER, useFactory: () => createMediaProber(config, logger) },
@@ -111,9 +123,13 @@ export class AppModule {
         },
         {
           provide: JobRunner,
-          useFactory: (adapters: AdapterRegistry, blobs: BlobStore, backend: JobBackend) =>
-            new JobRunner(adapters, blobs, backend.store, backend.hops, logger),
-          inject: [AdapterRegistry, BLOB_STORE, JOB_BACKEND],
+          useFactory: (
+            adapters: AdapterRegistry,
+            blobs: BlobStore,
+            backend: JobBackend,
+            health: AdapterHealth,
+          ) => new JobRunner(adapters, blobs, backend.store, backend.hops, health, logger),
+          inject: [AdapterRegistry, BLOB_STORE, JOB_BACKEND, AdapterHealth],
         },
         {
           provide: WorkerHost,

@@ -2,16 +2,20 @@ import type { Adapter } from '@omnigate/adapters';
 import { AdapterDescriptorSchema, type AdapterDescriptor } from '@omnigate/contracts';
 import { GatewayError } from '../errors/gateway-error';
 
+/** `builtin`: shipped in libs/adapters; `module`: loaded from ADAPTER_MODULES. */
+export type AdapterSource = 'builtin' | 'module';
+
 /** The adapters this node knows, by id. A bad or duplicate descriptor stops start-up. */
 export class AdapterRegistry {
   private readonly adapters = new Map<string, Adapter>();
+  private readonly sources = new Map<string, AdapterSource>();
   private changes = 0;
 
-  constructor(adapters: Adapter[] = []) {
-    for (const adapter of adapters) this.register(adapter);
+  constructor(adapters: Adapter[] = [], source: AdapterSource = 'builtin') {
+    for (const adapter of adapters) this.register(adapter, source);
   }
 
-  register(adapter: Adapter): void {
+  register(adapter: Adapter, source: AdapterSource = 'builtin'): void {
     const parsed = AdapterDescriptorSchema.safeParse(adapter.descriptor);
     if (!parsed.success) {
       throw new Error(
@@ -24,6 +28,7 @@ export class AdapterRegistry {
     if (this.adapters.has(adapter.descriptor.id))
       throw new Error(`duplicate adapter id ${adapter.descriptor.id}`);
     this.adapters.set(adapter.descriptor.id, adapter);
+    this.sources.set(adapter.descriptor.id, source);
     this.changes++;
   }
 
@@ -36,6 +41,11 @@ export class AdapterRegistry {
     const adapter = this.adapters.get(id);
     if (!adapter) throw new GatewayError('not_found', `unknown adapter ${id}`, { adapter: id });
     return adapter;
+  }
+
+  /** Where the adapter came from. */
+  source(id: string): AdapterSource {
+    return this.sources.get(id) ?? 'builtin';
   }
 
   has(id: string): boolean {

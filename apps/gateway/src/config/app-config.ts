@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   MAX_BODY_BYTES: int(1024).default(64 * 1024 * 1024),
   ROUTE_MAX_HOPS: int(1, 8).default(3),
   ROUTE_MAX_FALLBACKS: int(0, 8).default(2),
+  BREAKER_FAILURES: int(1, 1000).default(5),
+  BREAKER_COOLDOWN_MS: int(100, 3_600_000).default(30_000),
   SYNC_TIMEOUT_MS: int(1, 600_000).default(30_000),
   JOB_ATTEMPTS: int(1, 20).default(3),
   JOB_BACKOFF_MS: int(0, 600_000).default(1000),
@@ -54,6 +56,8 @@ export interface AppConfig {
   role: 'api' | 'worker' | 'all';
   /** `maxFallbacks`: other routes a job may try when a hop keeps failing retryably. */
   routing: { maxHops: number; maxFallbacks: number };
+  /** When an adapter's circuit breaker opens, and for how long. */
+  breaker: { failures: number; cooldownMs: number };
   /** npm packages or paths whose adapters load at start-up, beside the built-in ones. */
   adapterModules: string[];
   queue: {
@@ -100,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     role: e.ROLE,
     routing: { maxHops: e.ROUTE_MAX_HOPS, maxFallbacks: e.ROUTE_MAX_FALLBACKS },
     adapterModules: e.ADAPTER_MODULES,
+    breaker: { failures: e.BREAKER_FAILURES, cooldownMs: e.BREAKER_COOLDOWN_MS },
     queue: {
       driver: e.QUEUE_DRIVER,
       redisUrl: e.REDIS_URL,

@@ -18,6 +18,10 @@ export class GatewayExceptionFilter implements ExceptionFilter {
     if (reply.sent) return;
     // The rest of an oversized body is never read: close the connection rather than leave it hanging.
     if (error.code === 'payload_too_large') void reply.header('connection', 'close');
+    const retryAfterMs = error.details?.retryAfterMs;
+    if (typeof retryAfterMs === 'number' && retryAfterMs > 0) {
+      void reply.header('retry-after', String(Math.ceil(retryAfterMs / 1000)));
+    }
     void reply
       .status(error.status)
       .header('content-type', 'application/json; charset=utf-8')

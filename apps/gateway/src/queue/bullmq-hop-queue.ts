@@ -1,13 +1,18 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { FinalHopError, RetryableHopError, type HopHandler, type HopQueue } from './job-backend';
+import {
+  FinalHopError,
+  RetryableHopError,
+  type HopHandler,
+  type HopQueue,
+  type QueueLimits,
+} from './job-backend';
 import type { HopJob } from './job-record';
+import { retryDelayMs, type RetryPolicy } from './retry-policy';
 
-interface RetryPolicy {
-  attempts: number;
-  backoffMs: number;
-}
+/** The backoff type of hop jobs: the workers' `backoffStrategy` computes it (jitter, Retry-After). */
+const BACKOFF_TYPE = 'omnigate';
 
 /** One BullMQ queue per adapter; the queue name is the adapter id. */
 export class BullMqHopQueue implements HopQueue {
@@ -35,13 +40,13 @@ export class BullMqHopQueue implements HopQueue {
       jobId: `${hop.jobId}-${hop.generation}-${hop.hop}`,
       priority: options.priority,
       attempts: this.retry.attempts,
-      backoff: { type: 'exponential', delay: this.retry.backoffMs },
+      backoff: { type: BACKOFF_TYPE },
       removeOnComplete: { age: 3600, count: 10_000 },
       removeOnFail: { age: 24 * 3600 },
     });
   }
 
-  async work(adapterId: string, concurrency: number, handler: HopHandler): Promise<void> {
+  async work(adapterId: string, limits: QueueLimits, handler: HopHandler): Promise<void> {
     const worker = new Worker<HopJob>(
       adapterId,
       async (job: Job<HopJob>, _token?: string, signal?: AbortSignal) => {
@@ -60,7 +65,18 @@ export class BullMqHopQueue implements HopQueue {
       {
         connection: this.redis,
         prefix: this.prefix,
-        concurrency,
+        concurrency: limits.concurrency,
+        ...(limits.rateLimit
+          ? { limiter: { max: limits.rateLimit.max, duration: limits.rateLimit.durationMs } }
+          : {}),
+        settings: {
+          backoffStrategy: (attemptsMade, _type, err) =>
+            retryDelayMs(
+              this.retry,
+              attemptsMade,
+              err instanceof RetryableHopError ? err.retryAfterMs : undefined,
+            ),
+        },
       },
     );
     worker.on('error', (err) => this.logger.error({ err, adapter: adapterId }, 'worker error'));

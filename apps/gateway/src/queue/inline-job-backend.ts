@@ -11,7 +11,10 @@ import {
   type HopQueue,
   type JobBackend,
   type JobStore,
+  type QueueLimits,
 } from './job-backend';
+import { LocalClusterBus } from './cluster-bus';
+import { retryDelayMs, type RetryPolicy } from './retry-policy';
 import type { HopJob, JobEvent, JobRecord } from './job-record';
 
 /**
@@ -73,12 +76,19 @@ interface Pending {
   attempt: number;
 }
 
-/** Per-adapter FIFO within priority, bounded concurrency, retries with exponential backoff. */
+interface Lane {
+  limits: QueueLimits;
+  handler: HopHandler;
+  running: Set<Promise<void>>;
+  /** Start times within the rate limit's window, oldest first. */
+  starts: number[];
+  /** Set while the lane waits for its rate limit's window to move. */
+  wakeUp?: NodeJS.Timeout;
+}
+
+/** Per-adapter FIFO within priority, bounded concurrency and rate, retries with backoff. */
 class InlineHopQueue implements HopQueue {
-  private readonly lanes = new Map<
-    string,
-    { concurrency: number; handler: HopHandler; running: Set<Promise<void>> }
-  >();
+  private readonly lanes = new Map<string, Lane>();
   private readonly pending = new Map<string, Pending[]>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly abort = new AbortController();
@@ -86,7 +96,7 @@ class InlineHopQueue implements HopQueue {
   private closing = false;
 
   constructor(
-    private readonly retry: { attempts: number; backoffMs: number },
+    private readonly retry: RetryPolicy,
     private readonly logger: Logger,
   ) {}
 
@@ -111,14 +121,15 @@ class InlineHopQueue implements HopQueue {
     this.drain(item.hop.adapter);
   }
 
-  async work(adapterId: string, concurrency: number, handler: HopHandler): Promise<void> {
-    this.lanes.set(adapterId, { concurrency, handler, running: new Set() });
+  async work(adapterId: string, limits: QueueLimits, handler: HopHandler): Promise<void> {
+    this.lanes.set(adapterId, { limits, handler, running: new Set(), starts: [] });
   }
 
   private drain(adapterId: string): void {
     const lane = this.lanes.get(adapterId);
     const list = this.pending.get(adapterId);
-    while (lane && list?.length && lane.running.size < lane.concurrency && !this.closing) {
+    while (lane && list?.length && lane.running.size < lane.limits.concurrency && !this.closing) {
+      if (!this.admit(lane, adapterId)) return;
       const item = list.shift()!;
       const run = this.run(item, lane.handler).finally(() => {
         lane.running.delete(run);
@@ -126,6 +137,26 @@ class InlineHopQueue implements HopQueue {
       });
       lane.running.add(run);
     }
+  }
+
+  /** Whether the lane's rate limit lets one more hop start now; if not, drains again when it will. */
+  private admit(lane: Lane, adapterId: string): boolean {
+    const limit = lane.limits.rateLimit;
+    if (!limit) return true;
+    const now = Date.now();
+    while (lane.starts.length > 0 && lane.starts[0] <= now - limit.durationMs) lane.starts.shift();
+    if (lane.starts.length < limit.max) {
+      lane.starts.push(now);
+      return true;
+    }
+    lane.wakeUp ??= setTimeout(
+      () => {
+        lane.wakeUp = undefined;
+        this.drain(adapterId);
+      },
+      lane.starts[0] + limit.durationMs - now,
+    );
+    return false;
   }
 
   private async run(item: Pending, handler: HopHandler): Promise<void> {
@@ -137,7 +168,7 @@ class InlineHopQueue implements HopQueue {
       });
     } catch (err) {
       if (err instanceof RetryableHopError && !this.closing) {
-        const delay = this.retry.backoffMs * 2 ** (item.attempt - 1);
+        const delay = retryDelayMs(this.retry, item.attempt, err.retryAfterMs);
         const timer = setTimeout(() => {
           this.retryTimers.delete(timer);
           this.enqueue({ ...item, attempt: item.attempt + 1, seq: this.seq++ });
@@ -152,6 +183,7 @@ class InlineHopQueue implements HopQueue {
   async close(graceMs: number): Promise<void> {
     this.closing = true;
     for (const timer of this.retryTimers) clearTimeout(timer);
+    for (const lane of this.lanes.values()) clearTimeout(lane.wakeUp);
     const dropped =
       [...this.pending.values()].reduce((n, list) => n + list.length, 0) + this.retryTimers.size;
     if (dropped > 0) {
@@ -173,6 +205,7 @@ export class InlineJobBackend implements JobBackend {
   readonly store: MemoryJobStore;
   readonly hops: InlineHopQueue;
   readonly blobTier: MemoryJobBlobTier;
+  readonly bus = new LocalClusterBus();
 
   constructor(config: AppConfig['queue'], logger: Logger) {
     this.blobTier = new MemoryJobBlobTier(config.jobTtlS);

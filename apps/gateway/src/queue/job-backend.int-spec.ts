@@ -6,6 +6,7 @@ import { AdapterError, type Adapter, type AdapterInput, type AdapterRequest } fr
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { AdapterHealth } from '../adapters/adapter-health';
 import { AdapterRegistry } from '../adapters/adapter-registry';
 import { FsBlobStore } from '../blobs/fs-blob-store';
 import { loadConfig, type AppConfig } from '../config/app-config';
@@ -19,18 +20,32 @@ const logger = pino({ level: 'silent' });
 
 /** A text adapter whose behaviour the input text chooses: upper-case it, fail, or take its time. */
 class ScriptedAdapter implements Adapter {
-  readonly descriptor = {
-    id: 'test.scripted',
-    version: '1.0.0',
-    concurrency: 4,
-    capabilities: [{ task: 'upper', inputs: ['text'], output: 'text' }],
-  };
+  readonly descriptor;
   calls = 0;
+  /** When each call started (ms since the epoch). */
+  readonly startedAt: number[] = [];
+
+  constructor(id = 'test.scripted') {
+    this.descriptor = {
+      id,
+      version: '1.0.0',
+      concurrency: 4,
+      capabilities: [{ task: 'upper', inputs: ['text'], output: 'text' }],
+    };
+  }
   private readonly failures = new Map<string, number>();
 
   async invoke(request: AdapterRequest, context: Parameters<Adapter['invoke']>[1]) {
     this.calls++;
+    this.startedAt.push(Date.now());
     const text = (await context.blobs.read(request.inputs[0].blobId)).toString('utf8');
+    const wait = /^wait:(\d+)$/.exec(text);
+    if (wait && this.calls === 1) {
+      throw new AdapterError('rate_limited', 'upstream 429', {
+        retryable: true,
+        retryAfterMs: Number(wait[1]),
+      });
+    }
     if (text === 'bad') throw AdapterError.unprocessable('this input can never work');
     const flaky = /^flaky:(\d+)$/.exec(text);
     if (flaky) {
@@ -90,12 +105,12 @@ const textInput = (blob: { id: string; bytes: number }): AdapterInput => ({
   bytes: blob.bytes,
 });
 
-function upperHop(id: string, inputs: AdapterInput[]): HopJob {
+function upperHop(id: string, inputs: AdapterInput[], adapter = 'test.scripted'): HopJob {
   return {
     jobId: id,
     generation: 0,
     hop: 0,
-    adapter: 'test.scripted',
+    adapter,
     task: 'upper',
     inputs,
     output: { modality: 'text' },
@@ -111,6 +126,7 @@ for (const driver of ['inline', 'bullmq'] as const) {
     let blobs: FsBlobStore;
     let adapter: ScriptedAdapter;
     let backup: BackupAdapter;
+    let limited: ScriptedAdapter;
 
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'omnigate-queue-'));
@@ -124,16 +140,20 @@ for (const driver of ['inline', 'bullmq'] as const) {
       blobs = new FsBlobStore(dir);
       adapter = new ScriptedAdapter();
       backup = new BackupAdapter();
+      limited = new ScriptedAdapter('test.limited');
       backend = await createJobBackend(config, logger);
       const runner = new JobRunner(
-        new AdapterRegistry([adapter, backup]),
+        new AdapterRegistry([adapter, backup, limited]),
         blobs,
         backend.store,
         backend.hops,
+        new AdapterHealth({ failures: 100, cooldownMs: 1000 }, backend.bus, logger),
         logger,
       );
-      await backend.hops.work(adapter.descriptor.id, 4, runner.handle);
-      await backend.hops.work(backup.descriptor.id, 4, runner.handle);
+      await backend.hops.work(adapter.descriptor.id, { concurrency: 4 }, runner.handle);
+      await backend.hops.work(backup.descriptor.id, { concurrency: 4 }, runner.handle);
+      const rateLimit = { max: 2, durationMs: 600 };
+      await backend.hops.work(limited.descriptor.id, { concurrency: 4, rateLimit }, runner.handle);
     });
 
     afterEach(async () => {
@@ -142,12 +162,16 @@ for (const driver of ['inline', 'bullmq'] as const) {
     });
 
     /** Queues `text` for test.scripted; `alternatives` are the routes it may fall back to. */
-    async function submit(text: string, alternatives: PlannedRoute[] = []): Promise<string> {
+    async function submit(
+      text: string,
+      alternatives: PlannedRoute[] = [],
+      adapterId = 'test.scripted',
+    ): Promise<string> {
       const blob = await blobs.put(Buffer.from(text), { mediaType: 'text/plain' });
       const id = randomUUID();
       const inputs = [textInput(blob)];
       await backend.store.create(queuedRecord(id, inputs, alternatives));
-      await backend.hops.add(upperHop(id, inputs), { priority: 5 });
+      await backend.hops.add(upperHop(id, inputs, adapterId), { priority: 5 });
       return id;
     }
 
@@ -189,6 +213,24 @@ for (const driver of ['inline', 'bullmq'] as const) {
       expect(record?.status).toBe('failed');
       expect(record?.error?.code).toBe('adapter_failed');
       expect(record?.attempts).toBe(3);
+    });
+
+    it("waits as long as the upstream's Retry-After asks before trying again", async () => {
+      const id = await submit('wait:700');
+      const record = await waitForJob(backend.store, id, 10_000);
+      expect(record?.status).toBe('completed');
+      const [first, second] = adapter.startedAt;
+      expect(second - first).toBeGreaterThanOrEqual(680);
+    });
+
+    it("starts no more of an adapter's hops than its rate limit allows", async () => {
+      const ids = await Promise.all(['a', 'b', 'c', 'd'].map((t) => submit(t, [], 'test.limited')));
+      const records = await Promise.all(ids.map((id) => waitForJob(backend.store, id, 10_000)));
+      expect(records.every((r) => r?.status === 'completed')).toBe(true);
+      const starts = [...limited.startedAt].sort((a, b) => a - b);
+      // Two in the first window, the other two only once it has passed.
+      expect(starts[2] - starts[0]).toBeGreaterThanOrEqual(550);
+      expect(starts[1] - starts[0]).toBeLessThan(300);
     });
 
     it('falls back to the next route once the first keeps failing retryably', async () => {
@@ -268,7 +310,15 @@ describe('queue contract: bullmq specifics', () => {
     const backend = await createJobBackend(config, logger);
     const blobs = new FsBlobStore(dir);
     const adapter = new ScriptedAdapter();
-    const runner = new JobRunner(new AdapterRegistry([adapter]), blobs, backend.store, backend.hops, logger);
+    const health = new AdapterHealth({ failures: 100, cooldownMs: 1000 }, backend.bus, logger);
+    const runner = new JobRunner(
+      new AdapterRegistry([adapter]),
+      blobs,
+      backend.store,
+      backend.hops,
+      health,
+      logger,
+    );
     const admin = new Redis(config.queue.redisUrl);
     const clients = async () =>
       String(await admin.client('LIST'))
@@ -281,7 +331,7 @@ describe('queue contract: bullmq specifics', () => {
       for (const id of ids) await backend.store.create(queuedRecord(id, inputs));
       const waits = ids.map((id) => waitForJob(backend.store, id, 10_000));
       expect(await clients()).toBe(before);
-      await backend.hops.work(adapter.descriptor.id, 8, runner.handle);
+      await backend.hops.work(adapter.descriptor.id, { concurrency: 8 }, runner.handle);
       for (const id of ids) await backend.hops.add(upperHop(id, inputs), { priority: 5 });
       const done = await Promise.all(waits);
       expect(done.every((r) => r?.status === 'completed')).toBe(true);

@@ -1,4 +1,5 @@
 import type { JobBlobTier } from '../blobs/job-blob-tier';
+import type { ClusterBus } from './cluster-bus';
 import type { HopJob, JobEvent, JobRecord } from './job-record';
 
 /** Where job records live, and how their changes reach waiting requests in every process. */
@@ -30,11 +31,19 @@ export interface HopRun {
 /** Runs one hop; throws RetryableHopError to be tried again, FinalHopError once the failure is recorded. */
 export type HopHandler = (hop: HopJob, run: HopRun) => Promise<void>;
 
+/** How much of one adapter's queue a worker process takes on. */
+export interface QueueLimits {
+  /** Hops run at once. */
+  concurrency: number;
+  /** At most `max` hops started per `durationMs`, per process. */
+  rateLimit?: { max: number; durationMs: number };
+}
+
 /** One queue per adapter, consumed by the workers this process runs. */
 export interface HopQueue {
   add(hop: HopJob, options: { priority: number }): Promise<void>;
   /** Starts consuming one adapter's queue. */
-  work(adapterId: string, concurrency: number, handler: HopHandler): Promise<void>;
+  work(adapterId: string, limits: QueueLimits, handler: HopHandler): Promise<void>;
   /** Stops taking jobs and lets active ones finish (or hands them back) within the grace period. */
   close(graceMs: number): Promise<void>;
 }
@@ -46,6 +55,8 @@ export interface JobBackend {
   readonly hops: HopQueue;
   /** Small job-scoped blobs, kept where the job records are. */
   readonly blobTier: JobBlobTier;
+  /** Messages to every process on the same queue. */
+  readonly bus: ClusterBus;
   /** Throws when the backing service does not answer. */
   ping(): Promise<void>;
   close(graceMs: number): Promise<void>;
@@ -54,6 +65,15 @@ export interface JobBackend {
 /** The hop failed in a way that may pass on another try. */
 export class RetryableHopError extends Error {
   override readonly name = 'RetryableHopError';
+
+  constructor(
+    message: string,
+    options: { cause?: unknown },
+    /** The upstream asked to wait this long (`Retry-After`). */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message, options);
+  }
 }
 
 /** The hop failed for good and the job record already says so. */

@@ -1,6 +1,7 @@
 import { AdapterError, type AdapterContext, type AdapterInput, type AdapterOutput } from '@omnigate/adapters';
 import { isTerminalStatus, type ErrorCode, type JobError, type OutputPart } from '@omnigate/contracts';
 import type { Logger } from 'pino';
+import type { AdapterHealth } from '../adapters/adapter-health';
 import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-backend';
@@ -13,6 +14,7 @@ export class JobRunner {
     private readonly blobs: BlobStore,
     private readonly store: JobStore,
     private readonly hops: HopQueue,
+    private readonly health: AdapterHealth,
     private readonly logger: Logger,
   ) {}
 
@@ -51,6 +53,7 @@ export class JobRunner {
       );
       const next = record.plan[hop.hop + 1];
       // An intermediate output lives only as long as the job, beside its record when small.
+      this.health.success(hop.adapter);
       const outputs = await Promise.all(
         result.outputs.map((o) => this.storeOutput(hop, o, next !== undefined)),
       );
@@ -96,10 +99,12 @@ export class JobRunner {
       await this.store.save(done, { id: done.id, status: 'completed', record: done });
       log.debug({ ms: finishedAt - startedAt }, 'hop completed');
     } catch (err) {
-      const { code, message, retryable, details } = classify(err);
-      const last = !retryable || run.attempt.number >= run.attempt.max;
+      const { code, message, retryable, retryAfterMs, details } = classify(err);
+      if (retryable) this.health.failure(hop.adapter);
+      // An adapter whose breaker just opened is not tried again: the job falls back at once.
+      const last = !retryable || run.attempt.number >= run.attempt.max || this.health.isOpen(hop.adapter);
       log.warn({ err, code, retryable, last }, 'hop failed');
-      if (!last) throw new RetryableHopError(message, { cause: err });
+      if (!last) throw new RetryableHopError(message, { cause: err }, retryAfterMs);
       const finishedAt = Date.now();
       const error = {
         code,
@@ -232,6 +237,7 @@ function classify(err: unknown): {
   code: ErrorCode;
   message: string;
   retryable: boolean;
+  retryAfterMs?: number;
   details?: Record<string, unknown>;
 } {
   if (AdapterError.is(err)) {
@@ -239,6 +245,7 @@ function classify(err: unknown): {
       code: err.code,
       message: err.message,
       retryable: err.retryable === true,
+      retryAfterMs: err.retryAfterMs,
       details: err.details,
     };
   }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { RedisJobBlobTier } from '../blobs/job-blob-tier';
 import type { AppConfig } from '../config/app-config';
 import { BullMqHopQueue } from './bullmq-hop-queue';
+import { RedisClusterBus } from './cluster-bus';
 import type { JobBackend } from './job-backend';
 import { RedisJobStore } from './redis-job-store';
 
@@ -10,6 +11,7 @@ import { RedisJobStore } from './redis-job-store';
 export class RedisJobBackend implements JobBackend {
   readonly kind = 'bullmq' as const;
   readonly blobTier: RedisJobBlobTier;
+  readonly bus: RedisClusterBus;
 
   private constructor(
     private readonly redis: Redis,
@@ -18,8 +20,10 @@ export class RedisJobBackend implements JobBackend {
     readonly store: RedisJobStore,
     readonly hops: BullMqHopQueue,
     config: AppConfig['queue'],
+    logger: Logger,
   ) {
     this.blobTier = new RedisJobBlobTier(redis, config.prefix, config.jobTtlS);
+    this.bus = new RedisClusterBus(redis, subscriber, config.prefix, logger);
   }
 
   static async connect(
@@ -51,7 +55,7 @@ export class RedisJobBackend implements JobBackend {
     const bullConnection = redis.duplicate({ enableAutoPipelining: false });
     bullConnection.on('error', (err) => logger.warn({ err }, 'redis (bullmq) connection error'));
     const hops = new BullMqHopQueue(bullConnection, config.prefix, config, logger);
-    return new RedisJobBackend(redis, subscriber, bullConnection, store, hops, config);
+    return new RedisJobBackend(redis, subscriber, bullConnection, store, hops, config, logger);
   }
 
   async ping(): Promise<void> {

@@ -30,8 +30,12 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
         throw new Error(`WORKER_ADAPTERS names ${id}, which is not a known adapter`);
     }
     for (const id of this.served()) {
-      const concurrency = this.adapters.get(id).descriptor.concurrency ?? DEFAULT_CONCURRENCY;
-      await this.backend.hops.work(id, concurrency, this.runner.handle);
+      const { concurrency, rateLimit } = this.adapters.get(id).descriptor;
+      await this.backend.hops.work(
+        id,
+        { concurrency: concurrency ?? DEFAULT_CONCURRENCY, ...(rateLimit ? { rateLimit } : {}) },
+        this.runner.handle,
+      );
     }
     this.logger.info(
       { role: this.config.role, queue: this.backend.kind, adapters: this.served() },

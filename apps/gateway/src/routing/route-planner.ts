@@ -3,6 +3,7 @@ import type { Capability, RouteStep } from '@omnigate/contracts';
 import type { AdapterRegistry } from '../adapters/adapter-registry';
 import { LRUCache } from 'lru-cache';
 import { GatewayError } from '../errors/gateway-error';
+import type { AdapterHealth } from '../adapters/adapter-health';
 
 export interface RouteQuery {
   /** Modalities of the inputs, in order. */
@@ -70,18 +71,18 @@ export class RoutePlanner {
   constructor(
     private readonly adapters: AdapterRegistry,
     private readonly limits: { maxHops: number; maxFallbacks: number },
+    /** Adapters whose breaker is open are left out of routes. */
+    private readonly health?: AdapterHealth,
   ) {}
 
   plan(query: RouteQuery): PlannedHop[] {
-    const [best] = this.routes(query, 1);
-    if (!best) throw this.noRoute(query);
-    return best;
+    return this.candidates(query)[0];
   }
 
   /** The best route and the ones to fall back to, best first; 422 `no_route` when there is none. */
   candidates(query: RouteQuery): [PlannedHop[], ...PlannedHop[][]] {
     const [best, ...rest] = this.routes(query, 1 + this.limits.maxFallbacks);
-    if (!best) throw this.noRoute(query);
+    if (!best) throw this.unavailable(query) ?? this.noRoute(query);
     return [best, ...rest];
   }
 
@@ -90,9 +91,11 @@ export class RoutePlanner {
     if (query.adapter && !this.adapters.has(query.adapter)) {
       throw new GatewayError('not_found', `unknown adapter ${query.adapter}`, { adapter: query.adapter });
     }
-    // Every request plans; the answer only changes when the adapters do.
+    // Every request plans; the answer only changes when the adapters or their health do.
+    const open = this.health?.openAdapters() ?? [];
     const key = [
       this.adapters.version,
+      open.join(','),
       limit,
       [...query.inputs].sort().join('+'),
       query.output,
@@ -102,14 +105,14 @@ export class RoutePlanner {
     ].join('|');
     let routes = this.cache.get(key);
     if (!routes) {
-      routes = this.search(query, limit);
+      routes = this.search(query, limit, new Set(open));
       this.cache.set(key, routes);
     }
     return routes;
   }
 
-  private search(query: RouteQuery, limit: number): PlannedHop[][] {
-    const edges = this.edges();
+  private search(query: RouteQuery, limit: number, excluded: ReadonlySet<string>): PlannedHop[][] {
+    const edges = this.edges().filter((e) => !excluded.has(e.adapter.descriptor.id));
     const found: State[] = [];
     // Best-first search; routes are short (maxHops), so a sorted frontier is plenty.
     const frontier: State[] = edges
@@ -191,6 +194,19 @@ export class RoutePlanner {
       !query.outputMediaType ||
       !last.outputMediaTypes ||
       last.outputMediaTypes.includes(query.outputMediaType)
+    );
+  }
+
+  /** A 503 when routes exist but every one goes through an adapter whose breaker is open. */
+  private unavailable(query: RouteQuery): GatewayError | undefined {
+    if (!this.health || this.health.openAdapters().length === 0) return undefined;
+    const [blocked] = this.search(query, 1, new Set());
+    if (!blocked) return undefined;
+    const adapters = blocked.map((h) => h.adapter.descriptor.id).filter((id) => this.health!.isOpen(id));
+    return new GatewayError(
+      'unavailable',
+      `every route goes through an adapter that keeps failing (${adapters.join(', ')}); try again later`,
+      { adapters, retryAfterMs: this.health.retryAfterMs(adapters) },
     );
   }
 

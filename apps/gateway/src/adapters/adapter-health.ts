@@ -1,0 +1,114 @@
+import type { Logger } from 'pino';
+import type { ClusterBus } from '../queue/cluster-bus';
+
+export interface BreakerSettings {
+  /** Consecutive retryable failures that open an adapter's breaker. */
+  failures: number;
+  /** How long an open breaker keeps the adapter out of routes before one trial job. */
+  cooldownMs: number;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface AdapterHealthView {
+  state: BreakerState;
+  /** Consecutive retryable failures seen by this process. */
+  failures: number;
+  /** While open: when the adapter gets its trial job. */
+  retryAt?: string;
+}
+
+/** What goes over the bus when a breaker opens or closes. */
+interface BreakerMessage {
+  adapter: string;
+  openUntil: number | null;
+}
+
+const TOPIC = 'breaker';
+
+/**
+ * A circuit breaker per adapter. Each worker counts the consecutive retryable failures of the
+ * adapters it runs; when one reaches `failures` its breaker opens, on every process (the bus), and
+ * the router leaves the adapter out for `cooldownMs`. Then it is half-open: routes may use it
+ * again, the next success closes the breaker, the next failure opens it again at once.
+ */
+export class AdapterHealth {
+  private readonly failures = new Map<string, number>();
+  private readonly openUntil = new Map<string, number>();
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly settings: BreakerSettings,
+    private readonly bus: ClusterBus,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.bus.subscribe(TOPIC, (message) => this.apply(message as BreakerMessage));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  /** A retryable failure of `adapter` (bad input says nothing about the adapter's health). */
+  failure(adapter: string): void {
+    const count = (this.failures.get(adapter) ?? 0) + 1;
+    this.failures.set(adapter, count);
+    if (this.isOpen(adapter)) return;
+    // Half-open (the cooldown is over, the breaker not yet closed): one failure is enough.
+    if (count >= this.settings.failures || this.openUntil.has(adapter)) {
+      this.announce({ adapter, openUntil: this.now() + this.settings.cooldownMs });
+    }
+  }
+
+  success(adapter: string): void {
+    this.failures.delete(adapter);
+    if (this.openUntil.has(adapter)) this.announce({ adapter, openUntil: null });
+  }
+
+  /** True while the adapter's breaker is open: routes leave it out. */
+  isOpen(adapter: string): boolean {
+    const until = this.openUntil.get(adapter);
+    return until !== undefined && this.now() < until;
+  }
+
+  /** Ids of the adapters whose breaker is open now, sorted: part of the router's cache key. */
+  openAdapters(): string[] {
+    return [...this.openUntil.keys()].filter((id) => this.isOpen(id)).sort();
+  }
+
+  view(adapter: string): AdapterHealthView {
+    const until = this.openUntil.get(adapter);
+    const failures = this.failures.get(adapter) ?? 0;
+    if (until === undefined) return { state: 'closed', failures };
+    if (this.now() < until) return { state: 'open', failures, retryAt: new Date(until).toISOString() };
+    return { state: 'half-open', failures };
+  }
+
+  /** Milliseconds until the soonest of these adapters gets its trial job. */
+  retryAfterMs(adapters: string[]): number {
+    const waits = adapters.map((id) => (this.openUntil.get(id) ?? 0) - this.now()).filter((ms) => ms > 0);
+    return waits.length > 0 ? Math.min(...waits) : 0;
+  }
+
+  /** Applies the change here at once, then tells the other processes. */
+  private announce(message: BreakerMessage): void {
+    this.apply(message);
+    this.bus.publish(TOPIC, message).catch((err: unknown) => {
+      this.logger.warn({ err, adapter: message.adapter }, 'could not announce a breaker change');
+    });
+  }
+
+  private apply({ adapter, openUntil }: BreakerMessage): void {
+    if (openUntil === null) {
+      if (this.openUntil.delete(adapter)) this.logger.info({ adapter }, 'adapter breaker closed');
+      this.failures.delete(adapter);
+      return;
+    }
+    if ((this.openUntil.get(adapter) ?? 0) >= openUntil) return;
+    this.openUntil.set(adapter, openUntil);
+    this.logger.warn({ adapter, until: new Date(openUntil).toISOString() }, 'adapter breaker open');
+  }
+}
