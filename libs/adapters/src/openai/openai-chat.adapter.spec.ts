@@ -103,6 +103,27 @@ describe('OpenAiChatAdapter (chat)', () => {
     expect(JSON.parse(answer(result))).toMatchObject({ echo: 'json please' });
   });
 
+  it('skips the metadata output of an earlier chat hop when it arrives as an input', async () => {
+    const harness = createAdapterHarness();
+    const { chat, embedding } = testAdapters(server);
+    const first = await harness.invoke(chat, {
+      task: 'chat',
+      inputs: [harness.put('first hop', { modality: 'text', mediaType: 'text/plain' })],
+      output: { modality: 'text' },
+    });
+    const asInputs = first.outputs.map((output) =>
+      harness.put('text' in output ? output.text : output.data, {
+        modality: 'text',
+        mediaType: output.mediaType,
+      }),
+    );
+    expect(
+      answer(await harness.invoke(chat, { task: 'chat', inputs: asInputs, output: { modality: 'text' } })),
+    ).toBe('Echo: Echo: first hop');
+    await harness.invoke(embedding, { task: 'embed', inputs: asInputs, output: { modality: 'text' } });
+    expect(server.lastRequest('/v1/embeddings')!.body.input).toBe('Echo: first hop');
+  });
+
   it('rejects n > 1 and unknown response formats in its options schema', () => {
     const { chat } = testAdapters(server);
     expect(chat.options?.safeParse({ n: 2 }).success).toBe(false);

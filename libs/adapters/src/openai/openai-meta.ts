@@ -4,7 +4,8 @@ import type { AdapterOutput } from '../sdk/adapter';
 /**
  * Media type of the extra text output in which a chat adapter reports what the OpenAI facade
  * needs besides the answer (ids, usage, finish reason). A stopgap until AdapterResult has a
- * field for such metadata; see the README of this folder.
+ * field for such metadata: it travels as an output, so adapters of this family skip inputs of
+ * this type when a route feeds one hop's outputs to the next.
  */
 export const OPENAI_META_MEDIA_TYPE = 'application/vnd.omnigate.openai+json';
 
@@ -34,9 +35,14 @@ export function metaOutput(meta: OpenAiResultMeta): AdapterOutput {
 export function splitOpenAiMeta<Output extends { mediaType: string; text?: string }>(
   outputs: readonly Output[],
 ): { outputs: Output[]; meta?: OpenAiResultMeta } {
-  const index = outputs.findIndex((output) => output.mediaType === OPENAI_META_MEDIA_TYPE);
+  const index = outputs.findIndex(isOpenAiMeta);
   if (index === -1) return { outputs: [...outputs] };
   const text = outputs[index].text;
   const meta = text === undefined ? undefined : (JSON.parse(text) as OpenAiResultMeta);
   return { outputs: outputs.filter((_, i) => i !== index), meta };
+}
+
+/** An input (or output) that is a chat's metadata rather than content. */
+export function isOpenAiMeta(part: { mediaType: string }): boolean {
+  return part.mediaType === OPENAI_META_MEDIA_TYPE;
 }
