@@ -142,6 +142,26 @@ describe('OpenAI test server', () => {
     });
   });
 
+  it('answers malformed JSON with 400 and a wrong bearer with 401, in OpenAI error shape', async () => {
+    const malformed = await fetch(`${server.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model": ',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: { type: 'invalid_request_error', param: null } });
+    const guarded = await startOpenAiTestServer({ apiKey: 'sk-right-key-123456' });
+    try {
+      const wrong = new OpenAI({ baseURL: guarded.url, apiKey: 'sk-wrong-key-123456', maxRetries: 0 });
+      const error = (await wrong.models.list().catch((caught: unknown) => caught)) as APIError;
+      expect(error.status).toBe(401);
+      expect(error.code).toBe('invalid_api_key');
+      expect(guarded.requests[0].bearer).toBe('sk-wrong-key-123456');
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('transcribes an uploaded file, recording the multipart fields and file size', async () => {
     const audio = fixture('audio/jfk.wav');
     const verbose = await client.audio.transcriptions.create({
