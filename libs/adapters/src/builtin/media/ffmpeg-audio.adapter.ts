@@ -152,7 +152,8 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
         inputMediaTypes: AUDIO_INPUT_MEDIA_TYPES,
         outputMediaTypes: VIDEO_FORMATS.map((format) => VIDEO_MEDIA_TYPE_BY_FORMAT[format]),
         limits: { maxBytes: MAX_INPUT_BYTES },
-        // One encode with the sound kept: cheaper than spectrogram → still, which is silent.
+        // One encode with the sound kept: cheaper than spectrogram → still, which is silent. Not lower:
+        // signal → video should stay plot → still rather than sonify → visualize.
         costHint: 2,
         latencyHintMs: 2_000,
       },

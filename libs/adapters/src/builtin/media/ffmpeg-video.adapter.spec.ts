@@ -472,6 +472,23 @@ describe('FfmpegVideoAdapter', () => {
     ]);
   });
 
+  it('prices each task so that the planner’s default route for every pair from video is one hop', () => {
+    const { descriptor } = new FfmpegVideoAdapter();
+    // As the route planner adds a hop up: its cost hint plus a little for latency.
+    const cost = (task: string) => {
+      const capability = descriptor.capabilities.find((c) => c.task === task)!;
+      return (
+        (capability.costHint ?? descriptor.costHint ?? 1) +
+        (capability.latencyHintMs ?? descriptor.latencyHintMs ?? 0) / 10_000
+      );
+    };
+    // Any further hop costs at least 1 (the built-ins' lowest hint but echo's).
+    expect(cost('describe')).toBeLessThan(cost('thumbnail') + 1); // not thumbnail → image describe
+    expect(cost('measure')).toBeLessThan(cost('thumbnail') + 1); // not thumbnail → histogram
+    expect(cost('thumbnail')).toBeLessThan(cost('describe') + 1); // not describe → render
+    expect(cost('extract')).toBeLessThan(cost('measure') + 1); // not measure → sonify
+  });
+
   it('kills ffmpeg when the job is aborted mid-run', async () => {
     const { harness, input, adapter } = setup('image/fixture.png', 'image/png', 'image');
     const run = harness.invoke(adapter, {

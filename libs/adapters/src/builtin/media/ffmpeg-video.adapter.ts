@@ -92,6 +92,9 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
         inputMediaTypes: VIDEO_INPUT_MEDIA_TYPES,
         outputMediaTypes: ['image/png'],
         limits: { maxBytes: MAX_INPUT_BYTES },
+        // One frame decoded: it must stay cheaper than describe → render for video → image.
+        costHint: 1,
+        latencyHintMs: 500,
       },
       {
         task: 'extract',
@@ -100,6 +103,9 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
         inputMediaTypes: VIDEO_INPUT_MEDIA_TYPES,
         outputMediaTypes: ['audio/wav'],
         limits: { maxBytes: MAX_INPUT_BYTES },
+        // The sound track alone, no picture decoded: cheaper than measure → sonify for video → audio.
+        costHint: 1,
+        latencyHintMs: 500,
       },
       {
         task: 'still',
