@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { createBuiltinAdapters } from '@omnigate/adapters';
+import { createBuiltinAdapters, createOpenAiAdapters } from '@omnigate/adapters';
 import type { Logger } from 'pino';
 import { AdapterRegistry } from './adapters/adapter-registry';
 import { AdapterHealth } from './adapters/adapter-health';
@@ -77,6 +77,9 @@ export class AppModule {
           provide: AdapterRegistry,
           useFactory: async () => {
             const registry = new AdapterRegistry(createBuiltinAdapters());
+            for (const backend of config.openAiBackends) {
+              for (const adapter of createOpenAiAdapters(backend)) registry.register(adapter, 'openai');
+            }
             const loaded = await loadAdapterModules(config.adapterModules, { logger });
             for (const adapter of loaded) registry.register(adapter, 'module');
             return registry;

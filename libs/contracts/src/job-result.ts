@@ -32,6 +32,8 @@ export const RouteStepSchema = z
     from: z.array(ModalitySchema),
     to: ModalitySchema,
     ms: z.number().optional(),
+    /** What the adapter reported besides its outputs, e.g. `model`, `usage`, `finish_reason`. */
+    meta: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: 'RouteStep' });
 export type RouteStep = z.infer<typeof RouteStepSchema>;

@@ -2,8 +2,8 @@ import type { Adapter } from '@omnigate/adapters';
 import { AdapterDescriptorSchema, type AdapterDescriptor } from '@omnigate/contracts';
 import { GatewayError } from '../errors/gateway-error';
 
-/** `builtin`: shipped in libs/adapters; `module`: loaded from ADAPTER_MODULES. */
-export type AdapterSource = 'builtin' | 'module';
+/** `builtin`: shipped in libs/adapters; `openai`: from OPENAI_BACKENDS; `module`: from ADAPTER_MODULES. */
+export type AdapterSource = 'builtin' | 'openai' | 'module';
 
 /** The adapters this node knows, by id. A bad or duplicate descriptor stops start-up. */
 export class AdapterRegistry {

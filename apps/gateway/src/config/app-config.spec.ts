@@ -23,8 +23,22 @@ describe('loadConfig', () => {
     ['QUEUE_DRIVER', 'kafka'],
     ['REDIS_URL', 'http://localhost'],
     ['JOB_ATTEMPTS', '0'],
+    ['BREAKER_FAILURES', '0'],
+    ['OPENAI_BACKENDS', '[{"id":"vllm","baseUrl":"not a url","models":{"chat":"m"}}]'],
+    ['OPENAI_BACKENDS', '{not json'],
   ])('names %s in the error for a bad value', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('gives OpenAI-compatible backends from OPENAI_BACKENDS, never quoting a key in errors', () => {
+    const c = loadConfig({
+      OPENAI_BACKENDS: '[{"id":"vllm","baseUrl":"http://vllm:8000/v1","models":{"chat":"qwen"}}]',
+    });
+    expect(c.openAiBackends).toMatchObject([{ id: 'vllm', models: { chat: 'qwen' } }]);
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-test' }).openAiBackends.map((b) => b.id)).toEqual(['openai']);
+    expect(() => loadConfig({ OPENAI_BACKENDS: '[{"id":"x","apiKey":"sk-secret-123",' })).toThrow(
+      /^(?!.*sk-secret-123).*OPENAI_BACKENDS/,
+    );
   });
 });

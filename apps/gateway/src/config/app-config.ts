@@ -1,3 +1,4 @@
+import { openAiBackendsFromEnv, type OpenAiBackend } from '@omnigate/contracts';
 import { z } from 'zod';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -24,6 +25,9 @@ const EnvSchema = z.object({
     .default('omnigate'),
   WORKER_ADAPTERS: csv.default([]),
   ADAPTER_MODULES: csv.default([]),
+  /** Checked by openAiBackendsFromEnv (contracts), which knows their shape. */
+  OPENAI_BACKENDS: z.string().optional(),
+  OPENAI_API_KEY: z.string().optional(),
   BLOB_DIR: z.string().min(1).default('.data/blobs'),
   BLOB_MAX_BYTES: int(1).default(512 * 1024 * 1024),
   BLOB_TTL_S: int(60).default(7 * 24 * 3600),
@@ -60,6 +64,8 @@ export interface AppConfig {
   breaker: { failures: number; cooldownMs: number };
   /** npm packages or paths whose adapters load at start-up, beside the built-in ones. */
   adapterModules: string[];
+  /** OpenAI-compatible backends (OPENAI_BACKENDS, or OPENAI_API_KEY alone); each yields adapters. */
+  openAiBackends: OpenAiBackend[];
   queue: {
     driver: 'auto' | 'bullmq' | 'inline';
     redisUrl: string;
@@ -99,11 +105,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${problems}`, { cause: parsed.error });
   }
   const e = parsed.data;
+  let openAiBackends: OpenAiBackend[];
+  try {
+    openAiBackends = openAiBackendsFromEnv(env);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`, { cause: err });
+  }
   return {
     http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES },
     role: e.ROLE,
     routing: { maxHops: e.ROUTE_MAX_HOPS, maxFallbacks: e.ROUTE_MAX_FALLBACKS },
     adapterModules: e.ADAPTER_MODULES,
+    openAiBackends,
     breaker: { failures: e.BREAKER_FAILURES, cooldownMs: e.BREAKER_COOLDOWN_MS },
     queue: {
       driver: e.QUEUE_DRIVER,

@@ -59,7 +59,9 @@ export class JobRunner {
       );
       const finishedAt = Date.now();
       const route = record.route.map((step, i) =>
-        i === hop.hop ? { ...step, ms: finishedAt - startedAt } : step,
+        i === hop.hop
+          ? { ...step, ms: finishedAt - startedAt, ...(result.meta ? { meta: result.meta } : {}) }
+          : step,
       );
       const warnings = [...record.warnings, ...(result.warnings ?? [])];
       const timings = this.timings(record, hop, startedAt, finishedAt);

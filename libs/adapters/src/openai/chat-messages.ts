@@ -10,7 +10,6 @@ import { AdapterError } from '../sdk/adapter-error';
 import { errorMessage } from '../sdk/error-message';
 import { baseMediaType } from '../sdk/media-type';
 import { decodeUtf8 } from '../sdk/utf8';
-import { isOpenAiMeta } from './openai-meta';
 
 /** A text input read into a message is capped here; a longer one belongs in a file search, not a prompt. */
 const MAX_TEXT_BYTES = 4 * 1024 * 1024;
@@ -128,9 +127,7 @@ export async function buildChatMessages(
     if (request.inputs.length === 0)
       throw AdapterError.unprocessable(`${adapterId} needs at least one input`);
     const parts: ChatCompletionContentPart[] = [];
-    for (const [index, input] of request.inputs.entries()) {
-      if (!isOpenAiMeta(input)) parts.push(await resolver.part({ type: 'input_ref', index }));
-    }
+    for (const index of request.inputs.keys()) parts.push(await resolver.part({ type: 'input_ref', index }));
     if (parts.length === 0) throw AdapterError.unprocessable(`${adapterId} needs at least one input`);
     const content = parts.every((part) => part.type === 'text')
       ? parts.map((part) => (part as { text: string }).text).join('\n\n')
@@ -154,7 +151,7 @@ export async function buildChatMessages(
   }
   const unused = request.inputs
     .map((input, index) => ({ input, index }))
-    .filter(({ input, index }) => !resolver.used.has(index) && !isOpenAiMeta(input))
+    .filter(({ index }) => !resolver.used.has(index))
     .map(({ index }) => index);
   if (unused.length > 0) {
     warnings.push(`inputs ${unused.join(', ')} are not referenced by any message and were not sent`);

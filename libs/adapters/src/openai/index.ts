@@ -2,7 +2,7 @@ export { createOpenAiAdapters, type OpenAiAdapterDeps } from './create-openai-ad
 export { createOpenAiClient, DEFAULT_OPENAI_TIMEOUT_MS, OpenAiBackendClient } from './openai-backend-client';
 export { DEFAULT_REMOTE_COST_HINT, OPENAI_ADAPTER_VERSION } from './openai-descriptor';
 export { redact, retryAfterMs, toAdapterError, type UpstreamErrorContext } from './openai-errors';
-export { isOpenAiMeta, OPENAI_META_MEDIA_TYPE, splitOpenAiMeta, type OpenAiResultMeta } from './openai-meta';
+export type { OpenAiResultMeta } from './openai-meta';
 export {
   ChatMessageSchema,
   InputRefPartSchema,

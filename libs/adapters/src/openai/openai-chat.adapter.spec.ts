@@ -4,7 +4,7 @@ import { fixture } from '../../../../test/fixtures';
 import type { OpenAiTestServer } from '../../../../test/openai-server/openai-test-server.mjs';
 import { createAdapterHarness } from '../builtin/testing';
 import type { AdapterResult } from '../sdk/adapter';
-import { OPENAI_META_MEDIA_TYPE, splitOpenAiMeta } from './openai-meta';
+import type { OpenAiResultMeta } from './openai-meta';
 import { startTestBackend, testAdapters } from './openai.testing';
 
 let server: OpenAiTestServer;
@@ -47,9 +47,8 @@ describe('OpenAiChatAdapter (chat)', () => {
       mediaType: 'text/plain',
       text: 'Echo: What is omnigate?',
     });
-    expect(result.outputs[1].mediaType).toBe(OPENAI_META_MEDIA_TYPE);
-    const { outputs, meta } = splitOpenAiMeta(result.outputs);
-    expect(outputs).toHaveLength(1);
+    expect(result.outputs).toHaveLength(1);
+    const meta = result.meta as OpenAiResultMeta;
     expect(meta).toMatchObject({
       model: 'gpt-4o-mini',
       finish_reason: 'stop',
@@ -68,7 +67,7 @@ describe('OpenAiChatAdapter (chat)', () => {
       options: { max_tokens: 2 },
     });
     expect(answer(result)).toBe('Echo: one ');
-    expect(splitOpenAiMeta(result.outputs).meta?.finish_reason).toBe('length');
+    expect(result.meta?.finish_reason).toBe('length');
   });
 
   it('streams deltas in order to onTextDelta and still returns the whole answer', async () => {
@@ -86,7 +85,7 @@ describe('OpenAiChatAdapter (chat)', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    const meta = splitOpenAiMeta(result.outputs).meta;
+    const meta = result.meta as OpenAiResultMeta;
     expect(meta).toMatchObject({ finish_reason: 'stop', model: 'gpt-4o-mini' });
     expect(meta?.usage?.completion_tokens).toBe(6);
   });
@@ -101,27 +100,6 @@ describe('OpenAiChatAdapter (chat)', () => {
     });
     expect(result.outputs[0].mediaType).toBe('application/json');
     expect(JSON.parse(answer(result))).toMatchObject({ echo: 'json please' });
-  });
-
-  it('skips the metadata output of an earlier chat hop when it arrives as an input', async () => {
-    const harness = createAdapterHarness();
-    const { chat, embedding } = testAdapters(server);
-    const first = await harness.invoke(chat, {
-      task: 'chat',
-      inputs: [harness.put('first hop', { modality: 'text', mediaType: 'text/plain' })],
-      output: { modality: 'text' },
-    });
-    const asInputs = first.outputs.map((output) =>
-      harness.put('text' in output ? output.text : output.data, {
-        modality: 'text',
-        mediaType: output.mediaType,
-      }),
-    );
-    expect(
-      answer(await harness.invoke(chat, { task: 'chat', inputs: asInputs, output: { modality: 'text' } })),
-    ).toBe('Echo: Echo: first hop');
-    await harness.invoke(embedding, { task: 'embed', inputs: asInputs, output: { modality: 'text' } });
-    expect(server.lastRequest('/v1/embeddings')!.body.input).toBe('Echo: first hop');
   });
 
   it('rejects n > 1 and unknown response formats in its options schema', () => {

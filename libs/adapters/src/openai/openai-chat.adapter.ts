@@ -14,7 +14,7 @@ import {
   type OpenAiChatOptions,
 } from './chat-messages';
 import type { OpenAiBackendClient } from './openai-backend-client';
-import { metaOutput, type OpenAiResultMeta } from './openai-meta';
+import type { OpenAiResultMeta } from './openai-meta';
 import { describeBackend, OPENAI_ADAPTER_VERSION, remoteHints } from './openai-descriptor';
 
 const CHAT_CAPABILITIES: Capability[] = [
@@ -39,8 +39,8 @@ const VISION_CAPABILITIES: Capability[] = [
 
 /**
  * Chat completions on an OpenAI-compatible backend: text → text (`<backend>.chat`), or image and
- * text → text (`<backend>.vision`). The answer is outputs[0]; outputs[1] is the completion's
- * metadata (OPENAI_META_MEDIA_TYPE). With `context.onTextDelta` the answer is streamed.
+ * text → text (`<backend>.vision`). The answer is the one output; the completion's id, model,
+ * usage and finish reason are the result's `meta`. With `context.onTextDelta` it is streamed.
  */
 export class OpenAiChatAdapter implements Adapter<OpenAiChatOptions> {
   readonly options = OpenAiChatOptionsSchema;
@@ -76,10 +76,8 @@ export class OpenAiChatAdapter implements Adapter<OpenAiChatOptions> {
       : await this.complete(body, context);
     await context.progress(1);
     return {
-      outputs: [
-        { modality: 'text', mediaType: json ? 'application/json' : 'text/plain', text: answer.text },
-        metaOutput(answer.meta),
-      ],
+      outputs: [{ modality: 'text', mediaType: json ? 'application/json' : 'text/plain', text: answer.text }],
+      meta: { ...answer.meta },
       warnings,
     };
   }

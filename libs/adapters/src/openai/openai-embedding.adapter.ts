@@ -6,7 +6,6 @@ import { AdapterError } from '../sdk/adapter-error';
 import { decodeUtf8 } from '../sdk/utf8';
 import type { OpenAiBackendClient } from './openai-backend-client';
 import { describeBackend, OPENAI_ADAPTER_VERSION, remoteHints } from './openai-descriptor';
-import { isOpenAiMeta } from './openai-meta';
 
 /** text-embedding-3 reads up to 8192 tokens; a few bytes a token. */
 const MAX_TEXT_BYTES = 64 * 1024;
@@ -65,7 +64,7 @@ export class OpenAiEmbeddingAdapter implements Adapter<OpenAiEmbeddingOptions> {
   ): Promise<AdapterResult> {
     const adapterId = this.descriptor.id;
     const options = parseOptions(this.options, request.options, adapterId);
-    const inputs = request.inputs.filter((input) => input.modality === 'text' && !isOpenAiMeta(input));
+    const inputs = request.inputs.filter((input) => input.modality === 'text');
     if (inputs.length === 0) throw AdapterError.unprocessable(`${adapterId} needs a text input`);
     if (inputs.length > MAX_INPUTS) {
       throw AdapterError.unprocessable(`${adapterId} embeds at most ${MAX_INPUTS} texts at once`);

@@ -27,6 +27,11 @@ export type AdapterOutput =
 
 export interface AdapterResult {
   outputs: AdapterOutput[];
+  /**
+   * What the hop reports besides its outputs (the model that answered, token usage, finish
+   * reason): shown on the hop's route step, never passed to the next hop. Small and JSON-safe.
+   */
+  meta?: Record<string, unknown>;
   /** Options the adapter could not honour, and similar notes for the caller. */
   warnings?: string[];
 }
