@@ -343,6 +343,8 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
       warnings.push(`pitch is estimated over the first ${PITCH_MAX_S} s`);
     }
     const segments = parseSilence(log, durationS);
+    // Pitch runs in this thread (about 1.5 s for the full 600 s): skip it for a job already cancelled.
+    signal.throwIfAborted();
     const { estimate } = estimatePitch(mono, PITCH_RATE_HZ, {
       ...PITCH_RANGE_HZ,
       minRms: 10 ** (thresholdDb / 20),

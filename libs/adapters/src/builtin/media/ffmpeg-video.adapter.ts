@@ -39,6 +39,8 @@ const THUMBNAIL_POSITION = 0.1;
 const DEFAULT_SCENE_THRESHOLD = 0.3;
 /** measure: the sample rate when neither the options nor the file give a frame rate. */
 const FALLBACK_MEASURE_RATE_HZ = 25;
+/** measure: the highest sample rate, asked for or read from a file (some containers claim a time base as their rate). */
+const MAX_MEASURE_RATE_HZ = 240;
 /** measure: cap on samples × channels in a CSV/JSON answer, as for audio samples. */
 const MAX_SIGNAL_VALUES = 5_000_000;
 /** still: how far `zoom: true` zooms in by the last frame. */
@@ -61,7 +63,7 @@ export const FfmpegVideoOptionsSchema = z.object({
   /** describe: scene score (0..1) over which a frame starts a new scene (default 0.3; lower finds more). */
   sceneThreshold: z.number().min(0.01).max(1).optional(),
   /** measure: samples per second of the emitted signal (default the video's frame rate). */
-  sampleRateHz: z.number().min(0.1).max(240).optional(),
+  sampleRateHz: z.number().min(0.1).max(MAX_MEASURE_RATE_HZ).optional(),
   /** still: a slow zoom towards the centre; `true` ends at 1.25×, a number is the final factor. */
   zoom: z.union([z.boolean(), z.number().gt(1).max(4)]).optional(),
 });
@@ -374,7 +376,8 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     const source = await readInput(context, input);
     const inputExtension = extensionFor(input.mediaType);
     const stream = videoStream(await this.ffmpeg.probe(source, context.signal, inputExtension), 'measure');
-    const rateHz = options.sampleRateHz ?? stream.frameRate ?? FALLBACK_MEASURE_RATE_HZ;
+    const rateHz =
+      options.sampleRateHz ?? Math.min(stream.frameRate ?? FALLBACK_MEASURE_RATE_HZ, MAX_MEASURE_RATE_HZ);
     const report = await this.ffmpeg.analyze({
       input: source,
       inputExtension,
