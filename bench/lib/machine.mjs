@@ -51,3 +51,12 @@ export function machineInfo() {
     loadAvg1m: round(os.loadavg()[0], 2),
   };
 }
+
+/** CPU time (user + system, all threads) of process `pid` in clock ticks, from /proc; NaN when it is gone. */
+export function cpuTicks(pid) {
+  // Fields after the parenthesised command name: utime is the 14th, stime the 15th field.
+  const stat = safeRead(`/proc/${pid}/stat`);
+  if (!stat) return NaN;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
