@@ -93,14 +93,17 @@ export const FfmpegAudioOptionsSchema = z.object({
   silenceThresholdDb: z.number().min(-120).max(0).optional(),
   /** describe: shortest silence reported, in seconds (default 0.5). */
   minSilenceS: z.number().min(0.01).max(60).optional(),
-  /** visualize: a scrolling waveform (`waves`, default) or spectrum (`spectrum`). */
+  /** visualize: the waveform of the moment (`waves`, default) or a scrolling spectrum (`spectrum`). */
   style: z.enum(['waves', 'spectrum']).optional(),
   /** visualize: frames per second (default 25). */
   fps: z.number().int().min(1).max(60).optional(),
 });
 export type FfmpegAudioOptions = z.infer<typeof FfmpegAudioOptionsSchema>;
 
-/** Audio with ffmpeg: transcode and trim, draw a spectrogram, or decode to a numeric signal. */
+/**
+ * Audio with ffmpeg: transcode and trim, draw a spectrogram, decode to a numeric signal, describe
+ * it (loudness, silences, pitch) or turn it into a video of its waveform or spectrum, with the sound.
+ */
 export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
   readonly options = FfmpegAudioOptionsSchema;
 

@@ -69,7 +69,10 @@ export const FfmpegVideoOptionsSchema = z.object({
 });
 export type FfmpegVideoOptions = z.infer<typeof FfmpegVideoOptionsSchema>;
 
-/** Video with ffmpeg: transcode, take a thumbnail, extract the sound track, or make a clip from a still. */
+/**
+ * Video with ffmpeg: transcode, take a thumbnail, extract the sound track, make a clip from a still
+ * (optionally zooming in), describe the streams and scene changes, or measure brightness and motion per frame.
+ */
 export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
   readonly options = FfmpegVideoOptionsSchema;
 
