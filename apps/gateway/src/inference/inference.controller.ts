@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { InferRequestSchema, isTerminalStatus, type InferRequest } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
@@ -35,6 +35,13 @@ export class InferenceController {
   @Get('jobs/:id')
   async job(@Param('id') id: string): Promise<unknown> {
     return this.inference.present(await this.inference.get(id));
+  }
+
+  /** Cancels a queued or running job (a running hop is aborted); an ended job is returned as it is. */
+  @Post('jobs/:id/cancel')
+  @HttpCode(200)
+  async cancel(@Param('id') id: string): Promise<unknown> {
+    return this.inference.present(await this.inference.cancel(id));
   }
 
   private async parse(req: FastifyRequest, accept: string[]): Promise<InferRequest> {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Adapter, AdapterInput } from '@omnigate/adapters';
-import type { InferRequest, JobResult } from '@omnigate/contracts';
+import { isTerminalStatus, type InferRequest, type JobResult } from '@omnigate/contracts';
 import type { AppConfig } from '../config/app-config';
 import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
 import { publicResult, type HopJob, type JobRecord, type PlannedRoute } from '../queue/job-record';
+import { CANCEL_TOPIC, type CancelMessage } from '../queue/job-runner';
 import { watchJob } from '../queue/job-waiter';
 import type { ModalityRegistry } from '../routing/modality-registry';
 import { toRouteSteps, type PlannedHop, type RoutePlanner } from '../routing/route-planner';
@@ -39,16 +40,57 @@ export class InferenceService {
 
   /** Queues the job and waits for its end, or for `timeoutMs`: the record as it then stands. */
   async run(request: InferRequest, timeoutMs = this.config.queue.syncTimeoutMs): Promise<JobRecord> {
-    const job = await this.prepare(request);
+    return this.runPrepared(await this.prepare(request), timeoutMs);
+  }
+
+  /**
+   * As `run`, but the text the last hop produces reaches `onDelta` piece by piece, in order, as
+   * the worker produces it. Aborting `signal` (the client went away) cancels the job.
+   */
+  async runStreaming(
+    request: InferRequest,
+    options: { signal: AbortSignal; onDelta: (delta: string) => void; timeoutMs?: number },
+  ): Promise<JobRecord> {
+    const job = await this.prepare(request, true);
+    return this.runPrepared(job, options.timeoutMs ?? this.config.queue.syncTimeoutMs, options);
+  }
+
+  /** Cancels a job that has not ended: queued hops are dropped, a running one is aborted. */
+  async cancel(id: string): Promise<JobRecord> {
+    const record = await this.get(id);
+    if (isTerminalStatus(record.status)) return record;
+    const cancelled: JobRecord = { ...record, status: 'cancelled', finishedAt: new Date().toISOString() };
+    await this.backend.store.save(cancelled, { id, status: 'cancelled', record: cancelled });
+    await this.backend.bus.publish(CANCEL_TOPIC, { jobId: id } satisfies CancelMessage);
+    return cancelled;
+  }
+
+  private async runPrepared(
+    job: PreparedJob,
+    timeoutMs: number,
+    stream?: { signal: AbortSignal; onDelta: (delta: string) => void },
+  ): Promise<JobRecord> {
+    const id = job.record.id;
     // Listen before queueing: then no read is needed to catch a job that ends at once.
-    const watch = watchJob(this.backend.store, job.record.id, timeoutMs, true);
+    const watch = watchJob(this.backend.store, id, timeoutMs, {
+      notQueuedYet: true,
+      onDelta: stream?.onDelta,
+    });
     try {
       await this.enqueue(job);
     } catch (err) {
       watch.cancel();
       throw err;
     }
-    return (await watch.result) ?? job.record;
+    // The cancellation ends the wait too: its terminal event reaches the watch.
+    const onAbort = () => void this.cancel(id).catch(() => {});
+    stream?.signal.addEventListener('abort', onAbort, { once: true });
+    if (stream?.signal.aborted) onAbort();
+    try {
+      return (await watch.result) ?? job.record;
+    } finally {
+      stream?.signal.removeEventListener('abort', onAbort);
+    }
   }
 
   private async enqueue({ record, hop, priority }: PreparedJob): Promise<void> {
@@ -57,7 +99,7 @@ export class InferenceService {
   }
 
   /** Everything up to the queue: store and detect the inputs, plan the route, check options. */
-  private async prepare(request: InferRequest): Promise<PreparedJob> {
+  private async prepare(request: InferRequest, streaming = false): Promise<PreparedJob> {
     const output = request.output;
     this.modalities.assertKnown(output.modality, 'output');
     const stored = await this.inspector.inspect(request.inputs);
@@ -103,6 +145,7 @@ export class InferenceService {
       outputSpec: output,
       plan: primary.plan,
       priority,
+      ...(streaming ? { streaming } : {}),
       inputs,
       alternatives: alternatives.map(({ plan, route }) => ({ plan, route })),
     };

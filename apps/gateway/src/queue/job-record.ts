@@ -22,6 +22,8 @@ export interface JobRecord extends JobResult {
   /** Every hop of the route; a worker that finishes hop N queues hop N+1 from it. */
   plan: HopPlan[];
   priority: number;
+  /** The caller reads the text output as it is produced (the last hop gets `onTextDelta`). */
+  streaming?: boolean;
   /** The job's own inputs: a fallback route starts again from them. */
   inputs: AdapterInput[];
   /** Routes to fall back to, best first, when a hop of the current one fails for good but retryably. */
@@ -30,7 +32,15 @@ export interface JobRecord extends JobResult {
 
 /** The public view of a record: what `JobResult` shows, without the runtime's fields. */
 export function publicResult(record: JobRecord): JobResult {
-  const { outputSpec: _o, plan: _p, priority: _r, inputs: _i, alternatives: _a, ...result } = record;
+  const {
+    outputSpec: _o,
+    plan: _p,
+    priority: _r,
+    streaming: _s,
+    inputs: _i,
+    alternatives: _a,
+    ...result
+  } = record;
   return result;
 }
 
@@ -54,4 +64,6 @@ export interface JobEvent {
   progress?: number;
   /** The whole record on terminal events, so waiters need no extra read. */
   record?: JobRecord;
+  /** A piece of the text output of a streaming job, in order (one publishing connection). */
+  delta?: string;
 }

@@ -7,8 +7,17 @@ import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-backend';
 import type { HopJob, JobRecord, PlannedRoute } from './job-record';
 
+/** Bus topic on which a cancelled job is announced to the workers. */
+export const CANCEL_TOPIC = 'job-cancel';
+export interface CancelMessage {
+  jobId: string;
+}
+
 /** Runs one hop on a worker: invokes the adapter, stores its outputs, records the outcome. */
 export class JobRunner {
+  /** The hops this process is running, by job id, to abort them on cancellation. */
+  private readonly running = new Map<string, AbortController>();
+
   constructor(
     private readonly adapters: AdapterRegistry,
     private readonly blobs: BlobStore,
@@ -35,10 +44,18 @@ export class JobRunner {
     }
     const startedAt = Date.now();
     const log = this.logger.child({ jobId: hop.jobId, adapter: hop.adapter, attempt: run.attempt.number });
+    const next = record.plan[hop.hop + 1];
+    const cancel = new AbortController();
+    this.running.set(hop.jobId, cancel);
+    // Once text has gone out to a streaming caller, the hop cannot be run again from the start.
+    let streamed = false;
+    // Deltas go out one after another, and all before the record that ends the job.
+    let deltas = Promise.resolve();
+    const streamsText = record.streaming === true && !next && hop.output.modality === 'text';
     try {
       const adapter = this.adapters.get(hop.adapter);
       const context: AdapterContext = {
-        signal: run.signal,
+        signal: AbortSignal.any([run.signal, cancel.signal]),
         progress: async (fraction) => {
           const clamped = Math.max(0, Math.min(1, fraction));
           await run.progress(clamped);
@@ -46,12 +63,23 @@ export class JobRunner {
         },
         blobs: this.blobs,
         logger: log,
+        ...(streamsText
+          ? {
+              onTextDelta: (delta: string) => {
+                streamed = true;
+                deltas = deltas
+                  .then(() => this.store.publish({ id: record.id, status: 'active', delta }))
+                  .catch((err: unknown) => log.warn({ err }, 'could not publish a text delta'));
+              },
+            }
+          : {}),
       };
       const result = await adapter.invoke(
         { task: hop.task, inputs: hop.inputs, output: hop.output, options: hop.options },
         context,
       );
-      const next = record.plan[hop.hop + 1];
+      await deltas;
+      if (cancel.signal.aborted) throw new FinalHopError('the job was cancelled');
       // An intermediate output lives only as long as the job, beside its record when small.
       this.health.success(hop.adapter);
       const outputs = await Promise.all(
@@ -101,10 +129,16 @@ export class JobRunner {
       await this.store.save(done, { id: done.id, status: 'completed', record: done });
       log.debug({ ms: finishedAt - startedAt }, 'hop completed');
     } catch (err) {
+      if (cancel.signal.aborted) {
+        log.info('hop cancelled');
+        throw err instanceof FinalHopError ? err : new FinalHopError('the job was cancelled', { cause: err });
+      }
+      await deltas;
       const { code, message, retryable, retryAfterMs, details } = classify(err);
       if (retryable) this.health.failure(hop.adapter);
       // An adapter whose breaker just opened is not tried again: the job falls back at once.
-      const last = !retryable || run.attempt.number >= run.attempt.max || this.health.isOpen(hop.adapter);
+      const last =
+        !retryable || streamed || run.attempt.number >= run.attempt.max || this.health.isOpen(hop.adapter);
       log.warn({ err, code, retryable, last }, 'hop failed');
       if (!last) throw new RetryableHopError(message, { cause: err }, retryAfterMs);
       const finishedAt = Date.now();
@@ -117,7 +151,7 @@ export class JobRunner {
         details: { ...details, hop: hop.hop, adapter: hop.adapter },
       };
       const timings = this.timings(record, hop, startedAt, finishedAt);
-      const fallback = retryable ? nextRoute(record, hop.adapter) : undefined;
+      const fallback = retryable && !streamed ? nextRoute(record, hop.adapter) : undefined;
       if (fallback) {
         await this.fallBack(record, hop, error, timings, fallback);
         log.warn({ next: fallback.route.route.map((s) => s.adapter) }, 'route failed; falling back');
@@ -133,8 +167,15 @@ export class JobRunner {
       };
       await this.store.save(failed, { id: failed.id, status: 'failed', record: failed });
       throw new FinalHopError(message, { cause: err });
+    } finally {
+      this.running.delete(hop.jobId);
     }
   };
+
+  /** Aborts the hop of `jobId` if this process is running it (the job was cancelled). */
+  cancel(jobId: string): void {
+    this.running.get(jobId)?.abort(new Error('the job was cancelled'));
+  }
 
   /** Records the failed route and queues the first hop of the next one, from the job's own inputs. */
   private async fallBack(

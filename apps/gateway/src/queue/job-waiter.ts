@@ -10,12 +10,23 @@ export interface JobWatch {
   cancel(): void;
 }
 
+export interface WatchOptions {
+  /** Skips the first read for a job this process has not enqueued yet: it cannot have ended. */
+  notQueuedYet?: boolean;
+  /** Pieces of streamed text output, in order, as the worker produces them. */
+  onDelta?: (delta: string) => void;
+}
+
 /**
  * Listens for the job's end first and reads its record second, so a job that finishes in between
- * is never missed. `notQueuedYet` skips that read for a job this process has not enqueued yet:
- * it cannot have ended before the listener existed.
+ * is never missed.
  */
-export function watchJob(store: JobStore, id: string, timeoutMs: number, notQueuedYet = false): JobWatch {
+export function watchJob(
+  store: JobStore,
+  id: string,
+  timeoutMs: number,
+  { notQueuedYet = false, onDelta }: WatchOptions = {},
+): JobWatch {
   let unsubscribe = () => {};
   let timer: NodeJS.Timeout | undefined;
   const cancel = () => {
@@ -37,6 +48,7 @@ export function watchJob(store: JobStore, id: string, timeoutMs: number, notQueu
       reject(err);
     };
     unsubscribe = store.subscribe(id, (event) => {
+      if (event.delta !== undefined) onDelta?.(event.delta);
       if (!isTerminalStatus(event.status)) return;
       if (event.record) finish(event.record);
       else store.get(id).then(finish, fail);

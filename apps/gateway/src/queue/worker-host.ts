@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { AppConfig } from '../config/app-config';
 import type { JobBackend } from './job-backend';
-import type { JobRunner } from './job-runner';
+import { CANCEL_TOPIC, type CancelMessage, type JobRunner } from './job-runner';
 
 const DEFAULT_CONCURRENCY = 2;
 
@@ -28,6 +28,11 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     for (const id of this.config.queue.workerAdapters) {
       if (!this.adapters.has(id))
         throw new Error(`WORKER_ADAPTERS names ${id}, which is not a known adapter`);
+    }
+    if (this.served().length > 0) {
+      this.backend.bus.subscribe(CANCEL_TOPIC, (message) =>
+        this.runner.cancel((message as CancelMessage).jobId),
+      );
     }
     for (const id of this.served()) {
       const { concurrency, rateLimit } = this.adapters.get(id).descriptor;

@@ -1,0 +1,189 @@
+import type { InputPart } from '@omnigate/contracts';
+import { z } from 'zod';
+import { invalidParam } from './openai-error';
+
+const DetailSchema = z.enum(['auto', 'low', 'high']);
+
+const ChatContentPartSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({
+    type: z.literal('image_url'),
+    image_url: z.object({ url: z.string().min(1), detail: DetailSchema.optional() }),
+  }),
+  z.object({
+    type: z.literal('input_audio'),
+    input_audio: z.object({ data: z.string().min(1), format: z.enum(['wav', 'mp3']) }),
+  }),
+  z.object({
+    type: z.literal('file'),
+    file: z.object({
+      file_data: z.string().min(1).optional(),
+      /** An omnigate blob id (`POST /v1/blobs`). */
+      file_id: z.string().min(1).optional(),
+      filename: z.string().max(255).optional(),
+    }),
+  }),
+]);
+export type ChatContentPart = z.infer<typeof ChatContentPartSchema>;
+
+/** One message; fields beyond role, content and name (tool_calls, tool_call_id) pass through. */
+const ChatMessageSchema = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  content: z.union([z.string(), z.array(ChatContentPartSchema), z.null()]).optional(),
+  name: z.string().optional(),
+});
+export type ChatRequestMessage = z.infer<typeof ChatMessageSchema>;
+
+/** The chat completion parameters passed through to the chat adapter as options. */
+export const PASSED_CHAT_PARAMETERS = [
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'seed',
+  'response_format',
+  'user',
+  'presence_penalty',
+  'frequency_penalty',
+] as const;
+
+/** Body of `POST /v1/chat/completions` (the fields the gateway reads; others are ignored). */
+export const ChatCompletionRequestSchema = z
+  .object({
+    model: z.string().min(1).max(256),
+    messages: z.array(ChatMessageSchema).min(1).max(1024),
+    stream: z.boolean().nullish(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+    n: z.number().int().min(1).nullish(),
+    temperature: z.number().min(0).max(2).nullish(),
+    top_p: z.number().min(0).max(1).nullish(),
+    max_tokens: z.number().int().positive().nullish(),
+    max_completion_tokens: z.number().int().positive().nullish(),
+    stop: z.union([z.string(), z.array(z.string()).min(1).max(4)]).nullish(),
+    seed: z.number().int().nullish(),
+    response_format: z.record(z.string(), z.unknown()).nullish(),
+    user: z.string().max(256).nullish(),
+    presence_penalty: z.number().min(-2).max(2).nullish(),
+    frequency_penalty: z.number().min(-2).max(2).nullish(),
+  })
+  .meta({ id: 'OpenAiChatCompletionRequest' });
+export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
+
+/** The conversation as gateway inputs: each media part an input, replaced by an `input_ref` to it. */
+export interface MappedConversation {
+  inputs: InputPart[];
+  messages: unknown[];
+  /** Whether a media part is an image (to prefer a vision model for an upstream model name). */
+  hasImage: boolean;
+}
+
+const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)?((?:;[\w-]+=[^;,]*)*);base64,([A-Za-z0-9+/=\s]*)$/;
+
+/** `data:<type>;base64,<data>` as its parts; undefined for anything else. */
+export function parseDataUrl(url: string): { mediaType?: string; data: string } | undefined {
+  const match = DATA_URL.exec(url);
+  if (!match) return undefined;
+  return { ...(match[1] ? { mediaType: match[1].toLowerCase() } : {}), data: match[3].replace(/\s/g, '') };
+}
+
+/**
+ * Media parts become inputs (base64 data or a blob id, with media type and filename hints) and
+ * `{type: 'input_ref', index}` in the messages; text stays where it is. A text-only conversation
+ * gets the last user text as its one input, for routing (a chat adapter reads the messages).
+ */
+export function mapConversation(messages: ChatRequestMessage[]): MappedConversation {
+  const inputs: InputPart[] = [];
+  let hasImage = false;
+  const mapped = messages.map((message, m) => {
+    if (!Array.isArray(message.content)) return message;
+    const content = message.content.map((part, p) => {
+      const param = `messages[${m}].content[${p}]`;
+      if (part.type === 'text') return part;
+      const input = mediaInput(part, param);
+      if (part.type === 'image_url') hasImage = true;
+      inputs.push(input);
+      const detail = part.type === 'image_url' ? part.image_url.detail : undefined;
+      return { type: 'input_ref', index: inputs.length - 1, ...(detail ? { detail } : {}) };
+    });
+    return { ...message, content };
+  });
+  if (inputs.length === 0) inputs.push({ text: lastUserText(messages) });
+  return { inputs, messages: mapped, hasImage };
+}
+
+function mediaInput(part: Exclude<ChatContentPart, { type: 'text' }>, param: string): InputPart {
+  switch (part.type) {
+    case 'image_url': {
+      const url = part.image_url.url;
+      if (/^https?:\/\//i.test(url)) {
+        throw invalidParam(
+          `${param}.image_url.url`,
+          'image URLs are not fetched by this gateway; send the image inline as a data URL (data:image/png;base64,...)',
+          'image_url_not_supported',
+        );
+      }
+      const parsed = parseDataUrl(url);
+      if (!parsed) {
+        throw invalidParam(
+          `${param}.image_url.url`,
+          'image_url.url must be a base64 data URL (data:image/png;base64,...)',
+        );
+      }
+      return { data: parsed.data, ...(parsed.mediaType ? { mediaType: parsed.mediaType } : {}) };
+    }
+    case 'input_audio':
+      return {
+        data: part.input_audio.data,
+        mediaType: part.input_audio.format === 'mp3' ? 'audio/mpeg' : 'audio/wav',
+        filename: `audio.${part.input_audio.format}`,
+      };
+    case 'file': {
+      const { file_data, file_id, filename } = part.file;
+      const named = filename ? { filename } : {};
+      if (file_id !== undefined && file_data === undefined) {
+        if (!/^[a-f0-9]{64}$/.test(file_id)) {
+          throw invalidParam(
+            `${param}.file.file_id`,
+            'file_id must be an omnigate blob id (64 hex characters, from POST /v1/blobs)',
+          );
+        }
+        return { blobId: file_id, ...named };
+      }
+      if (file_data === undefined || file_id !== undefined) {
+        throw invalidParam(
+          `${param}.file`,
+          'a file part needs exactly one of file_data (a base64 data URL) and file_id (a blob id)',
+        );
+      }
+      const parsed = parseDataUrl(file_data) ?? { data: file_data };
+      return { data: parsed.data, ...(parsed.mediaType ? { mediaType: parsed.mediaType } : {}), ...named };
+    }
+  }
+}
+
+function lastUserText(messages: ChatRequestMessage[]): string {
+  const texts = messages.map((message) =>
+    typeof message.content === 'string'
+      ? message.content
+      : Array.isArray(message.content)
+        ? message.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n')
+        : '',
+  );
+  const lastUser = messages
+    .map((m, i) => ({ m, i }))
+    .findLast(({ m, i }) => m.role === 'user' && texts[i] !== '');
+  const text = lastUser ? texts[lastUser.i] : texts.findLast((t) => t !== '');
+  if (text === undefined) throw invalidParam('messages', 'the messages hold no text and no media to answer');
+  return text;
+}
+
+/** The parameters to pass through as chat options, without the null ones. */
+export function chatOptions(body: ChatCompletionRequest): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const key of PASSED_CHAT_PARAMETERS) {
+    const value = body[key];
+    if (value !== null && value !== undefined) options[key] = value;
+  }
+  return options;
+}

@@ -1,0 +1,98 @@
+import type { InferRequest, OutputPart } from '@omnigate/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BlobStore } from '../blobs/blob-store';
+import { GatewayError } from '../errors/gateway-error';
+import type { InferenceService } from '../inference/inference.service';
+import type { JobRecord } from '../queue/job-record';
+
+/** A job that ended well; anything else becomes the error the facade answers. */
+export function completed(record: JobRecord): JobRecord {
+  if (record.status === 'completed') return record;
+  if (record.status === 'failed' && record.error) {
+    const { code, message, details } = record.error;
+    throw new GatewayError(code, message, { ...details, jobId: record.id });
+  }
+  if (record.status === 'cancelled') {
+    throw new GatewayError('unavailable', `job ${record.id} was cancelled`, { jobId: record.id });
+  }
+  // OpenAI's API has no 202: a job still running when the wait ends is a timeout for this caller.
+  throw new GatewayError(
+    'timeout',
+    `job ${record.id} is still running; its result will be at /v1/jobs/${record.id}`,
+    { jobId: record.id },
+  );
+}
+
+/** Runs one request to its end (sync wait) and returns the completed record. */
+export async function runToCompletion(
+  inference: InferenceService,
+  request: InferRequest,
+): Promise<JobRecord> {
+  return completed(await inference.run(request, request.timeoutMs));
+}
+
+/** The job's one output, or 502 when the route produced something else. */
+export function singleOutput(record: JobRecord, modality: string): OutputPart {
+  const output = record.outputs.find((o) => o.modality === modality);
+  if (!output) {
+    throw new GatewayError(
+      'adapter_failed',
+      `the route produced ${record.outputs.map((o) => o.modality).join(', ') || 'nothing'}, not ${modality}`,
+      { jobId: record.id },
+    );
+  }
+  return output;
+}
+
+export async function outputText(blobs: BlobStore, output: OutputPart): Promise<string> {
+  if (output.text !== undefined) return output.text;
+  return (await outputBytes(blobs, output)).toString('utf8');
+}
+
+export async function outputBytes(blobs: BlobStore, output: OutputPart): Promise<Buffer> {
+  if (output.blobId) return blobs.read(output.blobId);
+  if (output.data !== undefined) return Buffer.from(output.data, 'base64');
+  return Buffer.from(output.text ?? '', 'utf8');
+}
+
+/** `audio->text primary.transcription | text->text primary.chat` (header values are ASCII). */
+export function describeRoute(record: JobRecord): string {
+  return record.route.map((step) => `${step.from.join('+')}->${step.to} ${step.adapter}`).join(' | ');
+}
+
+/** `primary.chat -> secondary.chat`: each route's failed adapter, then the one that answered; undefined without fallback. */
+export function describeFallback(record: JobRecord): string | undefined {
+  if (!record.fallbacks || record.fallbacks.length === 0) return undefined;
+  const answered = record.route.at(-1)?.adapter ?? 'none';
+  return [...record.fallbacks.map((f) => f.adapter), answered].join(' -> ');
+}
+
+/** The headers every facade answer carries: the job, its route and the fallback taken. */
+export function routeHeaders(record: JobRecord): Record<string, string> {
+  const fallback = describeFallback(record);
+  return {
+    'x-omnigate-job': record.id,
+    'x-omnigate-route': describeRoute(record),
+    ...(fallback ? { 'x-omnigate-fallback': fallback } : {}),
+  };
+}
+
+export function setRouteHeaders(reply: FastifyReply, record: JobRecord): FastifyReply {
+  return reply.headers(routeHeaders(record));
+}
+
+/** The JSON body of a facade route; anything else (a stream: another content type) is 415. */
+export function jsonBody(req: FastifyRequest): unknown {
+  const body = req.body;
+  if (body && typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe !== 'function') {
+    return body;
+  }
+  throw new GatewayError('unsupported_media', `send ${req.url.split('?')[0]} a JSON body`, {
+    contentType: req.headers['content-type'] ?? null,
+  });
+}
+
+/** The gateway's own absolute URL of a blob, from the host the caller used. */
+export function blobUrl(req: FastifyRequest, blobId: string): string {
+  return `${req.protocol}://${req.host}/v1/blobs/${blobId}`;
+}
