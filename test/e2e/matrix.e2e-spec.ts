@@ -22,6 +22,19 @@ const INPUTS: Record<string, { path: string; name: string }> = {
 };
 const MODALITIES = Object.keys(INPUTS);
 
+/** Pairs whose default route is pinned: a direct capability, where one exists for the pair. */
+const EXPECTED_ROUTE: Record<string, string> = {
+  'text→text': 'builtin.text:describe',
+  'audio→text': 'builtin.audio:describe',
+  'audio→video': 'builtin.audio:visualize',
+  'video→text': 'builtin.video:describe',
+  'video→signal': 'builtin.video:measure',
+  'video→image': 'builtin.video:thumbnail',
+  'video→audio': 'builtin.video:extract',
+  'pointcloud→video': 'builtin.pointcloud:turntable',
+  'image→video': 'builtin.video:still',
+};
+
 interface Output {
   modality: string;
   mediaType: string;
@@ -166,14 +179,44 @@ describe('any in, any out: 6 × 6 with the built-in adapters', () => {
     expect(Math.max(...stats.channels.map((c) => c.stdev))).toBeGreaterThan(5);
   });
 
+  it('audio → video keeps the sound; audio → text reports loudness and pitch', async () => {
+    const video = new FormData();
+    video.append('file', new Blob([fixture('audio/jfk.wav')]), 'jfk.wav');
+    video.append('output', 'video');
+    const probe = await ffprobe(await download(await infer(video)));
+    expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
+    const text = new FormData();
+    text.append('file', new Blob([fixture('audio/jfk.wav')]), 'jfk.wav');
+    text.append('output', 'text');
+    const description = (await infer(text)).text ?? '';
+    expect(description).toMatch(/LUFS/);
+    expect(description).toMatch(/pitch: median \d+/);
+  });
+
+  it('video → signal: brightness and motion at the frame rate', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([fixture('video/fixture.3gp')]), 'clip.3gp');
+    form.append('output', 'signal');
+    const signal = decodeSignal(Buffer.from((await infer(form)).text ?? ''), 'csv');
+    expect(signal.channels.map((c) => c.name)).toEqual(['brightness', 'motion']);
+    expect(Math.abs(signal.channels[0].values.length - 5.578 * 30)).toBeLessThanOrEqual(2);
+    expect(Math.max(...signal.channels[1].values)).toBeGreaterThan(0);
+  });
+
   const pairs = MODALITIES.flatMap((from) => MODALITIES.map((to) => [from, to] as const));
   it.each(pairs)('%s → %s', async (from, to) => {
     const form = new FormData();
     form.append('file', new Blob([fixture(INPUTS[from].path)]), INPUTS[from].name);
     form.append('output', to);
     const res = await fetch(`${gw.url}/v1/infer`, { method: 'POST', body: form });
-    const body = (await res.json()) as { outputs: Output[]; route: { adapter: string }[]; error?: unknown };
+    const body = (await res.json()) as {
+      outputs: Output[];
+      route: { adapter: string; task: string }[];
+      error?: unknown;
+    };
     expect(res.status, JSON.stringify(body.error ?? body.route)).toBe(200);
+    const expected = EXPECTED_ROUTE[`${from}→${to}`];
+    if (expected) expect(body.route.map((r) => `${r.adapter}:${r.task}`).join(' > ')).toBe(expected);
     const [out] = body.outputs;
     const bytes =
       out.text !== undefined
