@@ -46,7 +46,8 @@ class ScriptedAdapter implements Adapter {
         retryAfterMs: Number(wait[1]),
       });
     }
-    if (text === 'bad') throw AdapterError.unprocessable('this input can never work');
+    if (text === 'bad' || text.endsWith(':bad'))
+      throw AdapterError.unprocessable('this input can never work');
     const flaky = /^flaky:(\d+)$/.exec(text);
     if (flaky) {
       const seen = (this.failures.get(text) ?? 0) + 1;
@@ -231,6 +232,30 @@ for (const driver of ['inline', 'bullmq'] as const) {
       // Two in the first window, the other two only once it has passed.
       expect(starts[2] - starts[0]).toBeGreaterThanOrEqual(550);
       expect(starts[1] - starts[0]).toBeLessThan(300);
+    });
+
+    it('runs a two-hop chain, each hop on its own queue, and names the hop that fails', async () => {
+      const chain: PlannedRoute = {
+        plan: [routeThrough('test.backup').plan[0], routeThrough('test.scripted').plan[0]],
+        route: [routeThrough('test.backup').route[0], routeThrough('test.scripted').route[0]],
+      };
+      const start = async (text: string) => {
+        const blob = await blobs.put(Buffer.from(text), { mediaType: 'text/plain' });
+        const id = randomUUID();
+        const inputs = [textInput(blob)];
+        await backend.store.create({ ...queuedRecord(id, inputs), ...chain });
+        await backend.hops.add({ ...upperHop(id, inputs, 'test.backup') }, { priority: 5 });
+        return waitForJob(backend.store, id, 10_000);
+      };
+      const done = await start('chain');
+      expect(done?.status).toBe('completed');
+      expect(done?.outputs[0].text).toBe('BACKUP:CHAIN');
+      expect(done?.route.every((step) => typeof step.ms === 'number')).toBe(true);
+      const failed = await start('bad');
+      expect(failed?.status).toBe('failed');
+      expect(failed?.error?.message).toMatch(/^hop 2 of 2 \(test\.scripted\): /);
+      expect(failed?.error?.details).toMatchObject({ hop: 1, adapter: 'test.scripted' });
+      expect(failed?.route[0].ms).toBeGreaterThanOrEqual(0);
     });
 
     it('falls back to the next route once the first keeps failing retryably', async () => {

@@ -55,6 +55,13 @@ export interface HopJob {
   inputs: AdapterInput[];
   output: { modality: string; mediaType?: string };
   options: Record<string, unknown>;
+  /**
+   * What the earlier hops of this route changed, not yet in the stored record: an intermediate
+   * hop saves nothing, the record is written once, when the job ends (or falls back).
+   */
+  carried?: Pick<JobRecord, 'route' | 'warnings' | 'timings'>;
+  /** Small text inputs carried in the hop itself, by blob id: never stored, read from here. */
+  texts?: Record<string, string>;
 }
 
 /** A change of a job's state, announced to every process waiting on it. */

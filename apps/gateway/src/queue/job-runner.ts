@@ -1,4 +1,12 @@
-import { AdapterError, type AdapterContext, type AdapterInput, type AdapterOutput } from '@omnigate/adapters';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  AdapterError,
+  type AdapterContext,
+  type AdapterInput,
+  type AdapterOutput,
+  type BlobReader,
+} from '@omnigate/adapters';
 import { isTerminalStatus, type ErrorCode, type JobError, type OutputPart } from '@omnigate/contracts';
 import type { Logger } from 'pino';
 import type { AdapterHealth } from '../adapters/adapter-health';
@@ -6,6 +14,9 @@ import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-backend';
 import type { HopJob, JobRecord, PlannedRoute } from './job-record';
+
+/** Text outputs up to this size travel inside the next hop's queue entry instead of as blobs. */
+const MAX_CARRIED_TEXT_BYTES = 64 * 1024;
 
 /** Bus topic on which a cancelled job is announced to the workers. */
 export const CANCEL_TOPIC = 'job-cancel';
@@ -29,10 +40,11 @@ export class JobRunner {
 
   readonly handle = async (hop: HopJob, run: HopRun): Promise<void> => {
     // One round trip: the two commands share a pipeline.
-    const [record] = await Promise.all([
+    const [stored] = await Promise.all([
       this.store.get(hop.jobId),
       this.store.markActive(hop.jobId, run.attempt.number),
     ]);
+    const record = stored && hop.carried ? { ...stored, ...hop.carried } : stored;
     if (!record) {
       this.logger.warn({ jobId: hop.jobId }, 'job record expired before it ran; dropping the hop');
       return;
@@ -61,7 +73,7 @@ export class JobRunner {
           await run.progress(clamped);
           await this.store.publish({ id: record.id, status: 'active', progress: clamped });
         },
-        blobs: this.blobs,
+        blobs: hop.texts ? withTexts(this.blobs, hop.texts) : this.blobs,
         logger: log,
         ...(streamsText
           ? {
@@ -94,25 +106,29 @@ export class JobRunner {
       const warnings = [...record.warnings, ...(result.warnings ?? [])];
       const timings = this.timings(record, hop, startedAt, finishedAt);
       if (next) {
-        // An intermediate hop: its outputs are the next hop's inputs, on the next adapter's queue.
-        const inputs = await Promise.all(outputs.map((o) => this.asInput(o)));
-        const progressed: JobRecord = {
-          ...record,
-          status: 'active',
-          attempts: run.attempt.number,
-          route,
-          warnings,
-          timings,
-        };
-        await this.store.save(progressed, {
-          id: record.id,
-          status: 'active',
-          progress: (hop.hop + 1) / record.plan.length,
-        });
-        await this.hops.add(
-          { jobId: record.id, generation: hop.generation, hop: hop.hop + 1, inputs, ...next },
-          { priority: record.priority },
-        );
+        // An intermediate hop: its outputs are the next hop's inputs, on the next adapter's queue;
+        // what it changed travels with that hop rather than through a rewrite of the record.
+        const texts: Record<string, string> = {};
+        const inputs = await Promise.all(outputs.map((o) => this.asInput(o, texts)));
+        await Promise.all([
+          this.store.publish({
+            id: record.id,
+            status: 'active',
+            progress: (hop.hop + 1) / record.plan.length,
+          }),
+          this.hops.add(
+            {
+              jobId: record.id,
+              generation: hop.generation,
+              hop: hop.hop + 1,
+              inputs,
+              ...next,
+              carried: { route, warnings, timings },
+              ...(Object.keys(texts).length > 0 ? { texts } : {}),
+            },
+            { priority: record.priority },
+          ),
+        ]);
         log.debug({ ms: finishedAt - startedAt, next: next.adapter }, 'hop completed, next queued');
         return;
       }
@@ -244,22 +260,34 @@ export class JobRunner {
     return { queuedMs, runMs: (record.timings.runMs ?? 0) + (finishedAt - startedAt) };
   }
 
-  /** An output of one hop as an input of the next: text is stored beside the job like inline input. */
-  private async asInput(output: OutputPart): Promise<AdapterInput> {
-    if (output.blobId) {
-      return {
-        modality: output.modality,
-        mediaType: output.mediaType,
-        blobId: output.blobId,
-        bytes: output.bytes ?? 0,
-      };
+  /**
+   * An output of one hop as an input of the next. Small text rides in the next hop itself
+   * (`texts`, under the id its content would have as a blob); larger text is stored beside the job.
+   */
+  private async asInput(output: OutputPart, texts: Record<string, string>): Promise<AdapterInput> {
+    const { modality, mediaType } = output;
+    if (output.blobId) return { modality, mediaType, blobId: output.blobId, bytes: output.bytes ?? 0 };
+    const data = Buffer.from(output.text ?? '', 'utf8');
+    if (data.length <= MAX_CARRIED_TEXT_BYTES) {
+      const blobId = createHash('sha256').update(data).digest('hex');
+      texts[blobId] = output.text ?? '';
+      return { modality, mediaType, blobId, bytes: data.length };
     }
-    const blob = await this.blobs.put(Buffer.from(output.text ?? '', 'utf8'), {
-      mediaType: output.mediaType,
-      scope: 'job',
-    });
-    return { modality: output.modality, mediaType: output.mediaType, blobId: blob.id, bytes: blob.bytes };
+    const blob = await this.blobs.put(data, { mediaType, scope: 'job' });
+    return { modality, mediaType, blobId: blob.id, bytes: blob.bytes };
   }
+}
+
+/** A blob reader that serves the hop's carried texts first. */
+function withTexts(blobs: BlobReader, texts: Record<string, string>): BlobReader {
+  const carried = (id: string) => (Object.hasOwn(texts, id) ? Buffer.from(texts[id], 'utf8') : undefined);
+  return {
+    read: async (id) => carried(id) ?? blobs.read(id),
+    stream: (id) => {
+      const data = carried(id);
+      return data ? Readable.from([data]) : blobs.stream(id);
+    },
+  };
 }
 
 /**
