@@ -6,3 +6,4 @@ export * from './job-result';
 export * from './modality';
 export * from './output-spec';
 export * from './openai-backend';
+export * from './remote-adapter';
