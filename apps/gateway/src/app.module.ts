@@ -25,6 +25,11 @@ import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 import { createJobBackend } from './queue/job-backend.factory';
 import { JobRunner } from './queue/job-runner';
 import { WorkerHost } from './queue/worker-host';
+import { AudioController } from './openai/audio.controller';
+import { ChatCompletionsController } from './openai/chat-completions.controller';
+import { EmbeddingsController } from './openai/embeddings.controller';
+import { ImagesController } from './openai/images.controller';
+import { ModelsController } from './openai/models.controller';
 import { ModalityRegistry } from './routing/modality-registry';
 import { RoutePlanner } from './routing/route-planner';
 import { RoutesController } from './routing/routes.controller';
@@ -46,6 +51,11 @@ export class AppModule {
               BlobsController,
               AdaptersController,
               HealthController,
+              ChatCompletionsController,
+              AudioController,
+              ImagesController,
+              EmbeddingsController,
+              ModelsController,
             ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

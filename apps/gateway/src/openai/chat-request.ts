@@ -76,6 +76,8 @@ export interface MappedConversation {
   messages: unknown[];
   /** Whether a media part is an image (to prefer a vision model for an upstream model name). */
   hasImage: boolean;
+  /** Whether a part is `input_audio` (a spoken question, to be transcribed for a text chat model). */
+  hasAudio: boolean;
 }
 
 const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)?((?:;[\w-]+=[^;,]*)*);base64,([A-Za-z0-9+/=\s]*)$/;
@@ -95,6 +97,7 @@ export function parseDataUrl(url: string): { mediaType?: string; data: string } 
 export function mapConversation(messages: ChatRequestMessage[]): MappedConversation {
   const inputs: InputPart[] = [];
   let hasImage = false;
+  let hasAudio = false;
   const mapped = messages.map((message, m) => {
     if (!Array.isArray(message.content)) return message;
     const content = message.content.map((part, p) => {
@@ -102,6 +105,7 @@ export function mapConversation(messages: ChatRequestMessage[]): MappedConversat
       if (part.type === 'text') return part;
       const input = mediaInput(part, param);
       if (part.type === 'image_url') hasImage = true;
+      if (part.type === 'input_audio') hasAudio = true;
       inputs.push(input);
       const detail = part.type === 'image_url' ? part.image_url.detail : undefined;
       return { type: 'input_ref', index: inputs.length - 1, ...(detail ? { detail } : {}) };
@@ -109,7 +113,7 @@ export function mapConversation(messages: ChatRequestMessage[]): MappedConversat
     return { ...message, content };
   });
   if (inputs.length === 0) inputs.push({ text: lastUserText(messages) });
-  return { inputs, messages: mapped, hasImage };
+  return { inputs, messages: mapped, hasImage, hasAudio };
 }
 
 function mediaInput(part: Exclude<ChatContentPart, { type: 'text' }>, param: string): InputPart {

@@ -96,6 +96,15 @@ export class ModelCatalog {
     return this.registry.list().some((a) => offersTask(a, task)) ? task : undefined;
   }
 
+  /** The adapter with the lowest cost hint that performs `task`; undefined when none does. */
+  cheapest(task: string): string | undefined {
+    const cost = (a: Adapter) => a.descriptor.costHint ?? 1;
+    return this.registry
+      .list()
+      .filter((a) => offersTask(a, task))
+      .sort((a, b) => cost(a) - cost(b) || a.descriptor.id.localeCompare(b.descriptor.id))[0]?.descriptor.id;
+  }
+
   adapter(id: string): Adapter {
     return this.registry.get(id);
   }

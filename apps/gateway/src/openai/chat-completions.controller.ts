@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AdapterRegistry } from '../adapters/adapter-registry';
+import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { InferenceService } from '../inference/inference.service';
+import type { JobRecord } from '../queue/job-record';
+import { answerInfo, ChatChunkWriter, chatCompletion, nowSeconds } from './chat-completion';
+import {
+  ChatCompletionRequestSchema,
+  chatOptions,
+  mapConversation,
+  type ChatCompletionRequest,
+} from './chat-request';
+import {
+  completed,
+  describeFallback,
+  describeRoute,
+  jsonBody,
+  outputText,
+  routeHeaders,
+  runToCompletion,
+  singleOutput,
+} from './facade-job';
+import { AUTO_MODEL, ModelCatalog } from './model-catalog';
+import { invalidParam, toOpenAiError } from './openai-error';
+import { OpenAiExceptionFilter } from './openai-exception.filter';
+import { STARTED_AT } from './started-at';
+
+/** `POST /v1/chat/completions`: a conversation as one job of task `chat`, answered or streamed. */
+@Controller('v1/chat')
+@UseFilters(OpenAiExceptionFilter)
+export class ChatCompletionsController {
+  private readonly models: ModelCatalog;
+
+  constructor(
+    private readonly inference: InferenceService,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    registry: AdapterRegistry,
+  ) {
+    this.models = new ModelCatalog(registry, STARTED_AT);
+  }
+
+  @Post('completions')
+  async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const body = ChatCompletionRequestSchema.parse(jsonBody(req));
+    if (body.n && body.n > 1) {
+      throw invalidParam('n', 'this gateway answers one choice per request; send n: 1 or leave it out');
+    }
+    const { request, asked } = this.toInferRequest(body);
+    if (body.stream) return this.stream(reply, request, body, asked);
+    const record = await runToCompletion(this.inference, request);
+    const content = await outputText(this.blobs, singleOutput(record, 'text'));
+    const id = `chatcmpl-${record.id.replaceAll('-', '')}`;
+    await reply
+      .status(200)
+      .headers(routeHeaders(record))
+      .send(chatCompletion(id, content, answerInfo(record)));
+  }
+
+  /** The job to run, and the model id the caller asked for as resolved (an adapter id or `auto`). */
+  private toInferRequest(body: ChatCompletionRequest): { request: InferRequest; asked: string } {
+    const conversation = mapConversation(body.messages);
+    const seesImages = (adapter: { descriptor: { capabilities: { inputs: string[] }[] } }) =>
+      adapter.descriptor.capabilities.some((c) => c.inputs.includes('image')) === conversation.hasImage;
+    const resolved = this.models.resolve(body.model, 'chat', seesImages);
+    const task = this.models.taskFor('chat', resolved);
+    // No chat model hears audio: with auto, a spoken question goes through a transcriber (the
+    // cheapest audio → text hop would describe the sound instead of saying what was said).
+    const adapter =
+      resolved.adapter ?? (conversation.hasAudio ? this.models.cheapest('transcribe') : undefined);
+    const request = InferRequestSchema.parse({
+      inputs: conversation.inputs,
+      output: { modality: 'text' },
+      ...(task ? { task } : {}),
+      ...(adapter ? { adapter } : {}),
+      options: { ...chatOptions(body), messages: conversation.messages },
+    });
+    return { request, asked: resolved.adapter ?? AUTO_MODEL };
+  }
+
+  /**
+   * Server-sent `chat.completion.chunk` events. The status line waits for the first piece (or
+   * the end), so a request that fails before any text still gets its error status; after
+   * that, an error is an `{error}` event. A client that goes away cancels the job.
+   */
+  private async stream(
+    reply: FastifyReply,
+    request: InferRequest,
+    body: ChatCompletionRequest,
+    asked: string,
+  ): Promise<void> {
+    const raw = reply.raw;
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!raw.writableFinished) abort.abort();
+    };
+    raw.on('close', onClose);
+    const writer = new ChatChunkWriter(
+      `chatcmpl-${randomUUID().replaceAll('-', '')}`,
+      nowSeconds(),
+      body.stream_options?.include_usage === true,
+      (event) => raw.write(event),
+    );
+    let started = false;
+    const start = (record?: JobRecord) => {
+      if (started) return;
+      started = true;
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        ...(record ? routeHeaders(record) : {}),
+      });
+      writer.role(record ? answerInfo(record).model : asked);
+    };
+    try {
+      const ended = await this.inference.runStreaming(request, {
+        signal: abort.signal,
+        timeoutMs: request.timeoutMs,
+        onDelta: (delta) => {
+          if (abort.signal.aborted || delta === '') return;
+          start();
+          writer.content(asked, delta);
+        },
+      });
+      if (abort.signal.aborted) {
+        if (!started) reply.hijack();
+        return;
+      }
+      const record = completed(ended);
+      const info = answerInfo(record);
+      if (!started) {
+        // Nothing streamed (the last hop's adapter does not stream): the answer as one piece.
+        start(record);
+        const content = await outputText(this.blobs, singleOutput(record, 'text'));
+        if (content !== '') writer.content(info.model, content);
+      } else {
+        // The headers left before the route was known: it follows as SSE comments.
+        raw.write(`: x-omnigate-job ${record.id}\n: x-omnigate-route ${describeRoute(record)}\n`);
+        const fallback = describeFallback(record);
+        raw.write(fallback ? `: x-omnigate-fallback ${fallback}\n\n` : '\n');
+      }
+      writer.finish(info);
+      raw.end();
+    } catch (err) {
+      if (!started) throw err;
+      if (!raw.destroyed) {
+        writer.error(toOpenAiError(err).body);
+        raw.end();
+      }
+    } finally {
+      raw.off('close', onClose);
+    }
+  }
+}
