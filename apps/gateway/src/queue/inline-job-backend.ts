@@ -12,6 +12,7 @@ import {
   type JobBackend,
   type JobStore,
   type QueueLimits,
+  type RateCounter,
 } from './job-backend';
 import { LocalClusterBus } from './cluster-bus';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
@@ -199,6 +200,25 @@ class InlineHopQueue implements HopQueue {
   }
 }
 
+/** Fixed windows in a Map; ended windows are dropped once the map grows. */
+class MemoryRateCounter implements RateCounter {
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+
+  async hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
+    const now = Date.now();
+    let window = this.windows.get(key);
+    if (!window || window.resetAt <= now) {
+      if (this.windows.size >= 10_000) {
+        for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
+      }
+      window = { count: 0, resetAt: now + windowMs };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    return { count: window.count, resetInMs: window.resetAt - now };
+  }
+}
+
 /** The embedded driver: everything in this process. Jobs do not survive a restart. */
 export class InlineJobBackend implements JobBackend {
   readonly kind = 'inline' as const;
@@ -206,6 +226,7 @@ export class InlineJobBackend implements JobBackend {
   readonly hops: InlineHopQueue;
   readonly blobTier: MemoryJobBlobTier;
   readonly bus = new LocalClusterBus();
+  readonly counter = new MemoryRateCounter();
 
   constructor(config: AppConfig['queue'], logger: Logger) {
     this.blobTier = new MemoryJobBlobTier(config.jobTtlS);

@@ -48,6 +48,12 @@ export interface HopQueue {
   close(graceMs: number): Promise<void>;
 }
 
+/** Fixed-window counters shared by every process on the same queue (per-key rate limits). */
+export interface RateCounter {
+  /** Counts one hit on `key`; the window starts with its first hit and lasts `windowMs`. */
+  hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+}
+
 /** A queue driver: BullMQ on Redis, or in-process. */
 export interface JobBackend {
   readonly kind: 'bullmq' | 'inline';
@@ -57,6 +63,8 @@ export interface JobBackend {
   readonly blobTier: JobBlobTier;
   /** Messages to every process on the same queue. */
   readonly bus: ClusterBus;
+  /** Rate-limit windows, kept where the job records are. */
+  readonly counter: RateCounter;
   /** Throws when the backing service does not answer. */
   ping(): Promise<void>;
   close(graceMs: number): Promise<void>;

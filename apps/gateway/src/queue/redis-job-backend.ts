@@ -4,14 +4,33 @@ import { RedisJobBlobTier } from '../blobs/job-blob-tier';
 import type { AppConfig } from '../config/app-config';
 import { BullMqHopQueue } from './bullmq-hop-queue';
 import { RedisClusterBus } from './cluster-bus';
-import type { JobBackend } from './job-backend';
+import type { JobBackend, RateCounter } from './job-backend';
 import { RedisJobStore } from './redis-job-store';
+
+/** Fixed windows in Redis: INCR, PEXPIRE NX (the first hit starts the window) and PTTL in one MULTI. */
+class RedisRateCounter implements RateCounter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
+    const k = `${this.prefix}:ratelimit:${key}`;
+    const replies = await this.redis.multi().incr(k).pexpire(k, windowMs, 'NX').pttl(k).exec();
+    const failed = replies?.find(([err]) => err);
+    if (!replies || failed) throw new Error('rate counter: MULTI failed', { cause: failed?.[0] });
+    const count = Number(replies[0]?.[1]);
+    const pttl = Number(replies[2]?.[1]);
+    return { count, resetInMs: pttl > 0 ? pttl : windowMs };
+  }
+}
 
 /** The production driver: records and events in Redis, hops on BullMQ. */
 export class RedisJobBackend implements JobBackend {
   readonly kind = 'bullmq' as const;
   readonly blobTier: RedisJobBlobTier;
   readonly bus: RedisClusterBus;
+  readonly counter: RedisRateCounter;
 
   private constructor(
     private readonly redis: Redis,
@@ -24,6 +43,7 @@ export class RedisJobBackend implements JobBackend {
   ) {
     this.blobTier = new RedisJobBlobTier(redis, config.prefix, config.jobTtlS);
     this.bus = new RedisClusterBus(redis, subscriber, config.prefix, logger);
+    this.counter = new RedisRateCounter(redis, config.prefix);
   }
 
   static async connect(
