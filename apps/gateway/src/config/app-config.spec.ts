@@ -26,6 +26,8 @@ describe('loadConfig', () => {
     ['BREAKER_FAILURES', '0'],
     ['OPENAI_BACKENDS', '[{"id":"vllm","baseUrl":"not a url","models":{"chat":"m"}}]'],
     ['OPENAI_BACKENDS', '{not json'],
+    ['API_KEYS', '[{"name":"a","key":"og-secret-0123456789","scopes":["root"]}]'],
+    ['API_KEYS', '[{"name":"a","key":"og-secret-0123456789"'],
   ])('names %s in the error for a bad value', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
@@ -40,5 +42,34 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OPENAI_BACKENDS: '[{"id":"x","apiKey":"sk-secret-123",' })).toThrow(
       /^(?!.*sk-secret-123).*OPENAI_BACKENDS/,
     );
+  });
+
+  it('holds API_KEYS as sha256 digests, and none by default', () => {
+    expect(loadConfig({}).auth.apiKeys).toEqual([]);
+    const c = loadConfig({
+      API_KEYS: '[{"name":"app","key":"og-secret-0123456789","scopes":["infer"]}]',
+    });
+    expect(c.auth.apiKeys).toMatchObject([{ name: 'app', scopes: ['infer'] }]);
+    expect(JSON.stringify(c)).not.toContain('og-secret-0123456789');
+  });
+
+  it('names API_KEYS and the field without quoting a key or keeping a cause', () => {
+    const bad = [
+      '[{"name":"a","key":"og-secret-0123456789","sha256":"00","scopes":["infer"]}]',
+      '[{"name":"a","key":"og-secret-0123456789",',
+      '[{"name":"a","key":"og-secret-0123456789","scopes":"infer"}]',
+    ];
+    for (const value of bad) {
+      let error: unknown;
+      try {
+        loadConfig({ API_KEYS: value });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/API_KEYS/);
+      expect((error as Error).message).not.toContain('og-secret-0123456789');
+      expect((error as Error).cause).toBeUndefined();
+    }
   });
 });

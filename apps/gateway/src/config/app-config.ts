@@ -1,5 +1,6 @@
 import { openAiBackendsFromEnv, type OpenAiBackend } from '@omnigate/contracts';
 import { z } from 'zod';
+import { parseApiKeys, type ApiKey } from '../auth/api-keys';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const csv = z
@@ -28,6 +29,8 @@ const EnvSchema = z.object({
   /** Checked by openAiBackendsFromEnv (contracts), which knows their shape. */
   OPENAI_BACKENDS: z.string().optional(),
   OPENAI_API_KEY: z.string().optional(),
+  /** Checked by parseApiKeys, which hashes the keys and never quotes them in an error. */
+  API_KEYS: z.string().optional(),
   BLOB_DIR: z.string().min(1).default('.data/blobs'),
   BLOB_MAX_BYTES: int(1).default(512 * 1024 * 1024),
   BLOB_TTL_S: int(60).default(7 * 24 * 3600),
@@ -66,6 +69,8 @@ export interface AppConfig {
   adapterModules: string[];
   /** OpenAI-compatible backends (OPENAI_BACKENDS, or OPENAI_API_KEY alone); each yields adapters. */
   openAiBackends: OpenAiBackend[];
+  /** API_KEYS, held as sha256 digests; empty: every route is open. */
+  auth: { apiKeys: ApiKey[] };
   queue: {
     driver: 'auto' | 'bullmq' | 'inline';
     redisUrl: string;
@@ -111,12 +116,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`, { cause: err });
   }
+  let apiKeys: ApiKey[] = [];
+  try {
+    if (e.API_KEYS !== undefined) apiKeys = parseApiKeys(e.API_KEYS);
+  } catch (err) {
+    // No cause: it could quote the value, and main prints a start-up error's cause.
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+  }
   return {
     http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES },
     role: e.ROLE,
     routing: { maxHops: e.ROUTE_MAX_HOPS, maxFallbacks: e.ROUTE_MAX_FALLBACKS },
     adapterModules: e.ADAPTER_MODULES,
     openAiBackends,
+    auth: { apiKeys },
     breaker: { failures: e.BREAKER_FAILURES, cooldownMs: e.BREAKER_COOLDOWN_MS },
     queue: {
       driver: e.QUEUE_DRIVER,
