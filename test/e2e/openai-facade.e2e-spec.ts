@@ -27,6 +27,8 @@ const backends = (primary: OpenAiTestServer, secondary: OpenAiTestServer) =>
         embedding: 'text-embedding-3-small',
       },
       costHint: 5,
+      // One call at a time: a stream that kept running after its client left would hold the slot.
+      concurrency: 1,
     },
     {
       id: SECONDARY,
@@ -196,6 +198,33 @@ describe('OpenAI-compatible facade (official openai client)', () => {
     expect(finish?.choices[0].finish_reason).toBe('stop');
     expect(chunks.at(-1)!.usage?.total_tokens).toBeGreaterThan(0);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+  });
+
+  it('a streaming client that goes away cancels the job and its upstream call', async () => {
+    primary.script({ path: '/v1/chat/completions', chunkDelayMs: 250 });
+    const abort = new AbortController();
+    const stream = await client.chat.completions.create(
+      {
+        model: `${PRIMARY}.chat`,
+        messages: [{ role: 'user', content: 'word '.repeat(30).trim() }],
+        stream: true,
+      },
+      { signal: abort.signal },
+    );
+    const read = async () => {
+      for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) abort.abort();
+    };
+    // The client ends the iteration (quietly, or with an abort error) once its signal aborts.
+    await read().catch(() => undefined);
+    expect(abort.signal.aborted).toBe(true);
+    // Uncancelled, the first call would hold the backend's one slot for about 8 s more.
+    const started = Date.now();
+    const next = await client.chat.completions.create({
+      model: `${PRIMARY}.chat`,
+      messages: [{ role: 'user', content: 'next' }],
+    });
+    expect(next.choices[0].message.content).toBe('Echo: next');
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('an audio question to the chat endpoint goes audio -> text -> chat', async () => {
