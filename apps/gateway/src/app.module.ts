@@ -82,7 +82,11 @@ export class AppModule {
           },
           inject: [BLOB_STORE],
         },
-        { provide: MODALITY_DETECTOR, useClass: ContentModalityDetector },
+        {
+          provide: MODALITY_DETECTOR,
+          useFactory: (modalities: ModalityRegistry) => new ContentModalityDetector(modalities),
+          inject: [ModalityRegistry],
+        },
         {
           provide: AdapterRegistry,
           useFactory: async () => {

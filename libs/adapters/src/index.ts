@@ -4,3 +4,4 @@ export * from './codecs/signal';
 export * from './builtin';
 export * from './codecs/pointcloud';
 export * from './openai';
+export * from './remote/remote-http-adapter';

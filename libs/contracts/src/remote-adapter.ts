@@ -38,11 +38,7 @@ export const ModalityDefinitionSchema = z
       )
       .default([]),
     /** A regular expression the start of the content (as latin1 text, first 4 KiB) matches. */
-    pattern: z
-      .string()
-      .max(200)
-      .refine(isRegExp, 'not a valid regular expression')
-      .optional(),
+    pattern: z.string().max(200).refine(isRegExp, 'not a valid regular expression').optional(),
     /** The media type to report when the magic bytes or pattern match; default mediaTypes[0]. */
     mediaType: z.string().optional(),
   })
@@ -69,8 +65,6 @@ export const RemoteInputSchema = z.object({
 /** The JSON `request` field of `/invoke`. */
 export const RemoteInvokeRequestSchema = z
   .object({
-    /** The gateway's job id, for the server's logs. */
-    jobId: z.string(),
     task: z.string(),
     inputs: z.array(RemoteInputSchema),
     output: z.object({ modality: ModalitySchema, mediaType: z.string().optional() }),
@@ -117,12 +111,7 @@ export const AdapterRegistrationSchema = z
       headers: z.record(z.string(), z.string()).optional(),
       /** Overrides the descriptor's domain: the vertical this adapter serves. */
       domain: z.string().optional(),
-      timeoutMs: z
-        .number()
-        .int()
-        .positive()
-        .max(3_600_000)
-        .optional(),
+      timeoutMs: z.number().int().positive().max(3_600_000).optional(),
     }),
     OpenAiBackendSchema.extend({ kind: z.literal('openai-compatible') }),
   ])

@@ -1,9 +1,10 @@
-import type { Detection } from '@omnigate/contracts';
+import { ModalityDefinitionSchema, type Detection } from '@omnigate/contracts';
 import { describe, expect, it } from 'vitest';
 import { fixture, manifest, type ManifestEntry } from '../../../../test/fixtures';
 import { ContentModalityDetector } from './content-modality-detector';
 import { DetectionError } from './detection-error';
 import { DETECTION_SAMPLE_BYTES, type DetectionHints } from './modality-detector';
+import { ModalityRegistry } from '../routing/modality-registry';
 
 const detector = new ContentModalityDetector();
 
@@ -182,16 +183,55 @@ describe('ContentModalityDetector on the shared fixtures', () => {
     ]);
   });
 
-  // file-type calls any content starting "solid " model/stl; with no mesh modality it is text.
-  it('reads the ASCII STL mesh as text and refuses it as a mesh', async () => {
+  // file-type calls any content starting "solid " model/stl: a mesh, which no built-in modality takes.
+  it('refuses the ASCII STL mesh with 415, unless declared text', async () => {
     const stl = fixture('extra/mesh.stl');
-    expect(await detect(stl)).toMatchObject({
+    const error = await detectionError(stl);
+    expect(error.code).toBe('unsupported_media');
+    expect(error.message).toMatch(/3-D model \(model\/stl\)/);
+    expect(await detect(stl, { modality: 'text' })).toMatchObject({
       modality: 'text',
       mediaType: 'text/plain',
       meta: { resembles: 'model/stl' },
     });
-    const error = await detectionError(stl, { modality: 'mesh' });
-    expect(error.details).toMatchObject({ declared: 'mesh', detected: 'text' });
+    const declared = await detectionError(stl, { modality: 'mesh' });
+    expect(declared.details).toMatchObject({ declared: 'mesh', detected: 'text' });
+  });
+});
+
+describe('ContentModalityDetector with registered modalities', () => {
+  const modalities = new ModalityRegistry();
+  modalities.add('acme.mesh', [
+    ModalityDefinitionSchema.parse({
+      name: 'mesh',
+      mediaTypes: ['model/stl', 'model/gltf-binary'],
+      extensions: ['stl', 'glb'],
+      magic: [{ offset: 0, hex: '676c5446' }],
+      pattern: '^solid\\s',
+    }),
+  ]);
+  const withMesh = new ContentModalityDetector(modalities);
+  const detectWith = (content: Buffer, hints: DetectionHints = {}) =>
+    withMesh.detect(content.subarray(0, DETECTION_SAMPLE_BYTES), content.length, hints);
+
+  it('recognises the STL by its header pattern', async () => {
+    expect(await detectWith(fixture('extra/mesh.stl'))).toMatchObject({
+      modality: 'mesh',
+      mediaType: 'model/stl',
+      reason: 'registered modality: mesh header pattern',
+    });
+  });
+
+  it('recognises magic bytes, and an extension only for content that is nothing better', async () => {
+    const glb = Buffer.concat([Buffer.from('glTF', 'latin1'), Buffer.alloc(16, 1)]);
+    expect((await detectWith(glb)).modality).toBe('mesh');
+    expect((await detectWith(text('just words'), { filename: 'x.stl' })).modality).toBe('mesh');
+    expect((await detectWith(fixture('image/fixture.png'), { filename: 'x.stl' })).modality).toBe('image');
+  });
+
+  it('leaves everything else as it was', async () => {
+    expect((await detectWith(fixture('image/fixture.png'))).modality).toBe('image');
+    expect((await detectWith(text('hello'))).modality).toBe('text');
   });
 });
 

@@ -8,7 +8,9 @@ import { refusal, resolveHints } from './hint-resolution';
 import { readImageHeader } from './image-header';
 import { sniffMagicBytes } from './magic-bytes';
 import type { DetectionHints, ModalityDetector } from './modality-detector';
+import { matchRegisteredModality } from './registered-modalities';
 import { decodeTextSample, plainTextReading, sniffText } from './text-structure';
+import type { ModalityRegistry } from '../routing/modality-registry';
 
 /**
  * Detection from the content itself: magic bytes (file-type), then ASCII headers (EDF, PLY,
@@ -16,13 +18,31 @@ import { decodeTextSample, plainTextReading, sniffText } from './text-structure'
  */
 @Injectable()
 export class ContentModalityDetector implements ModalityDetector {
+  /** `modalities`: the registered modalities are recognised too (before plain text). */
+  constructor(private readonly modalities?: ModalityRegistry) {}
+
   async detect(sample: Buffer, totalBytes: number, hints: DetectionHints): Promise<Detection> {
     if (sample.length === 0 || totalBytes === 0) {
       throw new DetectionError('invalid_request', 'the input is empty', { bytes: 0 });
     }
+    const definitions = this.modalities?.definitions() ?? [];
+    const registered =
+      definitions.length > 0 ? matchRegisteredModality(definitions, sample, hints) : undefined;
+    const fits = registered && (!hints.modality || hints.modality === registered.detection.modality);
+    if (fits && registered.bySignature) return registered.detection;
     const verdict = await this.readContent(sample, totalBytes > sample.length);
+    // Declared by media type or extension only: taken when the content is nothing better.
+    if (fits && (verdict.kind === 'unsupported' || isPlainTextFallback(verdict))) return registered.detection;
     if (verdict.kind === 'unsupported') {
       throw refusal(verdict.mediaType, verdict.message, hints, verdict.details);
+    }
+    const resembles = verdict.candidates[0].meta?.resembles;
+    if (!hints.modality && typeof resembles === 'string' && resembles.startsWith('model/')) {
+      throw refusal(
+        resembles,
+        `the content is a 3-D model (${resembles}) and no registered modality takes it (declare it as text to read it as text)`,
+        hints,
+      );
     }
     const detection = resolveHints(verdict.candidates, hints);
     return detection.modality === 'image' ? this.withImageHeader(detection, sample) : detection;
@@ -48,4 +68,10 @@ export class ContentModalityDetector implements ModalityDetector {
     const header = await readImageHeader(sample);
     return header ? { ...detection, meta: { ...detection.meta, ...header } } : detection;
   }
+}
+
+/** The last-resort reading: valid UTF-8 without a structure of its own. */
+function isPlainTextFallback(verdict: ContentVerdict): boolean {
+  const [first] = verdict.kind === 'recognised' ? verdict.candidates : [];
+  return first?.modality === 'text' && first.reason.startsWith('valid UTF-8 text');
 }

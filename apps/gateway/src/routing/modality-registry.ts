@@ -1,21 +1,63 @@
-import { BUILTIN_MODALITIES } from '@omnigate/contracts';
+import { BUILTIN_MODALITIES, isBuiltinModality, type ModalityDefinition } from '@omnigate/contracts';
 import { GatewayError } from '../errors/gateway-error';
 
-/** The modalities this node knows: the six built-ins (registered ones join in a later release). */
+/**
+ * The modalities this node knows: the six built-ins, and those registered adapters bring with
+ * them (with how to recognise their content). A registered modality lives as long as some
+ * adapter that declared it does; the built-ins cannot be redefined.
+ */
 export class ModalityRegistry {
-  private readonly names = new Set<string>(BUILTIN_MODALITIES);
+  private readonly registered = new Map<string, { definition: ModalityDefinition; owners: Set<string> }>();
 
   list(): string[] {
-    return [...this.names];
+    return [...BUILTIN_MODALITIES, ...this.registered.keys()];
+  }
+
+  /** The registered (non built-in) modalities' definitions, for detection. */
+  definitions(): ModalityDefinition[] {
+    return [...this.registered.values()].map((entry) => entry.definition);
   }
 
   /** Throws 400 invalid_request for a modality nobody registered. */
   assertKnown(name: string, where: string): void {
-    if (!this.names.has(name)) {
+    if (!isBuiltinModality(name) && !this.registered.has(name)) {
       throw new GatewayError('invalid_request', `${where}: unknown modality "${name}"`, {
         modality: name,
         known: this.list(),
       });
+    }
+  }
+
+  /** Checks that `definitions` may be added: a built-in cannot be redefined. */
+  check(definitions: readonly ModalityDefinition[]): void {
+    const builtin = definitions.find((d) => isBuiltinModality(d.name));
+    if (builtin) {
+      throw new GatewayError(
+        'invalid_request',
+        `the built-in modality "${builtin.name}" cannot be redefined`,
+        { modality: builtin.name },
+      );
+    }
+  }
+
+  /**
+   * Adds the modalities an adapter brings. A name already registered keeps its first definition;
+   * the adapter becomes one more owner of it.
+   */
+  add(owner: string, definitions: readonly ModalityDefinition[]): void {
+    this.check(definitions);
+    for (const definition of definitions) {
+      const entry = this.registered.get(definition.name);
+      if (entry) entry.owners.add(owner);
+      else this.registered.set(definition.name, { definition, owners: new Set([owner]) });
+    }
+  }
+
+  /** Drops the adapter's claims; a modality no adapter claims any more is gone. */
+  removeOwner(owner: string): void {
+    for (const [name, entry] of this.registered) {
+      entry.owners.delete(owner);
+      if (entry.owners.size === 0) this.registered.delete(name);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { retryAfterMs } from '../sdk/retry-after';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ErrorCode } from '@omnigate/contracts';
 import { AdapterError } from '../sdk/adapter-error';
@@ -90,24 +91,11 @@ function statusCode(status: number, quotaExhausted: boolean): ErrorCode {
   return 'adapter_failed';
 }
 
-/**
- * How long the upstream asked to wait: `retry-after-ms` (OpenAI's), else `Retry-After` in
- * seconds or as an HTTP date. Undefined when absent or unreadable.
- */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  if (!headers) return undefined;
-  const ms = headers.get('retry-after-ms')?.trim();
-  if (ms && /^\d+(\.\d+)?$/.test(ms)) return Math.ceil(Number(ms));
-  const value = headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 /** Upstream text made safe for a message: no api key, nothing key-like, bounded length. */
 export function redact(text: string, apiKey?: string): string {
   let safe = apiKey ? text.split(apiKey).join('[redacted]') : text;
   safe = safe.replace(KEY_PATTERN, '[redacted]').replace(/\s+/g, ' ').trim();
   return safe.length > MAX_UPSTREAM_MESSAGE ? `${safe.slice(0, MAX_UPSTREAM_MESSAGE)}…` : safe;
 }
+
+export { retryAfterMs };

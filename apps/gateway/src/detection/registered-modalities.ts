@@ -1,0 +1,71 @@
+import type { Detection, ModalityDefinition } from '@omnigate/contracts';
+import { mediaTypeEssence } from './media-types';
+import type { DetectionHints } from './modality-detector';
+
+/** How much of the content a registered modality's `pattern` is tried against. */
+const PATTERN_WINDOW = 4096;
+
+/**
+ * A registered modality that recognises the content: by its own signature (magic bytes or
+ * pattern), else, weaker, by what the caller declared (media type or file extension).
+ */
+export function matchRegisteredModality(
+  definitions: readonly ModalityDefinition[],
+  sample: Buffer,
+  hints: DetectionHints,
+): { detection: Detection; bySignature: boolean } | undefined {
+  for (const definition of definitions) {
+    const signature = signatureMatch(definition, sample);
+    if (signature) {
+      return {
+        detection: reading(definition, hints, 0.9, `${definition.name} ${signature}`),
+        bySignature: true,
+      };
+    }
+  }
+  const declaredType = hints.mediaType ? mediaTypeEssence(hints.mediaType) : undefined;
+  const extension = hints.filename?.split('.').pop()?.toLowerCase();
+  for (const definition of definitions) {
+    if (declaredType && definition.mediaTypes.includes(declaredType)) {
+      return { detection: reading(definition, hints, 0.7, `declared ${declaredType}`), bySignature: false };
+    }
+    if (extension && hints.filename!.includes('.') && definition.extensions.includes(extension)) {
+      return {
+        detection: reading(definition, hints, 0.6, `file extension .${extension}`),
+        bySignature: false,
+      };
+    }
+  }
+  return undefined;
+}
+
+function signatureMatch(definition: ModalityDefinition, sample: Buffer): string | undefined {
+  for (const { offset, hex } of definition.magic) {
+    const bytes = Buffer.from(hex, 'hex');
+    if (
+      sample.length >= offset + bytes.length &&
+      sample.subarray(offset, offset + bytes.length).equals(bytes)
+    ) {
+      return `magic bytes at ${offset}`;
+    }
+  }
+  if (definition.pattern !== undefined) {
+    const head = sample.subarray(0, PATTERN_WINDOW).toString('latin1');
+    if (new RegExp(definition.pattern).test(head)) return 'header pattern';
+  }
+  return undefined;
+}
+
+function reading(
+  definition: ModalityDefinition,
+  hints: DetectionHints,
+  confidence: number,
+  reason: string,
+): Detection {
+  const declared = hints.mediaType ? mediaTypeEssence(hints.mediaType) : undefined;
+  const mediaType =
+    declared && definition.mediaTypes.includes(declared)
+      ? declared
+      : (definition.mediaType ?? definition.mediaTypes[0]);
+  return { modality: definition.name, mediaType, confidence, reason: `registered modality: ${reason}` };
+}
