@@ -430,6 +430,15 @@ describe('OpenAI-compatible facade (official openai client)', () => {
         client.chat.completions.create({ model: 'auto', n: 2, messages: [{ role: 'user', content: 'hi' }] }),
       ),
     ).toMatchObject({ status: 400, param: 'n' });
+    expect(
+      await apiError(
+        client.chat.completions.create({
+          model: 'auto',
+          messages: [{ role: 'user', content: 'hi' }],
+          tools: [{ type: 'function', function: { name: 'lookup' } }],
+        }),
+      ),
+    ).toMatchObject({ status: 400, param: 'tools' });
     // A chat model name two backends serve.
     expect(
       await apiError(

@@ -48,6 +48,11 @@ export class ChatCompletionsController {
     if (body.n && body.n > 1) {
       throw invalidParam('n', 'this gateway answers one choice per request; send n: 1 or leave it out');
     }
+    for (const param of ['tools', 'functions'] as const) {
+      if (body[param]?.length) {
+        throw invalidParam(param, `${param} are not supported by this gateway's chat endpoint yet`);
+      }
+    }
     const { request, asked } = this.toInferRequest(body);
     if (body.stream) return this.stream(reply, request, body, asked);
     const record = await runToCompletion(this.inference, request);

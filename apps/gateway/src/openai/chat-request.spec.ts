@@ -69,6 +69,17 @@ describe('mapConversation', () => {
     }
   });
 
+  it('names the part whose base64 is broken', () => {
+    expect(() =>
+      mapConversation([
+        {
+          role: 'user',
+          content: [{ type: 'input_audio', input_audio: { data: 'not base64!', format: 'wav' } }],
+        },
+      ]),
+    ).toThrow('messages[0].content[0].input_audio.data is not valid base64');
+  });
+
   it('refuses a file part with neither or both of file_data and file_id', () => {
     expect(() => mapConversation([{ role: 'user', content: [{ type: 'file', file: {} }] }])).toThrow(
       /exactly one/,

@@ -66,6 +66,9 @@ export const ChatCompletionRequestSchema = z
     user: z.string().max(256).nullish(),
     presence_penalty: z.number().min(-2).max(2).nullish(),
     frequency_penalty: z.number().min(-2).max(2).nullish(),
+    /** Not supported: read only to refuse them rather than answer as if they were not sent. */
+    tools: z.array(z.unknown()).nullish(),
+    functions: z.array(z.unknown()).nullish(),
   })
   .meta({ id: 'OpenAiChatCompletionRequest' });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
@@ -137,6 +140,7 @@ function mediaInput(part: Exclude<ChatContentPart, { type: 'text' }>, param: str
       return { data: parsed.data, ...(parsed.mediaType ? { mediaType: parsed.mediaType } : {}) };
     }
     case 'input_audio':
+      checkBase64(part.input_audio.data, `${param}.input_audio.data`);
       return {
         data: part.input_audio.data,
         mediaType: part.input_audio.format === 'mp3' ? 'audio/mpeg' : 'audio/wav',
@@ -161,9 +165,16 @@ function mediaInput(part: Exclude<ChatContentPart, { type: 'text' }>, param: str
         );
       }
       const parsed = parseDataUrl(file_data) ?? { data: file_data };
+      checkBase64(parsed.data, `${param}.file.file_data`);
       return { data: parsed.data, ...(parsed.mediaType ? { mediaType: parsed.mediaType } : {}), ...named };
     }
   }
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function checkBase64(data: string, param: string): void {
+  if (!BASE64.test(data)) throw invalidParam(param, `${param} is not valid base64`);
 }
 
 function lastUserText(messages: ChatRequestMessage[]): string {
