@@ -89,7 +89,8 @@ function descriptor({ id, domain }) {
     capabilities: Object.values(TASKS).map((t) => ({ ...t.capability, limits: { maxBytes: MAX_BYTES } })),
     concurrency: 4,
     latencyHintMs: 50,
-    costHint: 0,
+    // Dearer than the built-ins: they stay the default routes; `render` here is an alternative to theirs.
+    costHint: 5,
     ...(domain ? { domain } : {}),
     modalities: [MESH_MODALITY],
   };
