@@ -7,10 +7,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { apiKeyAuthHook } from './auth/api-key-auth';
+import { ApiKeyring } from './auth/api-keys';
 import type { AppConfig } from './config/app-config';
 import { GatewayExceptionFilter } from './errors/gateway-exception.filter';
 import { PinoNestLogger } from './logging/logger';
 import { buildOpenApiDocument } from './openapi/openapi-document';
+import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 
 const VERSION = '0.1.0';
 const MAX_INPUT_FILES = 16;
@@ -30,6 +33,7 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   installBodyParsers(fastify, config);
+  installApiKeys(app, fastify, config, logger);
   await app.register(multipart, {
     limits: { files: MAX_INPUT_FILES, fields: 32, fieldSize: config.http.maxBodyBytes, parts: 64 },
   });
@@ -41,6 +45,34 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   app.useGlobalFilters(new GatewayExceptionFilter(logger));
   await app.init();
   return app;
+}
+
+/** Bearer keys on every route but /health and /docs, checked before any body is read; or none, with a warning. */
+function installApiKeys(
+  app: NestFastifyApplication,
+  fastify: FastifyInstance,
+  config: AppConfig,
+  logger: Logger,
+): void {
+  const { apiKeys } = config.auth;
+  if (apiKeys.length === 0) {
+    if (config.role !== 'worker') {
+      logger.warn(
+        'API_KEYS is not set: the API is open to anyone who can reach it. Set API_KEYS in production.',
+      );
+    }
+    return;
+  }
+  fastify.decorateRequest('apiKeyName', undefined);
+  fastify.addHook(
+    'onRequest',
+    apiKeyAuthHook({
+      keyring: new ApiKeyring(apiKeys),
+      // Nest built the job backend in NestFactory.create; its Redis connection holds the windows.
+      counter: app.get<JobBackend>(JOB_BACKEND).counter,
+    }),
+  );
+  logger.info({ keys: apiKeys.map((k) => k.name) }, 'API keys required (all but /health and /docs)');
 }
 
 /**

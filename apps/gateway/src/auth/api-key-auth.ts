@@ -1,0 +1,109 @@
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { GatewayError } from '../errors/gateway-error';
+import { toOpenAiError } from '../openai/openai-error';
+import type { RateCounter } from '../queue/job-backend';
+import type { ApiKeyRateLimit, ApiKeyring } from './api-keys';
+import { routeAccess, type ErrorShape } from './route-access';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The name of the API key the request came with (never the key itself). */
+    apiKeyName?: string;
+  }
+}
+
+export interface ApiKeyAuthOptions {
+  keyring: ApiKeyring;
+  /** The job backend's counters, shared by every process on the same queue. */
+  counter: RateCounter;
+}
+
+/**
+ * The `onRequest` hook that checks `Authorization: Bearer <key>`, the route's scope and the key's
+ * rate limit before any body is read. Not @fastify/rate-limit: limits here are per key and come
+ * from API_KEYS, errors must be in each API's own shape (native or OpenAI), and the windows live
+ * in the job backend's Redis connection (or memory for the inline driver), so this is one
+ * MULTI per request rather than a second store to configure.
+ */
+export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHandler {
+  const { keyring } = options;
+  return async function apiKeyAuth(request: FastifyRequest, reply: FastifyReply) {
+    const access = routeAccess(request.method, request.url);
+    if (access.open) return;
+    const token = bearerToken(request.headers.authorization);
+    const key = token === undefined ? undefined : keyring.find(token);
+    if (!key) {
+      void reply.header(
+        'www-authenticate',
+        token === undefined ? 'Bearer realm="omnigate"' : 'Bearer realm="omnigate", error="invalid_token"',
+      );
+      const message =
+        token === undefined
+          ? 'this route needs an API key: send Authorization: Bearer <key>'
+          : 'the API key is not valid';
+      return sendError(reply, access.shape, new GatewayError('unauthorized', message));
+    }
+    request.apiKeyName = key.name;
+    // The request's logs, "request completed" included, carry the key's name.
+    request.log = request.log.child({ apiKey: key.name });
+    reply.log = request.log;
+    if (!key.scopes.includes(access.scope)) {
+      request.log.info({ scope: access.scope }, 'API key lacks the scope of this route');
+      return sendError(
+        reply,
+        access.shape,
+        new GatewayError('forbidden', `the API key "${key.name}" does not have the "${access.scope}" scope`, {
+          scope: access.scope,
+        }),
+      );
+    }
+    if (key.rateLimit)
+      return limitRate(options.counter, key.name, key.rateLimit, access.shape, request, reply);
+  };
+}
+
+async function limitRate(
+  counter: RateCounter,
+  keyName: string,
+  limit: ApiKeyRateLimit,
+  shape: ErrorShape,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  let window: { count: number; resetInMs: number };
+  try {
+    window = await counter.hit(keyName, limit.perSeconds * 1000);
+  } catch (err) {
+    // A fairness limit, not access control: when the store does not answer, let the request in.
+    request.log.warn({ err }, 'rate counter unavailable; request not limited');
+    return undefined;
+  }
+  const resetS = Math.max(1, Math.ceil(window.resetInMs / 1000));
+  void reply
+    .header('x-ratelimit-limit', String(limit.requests))
+    .header('x-ratelimit-remaining', String(Math.max(0, limit.requests - window.count)))
+    .header('x-ratelimit-reset', String(resetS));
+  if (window.count <= limit.requests) return undefined;
+  void reply.header('retry-after', String(resetS));
+  request.log.info({ limit }, 'API key over its rate limit');
+  return sendError(
+    reply,
+    shape,
+    new GatewayError(
+      'rate_limited',
+      `the API key "${keyName}" is limited to ${limit.requests} requests per ${limit.perSeconds} s`,
+      { retryAfterMs: window.resetInMs },
+    ),
+  );
+}
+
+function sendError(reply: FastifyReply, shape: ErrorShape, error: GatewayError): FastifyReply {
+  const body = shape === 'openai' ? toOpenAiError(error).body : error.toBody();
+  return reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(body);
+}
+
+/** The token of `Authorization: Bearer <token>` (scheme case-insensitive), or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header);
+  return match?.[1];
+}
