@@ -3,6 +3,8 @@ import { createBuiltinAdapters, createOpenAiAdapters } from '@omnigate/adapters'
 import type { Logger } from 'pino';
 import { AdapterRegistry } from './adapters/adapter-registry';
 import { AdapterHealth } from './adapters/adapter-health';
+import { AdapterRegistrations } from './adapters/adapter-registrations';
+import { MemoryRegistrationStore, RedisRegistrationStore } from './adapters/registration-store';
 import { loadAdapterModules } from './adapters/adapter-modules';
 import { AdaptersController } from './adapters/adapters.controller';
 import { BlobExpiry } from './blobs/blob-expiry';
@@ -24,6 +26,7 @@ import { LOGGER } from './logging/logger';
 import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 import { createJobBackend } from './queue/job-backend.factory';
 import { JobRunner } from './queue/job-runner';
+import { RedisJobBackend } from './queue/redis-job-backend';
 import { WorkerHost } from './queue/worker-host';
 import { AudioController } from './openai/audio.controller';
 import { ChatCompletionsController } from './openai/chat-completions.controller';
@@ -153,6 +156,29 @@ export class AppModule {
           useFactory: (adapters: AdapterRegistry, backend: JobBackend, runner: JobRunner) =>
             new WorkerHost(config, adapters, backend, runner, logger),
           inject: [AdapterRegistry, JOB_BACKEND, JobRunner],
+        },
+        {
+          provide: AdapterRegistrations,
+          useFactory: (
+            backend: JobBackend,
+            registry: AdapterRegistry,
+            modalities: ModalityRegistry,
+            health: AdapterHealth,
+            workers: WorkerHost,
+          ) =>
+            new AdapterRegistrations(
+              backend instanceof RedisJobBackend
+                ? new RedisRegistrationStore(backend.redis, config.queue.prefix)
+                : new MemoryRegistrationStore(),
+              backend.bus,
+              registry,
+              modalities,
+              health,
+              workers,
+              config.adapterProbeMs,
+              logger,
+            ),
+          inject: [JOB_BACKEND, AdapterRegistry, ModalityRegistry, AdapterHealth, WorkerHost],
         },
       ],
     };

@@ -7,6 +7,7 @@ export const ERROR_HTTP_STATUS = {
   forbidden: 403,
   not_found: 404,
   not_acceptable: 406,
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media: 415,
   no_route: 422,

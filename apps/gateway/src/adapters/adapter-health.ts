@@ -8,7 +8,8 @@ export interface BreakerSettings {
   cooldownMs: number;
 }
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
+/** `unhealthy`: the adapter's health probe fails (remote adapters). */
+export type BreakerState = 'closed' | 'open' | 'half-open' | 'unhealthy';
 
 export interface AdapterHealthView {
   state: BreakerState;
@@ -35,6 +36,8 @@ const TOPIC = 'breaker';
 export class AdapterHealth {
   private readonly failures = new Map<string, number>();
   private readonly openUntil = new Map<string, number>();
+  /** Adapters whose health probe failed last time (remote adapters), in this process. */
+  private readonly probeFailing = new Set<string>();
   private unsubscribe?: () => void;
 
   constructor(
@@ -68,20 +71,42 @@ export class AdapterHealth {
     if (this.openUntil.has(adapter)) this.announce({ adapter, openUntil: null });
   }
 
-  /** True while the adapter's breaker is open: routes leave it out. */
+  /** The result of a health probe of `adapter`: a failing one is left out like an open breaker. */
+  probed(adapter: string, ok: boolean): void {
+    if (ok === !this.probeFailing.has(adapter)) return;
+    if (ok) this.probeFailing.delete(adapter);
+    else this.probeFailing.add(adapter);
+    this.logger[ok ? 'info' : 'warn'](
+      { adapter },
+      ok ? 'adapter healthy again' : 'adapter health probe failed',
+    );
+  }
+
+  /** Forgets an adapter that is gone. */
+  forget(adapter: string): void {
+    this.failures.delete(adapter);
+    this.openUntil.delete(adapter);
+    this.probeFailing.delete(adapter);
+  }
+
+  /** True while the adapter's breaker is open or its probe fails: routes leave it out. */
   isOpen(adapter: string): boolean {
+    if (this.probeFailing.has(adapter)) return true;
     const until = this.openUntil.get(adapter);
     return until !== undefined && this.now() < until;
   }
 
-  /** Ids of the adapters whose breaker is open now, sorted: part of the router's cache key. */
+  /** Ids of the adapters left out of routes now, sorted: part of the router's cache key. */
   openAdapters(): string[] {
-    return [...this.openUntil.keys()].filter((id) => this.isOpen(id)).sort();
+    return [...new Set([...this.openUntil.keys(), ...this.probeFailing])]
+      .filter((id) => this.isOpen(id))
+      .sort();
   }
 
   view(adapter: string): AdapterHealthView {
     const until = this.openUntil.get(adapter);
     const failures = this.failures.get(adapter) ?? 0;
+    if (this.probeFailing.has(adapter)) return { state: 'unhealthy', failures };
     if (until === undefined) return { state: 'closed', failures };
     if (this.now() < until) return { state: 'open', failures, retryAt: new Date(until).toISOString() };
     return { state: 'half-open', failures };

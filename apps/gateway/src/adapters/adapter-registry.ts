@@ -2,8 +2,11 @@ import type { Adapter } from '@omnigate/adapters';
 import { AdapterDescriptorSchema, type AdapterDescriptor } from '@omnigate/contracts';
 import { GatewayError } from '../errors/gateway-error';
 
-/** `builtin`: shipped in libs/adapters; `openai`: from OPENAI_BACKENDS; `module`: from ADAPTER_MODULES. */
-export type AdapterSource = 'builtin' | 'openai' | 'module';
+/**
+ * `builtin`: shipped in libs/adapters; `openai`: from OPENAI_BACKENDS; `module`: from
+ * ADAPTER_MODULES; `remote`: registered at runtime (POST /v1/adapters).
+ */
+export type AdapterSource = 'builtin' | 'openai' | 'module' | 'remote';
 
 /** The adapters this node knows, by id. A bad or duplicate descriptor stops start-up. */
 export class AdapterRegistry {
@@ -41,6 +44,14 @@ export class AdapterRegistry {
     const adapter = this.adapters.get(id);
     if (!adapter) throw new GatewayError('not_found', `unknown adapter ${id}`, { adapter: id });
     return adapter;
+  }
+
+  /** Forgets an adapter: routes no longer use it (a job already running it keeps its instance). */
+  unregister(id: string): boolean {
+    if (!this.adapters.delete(id)) return false;
+    this.sources.delete(id);
+    this.changes++;
+    return true;
   }
 
   /** Where the adapter came from. */

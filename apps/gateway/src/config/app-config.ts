@@ -40,6 +40,7 @@ const EnvSchema = z.object({
   ROUTE_MAX_FALLBACKS: int(0, 8).default(2),
   BREAKER_FAILURES: int(1, 1000).default(5),
   BREAKER_COOLDOWN_MS: int(100, 3_600_000).default(30_000),
+  ADAPTER_PROBE_MS: int(100, 3_600_000).default(10_000),
   SYNC_TIMEOUT_MS: int(1, 600_000).default(30_000),
   JOB_ATTEMPTS: int(1, 20).default(3),
   JOB_BACKOFF_MS: int(0, 600_000).default(1000),
@@ -65,6 +66,8 @@ export interface AppConfig {
   routing: { maxHops: number; maxFallbacks: number };
   /** When an adapter's circuit breaker opens, and for how long. */
   breaker: { failures: number; cooldownMs: number };
+  /** How often registered remote adapters are probed (GET {url}/health). */
+  adapterProbeMs: number;
   /** npm packages or paths whose adapters load at start-up, beside the built-in ones. */
   adapterModules: string[];
   /** OpenAI-compatible backends (OPENAI_BACKENDS, or OPENAI_API_KEY alone); each yields adapters. */
@@ -131,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     openAiBackends,
     auth: { apiKeys },
     breaker: { failures: e.BREAKER_FAILURES, cooldownMs: e.BREAKER_COOLDOWN_MS },
+    adapterProbeMs: e.ADAPTER_PROBE_MS,
     queue: {
       driver: e.QUEUE_DRIVER,
       redisUrl: e.REDIS_URL,

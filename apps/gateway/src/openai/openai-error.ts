@@ -21,6 +21,7 @@ function openAiKind(code: ErrorCode): { type: string; code: string } {
     case 'invalid_request':
     case 'not_found':
     case 'not_acceptable':
+    case 'conflict':
     case 'payload_too_large':
     case 'unsupported_media':
     case 'no_route':

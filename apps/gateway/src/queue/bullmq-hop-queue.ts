@@ -17,7 +17,7 @@ const BACKOFF_TYPE = 'omnigate';
 /** One BullMQ queue per adapter; the queue name is the adapter id. */
 export class BullMqHopQueue implements HopQueue {
   private readonly queues = new Map<string, Queue<HopJob>>();
-  private readonly workers: Worker<HopJob>[] = [];
+  private readonly workers = new Map<string, Worker<HopJob>>();
 
   constructor(
     private readonly redis: Redis,
@@ -81,12 +81,18 @@ export class BullMqHopQueue implements HopQueue {
     );
     worker.on('error', (err) => this.logger.error({ err, adapter: adapterId }, 'worker error'));
     await worker.waitUntilReady();
-    this.workers.push(worker);
+    this.workers.set(adapterId, worker);
+  }
+
+  async stop(adapterId: string): Promise<void> {
+    const worker = this.workers.get(adapterId);
+    this.workers.delete(adapterId);
+    await worker?.close();
   }
 
   async close(graceMs: number): Promise<void> {
     await Promise.all(
-      this.workers.map(async (worker) => {
+      [...this.workers.values()].map(async (worker) => {
         const timer = setTimeout(() => worker.cancelAllJobs('worker shutting down'), graceMs);
         try {
           await worker.close();

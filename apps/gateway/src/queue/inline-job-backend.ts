@@ -126,6 +126,15 @@ class InlineHopQueue implements HopQueue {
     this.lanes.set(adapterId, { limits, handler, running: new Set(), starts: [] });
   }
 
+  async stop(adapterId: string): Promise<void> {
+    const lane = this.lanes.get(adapterId);
+    this.lanes.delete(adapterId);
+    if (lane) {
+      clearTimeout(lane.wakeUp);
+      await Promise.allSettled([...lane.running]);
+    }
+  }
+
   private drain(adapterId: string): void {
     const lane = this.lanes.get(adapterId);
     const list = this.pending.get(adapterId);

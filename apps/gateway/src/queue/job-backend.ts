@@ -44,6 +44,8 @@ export interface HopQueue {
   add(hop: HopJob, options: { priority: number }): Promise<void>;
   /** Starts consuming one adapter's queue. */
   work(adapterId: string, limits: QueueLimits, handler: HopHandler): Promise<void>;
+  /** Stops consuming one adapter's queue, letting its running hops finish. */
+  stop(adapterId: string): Promise<void>;
   /** Stops taking jobs and lets active ones finish (or hands them back) within the grace period. */
   close(graceMs: number): Promise<void>;
 }

@@ -33,7 +33,8 @@ export class RedisJobBackend implements JobBackend {
   readonly counter: RedisRateCounter;
 
   private constructor(
-    private readonly redis: Redis,
+    /** The store connection, for other small state kept in Redis (adapter registrations). */
+    readonly redis: Redis,
     private readonly subscriber: Redis,
     private readonly bullConnection: Redis,
     readonly store: RedisJobStore,

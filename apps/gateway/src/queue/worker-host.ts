@@ -34,18 +34,33 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
         this.runner.cancel((message as CancelMessage).jobId),
       );
     }
-    for (const id of this.served()) {
-      const { concurrency, rateLimit } = this.adapters.get(id).descriptor;
-      await this.backend.hops.work(
-        id,
-        { concurrency: concurrency ?? DEFAULT_CONCURRENCY, ...(rateLimit ? { rateLimit } : {}) },
-        this.runner.handle,
-      );
-    }
+    for (const id of this.served()) await this.serve(id);
     this.logger.info(
       { role: this.config.role, queue: this.backend.kind, adapters: this.served() },
       'workers started',
     );
+  }
+
+  /** Whether this process runs the jobs of `adapterId` (WORKER_ADAPTERS lists it, or is empty). */
+  serves(adapterId: string): boolean {
+    if (this.config.role === 'api') return false;
+    const wanted = this.config.queue.workerAdapters;
+    return wanted.length === 0 || wanted.includes(adapterId);
+  }
+
+  /** Starts consuming the adapter's queue (also for adapters registered at runtime). */
+  async serve(adapterId: string): Promise<void> {
+    const { concurrency, rateLimit } = this.adapters.get(adapterId).descriptor;
+    await this.backend.hops.work(
+      adapterId,
+      { concurrency: concurrency ?? DEFAULT_CONCURRENCY, ...(rateLimit ? { rateLimit } : {}) },
+      this.runner.handle,
+    );
+  }
+
+  /** Stops taking the adapter's jobs; its running ones finish. */
+  async stopServing(adapterId: string): Promise<void> {
+    await this.backend.hops.stop(adapterId);
   }
 
   async onApplicationShutdown(): Promise<void> {
