@@ -29,7 +29,7 @@ export interface ExampleAdapterCall {
   };
   /** The file parts, by field name. */
   parts: { name: string; filename?: string; mediaType: string; bytes: number }[];
-  /** The HTTP status of the answer; 0 until it has been sent. */
+  /** The HTTP status of the answer; 0 until it is sent. */
   status: number;
 }
 

@@ -113,6 +113,11 @@ class ProtocolError extends Error {
 }
 const badRequest = (message) => new ProtocolError(400, 'invalid_request', message);
 
+function fromStatus(status, message) {
+  const code = status === 413 ? 'payload_too_large' : status < 500 ? 'invalid_request' : 'internal_error';
+  return new ProtocolError(status, code, message);
+}
+
 /** Reads the multipart body: the `request` JSON field and the file parts, by name. */
 async function readInvoke(request) {
   if (!request.isMultipart()) {
@@ -142,15 +147,17 @@ function parseRequest(value) {
 
 /** Checks the request against the task: every input present, of the right modality and size. */
 function inputsFor(invoke, files) {
-  const task = TASKS[invoke.task];
-  if (!task)
+  if (!Object.hasOwn(TASKS, invoke.task)) {
     throw badRequest(`unknown task "${invoke.task}"; this adapter does ${Object.keys(TASKS).join(', ')}`);
+  }
+  const task = TASKS[invoke.task];
   const { inputs, output } = invoke;
   if (!Array.isArray(inputs) || inputs.length !== task.capability.inputs.length) {
     throw badRequest(`${invoke.task} takes ${task.capability.inputs.length} input(s)`);
   }
-  if (output?.modality !== task.capability.output)
+  if (output?.modality !== task.capability.output) {
     throw badRequest(`${invoke.task} answers ${task.capability.output}`);
+  }
   return inputs.map((input, i) => {
     if (input?.modality !== task.capability.inputs[i]) {
       throw badRequest(`input ${i} must be ${task.capability.inputs[i]}, not ${input?.modality}`);
@@ -169,9 +176,11 @@ function checkOptions(invoke) {
   const accepted = TASKS[invoke.task].options ?? {};
   const warnings = [];
   for (const [name, value] of Object.entries(invoke.options ?? {})) {
-    if (!accepted[name]) warnings.push(`option "${name}" is not supported by ${invoke.task} and was ignored`);
-    else if (!accepted[name](value))
+    if (!Object.hasOwn(accepted, name)) {
+      warnings.push(`option "${name}" is not supported by ${invoke.task} and was ignored`);
+    } else if (!accepted[name](value)) {
       throw badRequest(`option "${name}": ${JSON.stringify(value)} is not valid`);
+    }
   }
   return warnings;
 }
@@ -209,20 +218,20 @@ export async function startExampleAdapterServer({
   let currentMode = mode;
   const calls = [];
   const app = Fastify({ logger: false });
-  await app.register(multipart, { limits: { fileSize: MAX_BYTES, files: 8, fields: 4 } });
+  await app.register(multipart, { limits: { fileSize: MAX_BYTES, files: 16, fields: 4 } });
 
   app.setErrorHandler((error, _request, reply) => {
-    const known = error instanceof ProtocolError;
-    const status = known ? error.status : (error.statusCode ?? 500);
-    const code = known
-      ? error.code
-      : status === 413
-        ? 'payload_too_large'
-        : status < 500
-          ? 'invalid_request'
-          : 'internal_error';
-    const body = (known ? error : new ProtocolError(status, code, error.message)).body;
-    return reply.status(status).send(body);
+    // Errors of Fastify and @fastify/multipart (too large, malformed) carry their status.
+    const answer =
+      error instanceof ProtocolError ? error : fromStatus(error.statusCode ?? 500, error.message);
+    return reply.status(answer.status).send(answer.body);
+  });
+
+  // The status of each recorded call, success or error, once it is known.
+  const callOf = new WeakMap();
+  app.addHook('onSend', async (request, reply) => {
+    const call = callOf.get(request);
+    if (call) call.status = reply.statusCode;
   });
 
   app.get('/descriptor', async () =>
@@ -236,7 +245,7 @@ export async function startExampleAdapterServer({
   app.post('/invoke', async (request, reply) => {
     const call = { id: randomUUID(), headers: request.headers, request: undefined, parts: [], status: 0 };
     calls.push(call);
-    reply.raw.once('finish', () => (call.status = reply.statusCode));
+    callOf.set(request, call);
     const { invoke, files } = await readInvoke(request);
     call.request = invoke;
     call.parts = [...files].map(([name, f]) => ({
@@ -245,16 +254,18 @@ export async function startExampleAdapterServer({
       mediaType: f.mediaType,
       bytes: f.data.length,
     }));
-    if (currentMode === 'failing')
+    if (currentMode === 'failing') {
       throw new ProtocolError(503, 'unavailable', 'the example adapter is set to fail');
+    }
     const inputs = inputsFor(invoke, files);
     const warnings = checkOptions(invoke);
     try {
       const result = TASKS[invoke.task].run(inputs, invoke);
       return sendResult(reply, { ...result, warnings });
     } catch (err) {
-      if (err instanceof UnreadableInputError)
+      if (err instanceof UnreadableInputError) {
         throw new ProtocolError(422, 'unprocessable_input', err.message);
+      }
       throw err;
     }
   });
@@ -285,6 +296,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     domain: values.domain,
   });
   console.log(`example remote adapter listening on ${server.url}${values.fail ? ' (failing)' : ''}`);
-  for (const signal of ['SIGINT', 'SIGTERM'])
+  for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => server.close().then(() => process.exit(0)));
+  }
 }

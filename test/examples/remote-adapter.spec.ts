@@ -208,6 +208,7 @@ describe('example remote adapter', () => {
       code: 'unavailable',
       retryable: true,
     });
+    expect(server.calls.at(-1)?.status).toBe(503);
     expect((await fetch(`${server.url}/health`)).status).toBe(503);
     server.setMode('ok');
     const health = await fetch(`${server.url}/health`);
@@ -236,6 +237,11 @@ describe('example remote adapter', () => {
     );
     await expectError(
       await invoke('segment', [cloud('pointcloud/cube.ply')], { modality: 'text' }),
+      400,
+      /unknown task/,
+    );
+    await expectError(
+      await invoke('toString', [cloud('pointcloud/cube.ply')], { modality: 'text' }),
       400,
       /unknown task/,
     );
