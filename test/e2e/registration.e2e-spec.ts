@@ -160,6 +160,54 @@ describe('adapters registered at runtime (POST /v1/adapters)', () => {
     expect((await fetch(`${a.url}/v1/adapters/acme.flaky`, { method: 'DELETE' })).status).toBe(200);
   });
 
+  it('routes a domain request to the vertical adapter, and to the base one when it is down', async () => {
+    const vertical = await startExampleAdapterServer();
+    try {
+      const registered = await fetch(
+        `${a.url}/v1/adapters`,
+        json({ kind: 'http', id: 'acme.robotics', url: vertical.url, domain: 'robotics' }),
+      );
+      expect(registered.status).toBe(201);
+      const ask = async () => {
+        const res = await upload(a, 'pointcloud/bunny.pcd', 'bunny.pcd', {
+          output: 'text',
+          domain: 'robotics',
+        });
+        const body: unknown = await res.json();
+        expect(res.status, JSON.stringify(body)).toBe(200);
+        return body as {
+          route: { adapter: string; domain?: string }[];
+          fallbacks?: { adapter: string }[];
+        };
+      };
+      expect((await ask()).route).toEqual([
+        expect.objectContaining({ adapter: 'acme.robotics', domain: 'robotics' }),
+      ]);
+      // Without the domain, the base route (the built-in description) answers.
+      const plain = await upload(a, 'pointcloud/bunny.pcd', 'bunny.pcd', { output: 'text' });
+      expect(((await plain.json()) as { route: { adapter: string }[] }).route[0].adapter).toBe(
+        'builtin.pointcloud',
+      );
+
+      vertical.setMode('failing');
+      // Down: the job falls back to the base route (or, once the probe noticed, goes there at once).
+      const fellBack = await ask();
+      expect(fellBack.route.map((s) => s.adapter)).toEqual(['builtin.pointcloud']);
+      expect(fellBack.fallbacks?.map((f) => f.adapter) ?? ['acme.robotics']).toEqual(['acme.robotics']);
+      // Once its probe fails, the vertical is not even tried.
+      await expect
+        .poll(async () => (await adapters(a)).find((x) => x.id === 'acme.robotics')?.health.state, {
+          timeout: 3000,
+        })
+        .toBe('unhealthy');
+      const direct = await ask();
+      expect([direct.route[0].adapter, direct.fallbacks]).toEqual(['builtin.pointcloud', undefined]);
+    } finally {
+      await fetch(`${a.url}/v1/adapters/acme.robotics`, { method: 'DELETE' });
+      await vertical.close();
+    }
+  });
+
   it('removes it everywhere: requests that needed it get no_route, the modality is gone', async () => {
     const res = await fetch(`${b.url}/v1/adapters/acme.pc`, { method: 'DELETE' });
     expect(res.status).toBe(200);

@@ -32,6 +32,8 @@ export const RouteStepSchema = z
     from: z.array(ModalitySchema),
     to: ModalitySchema,
     ms: z.number().optional(),
+    /** The adapter's domain, when it is a vertical one. */
+    domain: z.string().optional(),
     /** What the adapter reported besides its outputs, e.g. `model`, `usage`, `finish_reason`. */
     meta: z.record(z.string(), z.unknown()).optional(),
   })

@@ -29,6 +29,11 @@ describe('loadAdapterModules (ADAPTER_MODULES)', () => {
     expect(loaded.map((a) => a.descriptor.id)).toEqual(['pkg.echo', 'pkg.two', 'pkg.three']);
   });
 
+  it('loads a package directory through its package.json', async () => {
+    const loaded = await loadAdapterModules(['./examples/adapter-package'], context, process.cwd());
+    expect(loaded.map((a) => a.descriptor.id)).toEqual(['example.wordcount']);
+  });
+
   it('loads an npm package by name', async () => {
     // Any installed package that is not an adapter module proves the name resolves and is checked.
     await expect(load('zod')).rejects.toThrow(/ADAPTER_MODULES: "zod" exports no adapters/);

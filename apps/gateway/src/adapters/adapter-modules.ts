@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Adapter } from '@omnigate/adapters';
 import type { Logger } from 'pino';
@@ -69,10 +70,31 @@ async function loadOne(specifier: string, context: AdapterModuleContext, cwd: st
   return adapters as Adapter[];
 }
 
-/** Paths become file URLs (import() needs them for absolute paths); package names stay as they are. */
+/**
+ * Paths become file URLs (import() needs them for absolute paths); a directory is a package, its
+ * entry read from its package.json. Package names stay as they are.
+ */
 function toImportable(specifier: string, cwd: string): string {
   const isPath = specifier.startsWith('.') || isAbsolute(specifier);
-  return isPath ? pathToFileURL(resolve(cwd, specifier)).href : specifier;
+  if (!isPath) return specifier;
+  const path = resolve(cwd, specifier);
+  return pathToFileURL(statSync(path, { throwIfNoEntry: false })?.isDirectory() ? packageEntry(path) : path)
+    .href;
+}
+
+/** The file a package directory's package.json points at (`exports` ".", else `main`, else index.js). */
+function packageEntry(dir: string): string {
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    main?: string;
+    exports?: string | Record<string, unknown>;
+  };
+  const root = typeof manifest.exports === 'object' ? manifest.exports['.'] : manifest.exports;
+  const conditional =
+    typeof root === 'object' && root !== null ? (root as Record<string, unknown>) : undefined;
+  const entry = [root, conditional?.import, conditional?.default, manifest.main].find(
+    (candidate): candidate is string => typeof candidate === 'string',
+  );
+  return join(dir, entry ?? 'index.js');
 }
 
 function isAdapter(value: unknown): value is Adapter {

@@ -110,6 +110,7 @@ export class InferenceService {
       outputMediaType: output.mediaType,
       task: request.task,
       adapter: request.adapter,
+      domain: request.domain,
     };
     const [best, ...others] = this.planner.candidates(query);
     const options = request.options ?? {};

@@ -3,7 +3,7 @@ import type { AdapterDescriptor } from '@omnigate/contracts';
 import { describe, expect, it } from 'vitest';
 import { AdapterRegistry } from '../adapters/adapter-registry';
 import { GatewayError } from '../errors/gateway-error';
-import { RoutePlanner, type PlannedHop } from './route-planner';
+import { RoutePlanner, toRouteSteps, type PlannedHop } from './route-planner';
 
 const adapter = (descriptor: Omit<AdapterDescriptor, 'version'>): Adapter => ({
   descriptor: { version: '1.0.0', ...descriptor },
@@ -184,5 +184,29 @@ describe('RoutePlanner alternatives', () => {
     expect(ids(p.plan(query))).toEqual(['n.first:shout']);
     registry.register(shout('o.cheaper', 1));
     expect(ids(p.plan(query))).toEqual(['o.cheaper:shout']);
+  });
+});
+
+describe('RoutePlanner domains (verticals)', () => {
+  const ecg = (id: string, extra: Partial<AdapterDescriptor> = {}) =>
+    adapter({ id, capabilities: [{ task: 'describe', inputs: ['signal'], output: 'text' }], ...extra });
+  const registry = new AdapterRegistry([
+    ecg('p.base', { costHint: 1 }),
+    ecg('q.cardio', { costHint: 3, domain: 'cardiology' }),
+  ]);
+  const p = new RoutePlanner(registry, { maxHops: 3, maxFallbacks: 2 });
+  const query = { inputs: ['signal'], output: 'text' };
+
+  it("prefers the domain's vertical adapter and keeps the base one as the fallback", () => {
+    expect(p.candidates({ ...query, domain: 'cardiology' }).map(ids)).toEqual([
+      ['q.cardio:describe'],
+      ['p.base:describe'],
+    ]);
+    expect(toRouteSteps(p.plan({ ...query, domain: 'cardiology' }))[0].domain).toBe('cardiology');
+  });
+
+  it('without a domain, or for a domain nobody serves, routes as usual', () => {
+    expect(ids(p.plan(query))).toEqual(['p.base:describe']);
+    expect(ids(p.plan({ ...query, domain: 'dermatology' }))).toEqual(['p.base:describe']);
   });
 });

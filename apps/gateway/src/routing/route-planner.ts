@@ -14,6 +14,11 @@ export interface RouteQuery {
   task?: string;
   /** The route must go through this adapter. */
   adapter?: string;
+  /**
+   * Prefer routes through an adapter of this domain (a vertical); the base routes come after
+   * them, as fallbacks.
+   */
+  domain?: string;
 }
 
 export interface PlannedHop {
@@ -31,6 +36,8 @@ interface State {
   cost: number;
   taskDone: boolean;
   adapterDone: boolean;
+  /** Some hop's adapter is of the domain the search requires. */
+  domainDone: boolean;
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => {
@@ -41,14 +48,21 @@ const sameSet = (a: readonly string[], b: readonly string[]) => {
 
 const sameHop = (a: PlannedHop, b: PlannedHop) => a.adapter === b.adapter && a.capability === b.capability;
 
-/** A route as the caller sees it. */
+/** A route as the caller sees it; a vertical adapter's step names its domain. */
 export const toRouteSteps = (hops: PlannedHop[]): RouteStep[] =>
   hops.map((h) => ({
     adapter: h.adapter.descriptor.id,
     task: h.capability.task,
     from: h.capability.inputs,
     to: h.capability.output,
+    ...(h.adapter.descriptor.domain ? { domain: h.adapter.descriptor.domain } : {}),
   }));
+
+/** The routes in order, each once. */
+const distinct = (routes: PlannedHop[][]): PlannedHop[][] => {
+  const seen = new Set<string>();
+  return routes.filter((r) => !seen.has(routeKey(r)) && seen.add(routeKey(r)));
+};
 
 /** What one hop costs: the capability's (else the adapter's) cost hint, plus a little for latency. */
 const edgeCost = (adapter: Adapter, capability: Capability) =>
@@ -102,22 +116,37 @@ export class RoutePlanner {
       query.outputMediaType,
       query.task,
       query.adapter,
+      query.domain,
     ].join('|');
     let routes = this.cache.get(key);
     if (!routes) {
-      routes = this.search(query, limit, new Set(open));
+      const excluded = new Set(open);
+      // With a domain: its vertical routes first, but never so many that no base route is left
+      // to fall back to.
+      routes = query.domain
+        ? distinct([
+            ...this.search(query, Math.ceil(limit / 2), excluded, query.domain),
+            ...this.search(query, limit, excluded),
+          ]).slice(0, limit)
+        : this.search(query, limit, excluded);
       this.cache.set(key, routes);
     }
     return routes;
   }
 
-  private search(query: RouteQuery, limit: number, excluded: ReadonlySet<string>): PlannedHop[][] {
+  /** Up to `limit` routes, cheapest first; with `domain`, only routes through an adapter of it. */
+  private search(
+    query: RouteQuery,
+    limit: number,
+    excluded: ReadonlySet<string>,
+    domain?: string,
+  ): PlannedHop[][] {
     const edges = this.edges().filter((e) => !excluded.has(e.adapter.descriptor.id));
     const found: State[] = [];
     // Best-first search; routes are short (maxHops), so a sorted frontier is plenty.
     const frontier: State[] = edges
       .filter((e) => sameSet(e.capability.inputs, query.inputs))
-      .map((e) => this.extend(undefined, e, query));
+      .map((e) => this.extend(undefined, e, query, domain));
     while (frontier.length > 0 && found.length < limit) {
       frontier.sort(
         (a, b) =>
@@ -137,7 +166,7 @@ export class RoutePlanner {
         if (edge.capability.inputs.length !== 1 || edge.capability.inputs[0] !== state.modality) continue;
         // A route never passes through the same capability twice.
         if (state.hops.some((h) => sameHop(h, edge))) continue;
-        frontier.push(this.extend(state, edge, query));
+        frontier.push(this.extend(state, edge, query, domain));
       }
     }
     return found.map((s) => s.hops);
@@ -176,7 +205,7 @@ export class RoutePlanner {
     );
   }
 
-  private extend(state: State | undefined, edge: Edge, query: RouteQuery): State {
+  private extend(state: State | undefined, edge: Edge, query: RouteQuery, domain?: string): State {
     return {
       modality: edge.capability.output,
       hops: [...(state?.hops ?? []), { adapter: edge.adapter, capability: edge.capability }],
@@ -184,11 +213,14 @@ export class RoutePlanner {
       taskDone: (state?.taskDone ?? false) || !query.task || edge.capability.task === query.task,
       adapterDone:
         (state?.adapterDone ?? false) || !query.adapter || edge.adapter.descriptor.id === query.adapter,
+      domainDone: (state?.domainDone ?? false) || !domain || edge.adapter.descriptor.domain === domain,
     };
   }
 
   private satisfies(state: State, query: RouteQuery): boolean {
-    if (state.modality !== query.output || !state.taskDone || !state.adapterDone) return false;
+    if (state.modality !== query.output || !state.taskDone || !state.adapterDone || !state.domainDone) {
+      return false;
+    }
     const last = state.hops[state.hops.length - 1].capability;
     return (
       !query.outputMediaType ||

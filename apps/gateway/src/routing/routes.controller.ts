@@ -10,6 +10,7 @@ const RoutesQuerySchema = z.strictObject({
   to: z.string().min(1),
   task: z.string().optional(),
   adapter: z.string().optional(),
+  domain: z.string().optional(),
   mediaType: z.string().optional(),
 });
 
@@ -38,6 +39,7 @@ export class RoutesController {
       output: q.to,
       task: q.task,
       adapter: q.adapter,
+      domain: q.domain,
       outputMediaType: q.mediaType,
     };
     const [best, ...rest] = this.planner.candidates(routeQuery);
