@@ -17,3 +17,21 @@ export function pct(sorted, p) {
 export function fmt(v, digits = 2) {
   return v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(digits);
 }
+
+/**
+ * p50/p90/p99/mean/min/max of `values` (any order; NaN and undefined dropped), each rounded to
+ * `digits` decimals, and how many there were.
+ */
+export function latencyStats(values, digits = 3) {
+  const sorted = Float64Array.from(values.filter((v) => Number.isFinite(v))).sort();
+  const mean = sorted.reduce((a, v) => a + v, 0) / sorted.length;
+  return {
+    n: sorted.length,
+    p50: round(pct(sorted, 50), digits),
+    p90: round(pct(sorted, 90), digits),
+    p99: round(pct(sorted, 99), digits),
+    mean: round(mean, digits + 1),
+    min: round(sorted[0], digits),
+    max: round(sorted[sorted.length - 1], digits),
+  };
+}

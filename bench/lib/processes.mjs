@@ -117,3 +117,28 @@ export async function startRedis(children, logFile) {
 export async function redisVersion(client) {
   return (await client.info('server')).match(/redis_version:(\S+)/)?.[1];
 }
+
+/**
+ * Polls GET `url` (with `headers`) every 100 ms until it answers 2xx; throws when `proc` exits
+ * first or after `timeoutMs`, with the tail of `logFile`. For servers without /health/ready.
+ */
+export async function waitUntilOk(proc, url, timeoutMs, { headers = {}, what = url, logFile } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  const log = () => (logFile ? `; log ${logFile}:\n${tail(logFile)}` : '');
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(
+        `${what} exited during start-up (code ${proc.exitCode}, signal ${proc.signalCode})${log()}`,
+      );
+    }
+    try {
+      const res = await fetch(url, { headers });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms${log()}`);
+    await sleep(100);
+  }
+}
