@@ -445,6 +445,16 @@ describe('OpenAI-compatible facade (official openai client)', () => {
         client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
       ),
     ).toMatchObject({ status: 400, code: 'model_ambiguous' });
+    // A body that is not JSON fails before any route runs, still in OpenAI's shape.
+    const malformed = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model": ',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({
+      error: expect.objectContaining({ type: 'invalid_request_error', message: expect.any(String) }),
+    });
     // The native API keeps its own error body.
     const native = await fetch(`${gw.url}/v1/infer`, {
       method: 'POST',

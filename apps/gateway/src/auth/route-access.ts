@@ -40,6 +40,11 @@ export function routeAccess(method: string, url: string): RouteAccess {
   return { open: false, scope: 'infer', shape };
 }
 
+/** The error shape of a request URL. */
+export function errorShapeOfUrl(url: string): ErrorShape {
+  return errorShapeOf(pathSegments(url));
+}
+
 /** The error shape of a path: OpenAI's for the OpenAI-compatible routes, the native one elsewhere. */
 export function errorShapeOf(segments: readonly string[]): ErrorShape {
   const [first, second] = segments;

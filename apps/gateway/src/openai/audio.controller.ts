@@ -1,4 +1,4 @@
-import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { InferRequestSchema, type InputPart } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -11,7 +11,6 @@ import { RoutePlanner } from '../routing/route-planner';
 import { jsonBody, outputBytes, outputText, routeHeaders, runToCompletion, singleOutput } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 import { invalidParam } from './openai-error';
-import { OpenAiExceptionFilter } from './openai-exception.filter';
 import { STARTED_AT } from './started-at';
 
 /** The media type asked of the route for each speech format; pcm is WAV without its header. */
@@ -52,7 +51,6 @@ const TRANSCRIPT_CONTENT_TYPES = {
 
 /** `POST /v1/audio/transcriptions` (multipart, task `transcribe`) and `POST /v1/audio/speech` (task `tts`). */
 @Controller('v1/audio')
-@UseFilters(OpenAiExceptionFilter)
 export class AudioController {
   private readonly models: ModelCatalog;
 

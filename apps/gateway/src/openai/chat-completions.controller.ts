@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdapterRegistry } from '../adapters/adapter-registry';
@@ -25,12 +25,10 @@ import {
 } from './facade-job';
 import { AUTO_MODEL, ModelCatalog } from './model-catalog';
 import { invalidParam, toOpenAiError } from './openai-error';
-import { OpenAiExceptionFilter } from './openai-exception.filter';
 import { STARTED_AT } from './started-at';
 
 /** `POST /v1/chat/completions`: a conversation as one job of task `chat`, answered or streamed. */
 @Controller('v1/chat')
-@UseFilters(OpenAiExceptionFilter)
 export class ChatCompletionsController {
   private readonly models: ModelCatalog;
 

@@ -1,4 +1,4 @@
-import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { InferRequestSchema } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -9,7 +9,6 @@ import { InferenceService } from '../inference/inference.service';
 import type { JobRecord } from '../queue/job-record';
 import { jsonBody, outputText, routeHeaders, runToCompletion, singleOutput } from './facade-job';
 import { ModelCatalog } from './model-catalog';
-import { OpenAiExceptionFilter } from './openai-exception.filter';
 import { STARTED_AT } from './started-at';
 
 /** A job takes at most this many inputs; a longer list is split into several jobs. */
@@ -36,7 +35,6 @@ const EmbeddingOutputSchema = z.object({
 
 /** `POST /v1/embeddings`: task `embed`, 16 texts a job. */
 @Controller('v1')
-@UseFilters(OpenAiExceptionFilter)
 export class EmbeddingsController {
   private readonly models: ModelCatalog;
 

@@ -1,4 +1,4 @@
-import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { InferRequestSchema } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -7,7 +7,6 @@ import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { InferenceService } from '../inference/inference.service';
 import { blobUrl, jsonBody, outputBytes, routeHeaders, runToCompletion, singleOutput } from './facade-job';
 import { ModelCatalog } from './model-catalog';
-import { OpenAiExceptionFilter } from './openai-exception.filter';
 import { STARTED_AT } from './started-at';
 
 const OUTPUT_MEDIA_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
@@ -46,7 +45,6 @@ const PASSED = [
  * `n` images are `n` jobs.
  */
 @Controller('v1/images')
-@UseFilters(OpenAiExceptionFilter)
 export class ImagesController {
   private readonly models: ModelCatalog;
 

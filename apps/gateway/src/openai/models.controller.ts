@@ -1,12 +1,10 @@
-import { Controller, Get, Param, UseFilters } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { AdapterRegistry } from '../adapters/adapter-registry';
 import { ModelCatalog, type OpenAiModel } from './model-catalog';
-import { OpenAiExceptionFilter } from './openai-exception.filter';
 import { STARTED_AT } from './started-at';
 
 /** `GET /v1/models`: `auto` and every adapter under its id; `GET /v1/models/:id`. */
 @Controller('v1/models')
-@UseFilters(OpenAiExceptionFilter)
 export class ModelsController {
   private readonly models: ModelCatalog;
 
