@@ -52,6 +52,10 @@ describe('adapters registered at runtime (POST /v1/adapters)', () => {
   };
   const classify = (gw: TestGateway) =>
     upload(gw, 'pointcloud/bunny.pcd', 'bunny.pcd', { output: 'text', task: 'classify' });
+  const documentedModalities = async (gw: TestGateway) =>
+    ((await (await fetch(`${gw.url}/docs/json`)).json()) as { info: { 'x-modalities': string[] } }).info[
+      'x-modalities'
+    ];
   const mesh = (gw: TestGateway) => upload(gw, 'extra/mesh.stl', 'mesh.stl', { output: 'text' });
 
   it('knows neither the capability nor the modality before', async () => {
@@ -127,6 +131,7 @@ describe('adapters registered at runtime (POST /v1/adapters)', () => {
       expect(body.outputs[0].text).toMatch(/^3 triangles/);
       const caps = (await (await fetch(`${gw.url}/v1/capabilities`)).json()) as { modalities: string[] };
       expect(caps.modalities).toContain('mesh');
+      expect(await documentedModalities(gw)).toContain('mesh');
     }
   });
 
@@ -218,6 +223,7 @@ describe('adapters registered at runtime (POST /v1/adapters)', () => {
     expect(gone.status).toBe(422);
     expect(((await gone.json()) as { error: { code: string } }).error.code).toBe('no_route');
     expect((await mesh(a)).status).toBe(415);
+    expect(await documentedModalities(a)).not.toContain('mesh');
     expect((await fetch(`${a.url}/v1/adapters/acme.pc`, { method: 'DELETE' })).status).toBe(404);
   });
 });

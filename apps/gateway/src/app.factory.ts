@@ -12,7 +12,8 @@ import { ApiKeyring } from './auth/api-keys';
 import type { AppConfig } from './config/app-config';
 import { GatewayExceptionFilter } from './errors/gateway-exception.filter';
 import { PinoNestLogger } from './logging/logger';
-import { buildOpenApiDocument } from './openapi/openapi-document';
+import { buildOpenApiDocument, describeModalities } from './openapi/openapi-document';
+import { ModalityRegistry } from './routing/modality-registry';
 import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 
 const VERSION = '0.1.0';
@@ -32,6 +33,9 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const modalities = app.get(ModalityRegistry);
+  const openApi = buildOpenApiDocument(VERSION, modalities.list());
+  modalities.onChange((list) => describeModalities(openApi, list));
   installBodyParsers(fastify, config);
   installApiKeys(app, fastify, config, logger);
   await app.register(multipart, {
@@ -39,7 +43,7 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   });
   await app.register(swagger, {
     mode: 'static',
-    specification: { document: buildOpenApiDocument(VERSION) as never },
+    specification: { document: openApi as never },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.useGlobalFilters(new GatewayExceptionFilter(logger));

@@ -33,8 +33,26 @@ function components(): Record<string, unknown> {
   );
 }
 
+const describe = (modalities: readonly string[]) =>
+  `Any-in, any-out inference gateway. Modalities: ${modalities.join(', ')}.`;
+
+/**
+ * Brings the document's list of modalities up to date (the document is served as this very
+ * object, so registered modalities show at once).
+ */
+export function describeModalities(document: Record<string, unknown>, modalities: readonly string[]): void {
+  const info = document.info as Record<string, unknown>;
+  info.description = describe(modalities);
+  info['x-modalities'] = [...modalities];
+  const schemas = (document.components as { schemas: Record<string, Record<string, unknown>> }).schemas;
+  schemas.KnownModality = { type: 'string', enum: [...modalities] };
+}
+
 /** The OpenAPI 3.0 description served at /docs. */
-export function buildOpenApiDocument(version: string): Record<string, unknown> {
+export function buildOpenApiDocument(
+  version: string,
+  modalities: readonly string[] = BUILTIN_MODALITIES,
+): Record<string, unknown> {
   const jobId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
   const blobId = {
     name: 'id',
@@ -42,12 +60,12 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     required: true,
     schema: { type: 'string', pattern: '^[a-f0-9]{64}$' },
   };
-  return {
+  const document: Record<string, unknown> = {
     openapi: '3.0.3',
     info: {
       title: 'omnigate',
       version,
-      description: `Any-in, any-out inference gateway. Modalities: ${BUILTIN_MODALITIES.join(', ')}.`,
+      description: describe(modalities),
     },
     paths: {
       '/v1/infer': {
@@ -231,4 +249,6 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     },
     components: { schemas: components() },
   };
+  describeModalities(document, modalities);
+  return document;
 }

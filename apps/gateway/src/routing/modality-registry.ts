@@ -8,6 +8,17 @@ import { GatewayError } from '../errors/gateway-error';
  */
 export class ModalityRegistry {
   private readonly registered = new Map<string, { definition: ModalityDefinition; owners: Set<string> }>();
+  private readonly listeners = new Set<(modalities: string[]) => void>();
+
+  /** Calls `listener` with the new list whenever a modality comes or goes. */
+  onChange(listener: (modalities: string[]) => void): void {
+    this.listeners.add(listener);
+  }
+
+  private changed(): void {
+    const list = this.list();
+    for (const listener of this.listeners) listener(list);
+  }
 
   list(): string[] {
     return [...BUILTIN_MODALITIES, ...this.registered.keys()];
@@ -46,18 +57,22 @@ export class ModalityRegistry {
    */
   add(owner: string, definitions: readonly ModalityDefinition[]): void {
     this.check(definitions);
+    const before = this.registered.size;
     for (const definition of definitions) {
       const entry = this.registered.get(definition.name);
       if (entry) entry.owners.add(owner);
       else this.registered.set(definition.name, { definition, owners: new Set([owner]) });
     }
+    if (this.registered.size !== before) this.changed();
   }
 
   /** Drops the adapter's claims; a modality no adapter claims any more is gone. */
   removeOwner(owner: string): void {
+    const before = this.registered.size;
     for (const [name, entry] of this.registered) {
       entry.owners.delete(owner);
       if (entry.owners.size === 0) this.registered.delete(name);
     }
+    if (this.registered.size !== before) this.changed();
   }
 }
