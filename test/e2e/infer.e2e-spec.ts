@@ -238,6 +238,12 @@ describe('POST /v1/infer over HTTP (BullMQ on Redis)', () => {
     expect(Object.keys(doc.components.schemas.InferRequest.properties ?? {})).toEqual(
       expect.arrayContaining(['inputs', 'output', 'task', 'adapter', 'mode']),
     );
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/adapters/{id}', '/v1/chat/completions', '/v1/audio/transcriptions']),
+    );
+    // Every reference points at a schema the document has.
+    const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
+    expect(refs.filter((id) => !(id in doc.components.schemas))).toEqual([]);
   });
 
   describe('refuses bad input with a clear 4xx', () => {

@@ -33,6 +33,44 @@ function components(): Record<string, unknown> {
   );
 }
 
+/** The OpenAI-compatible routes: request bodies as the facade validates them, answers in OpenAI's shapes. */
+function openAiPaths(): Record<string, unknown> {
+  const openAiError = { description: "error, in OpenAI's shape {error: {message, type, code, param}}" };
+  const post = (summary: string, request: object) => ({
+    post: {
+      tags: ['OpenAI-compatible'],
+      summary,
+      requestBody: { required: true, content: request },
+      responses: { '200': { description: "OpenAI's answer shape" }, '4XX': openAiError, '5XX': openAiError },
+    },
+  });
+  return {
+    '/v1/chat/completions': post(
+      'Chat completion (stream: true for server-sent events)',
+      json(ref('OpenAiChatCompletionRequest')),
+    ),
+    '/v1/embeddings': post('Embeddings', json(ref('OpenAiEmbeddingRequest'))),
+    '/v1/audio/speech': post('Speech: raw audio bytes', json(ref('OpenAiSpeechRequest'))),
+    '/v1/images/generations': post('Image generation', json(ref('OpenAiImageGenerationRequest'))),
+    '/v1/audio/transcriptions': post('Transcription of an uploaded file', {
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          required: ['file', 'model'],
+          properties: { file: { type: 'string', format: 'binary' }, model: { type: 'string' } },
+        },
+      },
+    }),
+    '/v1/models': {
+      get: {
+        tags: ['OpenAI-compatible'],
+        summary: 'Every adapter as a model, and auto',
+        responses: { '200': { description: 'list' } },
+      },
+    },
+  };
+}
+
 const describe = (modalities: readonly string[]) =>
   `Any-in, any-out inference gateway. Modalities: ${modalities.join(', ')}.`;
 
@@ -157,6 +195,7 @@ export function buildOpenApiDocument(
             { name: 'to', in: 'query', required: true, schema: { type: 'string' } },
             { name: 'task', in: 'query', schema: { type: 'string' } },
             { name: 'adapter', in: 'query', schema: { type: 'string' } },
+            { name: 'domain', in: 'query', schema: { type: 'string' } },
             { name: 'mediaType', in: 'query', schema: { type: 'string' } },
           ],
           responses: {
@@ -183,6 +222,14 @@ export function buildOpenApiDocument(
       '/v1/jobs/{id}': {
         get: {
           summary: 'A job and its result',
+          parameters: [jobId],
+          responses: { '200': { description: 'the job', content: json(ref('JobResult')) }, ...errors(404) },
+        },
+      },
+      '/v1/jobs/{id}/cancel': {
+        post: {
+          summary:
+            'Cancel a queued or running job (a running hop is aborted); an ended job is returned as it is',
           parameters: [jobId],
           responses: { '200': { description: 'the job', content: json(ref('JobResult')) }, ...errors(404) },
         },
@@ -238,7 +285,20 @@ export function buildOpenApiDocument(
             },
           },
         },
+        post: {
+          summary: 'Register an adapter at runtime on every process (scope admin)',
+          requestBody: { required: true, content: json(ref('AdapterRegistration')) },
+          responses: { '201': { description: 'registered' }, ...errors(400, 401, 403, 409, 422) },
+        },
       },
+      '/v1/adapters/{id}': {
+        delete: {
+          summary: 'Remove a registered adapter everywhere (scope admin); running jobs finish',
+          parameters: [jobId],
+          responses: { '200': { description: 'removed' }, ...errors(401, 403, 404) },
+        },
+      },
+      ...openAiPaths(),
       '/health/live': { get: { summary: 'The process is up', responses: { '200': { description: 'ok' } } } },
       '/health/ready': {
         get: {
@@ -247,7 +307,17 @@ export function buildOpenApiDocument(
         },
       },
     },
-    components: { schemas: components() },
+    components: {
+      schemas: components(),
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key from API_KEYS; required on every /v1 route when API_KEYS is set',
+        },
+      },
+    },
+    security: [{ bearer: [] }],
   };
   describeModalities(document, modalities);
   return document;
