@@ -7,6 +7,9 @@ import { AdapterRegistrations } from './adapters/adapter-registrations';
 import { MemoryRegistrationStore, RedisRegistrationStore } from './adapters/registration-store';
 import { loadAdapterModules } from './adapters/adapter-modules';
 import { AdaptersController } from './adapters/adapters.controller';
+import { FileCatalog } from './batches/file-catalog';
+import { MemoryFileStore, RedisFileStore } from './batches/file-store';
+import { FilesController } from './batches/files.controller';
 import { BlobExpiry } from './blobs/blob-expiry';
 import { BLOB_STORE, type BlobStore } from './blobs/blob-store';
 import { BlobsController } from './blobs/blobs.controller';
@@ -19,6 +22,7 @@ import { HealthController } from './health/health.controller';
 import { InputInspector } from './detection/input-inspector';
 import { MEDIA_PROBER, type MediaProber } from './detection/media-prober';
 import { createMediaProber } from './detection/create-media-prober';
+import { JobEventsController } from './events/job-events.controller';
 import { DetectController } from './inference/detect.controller';
 import { InferenceController } from './inference/inference.controller';
 import { InferenceService } from './inference/inference.service';
@@ -49,6 +53,7 @@ export class AppModule {
           ? [HealthController]
           : [
               InferenceController,
+              JobEventsController,
               DetectController,
               RoutesController,
               BlobsController,
@@ -59,6 +64,7 @@ export class AppModule {
               ImagesController,
               EmbeddingsController,
               ModelsController,
+              FilesController,
             ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -156,6 +162,17 @@ export class AppModule {
           useFactory: (adapters: AdapterRegistry, backend: JobBackend, runner: JobRunner) =>
             new WorkerHost(config, adapters, backend, runner, logger),
           inject: [AdapterRegistry, JOB_BACKEND, JobRunner],
+        },
+        {
+          provide: FileCatalog,
+          useFactory: (blobs: BlobStore, backend: JobBackend) =>
+            new FileCatalog(
+              blobs,
+              backend instanceof RedisJobBackend
+                ? new RedisFileStore(backend.redis, config.queue.prefix)
+                : new MemoryFileStore(),
+            ),
+          inject: [BLOB_STORE, JOB_BACKEND],
         },
         {
           provide: AdapterRegistrations,

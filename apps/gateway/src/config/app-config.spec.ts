@@ -8,6 +8,18 @@ describe('loadConfig', () => {
     expect(c.role).toBe('all');
     expect(c.queue.driver).toBe('auto');
     expect(c.queue.workerAdapters).toEqual([]);
+    expect(c.batches).toEqual({
+      maxLines: 50_000,
+      maxBytes: 200 * 1024 * 1024,
+      priority: 8,
+      concurrency: 16,
+      leaseMs: 30_000,
+    });
+  });
+
+  it('parses the batch variables', () => {
+    const c = loadConfig({ BATCH_MAX_LINES: '100', BATCH_PRIORITY: '10', BATCH_CONCURRENCY: '4' });
+    expect(c.batches).toMatchObject({ maxLines: 100, priority: 10, concurrency: 4 });
   });
 
   it('parses values', () => {
@@ -24,6 +36,9 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'http://localhost'],
     ['JOB_ATTEMPTS', '0'],
     ['BREAKER_FAILURES', '0'],
+    ['BATCH_PRIORITY', '11'],
+    ['BATCH_CONCURRENCY', '0'],
+    ['BATCH_MAX_BYTES', 'lots'],
     ['OPENAI_BACKENDS', '[{"id":"vllm","baseUrl":"not a url","models":{"chat":"m"}}]'],
     ['OPENAI_BACKENDS', '{not json'],
     ['API_KEYS', '[{"name":"a","key":"og-secret-0123456789","scopes":["root"]}]'],

@@ -53,6 +53,11 @@ const EnvSchema = z.object({
   LIMIT_SIGNAL_VALUES: int(1).default(50_000_000),
   LIMIT_POINTS: int(1).default(20_000_000),
   LIMIT_TEXT_CHARS: int(1).default(10_000_000),
+  BATCH_MAX_LINES: int(1).default(50_000),
+  BATCH_MAX_BYTES: int(1).default(200 * 1024 * 1024),
+  BATCH_PRIORITY: int(1, 10).default(8),
+  BATCH_CONCURRENCY: int(1, 10_000).default(16),
+  BATCH_LEASE_MS: int(1000, 3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -95,6 +100,12 @@ export interface AppConfig {
     points: number;
     textChars: number;
   };
+  /**
+   * Batches (`/v1/batches`): input limits, the queue priority of their lines (1 first, higher
+   * later; interactive requests default to 5), lines in flight per batch, and how long a
+   * process's claim on a batch it runs lasts without renewal.
+   */
+  batches: { maxLines: number; maxBytes: number; priority: number; concurrency: number; leaseMs: number };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -159,6 +170,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       signalValues: e.LIMIT_SIGNAL_VALUES,
       points: e.LIMIT_POINTS,
       textChars: e.LIMIT_TEXT_CHARS,
+    },
+    batches: {
+      maxLines: e.BATCH_MAX_LINES,
+      maxBytes: e.BATCH_MAX_BYTES,
+      priority: e.BATCH_PRIORITY,
+      concurrency: e.BATCH_CONCURRENCY,
+      leaseMs: e.BATCH_LEASE_MS,
     },
     logLevel: e.LOG_LEVEL,
   };
