@@ -6,6 +6,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  startExampleAdapterServer,
+  type ExampleAdapterServer,
+} from '../../examples/remote-adapter/server.mjs';
+import { fixture } from '../fixtures';
 
 const MAIN = resolve(__dirname, '../../dist/apps/gateway/apps/gateway/src/main.js');
 
@@ -130,5 +135,67 @@ describe('ROLE=api and ROLE=worker as two processes on one Redis', () => {
 
   it('refuses to start with a bad variable, naming it', async () => {
     await expect(startProcess({ ...env, ROLE: 'api', JOB_ATTEMPTS: 'many' })).rejects.toThrow(/JOB_ATTEMPTS/);
+  });
+});
+
+describe('an adapter registered on one process, used through another (two gateway processes)', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let first: Proc | undefined;
+  let second: Proc | undefined;
+  let server: ExampleAdapterServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'omnigate-2p-'));
+    env = {
+      REDIS_URL: inject('redisUrl'),
+      QUEUE_DRIVER: 'bullmq',
+      QUEUE_PREFIX: `test-${randomUUID()}`,
+      BLOB_DIR: join(dir, 'blobs'),
+    };
+    [first, second, server] = await Promise.all([
+      startProcess(env),
+      startProcess(env),
+      startExampleAdapterServer(),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([stop(first), stop(second), server?.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const classify = async (proc: Proc) => {
+    const form = new FormData();
+    form.append('file', new Blob([fixture('pointcloud/bunny.pcd')]), 'bunny.pcd');
+    form.append('output', 'text');
+    form.append('task', 'classify');
+    return fetch(`${proc.url}/v1/infer`, { method: 'POST', body: form });
+  };
+  const knows = async (proc: Proc) =>
+    ((await (await fetch(`${proc.url}/v1/adapters`)).json()) as { adapters: { id: string }[] }).adapters.some(
+      (a) => a.id === 'acme.pc',
+    );
+
+  it('reaches the other process within a second, and both keep it across a restart', async () => {
+    expect((await classify(second!)).status).toBe(422);
+    const registered = await fetch(`${first!.url}/v1/adapters`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'http', id: 'acme.pc', url: server.url }),
+    });
+    expect(registered.status).toBe(201);
+    const started = Date.now();
+    while (!(await knows(second!)) && Date.now() - started < 1000)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(Date.now() - started).toBeLessThan(1000);
+    const answer = await classify(second!);
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { route: { adapter: string }[] }).route[0].adapter).toBe('acme.pc');
+
+    await Promise.all([stop(first), stop(second)]);
+    [first, second] = await Promise.all([startProcess(env), startProcess(env)]);
+    expect([await knows(first), await knows(second)]).toEqual([true, true]);
+    expect((await classify(first)).status).toBe(200);
   });
 });
