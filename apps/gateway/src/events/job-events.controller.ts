@@ -1,0 +1,113 @@
+import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
+import { isTerminalStatus } from '@omnigate/contracts';
+import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import { GatewayError } from '../errors/gateway-error';
+import { InferenceService } from '../inference/inference.service';
+import { LOGGER } from '../logging/logger';
+import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
+import type { JobEvent, JobRecord } from '../queue/job-record';
+import { SSE_KEEP_ALIVE, sseFrame } from './sse-frame';
+
+const KEEP_ALIVE_MS = 15_000;
+
+/** `GET /v1/jobs/:id/events`: one job's changes as server-sent events, until it ends. */
+@Controller('v1')
+export class JobEventsController {
+  constructor(
+    private readonly inference: InferenceService,
+    @Inject(JOB_BACKEND) private readonly backend: JobBackend,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /**
+   * `queued` or `active` (the state when the stream opens), `active` and `progress` as workers
+   * report them, `delta` pieces of a streaming job's text, then `completed`, `failed` or
+   * `cancelled` with the job as `GET /v1/jobs/:id` shows it, and the stream ends.
+   */
+  @Get('jobs/:id/events')
+  async events(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+    const store = this.backend.store;
+    // Listen first and read second: an event between the two is held, never lost.
+    const early: JobEvent[] = [];
+    let deliver: (event: JobEvent) => void = (event) => {
+      early.push(event);
+    };
+    const unsubscribe = store.subscribe(id, (event) => deliver(event));
+    let record: JobRecord | undefined;
+    try {
+      record = await store.get(id);
+    } catch (err) {
+      unsubscribe();
+      throw err;
+    }
+    if (!record) {
+      unsubscribe();
+      throw new GatewayError('not_found', `job ${id} not found (or expired)`, { jobId: id });
+    }
+
+    const raw = reply.raw;
+    reply.hijack();
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    raw.flushHeaders();
+    let seq = 0;
+    let ended = false;
+    const keepAlive = setInterval(() => raw.write(SSE_KEEP_ALIVE), KEEP_ALIVE_MS).unref();
+    const stop = () => {
+      ended = true;
+      clearInterval(keepAlive);
+      unsubscribe();
+    };
+    raw.on('close', stop);
+    const send = (event: string, data: unknown) => {
+      if (!ended) raw.write(sseFrame(++seq, event, data));
+    };
+    // Terminal events need a read (inline outputs) before they go out: writes queue up in order.
+    let chain = Promise.resolve();
+    const enqueue = (write: () => Promise<void> | void) => {
+      chain = chain.then(write).catch((err: unknown) => {
+        this.logger.warn({ err, jobId: id }, 'job event stream failed');
+        stop();
+        raw.destroy();
+      });
+    };
+    const finish = async (final: JobRecord) => {
+      send(final.status, await this.inference.present(final));
+      stop();
+      raw.end();
+    };
+    const onEvent = (event: JobEvent) =>
+      enqueue(async () => {
+        if (ended) return;
+        if (event.delta !== undefined) {
+          send('delta', { id, delta: event.delta });
+        } else if (isTerminalStatus(event.status)) {
+          const final = event.record ?? (await store.get(id));
+          if (final) return finish(final);
+          // The record expired at that very moment: the end still goes out, without the result.
+          send(event.status, { id, status: event.status });
+          stop();
+          raw.end();
+        } else if (event.progress !== undefined) {
+          send('progress', { id, status: event.status, progress: event.progress });
+        } else {
+          send(event.status, { id, status: event.status });
+        }
+      });
+
+    if (isTerminalStatus(record.status)) {
+      const final = record;
+      enqueue(() => finish(final));
+      return;
+    }
+    // The state read is older than any event already held: it goes out only when none is.
+    if (early.length === 0) send(record.status, { id, status: record.status });
+    for (const event of early) onEvent(event);
+    deliver = onEvent;
+  }
+}
