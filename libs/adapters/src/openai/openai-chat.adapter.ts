@@ -15,7 +15,7 @@ import {
 } from './chat-messages';
 import type { OpenAiBackendClient } from './openai-backend-client';
 import type { OpenAiResultMeta } from './openai-meta';
-import { describeBackend, OPENAI_ADAPTER_VERSION, remoteHints } from './openai-descriptor';
+import { openAiDescriptor } from './openai-descriptor';
 
 const CHAT_CAPABILITIES: Capability[] = [
   { task: 'chat', inputs: ['text'], output: 'text', outputMediaTypes: ['text/plain', 'application/json'] },
@@ -52,13 +52,13 @@ export class OpenAiChatAdapter implements Adapter<OpenAiChatOptions> {
     readonly model: string,
   ) {
     const backend = upstream.backend;
-    this.descriptor = {
-      id: `${backend.id}.${kind}`,
-      version: OPENAI_ADAPTER_VERSION,
-      description: `${kind === 'vision' ? 'Image and text' : 'Text'} chat with ${describeBackend(backend, model)}`,
-      capabilities: kind === 'vision' ? VISION_CAPABILITIES : CHAT_CAPABILITIES,
-      ...remoteHints(backend, kind),
-    };
+    this.descriptor = openAiDescriptor(
+      backend,
+      kind,
+      model,
+      `${kind === 'vision' ? 'Image and text' : 'Text'} chat`,
+      kind === 'vision' ? VISION_CAPABILITIES : CHAT_CAPABILITIES,
+    );
   }
 
   async invoke(request: AdapterRequest<OpenAiChatOptions>, context: AdapterContext): Promise<AdapterResult> {

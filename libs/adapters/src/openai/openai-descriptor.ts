@@ -1,4 +1,4 @@
-import type { OpenAiBackend, OpenAiModelKind } from '@omnigate/contracts';
+import type { AdapterDescriptor, Capability, OpenAiBackend, OpenAiModelKind } from '@omnigate/contracts';
 
 export const OPENAI_ADAPTER_VERSION = '1.0.0';
 
@@ -19,7 +19,7 @@ const LATENCY_HINT_MS: Record<OpenAiModelKind, number> = {
 };
 
 /** Cost, latency and concurrency hints of one adapter of this backend. */
-export function remoteHints(
+function remoteHints(
   backend: OpenAiBackend,
   kind: OpenAiModelKind,
 ): { costHint: number; latencyHintMs: number; concurrency?: number } {
@@ -31,6 +31,27 @@ export function remoteHints(
 }
 
 /** "gpt-4o-mini at api.openai.com" — the host only, never credentials from the URL. */
-export function describeBackend(backend: OpenAiBackend, model: string): string {
+function describeBackend(backend: OpenAiBackend, model: string): string {
   return `${model} at ${new URL(backend.baseUrl).host}`;
+}
+
+/**
+ * The descriptor of one adapter of a backend: id `<backend>.<kind>`, a description naming the
+ * model and host (`what` says what it does; `note` is appended), the remote hints.
+ */
+export function openAiDescriptor(
+  backend: OpenAiBackend,
+  kind: OpenAiModelKind,
+  model: string,
+  what: string,
+  capabilities: Capability[],
+  note = '',
+): AdapterDescriptor {
+  return {
+    id: `${backend.id}.${kind}`,
+    version: OPENAI_ADAPTER_VERSION,
+    description: `${what} with ${describeBackend(backend, model)}${note}`,
+    capabilities,
+    ...remoteHints(backend, kind),
+  };
 }

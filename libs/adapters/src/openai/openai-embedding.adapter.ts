@@ -5,7 +5,7 @@ import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../
 import { AdapterError } from '../sdk/adapter-error';
 import { decodeUtf8 } from '../sdk/utf8';
 import type { OpenAiBackendClient } from './openai-backend-client';
-import { describeBackend, OPENAI_ADAPTER_VERSION, remoteHints } from './openai-descriptor';
+import { openAiDescriptor } from './openai-descriptor';
 
 /** text-embedding-3 reads up to 8192 tokens; a few bytes a token. */
 const MAX_TEXT_BYTES = 64 * 1024;
@@ -41,11 +41,12 @@ export class OpenAiEmbeddingAdapter implements Adapter<OpenAiEmbeddingOptions> {
     readonly model: string,
   ) {
     const backend = upstream.backend;
-    this.descriptor = {
-      id: `${backend.id}.embedding`,
-      version: OPENAI_ADAPTER_VERSION,
-      description: `Text embeddings with ${describeBackend(backend, model)}: {"embedding": [...]} as JSON`,
-      capabilities: [
+    this.descriptor = openAiDescriptor(
+      backend,
+      'embedding',
+      model,
+      'Text embeddings',
+      [
         {
           task: 'embed',
           inputs: ['text'],
@@ -54,8 +55,8 @@ export class OpenAiEmbeddingAdapter implements Adapter<OpenAiEmbeddingOptions> {
           limits: { maxBytes: MAX_TEXT_BYTES },
         },
       ],
-      ...remoteHints(backend, 'embedding'),
-    };
+      ': {"embedding": [...]} as JSON',
+    );
   }
 
   async invoke(

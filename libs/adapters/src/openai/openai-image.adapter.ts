@@ -8,7 +8,7 @@ import { errorMessage } from '../sdk/error-message';
 import { baseMediaType } from '../sdk/media-type';
 import { decodeUtf8 } from '../sdk/utf8';
 import type { OpenAiBackendClient } from './openai-backend-client';
-import { describeBackend, OPENAI_ADAPTER_VERSION, remoteHints } from './openai-descriptor';
+import { openAiDescriptor } from './openai-descriptor';
 
 /** gpt-image-1's prompt limit; dall-e models take less and say so themselves. */
 const MAX_PROMPT_CHARACTERS = 32_000;
@@ -56,15 +56,9 @@ export class OpenAiImageAdapter implements Adapter<OpenAiImageOptions> {
   ) {
     const backend = upstream.backend;
     this.fetch = deps.fetch ?? fetch;
-    this.descriptor = {
-      id: `${backend.id}.image`,
-      version: OPENAI_ADAPTER_VERSION,
-      description: `Text to image with ${describeBackend(backend, model)}`,
-      capabilities: [
-        { task: 'generate', inputs: ['text'], output: 'image', outputMediaTypes: IMAGE_MEDIA_TYPES },
-      ],
-      ...remoteHints(backend, 'image'),
-    };
+    this.descriptor = openAiDescriptor(backend, 'image', model, 'Text to image', [
+      { task: 'generate', inputs: ['text'], output: 'image', outputMediaTypes: IMAGE_MEDIA_TYPES },
+    ]);
   }
 
   async invoke(request: AdapterRequest<OpenAiImageOptions>, context: AdapterContext): Promise<AdapterResult> {

@@ -6,7 +6,7 @@ import { AdapterError } from '../sdk/adapter-error';
 import { baseMediaType } from '../sdk/media-type';
 import { decodeUtf8 } from '../sdk/utf8';
 import type { OpenAiBackendClient } from './openai-backend-client';
-import { describeBackend, OPENAI_ADAPTER_VERSION, remoteHints } from './openai-descriptor';
+import { openAiDescriptor } from './openai-descriptor';
 
 /** OpenAI's limit on the text of one speech request. */
 const MAX_CHARACTERS = 4096;
@@ -55,21 +55,15 @@ export class OpenAiSpeechAdapter implements Adapter<OpenAiSpeechOptions> {
     readonly model: string,
   ) {
     const backend = upstream.backend;
-    this.descriptor = {
-      id: `${backend.id}.speech`,
-      version: OPENAI_ADAPTER_VERSION,
-      description: `Text to speech with ${describeBackend(backend, model)}`,
-      capabilities: [
-        {
-          task: 'tts',
-          inputs: ['text'],
-          output: 'audio',
-          outputMediaTypes: Object.values(FORMAT_MEDIA_TYPES),
-          limits: { maxBytes: MAX_CHARACTERS * 4 },
-        },
-      ],
-      ...remoteHints(backend, 'speech'),
-    };
+    this.descriptor = openAiDescriptor(backend, 'speech', model, 'Text to speech', [
+      {
+        task: 'tts',
+        inputs: ['text'],
+        output: 'audio',
+        outputMediaTypes: Object.values(FORMAT_MEDIA_TYPES),
+        limits: { maxBytes: MAX_CHARACTERS * 4 },
+      },
+    ]);
   }
 
   async invoke(

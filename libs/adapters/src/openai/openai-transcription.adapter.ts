@@ -6,7 +6,7 @@ import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../
 import { AdapterError } from '../sdk/adapter-error';
 import { baseMediaType } from '../sdk/media-type';
 import type { OpenAiBackendClient } from './openai-backend-client';
-import { describeBackend, OPENAI_ADAPTER_VERSION, remoteHints } from './openai-descriptor';
+import { openAiDescriptor } from './openai-descriptor';
 
 /** OpenAI's upload limit for transcriptions. */
 const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
@@ -70,22 +70,16 @@ export class OpenAiTranscriptionAdapter implements Adapter<OpenAiTranscriptionOp
     readonly model: string,
   ) {
     const backend = upstream.backend;
-    this.descriptor = {
-      id: `${backend.id}.transcription`,
-      version: OPENAI_ADAPTER_VERSION,
-      description: `Speech to text with ${describeBackend(backend, model)}`,
-      capabilities: [
-        {
-          task: 'transcribe',
-          inputs: ['audio'],
-          output: 'text',
-          inputMediaTypes: Object.keys(EXTENSIONS).filter((type) => type.startsWith('audio/')),
-          outputMediaTypes: [...new Set(Object.values(OUTPUT_MEDIA_TYPES))],
-          limits: { maxBytes: MAX_AUDIO_BYTES },
-        },
-      ],
-      ...remoteHints(backend, 'transcription'),
-    };
+    this.descriptor = openAiDescriptor(backend, 'transcription', model, 'Speech to text', [
+      {
+        task: 'transcribe',
+        inputs: ['audio'],
+        output: 'text',
+        inputMediaTypes: Object.keys(EXTENSIONS).filter((type) => type.startsWith('audio/')),
+        outputMediaTypes: [...new Set(Object.values(OUTPUT_MEDIA_TYPES))],
+        limits: { maxBytes: MAX_AUDIO_BYTES },
+      },
+    ]);
   }
 
   async invoke(
