@@ -22,6 +22,33 @@ describe('loadConfig', () => {
     expect(c.batches).toMatchObject({ maxLines: 100, priority: 10, concurrency: 4 });
   });
 
+  it('parses the webhook variables, private addresses refused by default', () => {
+    expect(loadConfig({}).webhooks).toEqual({
+      allowPrivate: false,
+      attempts: 6,
+      backoffMs: 1000,
+      timeoutMs: 10_000,
+    });
+    const c = loadConfig({
+      WEBHOOK_SECRET: 'whsec-0123456789abcdef',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_ATTEMPTS: '2',
+      WEBHOOK_TIMEOUT_MS: '500',
+    });
+    expect(c.webhooks).toMatchObject({
+      secret: 'whsec-0123456789abcdef',
+      allowPrivate: true,
+      attempts: 2,
+      timeoutMs: 500,
+    });
+  });
+
+  it('names a bad webhook variable without quoting the secret', () => {
+    expect(() => loadConfig({ WEBHOOK_SECRET: 'short-secret' })).toThrow(
+      /^(?!.*short-secret).*WEBHOOK_SECRET/,
+    );
+  });
+
   it('parses values', () => {
     const c = loadConfig({ PORT: '8080', WORKER_ADAPTERS: 'builtin.sharp, builtin.render', ROLE: 'worker' });
     expect(c.http.port).toBe(8080);
@@ -38,6 +65,9 @@ describe('loadConfig', () => {
     ['BREAKER_FAILURES', '0'],
     ['BATCH_PRIORITY', '11'],
     ['BATCH_CONCURRENCY', '0'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'yes'],
+    ['WEBHOOK_ATTEMPTS', '0'],
+    ['WEBHOOK_TIMEOUT_MS', '10'],
     ['BATCH_MAX_BYTES', 'lots'],
     ['OPENAI_BACKENDS', '[{"id":"vllm","baseUrl":"not a url","models":{"chat":"m"}}]'],
     ['OPENAI_BACKENDS', '{not json'],

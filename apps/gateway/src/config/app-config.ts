@@ -58,6 +58,15 @@ const EnvSchema = z.object({
   BATCH_PRIORITY: int(1, 10).default(8),
   BATCH_CONCURRENCY: int(1, 10_000).default(16),
   BATCH_LEASE_MS: int(1000, 3_600_000).default(30_000),
+  /** HMAC key for webhooks that bring no `secret` of their own; never logged, never echoed. */
+  WEBHOOK_SECRET: z.string().min(16).optional(),
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  WEBHOOK_ATTEMPTS: int(1, 20).default(6),
+  WEBHOOK_BACKOFF_MS: int(0, 600_000).default(1000),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -105,6 +114,17 @@ export interface AppConfig {
    * later; interactive requests default to 5), lines in flight per batch, and how long a
    * process's claim on a batch it runs lasts without renewal.
    */
+  /**
+   * Job webhooks: the default signing secret, whether private and loopback addresses may be
+   * called, tries per delivery and the first retry's wait (doubling), and each try's time limit.
+   */
+  webhooks: {
+    secret?: string;
+    allowPrivate: boolean;
+    attempts: number;
+    backoffMs: number;
+    timeoutMs: number;
+  };
   batches: { maxLines: number; maxBytes: number; priority: number; concurrency: number; leaseMs: number };
   logLevel: Env['LOG_LEVEL'];
 }
@@ -170,6 +190,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       signalValues: e.LIMIT_SIGNAL_VALUES,
       points: e.LIMIT_POINTS,
       textChars: e.LIMIT_TEXT_CHARS,
+    },
+    webhooks: {
+      ...(e.WEBHOOK_SECRET ? { secret: e.WEBHOOK_SECRET } : {}),
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      attempts: e.WEBHOOK_ATTEMPTS,
+      backoffMs: e.WEBHOOK_BACKOFF_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
     batches: {
       maxLines: e.BATCH_MAX_LINES,
