@@ -53,7 +53,6 @@ export class BullMqHopQueue implements HopQueue {
         try {
           await handler(job.data, {
             attempt: { number: job.attemptsMade + 1, max: job.opts.attempts ?? 1 },
-            progress: (fraction) => job.updateProgress(fraction),
             signal: signal ?? new AbortController().signal,
           });
         } catch (err) {

@@ -173,7 +173,6 @@ class InlineHopQueue implements HopQueue {
     try {
       await handler(item.hop, {
         attempt: { number: item.attempt, max: this.retry.attempts },
-        progress: async () => {},
         signal: this.abort.signal,
       });
     } catch (err) {

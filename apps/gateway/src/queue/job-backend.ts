@@ -23,7 +23,6 @@ export interface HopAttempt {
 
 export interface HopRun {
   attempt: HopAttempt;
-  progress(fraction: number): Promise<void>;
   /** Aborted when the worker is shutting down and the grace period ran out. */
   signal: AbortSignal;
 }

@@ -68,10 +68,12 @@ export class JobRunner {
       const adapter = this.adapters.get(hop.adapter);
       const context: AdapterContext = {
         signal: AbortSignal.any([run.signal, cancel.signal]),
+        // Progress is news for waiting callers, not state: the adapter does not wait for it.
         progress: async (fraction) => {
-          const clamped = Math.max(0, Math.min(1, fraction));
-          await run.progress(clamped);
-          await this.store.publish({ id: record.id, status: 'active', progress: clamped });
+          const progress = Math.max(0, Math.min(1, fraction));
+          this.store
+            .publish({ id: record.id, status: 'active', progress })
+            .catch((err: unknown) => log.warn({ err }, 'could not publish progress'));
         },
         blobs: hop.texts ? withTexts(this.blobs, hop.texts) : this.blobs,
         logger: log,
