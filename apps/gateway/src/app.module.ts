@@ -40,6 +40,9 @@ import { ModelsController } from './openai/models.controller';
 import { ModalityRegistry } from './routing/modality-registry';
 import { RoutePlanner } from './routing/route-planner';
 import { RoutesController } from './routing/routes.controller';
+import { createWebhookQueue } from './webhooks/webhook-queue.factory';
+import { WebhookService } from './webhooks/webhook.service';
+import { JobBackendWithStore, WebhookingJobStore } from './webhooks/webhooking-job-store';
 
 /** The whole gateway, wired explicitly from one validated config. */
 @Module({})
@@ -144,8 +147,30 @@ export class AppModule {
             modalities: ModalityRegistry,
             planner: RoutePlanner,
             backend: JobBackend,
-          ) => new InferenceService(config, blobs, inspector, modalities, planner, backend),
-          inject: [BLOB_STORE, InputInspector, ModalityRegistry, RoutePlanner, JOB_BACKEND],
+            webhooks: WebhookService,
+          ) =>
+            new InferenceService(
+              config,
+              blobs,
+              inspector,
+              modalities,
+              planner,
+              // A job it cancels ends here: the store queues the job's webhook.
+              new JobBackendWithStore(backend, new WebhookingJobStore(backend.store, webhooks, logger)),
+            ),
+          inject: [BLOB_STORE, InputInspector, ModalityRegistry, RoutePlanner, JOB_BACKEND, WebhookService],
+        },
+        {
+          provide: WebhookService,
+          useFactory: (backend: JobBackend, blobs: BlobStore) =>
+            new WebhookService(
+              config,
+              createWebhookQueue(config, backend, logger),
+              backend.store,
+              blobs,
+              logger,
+            ),
+          inject: [JOB_BACKEND, BLOB_STORE],
         },
         {
           provide: JobRunner,
@@ -154,8 +179,18 @@ export class AppModule {
             blobs: BlobStore,
             backend: JobBackend,
             health: AdapterHealth,
-          ) => new JobRunner(adapters, blobs, backend.store, backend.hops, health, logger),
-          inject: [AdapterRegistry, BLOB_STORE, JOB_BACKEND, AdapterHealth],
+            webhooks: WebhookService,
+          ) =>
+            new JobRunner(
+              adapters,
+              blobs,
+              // Jobs end here (completed, failed): the store queues their webhooks.
+              new WebhookingJobStore(backend.store, webhooks, logger),
+              backend.hops,
+              health,
+              logger,
+            ),
+          inject: [AdapterRegistry, BLOB_STORE, JOB_BACKEND, AdapterHealth, WebhookService],
         },
         {
           provide: WorkerHost,

@@ -5,6 +5,7 @@ import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobRecord } from '../queue/job-record';
+import { WebhookService } from '../webhooks/webhook.service';
 import { accepts, concreteAccept, parseAccept, wantsJson } from './accept';
 import { InferenceService } from './inference.service';
 import { readInferBody } from './infer-body';
@@ -13,6 +14,7 @@ import { readInferBody } from './infer-body';
 export class InferenceController {
   constructor(
     private readonly inference: InferenceService,
+    private readonly webhooks: WebhookService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -21,6 +23,7 @@ export class InferenceController {
   async infer(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const accept = parseAccept(req.headers.accept);
     const request = await this.parse(req, accept);
+    if (request.webhook) await this.webhooks.check(request.webhook);
     if (request.mode === 'async') return this.sendJson(reply, 202, await this.inference.submit(request));
     const record = await this.inference.run(request, request.timeoutMs);
     if (!isTerminalStatus(record.status)) return this.sendJson(reply, 202, record);

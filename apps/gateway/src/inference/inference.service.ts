@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Adapter, AdapterInput } from '@omnigate/adapters';
+import type { Adapter, AdapterInput, BlobReader } from '@omnigate/adapters';
 import { isTerminalStatus, type InferRequest, type JobResult } from '@omnigate/contracts';
 import type { AppConfig } from '../config/app-config';
 import type { BlobStore } from '../blobs/blob-store';
@@ -149,6 +149,7 @@ export class InferenceService {
       ...(streaming ? { streaming } : {}),
       inputs,
       alternatives: alternatives.map(({ plan, route }) => ({ plan, route })),
+      ...(request.webhook ? { webhook: request.webhook } : {}),
     };
     const job: HopJob = { jobId: id, generation: 0, hop: 0, inputs, ...primary.plan[0] };
     return { record, hop: job, priority };
@@ -161,17 +162,24 @@ export class InferenceService {
   }
 
   /** The public view of a record; binary outputs carry base64 `data` when the caller asked inline. */
-  async present(record: JobRecord): Promise<JobResult & { links: { self: string } }> {
-    const result = publicResult(record);
-    const outputs = record.outputSpec.inline
-      ? await Promise.all(
-          result.outputs.map(async (o) =>
-            o.blobId ? { ...o, data: (await this.blobs.read(o.blobId)).toString('base64') } : o,
-          ),
-        )
-      : result.outputs;
-    return { ...result, outputs, links: { self: `/v1/jobs/${record.id}` } };
+  async present(record: JobRecord): Promise<PresentedJob> {
+    return presentJob(record, this.blobs);
   }
+}
+
+export type PresentedJob = JobResult & { links: { self: string } };
+
+/** A job as `GET /v1/jobs/:id` shows it (also the body of its webhook and its final event). */
+export async function presentJob(record: JobRecord, blobs: BlobReader): Promise<PresentedJob> {
+  const result = publicResult(record);
+  const outputs = record.outputSpec.inline
+    ? await Promise.all(
+        result.outputs.map(async (o) =>
+          o.blobId ? { ...o, data: (await blobs.read(o.blobId)).toString('base64') } : o,
+        ),
+      )
+    : result.outputs;
+  return { ...result, outputs, links: { self: `/v1/jobs/${record.id}` } };
 }
 
 /** A planned route as hops to queue, the steps the caller sees, and warnings for unused options. */

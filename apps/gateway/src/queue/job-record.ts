@@ -1,5 +1,5 @@
 import type { AdapterInput } from '@omnigate/adapters';
-import type { JobResult, JobStatus, OutputSpec, RouteStep } from '@omnigate/contracts';
+import type { InferRequest, JobResult, JobStatus, OutputSpec, RouteStep } from '@omnigate/contracts';
 
 /** One planned hop: the adapter, its task, what it must produce, and the options meant for it. */
 export interface HopPlan {
@@ -28,6 +28,8 @@ export interface JobRecord extends JobResult {
   inputs: AdapterInput[];
   /** Routes to fall back to, best first, when a hop of the current one fails for good but retryably. */
   alternatives: PlannedRoute[];
+  /** Called once when the job ends; its `secret` never leaves the record (see publicResult). */
+  webhook?: NonNullable<InferRequest['webhook']>;
 }
 
 /** The public view of a record: what `JobResult` shows, without the runtime's fields. */
@@ -39,6 +41,7 @@ export function publicResult(record: JobRecord): JobResult {
     streaming: _s,
     inputs: _i,
     alternatives: _a,
+    webhook: _w,
     ...result
   } = record;
   return result;

@@ -1,0 +1,108 @@
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { BlobReader } from '@omnigate/adapters';
+import { isTerminalStatus } from '@omnigate/contracts';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config';
+import { GatewayError } from '../errors/gateway-error';
+import { presentJob } from '../inference/inference.service';
+import type { JobStore } from '../queue/job-backend';
+import type { JobRecord } from '../queue/job-record';
+import { WebhookAddressGuard, WebhookRefusedError } from './webhook-address-guard';
+import type { WebhookDelivery, WebhookQueue } from './webhook-queue';
+import { postWebhook, type WebhookPost } from './webhook-sender';
+import { signWebhook } from './webhook-signature';
+
+type Webhook = NonNullable<JobRecord['webhook']>;
+
+/**
+ * Job webhooks: checked when a job is submitted, queued when it ends, delivered (signed,
+ * retried) by the processes that run workers. Neither the secret nor the body is ever logged.
+ */
+export class WebhookService implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly queue: WebhookQueue,
+    private readonly store: JobStore,
+    private readonly blobs: BlobReader,
+    private readonly logger: Logger,
+    private readonly guard = new WebhookAddressGuard(config.webhooks.allowPrivate),
+    private readonly post: (request: WebhookPost) => Promise<number> = postWebhook,
+  ) {}
+
+  /** At submit time: a webhook with no secret to sign with, or to a refused address, is 400. */
+  async check(webhook: Webhook): Promise<void> {
+    if (!webhook.secret && !this.config.webhooks.secret) {
+      throw new GatewayError(
+        'invalid_request',
+        'webhook.secret is required: this gateway has no WEBHOOK_SECRET to sign deliveries with',
+      );
+    }
+    try {
+      await this.guard.resolve(webhook.url);
+    } catch (err) {
+      const message =
+        err instanceof WebhookRefusedError ? err.message : `webhook.url: its host does not resolve`;
+      throw new GatewayError('invalid_request', message, undefined, { cause: err });
+    }
+  }
+
+  /** A job ended: queue its delivery if it has a webhook (once per job, whoever calls). */
+  async jobEnded(record: JobRecord): Promise<void> {
+    if (!record.webhook || !isTerminalStatus(record.status)) return;
+    await this.queue.add({ jobId: record.id });
+  }
+
+  /** One try: throws to be tried again, WebhookRefusedError when trying again cannot help. */
+  readonly deliver = async (
+    { jobId }: WebhookDelivery,
+    attempt: { number: number; max: number },
+  ): Promise<void> => {
+    const log = this.logger.child({ jobId, attempt: attempt.number });
+    const record = await this.store.get(jobId);
+    if (!record?.webhook) {
+      log.warn('job record expired before its webhook was delivered; dropping the delivery');
+      return;
+    }
+    if (!isTerminalStatus(record.status)) throw new Error(`job ${jobId} has not ended yet`);
+    const secret = record.webhook.secret ?? this.config.webhooks.secret;
+    if (!secret) throw new WebhookRefusedError('no webhook secret (WEBHOOK_SECRET was removed)');
+    const url = record.webhook.url;
+    const host = new URL(url).host;
+    try {
+      // Checked again: what the host resolves to may have changed since the job was submitted.
+      const addresses = await this.guard.resolve(url);
+      const body = JSON.stringify(await presentJob(record, this.blobs));
+      const timestamp = Math.floor(Date.now() / 1000);
+      const status = await this.post({
+        url,
+        body,
+        addresses,
+        timeoutMs: this.config.webhooks.timeoutMs,
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'omnigate-webhook',
+          'x-omnigate-event': `job.${record.status}`,
+          // The same on every try, so a receiver can drop a repeat.
+          'x-omnigate-delivery': jobId,
+          'x-omnigate-attempt': String(attempt.number),
+          'x-omnigate-timestamp': String(timestamp),
+          'x-omnigate-signature': signWebhook(secret, timestamp, body),
+        },
+      });
+      if (status < 200 || status >= 300) throw new Error(`the receiver answered ${status}`);
+      log.info({ host, status }, 'webhook delivered');
+    } catch (err) {
+      const last = err instanceof WebhookRefusedError || attempt.number >= attempt.max;
+      log.warn({ host, err: { message: (err as Error).message }, last }, 'webhook delivery failed');
+      throw err;
+    }
+  };
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.role !== 'api') await this.queue.work(this.deliver);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close();
+  }
+}
