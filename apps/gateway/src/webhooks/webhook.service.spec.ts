@@ -1,0 +1,111 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/app-config';
+import type { JobStore } from '../queue/job-backend';
+import type { JobRecord } from '../queue/job-record';
+import { WebhookAddressGuard, WebhookRefusedError } from './webhook-address-guard';
+import type { WebhookQueue } from './webhook-queue';
+import type { WebhookPost } from './webhook-sender';
+import { verifyWebhook } from './webhook-signature';
+import { WebhookService } from './webhook.service';
+
+const SECRET = 'whsec-unit-0123456789';
+const record = {
+  id: 'job-1',
+  status: 'completed',
+  outputs: [{ modality: 'text', mediaType: 'text/plain', text: 'hi' }],
+  route: [],
+  detected: [],
+  warnings: [],
+  timings: {},
+  createdAt: '2026-01-01T00:00:00.000Z',
+  outputSpec: { modality: 'text' },
+  plan: [],
+  priority: 5,
+  inputs: [],
+  alternatives: [],
+  webhook: { url: 'https://hooks.example.com/in', secret: SECRET },
+} as unknown as JobRecord;
+
+function service(options: { resolvesTo: string; stored?: JobRecord; env?: Record<string, string> }) {
+  const posts: WebhookPost[] = [];
+  const added: string[] = [];
+  const queue: WebhookQueue = {
+    add: async ({ jobId }) => void added.push(jobId),
+    work: async () => {},
+    close: async () => {},
+  };
+  const store = { get: async () => options.stored } as unknown as JobStore;
+  const guard = new WebhookAddressGuard(false, async () => [{ address: options.resolvesTo, family: 4 }]);
+  const webhooks = new WebhookService(
+    loadConfig(options.env ?? {}),
+    queue,
+    store,
+    { read: async () => Buffer.alloc(0), stream: () => undefined as never },
+    pino({ level: 'silent' }),
+    guard,
+    async (post) => {
+      posts.push(post);
+      return 200;
+    },
+  );
+  return { webhooks, posts, added };
+}
+
+describe('WebhookService', () => {
+  const attempt = { number: 1, max: 6 };
+
+  it('posts the public job, signed, with the event, delivery and timestamp headers', async () => {
+    const { webhooks, posts } = service({ resolvesTo: '93.184.215.14', stored: record });
+    await webhooks.deliver({ jobId: 'job-1' }, attempt);
+    expect(posts).toHaveLength(1);
+    const { headers, body, addresses } = posts[0];
+    expect(addresses).toEqual([{ address: '93.184.215.14', family: 4 }]);
+    expect(headers).toMatchObject({
+      'x-omnigate-event': 'job.completed',
+      'x-omnigate-delivery': 'job-1',
+      'x-omnigate-attempt': '1',
+    });
+    const timestamp = Number(headers['x-omnigate-timestamp']);
+    expect(verifyWebhook(SECRET, timestamp, body, headers['x-omnigate-signature'])).toBe(true);
+    expect(JSON.parse(body)).toMatchObject({
+      id: 'job-1',
+      status: 'completed',
+      links: { self: '/v1/jobs/job-1' },
+    });
+    expect(body).not.toContain(SECRET);
+    expect(body).not.toContain('webhook');
+  });
+
+  it('refuses at delivery a host that now resolves to a private address', async () => {
+    const { webhooks, posts } = service({ resolvesTo: '10.0.0.7', stored: record });
+    await expect(webhooks.deliver({ jobId: 'job-1' }, attempt)).rejects.toBeInstanceOf(WebhookRefusedError);
+    expect(posts).toHaveLength(0);
+  });
+
+  it('drops the delivery of a job whose record has expired', async () => {
+    const { webhooks, posts } = service({ resolvesTo: '93.184.215.14' });
+    await webhooks.deliver({ jobId: 'job-1' }, attempt);
+    expect(posts).toHaveLength(0);
+  });
+
+  it('queues a webhook only for an ended job that has one', async () => {
+    const { webhooks, added } = service({ resolvesTo: '93.184.215.14' });
+    await webhooks.jobEnded(record);
+    await webhooks.jobEnded({ ...record, id: 'job-2', status: 'active' });
+    await webhooks.jobEnded({ ...record, id: 'job-3', webhook: undefined });
+    expect(added).toEqual(['job-1']);
+  });
+
+  it('checks at submit: a secret to sign with, and a public address', async () => {
+    const { webhooks } = service({ resolvesTo: '127.0.0.1' });
+    await expect(webhooks.check({ url: 'https://hooks.example.com/in' })).rejects.toThrow(/webhook\.secret/);
+    await expect(webhooks.check({ url: 'https://hooks.example.com/in', secret: SECRET })).rejects.toThrow(
+      /127\.0\.0\.1/,
+    );
+    const withDefault = service({ resolvesTo: '93.184.215.14', env: { WEBHOOK_SECRET: SECRET } });
+    await expect(
+      withDefault.webhooks.check({ url: 'https://hooks.example.com/in' }),
+    ).resolves.toBeUndefined();
+  });
+});
