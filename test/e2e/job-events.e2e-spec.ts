@@ -39,7 +39,9 @@ async function readEvents(res: Response): Promise<SseEvent[]> {
 describe('GET /v1/jobs/:id/events', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startGateway({ ADAPTER_MODULES: './test/adapters/stream-adapters.mjs' });
+    gw = await startGateway({
+      ADAPTER_MODULES: './test/adapters/stream-adapters.mjs,./test/adapters/fallback-adapters.mjs',
+    });
   });
   afterAll(async () => gw?.close());
 
@@ -104,6 +106,25 @@ describe('GET /v1/jobs/:id/events', () => {
     await fetch(`${gw.url}/v1/jobs/${id}/cancel`, { method: 'POST' });
     const events = await reading;
     expect(events.at(-1)).toMatchObject({ event: 'cancelled', data: { id, status: 'cancelled' } });
+  });
+
+  it('ends with `failed` carrying the error', async () => {
+    const res = await fetch(`${gw.url}/v1/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        inputs: [{ text: 'bad' }],
+        output: { modality: 'text' },
+        task: 'shout',
+        mode: 'async',
+      }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    const events = await readEvents(await fetch(`${gw.url}/v1/jobs/${id}/events`));
+    expect(events.at(-1)).toMatchObject({
+      event: 'failed',
+      data: { id, status: 'failed', error: { code: 'unprocessable_input' } },
+    });
   });
 
   it('answers 404 for an unknown job', async () => {
