@@ -226,6 +226,20 @@ export function buildOpenApiDocument(
           responses: { '200': { description: 'the job', content: json(ref('JobResult')) }, ...errors(404) },
         },
       },
+      '/v1/jobs/{id}/events': {
+        get: {
+          summary:
+            "A job's events as server-sent events: queued, active, progress, delta, then completed, failed or cancelled with the result",
+          parameters: [jobId],
+          responses: {
+            '200': {
+              description: 'text/event-stream',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            ...errors(404),
+          },
+        },
+      },
       '/v1/jobs/{id}/cancel': {
         post: {
           summary:
