@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI, { APIError, toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../fixtures';
 import { startGateway, type TestGateway } from '../gateway-harness';
+import { startOpenAiTestServer, type OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
 
 const clientOf = (gw: TestGateway) =>
   new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
@@ -49,5 +55,316 @@ describe('files (official openai client)', () => {
     const missing = await client.files.retrieve('file-nope').catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(APIError);
     expect(missing).toMatchObject({ status: 404, type: 'invalid_request_error' });
+  });
+});
+
+type ResultLine = {
+  id: string;
+  custom_id: string | null;
+  response: { status_code: number; request_id: string | null; body: Record<string, unknown> } | null;
+  error: { code: string; message: string; line: number } | null;
+};
+
+const parseLines = (text: string): ResultLine[] =>
+  text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as ResultLine);
+
+async function download(client: OpenAI, id: string | null | undefined): Promise<ResultLine[]> {
+  if (!id) return [];
+  return parseLines(await (await client.files.content(id)).text());
+}
+
+/** Polls the batch until `done` holds (every 100 ms, at most `timeoutMs`). */
+async function pollBatch(
+  client: OpenAI,
+  id: string,
+  done: (b: OpenAI.Batches.Batch) => boolean,
+  timeoutMs = 40_000,
+): Promise<OpenAI.Batches.Batch> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const batch = await client.batches.retrieve(id);
+    if (done(batch)) return batch;
+    if (Date.now() > deadline) throw new Error(`batch ${id} stuck in ${batch.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const ended = (b: OpenAI.Batches.Batch) => ['completed', 'failed', 'cancelled', 'expired'].includes(b.status);
+
+async function createBatch(client: OpenAI, lines: unknown[], endpoint = '/v1/infer') {
+  const file = await client.files.create({
+    file: await toFile(Buffer.from(jsonl(lines)), 'input.jsonl'),
+    purpose: 'batch',
+  });
+  return client.batches.create({
+    input_file_id: file.id,
+    endpoint: endpoint as '/v1/chat/completions',
+    completion_window: '24h',
+    metadata: { suite: 'e2e' },
+  });
+}
+
+const inferLine = (custom_id: string, body: unknown) => ({
+  custom_id,
+  method: 'POST',
+  url: '/v1/infer',
+  body,
+});
+
+/** A line that takes about `words` × `delayMs`: test.typist types its input back word by word. */
+const slowLine = (custom_id: string, words = 5, delayMs = 60) =>
+  inferLine(custom_id, {
+    inputs: [{ text: Array.from({ length: words }, (_, i) => `w${i}`).join(' ') }],
+    output: { modality: 'text' },
+    adapter: 'test.typist',
+    task: 'type',
+    options: { delayMs },
+  });
+
+describe('batches (official openai client)', () => {
+  let chat: OpenAiTestServer;
+  let gw: TestGateway;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    chat = await startOpenAiTestServer();
+    gw = await startGateway({
+      OPENAI_BACKENDS: JSON.stringify([
+        { id: 'bt', baseUrl: chat.url, apiKey: 'sk-test', models: { chat: 'gpt-4o-mini' } },
+      ]),
+      BATCH_CONCURRENCY: '8',
+    });
+    client = clientOf(gw);
+  });
+  afterAll(async () => {
+    await gw.close();
+    await chat.close();
+  });
+
+  it('runs a batch of mixed modalities and chat lines: one answer per line, by custom_id', async () => {
+    const png = fixture('image/fixture.png').toString('base64');
+    const csv = fixture('signal/mitdb-100-ecg-10s.csv').toString('base64');
+    const wav = fixture('audio/fixture.wav').toString('base64');
+    const valid: { line: unknown; check: (body: Record<string, unknown>) => void }[] = [];
+    const job = (body: Record<string, unknown>) =>
+      body as {
+        status: string;
+        outputs: { modality: string; mediaType: string }[];
+        route: { adapter: string }[];
+      };
+    for (let i = 0; i < 16; i++) {
+      valid.push({
+        line: inferLine(`render-${i}`, { inputs: [{ text: `line ${i}` }], output: { modality: 'image' } }),
+        check: (b) => expect(job(b).outputs[0]).toMatchObject({ modality: 'image' }),
+      });
+    }
+    for (let i = 0; i < 10; i++) {
+      valid.push({
+        line: inferLine(`webp-${i}`, {
+          inputs: [{ data: png, filename: 'fixture.png' }],
+          output: { modality: 'image', mediaType: 'image/webp' },
+        }),
+        check: (b) => expect(job(b).outputs[0]).toMatchObject({ modality: 'image', mediaType: 'image/webp' }),
+      });
+    }
+    for (let i = 0; i < 10; i++) {
+      valid.push({
+        line: inferLine(`signal-${i}`, {
+          inputs: [{ data: csv, filename: 'ecg.csv' }],
+          output: { modality: 'text' },
+        }),
+        check: (b) => {
+          expect(job(b).route[0]?.adapter).toBe('builtin.signal');
+          expect(JSON.stringify(b)).toMatch(/360(\.0+)? ?Hz/);
+        },
+      });
+    }
+    for (let i = 0; i < 6; i++) {
+      valid.push({
+        line: inferLine(`audio-${i}`, {
+          inputs: [{ data: wav, filename: 'fixture.wav' }],
+          output: { modality: 'image' },
+        }),
+        check: (b) => expect(job(b).outputs[0]).toMatchObject({ modality: 'image' }),
+      });
+    }
+    for (let i = 0; i < 12; i++) {
+      valid.push({
+        line: {
+          custom_id: `chat-${i}`,
+          method: 'POST',
+          url: '/v1/chat/completions',
+          body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${i}` }] },
+        },
+        check: (b) => {
+          expect(b).toMatchObject({ object: 'chat.completion', model: 'bt.chat' });
+          const content = (b as { choices: { message: { content: string } }[] }).choices[0]?.message.content;
+          expect(content).toBeTruthy();
+        },
+      });
+    }
+    const bad = [
+      '{not json',
+      { custom_id: 'bad-url', method: 'POST', url: '/v1/nope', body: {} },
+      { method: 'POST', url: '/v1/infer', body: { inputs: [{ text: 'x' }], output: { modality: 'text' } } },
+      inferLine('bad-body', { inputs: [], output: { modality: 'text' } }),
+      inferLine('bad-modality', { inputs: [{ text: 'x' }], output: { modality: 'no-such-modality' } }),
+    ];
+    // Bad lines among the good ones, and a blank line (skipped, not counted).
+    const lines: unknown[] = valid.map((v) => v.line);
+    lines.splice(3, 0, bad[0], bad[1]);
+    lines.splice(20, 0, bad[2], '');
+    lines.push(bad[3], bad[4]);
+    const created = await createBatch(client, lines);
+    expect(created).toMatchObject({
+      object: 'batch',
+      endpoint: '/v1/infer',
+      status: 'validating',
+      completion_window: '24h',
+      metadata: { suite: 'e2e' },
+    });
+    expect(created.id).toMatch(/^batch_/);
+
+    const done = await pollBatch(client, created.id, ended);
+    expect(done.status).toBe('completed');
+    expect(done.request_counts).toEqual({
+      total: valid.length + bad.length,
+      completed: valid.length,
+      failed: 5,
+    });
+    expect(done.in_progress_at).toBeTypeOf('number');
+    expect(done.completed_at).toBeTypeOf('number');
+
+    const outputs = await download(client, done.output_file_id);
+    const errors = await download(client, done.error_file_id);
+    expect(outputs.map((o) => o.custom_id).sort()).toEqual(
+      valid.map((v) => (v.line as { custom_id: string }).custom_id).sort(),
+    );
+    for (const { line, check } of valid) {
+      const out = outputs.find((o) => o.custom_id === (line as { custom_id: string }).custom_id)!;
+      expect(out.error).toBeNull();
+      expect(out.id).toMatch(/^batch_req_/);
+      expect(out.response?.status_code).toBe(200);
+      expect(out.response?.request_id).toBeTruthy();
+      check(out.response!.body);
+    }
+    expect(errors).toHaveLength(5);
+    const byId = (id: string | null) => errors.find((e) => e.custom_id === id)!;
+    // Without a custom_id, the error names the line (1-based, blank lines counted).
+    expect(
+      errors
+        .filter((e) => e.custom_id === null)
+        .map((e) => e.error?.line)
+        .sort((a, b) => a! - b!),
+    ).toEqual([4, 21]);
+    expect(byId('bad-url')).toMatchObject({ response: null, error: { code: 'invalid_request', line: 5 } });
+    expect(byId('bad-body')).toMatchObject({ response: null, error: { code: 'invalid_request' } });
+    expect(byId('bad-modality')).toMatchObject({ error: { code: 'invalid_request' } });
+
+    const file = await client.files.retrieve(done.output_file_id!);
+    expect(file).toMatchObject({ purpose: 'batch_output', object: 'file' });
+  });
+
+  it('refuses an unknown input file, endpoint or completion window', async () => {
+    const base = {
+      input_file_id: 'file-none',
+      endpoint: '/v1/infer' as '/v1/chat/completions',
+      completion_window: '24h',
+    } as const;
+    await expect(client.batches.create(base as never)).rejects.toMatchObject({ status: 404 });
+    const file = await client.files.create({
+      file: await toFile(Buffer.from('{}'), 'x.jsonl'),
+      purpose: 'batch',
+    });
+    await expect(
+      client.batches.create({
+        ...base,
+        input_file_id: file.id,
+        endpoint: '/v1/responses' as '/v1/chat/completions',
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'endpoint' });
+    await expect(
+      client.batches.create({ ...base, input_file_id: file.id, completion_window: '1h' as '24h' }),
+    ).rejects.toMatchObject({ status: 400 });
+    await expect(client.batches.retrieve('batch_none')).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('batches: cancel, list, restart', () => {
+  let gw: TestGateway;
+  let client: OpenAI;
+  const env = { ADAPTER_MODULES: './test/adapters/stream-adapters.mjs', BATCH_CONCURRENCY: '2' };
+
+  beforeAll(async () => {
+    gw = await startGateway(env);
+    client = clientOf(gw);
+  });
+  afterAll(() => gw.close());
+
+  it('cancels a running batch: queued lines never run, running ones finish, counts add up', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => slowLine(`slow-${i}`));
+    const batch = await createBatch(client, lines);
+    await pollBatch(client, batch.id, (b) => b.request_counts!.completed >= 2);
+    const cancelling = await client.batches.cancel(batch.id);
+    expect(cancelling.status).toBe('cancelling');
+    expect(cancelling.cancelling_at).toBeTypeOf('number');
+    const done = await pollBatch(client, batch.id, ended);
+    expect(done.status).toBe('cancelled');
+    const counts = done.request_counts!;
+    expect(counts.total).toBe(30);
+    expect(counts.completed).toBeGreaterThanOrEqual(2);
+    expect(counts.completed).toBeLessThan(30);
+    const outputs = await download(client, done.output_file_id);
+    expect(outputs).toHaveLength(counts.completed);
+    expect(new Set(outputs.map((o) => o.custom_id)).size).toBe(counts.completed);
+    // Cancelling an ended batch leaves it as it is.
+    expect((await client.batches.cancel(batch.id)).status).toBe('cancelled');
+  });
+
+  it('lists batches newest first, a page at a time', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await createBatch(client, [slowLine(`list-${i}`, 1, 1)])).id);
+    const first = await client.batches.list({ limit: 2 });
+    expect(first.data.map((b) => b.id)).toEqual([ids[2], ids[1]]);
+    expect(first.has_more).toBe(true);
+    const raw = (await (await fetch(`${gw.url}/v1/batches?limit=2`)).json()) as Record<string, unknown>;
+    expect(raw).toMatchObject({ object: 'list', first_id: ids[2], last_id: ids[1], has_more: true });
+    const second = await client.batches.list({ limit: 2, after: ids[1] });
+    expect(second.data[0]?.id).toBe(ids[0]);
+    const all: string[] = [];
+    for await (const b of client.batches.list({ limit: 2 })) all.push(b.id);
+    expect(all.slice(0, 3)).toEqual([ids[2], ids[1], ids[0]]);
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('resumes a batch after a restart: every line answered exactly once', async () => {
+    const blobDir = mkdtempSync(join(tmpdir(), 'batch-restart-'));
+    const shared = { ...env, QUEUE_PREFIX: `test-${randomUUID()}`, BLOB_DIR: blobDir };
+    const first = await startGateway(shared);
+    let second: TestGateway | undefined;
+    try {
+      const lines = Array.from({ length: 16 }, (_, i) => slowLine(`resume-${i}`, 4, 40));
+      const batch = await createBatch(clientOf(first), lines);
+      const midway = await pollBatch(clientOf(first), batch.id, (b) => b.request_counts!.completed >= 3);
+      expect(midway.request_counts!.completed).toBeLessThan(16);
+      await first.close();
+      second = await startGateway(shared);
+      const done = await pollBatch(clientOf(second), batch.id, ended);
+      expect(done.status).toBe('completed');
+      expect(done.request_counts).toEqual({ total: 16, completed: 16, failed: 0 });
+      const outputs = await download(clientOf(second), done.output_file_id);
+      expect(outputs.map((o) => o.custom_id).sort()).toEqual(lines.map((l) => l.custom_id).sort());
+    } finally {
+      // The last download's keep-alive socket may not be idle yet when close() drops the idle
+      // ones; fastify would then wait out its 72 s keepAliveTimeout. Every request is done here.
+      (
+        second?.app.getHttpServer() as { closeAllConnections?: () => void } | undefined
+      )?.closeAllConnections?.();
+      await second?.close();
+      rmSync(blobDir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,6 +7,11 @@ import { AdapterRegistrations } from './adapters/adapter-registrations';
 import { MemoryRegistrationStore, RedisRegistrationStore } from './adapters/registration-store';
 import { loadAdapterModules } from './adapters/adapter-modules';
 import { AdaptersController } from './adapters/adapters.controller';
+import { BatchLineRunner } from './batches/batch-line';
+import { BatchRunner } from './batches/batch-runner';
+import { BatchService } from './batches/batch-service';
+import { MemoryBatchStore, RedisBatchStore } from './batches/batch-store';
+import { BatchesController } from './batches/batches.controller';
 import { FileCatalog } from './batches/file-catalog';
 import { MemoryFileStore, RedisFileStore } from './batches/file-store';
 import { FilesController } from './batches/files.controller';
@@ -36,7 +41,9 @@ import { AudioController } from './openai/audio.controller';
 import { ChatCompletionsController } from './openai/chat-completions.controller';
 import { EmbeddingsController } from './openai/embeddings.controller';
 import { ImagesController } from './openai/images.controller';
+import { ModelCatalog } from './openai/model-catalog';
 import { ModelsController } from './openai/models.controller';
+import { STARTED_AT } from './openai/started-at';
 import { ModalityRegistry } from './routing/modality-registry';
 import { RoutePlanner } from './routing/route-planner';
 import { RoutesController } from './routing/routes.controller';
@@ -68,6 +75,7 @@ export class AppModule {
               EmbeddingsController,
               ModelsController,
               FilesController,
+              BatchesController,
             ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -208,6 +216,39 @@ export class AppModule {
                 : new MemoryFileStore(),
             ),
           inject: [BLOB_STORE, JOB_BACKEND],
+        },
+        {
+          provide: BatchRunner,
+          useFactory: (
+            inference: InferenceService,
+            blobs: BlobStore,
+            backend: JobBackend,
+            registry: AdapterRegistry,
+            files: FileCatalog,
+          ) =>
+            new BatchRunner(
+              config,
+              backend instanceof RedisJobBackend
+                ? new RedisBatchStore(backend.redis, config.queue.prefix)
+                : new MemoryBatchStore(),
+              files,
+              new BatchLineRunner(
+                inference,
+                backend.store,
+                blobs,
+                new ModelCatalog(registry, STARTED_AT),
+                config.batches.priority,
+              ),
+              backend.bus,
+              logger,
+            ),
+          inject: [InferenceService, BLOB_STORE, JOB_BACKEND, AdapterRegistry, FileCatalog],
+        },
+        {
+          provide: BatchService,
+          useFactory: (runner: BatchRunner, files: FileCatalog, backend: JobBackend) =>
+            new BatchService(runner.store, files, runner, backend.bus),
+          inject: [BatchRunner, FileCatalog, JOB_BACKEND],
         },
         {
           provide: AdapterRegistrations,

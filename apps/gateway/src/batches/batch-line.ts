@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { InferRequestSchema, isTerminalStatus, type InferRequest } from '@omnigate/contracts';
+import { z } from 'zod';
+import type { BlobStore } from '../blobs/blob-store';
+import { GatewayError } from '../errors/gateway-error';
+import type { InferenceService } from '../inference/inference.service';
+import { answerInfo, chatCompletion } from '../openai/chat-completion';
+import { ChatCompletionRequestSchema, chatOptions, mapConversation } from '../openai/chat-request';
+import { completed, outputText, singleOutput } from '../openai/facade-job';
+import type { ModelCatalog } from '../openai/model-catalog';
+import { invalidParam, toOpenAiError } from '../openai/openai-error';
+import type { JobStore } from '../queue/job-backend';
+import type { JobRecord } from '../queue/job-record';
+import { watchJob } from '../queue/job-waiter';
+import { BATCH_ENDPOINTS, type BatchEndpoint } from './batch-object';
+import type { BatchResultLine } from './batch-store';
+
+/** How long one line's job may take when its body sets no `timeoutMs`. */
+const LINE_TIMEOUT_MS = 3_600_000;
+
+/** One input line: `{custom_id, method, url, body}`. */
+const BatchLineSchema = z.object({
+  custom_id: z.string().min(1).max(512),
+  method: z.literal('POST'),
+  url: z.string(),
+  body: z.record(z.string(), z.unknown()),
+});
+
+/** A line's job as queued, and how its completed record becomes the endpoint's answer body. */
+interface LineJob {
+  request: InferRequest;
+  answer(record: JobRecord): Promise<unknown>;
+}
+
+/** Runs the lines of batches: each line one job, at the batch priority, answered in OpenAI's line format. */
+export class BatchLineRunner {
+  constructor(
+    private readonly inference: InferenceService,
+    private readonly jobs: JobStore,
+    private readonly blobs: BlobStore,
+    private readonly models: ModelCatalog,
+    /** The queue priority of batch lines: a line asking for a more urgent one gets this. */
+    private readonly priority: number,
+  ) {}
+
+  /**
+   * Answers line `lineNo` (1-based, of the file): an output line, or an error line when the
+   * line is malformed or its job failed. Undefined when `signal` aborted the wait: the line is
+   * not answered and runs again when the batch resumes.
+   */
+  async run(
+    raw: string,
+    lineNo: number,
+    endpoint: BatchEndpoint,
+    signal: AbortSignal,
+  ): Promise<BatchResultLine | undefined> {
+    const id = `batch_req_${randomUUID().replaceAll('-', '')}`;
+    let customId: string | null = null;
+    let job: LineJob;
+    try {
+      const value = parseJson(raw);
+      customId = customIdOf(value);
+      const line = BatchLineSchema.parse(value);
+      job = this.toJob(lineEndpoint(line.url, endpoint), line.body);
+    } catch (err) {
+      const { body } = toOpenAiError(err);
+      const error = { code: body.error.code ?? 'invalid_request', message: body.error.message, line: lineNo };
+      return failure({ id, custom_id: customId, response: null, error });
+    }
+    let record: JobRecord | undefined;
+    try {
+      const queued = await this.inference.submit(job.request);
+      record = await this.wait(queued.id, job.request.timeoutMs ?? LINE_TIMEOUT_MS, signal);
+      if (!record) return undefined;
+      const body = await job.answer(completed(record));
+      const response = { status_code: 200, request_id: record.id, body };
+      return { failed: false, line: JSON.stringify({ id, custom_id: customId, response, error: null }) };
+    } catch (err) {
+      const { status, body } = toOpenAiError(err);
+      const response = { status_code: status, request_id: record?.id ?? null, body };
+      const error = { code: body.error.code ?? 'server_error', message: body.error.message, line: lineNo };
+      return failure({ id, custom_id: customId, response, error });
+    }
+  }
+
+  /** The job's record once it ends (or when the time runs out), or undefined once `signal` aborts. */
+  private async wait(jobId: string, timeoutMs: number, signal: AbortSignal): Promise<JobRecord | undefined> {
+    const watch = watchJob(this.jobs, jobId, timeoutMs);
+    const aborted = new Promise<undefined>((resolve) => {
+      const onAbort = () => {
+        watch.cancel();
+        resolve(undefined);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      void watch.result.finally(() => signal.removeEventListener('abort', onAbort));
+    });
+    const record = await Promise.race([watch.result, aborted]);
+    if (!record || signal.aborted) return undefined;
+    if (!isTerminalStatus(record.status)) {
+      throw new GatewayError('timeout', `job ${jobId} did not end within ${timeoutMs} ms`, { jobId });
+    }
+    return record;
+  }
+
+  private toJob(endpoint: BatchEndpoint, body: Record<string, unknown>): LineJob {
+    switch (endpoint) {
+      case '/v1/infer':
+        return this.inferJob(body);
+      case '/v1/chat/completions':
+        return this.chatJob(body);
+      default:
+        return assertUnreachable(endpoint);
+    }
+  }
+
+  private inferJob(body: Record<string, unknown>): LineJob {
+    const parsed = InferRequestSchema.parse(body);
+    const request = { ...parsed, priority: Math.max(parsed.priority ?? this.priority, this.priority) };
+    return { request, answer: (record) => this.inference.present(record) };
+  }
+
+  /** As `POST /v1/chat/completions` maps its body, without streaming. */
+  private chatJob(body: Record<string, unknown>): LineJob {
+    const chat = ChatCompletionRequestSchema.parse(body);
+    if (chat.stream) throw invalidParam('stream', 'a batch line cannot stream; leave stream out');
+    if (chat.n && chat.n > 1) throw invalidParam('n', 'this gateway answers one choice per request');
+    for (const param of ['tools', 'functions'] as const) {
+      if (chat[param]?.length) throw invalidParam(param, `${param} are not supported yet`);
+    }
+    const conversation = mapConversation(chat.messages);
+    const resolved = this.models.resolve(
+      chat.model,
+      'chat',
+      (adapter) =>
+        adapter.descriptor.capabilities.some((c) => c.inputs.includes('image')) === conversation.hasImage,
+    );
+    const task = this.models.taskFor('chat', resolved);
+    const adapter =
+      resolved.adapter ?? (conversation.hasAudio ? this.models.cheapest('transcribe') : undefined);
+    const request = InferRequestSchema.parse({
+      inputs: conversation.inputs,
+      output: { modality: 'text' },
+      ...(task ? { task } : {}),
+      ...(adapter ? { adapter } : {}),
+      options: { ...chatOptions(chat), messages: conversation.messages },
+      priority: this.priority,
+    });
+    return {
+      request,
+      answer: async (record) => {
+        const content = await outputText(this.blobs, singleOutput(record, 'text'));
+        return chatCompletion(`chatcmpl-${record.id.replaceAll('-', '')}`, content, answerInfo(record));
+      },
+    };
+  }
+}
+
+/**
+ * The endpoint a line calls. A batch of a facade endpoint takes only lines for it (OpenAI's
+ * rule); a `/v1/infer` batch may mix in lines for the facade endpoints.
+ */
+function lineEndpoint(url: string, batchEndpoint: BatchEndpoint): BatchEndpoint {
+  const known = (BATCH_ENDPOINTS as readonly string[]).includes(url);
+  if (url === batchEndpoint || (known && batchEndpoint === '/v1/infer')) return url as BatchEndpoint;
+  throw invalidParam(
+    'url',
+    known
+      ? `a batch of ${batchEndpoint} takes lines for ${batchEndpoint} only, not ${url}`
+      : `url ${url} is not one a batch line may call (${BATCH_ENDPOINTS.join(', ')})`,
+  );
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw new GatewayError('invalid_request', 'the line is not valid JSON', undefined, { cause: err });
+  }
+}
+
+/** The `custom_id` of a line, also of a malformed one, so its error can be matched; else null. */
+function customIdOf(value: unknown): string | null {
+  const id = (value as { custom_id?: unknown } | null)?.custom_id;
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
+/** An error line: `error.line` is the line's number in the input file, for lines without `custom_id`. */
+function failure(line: {
+  id: string;
+  custom_id: string | null;
+  response: unknown;
+  error: { code: string; message: string; line: number };
+}): BatchResultLine {
+  return { failed: true, line: JSON.stringify(line) };
+}
+
+function assertUnreachable(value: never): never {
+  throw new Error(`unhandled batch endpoint ${String(value)}`);
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+export type BatchStatus =
+  | 'validating'
+  | 'failed'
+  | 'in_progress'
+  | 'finalizing'
+  | 'completed'
+  | 'expired'
+  | 'cancelling'
+  | 'cancelled';
+
+/** Statuses a batch leaves no more. */
+export const FINAL_BATCH_STATUSES: readonly BatchStatus[] = ['failed', 'completed', 'expired', 'cancelled'];
+
+/** The endpoints a batch line may call: the native API and the facade endpoints mapped here. */
+export const BATCH_ENDPOINTS = ['/v1/infer', '/v1/chat/completions'] as const;
+export type BatchEndpoint = (typeof BATCH_ENDPOINTS)[number];
+
+/** One problem that made a whole batch fail (OpenAI's `errors.data[]`). */
+export interface BatchError {
+  code: string;
+  message: string;
+  line: number | null;
+  param: string | null;
+}
+
+/** OpenAI's batch object (`GET /v1/batches/:id`). Times are Unix seconds. */
+export interface BatchObject {
+  /** `batch_` and 32 hex characters. */
+  id: string;
+  object: 'batch';
+  endpoint: BatchEndpoint;
+  errors: { object: 'list'; data: BatchError[] } | null;
+  input_file_id: string;
+  completion_window: '24h';
+  status: BatchStatus;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  created_at: number;
+  in_progress_at: number | null;
+  expires_at: number;
+  finalizing_at: number | null;
+  completed_at: number | null;
+  failed_at: number | null;
+  expired_at: number | null;
+  cancelling_at: number | null;
+  cancelled_at: number | null;
+  /** `total` is known once validation counted the lines; the others as lines finish. */
+  request_counts: { total: number; completed: number; failed: number };
+  metadata: Record<string, string> | null;
+}
+
+/** The fields of a batch a status change may set. */
+export type BatchPatch = Partial<
+  Pick<
+    BatchObject,
+    | 'status'
+    | 'errors'
+    | 'output_file_id'
+    | 'error_file_id'
+    | 'in_progress_at'
+    | 'finalizing_at'
+    | 'completed_at'
+    | 'failed_at'
+    | 'cancelling_at'
+    | 'cancelled_at'
+    | 'request_counts'
+  >
+>;
+
+/** Body of `POST /v1/batches`. */
+export const CreateBatchSchema = z.object({
+  input_file_id: z.string().min(1).max(256),
+  endpoint: z.enum(BATCH_ENDPOINTS),
+  completion_window: z.literal('24h'),
+  metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
+});
+export type CreateBatch = z.infer<typeof CreateBatchSchema>;
+
+/** Query of `GET /v1/batches`. */
+export const ListBatchesSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: z.string().min(1).max(256).optional(),
+});
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config';
+import type { ClusterBus } from '../queue/cluster-bus';
+import type { BatchLineRunner } from './batch-line';
+import { nowSeconds, type BatchError, type BatchObject } from './batch-object';
+import type { BatchResultLine, BatchStore } from './batch-store';
+import type { FileCatalog } from './file-catalog';
+
+/** Bus topic: a batch was cancelled; whichever process runs it stops queuing its lines. */
+export const BATCH_CANCEL_TOPIC = 'batch-cancel';
+export interface BatchCancelMessage {
+  batchId: string;
+}
+
+/** A batch this process runs: stopping it leaves its unanswered lines to whoever resumes it. */
+interface RunningBatch {
+  stop: AbortController;
+  cancelled: boolean;
+  done: Promise<void>;
+}
+
+/**
+ * Runs batches: counts the input's lines, runs them through a window of `concurrency` jobs,
+ * records each answer as it comes, and at the end writes the output and error files. A process
+ * runs a batch while it holds its lease; on start-up, and every lease period, it claims the
+ * active batches nobody holds (their process stopped or died), and resumes them from the lines
+ * already answered.
+ */
+export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly owner = randomUUID();
+  private readonly running = new Map<string, RunningBatch>();
+  /** Batches whose lease is being asked for: a second sweep must not start them twice. */
+  private readonly claiming = new Set<string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private unsubscribe = () => {};
+  private closed = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    /** Where the batches it runs are kept (the service reads and cancels them there). */
+    readonly store: BatchStore,
+    private readonly files: FileCatalog,
+    private readonly lines: BatchLineRunner,
+    private readonly bus: ClusterBus,
+    private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.role === 'worker') return;
+    this.unsubscribe = this.bus.subscribe(BATCH_CANCEL_TOPIC, (message) => {
+      const running = this.running.get((message as BatchCancelMessage).batchId);
+      if (running) running.cancelled = true;
+    });
+    this.sweepTimer = setInterval(() => void this.sweep(), this.config.batches.leaseMs);
+    this.sweepTimer.unref();
+    void this.sweep();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    this.unsubscribe();
+    const running = [...this.running.values()];
+    for (const batch of running) batch.stop.abort();
+    await Promise.all(running.map((batch) => batch.done));
+  }
+
+  /** Starts running a batch this process just created (or found without an owner). */
+  async start(id: string): Promise<void> {
+    if (this.closed || this.running.has(id) || this.claiming.has(id)) return;
+    this.claiming.add(id);
+    try {
+      if (!(await this.store.claim(id, this.owner, this.config.batches.leaseMs)) || this.closed) return;
+    } finally {
+      this.claiming.delete(id);
+    }
+    const running: RunningBatch = { stop: new AbortController(), cancelled: false, done: Promise.resolve() };
+    this.running.set(id, running);
+    running.done = this.run(id, running)
+      .catch((err: unknown) => this.logger.error({ err, batchId: id }, 'batch run failed'))
+      .finally(() => {
+        this.running.delete(id);
+        void this.store.release(id, this.owner).catch(() => {});
+      });
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      for (const id of await this.store.active()) await this.start(id);
+    } catch (err) {
+      this.logger.warn({ err }, 'batch sweep failed');
+    }
+  }
+
+  private async run(id: string, running: RunningBatch): Promise<void> {
+    const renew = setInterval(() => {
+      this.store.claim(id, this.owner, this.config.batches.leaseMs).then(
+        (held) => {
+          // Another process took the batch over (this one stalled past its lease): let it run it.
+          if (!held) running.stop.abort();
+        },
+        (err: unknown) => this.logger.warn({ err, batchId: id }, 'batch lease renewal failed'),
+      );
+    }, this.config.batches.leaseMs / 3);
+    try {
+      let batch = await this.store.get(id);
+      if (batch?.status === 'validating') {
+        await this.validate(batch);
+        // Read again: validation moved it on, or a cancel did.
+        batch = await this.store.get(id);
+      }
+      if (!batch) return;
+      if (batch.status === 'in_progress' || batch.status === 'cancelling') {
+        if (batch.status === 'cancelling') running.cancelled = true;
+        await this.execute(batch, running);
+        if (running.stop.signal.aborted) return;
+        await this.finalize(id);
+      } else if (batch.status === 'finalizing') {
+        await this.finalize(id);
+      }
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /** Counts the input's lines within the limits: in_progress with its total, or failed. */
+  private async validate(batch: BatchObject): Promise<void> {
+    const { maxLines, maxBytes } = this.config.batches;
+    const fail = (error: Omit<BatchError, 'line' | 'param'>, param: string | null = null) =>
+      this.store.transition(batch.id, ['validating'], {
+        status: 'failed',
+        failed_at: nowSeconds(),
+        errors: { object: 'list', data: [{ ...error, line: null, param }] },
+      });
+    let total = 0;
+    try {
+      const { file } = await this.files.get(batch.input_file_id);
+      if (file.bytes > maxBytes) {
+        await fail({
+          code: 'too_large',
+          message: `the input file is over ${maxBytes} bytes (BATCH_MAX_BYTES)`,
+        });
+        return;
+      }
+      for await (const { text } of this.inputLines(batch)) {
+        if (text.trim() !== '') total++;
+        if (total > maxLines) {
+          await fail({
+            code: 'too_many_lines',
+            message: `the input file has more than ${maxLines} lines (BATCH_MAX_LINES)`,
+          });
+          return;
+        }
+      }
+    } catch (err) {
+      await fail({ code: 'invalid_file', message: (err as Error).message }, 'input_file_id');
+      return;
+    }
+    if (total === 0) {
+      await fail({ code: 'empty_file', message: 'the input file has no lines' }, 'input_file_id');
+      return;
+    }
+    await this.store.transition(batch.id, ['validating'], {
+      status: 'in_progress',
+      in_progress_at: nowSeconds(),
+      request_counts: { total, completed: 0, failed: 0 },
+    });
+  }
+
+  /** Runs the lines not yet answered, `concurrency` at a time, until the end, a cancel or a stop. */
+  private async execute(batch: BatchObject, running: RunningBatch): Promise<void> {
+    const signal = running.stop.signal;
+    const inFlight = new Set<Promise<void>>();
+    for await (const { text, lineNo } of this.inputLines(batch)) {
+      if (running.cancelled || signal.aborted) break;
+      if (text.trim() === '' || (await this.store.isAnswered(batch.id, lineNo))) continue;
+      while (inFlight.size >= this.config.batches.concurrency) await Promise.race(inFlight);
+      if (running.cancelled || signal.aborted) break;
+      const line = this.answer(batch, text, lineNo, signal).finally(() => inFlight.delete(line));
+      inFlight.add(line);
+    }
+    await Promise.all(inFlight);
+  }
+
+  private async answer(batch: BatchObject, text: string, lineNo: number, signal: AbortSignal): Promise<void> {
+    try {
+      const result = await this.lines.run(text, lineNo, batch.endpoint, signal);
+      if (result) await this.store.recordLine(batch.id, lineNo, result);
+    } catch (err) {
+      // Not recorded: the line runs again when the batch resumes.
+      this.logger.warn({ err, batchId: batch.id, lineNo }, 'batch line could not be recorded');
+    }
+  }
+
+  /** Writes the output and error files and ends the batch completed (or cancelled). */
+  private async finalize(id: string): Promise<void> {
+    const finalizing = await this.store.transition(id, ['in_progress'], {
+      status: 'finalizing',
+      finalizing_at: nowSeconds(),
+    });
+    const batch = finalizing ?? (await this.store.get(id));
+    if (!batch || (batch.status !== 'finalizing' && batch.status !== 'cancelling')) return;
+    const output = await this.writeFile(batch, false);
+    const errors = await this.writeFile(batch, true);
+    const files = { output_file_id: output, error_file_id: errors };
+    const ended =
+      batch.status === 'finalizing'
+        ? await this.store.transition(id, ['finalizing'], {
+            ...files,
+            status: 'completed',
+            completed_at: nowSeconds(),
+          })
+        : await this.store.transition(id, ['cancelling'], {
+            ...files,
+            status: 'cancelled',
+            cancelled_at: nowSeconds(),
+          });
+    if (ended) await this.store.settle(id);
+    this.logger.info({ batchId: id, status: ended?.status, counts: ended?.request_counts }, 'batch ended');
+  }
+
+  /** One of the batch's result files, streamed from the recorded answers; null when it would be empty. */
+  private async writeFile(batch: BatchObject, failed: boolean): Promise<string | null> {
+    const count = failed ? batch.request_counts.failed : batch.request_counts.completed;
+    if (count === 0) return null;
+    const answers = this.store.answers(batch.id);
+    async function* lines(): AsyncGenerator<Buffer> {
+      for await (const answer of answers as AsyncIterable<BatchResultLine>) {
+        if (answer.failed === failed) yield Buffer.from(`${answer.line}\n`);
+      }
+    }
+    // A fixed id per batch and kind: a finalize that runs again after a crash replaces the file.
+    const suffix = failed ? '1' : '0';
+    const file = await this.files.create(lines(), {
+      id: `file-${batch.id.slice('batch_'.length, 'batch_'.length + 31)}${suffix}`,
+      filename: `${batch.id}_${failed ? 'error' : 'output'}.jsonl`,
+      purpose: 'batch_output',
+      maxBytes: Number.MAX_SAFE_INTEGER,
+    });
+    return file.id;
+  }
+
+  /** The input file's lines, numbered from 1, read as a stream. */
+  private async *inputLines(batch: BatchObject): AsyncGenerator<{ text: string; lineNo: number }> {
+    const { stream } = await this.files.content(batch.input_file_id);
+    const reader = createInterface({ input: stream, crlfDelay: Infinity });
+    let lineNo = 0;
+    try {
+      for await (const text of reader) yield { text, lineNo: ++lineNo };
+    } finally {
+      reader.close();
+      stream.destroy();
+    }
+  }
+}

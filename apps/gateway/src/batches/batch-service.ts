@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { GatewayError } from '../errors/gateway-error';
+import { invalidParam } from '../openai/openai-error';
+import type { ClusterBus } from '../queue/cluster-bus';
+import { nowSeconds, type BatchObject, type CreateBatch } from './batch-object';
+import { BATCH_CANCEL_TOPIC, type BatchCancelMessage, type BatchRunner } from './batch-runner';
+import type { BatchStore } from './batch-store';
+import type { FileCatalog } from './file-catalog';
+
+const DAY_S = 24 * 3600;
+
+/** OpenAI's list page. */
+export interface BatchPage {
+  object: 'list';
+  data: BatchObject[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+}
+
+/** `/v1/batches`: creates batches (run by this process), reads, lists and cancels them. */
+export class BatchService {
+  constructor(
+    private readonly store: BatchStore,
+    private readonly files: FileCatalog,
+    private readonly runner: BatchRunner,
+    private readonly bus: ClusterBus,
+  ) {}
+
+  async create(body: CreateBatch): Promise<BatchObject> {
+    const { file } = await this.files.get(body.input_file_id).catch((err: unknown) => {
+      throw new GatewayError(
+        'not_found',
+        `No such File object: ${body.input_file_id}`,
+        { param: 'input_file_id' },
+        { cause: err },
+      );
+    });
+    if (file.purpose !== 'batch') {
+      throw invalidParam('input_file_id', `file ${file.id} has purpose ${file.purpose}, not batch`);
+    }
+    const created = nowSeconds();
+    const batch: BatchObject = {
+      id: `batch_${randomUUID().replaceAll('-', '')}`,
+      object: 'batch',
+      endpoint: body.endpoint,
+      errors: null,
+      input_file_id: file.id,
+      completion_window: body.completion_window,
+      status: 'validating',
+      output_file_id: null,
+      error_file_id: null,
+      created_at: created,
+      in_progress_at: null,
+      expires_at: created + DAY_S,
+      finalizing_at: null,
+      completed_at: null,
+      failed_at: null,
+      expired_at: null,
+      cancelling_at: null,
+      cancelled_at: null,
+      request_counts: { total: 0, completed: 0, failed: 0 },
+      metadata: body.metadata ?? null,
+    };
+    await this.store.create(batch);
+    await this.runner.start(batch.id);
+    return batch;
+  }
+
+  async get(id: string): Promise<BatchObject> {
+    const batch = await this.store.get(id);
+    if (!batch) throw new GatewayError('not_found', `No such Batch object: ${id}`, { param: 'batch_id' });
+    return batch;
+  }
+
+  async list(limit: number, after?: string): Promise<BatchPage> {
+    const { data, hasMore } = await this.store.list(limit, after);
+    return {
+      object: 'list',
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+      has_more: hasMore,
+    };
+  }
+
+  /** Stops queuing the batch's lines; the running ones finish and it ends `cancelled`. */
+  async cancel(id: string): Promise<BatchObject> {
+    const cancelling = await this.store.transition(id, ['validating', 'in_progress'], {
+      status: 'cancelling',
+      cancelling_at: nowSeconds(),
+    });
+    if (!cancelling) return this.get(id);
+    await this.bus.publish(BATCH_CANCEL_TOPIC, { batchId: id } satisfies BatchCancelMessage);
+    return cancelling;
+  }
+}
