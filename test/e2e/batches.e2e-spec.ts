@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import OpenAI, { APIError, toFile } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixture } from '../fixtures';
 import { startGateway, type TestGateway } from '../gateway-harness';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
@@ -365,6 +367,109 @@ describe('batches: cancel, list, restart', () => {
       )?.closeAllConnections?.();
       await second?.close();
       rmSync(blobDir, { recursive: true, force: true });
+    }
+  });
+});
+
+const MAIN = resolve(__dirname, '../../dist/apps/gateway/apps/gateway/src/main.js');
+
+/** The built gateway as a child process (npm test builds it), ready when /health/ready answers. */
+async function spawnGateway(env: Record<string, string>) {
+  const port = await new Promise<number>((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+  let output = '';
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}): ${output}`);
+    if (
+      await fetch(`${url}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { child, url };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`gateway did not become ready: ${output}`);
+}
+
+describe('batches: a gateway killed mid-batch', () => {
+  it('is resumed by another gateway once its lease runs out: every line answered exactly once', async () => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
+    const dir = mkdtempSync(join(tmpdir(), 'batch-kill-'));
+    const env = {
+      REDIS_URL: inject('redisUrl'),
+      QUEUE_DRIVER: 'bullmq',
+      QUEUE_PREFIX: `test-${randomUUID()}`,
+      BLOB_DIR: join(dir, 'blobs'),
+      ADAPTER_MODULES: './test/adapters/stream-adapters.mjs',
+      BATCH_CONCURRENCY: '2',
+      BATCH_LEASE_MS: '1000',
+    };
+    const doomed = await spawnGateway(env);
+    let survivor: TestGateway | undefined;
+    try {
+      const client = new OpenAI({ baseURL: `${doomed.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const lines = Array.from({ length: 16 }, (_, i) => slowLine(`kill-${i}`, 4, 40));
+      const batch = await createBatch(client, lines);
+      const midway = await pollBatch(client, batch.id, (b) => b.request_counts!.completed >= 3);
+      doomed.child.kill('SIGKILL');
+      expect(midway.request_counts!.completed).toBeLessThan(16);
+      survivor = await startGateway(env);
+      const done = await pollBatch(clientOf(survivor), batch.id, ended);
+      expect(done.status).toBe('completed');
+      expect(done.request_counts).toEqual({ total: 16, completed: 16, failed: 0 });
+      const outputs = await download(clientOf(survivor), done.output_file_id);
+      expect(outputs.map((o) => o.custom_id).sort()).toEqual(lines.map((l) => l.custom_id).sort());
+    } finally {
+      doomed.child.kill('SIGKILL');
+      (
+        survivor?.app.getHttpServer() as { closeAllConnections?: () => void } | undefined
+      )?.closeAllConnections?.();
+      await survivor?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('batches on the in-process driver (QUEUE_DRIVER=inline)', () => {
+  it('runs a batch with its files and batches kept in memory', async () => {
+    const gw = await startGateway({ QUEUE_DRIVER: 'inline' });
+    try {
+      const client = clientOf(gw);
+      const lines = [
+        inferLine('a', { inputs: [{ text: 'a' }], output: { modality: 'image' } }),
+        '[]',
+        inferLine('b', { inputs: [{ text: 'b' }], output: { modality: 'image' } }),
+      ];
+      const batch = await createBatch(client, lines);
+      const done = await pollBatch(client, batch.id, ended);
+      expect(done).toMatchObject({
+        status: 'completed',
+        request_counts: { total: 3, completed: 2, failed: 1 },
+      });
+      expect((await download(client, done.output_file_id)).map((o) => o.custom_id).sort()).toEqual([
+        'a',
+        'b',
+      ]);
+      expect(await download(client, done.error_file_id)).toMatchObject([
+        { custom_id: null, error: { line: 2 } },
+      ]);
+      expect((await client.batches.list()).data.map((b) => b.id)).toEqual([batch.id]);
+    } finally {
+      (gw.app.getHttpServer() as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await gw.close();
     }
   });
 });
