@@ -445,7 +445,7 @@ describe('batches: a gateway killed mid-batch', () => {
 
 describe('batches on the in-process driver (QUEUE_DRIVER=inline)', () => {
   it('runs a batch with its files and batches kept in memory', async () => {
-    const gw = await startGateway({ QUEUE_DRIVER: 'inline' });
+    const gw = await startGateway({ QUEUE_DRIVER: 'inline', BATCH_MAX_LINES: '3' });
     try {
       const client = clientOf(gw);
       const lines = [
@@ -467,6 +467,20 @@ describe('batches on the in-process driver (QUEUE_DRIVER=inline)', () => {
         { custom_id: null, error: { line: 2 } },
       ]);
       expect((await client.batches.list()).data.map((b) => b.id)).toEqual([batch.id]);
+
+      // Over BATCH_MAX_LINES: the whole batch fails while validating.
+      const tooLong = await createBatch(client, [...lines, lines[0]]);
+      expect(await pollBatch(client, tooLong.id, ended)).toMatchObject({
+        status: 'failed',
+        errors: { object: 'list', data: [{ code: 'too_many_lines' }] },
+        request_counts: { total: 0, completed: 0, failed: 0 },
+      });
+      // A batch of a facade endpoint takes lines for that endpoint only.
+      const chatOnly = await createBatch(client, [lines[0]], '/v1/chat/completions');
+      const chatDone = await pollBatch(client, chatOnly.id, ended);
+      expect(await download(client, chatDone.error_file_id)).toMatchObject([
+        { custom_id: 'a', response: null, error: { code: 'invalid_request', line: 1 } },
+      ]);
     } finally {
       (gw.app.getHttpServer() as { closeAllConnections?: () => void }).closeAllConnections?.();
       await gw.close();
