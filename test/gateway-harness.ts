@@ -37,6 +37,8 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Te
     config,
     url: `http://127.0.0.1:${address.port}`,
     close: async () => {
+      // A keep-alive socket the test's fetch left open would hold close() for its whole timeout.
+      (app.getHttpServer() as { closeAllConnections?: () => void }).closeAllConnections?.();
       await app.close();
       rmSync(dir, { recursive: true, force: true });
     },
