@@ -5,7 +5,8 @@ import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
 import type { InferenceService } from '../inference/inference.service';
 import { answerInfo, chatCompletion } from '../openai/chat-completion';
-import { ChatCompletionRequestSchema, chatOptions, mapConversation } from '../openai/chat-request';
+import { chatJobRequest } from '../openai/chat-job';
+import { ChatCompletionRequestSchema } from '../openai/chat-request';
 import { completed, outputText, singleOutput } from '../openai/facade-job';
 import type { ModelCatalog } from '../openai/model-catalog';
 import { invalidParam, toOpenAiError } from '../openai/openai-error';
@@ -124,28 +125,7 @@ export class BatchLineRunner {
   private chatJob(body: Record<string, unknown>): LineJob {
     const chat = ChatCompletionRequestSchema.parse(body);
     if (chat.stream) throw invalidParam('stream', 'a batch line cannot stream; leave stream out');
-    if (chat.n && chat.n > 1) throw invalidParam('n', 'this gateway answers one choice per request');
-    for (const param of ['tools', 'functions'] as const) {
-      if (chat[param]?.length) throw invalidParam(param, `${param} are not supported yet`);
-    }
-    const conversation = mapConversation(chat.messages);
-    const resolved = this.models.resolve(
-      chat.model,
-      'chat',
-      (adapter) =>
-        adapter.descriptor.capabilities.some((c) => c.inputs.includes('image')) === conversation.hasImage,
-    );
-    const task = this.models.taskFor('chat', resolved);
-    const adapter =
-      resolved.adapter ?? (conversation.hasAudio ? this.models.cheapest('transcribe') : undefined);
-    const request = InferRequestSchema.parse({
-      inputs: conversation.inputs,
-      output: { modality: 'text' },
-      ...(task ? { task } : {}),
-      ...(adapter ? { adapter } : {}),
-      options: { ...chatOptions(chat), messages: conversation.messages },
-      priority: this.priority,
-    });
+    const { request } = chatJobRequest(chat, this.models, this.priority);
     return {
       request,
       answer: async (record) => {

@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
-import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
+import type { InferRequest } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdapterRegistry } from '../adapters/adapter-registry';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { InferenceService } from '../inference/inference.service';
 import type { JobRecord } from '../queue/job-record';
 import { answerInfo, ChatChunkWriter, chatCompletion, nowSeconds } from './chat-completion';
-import {
-  ChatCompletionRequestSchema,
-  chatOptions,
-  mapConversation,
-  type ChatCompletionRequest,
-} from './chat-request';
+import { chatJobRequest } from './chat-job';
+import { ChatCompletionRequestSchema, type ChatCompletionRequest } from './chat-request';
 import {
   completed,
   describeFallback,
@@ -23,8 +19,8 @@ import {
   runToCompletion,
   singleOutput,
 } from './facade-job';
-import { AUTO_MODEL, ModelCatalog } from './model-catalog';
-import { invalidParam, toOpenAiError } from './openai-error';
+import { ModelCatalog } from './model-catalog';
+import { toOpenAiError } from './openai-error';
 import { STARTED_AT } from './started-at';
 
 /** `POST /v1/chat/completions`: a conversation as one job of task `chat`, answered or streamed. */
@@ -43,15 +39,7 @@ export class ChatCompletionsController {
   @Post('completions')
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = ChatCompletionRequestSchema.parse(jsonBody(req));
-    if (body.n && body.n > 1) {
-      throw invalidParam('n', 'this gateway answers one choice per request; send n: 1 or leave it out');
-    }
-    for (const param of ['tools', 'functions'] as const) {
-      if (body[param]?.length) {
-        throw invalidParam(param, `${param} are not supported by this gateway's chat endpoint yet`);
-      }
-    }
-    const { request, asked } = this.toInferRequest(body);
+    const { request, asked } = chatJobRequest(body, this.models);
     if (body.stream) return this.stream(reply, request, body, asked);
     const record = await runToCompletion(this.inference, request);
     const content = await outputText(this.blobs, singleOutput(record, 'text'));
@@ -60,27 +48,6 @@ export class ChatCompletionsController {
       .status(200)
       .headers(routeHeaders(record))
       .send(chatCompletion(id, content, answerInfo(record)));
-  }
-
-  /** The job to run, and the model id the caller asked for as resolved (an adapter id or `auto`). */
-  private toInferRequest(body: ChatCompletionRequest): { request: InferRequest; asked: string } {
-    const conversation = mapConversation(body.messages);
-    const seesImages = (adapter: { descriptor: { capabilities: { inputs: string[] }[] } }) =>
-      adapter.descriptor.capabilities.some((c) => c.inputs.includes('image')) === conversation.hasImage;
-    const resolved = this.models.resolve(body.model, 'chat', seesImages);
-    const task = this.models.taskFor('chat', resolved);
-    // No chat model hears audio: with auto, a spoken question goes through a transcriber (the
-    // cheapest audio → text hop would describe the sound instead of saying what was said).
-    const adapter =
-      resolved.adapter ?? (conversation.hasAudio ? this.models.cheapest('transcribe') : undefined);
-    const request = InferRequestSchema.parse({
-      inputs: conversation.inputs,
-      output: { modality: 'text' },
-      ...(task ? { task } : {}),
-      ...(adapter ? { adapter } : {}),
-      options: { ...chatOptions(body), messages: conversation.messages },
-    });
-    return { request, asked: resolved.adapter ?? AUTO_MODEL };
   }
 
   /**
