@@ -121,6 +121,11 @@ export class AppModule {
         },
         ModalityRegistry,
         {
+          provide: ModelCatalog,
+          useFactory: (registry: AdapterRegistry) => new ModelCatalog(registry, STARTED_AT),
+          inject: [AdapterRegistry],
+        },
+        {
           provide: AdapterHealth,
           useFactory: (backend: JobBackend) => {
             const health = new AdapterHealth(config.breaker, backend.bus, logger);
@@ -223,7 +228,7 @@ export class AppModule {
             inference: InferenceService,
             blobs: BlobStore,
             backend: JobBackend,
-            registry: AdapterRegistry,
+            models: ModelCatalog,
             files: FileCatalog,
           ) =>
             new BatchRunner(
@@ -232,17 +237,11 @@ export class AppModule {
                 ? new RedisBatchStore(backend.redis, config.queue.prefix)
                 : new MemoryBatchStore(),
               files,
-              new BatchLineRunner(
-                inference,
-                backend.store,
-                blobs,
-                new ModelCatalog(registry, STARTED_AT),
-                config.batches.priority,
-              ),
+              new BatchLineRunner(inference, backend.store, blobs, models, config.batches.priority),
               backend.bus,
               logger,
             ),
-          inject: [InferenceService, BLOB_STORE, JOB_BACKEND, AdapterRegistry, FileCatalog],
+          inject: [InferenceService, BLOB_STORE, JOB_BACKEND, ModelCatalog, FileCatalog],
         },
         {
           provide: BatchService,

@@ -2,7 +2,6 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { InferRequestSchema, type InputPart } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AdapterRegistry } from '../adapters/adapter-registry';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
@@ -11,7 +10,6 @@ import { RoutePlanner } from '../routing/route-planner';
 import { jsonBody, outputBytes, outputText, routeHeaders, runToCompletion, singleOutput } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 import { invalidParam } from './openai-error';
-import { STARTED_AT } from './started-at';
 
 /** The media type asked of the route for each speech format; pcm is WAV without its header. */
 const SPEECH_MEDIA_TYPES = {
@@ -52,17 +50,13 @@ const TRANSCRIPT_CONTENT_TYPES = {
 /** `POST /v1/audio/transcriptions` (multipart, task `transcribe`) and `POST /v1/audio/speech` (task `tts`). */
 @Controller('v1/audio')
 export class AudioController {
-  private readonly models: ModelCatalog;
-
   constructor(
     private readonly inference: InferenceService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly planner: RoutePlanner,
-    registry: AdapterRegistry,
-  ) {
-    this.models = new ModelCatalog(registry, STARTED_AT);
-  }
+    private readonly models: ModelCatalog,
+  ) {}
 
   @Post('transcriptions')
   async transcribe(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {

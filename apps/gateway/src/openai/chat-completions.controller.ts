@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { InferRequest } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AdapterRegistry } from '../adapters/adapter-registry';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { InferenceService } from '../inference/inference.service';
 import type { JobRecord } from '../queue/job-record';
@@ -21,20 +20,15 @@ import {
 } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 import { toOpenAiError } from './openai-error';
-import { STARTED_AT } from './started-at';
 
 /** `POST /v1/chat/completions`: a conversation as one job of task `chat`, answered or streamed. */
 @Controller('v1/chat')
 export class ChatCompletionsController {
-  private readonly models: ModelCatalog;
-
   constructor(
     private readonly inference: InferenceService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    registry: AdapterRegistry,
-  ) {
-    this.models = new ModelCatalog(registry, STARTED_AT);
-  }
+    private readonly models: ModelCatalog,
+  ) {}
 
   @Post('completions')
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {

@@ -2,14 +2,12 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { InferRequestSchema } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AdapterRegistry } from '../adapters/adapter-registry';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
 import { InferenceService } from '../inference/inference.service';
 import type { JobRecord } from '../queue/job-record';
 import { jsonBody, outputText, routeHeaders, runToCompletion, singleOutput } from './facade-job';
 import { ModelCatalog } from './model-catalog';
-import { STARTED_AT } from './started-at';
 
 /** A job takes at most this many inputs; a longer list is split into several jobs. */
 const TEXTS_PER_JOB = 16;
@@ -36,15 +34,11 @@ const EmbeddingOutputSchema = z.object({
 /** `POST /v1/embeddings`: task `embed`, 16 texts a job. */
 @Controller('v1')
 export class EmbeddingsController {
-  private readonly models: ModelCatalog;
-
   constructor(
     private readonly inference: InferenceService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    registry: AdapterRegistry,
-  ) {
-    this.models = new ModelCatalog(registry, STARTED_AT);
-  }
+    private readonly models: ModelCatalog,
+  ) {}
 
   @Post('embeddings')
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {

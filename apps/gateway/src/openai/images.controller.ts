@@ -2,12 +2,10 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { InferRequestSchema } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AdapterRegistry } from '../adapters/adapter-registry';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { InferenceService } from '../inference/inference.service';
 import { blobUrl, jsonBody, outputBytes, routeHeaders, runToCompletion, singleOutput } from './facade-job';
 import { ModelCatalog } from './model-catalog';
-import { STARTED_AT } from './started-at';
 
 const OUTPUT_MEDIA_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 
@@ -46,15 +44,11 @@ const PASSED = [
  */
 @Controller('v1/images')
 export class ImagesController {
-  private readonly models: ModelCatalog;
-
   constructor(
     private readonly inference: InferenceService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    registry: AdapterRegistry,
-  ) {
-    this.models = new ModelCatalog(registry, STARTED_AT);
-  }
+    private readonly models: ModelCatalog,
+  ) {}
 
   @Post('generations')
   async generate(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
