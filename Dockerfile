@@ -10,9 +10,10 @@ COPY libs ./libs
 RUN npx nest build gateway && npm prune --omit=dev
 
 FROM node:22-bookworm-slim AS runtime
-# Fonts for text rendering (Latin and CJK); curl for health checks.
+# ffmpeg for the audio and video adapters (and ffprobe for detection); fonts for text rendering
+# (Latin and CJK); curl for health checks.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-noto-cjk fontconfig curl \
+  && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core fonts-noto-cjk fontconfig curl \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production BLOB_DIR=/data/blobs PORT=3000
