@@ -4,8 +4,9 @@ import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { ClusterBus } from '../queue/cluster-bus';
+import { BatchChangeFeed } from './batch-change-feed';
 import type { BatchLineRunner } from './batch-line';
-import { nowSeconds, type BatchError, type BatchObject } from './batch-object';
+import { FINAL_BATCH_STATUSES, nowSeconds, type BatchError, type BatchObject } from './batch-object';
 import type { BatchResultLine, BatchStore } from './batch-store';
 import type { FileCatalog } from './file-catalog';
 
@@ -37,6 +38,8 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
   private sweepTimer: NodeJS.Timeout | undefined;
   private unsubscribe = () => {};
   private closed = false;
+  /** Status and count changes of the batches, for event streams in any process. */
+  readonly changes: BatchChangeFeed;
 
   constructor(
     private readonly config: AppConfig,
@@ -46,10 +49,13 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly lines: BatchLineRunner,
     private readonly bus: ClusterBus,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.changes = new BatchChangeFeed(bus);
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.role === 'worker') return;
+    this.changes.start();
     this.unsubscribe = this.bus.subscribe(BATCH_CANCEL_TOPIC, (message) => {
       const running = this.running.get((message as BatchCancelMessage).batchId);
       if (running) running.cancelled = true;
@@ -63,6 +69,7 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     this.closed = true;
     clearInterval(this.sweepTimer);
     this.unsubscribe();
+    this.changes.stop();
     const running = [...this.running.values()];
     for (const batch of running) batch.stop.abort();
     await Promise.all(running.map((batch) => batch.done));
@@ -121,6 +128,10 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
       } else if (batch.status === 'finalizing') {
         await this.finalize(id);
       }
+      if (FINAL_BATCH_STATUSES.includes(batch.status)) {
+        // It ended (a failed validation, or a run stopped between its end and settling it).
+        await this.settle(batch);
+      }
     } finally {
       clearInterval(renew);
     }
@@ -130,11 +141,13 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
   private async validate(batch: BatchObject): Promise<void> {
     const { maxLines, maxBytes } = this.config.batches;
     const fail = (error: Omit<BatchError, 'line' | 'param'>, param: string | null = null) =>
-      this.store.transition(batch.id, ['validating'], {
-        status: 'failed',
-        failed_at: nowSeconds(),
-        errors: { object: 'list', data: [{ ...error, line: null, param }] },
-      });
+      this.moved(
+        this.store.transition(batch.id, ['validating'], {
+          status: 'failed',
+          failed_at: nowSeconds(),
+          errors: { object: 'list', data: [{ ...error, line: null, param }] },
+        }),
+      );
     let total = 0;
     try {
       const { file } = await this.files.get(batch.input_file_id);
@@ -163,11 +176,13 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
       await fail({ code: 'empty_file', message: 'the input file has no lines' }, 'input_file_id');
       return;
     }
-    await this.store.transition(batch.id, ['validating'], {
-      status: 'in_progress',
-      in_progress_at: nowSeconds(),
-      request_counts: { total, completed: 0, failed: 0 },
-    });
+    await this.moved(
+      this.store.transition(batch.id, ['validating'], {
+        status: 'in_progress',
+        in_progress_at: nowSeconds(),
+        request_counts: { total, completed: 0, failed: 0 },
+      }),
+    );
   }
 
   /** Runs the lines not yet answered, `concurrency` at a time, until the end, a cancel or a stop. */
@@ -188,7 +203,7 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
   private async answer(batch: BatchObject, text: string, lineNo: number, signal: AbortSignal): Promise<void> {
     try {
       const result = await this.lines.run(text, lineNo, batch.endpoint, signal);
-      if (result) await this.store.recordLine(batch.id, lineNo, result);
+      if (result && (await this.store.recordLine(batch.id, lineNo, result))) this.changes.counted(batch.id);
     } catch (err) {
       // Not recorded: the line runs again when the batch resumes.
       this.logger.warn({ err, batchId: batch.id, lineNo }, 'batch line could not be recorded');
@@ -197,29 +212,48 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Writes the output and error files and ends the batch completed (or cancelled). */
   private async finalize(id: string): Promise<void> {
-    const finalizing = await this.store.transition(id, ['in_progress'], {
-      status: 'finalizing',
-      finalizing_at: nowSeconds(),
-    });
+    const finalizing = await this.moved(
+      this.store.transition(id, ['in_progress'], {
+        status: 'finalizing',
+        finalizing_at: nowSeconds(),
+      }),
+    );
     const batch = finalizing ?? (await this.store.get(id));
     if (!batch || (batch.status !== 'finalizing' && batch.status !== 'cancelling')) return;
     const output = await this.writeFile(batch, false);
     const errors = await this.writeFile(batch, true);
     const files = { output_file_id: output, error_file_id: errors };
-    const ended =
+    const ended = await this.moved(
       batch.status === 'finalizing'
-        ? await this.store.transition(id, ['finalizing'], {
+        ? this.store.transition(id, ['finalizing'], {
             ...files,
             status: 'completed',
             completed_at: nowSeconds(),
           })
-        : await this.store.transition(id, ['cancelling'], {
+        : this.store.transition(id, ['cancelling'], {
             ...files,
             status: 'cancelled',
             cancelled_at: nowSeconds(),
-          });
-    if (ended) await this.store.settle(id);
+          }),
+    );
+    if (ended) await this.settle(ended);
     this.logger.info({ batchId: id, status: ended?.status, counts: ended?.request_counts }, 'batch ended');
+  }
+
+  /** A status change that applied is announced to the batch's event streams. */
+  private async moved(transition: Promise<BatchObject | undefined>): Promise<BatchObject | undefined> {
+    const batch = await transition;
+    if (batch) {
+      await this.changes.changed(batch.id).catch((err: unknown) => {
+        this.logger.warn({ err, batchId: batch.id }, 'could not announce a batch status change');
+      });
+    }
+    return batch;
+  }
+
+  /** A batch in a final status: no process runs it any more. */
+  private async settle(batch: BatchObject): Promise<void> {
+    await this.store.settle(batch.id);
   }
 
   /** One of the batch's result files, streamed from the recorded answers; null when it would be empty. */

@@ -92,6 +92,12 @@ export class BatchService {
     });
     if (!cancelling) return this.get(id);
     await this.bus.publish(BATCH_CANCEL_TOPIC, { batchId: id } satisfies BatchCancelMessage);
+    await this.runner.changes.changed(id);
     return cancelling;
+  }
+
+  /** Calls `listener` whenever the batch's status or counts change; returns the function that stops it. */
+  watch(id: string, listener: () => void): () => void {
+    return this.runner.changes.watch(id, listener);
   }
 }

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../gateway-harness';
+
+interface SseEvent {
+  id?: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads a whole `text/event-stream` response into its events (comments skipped). */
+async function readEvents(res: Response): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body!) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const fields: Record<string, string> = {};
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':') || line === '') continue;
+        const colon = line.indexOf(':');
+        fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
+      }
+      if (fields.event) {
+        events.push({
+          id: fields.id,
+          event: fields.event,
+          data: JSON.parse(fields.data) as Record<string, unknown>,
+        });
+      }
+    }
+  }
+  return events;
+}
+
+const MODULES = './test/adapters/stream-adapters.mjs';
+
+/** A line that takes about `words` × `delayMs`: test.typist types its input back word by word. */
+const slowLine = (n: number, words = 4, delayMs = 50) => ({
+  custom_id: `line-${n}`,
+  method: 'POST',
+  url: '/v1/infer',
+  body: {
+    inputs: [{ text: Array.from({ length: words }, (_, i) => `w${i}`).join(' ') }],
+    output: { modality: 'text' },
+    task: 'type',
+    options: { delayMs },
+  },
+});
+
+async function uploadLines(gw: TestGateway, lines: unknown[]): Promise<string> {
+  const form = new FormData();
+  form.set('purpose', 'batch');
+  form.set('file', new Blob([lines.map((l) => JSON.stringify(l)).join('\n')]), 'input.jsonl');
+  const res = await fetch(`${gw.url}/v1/files`, { method: 'POST', body: form });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { id: string }).id;
+}
+
+const createBatch = (gw: TestGateway, body: Record<string, unknown>) =>
+  fetch(`${gw.url}/v1/batches`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ endpoint: '/v1/infer', completion_window: '24h', ...body }),
+  });
+
+describe.each(['bullmq', 'inline'])('GET /v1/batches/:id/events (%s)', (driver) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ QUEUE_DRIVER: driver, ADAPTER_MODULES: MODULES, BATCH_CONCURRENCY: '2' });
+  });
+  afterAll(() => gw.close());
+
+  it('streams the state, progress with rising counts and a final completed batch', async () => {
+    const lines = Array.from({ length: 10 }, (_, i) => slowLine(i));
+    const created = await createBatch(gw, { input_file_id: await uploadLines(gw, lines) });
+    expect(created.status).toBe(200);
+    const { id } = (await created.json()) as { id: string };
+
+    const res = await fetch(`${gw.url}/v1/batches/${id}/events`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const events = await readEvents(res);
+
+    expect(['validating', 'in_progress']).toContain(events[0]!.event);
+    expect(events[0]!.data).toMatchObject({ id, object: 'batch' });
+    const progress = events.filter((e) => e.event === 'progress');
+    expect(progress.length).toBeGreaterThan(1);
+    const done = progress.map((e) => (e.data.request_counts as { completed: number }).completed);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(new Set(done).size).toBe(done.length);
+    const last = events.at(-1)!;
+    expect(last.event).toBe('completed');
+    expect(last.data).toMatchObject({
+      id,
+      status: 'completed',
+      request_counts: { total: 10, completed: 10, failed: 0 },
+    });
+    expect(events.map((e) => Number(e.id))).toEqual(events.map((_, i) => i + 1));
+  });
+
+  it('sends an ended batch at once and closes; an unknown batch is 404', async () => {
+    const created = await createBatch(gw, { input_file_id: await uploadLines(gw, [slowLine(0, 1, 1)]) });
+    const { id } = (await created.json()) as { id: string };
+    // The first stream waits for the end; the second opens on an ended batch.
+    const first = await readEvents(await fetch(`${gw.url}/v1/batches/${id}/events`));
+    expect(first.at(-1)!.event).toBe('completed');
+    const again = await readEvents(await fetch(`${gw.url}/v1/batches/${id}/events`));
+    expect(again.map((e) => e.event)).toEqual(['completed']);
+
+    const missing = await fetch(`${gw.url}/v1/batches/batch_nope/events`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
+  });
+});
