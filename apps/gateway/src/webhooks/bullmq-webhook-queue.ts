@@ -3,7 +3,13 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { retryDelayMs } from '../queue/retry-policy';
 import { WebhookRefusedError } from './webhook-address-guard';
-import type { WebhookDelivery, WebhookHandler, WebhookQueue, WebhookQueuePolicy } from './webhook-queue';
+import {
+  deliveryId,
+  type WebhookDelivery,
+  type WebhookHandler,
+  type WebhookQueue,
+  type WebhookQueuePolicy,
+} from './webhook-queue';
 
 const QUEUE_NAME = 'webhooks';
 /** The backoff type of deliveries: the worker's `backoffStrategy` computes it (with jitter). */
@@ -27,7 +33,7 @@ export class BullMqWebhookQueue implements WebhookQueue {
   async add(delivery: WebhookDelivery): Promise<void> {
     // Kept (completed or failed) as long as the job record: a second add of the same id is ignored.
     await this.queue.add('deliver', delivery, {
-      jobId: delivery.jobId,
+      jobId: deliveryId(delivery),
       attempts: this.policy.attempts,
       backoff: { type: BACKOFF_TYPE },
       removeOnComplete: { age: this.policy.dedupeTtlS },

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { InlineWebhookQueue } from './inline-webhook-queue';
 import { WebhookRefusedError } from './webhook-address-guard';
+import { deliveryId } from './webhook-queue';
 
 const policy = { attempts: 3, backoffMs: 5, dedupeTtlS: 60 };
 const logger = pino({ level: 'silent' });
@@ -10,7 +11,8 @@ describe('InlineWebhookQueue', () => {
   it('delivers once per job, retrying failures up to the attempts', async () => {
     const queue = new InlineWebhookQueue(policy, logger);
     const tries: [string, number][] = [];
-    await queue.work(async ({ jobId }, attempt) => {
+    await queue.work(async (delivery, attempt) => {
+      const jobId = deliveryId(delivery);
       tries.push([jobId, attempt.number]);
       if (jobId === 'a' && attempt.number < 2) throw new Error('receiver down');
       if (jobId === 'b') throw new Error('receiver down for good');
@@ -18,6 +20,14 @@ describe('InlineWebhookQueue', () => {
     await queue.add({ jobId: 'a' });
     await queue.add({ jobId: 'a' });
     await queue.add({ jobId: 'b' });
+    const announcement = {
+      id: 'batch_a',
+      event: 'batch.completed',
+      webhook: { url: 'https://x.test/' },
+      body: {},
+    };
+    await queue.add(announcement);
+    await queue.add(announcement);
     await expect.poll(() => tries.filter(([id]) => id === 'b').length).toBe(3);
     await new Promise((r) => setTimeout(r, 50));
     expect(tries.filter(([id]) => id === 'a')).toEqual([
@@ -25,6 +35,7 @@ describe('InlineWebhookQueue', () => {
       ['a', 2],
     ]);
     expect(tries.filter(([id]) => id === 'b')).toHaveLength(3);
+    expect(tries.filter(([id]) => id === 'batch_a')).toEqual([['batch_a', 1]]);
     await queue.close();
   });
 

@@ -1,14 +1,20 @@
 import type { Logger } from 'pino';
 import { retryDelayMs } from '../queue/retry-policy';
 import { WebhookRefusedError } from './webhook-address-guard';
-import type { WebhookDelivery, WebhookHandler, WebhookQueue, WebhookQueuePolicy } from './webhook-queue';
+import {
+  deliveryId,
+  type WebhookDelivery,
+  type WebhookHandler,
+  type WebhookQueue,
+  type WebhookQueuePolicy,
+} from './webhook-queue';
 
 /**
- * The in-process driver's deliveries: timers for the retries, a map of the job ids seen for
- * dedupe. Like in-process jobs, deliveries not yet made are lost on a restart.
+ * The in-process driver's deliveries: timers for the retries, a map of the delivery ids seen
+ * for dedupe. Like in-process jobs, deliveries not yet made are lost on a restart.
  */
 export class InlineWebhookQueue implements WebhookQueue {
-  /** Job ids queued, with when they may be forgotten. */
+  /** Delivery ids queued, with when they may be forgotten. */
   private readonly seen = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly waiting: WebhookDelivery[] = [];
@@ -22,11 +28,12 @@ export class InlineWebhookQueue implements WebhookQueue {
 
   async add(delivery: WebhookDelivery): Promise<void> {
     const now = Date.now();
-    if ((this.seen.get(delivery.jobId) ?? 0) > now) return;
+    const id = deliveryId(delivery);
+    if ((this.seen.get(id) ?? 0) > now) return;
     if (this.seen.size >= 10_000) {
-      for (const [id, until] of this.seen) if (until <= now) this.seen.delete(id);
+      for (const [seenId, until] of this.seen) if (until <= now) this.seen.delete(seenId);
     }
-    this.seen.set(delivery.jobId, now + this.policy.dedupeTtlS * 1000);
+    this.seen.set(id, now + this.policy.dedupeTtlS * 1000);
     if (this.handler) this.schedule(delivery, 1, 0);
     else this.waiting.push(delivery);
   }

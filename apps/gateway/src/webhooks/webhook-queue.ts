@@ -1,8 +1,31 @@
+import type { InferRequest } from '@omnigate/contracts';
 import type { RetryPolicy } from '../queue/retry-policy';
 
-/** One delivery to make: the job whose end is announced (its record holds the webhook). */
-export interface WebhookDelivery {
+/** Where a webhook goes and the secret it is signed with (none: WEBHOOK_SECRET). */
+export type Webhook = NonNullable<InferRequest['webhook']>;
+
+/** The end of a job, announced by reading its record (which holds the webhook) when it is sent. */
+export interface JobWebhookDelivery {
   jobId: string;
+}
+
+/** An end announced with everything it says (a batch: small, and final once it ends). */
+export interface WebhookAnnouncement {
+  /** The delivery's id (`x-omnigate-delivery`), never a job's: e.g. a batch's `batch_…` id. */
+  id: string;
+  /** The `x-omnigate-event` header, e.g. `batch.completed`. */
+  event: string;
+  webhook: Webhook;
+  /** The JSON body. */
+  body: unknown;
+}
+
+/** One delivery to make. */
+export type WebhookDelivery = JobWebhookDelivery | WebhookAnnouncement;
+
+/** The id a delivery is deduplicated and announced by. */
+export function deliveryId(delivery: WebhookDelivery): string {
+  return 'jobId' in delivery ? delivery.jobId : delivery.id;
 }
 
 /** Delivers one webhook; throws to be tried again, WebhookRefusedError to give up at once. */
@@ -11,9 +34,9 @@ export type WebhookHandler = (
   attempt: { number: number; max: number },
 ) => Promise<void>;
 
-/** Durable, retried webhook deliveries, one per job whatever the number of `add` calls. */
+/** Durable, retried webhook deliveries, one per id whatever the number of `add` calls. */
 export interface WebhookQueue {
-  /** Queues the delivery; the job id is its id, so a second add for the same job is a no-op. */
+  /** Queues the delivery; a second add with the same `deliveryId` is a no-op. */
   add(delivery: WebhookDelivery): Promise<void>;
   /** Starts delivering (ROLE=worker|all). */
   work(handler: WebhookHandler): Promise<void>;

@@ -4,7 +4,7 @@ import { loadConfig } from '../config/app-config';
 import type { JobStore } from '../queue/job-backend';
 import type { JobRecord } from '../queue/job-record';
 import { WebhookAddressGuard, WebhookRefusedError } from './webhook-address-guard';
-import type { WebhookQueue } from './webhook-queue';
+import { deliveryId, type WebhookQueue } from './webhook-queue';
 import type { WebhookPost } from './webhook-sender';
 import { verifyWebhook } from './webhook-signature';
 import { WebhookService } from './webhook.service';
@@ -31,7 +31,7 @@ function service(options: { resolvesTo: string; stored?: JobRecord; env?: Record
   const posts: WebhookPost[] = [];
   const added: string[] = [];
   const queue: WebhookQueue = {
-    add: async ({ jobId }) => void added.push(jobId),
+    add: async (delivery) => void added.push(deliveryId(delivery)),
     work: async () => {},
     close: async () => {},
   };
@@ -75,6 +75,28 @@ describe('WebhookService', () => {
     });
     expect(body).not.toContain(SECRET);
     expect(body).not.toContain('webhook');
+  });
+
+  it('posts an announcement as it was queued (a batch), without reading a job', async () => {
+    const { webhooks, posts, added } = service({ resolvesTo: '93.184.215.14' });
+    const batch = { id: 'batch_1', object: 'batch', status: 'completed' };
+    const announcement = {
+      id: 'batch_1',
+      event: 'batch.completed',
+      webhook: { url: 'https://hooks.example.com/in', secret: SECRET },
+      body: batch,
+    };
+    await webhooks.announce(announcement);
+    expect(added).toEqual(['batch_1']);
+    await webhooks.deliver(announcement, attempt);
+    const { headers, body } = posts[0];
+    expect(headers).toMatchObject({
+      'x-omnigate-event': 'batch.completed',
+      'x-omnigate-delivery': 'batch_1',
+    });
+    const timestamp = Number(headers['x-omnigate-timestamp']);
+    expect(verifyWebhook(SECRET, timestamp, body, headers['x-omnigate-signature'])).toBe(true);
+    expect(JSON.parse(body)).toEqual(batch);
   });
 
   it('refuses at delivery a host that now resolves to a private address', async () => {

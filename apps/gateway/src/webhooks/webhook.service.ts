@@ -8,15 +8,27 @@ import { presentJob } from '../inference/inference.service';
 import type { JobStore } from '../queue/job-backend';
 import type { JobRecord } from '../queue/job-record';
 import { WebhookAddressGuard, WebhookRefusedError } from './webhook-address-guard';
-import type { WebhookDelivery, WebhookQueue } from './webhook-queue';
+import {
+  deliveryId,
+  type Webhook,
+  type WebhookAnnouncement,
+  type WebhookDelivery,
+  type WebhookQueue,
+} from './webhook-queue';
 import { postWebhook, type WebhookPost } from './webhook-sender';
 import { signWebhook } from './webhook-signature';
 
-type Webhook = NonNullable<JobRecord['webhook']>;
+/** What one try sends: where, as which event, and the body (made only once the address is checked). */
+interface Announced {
+  webhook: Webhook;
+  event: string;
+  body: () => Promise<unknown>;
+}
 
 /**
- * Job webhooks: checked when a job is submitted, queued when it ends, delivered (signed,
- * retried) by the processes that run workers. Neither the secret nor the body is ever logged.
+ * Webhooks of jobs and batches: checked when one is submitted, queued when it ends, delivered
+ * (signed, retried) by the processes that run workers. Neither the secret nor the body is ever
+ * logged.
  */
 export class WebhookService implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -52,26 +64,34 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     await this.queue.add({ jobId: record.id });
   }
 
+  /** Something else ended (a batch): queue the delivery of what it announces, once per id. */
+  async announce(announcement: WebhookAnnouncement): Promise<void> {
+    await this.queue.add(announcement);
+  }
+
   /** One try: throws to be tried again, WebhookRefusedError when trying again cannot help. */
   readonly deliver = async (
-    { jobId }: WebhookDelivery,
+    delivery: WebhookDelivery,
     attempt: { number: number; max: number },
   ): Promise<void> => {
-    const log = this.logger.child({ jobId, attempt: attempt.number });
-    const record = await this.store.get(jobId);
-    if (!record?.webhook) {
+    const id = deliveryId(delivery);
+    const log = this.logger.child({
+      ...('jobId' in delivery ? { jobId: id } : { deliveryId: id }),
+      attempt: attempt.number,
+    });
+    const announced = 'jobId' in delivery ? await this.jobEnd(delivery.jobId) : fromAnnouncement(delivery);
+    if (!announced) {
       log.warn('job record expired before its webhook was delivered; dropping the delivery');
       return;
     }
-    if (!isTerminalStatus(record.status)) throw new Error(`job ${jobId} has not ended yet`);
-    const secret = record.webhook.secret ?? this.config.webhooks.secret;
+    const secret = announced.webhook.secret ?? this.config.webhooks.secret;
     if (!secret) throw new WebhookRefusedError('no webhook secret (WEBHOOK_SECRET was removed)');
-    const url = record.webhook.url;
+    const url = announced.webhook.url;
     const host = new URL(url).host;
     try {
-      // Checked again: what the host resolves to may have changed since the job was submitted.
+      // Checked again: what the host resolves to may have changed since the webhook was given.
       const addresses = await this.guard.resolve(url);
-      const body = JSON.stringify(await presentJob(record, this.blobs));
+      const body = JSON.stringify(await announced.body());
       const timestamp = Math.floor(Date.now() / 1000);
       const status = await this.post({
         url,
@@ -81,9 +101,9 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
         headers: {
           'content-type': 'application/json',
           'user-agent': 'omnigate-webhook',
-          'x-omnigate-event': `job.${record.status}`,
+          'x-omnigate-event': announced.event,
           // The same on every try, so a receiver can drop a repeat.
-          'x-omnigate-delivery': jobId,
+          'x-omnigate-delivery': id,
           'x-omnigate-attempt': String(attempt.number),
           'x-omnigate-timestamp': String(timestamp),
           'x-omnigate-signature': signWebhook(secret, timestamp, body),
@@ -98,6 +118,18 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     }
   };
 
+  /** A job's end as its record shows it now; undefined once the record expired. */
+  private async jobEnd(jobId: string): Promise<Announced | undefined> {
+    const record = await this.store.get(jobId);
+    if (!record?.webhook) return undefined;
+    if (!isTerminalStatus(record.status)) throw new Error(`job ${jobId} has not ended yet`);
+    return {
+      webhook: record.webhook,
+      event: `job.${record.status}`,
+      body: () => presentJob(record, this.blobs),
+    };
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.role !== 'api') await this.queue.work(this.deliver);
   }
@@ -105,4 +137,8 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
   }
+}
+
+function fromAnnouncement({ webhook, event, body }: WebhookAnnouncement): Announced {
+  return { webhook, event, body: async () => body };
 }
