@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { round } from './numbers.mjs';
 
 /** A command's trimmed stdout, or '' when it fails or is not installed. */
@@ -59,4 +60,65 @@ export function cpuTicks(pid) {
   if (!stat) return NaN;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Resident set size of process `pid` (VmRSS in /proc/<pid>/status) in KiB; NaN when it is gone. */
+export function vmRssKiB(pid) {
+  const kib = safeRead(`/proc/${pid}/status`).match(/^VmRSS:\s+(\d+)\s+kB/m)?.[1];
+  return kib === undefined ? NaN : Number(kib);
+}
+
+/**
+ * Samples vmRssKiB(pid) every `everyMs` ms (and once at the start) until stop(), which returns
+ * { samples, firstKiB, peakKiB, lastKiB, meanKiB }. Timer-driven, so a busy caller samples late.
+ */
+export function sampleRss(pid, everyMs = 100) {
+  const values = [];
+  const take = () => {
+    const v = vmRssKiB(pid);
+    if (Number.isFinite(v)) values.push(v);
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return {
+        samples: values.length,
+        firstKiB: values[0] ?? NaN,
+        peakKiB: values.length ? Math.max(...values) : NaN,
+        lastKiB: values.at(-1) ?? NaN,
+        meanKiB: values.length ? Math.round(values.reduce((a, v) => a + v, 0) / values.length) : NaN,
+      };
+    },
+  };
+}
+
+/**
+ * CPU of named processes ({ name: pid }), of this process and of the rest of the machine around a
+ * stretch of time: cpuWindow(pids) now, then .end() gives { elapsedS, cpuS: {…, client, other},
+ * cpuPct: {…} } (100% = one core).
+ */
+export function cpuWindow(pids) {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuTicks(pid)]));
+  const systemBefore = systemBusyTicks();
+  const selfBefore = process.cpuUsage();
+  const t0 = performance.now();
+  return {
+    end() {
+      const elapsedS = (performance.now() - t0) / 1000;
+      const cpuS = Object.fromEntries(
+        Object.entries(pids).map(([k, pid]) => [k, (cpuTicks(pid) - before[k]) / CLK_TCK]),
+      );
+      const self = process.cpuUsage(selfBefore);
+      cpuS.client = (self.user + self.system) / 1e6;
+      const known = Object.values(cpuS).reduce((a, v) => a + v, 0);
+      cpuS.other = Math.max(0, (systemBusyTicks() - systemBefore) / CLK_TCK - known);
+      const cpuPct = Object.fromEntries(
+        Object.entries(cpuS).map(([k, s]) => [k, round((100 * s) / elapsedS, 0)]),
+      );
+      return { elapsedS, cpuS, cpuPct };
+    },
+  };
 }

@@ -35,3 +35,18 @@ export function latencyStats(values, digits = 3) {
     max: round(sorted[sorted.length - 1], digits),
   };
 }
+
+/**
+ * A Markdown table as lines of text: `head` and `rows` are arrays of strings; the first
+ * `leftCols` columns are left-aligned, the rest right-aligned.
+ */
+export function markdownTable(head, rows, leftCols = 1) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i < leftCols ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [
+    line(head),
+    `|${widths.map((w, i) => (i < leftCols ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
+}

@@ -142,3 +142,18 @@ export async function waitUntilOk(proc, url, timeoutMs, { headers = {}, what = u
     await sleep(100);
   }
 }
+
+/**
+ * Commands the server has run since its last CONFIG RESETSTAT, from INFO commandstats:
+ * { total, byCommand: { get: n, … } } (largest first).
+ */
+export async function redisCommandStats(client) {
+  const byCommand = {};
+  let total = 0;
+  for (const m of (await client.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    byCommand[m[1]] = Number(m[2]);
+    total += Number(m[2]);
+  }
+  const sorted = Object.fromEntries(Object.entries(byCommand).sort((a, b) => b[1] - a[1]));
+  return { total, byCommand: sorted };
+}
