@@ -1,4 +1,7 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyWebhook } from '../../apps/gateway/src/webhooks/webhook-signature';
 import { startGateway, type TestGateway } from '../gateway-harness';
 
 interface SseEvent {
@@ -114,5 +117,107 @@ describe.each(['bullmq', 'inline'])('GET /v1/batches/:id/events (%s)', (driver) 
     const missing = await fetch(`${gw.url}/v1/batches/batch_nope/events`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
+  });
+});
+
+const SECRET = 'whsec-batch-0123456789';
+
+interface Delivery {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A webhook receiver on loopback that accepts everything. */
+async function startReceiver(): Promise<{ url: string; deliveries: Delivery[]; server: Server }> {
+  const deliveries: Delivery[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      deliveries.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hook`, deliveries, server };
+}
+
+describe.each(['bullmq', 'inline'])('batch webhooks (%s)', (driver) => {
+  let gw: TestGateway;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    gw = await startGateway({
+      QUEUE_DRIVER: driver,
+      ADAPTER_MODULES: MODULES,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_BACKOFF_MS: '50',
+    });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    receiver?.server.close();
+  });
+
+  it('delivers the ended batch once, signed, and never shows the webhook', async () => {
+    const lines = Array.from({ length: 3 }, (_, i) => slowLine(i, 2, 5));
+    const created = await createBatch(gw, {
+      input_file_id: await uploadLines(gw, lines),
+      webhook: { url: receiver.url, secret: SECRET },
+    });
+    expect(created.status).toBe(200);
+    const batch = (await created.json()) as Record<string, unknown>;
+    expect(JSON.stringify(batch)).not.toContain(SECRET);
+    expect(batch).not.toHaveProperty('webhook');
+    const id = batch.id as string;
+
+    const mine = () => receiver.deliveries.filter((d) => d.headers['x-omnigate-delivery'] === id);
+    await expect.poll(() => mine().length, { timeout: 15_000 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mine()).toHaveLength(1);
+    const { headers, body } = mine()[0]!;
+    expect(headers['x-omnigate-event']).toBe('batch.completed');
+    const timestamp = Number(headers['x-omnigate-timestamp']);
+    expect(verifyWebhook(SECRET, timestamp, body, String(headers['x-omnigate-signature']))).toBe(true);
+    expect(body).not.toContain(SECRET);
+    const payload = JSON.parse(body) as Record<string, unknown>;
+    expect(payload).toMatchObject({
+      id,
+      object: 'batch',
+      status: 'completed',
+      request_counts: { total: 3, completed: 3, failed: 0 },
+    });
+    expect(payload).toEqual(await (await fetch(`${gw.url}/v1/batches/${id}`)).json());
+  });
+
+  it('refuses a webhook with no secret to sign with', async () => {
+    const res = await createBatch(gw, {
+      input_file_id: await uploadLines(gw, [slowLine(0, 1, 1)]),
+      webhook: { url: receiver.url },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
+  });
+});
+
+describe('batch webhooks without WEBHOOK_ALLOW_PRIVATE', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ ADAPTER_MODULES: MODULES });
+  });
+  afterAll(() => gw.close());
+
+  it('refuses a loopback webhook at create with 400', async () => {
+    const res = await createBatch(gw, {
+      input_file_id: await uploadLines(gw, [slowLine(0, 1, 1)]),
+      webhook: { url: 'http://127.0.0.1:9/hook', secret: SECRET },
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { type: string; message: string } };
+    expect(error.type).toBe('invalid_request_error');
+    expect(error.message).toMatch(/127\.0\.0\.1/);
+    const list = (await (await fetch(`${gw.url}/v1/batches`)).json()) as { data: unknown[] };
+    expect(list.data).toHaveLength(0);
   });
 });

@@ -230,6 +230,7 @@ export class AppModule {
             backend: JobBackend,
             models: ModelCatalog,
             files: FileCatalog,
+            webhooks: WebhookService,
           ) =>
             new BatchRunner(
               config,
@@ -239,15 +240,20 @@ export class AppModule {
               files,
               new BatchLineRunner(inference, backend.store, blobs, models, config.batches.priority),
               backend.bus,
+              webhooks,
               logger,
             ),
-          inject: [InferenceService, BLOB_STORE, JOB_BACKEND, ModelCatalog, FileCatalog],
+          inject: [InferenceService, BLOB_STORE, JOB_BACKEND, ModelCatalog, FileCatalog, WebhookService],
         },
         {
           provide: BatchService,
-          useFactory: (runner: BatchRunner, files: FileCatalog, backend: JobBackend) =>
-            new BatchService(runner.store, files, runner, backend.bus),
-          inject: [BatchRunner, FileCatalog, JOB_BACKEND],
+          useFactory: (
+            runner: BatchRunner,
+            files: FileCatalog,
+            backend: JobBackend,
+            webhooks: WebhookService,
+          ) => new BatchService(runner.store, files, runner, backend.bus, webhooks),
+          inject: [BatchRunner, FileCatalog, JOB_BACKEND, WebhookService],
         },
         {
           provide: AdapterRegistrations,

@@ -1,3 +1,4 @@
+import { WebhookSchema } from '@omnigate/contracts';
 import { z } from 'zod';
 
 export type BatchStatus =
@@ -75,6 +76,8 @@ export const CreateBatchSchema = z.object({
   endpoint: z.enum(BATCH_ENDPOINTS),
   completion_window: z.literal('24h'),
   metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
+  /** omnigate extension: called once, signed, when the batch ends (never shown in the batch object). */
+  webhook: WebhookSchema.optional(),
 });
 export type CreateBatch = z.infer<typeof CreateBatchSchema>;
 

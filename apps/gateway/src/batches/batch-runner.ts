@@ -4,6 +4,7 @@ import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { ClusterBus } from '../queue/cluster-bus';
+import type { WebhookService } from '../webhooks/webhook.service';
 import { BatchChangeFeed } from './batch-change-feed';
 import type { BatchLineRunner } from './batch-line';
 import { FINAL_BATCH_STATUSES, nowSeconds, type BatchError, type BatchObject } from './batch-object';
@@ -48,6 +49,7 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly files: FileCatalog,
     private readonly lines: BatchLineRunner,
     private readonly bus: ClusterBus,
+    private readonly webhooks: WebhookService,
     private readonly logger: Logger,
   ) {
     this.changes = new BatchChangeFeed(bus);
@@ -251,8 +253,16 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     return batch;
   }
 
-  /** A batch in a final status: no process runs it any more. */
+  /**
+   * A batch in a final status: its webhook is queued (once per batch, however often this runs),
+   * then no process runs it any more. Should queuing fail, the batch stays active and the next
+   * sweep comes back here.
+   */
   private async settle(batch: BatchObject): Promise<void> {
+    const webhook = await this.store.webhook(batch.id);
+    if (webhook) {
+      await this.webhooks.announce({ id: batch.id, event: `batch.${batch.status}`, webhook, body: batch });
+    }
     await this.store.settle(batch.id);
   }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../errors/gateway-error';
 import { invalidParam } from '../openai/openai-error';
 import type { ClusterBus } from '../queue/cluster-bus';
+import type { WebhookService } from '../webhooks/webhook.service';
 import { nowSeconds, type BatchObject, type CreateBatch } from './batch-object';
 import { BATCH_CANCEL_TOPIC, type BatchCancelMessage, type BatchRunner } from './batch-runner';
 import type { BatchStore } from './batch-store';
@@ -25,9 +26,12 @@ export class BatchService {
     private readonly files: FileCatalog,
     private readonly runner: BatchRunner,
     private readonly bus: ClusterBus,
+    private readonly webhooks: WebhookService,
   ) {}
 
   async create(body: CreateBatch): Promise<BatchObject> {
+    // The same rules as a job's webhook: a secret to sign with, and an allowed address (or 400).
+    if (body.webhook) await this.webhooks.check(body.webhook);
     const { file } = await this.files.get(body.input_file_id).catch((err: unknown) => {
       throw new GatewayError(
         'not_found',
@@ -62,7 +66,7 @@ export class BatchService {
       request_counts: { total: 0, completed: 0, failed: 0 },
       metadata: body.metadata ?? null,
     };
-    await this.store.create(batch);
+    await this.store.create(batch, body.webhook);
     await this.runner.start(batch.id);
     return batch;
   }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Webhook } from '../webhooks/webhook-queue';
 import type { BatchObject, BatchPatch, BatchStatus } from './batch-object';
 
 /** One answered line: whether it goes to the error file, and its JSONL line. */
@@ -12,7 +13,9 @@ export interface BatchResultLine {
  * number, whoever answers it; that is what makes a resumed batch answer each line exactly once.
  */
 export interface BatchStore {
-  create(batch: BatchObject): Promise<void>;
+  /** Saves a new batch, and the webhook to call when it ends (kept apart: it holds a secret). */
+  create(batch: BatchObject, webhook?: Webhook): Promise<void>;
+  webhook(id: string): Promise<Webhook | undefined>;
   /** The batch with its current `completed` and `failed` counts. */
   get(id: string): Promise<BatchObject | undefined>;
   /**
@@ -55,6 +58,7 @@ const CREATE = `
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[1])
+if ARGV[3] ~= '' then redis.call('SET', KEYS[5], ARGV[3]) end
 return 1`;
 
 const RECORD_LINE = `
@@ -90,7 +94,7 @@ export class RedisBatchStore implements BatchStore {
     private readonly prefix: string,
   ) {}
 
-  private key(id: string, part?: 'lines' | 'counts' | 'lease'): string {
+  private key(id: string, part?: 'lines' | 'counts' | 'lease' | 'webhook'): string {
     return part ? `${this.prefix}:batch:${id}:${part}` : `${this.prefix}:batch:${id}`;
   }
 
@@ -102,17 +106,24 @@ export class RedisBatchStore implements BatchStore {
     return `${this.prefix}:batches:active`;
   }
 
-  async create(batch: BatchObject): Promise<void> {
+  async create(batch: BatchObject, webhook?: Webhook): Promise<void> {
     await this.redis.eval(
       CREATE,
-      4,
+      5,
       this.key(batch.id),
       this.orderKey,
       `${this.orderKey}:seq`,
       this.activeKey,
+      this.key(batch.id, 'webhook'),
       batch.id,
       JSON.stringify(batch),
+      webhook ? JSON.stringify(webhook) : '',
     );
+  }
+
+  async webhook(id: string): Promise<Webhook | undefined> {
+    const raw = await this.redis.get(this.key(id, 'webhook'));
+    return raw ? (JSON.parse(raw) as Webhook) : undefined;
   }
 
   async get(id: string): Promise<BatchObject | undefined> {
@@ -209,10 +220,16 @@ export class MemoryBatchStore implements BatchStore {
   private readonly batches = new Map<string, BatchObject>();
   private readonly lines = new Map<string, Map<number, BatchResultLine>>();
   private readonly settled = new Set<string>();
+  private readonly webhooks = new Map<string, Webhook>();
 
-  async create(batch: BatchObject): Promise<void> {
+  async create(batch: BatchObject, webhook?: Webhook): Promise<void> {
     this.batches.set(batch.id, structuredClone(batch));
     this.lines.set(batch.id, new Map());
+    if (webhook) this.webhooks.set(batch.id, webhook);
+  }
+
+  async webhook(id: string): Promise<Webhook | undefined> {
+    return this.webhooks.get(id);
   }
 
   async get(id: string): Promise<BatchObject | undefined> {
