@@ -220,4 +220,33 @@ describe('batch webhooks without WEBHOOK_ALLOW_PRIVATE', () => {
     const list = (await (await fetch(`${gw.url}/v1/batches`)).json()) as { data: unknown[] };
     expect(list.data).toHaveLength(0);
   });
+
+  it('documents the file and batch routes in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${gw.url}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, { tags?: string[]; responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    const routes: [string, string][] = [
+      ['/v1/files', 'post'],
+      ['/v1/files/{id}', 'get'],
+      ['/v1/files/{id}/content', 'get'],
+      ['/v1/batches', 'post'],
+      ['/v1/batches', 'get'],
+      ['/v1/batches/{id}', 'get'],
+      ['/v1/batches/{id}/cancel', 'post'],
+      ['/v1/batches/{id}/events', 'get'],
+    ];
+    for (const [path, method] of routes) {
+      expect(doc.paths[path]?.[method]?.tags, `${method} ${path}`).toEqual(['OpenAI-compatible']);
+    }
+    expect(doc.paths['/v1/batches/{id}/events']!.get!.responses['200']).toMatchObject({
+      content: { 'text/event-stream': {} },
+    });
+    expect(Object.keys(doc.components.schemas.OpenAiBatchCreateRequest!.properties ?? {})).toEqual(
+      expect.arrayContaining(['input_file_id', 'endpoint', 'completion_window', 'metadata', 'webhook']),
+    );
+    const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs).toContain('OpenAiBatch');
+    expect(refs.filter((id) => !(id in doc.components.schemas))).toEqual([]);
+  });
 });

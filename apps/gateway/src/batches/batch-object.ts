@@ -71,14 +71,16 @@ export type BatchPatch = Partial<
 >;
 
 /** Body of `POST /v1/batches`. */
-export const CreateBatchSchema = z.object({
-  input_file_id: z.string().min(1).max(256),
-  endpoint: z.enum(BATCH_ENDPOINTS),
-  completion_window: z.literal('24h'),
-  metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
-  /** omnigate extension: called once, signed, when the batch ends (never shown in the batch object). */
-  webhook: WebhookSchema.optional(),
-});
+export const CreateBatchSchema = z
+  .object({
+    input_file_id: z.string().min(1).max(256),
+    endpoint: z.enum(BATCH_ENDPOINTS),
+    completion_window: z.literal('24h'),
+    metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
+    /** omnigate extension: called once, signed, when the batch ends (never shown in the batch object). */
+    webhook: WebhookSchema.optional(),
+  })
+  .meta({ id: 'OpenAiBatchCreateRequest' });
 export type CreateBatch = z.infer<typeof CreateBatchSchema>;
 
 /** Query of `GET /v1/batches`. */

@@ -7,6 +7,7 @@ import {
   BUILTIN_MODALITIES,
 } from '@omnigate/contracts';
 import { z } from 'zod';
+import { BATCH_ENDPOINTS, CreateBatchSchema } from '../batches/batch-object';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
@@ -18,19 +19,124 @@ const errors = (...statuses: number[]) =>
 /** Components straight from the contracts' zod schemas, so the document cannot drift from validation. */
 function components(): Record<string, unknown> {
   // Touch the schemas so their `.meta({id})` registrations are in the global registry.
-  void [InferRequestSchema, DetectRequestSchema, JobResultSchema, ErrorBodySchema, AdapterDescriptorSchema];
+  void [
+    InferRequestSchema,
+    DetectRequestSchema,
+    JobResultSchema,
+    ErrorBodySchema,
+    AdapterDescriptorSchema,
+    CreateBatchSchema,
+  ];
   const { schemas } = z.toJSONSchema(z.globalRegistry, {
     target: 'openapi-3.0',
     io: 'input',
     unrepresentable: 'any',
     uri: (id) => `#/components/schemas/${id}`,
   });
-  return Object.fromEntries(
-    Object.entries(schemas).map(([id, schema]) => {
-      const { $id: _id, ...rest } = schema as Record<string, unknown>;
-      return [id, rest];
-    }),
-  );
+  return {
+    ...Object.fromEntries(
+      Object.entries(schemas).map(([id, schema]) => {
+        const { $id: _id, ...rest } = schema as Record<string, unknown>;
+        return [id, rest];
+      }),
+    ),
+    ...fileAndBatchSchemas(),
+  };
+}
+
+/** OpenAI's file and batch objects, as the gateway answers them (see batch-object.ts, file-object.ts). */
+function fileAndBatchSchemas(): Record<string, unknown> {
+  const int = { type: 'integer' };
+  const seconds = { type: 'integer', nullable: true, description: 'Unix seconds' };
+  const nullableString = { type: 'string', nullable: true };
+  return {
+    OpenAiFile: {
+      type: 'object',
+      required: ['id', 'object', 'bytes', 'created_at', 'filename', 'purpose', 'status'],
+      properties: {
+        id: { type: 'string', description: '`file-` and 32 hex characters' },
+        object: { type: 'string', enum: ['file'] },
+        bytes: int,
+        created_at: { ...int, description: 'Unix seconds' },
+        filename: { type: 'string' },
+        purpose: { type: 'string', enum: ['batch', 'batch_output'] },
+        status: { type: 'string', enum: ['processed'] },
+      },
+    },
+    OpenAiBatch: {
+      type: 'object',
+      required: ['id', 'object', 'endpoint', 'input_file_id', 'status', 'created_at', 'request_counts'],
+      properties: {
+        id: { type: 'string', description: '`batch_` and 32 hex characters' },
+        object: { type: 'string', enum: ['batch'] },
+        endpoint: { type: 'string', enum: [...BATCH_ENDPOINTS] },
+        errors: {
+          type: 'object',
+          nullable: true,
+          properties: {
+            object: { type: 'string', enum: ['list'] },
+            data: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  code: { type: 'string' },
+                  message: { type: 'string' },
+                  line: { ...int, nullable: true },
+                  param: nullableString,
+                },
+              },
+            },
+          },
+        },
+        input_file_id: { type: 'string' },
+        completion_window: { type: 'string', enum: ['24h'] },
+        status: {
+          type: 'string',
+          enum: [
+            'validating',
+            'failed',
+            'in_progress',
+            'finalizing',
+            'completed',
+            'expired',
+            'cancelling',
+            'cancelled',
+          ],
+        },
+        output_file_id: nullableString,
+        error_file_id: nullableString,
+        created_at: { ...int, description: 'Unix seconds' },
+        in_progress_at: seconds,
+        expires_at: { ...int, description: 'Unix seconds' },
+        finalizing_at: seconds,
+        completed_at: seconds,
+        failed_at: seconds,
+        expired_at: seconds,
+        cancelling_at: seconds,
+        cancelled_at: seconds,
+        request_counts: {
+          type: 'object',
+          properties: { total: int, completed: int, failed: int },
+        },
+        metadata: {
+          type: 'object',
+          nullable: true,
+          additionalProperties: { type: 'string' },
+        },
+      },
+    },
+    OpenAiBatchList: {
+      type: 'object',
+      properties: {
+        object: { type: 'string', enum: ['list'] },
+        data: { type: 'array', items: ref('OpenAiBatch') },
+        first_id: nullableString,
+        last_id: nullableString,
+        has_more: { type: 'boolean' },
+      },
+    },
+  };
 }
 
 /** The OpenAI-compatible routes: request bodies as the facade validates them, answers in OpenAI's shapes. */
@@ -66,6 +172,129 @@ function openAiPaths(): Record<string, unknown> {
         tags: ['OpenAI-compatible'],
         summary: 'Every adapter as a model, and auto',
         responses: { '200': { description: 'list' } },
+      },
+    },
+    ...fileAndBatchPaths(),
+  };
+}
+
+/** `/v1/files` and `/v1/batches`: OpenAI's batch API, run by the gateway's own queues. */
+function fileAndBatchPaths(): Record<string, unknown> {
+  const openAiError = { description: "error, in OpenAI's shape {error: {message, type, code, param}}" };
+  const failures = { '4XX': openAiError, '5XX': openAiError };
+  const tags = ['OpenAI-compatible'];
+  const id = (description: string) => ({
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+    description,
+  });
+  const fileId = id('`file-…`');
+  const batchId = id('`batch_…`');
+  const batch = { description: 'the batch object', content: json(ref('OpenAiBatch')) };
+  return {
+    '/v1/files': {
+      post: {
+        tags,
+        summary: 'Upload a batch input file (JSONL), streamed to the blob store (at most BATCH_MAX_BYTES)',
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['file', 'purpose'],
+                properties: {
+                  file: { type: 'string', format: 'binary' },
+                  purpose: { type: 'string', enum: ['batch'] },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'the file object', content: json(ref('OpenAiFile')) },
+          ...failures,
+        },
+      },
+    },
+    '/v1/files/{id}': {
+      get: {
+        tags,
+        summary: 'A file object',
+        parameters: [fileId],
+        responses: {
+          '200': { description: 'the file object', content: json(ref('OpenAiFile')) },
+          ...failures,
+        },
+      },
+    },
+    '/v1/files/{id}/content': {
+      get: {
+        tags,
+        summary: "A file's bytes (a batch input, output or error file: JSONL)",
+        parameters: [fileId],
+        responses: {
+          '200': {
+            description: 'the bytes',
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...failures,
+        },
+      },
+    },
+    '/v1/batches': {
+      post: {
+        tags,
+        summary:
+          'Create a batch of the lines of an uploaded file; `webhook` is an omnigate extension, called when the batch ends',
+        requestBody: { required: true, content: json(ref('OpenAiBatchCreateRequest')) },
+        responses: { '200': batch, ...failures },
+      },
+      get: {
+        tags,
+        summary: 'Batches, newest first',
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          {
+            name: 'after',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'the last id of the previous page',
+          },
+        ],
+        responses: {
+          '200': { description: 'a page', content: json(ref('OpenAiBatchList')) },
+          ...failures,
+        },
+      },
+    },
+    '/v1/batches/{id}': {
+      get: { tags, summary: 'A batch', parameters: [batchId], responses: { '200': batch, ...failures } },
+    },
+    '/v1/batches/{id}/cancel': {
+      post: {
+        tags,
+        summary:
+          'Cancel a batch: no more lines are queued, lines in flight finish (an ended batch is returned as it is)',
+        parameters: [batchId],
+        responses: { '200': batch, ...failures },
+      },
+    },
+    '/v1/batches/{id}/events': {
+      get: {
+        tags,
+        summary:
+          "omnigate extension: a batch's events as server-sent events: its status, progress (request_counts), each new status, then completed, failed, cancelled or expired with the batch object",
+        parameters: [batchId],
+        responses: {
+          '200': {
+            description: 'text/event-stream',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          ...failures,
+        },
       },
     },
   };
