@@ -54,14 +54,17 @@ const slowLine = (n: number, words = 4, delayMs = 50) => ({
   },
 });
 
-async function uploadLines(gw: TestGateway, lines: unknown[]): Promise<string> {
+async function uploadText(gw: TestGateway, text: string): Promise<string> {
   const form = new FormData();
   form.set('purpose', 'batch');
-  form.set('file', new Blob([lines.map((l) => JSON.stringify(l)).join('\n')]), 'input.jsonl');
+  form.set('file', new Blob([text]), 'input.jsonl');
   const res = await fetch(`${gw.url}/v1/files`, { method: 'POST', body: form });
   expect(res.status).toBe(200);
   return ((await res.json()) as { id: string }).id;
 }
+
+const uploadLines = (gw: TestGateway, lines: unknown[]) =>
+  uploadText(gw, lines.map((l) => JSON.stringify(l)).join('\n'));
 
 const createBatch = (gw: TestGateway, body: Record<string, unknown>) =>
   fetch(`${gw.url}/v1/batches`, {
@@ -189,6 +192,50 @@ describe.each(['bullmq', 'inline'])('batch webhooks (%s)', (driver) => {
       request_counts: { total: 3, completed: 3, failed: 0 },
     });
     expect(payload).toEqual(await (await fetch(`${gw.url}/v1/batches/${id}`)).json());
+  });
+
+  it('streams a cancel and delivers the cancelled batch once', async () => {
+    const lines = Array.from({ length: 40 }, (_, i) => slowLine(i, 4, 100));
+    const created = await createBatch(gw, {
+      input_file_id: await uploadLines(gw, lines),
+      webhook: { url: receiver.url, secret: SECRET },
+    });
+    const { id } = (await created.json()) as { id: string };
+    const res = await fetch(`${gw.url}/v1/batches/${id}/events`);
+    const reading = readEvents(res);
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await fetch(`${gw.url}/v1/batches/${id}/cancel`, { method: 'POST' })).status).toBe(200);
+    const events = await reading;
+    expect(events.map((e) => e.event)).toContain('cancelling');
+    const last = events.at(-1)!;
+    expect(last.event).toBe('cancelled');
+    const counts = last.data.request_counts as { total: number; completed: number };
+    expect(counts.total).toBe(40);
+    expect(counts.completed).toBeLessThan(40);
+
+    const mine = () => receiver.deliveries.filter((d) => d.headers['x-omnigate-delivery'] === id);
+    await expect.poll(() => mine().length, { timeout: 15_000 }).toBe(1);
+    expect(mine()[0]!.headers['x-omnigate-event']).toBe('batch.cancelled');
+    expect(JSON.parse(mine()[0]!.body)).toEqual(last.data);
+  });
+
+  it('delivers a batch that failed validation', async () => {
+    const created = await createBatch(gw, {
+      input_file_id: await uploadText(gw, '\n\n'),
+      webhook: { url: receiver.url, secret: SECRET },
+    });
+    const { id } = (await created.json()) as { id: string };
+    const mine = () => receiver.deliveries.filter((d) => d.headers['x-omnigate-delivery'] === id);
+    await expect.poll(() => mine().length, { timeout: 15_000 }).toBe(1);
+    expect(mine()[0]!.headers['x-omnigate-event']).toBe('batch.failed');
+    expect(JSON.parse(mine()[0]!.body)).toMatchObject({
+      id,
+      status: 'failed',
+      errors: { data: [{ code: 'empty_file' }] },
+    });
+    // An ended batch is settled: the stream gives its end at once.
+    const events = await readEvents(await fetch(`${gw.url}/v1/batches/${id}/events`));
+    expect(events.map((e) => e.event)).toEqual(['failed']);
   });
 
   it('refuses a webhook with no secret to sign with', async () => {
