@@ -7,9 +7,7 @@ import { InferenceService } from '../inference/inference.service';
 import { LOGGER } from '../logging/logger';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import type { JobEvent, JobRecord } from '../queue/job-record';
-import { SSE_KEEP_ALIVE, sseFrame } from './sse-frame';
-
-const KEEP_ALIVE_MS = 15_000;
+import { SseStream } from './sse-stream';
 
 /** `GET /v1/jobs/:id/events`: one job's changes as server-sent events, until it ends. */
 @Controller('v1')
@@ -46,44 +44,24 @@ export class JobEventsController {
       throw new GatewayError('not_found', `job ${id} not found (or expired)`, { jobId: id });
     }
 
-    const raw = reply.raw;
-    reply.hijack();
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    raw.flushHeaders();
-    let seq = 0;
-    let ended = false;
-    const keepAlive = setInterval(() => raw.write(SSE_KEEP_ALIVE), KEEP_ALIVE_MS).unref();
-    const stop = () => {
-      ended = true;
-      clearInterval(keepAlive);
-      unsubscribe();
-    };
-    raw.on('close', stop);
-    const send = (event: string, data: unknown) => {
-      if (!ended) raw.write(sseFrame(++seq, event, data));
-    };
+    const stream = SseStream.open(reply);
+    stream.onClose(unsubscribe);
+    const send = (event: string, data: unknown) => stream.send(event, data);
     // Terminal events need a read (inline outputs) before they go out: writes queue up in order.
     let chain = Promise.resolve();
     const enqueue = (write: () => Promise<void> | void) => {
       chain = chain.then(write).catch((err: unknown) => {
         this.logger.warn({ err, jobId: id }, 'job event stream failed');
-        stop();
-        raw.destroy();
+        stream.destroy();
       });
     };
     const finish = async (final: JobRecord) => {
       send(final.status, await this.inference.present(final));
-      stop();
-      raw.end();
+      stream.end();
     };
     const onEvent = (event: JobEvent) =>
       enqueue(async () => {
-        if (ended) return;
+        if (stream.closed) return;
         if (event.delta !== undefined) {
           send('delta', { id, delta: event.delta });
         } else if (isTerminalStatus(event.status)) {
@@ -91,8 +69,7 @@ export class JobEventsController {
           if (final) return finish(final);
           // The record expired at that very moment: the end still goes out, without the result.
           send(event.status, { id, status: event.status });
-          stop();
-          raw.end();
+          stream.end();
         } else if (event.progress !== undefined) {
           send('progress', { id, status: event.status, progress: event.progress });
         } else {
