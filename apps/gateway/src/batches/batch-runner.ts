@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -87,6 +88,8 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
       this.claiming.delete(id);
     }
     const running: RunningBatch = { stop: new AbortController(), cancelled: false, done: Promise.resolve() };
+    // Every line in flight listens to the batch's one stop signal.
+    setMaxListeners(this.config.batches.concurrency + 16, running.stop.signal);
     this.running.set(id, running);
     running.done = this.run(id, running)
       .catch((err: unknown) => this.logger.error({ err, batchId: id }, 'batch run failed'))
