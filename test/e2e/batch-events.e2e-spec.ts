@@ -1,43 +1,8 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../apps/gateway/src/webhooks/webhook-signature';
 import { startGateway, type TestGateway } from '../gateway-harness';
-
-interface SseEvent {
-  id?: string;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads a whole `text/event-stream` response into its events (comments skipped). */
-async function readEvents(res: Response): Promise<SseEvent[]> {
-  const events: SseEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body!) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) !== -1) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const fields: Record<string, string> = {};
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':') || line === '') continue;
-        const colon = line.indexOf(':');
-        fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
-      }
-      if (fields.event) {
-        events.push({
-          id: fields.id,
-          event: fields.event,
-          data: JSON.parse(fields.data) as Record<string, unknown>,
-        });
-      }
-    }
-  }
-  return events;
-}
+import { readEvents } from '../sse';
+import { startWebhookReceiver, type WebhookReceiver } from '../webhook-receiver';
 
 const MODULES = './test/adapters/stream-adapters.mjs';
 
@@ -125,32 +90,11 @@ describe.each(['bullmq', 'inline'])('GET /v1/batches/:id/events (%s)', (driver) 
 
 const SECRET = 'whsec-batch-0123456789';
 
-interface Delivery {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A webhook receiver on loopback that accepts everything. */
-async function startReceiver(): Promise<{ url: string; deliveries: Delivery[]; server: Server }> {
-  const deliveries: Delivery[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      deliveries.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, deliveries, server };
-}
-
 describe.each(['bullmq', 'inline'])('batch webhooks (%s)', (driver) => {
   let gw: TestGateway;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: WebhookReceiver;
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver();
     gw = await startGateway({
       QUEUE_DRIVER: driver,
       ADAPTER_MODULES: MODULES,

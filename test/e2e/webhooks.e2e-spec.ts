@@ -1,38 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../apps/gateway/src/webhooks/webhook-signature';
 import { startGateway, type TestGateway } from '../gateway-harness';
+import { startWebhookReceiver, type WebhookReceiver } from '../webhook-receiver';
 
 const SECRET = 'whsec-test-0123456789';
 const MODULES = './test/adapters/stream-adapters.mjs,./test/adapters/fallback-adapters.mjs';
-
-interface Delivery {
-  headers: IncomingHttpHeaders;
-  body: string;
-  status: number;
-}
-
-/** A webhook receiver on loopback: refuses each job's first try with 500, accepts the next ones. */
-async function startReceiver(): Promise<{ url: string; deliveries: Delivery[]; server: Server }> {
-  const deliveries: Delivery[] = [];
-  const tries = new Map<string, number>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const id = String(req.headers['x-omnigate-delivery']);
-      const n = (tries.get(id) ?? 0) + 1;
-      tries.set(id, n);
-      const status = n === 1 ? 500 : 200;
-      deliveries.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
-      res.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, deliveries, server };
-}
 
 const post = (gw: TestGateway, body: unknown) =>
   fetch(`${gw.url}/v1/infer`, {
@@ -52,9 +24,9 @@ const typing = (text: string, webhook: unknown) => ({
 
 describe.each(['bullmq', 'inline'])('job webhooks (%s)', (driver) => {
   let gw: TestGateway;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: WebhookReceiver;
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver({ failFirst: true });
     gw = await startGateway({
       QUEUE_DRIVER: driver,
       ADAPTER_MODULES: MODULES,
