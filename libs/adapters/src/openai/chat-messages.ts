@@ -8,7 +8,7 @@ import { readInput } from '../builtin/inputs';
 import type { AdapterContext, AdapterInput, AdapterRequest } from '../sdk/adapter';
 import { AdapterError } from '../sdk/adapter-error';
 import { errorMessage } from '../sdk/error-message';
-import { baseMediaType } from '../sdk/media-type';
+import { baseMediaType, canonicalMediaType } from '../sdk/media-type';
 import { decodeUtf8 } from '../sdk/utf8';
 
 /** A text input read into a message is capped here; a longer one belongs in a file search, not a prompt. */
@@ -18,14 +18,8 @@ export const MAX_CHAT_IMAGE_BYTES = 20 * 1024 * 1024;
 const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
 /** Image types chat models take as they are; others are converted to PNG first. */
 const CHAT_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
-const AUDIO_FORMATS: Record<string, 'wav' | 'mp3'> = {
-  'audio/wav': 'wav',
-  'audio/x-wav': 'wav',
-  'audio/wave': 'wav',
-  'audio/vnd.wave': 'wav',
-  'audio/mpeg': 'mp3',
-  'audio/mp3': 'mp3',
-};
+/** Audio formats chat models take (`input_audio`), by canonical media type. */
+const AUDIO_FORMATS: Record<string, 'wav' | 'mp3'> = { 'audio/wav': 'wav', 'audio/mpeg': 'mp3' };
 
 const DetailSchema = z.enum(['auto', 'low', 'high']);
 
@@ -211,7 +205,7 @@ class InputResolver {
         return { type: 'image_url', image_url: { url: dataUrl(image.mediaType, image.bytes) } };
       }
       case 'audio': {
-        const format = AUDIO_FORMATS[mediaType];
+        const format = AUDIO_FORMATS[canonicalMediaType(mediaType)];
         if (!format) {
           throw AdapterError.unprocessable(
             `${this.adapterId}: chat models take audio as wav or mp3, and input ${index} is ${mediaType}`,

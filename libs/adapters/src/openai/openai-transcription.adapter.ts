@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseOptions, readInput, requireInput } from '../builtin/inputs';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../sdk/adapter';
 import { AdapterError } from '../sdk/adapter-error';
-import { baseMediaType } from '../sdk/media-type';
+import { baseMediaType, canonicalMediaType, withAliases } from '../sdk/media-type';
 import type { OpenAiBackendClient } from './openai-backend-client';
 import { openAiDescriptor } from './openai-descriptor';
 
@@ -13,19 +13,12 @@ const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
 /** The file extension OpenAI reads the format from, per media type it accepts. */
 const EXTENSIONS: Record<string, string> = {
   'audio/wav': 'wav',
-  'audio/x-wav': 'wav',
-  'audio/wave': 'wav',
-  'audio/vnd.wave': 'wav',
   'audio/mpeg': 'mp3',
-  'audio/mp3': 'mp3',
   'audio/flac': 'flac',
-  'audio/x-flac': 'flac',
   'audio/ogg': 'ogg',
   'audio/opus': 'ogg',
   'audio/webm': 'webm',
   'audio/mp4': 'm4a',
-  'audio/x-m4a': 'm4a',
-  'audio/m4a': 'm4a',
   'audio/aac': 'm4a',
   'video/mp4': 'mp4',
   'video/webm': 'webm',
@@ -75,7 +68,7 @@ export class OpenAiTranscriptionAdapter implements Adapter<OpenAiTranscriptionOp
         task: 'transcribe',
         inputs: ['audio'],
         output: 'text',
-        inputMediaTypes: Object.keys(EXTENSIONS).filter((type) => type.startsWith('audio/')),
+        inputMediaTypes: withAliases(Object.keys(EXTENSIONS).filter((type) => type.startsWith('audio/'))),
         outputMediaTypes: [...new Set(Object.values(OUTPUT_MEDIA_TYPES))],
         limits: { maxBytes: MAX_AUDIO_BYTES },
       },
@@ -135,7 +128,7 @@ export class OpenAiTranscriptionAdapter implements Adapter<OpenAiTranscriptionOp
 function uploadName(filename: string | undefined, mediaType: string, adapterId: string): string {
   const own = filename?.match(/\.([a-z0-9]+)$/i)?.[1]?.toLowerCase();
   if (filename && own && ACCEPTED_EXTENSIONS.has(own)) return filename.replace(/^.*[\\/]/, '');
-  const extension = EXTENSIONS[baseMediaType(mediaType)];
+  const extension = EXTENSIONS[canonicalMediaType(mediaType)];
   if (!extension) {
     throw AdapterError.unprocessable(
       `${adapterId} takes flac, mp3, mp4, m4a, ogg, wav or webm audio, not ${mediaType}; convert it first`,

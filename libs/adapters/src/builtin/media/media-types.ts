@@ -1,30 +1,21 @@
 import { AdapterError } from '../../sdk/adapter-error';
-import { baseMediaType } from '../../sdk/media-type';
+import { baseMediaType, canonicalMediaType, withAliases } from '../../sdk/media-type';
 
 /** File extensions ffmpeg recognises, by input media type; the extension picks a demuxer when probing is ambiguous. */
 const EXTENSION_BY_MEDIA_TYPE: Record<string, string> = {
   'audio/wav': 'wav',
-  'audio/x-wav': 'wav',
-  'audio/wave': 'wav',
-  'audio/vnd.wave': 'wav',
   'audio/mpeg': 'mp3',
-  'audio/mp3': 'mp3',
   'audio/flac': 'flac',
-  'audio/x-flac': 'flac',
   'audio/ogg': 'ogg',
   'audio/opus': 'opus',
   'audio/mp4': 'm4a',
-  'audio/m4a': 'm4a',
-  'audio/x-m4a': 'm4a',
   'audio/aac': 'aac',
   'audio/aiff': 'aif',
-  'audio/x-aiff': 'aif',
   'video/mp4': 'mp4',
   'video/webm': 'webm',
   'video/x-matroska': 'mkv',
   'video/quicktime': 'mov',
   'video/x-msvideo': 'avi',
-  'video/avi': 'avi',
   'video/3gpp': '3gp',
   'video/mpeg': 'mpg',
   'image/png': 'png',
@@ -35,19 +26,15 @@ const EXTENSION_BY_MEDIA_TYPE: Record<string, string> = {
   'image/tiff': 'tif',
 };
 
-export const AUDIO_INPUT_MEDIA_TYPES = Object.keys(EXTENSION_BY_MEDIA_TYPE).filter((t) =>
-  t.startsWith('audio/'),
-);
-export const VIDEO_INPUT_MEDIA_TYPES = Object.keys(EXTENSION_BY_MEDIA_TYPE).filter((t) =>
-  t.startsWith('video/'),
-);
-export const IMAGE_INPUT_MEDIA_TYPES = Object.keys(EXTENSION_BY_MEDIA_TYPE).filter((t) =>
-  t.startsWith('image/'),
-);
+const inputTypes = (family: string) =>
+  withAliases(Object.keys(EXTENSION_BY_MEDIA_TYPE).filter((t) => t.startsWith(`${family}/`)));
+export const AUDIO_INPUT_MEDIA_TYPES = inputTypes('audio');
+export const VIDEO_INPUT_MEDIA_TYPES = inputTypes('video');
+export const IMAGE_INPUT_MEDIA_TYPES = inputTypes('image');
 
 /** The file extension for an input, `bin` when unknown (ffmpeg then probes the content). */
 export function extensionFor(mediaType: string): string {
-  return EXTENSION_BY_MEDIA_TYPE[baseMediaType(mediaType)] ?? 'bin';
+  return EXTENSION_BY_MEDIA_TYPE[canonicalMediaType(mediaType)] ?? 'bin';
 }
 
 /** Options a task does not use become warnings, not errors. */
