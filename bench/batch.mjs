@@ -31,7 +31,7 @@
 //   BENCH_CPU_PROF=1  run the gateway with --cpu-prof (profile in bench/results/profiles; summarise
 //                     with bench/profile-summary.mjs)
 //   BENCH_STRICT=1  also exit 1 when a target is missed
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -39,6 +39,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { toFile } from 'openai';
 import { snapshotGatewayBuild } from './lib/build.mjs';
+import { benchRun } from './lib/lifecycle.mjs';
 import { postJson } from './lib/http.mjs';
 import { cpuWindow, machineInfo, safeExec, sampleRss } from './lib/machine.mjs';
 import { fmt, latencyStats, markdownTable, round } from './lib/numbers.mjs';
@@ -48,7 +49,6 @@ import {
   redisVersion,
   spawnLogged,
   startRedis,
-  stopChild,
   tail,
   waitReadyOrExit,
 } from './lib/processes.mjs';
@@ -74,30 +74,9 @@ const POLL_MS = 100;
 
 const TARGETS = { linesPerS: 1000, rssGrowthMiB: 150, p99Ratio: 1.5 };
 
-const children = new Set();
-const tempDirs = new Set();
 let redis;
-let cleaning;
-let interrupted = false;
-
-main().catch(async (err) => {
-  if (!interrupted) console.error(`\nBENCH FAILED: ${err.stack ?? err}`);
-  await cleanup();
-  process.exit(interrupted ? 130 : 1);
-});
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(signal, async () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping the gateway and redis, removing temp files`);
-    await cleanup();
-    process.exit(130);
-  });
-}
-for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-process.on('exit', () => {
-  for (const child of children) child.proc.kill('SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+const { children, mkTemp, cleanup, start } = benchRun({ redis: () => redis });
+start(main);
 
 async function main() {
   mkdirSync(LOG_DIR, { recursive: true });
@@ -507,25 +486,6 @@ async function startGateway() {
       .join(' ')}`,
   );
   return child;
-}
-
-/** The gateway first (it uses Redis), then Redis; removes every temp dir. Runs once. */
-function cleanup() {
-  cleaning ??= (async () => {
-    for (const child of [...children].filter((c) => c.name === 'gateway'))
-      await stopChild(children, child).catch(() => {});
-    redis?.client.disconnect();
-    for (const child of [...children]) await stopChild(children, child).catch(() => {});
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-    tempDirs.clear();
-  })();
-  return cleaning;
-}
-
-function mkTemp(prefix) {
-  const dir = mkdtempSync(join(os.tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
 }
 
 // ---------------------------------------------------------------- report

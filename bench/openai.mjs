@@ -37,12 +37,13 @@
 //   BENCH_CPU_PROF=1  run the gateway children with --cpu-prof (profiles in bench/results/profiles;
 //                     summarise with bench/profile-summary.mjs)
 //   BENCH_STRICT=1  also exit 1 when a target is missed (a wrong answer always fails the run)
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import { snapshotGatewayBuild } from './lib/build.mjs';
+import { benchRun } from './lib/lifecycle.mjs';
 import { httpRequest } from './lib/http.mjs';
 import { CLK_TCK, cpuTicks, machineInfo, safeExec, systemBusyTicks } from './lib/machine.mjs';
 import { fmt, latencyStats, round } from './lib/numbers.mjs';
@@ -51,7 +52,6 @@ import {
   redisVersion,
   spawnLogged,
   startRedis,
-  stopChild,
   tail,
   waitReadyOrExit,
   waitUntilOk,
@@ -94,32 +94,11 @@ const CASES = [
   { key: 'stream', label: 'chat, streaming', stream: true },
 ];
 
-const children = new Set();
-const tempDirs = new Set();
 let redis;
 let upstream;
 let upstreamSlow;
-let cleaning;
-let interrupted = false;
-
-main().catch(async (err) => {
-  if (!interrupted) console.error(`\nBENCH FAILED: ${err.stack ?? err}`);
-  await cleanup();
-  process.exit(interrupted ? 130 : 1);
-});
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(signal, async () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping the gateway, the test servers and redis, removing temp files`);
-    await cleanup();
-    process.exit(130);
-  });
-}
-for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-process.on('exit', () => {
-  for (const child of children) child.proc.kill('SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+const { children, mkTemp, stopGateway, cleanup, start } = benchRun({ redis: () => redis });
+start(main);
 
 async function main() {
   mkdirSync(LOG_DIR, { recursive: true });
@@ -650,32 +629,6 @@ async function startGateway(driver) {
       )}, OPENAI_BACKENDS bench${upstreamSlow ? ' + benchslow' : ''} (concurrency ${BACKEND_CONCURRENCY})`,
   );
   return child;
-}
-
-async function stopGateway(child) {
-  if (await stopChild(children, child)) {
-    rmSync(child.blobDir, { recursive: true, force: true });
-    tempDirs.delete(child.blobDir);
-  }
-}
-
-/** Gateways first (they use Redis and the test servers), then the rest; removes every temp dir. Runs once. */
-function cleanup() {
-  cleaning ??= (async () => {
-    for (const child of [...children].filter((c) => c.name.startsWith('gateway-')))
-      await stopGateway(child).catch(() => {});
-    redis?.client.disconnect();
-    for (const child of [...children]) await stopChild(children, child).catch(() => {});
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-    tempDirs.clear();
-  })();
-  return cleaning;
-}
-
-function mkTemp(prefix) {
-  const dir = mkdtempSync(join(os.tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
 }
 
 // ---------------------------------------------------------------- report

@@ -29,7 +29,7 @@
 //   BENCH_ROUTES_SHARP_S=8  BENCH_ROUTES_SHARP_WARMUP_S=1  BENCH_ROUTES_SHARP_CONC=2,4
 //   BENCH_OUT=routes.json (under bench/results/)
 //   BENCH_STRICT=1  also exit 1 when a target is missed (a wrong answer always fails the run)
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -37,18 +37,11 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { snapshotGatewayBuild } from './lib/build.mjs';
+import { benchRun } from './lib/lifecycle.mjs';
 import { httpRequest, postJson } from './lib/http.mjs';
 import { CLK_TCK, cpuTicks, machineInfo, safeExec, systemBusyTicks } from './lib/machine.mjs';
 import { fmt, pct, round } from './lib/numbers.mjs';
-import {
-  freePort,
-  redisVersion,
-  spawnLogged,
-  startRedis,
-  stopChild,
-  tail,
-  waitReadyOrExit,
-} from './lib/processes.mjs';
+import { freePort, redisVersion, spawnLogged, startRedis, tail, waitReadyOrExit } from './lib/processes.mjs';
 import { DIST_DIR, ROOT } from './lib/shared.mjs';
 
 const env = process.env;
@@ -92,32 +85,9 @@ const CASES = [
   },
 ].map((c) => ({ ...c, body: JSON.stringify({ inputs: [{ text: 'hello' }], output: 'text', task: c.task }) }));
 
-const children = new Set();
-const tempDirs = new Set();
 let redis;
-let cleaning;
-let interrupted = false;
-
-main().catch(async (err) => {
-  if (!interrupted) console.error(`\nBENCH FAILED: ${err.stack ?? err}`);
-  await cleanup();
-  process.exit(interrupted ? 130 : 1);
-});
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(signal, async () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping the gateway and redis, removing temp files`);
-    await cleanup();
-    process.exit(130);
-  });
-}
-// Output piped into a reader that goes away (e.g. `| head`) must not kill the run before cleanup.
-for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-// Last resort, whatever ends the process: no child and no temp dir outlives it.
-process.on('exit', () => {
-  for (const child of children) child.proc.kill('SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+const { children, mkTemp, stopGateway, cleanup, start } = benchRun({ redis: () => redis });
+start(main);
 
 async function main() {
   mkdirSync(LOG_DIR, { recursive: true });
@@ -594,32 +564,6 @@ async function startGateway(driver, { relays }) {
       .join(' ')}`,
   );
   return child;
-}
-
-async function stopGateway(child) {
-  if (await stopChild(children, child)) {
-    rmSync(child.blobDir, { recursive: true, force: true });
-    tempDirs.delete(child.blobDir);
-  }
-}
-
-/** Stops the gateways first (they use Redis), then Redis; removes every temp dir. Runs once; every caller waits for it. */
-function cleanup() {
-  cleaning ??= (async () => {
-    for (const child of [...children].filter((c) => c.name !== 'redis'))
-      await stopGateway(child).catch(() => {});
-    redis?.client.disconnect();
-    for (const child of [...children]) await stopChild(children, child).catch(() => {});
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-    tempDirs.clear();
-  })();
-  return cleaning;
-}
-
-function mkTemp(prefix) {
-  const dir = mkdtempSync(join(os.tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
 }
 
 // ---------------------------------------------------------------- report
