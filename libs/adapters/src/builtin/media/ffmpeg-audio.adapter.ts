@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AdapterDescriptor } from '@omnigate/contracts';
-import type { Adapter, AdapterContext, AdapterInput, AdapterRequest, AdapterResult } from '../../sdk/adapter';
+import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
 import { baseMediaType } from '../../sdk/media-type';
 import { parseOptions, readInput, requireInput } from '../inputs';
@@ -100,10 +100,22 @@ export const FfmpegAudioOptionsSchema = z.object({
 });
 export type FfmpegAudioOptions = z.infer<typeof FfmpegAudioOptionsSchema>;
 
+/** One task's work: the decoded request, read once in `invoke`. */
+interface AudioJob {
+  source: Buffer;
+  /** Tells ffmpeg the input's container when probing is ambiguous. */
+  inputExtension: string;
+  requestedMediaType: string | undefined;
+  options: FfmpegAudioOptions;
+  warnings: string[];
+  signal: AbortSignal;
+}
+
 /**
  * Audio with ffmpeg: transcode and trim, draw a spectrogram, decode to a numeric signal, describe
  * it (loudness, silences, pitch) or turn it into a video of its waveform or spectrum, with the sound.
  */
+
 export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
   readonly options = FfmpegAudioOptionsSchema;
 
@@ -172,32 +184,38 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     const options = parseOptions(this.options, request.options, ADAPTER_ID);
     const input = requireInput(request, 'audio', ADAPTER_ID);
     const warnings: string[] = [];
-    const source = await readInput(context, input);
-
+    const job: AudioJob = {
+      source: await readInput(context, input),
+      inputExtension: extensionFor(input.mediaType),
+      requestedMediaType: request.output.mediaType,
+      options,
+      warnings,
+      signal: context.signal,
+    };
     switch (request.task) {
       case 'convert':
-        return this.convert(source, input, request.output.mediaType, options, warnings, context.signal);
+        return this.convert(job);
       case 'spectrogram':
-        return this.spectrogram(source, input, options, warnings, context.signal);
+        return this.spectrogram(job);
       case 'samples':
-        return this.samples(source, input, request.output.mediaType, options, warnings, context.signal);
+        return this.samples(job);
       case 'describe':
-        return this.describe(source, input, request.output.mediaType, options, warnings, context.signal);
+        return this.describe(job);
       case 'visualize':
-        return this.visualize(source, input, request.output.mediaType, options, warnings, context.signal);
+        return this.visualize(job);
       default:
         throw new AdapterError('invalid_request', `${ADAPTER_ID} has no task ${request.task}`);
     }
   }
 
-  private async convert(
-    source: Buffer,
-    input: AdapterInput,
-    requestedMediaType: string | undefined,
-    options: FfmpegAudioOptions,
-    warnings: string[],
-    signal: AbortSignal,
-  ): Promise<AdapterResult> {
+  private async convert({
+    source,
+    inputExtension,
+    requestedMediaType,
+    options,
+    warnings,
+    signal,
+  }: AudioJob): Promise<AdapterResult> {
     warnIgnoredOptions(
       options,
       ['format', 'sampleRateHz', 'channels', 'start', 'duration', 'normalize'],
@@ -205,7 +223,6 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
       warnings,
     );
     const format = outputFormat(options.format, requestedMediaType, warnings);
-    const inputExtension = extensionFor(input.mediaType);
     // loudnorm works at 192 kHz internally; without an explicit rate, keep the source's.
     let sampleRateHz = options.sampleRateHz;
     if (options.normalize && sampleRateHz === undefined) {
@@ -233,18 +250,18 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     return { outputs: [{ modality: 'audio', mediaType: ENCODINGS[format].mediaType, data }], warnings };
   }
 
-  private async spectrogram(
-    source: Buffer,
-    input: AdapterInput,
-    options: FfmpegAudioOptions,
-    warnings: string[],
-    signal: AbortSignal,
-  ): Promise<AdapterResult> {
+  private async spectrogram({
+    source,
+    inputExtension,
+    options,
+    warnings,
+    signal,
+  }: AudioJob): Promise<AdapterResult> {
     warnIgnoredOptions(options, ['width', 'height', 'start', 'duration'], 'spectrogram', warnings);
     const size = `${options.width ?? 1024}x${options.height ?? 512}`;
     const data = await this.ffmpeg.run({
       input: source,
-      inputExtension: extensionFor(input.mediaType),
+      inputExtension,
       inputArgs: trimArgs(options.start, options.duration),
       outputArgs: [
         '-lavfi',
@@ -262,14 +279,14 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     return { outputs: [{ modality: 'image', mediaType: 'image/png', data }], warnings };
   }
 
-  private async samples(
-    source: Buffer,
-    input: AdapterInput,
-    requestedMediaType: string | undefined,
-    options: FfmpegAudioOptions,
-    warnings: string[],
-    signal: AbortSignal,
-  ): Promise<AdapterResult> {
+  private async samples({
+    source,
+    inputExtension,
+    requestedMediaType,
+    options,
+    warnings,
+    signal,
+  }: AudioJob): Promise<AdapterResult> {
     warnIgnoredOptions(
       options,
       ['sampleRateHz', 'channels', 'start', 'duration', 'mode'],
@@ -293,7 +310,7 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     const decodeRateHz = mode === 'envelope' ? ENVELOPE_DECODE_RATE_HZ : targetRateHz;
     const pcm = await this.ffmpeg.run({
       input: source,
-      inputExtension: extensionFor(input.mediaType),
+      inputExtension,
       inputArgs: trimArgs(options.start, options.duration),
       outputArgs: ['-map', '0:a:0', '-ac', String(channelCount), '-ar', String(decodeRateHz), '-f', 'f32le'],
       outputExtension: 'raw',
@@ -311,14 +328,14 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     return { outputs: [{ modality: 'signal', mediaType, text }], warnings };
   }
 
-  private async describe(
-    source: Buffer,
-    input: AdapterInput,
-    requestedMediaType: string | undefined,
-    options: FfmpegAudioOptions,
-    warnings: string[],
-    signal: AbortSignal,
-  ): Promise<AdapterResult> {
+  private async describe({
+    source,
+    inputExtension,
+    requestedMediaType,
+    options,
+    warnings,
+    signal,
+  }: AudioJob): Promise<AdapterResult> {
     warnIgnoredOptions(
       options,
       ['start', 'duration', 'silenceThresholdDb', 'minSilenceS'],
@@ -326,7 +343,6 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
       warnings,
     );
     const json = wantsJson(requestedMediaType, ADAPTER_ID);
-    const inputExtension = extensionFor(input.mediaType);
     const probe = await this.ffmpeg.probe(source, signal, inputExtension);
     const stream = audioStream(probe, 'describe');
     const thresholdDb = options.silenceThresholdDb ?? DEFAULT_SILENCE_DB;
@@ -412,14 +428,14 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     return deinterleave(pcm, 1, PITCH_RATE_HZ).channels[0].values;
   }
 
-  private async visualize(
-    source: Buffer,
-    input: AdapterInput,
-    requestedMediaType: string | undefined,
-    options: FfmpegAudioOptions,
-    warnings: string[],
-    signal: AbortSignal,
-  ): Promise<AdapterResult> {
+  private async visualize({
+    source,
+    inputExtension,
+    requestedMediaType,
+    options,
+    warnings,
+    signal,
+  }: AudioJob): Promise<AdapterResult> {
     warnIgnoredOptions(
       options,
       ['style', 'width', 'height', 'fps', 'start', 'duration'],
@@ -427,7 +443,6 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
       warnings,
     );
     const format = videoOutputFormat(ADAPTER_ID, undefined, requestedMediaType, warnings);
-    const inputExtension = extensionFor(input.mediaType);
     audioStream(await this.ffmpeg.probe(source, signal, inputExtension), 'visualize');
     const size = `${visualDimension('width', options.width ?? 640, MAX_VISUAL_WIDTH, warnings)}x${visualDimension('height', options.height ?? 360, MAX_VISUAL_HEIGHT, warnings)}`;
     const fps = options.fps ?? 25;
