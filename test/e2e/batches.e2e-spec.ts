@@ -270,6 +270,51 @@ describe('batches (official openai client)', () => {
     expect(file).toMatchObject({ purpose: 'batch_output', object: 'file' });
   });
 
+  it('fails a batch whose custom_ids repeat at validation, naming the id and the line', async () => {
+    const line = (id: string) => inferLine(id, { inputs: [{ text: id }], output: { modality: 'text' } });
+    const long = `long-${'x'.repeat(300)}`;
+    const noId = { method: 'POST', url: '/v1/infer', body: {} };
+    const repeated = await createBatch(client, [
+      line('a'),
+      '{not json',
+      noId,
+      line(long),
+      '',
+      line('b'),
+      line(long),
+    ]);
+    const failed = await pollBatch(client, repeated.id, ended);
+    expect(failed).toMatchObject({
+      status: 'failed',
+      request_counts: { total: 0, completed: 0, failed: 0 },
+      output_file_id: null,
+      error_file_id: null,
+    });
+    expect(failed.failed_at).toBeTypeOf('number');
+    expect(failed.errors?.data).toHaveLength(1);
+    const error = failed.errors!.data![0]!;
+    expect(error).toMatchObject({ code: 'duplicate_custom_id', line: 7, param: 'custom_id' });
+    expect(error.message).toContain('long-xxxx');
+    expect(error.message).toContain('line 4');
+
+    // Malformed lines (two without JSON, two without custom_id) and ids that differ only past
+    // their first 300 characters are no repeats: the batch runs and the bad lines fail alone.
+    const distinct = await createBatch(client, [
+      '{not json',
+      line(`${long}1`),
+      noId,
+      '{not json',
+      line(`${long}2`),
+      noId,
+      line('a'),
+    ]);
+    const done = await pollBatch(client, distinct.id, ended);
+    expect(done).toMatchObject({
+      status: 'completed',
+      request_counts: { total: 7, completed: 3, failed: 4 },
+    });
+  });
+
   it('refuses an unknown input file, endpoint or completion window', async () => {
     const base = {
       input_file_id: 'file-none',

@@ -159,6 +159,20 @@ function parseJson(raw: string): unknown {
   }
 }
 
+/**
+ * The `custom_id` of a raw line, or null when it is not JSON or has none (validation looks only
+ * at this; the line's other faults are its own error line when it runs).
+ */
+export function customIdOfLine(raw: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw) as unknown;
+  } catch {
+    return null;
+  }
+  return customIdOf(value);
+}
+
 /** The `custom_id` of a line, also of a malformed one, so its error can be matched; else null. */
 function customIdOf(value: unknown): string | null {
   const id = (value as { custom_id?: unknown } | null)?.custom_id;

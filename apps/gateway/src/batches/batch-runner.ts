@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
@@ -7,7 +7,7 @@ import type { AppConfig } from '../config/app-config';
 import type { ClusterBus } from '../queue/cluster-bus';
 import type { WebhookService } from '../webhooks/webhook.service';
 import { BatchChangeFeed } from './batch-change-feed';
-import type { BatchLineRunner } from './batch-line';
+import { customIdOfLine, type BatchLineRunner } from './batch-line';
 import { FINAL_BATCH_STATUSES, nowSeconds, type BatchError, type BatchObject } from './batch-object';
 import type { BatchResultLine, BatchStore } from './batch-store';
 import type { FileCatalog } from './file-catalog';
@@ -142,17 +142,25 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** Counts the input's lines within the limits: in_progress with its total, or failed. */
+  /**
+   * Counts the input's lines within the limits, each custom_id once: in_progress with its total,
+   * or failed.
+   */
   private async validate(batch: BatchObject): Promise<void> {
     const { maxLines, maxBytes } = this.config.batches;
-    const fail = (error: Omit<BatchError, 'line' | 'param'>, param: string | null = null) =>
+    const fail = (
+      error: Omit<BatchError, 'line' | 'param'>,
+      param: string | null = null,
+      line: number | null = null,
+    ) =>
       this.moved(
         this.store.transition(batch.id, ['validating'], {
           status: 'failed',
           failed_at: nowSeconds(),
-          errors: { object: 'list', data: [{ ...error, line: null, param }] },
+          errors: { object: 'list', data: [{ ...error, line, param }] },
         }),
       );
+    const customIds = new CustomIdSet();
     let total = 0;
     try {
       const { file } = await this.files.get(batch.input_file_id);
@@ -163,13 +171,28 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
         });
         return;
       }
-      for await (const { text } of this.inputLines(batch)) {
-        if (text.trim() !== '') total++;
+      for await (const { text, lineNo } of this.inputLines(batch)) {
+        if (text.trim() === '') continue;
+        total++;
         if (total > maxLines) {
           await fail({
             code: 'too_many_lines',
             message: `the input file has more than ${maxLines} lines (BATCH_MAX_LINES)`,
           });
+          return;
+        }
+        const customId = customIdOfLine(text);
+        const first = customId === null ? undefined : customIds.add(customId, lineNo);
+        if (customId !== null && first !== undefined) {
+          const shown = customId.length > 100 ? `${customId.slice(0, 100)}…` : customId;
+          await fail(
+            {
+              code: 'duplicate_custom_id',
+              message: `line ${lineNo} repeats the custom_id ${JSON.stringify(shown)} of line ${first}; each line needs its own custom_id`,
+            },
+            'custom_id',
+            lineNo,
+          );
           return;
         }
       }
@@ -301,5 +324,25 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
       reader.close();
       stream.destroy();
     }
+  }
+}
+
+/**
+ * The custom_ids seen while validating, each with the line that had it first. Long ids are kept
+ * as a truncated SHA-256 (96 bits: no collision to fear within BATCH_MAX_LINES), so memory stays
+ * small whatever the ids' length.
+ */
+class CustomIdSet {
+  private readonly seen = new Map<string, number>();
+
+  /** Adds the id; the line that had it first when it was already there, else undefined. */
+  add(customId: string, lineNo: number): number | undefined {
+    const key =
+      customId.length <= 16
+        ? `=${customId}`
+        : `#${createHash('sha256').update(customId).digest('base64').slice(0, 16)}`;
+    const first = this.seen.get(key);
+    if (first === undefined) this.seen.set(key, lineNo);
+    return first;
   }
 }
