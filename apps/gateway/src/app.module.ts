@@ -149,8 +149,9 @@ export class AppModule {
             detector: ModalityDetector,
             prober: MediaProber,
             modalities: ModalityRegistry,
-          ) => new InputInspector(config, blobs, detector, prober, modalities),
-          inject: [BLOB_STORE, MODALITY_DETECTOR, MEDIA_PROBER, ModalityRegistry],
+            files: FileCatalog,
+          ) => new InputInspector(config, blobs, detector, prober, modalities, (id) => files.blob(id)),
+          inject: [BLOB_STORE, MODALITY_DETECTOR, MEDIA_PROBER, ModalityRegistry, FileCatalog],
         },
         {
           provide: InferenceService,
@@ -219,6 +220,7 @@ export class AppModule {
               backend instanceof RedisJobBackend
                 ? new RedisFileStore(backend.redis, config.queue.prefix)
                 : new MemoryFileStore(),
+              config.blobs.ttlS,
             ),
           inject: [BLOB_STORE, JOB_BACKEND],
         },

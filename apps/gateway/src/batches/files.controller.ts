@@ -1,43 +1,104 @@
-import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { BlobInfo } from '../blobs/blob-store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { GatewayError } from '../errors/gateway-error';
 import { invalidParam } from '../openai/openai-error';
-import type { FileObject } from './file-object';
+import { FINAL_BATCH_STATUSES } from './batch-object';
+import { BatchRunner } from './batch-runner';
+import { UPLOAD_PURPOSES, type FileObject, type UploadPurpose } from './file-object';
 import { FileCatalog } from './file-catalog';
 
-/** `/v1/files`: batch input files, uploaded as multipart and streamed to the blob store. */
+/** Query of `GET /v1/files`, as OpenAI's. */
+const ListFilesSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(10_000).default(10_000),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  after: z.string().min(1).max(256).optional(),
+  purpose: z.enum([...UPLOAD_PURPOSES, 'batch_output']).optional(),
+});
+
+/** OpenAI's list page of files. */
+interface FilePage {
+  object: 'list';
+  data: FileObject[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+}
+
+const isUploadPurpose = (value: string | undefined): value is UploadPurpose =>
+  (UPLOAD_PURPOSES as readonly (string | undefined)[]).includes(value);
+
+/**
+ * `/v1/files`: batch input files (JSONL, up to BATCH_MAX_BYTES) and media to use as `/v1/infer`
+ * inputs by `fileId` (`user_data` or `vision`, up to BLOB_MAX_BYTES), uploaded as multipart and
+ * streamed to the blob store.
+ */
 @Controller('v1/files')
 export class FilesController {
   constructor(
     private readonly files: FileCatalog,
+    private readonly batches: BatchRunner,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Post()
   async upload(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (!req.isMultipart()) throw invalidParam('file', 'send the file as multipart/form-data');
-    const maxBytes = this.config.batches.maxBytes;
+    const limitOf = (purpose: string | undefined) =>
+      purpose === 'batch' ? this.config.batches.maxBytes : this.config.blobs.maxBytes;
     let purpose: string | undefined;
-    let file: FileObject | undefined;
+    let blob: BlobInfo | undefined;
+    let filename = 'upload';
+    // Until the purpose is known (it may come after the file), the larger of the two limits holds.
+    const streamLimit = Math.max(this.config.batches.maxBytes, this.config.blobs.maxBytes);
     // One more byte than the limit reaches the blob store, which then refuses it with 413.
-    for await (const part of req.parts({ limits: { fileSize: maxBytes + 1, files: 1 } })) {
+    for await (const part of req.parts({ limits: { fileSize: streamLimit + 1, files: 1 } })) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file') throw invalidParam(part.fieldname, 'the upload goes in field `file`');
-        file = await this.files.create(part.file, {
-          filename: part.filename || 'upload.jsonl',
-          purpose: 'batch',
-          maxBytes,
+        if (purpose !== undefined && !isUploadPurpose(purpose)) {
+          part.file.resume(); // refused below: drained, not stored
+          continue;
+        }
+        const declared = part.mimetype !== 'application/octet-stream' ? part.mimetype : undefined;
+        filename = part.filename || filename;
+        blob = await this.files.upload(part.file, {
+          filename,
+          maxBytes: purpose === undefined ? streamLimit : limitOf(purpose),
+          mediaType: purpose === 'batch' ? 'application/jsonl' : declared,
         });
       } else if (part.fieldname === 'purpose') {
         purpose = String(part.value);
       }
     }
-    if (purpose !== 'batch') {
-      throw invalidParam('purpose', `purpose must be 'batch' (got ${purpose ?? 'nothing'})`);
+    if (!isUploadPurpose(purpose)) {
+      throw invalidParam(
+        'purpose',
+        `purpose must be one of ${UPLOAD_PURPOSES.join(', ')} (got ${purpose ?? 'nothing'})`,
+      );
     }
-    if (!file) throw invalidParam('file', 'the multipart body has no field `file`');
-    if (file.bytes === 0) throw invalidParam('file', 'the file is empty');
+    if (!blob) throw invalidParam('file', 'the multipart body has no field `file`');
+    if (blob.bytes === 0) throw invalidParam('file', 'the file is empty');
+    if (blob.bytes > limitOf(purpose)) {
+      throw new GatewayError('payload_too_large', `a ${purpose} file has at most ${limitOf(purpose)} bytes`, {
+        param: 'file',
+      });
+    }
+    const file = await this.files.add(blob, { filename, purpose });
     await reply.status(200).send(file);
+  }
+
+  @Get()
+  async list(@Query() query: unknown): Promise<FilePage> {
+    const { data, hasMore } = await this.files.list(ListFilesSchema.parse(query));
+    return {
+      object: 'list',
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+      has_more: hasMore,
+    };
   }
 
   @Get(':id')
@@ -53,5 +114,22 @@ export class FilesController {
       .header('content-length', String(file.bytes))
       .header('content-disposition', `attachment; filename="${encodeURIComponent(file.filename)}"`)
       .send(stream);
+  }
+
+  /** Forgets the file; 409 while a batch that has not ended reads it. */
+  @Delete(':id')
+  async delete(@Param('id') id: string): Promise<{ id: string; object: 'file'; deleted: true }> {
+    await this.files.get(id);
+    const store = this.batches.store;
+    for (const batchId of await store.active()) {
+      const batch = await store.get(batchId);
+      if (batch?.input_file_id === id && !FINAL_BATCH_STATUSES.includes(batch.status)) {
+        throw new GatewayError('conflict', `file ${id} is the input of ${batch.id}, which has not ended`, {
+          param: 'file_id',
+        });
+      }
+    }
+    await this.files.delete(id);
+    return { id, object: 'file', deleted: true };
   }
 }

@@ -8,6 +8,9 @@ import type { MediaProber } from './media-prober';
 import { DETECTION_SAMPLE_BYTES, type ModalityDetector } from './modality-detector';
 
 /** An input stored as a blob, with what detection and probing found. */
+/** The blob of an uploaded file (`/v1/files`), or undefined when there is no such file. */
+export type FileBlobResolver = (fileId: string) => Promise<BlobInfo | undefined>;
+
 export interface InspectedInput {
   blob: BlobInfo;
   detection: Detection;
@@ -24,6 +27,7 @@ export class InputInspector {
     private readonly detector: ModalityDetector,
     private readonly prober: MediaProber,
     private readonly modalities: ModalityRegistry,
+    private readonly fileBlob: FileBlobResolver,
   ) {}
 
   async inspect(parts: InputPart[]): Promise<InspectedInput[]> {
@@ -60,6 +64,15 @@ export class InputInspector {
       const data = Buffer.from(part.data, 'base64');
       if (data.length === 0) throw new GatewayError('invalid_request', `inputs[${index}].data is empty`);
       return this.blobs.put(data, { ...meta, mediaType: part.mediaType });
+    }
+    if ('fileId' in part) {
+      const blob = await this.fileBlob(part.fileId);
+      if (!blob) {
+        throw new GatewayError('not_found', `inputs[${index}]: file ${part.fileId} not found`, {
+          fileId: part.fileId,
+        });
+      }
+      return blob;
     }
     const blob = await this.blobs.stat(part.blobId);
     if (!blob)

@@ -52,14 +52,15 @@ function fileAndBatchSchemas(): Record<string, unknown> {
   return {
     OpenAiFile: {
       type: 'object',
-      required: ['id', 'object', 'bytes', 'created_at', 'filename', 'purpose', 'status'],
+      required: ['id', 'object', 'bytes', 'created_at', 'expires_at', 'filename', 'purpose', 'status'],
       properties: {
         id: { type: 'string', description: '`file-` and 32 hex characters' },
         object: { type: 'string', enum: ['file'] },
         bytes: int,
         created_at: { ...int, description: 'Unix seconds' },
+        expires_at: { ...int, description: 'Unix seconds: created_at + BLOB_TTL_S, then the file is gone' },
         filename: { type: 'string' },
-        purpose: { type: 'string', enum: ['batch', 'batch_output'] },
+        purpose: { type: 'string', enum: ['batch', 'batch_output', 'user_data', 'vision'] },
         status: { type: 'string', enum: ['processed'] },
       },
     },
@@ -197,7 +198,8 @@ function fileAndBatchPaths(): Record<string, unknown> {
     '/v1/files': {
       post: {
         tags,
-        summary: 'Upload a batch input file (JSONL), streamed to the blob store (at most BATCH_MAX_BYTES)',
+        summary:
+          'Upload a file, streamed to the blob store: a batch input (JSONL, at most BATCH_MAX_BYTES) or media to use as a /v1/infer input by fileId (user_data, vision: at most BLOB_MAX_BYTES)',
         requestBody: {
           required: true,
           content: {
@@ -207,7 +209,7 @@ function fileAndBatchPaths(): Record<string, unknown> {
                 required: ['file', 'purpose'],
                 properties: {
                   file: { type: 'string', format: 'binary' },
-                  purpose: { type: 'string', enum: ['batch'] },
+                  purpose: { type: 'string', enum: ['batch', 'user_data', 'vision'] },
                 },
               },
             },
@@ -215,6 +217,36 @@ function fileAndBatchPaths(): Record<string, unknown> {
         },
         responses: {
           '200': { description: 'the file object', content: json(ref('OpenAiFile')) },
+          ...failures,
+        },
+      },
+      get: {
+        tags,
+        summary: 'Files, newest first (order=asc: oldest first)',
+        parameters: [
+          {
+            name: 'purpose',
+            in: 'query',
+            schema: { type: 'string', enum: ['batch', 'batch_output', 'user_data', 'vision'] },
+          },
+          { name: 'order', in: 'query', schema: { type: 'string', enum: ['asc', 'desc'], default: 'desc' } },
+          {
+            name: 'limit',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1, maximum: 10000, default: 10000 },
+          },
+          {
+            name: 'after',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'the last id of the previous page',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'a page: {object: list, data, first_id, last_id, has_more}',
+            content: json({ type: 'object' }),
+          },
           ...failures,
         },
       },
@@ -228,6 +260,13 @@ function fileAndBatchPaths(): Record<string, unknown> {
           '200': { description: 'the file object', content: json(ref('OpenAiFile')) },
           ...failures,
         },
+      },
+      delete: {
+        tags,
+        summary:
+          'Forget a file (409 while a batch that has not ended reads it); its content-addressed bytes go with the blob expiry',
+        parameters: [fileId],
+        responses: { '200': { description: '{id, object: file, deleted: true}' }, ...failures },
       },
     },
     '/v1/files/{id}/content': {
