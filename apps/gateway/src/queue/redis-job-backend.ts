@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { RedisJobBlobTier } from '../blobs/job-blob-tier';
 import type { AppConfig } from '../config/app-config';
 import { BullMqHopQueue } from './bullmq-hop-queue';
+import { coalesceWrites } from './coalesced-writes';
 import { RedisClusterBus } from './cluster-bus';
 import type { JobBackend, RateCounter } from './job-backend';
 import { RedisJobStore } from './redis-job-store';
@@ -67,6 +68,7 @@ export class RedisJobBackend implements JobBackend {
       throw err;
     }
     redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+    coalesceWrites(redis);
     const subscriber = redis.duplicate();
     subscriber.on('error', (err) => logger.warn({ err }, 'redis subscriber error'));
     const store = new RedisJobStore(redis, subscriber, config.prefix, config.jobTtlS, logger);
@@ -75,6 +77,7 @@ export class RedisJobBackend implements JobBackend {
     // otherwise copy all of them into every MULTI the job store sends.
     const bullConnection = redis.duplicate({ enableAutoPipelining: false });
     bullConnection.on('error', (err) => logger.warn({ err }, 'redis (bullmq) connection error'));
+    coalesceWrites(bullConnection);
     const hops = new BullMqHopQueue(bullConnection, config.prefix, config, logger);
     return new RedisJobBackend(redis, subscriber, bullConnection, store, hops, config, logger);
   }
