@@ -1,7 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { inject } from 'vitest';
@@ -43,4 +45,67 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Te
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The built gateway's entry point (`npm run build`; `npm test` builds it first). */
+export const GATEWAY_MAIN = resolve(__dirname, '../dist/apps/gateway/apps/gateway/src/main.js');
+
+/** A gateway running as a child process of the test (the built gateway). */
+export interface GatewayProcess {
+  child: ChildProcess;
+  /** http://127.0.0.1:<port>; a ROLE=worker process answers /health only. */
+  url: string;
+  /** What the process wrote to stdout and stderr so far, for failure messages. */
+  output(): string;
+  /** Sends `signal` (default SIGKILL: no shutdown hooks run) and resolves once the process exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/**
+ * Starts the built gateway (GATEWAY_MAIN) as a child process with `env` on top of this process's
+ * environment, on a free port; resolves once its /health/ready answers. The caller gives the
+ * queue settings (REDIS_URL, QUEUE_DRIVER, QUEUE_PREFIX, BLOB_DIR, ROLE ...) so that several
+ * processes can share them.
+ */
+export async function spawnGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
+  if (!existsSync(GATEWAY_MAIN)) {
+    throw new Error(`${GATEWAY_MAIN} is missing: run npm run build first (npm test does)`);
+  }
+  const port = await freePort();
+  let output = '';
+  const child = spawn(process.execPath, [GATEWAY_MAIN], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}): ${output}`);
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return { child, url, output: () => output, kill };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await kill();
+  throw new Error(`gateway did not become ready: ${output}`);
 }
