@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyWebhook } from '../../apps/gateway/src/webhooks/webhook-signature';
 import { startGateway, type TestGateway } from '../gateway-harness';
 import { readEvents } from '../sse';
@@ -136,6 +137,18 @@ describe.each(['bullmq', 'inline'])('batch webhooks (%s)', (driver) => {
       request_counts: { total: 3, completed: 3, failed: 0 },
     });
     expect(payload).toEqual(await (await fetch(`${gw.url}/v1/batches/${id}`)).json());
+    if (driver === 'bullmq') {
+      // The delivery kept on the `webhooks` queue holds what it announces, not where or the secret.
+      const redis = new Redis(inject('redisUrl'));
+      try {
+        const data = await redis.hget(`${gw.config.queue.prefix}:webhooks:${id}`, 'data');
+        expect(data).toContain(id);
+        expect(data).not.toContain(SECRET);
+        expect(data).not.toContain(receiver.url);
+      } finally {
+        redis.disconnect();
+      }
+    }
   });
 
   it('streams a cancel and delivers the cancelled batch once', async () => {

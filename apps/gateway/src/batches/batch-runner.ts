@@ -54,6 +54,8 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly logger: Logger,
   ) {
     this.changes = new BatchChangeFeed(bus);
+    // A batch's webhook (and its secret) stays in the batch store; deliveries look it up.
+    webhooks.register('batch_', (id) => store.webhook(id));
   }
 
   onApplicationBootstrap(): void {
@@ -285,9 +287,8 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
    * sweep comes back here.
    */
   private async settle(batch: BatchObject): Promise<void> {
-    const webhook = await this.store.webhook(batch.id);
-    if (webhook) {
-      await this.webhooks.announce({ id: batch.id, event: `batch.${batch.status}`, webhook, body: batch });
+    if (await this.store.webhook(batch.id)) {
+      await this.webhooks.announce({ id: batch.id, event: `batch.${batch.status}`, body: batch });
     }
     await this.store.settle(batch.id);
   }

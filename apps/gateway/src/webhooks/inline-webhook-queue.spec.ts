@@ -20,12 +20,7 @@ describe('InlineWebhookQueue', () => {
     await queue.add({ jobId: 'a' });
     await queue.add({ jobId: 'a' });
     await queue.add({ jobId: 'b' });
-    const announcement = {
-      id: 'batch_a',
-      event: 'batch.completed',
-      webhook: { url: 'https://x.test/' },
-      body: {},
-    };
+    const announcement = { id: 'batch_a', event: 'batch.completed', body: {} };
     await queue.add(announcement);
     await queue.add(announcement);
     await expect.poll(() => tries.filter(([id]) => id === 'b').length).toBe(3);

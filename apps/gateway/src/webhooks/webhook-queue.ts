@@ -9,13 +9,15 @@ export interface JobWebhookDelivery {
   jobId: string;
 }
 
-/** An end announced with everything it says (a batch: small, and final once it ends). */
+/**
+ * An end announced with what it says (a batch: small, and final once it ends). Where it goes is
+ * looked up by its id when it is sent (`WebhookService.register`), so no secret sits in the queue.
+ */
 export interface WebhookAnnouncement {
   /** The delivery's id (`x-omnigate-delivery`), never a job's: e.g. a batch's `batch_…` id. */
   id: string;
   /** The `x-omnigate-event` header, e.g. `batch.completed`. */
   event: string;
-  webhook: Webhook;
   /** The JSON body. */
   body: unknown;
 }

@@ -77,15 +77,12 @@ describe('WebhookService', () => {
     expect(body).not.toContain('webhook');
   });
 
-  it('posts an announcement as it was queued (a batch), without reading a job', async () => {
+  it('posts an announcement as it was queued (a batch) to the webhook its source holds, never queuing the secret', async () => {
     const { webhooks, posts, added } = service({ resolvesTo: '93.184.215.14' });
+    const kept = new Map([['batch_1', { url: 'https://hooks.example.com/in', secret: SECRET }]]);
+    webhooks.register('batch_', async (id) => kept.get(id));
     const batch = { id: 'batch_1', object: 'batch', status: 'completed' };
-    const announcement = {
-      id: 'batch_1',
-      event: 'batch.completed',
-      webhook: { url: 'https://hooks.example.com/in', secret: SECRET },
-      body: batch,
-    };
+    const announcement = { id: 'batch_1', event: 'batch.completed', body: batch };
     await webhooks.announce(announcement);
     expect(added).toEqual(['batch_1']);
     await webhooks.deliver(announcement, attempt);
@@ -97,6 +94,13 @@ describe('WebhookService', () => {
     const timestamp = Number(headers['x-omnigate-timestamp']);
     expect(verifyWebhook(SECRET, timestamp, body, headers['x-omnigate-signature'])).toBe(true);
     expect(JSON.parse(body)).toEqual(batch);
+
+    // Gone from its source (or from no known source): nothing is sent.
+    await webhooks.deliver({ id: 'batch_2', event: 'batch.completed', body: {} }, attempt);
+    expect(posts).toHaveLength(1);
+    await expect(webhooks.deliver({ id: 'other_1', event: 'x', body: {} }, attempt)).rejects.toThrow(
+      /no webhook source/,
+    );
   });
 
   it('refuses at delivery a host that now resolves to a private address', async () => {

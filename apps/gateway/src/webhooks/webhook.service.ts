@@ -18,6 +18,9 @@ import {
 import { postWebhook, type WebhookPost } from './webhook-sender';
 import { signWebhook } from './webhook-signature';
 
+/** Where the announcements whose ids start with a prefix go (e.g. a batch's, kept by the batch store). */
+export type WebhookLookup = (id: string) => Promise<Webhook | undefined>;
+
 /** What one try sends: where, as which event, and the body (made only once the address is checked). */
 interface Announced {
   webhook: Webhook;
@@ -31,6 +34,8 @@ interface Announced {
  * logged.
  */
 export class WebhookService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly lookups = new Map<string, WebhookLookup>();
+
   constructor(
     private readonly config: AppConfig,
     private readonly queue: WebhookQueue,
@@ -64,6 +69,11 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     await this.queue.add({ jobId: record.id });
   }
 
+  /** Where announcements with ids starting with `idPrefix` go: asked when one is sent, in any process. */
+  register(idPrefix: string, lookup: WebhookLookup): void {
+    this.lookups.set(idPrefix, lookup);
+  }
+
   /** Something else ended (a batch): queue the delivery of what it announces, once per id. */
   async announce(announcement: WebhookAnnouncement): Promise<void> {
     await this.queue.add(announcement);
@@ -79,9 +89,10 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       ...('jobId' in delivery ? { jobId: id } : { deliveryId: id }),
       attempt: attempt.number,
     });
-    const announced = 'jobId' in delivery ? await this.jobEnd(delivery.jobId) : fromAnnouncement(delivery);
+    const announced =
+      'jobId' in delivery ? await this.jobEnd(delivery.jobId) : await this.announced(delivery);
     if (!announced) {
-      log.warn('job record expired before its webhook was delivered; dropping the delivery');
+      log.warn('what the webhook announces is gone (expired); dropping the delivery');
       return;
     }
     const secret = announced.webhook.secret ?? this.config.webhooks.secret;
@@ -137,8 +148,12 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
   }
-}
 
-function fromAnnouncement({ webhook, event, body }: WebhookAnnouncement): Announced {
-  return { webhook, event, body: async () => body };
+  /** An announcement and where it goes now; undefined once that is gone. */
+  private async announced({ id, event, body }: WebhookAnnouncement): Promise<Announced | undefined> {
+    const lookup = [...this.lookups].find(([prefix]) => id.startsWith(prefix))?.[1];
+    if (!lookup) throw new WebhookRefusedError(`no webhook source for delivery ${id}`);
+    const webhook = await lookup(id);
+    return webhook && { webhook, event, body: async () => body };
+  }
 }
