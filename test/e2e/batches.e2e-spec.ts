@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI, { APIError, toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import sharp from 'sharp';
+import { InferenceService } from '../../apps/gateway/src/inference/inference.service';
 import { fixture } from '../fixtures';
 import { startGateway, type TestGateway } from '../gateway-harness';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
@@ -337,6 +339,160 @@ describe('batches (official openai client)', () => {
       client.batches.create({ ...base, input_file_id: file.id, completion_window: '1h' as '24h' }),
     ).rejects.toMatchObject({ status: 400 });
     await expect(client.batches.retrieve('batch_none')).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('batches of the facade endpoints (embeddings, images)', () => {
+  let backend: OpenAiTestServer;
+  let gw: TestGateway;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    backend = await startOpenAiTestServer();
+    gw = await startGateway({
+      OPENAI_BACKENDS: JSON.stringify([
+        {
+          id: 'fb',
+          baseUrl: backend.url,
+          apiKey: 'sk-test',
+          models: { embedding: 'text-embedding-3-small', image: 'gpt-image-1' },
+        },
+      ]),
+    });
+    client = clientOf(gw);
+  });
+  afterAll(async () => {
+    await gw.close();
+    await backend.close();
+  });
+
+  const embeddingLine = (custom_id: string, body: Record<string, unknown>) => ({
+    custom_id,
+    method: 'POST',
+    url: '/v1/embeddings',
+    body: { model: 'text-embedding-3-small', ...body },
+  });
+  const imageLine = (custom_id: string, body: Record<string, unknown>) => ({
+    custom_id,
+    method: 'POST',
+    url: '/v1/images/generations',
+    body: { model: 'gpt-image-1', size: '64x32', ...body },
+  });
+  /** The queue priority a line's job ran at (not in the public job, so read from the store). */
+  const priorityOf = async (jobId: string) => (await gw.app.get(InferenceService).get(jobId)).priority;
+
+  it('runs an /v1/embeddings batch: each line answered as the facade answers it, at the batch priority', async () => {
+    const many = Array.from({ length: 20 }, (_, i) => `text number ${i}`);
+    const lines = [
+      embeddingLine('one', { input: 'the quick brown fox', dimensions: 8 }),
+      embeddingLine('many', { input: many, dimensions: 4 }),
+      embeddingLine('b64', { input: ['the quick brown fox'], dimensions: 8, encoding_format: 'base64' }),
+      embeddingLine('no-model', { model: 'no-such-model', input: 'x' }),
+      imageLine('wrong-url', { prompt: 'a fox' }),
+    ];
+    const batch = await createBatch(client, lines, '/v1/embeddings');
+    expect(batch.endpoint).toBe('/v1/embeddings');
+    const done = await pollBatch(client, batch.id, ended);
+    expect(done).toMatchObject({
+      status: 'completed',
+      request_counts: { total: 5, completed: 3, failed: 2 },
+    });
+    const outputs = await download(client, done.output_file_id);
+    const body = (id: string) =>
+      outputs.find((o) => o.custom_id === id)!.response!.body as {
+        object: string;
+        data: { object: string; index: number; embedding: number[] | string }[];
+        model: string;
+        usage: { prompt_tokens: number };
+      };
+
+    // The same vectors as the endpoint answers.
+    const direct = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: 'the quick brown fox',
+      dimensions: 8,
+      encoding_format: 'float',
+    });
+    expect(body('one')).toMatchObject({ object: 'list', model: 'fb.embedding' });
+    expect(body('one').data).toEqual([
+      { object: 'embedding', index: 0, embedding: direct.data[0]!.embedding },
+    ]);
+    expect(body('one').usage.prompt_tokens).toBe(4);
+    const b64 = body('b64').data[0]!.embedding as string;
+    expect([...new Float32Array(Uint8Array.from(Buffer.from(b64, 'base64')).buffer)]).toEqual(
+      direct.data[0]!.embedding.map((v) => expect.closeTo(v, 6)),
+    );
+    // 20 texts: two jobs (16 and 4), answered as one list in order.
+    expect(body('many').data.map((d) => d.index)).toEqual(many.map((_, i) => i));
+    expect(body('many').data.every((d) => (d.embedding as number[]).length === 4)).toBe(true);
+    const calls = backend.requests
+      .filter((r) => r.path === '/v1/embeddings')
+      .map((r) => r.body.input as unknown);
+    expect(calls).toEqual(expect.arrayContaining(['the quick brown fox', many.slice(0, 16), many.slice(16)]));
+    const one = outputs.find((o) => o.custom_id === 'one')!;
+    expect(await priorityOf(one.response!.request_id!)).toBe(gw.config.batches.priority);
+
+    const errors = await download(client, done.error_file_id);
+    expect(errors.find((e) => e.custom_id === 'wrong-url')).toMatchObject({
+      response: null,
+      error: { code: 'invalid_request', line: 5 },
+    });
+    expect(errors.find((e) => e.custom_id === 'no-model')).toMatchObject({ error: { line: 4 } });
+  });
+
+  it('runs an /v1/infer batch mixing embeddings, images and infer lines', async () => {
+    backend.reset();
+    const lines = [
+      embeddingLine('embed', { input: ['a red fox', 'a blue fox'], dimensions: 8 }),
+      imageLine('image', { prompt: 'a red fox' }),
+      imageLine('images-url', { prompt: 'a blue fox', n: 2, response_format: 'url', output_format: 'webp' }),
+      inferLine('infer', { inputs: [{ text: 'hello' }], output: { modality: 'image' } }),
+      imageLine('bad-image', { prompt: '' }),
+    ];
+    const batch = await createBatch(client, lines);
+    const done = await pollBatch(client, batch.id, ended);
+    expect(done).toMatchObject({
+      status: 'completed',
+      request_counts: { total: 5, completed: 4, failed: 1 },
+    });
+    const outputs = await download(client, done.output_file_id);
+    const out = (id: string) => outputs.find((o) => o.custom_id === id)!.response!;
+
+    expect(out('embed').body).toMatchObject({ object: 'list', data: [{ index: 0 }, { index: 1 }] });
+    const image = out('image').body as { created: number; data: { b64_json?: string; url?: string }[] };
+    expect(image.created).toBeTypeOf('number');
+    expect(image.data).toHaveLength(1);
+    const png = Buffer.from(image.data[0]!.b64_json!, 'base64');
+    expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 64, height: 32 });
+    expect(await priorityOf(out('image').request_id!)).toBe(gw.config.batches.priority);
+
+    // response_format url: the gateway's blob path (a batch has no request host to prefix).
+    const linked = out('images-url').body as { data: { url: string }[] };
+    expect(linked.data).toHaveLength(2);
+    for (const { url } of linked.data) {
+      expect(url).toMatch(/^\/v1\/blobs\/[^/]+$/);
+      const bytes = Buffer.from(await (await fetch(`${gw.url}${url}`)).arrayBuffer());
+      expect(await sharp(bytes).metadata()).toMatchObject({ format: 'webp', width: 64, height: 32 });
+    }
+    expect(out('infer').body).toMatchObject({ status: 'completed', outputs: [{ modality: 'image' }] });
+
+    const imageCalls = backend.requests.filter((r) => r.path === '/v1/images/generations');
+    expect(imageCalls.map((r) => r.body.prompt as string).sort()).toEqual([
+      'a blue fox',
+      'a blue fox',
+      'a red fox',
+    ]);
+    expect(imageCalls.find((r) => r.body.prompt === 'a blue fox')!.body).toMatchObject({
+      output_format: 'webp',
+    });
+    expect(backend.lastRequest('/v1/embeddings')!.body).toMatchObject({
+      model: 'text-embedding-3-small',
+      input: ['a red fox', 'a blue fox'],
+      dimensions: 8,
+    });
+    expect(await download(client, done.error_file_id)).toMatchObject([
+      { custom_id: 'bad-image', response: null, error: { code: 'invalid_request', line: 5 } },
+    ]);
   });
 });
 

@@ -7,7 +7,9 @@ import type { InferenceService } from '../inference/inference.service';
 import { answerInfo, chatCompletion } from '../openai/chat-completion';
 import { chatJobRequest } from '../openai/chat-job';
 import { ChatCompletionRequestSchema } from '../openai/chat-request';
+import { EmbeddingRequestSchema, embeddingJobs } from '../openai/embedding-job';
 import { completed, outputText, singleOutput } from '../openai/facade-job';
+import { ImageGenerationRequestSchema, imageJobs } from '../openai/image-job';
 import type { ModelCatalog } from '../openai/model-catalog';
 import { invalidParam, toOpenAiError } from '../openai/openai-error';
 import type { JobStore } from '../queue/job-backend';
@@ -27,10 +29,13 @@ const BatchLineSchema = z.object({
   body: z.record(z.string(), z.unknown()),
 });
 
-/** A line's job as queued, and how its completed record becomes the endpoint's answer body. */
+/**
+ * A line's jobs as queued (one, or several for a facade body that the endpoint splits: many
+ * texts to embed, `n` images), and how their completed records become the endpoint's answer body.
+ */
 interface LineJob {
-  request: InferRequest;
-  answer(record: JobRecord): Promise<unknown>;
+  requests: InferRequest[];
+  answer(records: JobRecord[]): Promise<unknown>;
 }
 
 /** Runs the lines of batches: each line one job, at the batch priority, answered in OpenAI's line format. */
@@ -68,17 +73,25 @@ export class BatchLineRunner {
       const error = { code: body.error.code ?? 'invalid_request', message: body.error.message, line: lineNo };
       return failure({ id, custom_id: customId, response: null, error });
     }
-    let record: JobRecord | undefined;
+    // The job the answer comes from: the last one, or the one that failed.
+    let requestId: string | null = null;
     try {
-      const queued = await this.inference.submit(job.request);
-      record = await this.wait(queued.id, job.request.timeoutMs ?? LINE_TIMEOUT_MS, signal);
-      if (!record) return undefined;
-      const body = await job.answer(completed(record));
-      const response = { status_code: 200, request_id: record.id, body };
+      const queued: JobRecord[] = [];
+      for (const request of job.requests) queued.push(await this.inference.submit(request));
+      const records = await Promise.all(
+        queued.map((q, i) => this.wait(q.id, job.requests[i]!.timeoutMs ?? LINE_TIMEOUT_MS, signal)),
+      );
+      if (records.some((record) => record === undefined)) return undefined;
+      for (const record of records as JobRecord[]) {
+        requestId = record.id;
+        completed(record);
+      }
+      const body = await job.answer(records as JobRecord[]);
+      const response = { status_code: 200, request_id: requestId, body };
       return { failed: false, line: JSON.stringify({ id, custom_id: customId, response, error: null }) };
     } catch (err) {
       const { status, body } = toOpenAiError(err);
-      const response = { status_code: status, request_id: record?.id ?? null, body };
+      const response = { status_code: status, request_id: requestId, body };
       const error = { code: body.error.code ?? 'server_error', message: body.error.message, line: lineNo };
       return failure({ id, custom_id: customId, response, error });
     }
@@ -110,6 +123,10 @@ export class BatchLineRunner {
         return this.inferJob(body);
       case '/v1/chat/completions':
         return this.chatJob(body);
+      case '/v1/embeddings':
+        return embeddingJobs(EmbeddingRequestSchema.parse(body), this.models, this.blobs, this.priority);
+      case '/v1/images/generations':
+        return this.imageJob(body);
       default:
         return assertUnreachable(endpoint);
     }
@@ -118,7 +135,7 @@ export class BatchLineRunner {
   private inferJob(body: Record<string, unknown>): LineJob {
     const parsed = InferRequestSchema.parse(body);
     const request = { ...parsed, priority: Math.max(parsed.priority ?? this.priority, this.priority) };
-    return { request, answer: (record) => this.inference.present(record) };
+    return oneJob(request, (record) => this.inference.present(record));
   }
 
   /** As `POST /v1/chat/completions` maps its body, without streaming. */
@@ -126,14 +143,33 @@ export class BatchLineRunner {
     const chat = ChatCompletionRequestSchema.parse(body);
     if (chat.stream) throw invalidParam('stream', 'a batch line cannot stream; leave stream out');
     const { request } = chatJobRequest(chat, this.models, this.priority);
+    return oneJob(request, async (record) => {
+      const content = await outputText(this.blobs, singleOutput(record, 'text'));
+      return chatCompletion(`chatcmpl-${record.id.replaceAll('-', '')}`, content, answerInfo(record));
+    });
+  }
+
+  /**
+   * As `POST /v1/images/generations` maps its body. `b64_json` unless the line asks for `url`,
+   * which is then the gateway's path of the blob (`/v1/blobs/<id>`): a batch has no request host.
+   */
+  private imageJob(body: Record<string, unknown>): LineJob {
+    const images = imageJobs(
+      ImageGenerationRequestSchema.parse(body),
+      this.models,
+      this.blobs,
+      this.priority,
+    );
     return {
-      request,
-      answer: async (record) => {
-        const content = await outputText(this.blobs, singleOutput(record, 'text'));
-        return chatCompletion(`chatcmpl-${record.id.replaceAll('-', '')}`, content, answerInfo(record));
-      },
+      requests: images.requests,
+      answer: (records) => images.answer(records, (blobId) => `/v1/blobs/${blobId}`),
     };
   }
+}
+
+/** A line of one job. */
+function oneJob(request: InferRequest, answer: (record: JobRecord) => Promise<unknown>): LineJob {
+  return { requests: [request], answer: ([record]) => answer(record!) };
 }
 
 /**

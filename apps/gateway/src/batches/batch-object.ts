@@ -15,7 +15,12 @@ export type BatchStatus =
 export const FINAL_BATCH_STATUSES: readonly BatchStatus[] = ['failed', 'completed', 'expired', 'cancelled'];
 
 /** The endpoints a batch line may call: the native API and the facade endpoints mapped here. */
-export const BATCH_ENDPOINTS = ['/v1/infer', '/v1/chat/completions'] as const;
+export const BATCH_ENDPOINTS = [
+  '/v1/infer',
+  '/v1/chat/completions',
+  '/v1/embeddings',
+  '/v1/images/generations',
+] as const;
 export type BatchEndpoint = (typeof BATCH_ENDPOINTS)[number];
 
 /** One problem that made a whole batch fail (OpenAI's `errors.data[]`). */

@@ -1,0 +1,116 @@
+import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
+import { z } from 'zod';
+import type { BlobStore } from '../blobs/blob-store';
+import { GatewayError } from '../errors/gateway-error';
+import type { JobRecord } from '../queue/job-record';
+import { outputText, singleOutput } from './facade-job';
+import type { ModelCatalog } from './model-catalog';
+
+/** A job takes at most this many inputs; a longer list is split into several jobs. */
+const TEXTS_PER_JOB = 16;
+const MAX_TEXTS = 2048;
+
+export const EmbeddingRequestSchema = z
+  .object({
+    model: z.string().min(1).max(256),
+    /** Text only: token arrays are not accepted. */
+    input: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(MAX_TEXTS)]),
+    dimensions: z.number().int().positive().nullish(),
+    encoding_format: z.enum(['float', 'base64']).nullish(),
+    user: z.string().max(256).nullish(),
+  })
+  .meta({ id: 'OpenAiEmbeddingRequest' });
+export type EmbeddingRequest = z.infer<typeof EmbeddingRequestSchema>;
+
+/** OpenAI's answer to `POST /v1/embeddings`. */
+export interface EmbeddingList {
+  object: 'list';
+  data: { object: 'embedding'; index: number; embedding: number[] | string }[];
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}
+
+/** What an embedding adapter returns as JSON text (`OpenAiEmbeddingOutput`). */
+const EmbeddingOutputSchema = z.object({
+  embedding: z.array(z.number()).optional(),
+  embeddings: z.array(z.array(z.number())).optional(),
+  usage: z.object({ prompt_tokens: z.number(), total_tokens: z.number() }).partial().optional(),
+});
+
+/**
+ * An embeddings body as jobs of task `embed`, 16 texts a job (the endpoint's and a batch line's),
+ * and how their completed records, in the same order, become OpenAI's embedding list.
+ */
+export function embeddingJobs(
+  body: EmbeddingRequest,
+  models: ModelCatalog,
+  blobs: BlobStore,
+  priority?: number,
+): { requests: InferRequest[]; answer(records: JobRecord[]): Promise<EmbeddingList> } {
+  const resolved = models.resolve(body.model, 'embed');
+  const task = models.taskFor('embed', resolved);
+  const texts = typeof body.input === 'string' ? [body.input] : body.input;
+  const options = {
+    ...(body.dimensions ? { dimensions: body.dimensions } : {}),
+    ...(body.user ? { user: body.user } : {}),
+  };
+  const requests: InferRequest[] = [];
+  for (let i = 0; i < texts.length; i += TEXTS_PER_JOB) {
+    requests.push(
+      InferRequestSchema.parse({
+        inputs: texts.slice(i, i + TEXTS_PER_JOB).map((text) => ({ text, modality: 'text' })),
+        output: { modality: 'text' },
+        ...(task ? { task } : {}),
+        ...(resolved.adapter ? { adapter: resolved.adapter } : {}),
+        options,
+        ...(priority !== undefined ? { priority } : {}),
+      }),
+    );
+  }
+  return {
+    requests,
+    answer: async (records) => {
+      const results = await Promise.all(
+        records.map((record, i) => embeddingVectors(blobs, record, requests[i]!.inputs.length)),
+      );
+      const base64 = body.encoding_format === 'base64';
+      const vectors = results.flatMap((r) => r.vectors);
+      const promptTokens = results.reduce((sum, r) => sum + r.promptTokens, 0);
+      return {
+        object: 'list',
+        data: vectors.map((vector, index) => ({
+          object: 'embedding',
+          index,
+          embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
+        })),
+        model: records.at(-1)?.route.at(-1)?.adapter ?? body.model,
+        usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+      };
+    },
+  };
+}
+
+/** The `count` vectors of one job, or 502 when the route produced something else. */
+async function embeddingVectors(
+  blobs: BlobStore,
+  record: JobRecord,
+  count: number,
+): Promise<{ vectors: number[][]; promptTokens: number }> {
+  const text = await outputText(blobs, singleOutput(record, 'text'));
+  let parsed: z.infer<typeof EmbeddingOutputSchema> | undefined;
+  try {
+    const result = EmbeddingOutputSchema.safeParse(JSON.parse(text));
+    parsed = result.success ? result.data : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const vectors = parsed?.embeddings ?? (parsed?.embedding ? [parsed.embedding] : []);
+  if (vectors.length !== count) {
+    throw new GatewayError(
+      'adapter_failed',
+      `the route (${record.route.map((s) => s.adapter).join(' -> ')}) did not produce ${count} embedding vector(s)`,
+      { jobId: record.id },
+    );
+  }
+  return { vectors, promptTokens: parsed?.usage?.prompt_tokens ?? 0 };
+}

@@ -1,0 +1,88 @@
+import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
+import { z } from 'zod';
+import type { BlobStore } from '../blobs/blob-store';
+import type { JobRecord } from '../queue/job-record';
+import { outputBytes, singleOutput } from './facade-job';
+import type { ModelCatalog } from './model-catalog';
+
+const OUTPUT_MEDIA_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
+
+export const ImageGenerationRequestSchema = z
+  .object({
+    prompt: z.string().min(1).max(32_000),
+    model: z.string().min(1).max(256).default('auto'),
+    n: z.number().int().min(1).max(10).nullish(),
+    size: z.string().nullish(),
+    quality: z.string().nullish(),
+    style: z.string().nullish(),
+    background: z.string().nullish(),
+    output_format: z.enum(['png', 'jpeg', 'webp']).nullish(),
+    output_compression: z.number().int().min(0).max(100).nullish(),
+    moderation: z.string().nullish(),
+    response_format: z.enum(['b64_json', 'url']).nullish(),
+    user: z.string().max(256).nullish(),
+  })
+  .meta({ id: 'OpenAiImageGenerationRequest' });
+export type ImageGenerationRequest = z.infer<typeof ImageGenerationRequestSchema>;
+
+/** OpenAI's answer to `POST /v1/images/generations`. */
+export interface ImagesResponse {
+  created: number;
+  data: ({ url: string } | { b64_json: string })[];
+}
+
+const PASSED = [
+  'size',
+  'quality',
+  'style',
+  'background',
+  'output_format',
+  'output_compression',
+  'moderation',
+  'user',
+] as const;
+
+/**
+ * An image generation body as jobs (the endpoint's and a batch line's): task `generate` when an
+ * adapter generates images; with model auto and none that does, the router's text → image route
+ * (builtin.render draws the prompt). `n` images are `n` jobs. `answer` takes their completed
+ * records and, for `response_format: url`, the URL of an output blob.
+ */
+export function imageJobs(
+  body: ImageGenerationRequest,
+  models: ModelCatalog,
+  blobs: BlobStore,
+  priority?: number,
+): {
+  requests: InferRequest[];
+  answer(records: JobRecord[], urlOf: (blobId: string) => string): Promise<ImagesResponse>;
+} {
+  const resolved = models.resolve(body.model, 'generate');
+  const task = models.taskFor('generate', resolved, true);
+  const options: Record<string, unknown> = {};
+  for (const key of PASSED) if (body[key] !== null && body[key] !== undefined) options[key] = body[key];
+  const request = InferRequestSchema.parse({
+    inputs: [{ text: body.prompt, modality: 'text' }],
+    output: {
+      modality: 'image',
+      ...(body.output_format ? { mediaType: OUTPUT_MEDIA_TYPES[body.output_format] } : {}),
+    },
+    ...(task ? { task } : {}),
+    ...(resolved.adapter ? { adapter: resolved.adapter } : {}),
+    options,
+    ...(priority !== undefined ? { priority } : {}),
+  });
+  return {
+    requests: Array.from({ length: body.n ?? 1 }, () => request),
+    answer: async (records, urlOf) => {
+      const data = await Promise.all(
+        records.map(async (record) => {
+          const image = singleOutput(record, 'image');
+          if (body.response_format === 'url' && image.blobId) return { url: urlOf(image.blobId) };
+          return { b64_json: (await outputBytes(blobs, image)).toString('base64') };
+        }),
+      );
+      return { created: Math.floor(Date.now() / 1000), data };
+    },
+  };
+}
