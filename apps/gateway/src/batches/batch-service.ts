@@ -7,17 +7,11 @@ import { nowSeconds, type BatchObject, type CreateBatch } from './batch-object';
 import { BATCH_CANCEL_TOPIC, type BatchCancelMessage, type BatchRunner } from './batch-runner';
 import type { BatchStore } from './batch-store';
 import type { FileCatalog } from './file-catalog';
+import { listPage, type ListPage } from './list-page';
 
 const DAY_S = 24 * 3600;
 
-/** OpenAI's list page. */
-export interface BatchPage {
-  object: 'list';
-  data: BatchObject[];
-  first_id: string | null;
-  last_id: string | null;
-  has_more: boolean;
-}
+export type BatchPage = ListPage<BatchObject>;
 
 /** `/v1/batches`: creates batches (run by this process), reads, lists and cancels them. */
 export class BatchService {
@@ -79,13 +73,7 @@ export class BatchService {
 
   async list(limit: number, after?: string): Promise<BatchPage> {
     const { data, hasMore } = await this.store.list(limit, after);
-    return {
-      object: 'list',
-      data,
-      first_id: data[0]?.id ?? null,
-      last_id: data.at(-1)?.id ?? null,
-      has_more: hasMore,
-    };
+    return listPage(data, hasMore);
   }
 
   /** Stops queuing the batch's lines; the running ones finish and it ends `cancelled`. */

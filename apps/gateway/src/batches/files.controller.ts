@@ -9,6 +9,7 @@ import { FINAL_BATCH_STATUSES } from './batch-object';
 import { BatchRunner } from './batch-runner';
 import { UPLOAD_PURPOSES, type FileObject, type UploadPurpose } from './file-object';
 import { FileCatalog } from './file-catalog';
+import { listPage, type ListPage } from './list-page';
 
 /** Query of `GET /v1/files`, as OpenAI's. */
 const ListFilesSchema = z.object({
@@ -17,15 +18,6 @@ const ListFilesSchema = z.object({
   after: z.string().min(1).max(256).optional(),
   purpose: z.enum([...UPLOAD_PURPOSES, 'batch_output']).optional(),
 });
-
-/** OpenAI's list page of files. */
-interface FilePage {
-  object: 'list';
-  data: FileObject[];
-  first_id: string | null;
-  last_id: string | null;
-  has_more: boolean;
-}
 
 const isUploadPurpose = (value: string | undefined): value is UploadPurpose =>
   (UPLOAD_PURPOSES as readonly (string | undefined)[]).includes(value);
@@ -90,15 +82,9 @@ export class FilesController {
   }
 
   @Get()
-  async list(@Query() query: unknown): Promise<FilePage> {
+  async list(@Query() query: unknown): Promise<ListPage<FileObject>> {
     const { data, hasMore } = await this.files.list(ListFilesSchema.parse(query));
-    return {
-      object: 'list',
-      data,
-      first_id: data[0]?.id ?? null,
-      last_id: data.at(-1)?.id ?? null,
-      has_more: hasMore,
-    };
+    return listPage(data, hasMore);
   }
 
   @Get(':id')
