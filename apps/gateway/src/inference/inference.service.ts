@@ -94,8 +94,8 @@ export class InferenceService {
   }
 
   private async enqueue({ record, hop, priority }: PreparedJob): Promise<void> {
-    await this.backend.store.create(record);
-    await this.backend.hops.add(hop, { priority });
+    // One round trip: the store writes the record ahead of any hop queued after the call.
+    await Promise.all([this.backend.store.create(record), this.backend.hops.add(hop, { priority })]);
   }
 
   /** Everything up to the queue: store and detect the inputs, plan the route, check options. */

@@ -4,6 +4,10 @@ import type { HopJob, JobEvent, JobRecord } from './job-record';
 
 /** Where job records live, and how their changes reach waiting requests in every process. */
 export interface JobStore {
+  /**
+   * Saves a new record. A hop queued once `create` has been called (before it settles) never
+   * reaches a worker ahead of the record, so the two may be sent together.
+   */
   create(record: JobRecord): Promise<void>;
   get(id: string): Promise<JobRecord | undefined>;
   /** Records that a worker started the job (attempt `attempt`) and announces it, without a rewrite. */
@@ -13,6 +17,11 @@ export interface JobStore {
   publish(event: JobEvent): Promise<void>;
   /** Listens for events of one job; returns the function that stops listening. */
   subscribe(id: string, listener: (event: JobEvent) => void): () => void;
+  /**
+   * True when the job's end, whenever it comes, is sure to reach a listener subscribed now (this
+   * process created it and has not seen it end): a watch then needs no first read.
+   */
+  endIsAhead?(id: string): boolean;
 }
 
 export interface HopAttempt {

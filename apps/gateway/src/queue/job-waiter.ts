@@ -54,7 +54,7 @@ export function watchJob(
       else store.get(id).then(finish, fail);
     });
     timer = setTimeout(() => store.get(id).then(finish, fail), timeoutMs);
-    if (!notQueuedYet) {
+    if (!notQueuedYet && !store.endIsAhead?.(id)) {
       store.get(id).then((record) => {
         if (!record || isTerminalStatus(record.status)) finish(record);
       }, fail);

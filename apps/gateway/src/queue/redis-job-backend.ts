@@ -71,13 +71,16 @@ export class RedisJobBackend implements JobBackend {
     coalesceWrites(redis);
     const subscriber = redis.duplicate();
     subscriber.on('error', (err) => logger.warn({ err }, 'redis subscriber error'));
-    const store = new RedisJobStore(redis, subscriber, config.prefix, config.jobTtlS, logger);
-    await store.start();
     // BullMQ gets a connection of its own: it loads its Lua scripts on it, and ioredis would
     // otherwise copy all of them into every MULTI the job store sends.
     const bullConnection = redis.duplicate({ enableAutoPipelining: false });
     bullConnection.on('error', (err) => logger.warn({ err }, 'redis (bullmq) connection error'));
     coalesceWrites(bullConnection);
+    // New records go out on the queue's connection, ahead of their first hop (JobStore.create):
+    // it is open before the first request, as the store's is.
+    await bullConnection.connect();
+    const store = new RedisJobStore(redis, subscriber, config.prefix, config.jobTtlS, logger, bullConnection);
+    await store.start();
     const hops = new BullMqHopQueue(bullConnection, config.prefix, config, logger);
     return new RedisJobBackend(redis, subscriber, bullConnection, store, hops, config, logger);
   }

@@ -11,6 +11,11 @@ import type { JobEvent, JobRecord } from './job-record';
 export class RedisJobStore implements JobStore {
   private readonly listeners = new Map<string, Set<(event: JobEvent) => void>>();
   private readonly channel: string;
+  /**
+   * Jobs created here whose end this process has not dispatched yet, with when they were
+   * created (oldest first): their end can only reach a new watch as an event.
+   */
+  private readonly unended = new Map<string, number>();
 
   constructor(
     private readonly redis: Redis,
@@ -18,6 +23,11 @@ export class RedisJobStore implements JobStore {
     private readonly prefix: string,
     private readonly ttlS: number,
     private readonly logger: Logger,
+    /**
+     * The connection new records are written on: the hop queue's, so that a hop added after
+     * `create` is called (not only after it settles) reaches Redis after its record.
+     */
+    private readonly writer: Redis = redis,
   ) {
     this.channel = `${prefix}:job-events`;
   }
@@ -35,7 +45,26 @@ export class RedisJobStore implements JobStore {
   }
 
   async create(record: JobRecord): Promise<void> {
-    await this.redis.set(this.key(record.id), JSON.stringify(record), 'EX', this.ttlS);
+    this.rememberUnended(record.id);
+    await this.writer.set(this.key(record.id), JSON.stringify(record), 'EX', this.ttlS);
+  }
+
+  private rememberUnended(id: string): void {
+    const now = Date.now();
+    // Jobs that never announced an end (lost, expired) are forgotten after the record's TTL.
+    for (const [old, at] of this.unended) {
+      if (now - at < this.ttlS * 1000) break;
+      this.unended.delete(old);
+    }
+    this.unended.set(id, now);
+  }
+
+  /**
+   * True for a job this process created and has not yet seen end: the shared subscription
+   * (taken at start-up, before any job) will dispatch its end, so a new watch needs no read.
+   */
+  endIsAhead(id: string): boolean {
+    return this.unended.has(id);
   }
 
   /** A job's `active` state lives in a key of its own, so marking it needs no read of the record. */
@@ -90,6 +119,7 @@ export class RedisJobStore implements JobStore {
       this.logger.warn({ err }, 'ignoring a malformed job event');
       return;
     }
+    if (isTerminalStatus(event.status)) this.unended.delete(event.id);
     for (const listener of this.listeners.get(event.id) ?? []) listener(event);
   }
 }
