@@ -13,6 +13,8 @@ import type { ModalityRegistry } from '../routing/modality-registry';
 import { toRouteSteps, type PlannedHop, type RoutePlanner } from '../routing/route-planner';
 
 const DEFAULT_PRIORITY = 5;
+/** Inline text inputs up to this size also travel in the first hop's queue entry. */
+const MAX_CARRIED_INPUT_TEXT_BYTES = 8 * 1024;
 
 interface PreparedJob {
   record: JobRecord;
@@ -151,7 +153,15 @@ export class InferenceService {
       alternatives: alternatives.map(({ plan, route }) => ({ plan, route })),
       ...(request.webhook ? { webhook: request.webhook } : {}),
     };
-    const job: HopJob = { jobId: id, generation: 0, hop: 0, inputs, ...primary.plan[0] };
+    const texts = carriedTexts(request, stored);
+    const job: HopJob = {
+      jobId: id,
+      generation: 0,
+      hop: 0,
+      inputs,
+      ...primary.plan[0],
+      ...(texts ? { texts } : {}),
+    };
     return { record, hop: job, priority };
   }
 
@@ -180,6 +190,24 @@ export async function presentJob(record: JobRecord, blobs: BlobReader): Promise<
       )
     : result.outputs;
   return { ...result, outputs, links: { self: `/v1/jobs/${record.id}` } };
+}
+
+/**
+ * Small inline text inputs, by blob id, to ride in the first hop: its worker reads them from
+ * there instead of from the job's blob tier (which still holds them, for retries of other
+ * routes). The blob's content is the text's UTF-8, so the id matches it.
+ */
+function carriedTexts(
+  request: InferRequest,
+  stored: { blob: { id: string; bytes: number } }[],
+): Record<string, string> | undefined {
+  let texts: Record<string, string> | undefined;
+  request.inputs.forEach((part, i) => {
+    const blob = stored[i]?.blob;
+    if (!blob || !('text' in part) || blob.bytes > MAX_CARRIED_INPUT_TEXT_BYTES) return;
+    (texts ??= {})[blob.id] = part.text;
+  });
+  return texts;
 }
 
 /** A planned route as hops to queue, the steps the caller sees, and warnings for unused options. */
