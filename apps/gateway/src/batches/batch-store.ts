@@ -32,6 +32,8 @@ export interface BatchStore {
   /** Records line `lineNo`'s answer and counts it; false (and nothing changes) if it was answered. */
   recordLine(id: string, lineNo: number, result: BatchResultLine): Promise<boolean>;
   isAnswered(id: string, lineNo: number): Promise<boolean>;
+  /** The numbers of the lines answered so far, in one read (a run that resumes skips them). */
+  answeredLines(id: string): Promise<Set<number>>;
   /** Every recorded answer, in no particular order, without holding them all in memory. */
   answers(id: string): AsyncIterable<BatchResultLine>;
   /** Takes (or renews) the right to run the batch for `ttlMs`; false when another owner holds it. */
@@ -80,6 +82,16 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0`;
 
+interface RecordLineCommand {
+  omnigateRecordLine(
+    linesKey: string,
+    countsKey: string,
+    lineNo: string,
+    answer: string,
+    counter: string,
+  ): Promise<number>;
+}
+
 /** Answered lines are stored as `o:` (output) or `e:` (error) and the line. */
 const encodeAnswer = (r: BatchResultLine) => `${r.failed ? 'e' : 'o'}:${r.line}`;
 const decodeAnswer = (raw: string): BatchResultLine => ({ failed: raw[0] === 'e', line: raw.slice(2) });
@@ -89,10 +101,18 @@ const decodeAnswer = (raw: string): BatchResultLine => ({ failed: raw[0] === 'e'
  * active ones, and per batch a hash of answered lines, a hash of counts and a lease key.
  */
 export class RedisBatchStore implements BatchStore {
+  private readonly scripts: Redis & RecordLineCommand;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    // A script command goes as EVALSHA (the script once per connection), and auto-pipelines.
+    if (!('omnigateRecordLine' in redis)) {
+      redis.defineCommand('omnigateRecordLine', { numberOfKeys: 2, lua: RECORD_LINE });
+    }
+    this.scripts = redis as Redis & RecordLineCommand;
+  }
 
   private key(id: string, part?: 'lines' | 'counts' | 'lease' | 'webhook'): string {
     return part ? `${this.prefix}:batch:${id}:${part}` : `${this.prefix}:batch:${id}`;
@@ -172,9 +192,7 @@ export class RedisBatchStore implements BatchStore {
   }
 
   async recordLine(id: string, lineNo: number, result: BatchResultLine): Promise<boolean> {
-    const added = await this.redis.eval(
-      RECORD_LINE,
-      2,
+    const added = await this.scripts.omnigateRecordLine(
       this.key(id, 'lines'),
       this.key(id, 'counts'),
       String(lineNo),
@@ -186,6 +204,10 @@ export class RedisBatchStore implements BatchStore {
 
   async isAnswered(id: string, lineNo: number): Promise<boolean> {
     return (await this.redis.hexists(this.key(id, 'lines'), String(lineNo))) === 1;
+  }
+
+  async answeredLines(id: string): Promise<Set<number>> {
+    return new Set((await this.redis.hkeys(this.key(id, 'lines'))).map(Number));
   }
 
   async *answers(id: string): AsyncIterable<BatchResultLine> {
@@ -284,6 +306,10 @@ export class MemoryBatchStore implements BatchStore {
 
   async isAnswered(id: string, lineNo: number): Promise<boolean> {
     return this.lines.get(id)?.has(lineNo) ?? false;
+  }
+
+  async answeredLines(id: string): Promise<Set<number>> {
+    return new Set(this.lines.get(id)?.keys() ?? []);
   }
 
   async *answers(id: string): AsyncIterable<BatchResultLine> {
