@@ -219,9 +219,11 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
   private async execute(batch: BatchObject, running: RunningBatch): Promise<void> {
     const signal = running.stop.signal;
     const inFlight = new Set<Promise<void>>();
+    // Read once: only this run answers the batch's lines from here on.
+    const answered = await this.store.answeredLines(batch.id);
     for await (const { text, lineNo } of this.inputLines(batch)) {
       if (running.cancelled || signal.aborted) break;
-      if (text.trim() === '' || (await this.store.isAnswered(batch.id, lineNo))) continue;
+      if (text.trim() === '' || answered.has(lineNo)) continue;
       while (inFlight.size >= this.config.batches.concurrency) await Promise.race(inFlight);
       if (running.cancelled || signal.aborted) break;
       const line = this.answer(batch, text, lineNo, signal).finally(() => inFlight.delete(line));
