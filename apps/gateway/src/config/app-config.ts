@@ -45,6 +45,8 @@ const EnvSchema = z.object({
   JOB_ATTEMPTS: int(1, 20).default(3),
   JOB_BACKOFF_MS: int(0, 600_000).default(1000),
   JOB_TTL_S: int(60).default(24 * 3600),
+  QUEUE_LOCK_MS: int(1000, 3_600_000).default(30_000),
+  QUEUE_STALLED_INTERVAL_MS: int(500, 3_600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(25_000),
   FFPROBE_PATH: z.string().min(1).optional(),
   PROBE_TIMEOUT_MS: int(100, 600_000).default(10_000),
@@ -96,6 +98,10 @@ export interface AppConfig {
     attempts: number;
     backoffMs: number;
     jobTtlS: number;
+    /** How long a worker's hold on a running hop lasts unrenewed (BullMQ lockDuration). */
+    lockMs: number;
+    /** How often workers look for hops whose worker died (BullMQ stalledInterval). */
+    stalledIntervalMs: number;
     syncTimeoutMs: number;
     shutdownTimeoutMs: number;
   };
@@ -174,6 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,
       jobTtlS: e.JOB_TTL_S,
+      lockMs: e.QUEUE_LOCK_MS,
+      stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
       syncTimeoutMs: e.SYNC_TIMEOUT_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },

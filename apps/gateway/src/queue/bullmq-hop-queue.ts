@@ -22,7 +22,7 @@ export class BullMqHopQueue implements HopQueue {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly retry: RetryPolicy,
+    private readonly retry: RetryPolicy & { lockMs: number; stalledIntervalMs: number },
     private readonly logger: Logger,
   ) {}
 
@@ -65,6 +65,9 @@ export class BullMqHopQueue implements HopQueue {
         connection: this.redis,
         prefix: this.prefix,
         concurrency: limits.concurrency,
+        // A hop whose worker died is found by the other workers' stalled checks and run again.
+        lockDuration: this.retry.lockMs,
+        stalledInterval: this.retry.stalledIntervalMs,
         ...(limits.rateLimit
           ? { limiter: { max: limits.rateLimit.max, duration: limits.rateLimit.durationMs } }
           : {}),
