@@ -336,7 +336,7 @@ describe('batches (official openai client)', () => {
       }),
     ).rejects.toMatchObject({ status: 400, param: 'endpoint' });
     await expect(
-      client.batches.create({ ...base, input_file_id: file.id, completion_window: '1h' as '24h' }),
+      client.batches.create({ ...base, input_file_id: file.id, completion_window: '1d' as '24h' }),
     ).rejects.toMatchObject({ status: 400 });
     await expect(client.batches.retrieve('batch_none')).rejects.toMatchObject({ status: 404 });
   });

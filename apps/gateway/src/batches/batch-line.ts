@@ -52,7 +52,9 @@ export class BatchLineRunner {
   /**
    * Answers line `lineNo` (1-based, of the file): an output line, or an error line when the
    * line is malformed or its job failed. Undefined when `signal` aborted the wait: the line is
-   * not answered and runs again when the batch resumes.
+   * not answered and runs again when the batch resumes, or, when the abort's reason is
+   * `BatchExpired`, its jobs are cancelled (their answers would come too late) and the batch
+   * records it as expired.
    */
   async run(
     raw: string,
@@ -60,7 +62,7 @@ export class BatchLineRunner {
     endpoint: BatchEndpoint,
     signal: AbortSignal,
   ): Promise<BatchResultLine | undefined> {
-    const id = `batch_req_${randomUUID().replaceAll('-', '')}`;
+    const id = newRequestId();
     let customId: string | null = null;
     let job: LineJob;
     try {
@@ -73,13 +75,25 @@ export class BatchLineRunner {
       const error = { code: body.error.code ?? 'invalid_request', message: body.error.message, line: lineNo };
       return failure({ id, custom_id: customId, response: null, error });
     }
+    const queued: string[] = [];
+    const result = await this.answer(job, queued, { id, customId, lineNo }, signal);
+    if (result === undefined && signal.reason instanceof BatchExpired) await this.cancel(queued);
+    return result;
+  }
+
+  /** Queues the line's jobs (their ids go to `queued` as they are) and answers from their records. */
+  private async answer(
+    job: LineJob,
+    queued: string[],
+    { id, customId, lineNo }: { id: string; customId: string | null; lineNo: number },
+    signal: AbortSignal,
+  ): Promise<BatchResultLine | undefined> {
     // The job the answer comes from: the last one, or the one that failed.
     let requestId: string | null = null;
     try {
-      const queued: JobRecord[] = [];
-      for (const request of job.requests) queued.push(await this.inference.submit(request));
+      for (const request of job.requests) queued.push((await this.inference.submit(request)).id);
       const records = await Promise.all(
-        queued.map((q, i) => this.wait(q.id, job.requests[i]!.timeoutMs ?? LINE_TIMEOUT_MS, signal)),
+        queued.map((jobId, i) => this.wait(jobId, job.requests[i]!.timeoutMs ?? LINE_TIMEOUT_MS, signal)),
       );
       if (records.some((record) => record === undefined)) return undefined;
       for (const record of records as JobRecord[]) {
@@ -94,6 +108,20 @@ export class BatchLineRunner {
       const response = { status_code: status, request_id: requestId, body };
       const error = { code: body.error.code ?? 'server_error', message: body.error.message, line: lineNo };
       return failure({ id, custom_id: customId, response, error });
+    }
+  }
+
+  /** Cancels the jobs of a line that expired: whatever they answer now would be thrown away. */
+  private async cancel(jobIds: string[]): Promise<void> {
+    try {
+      await Promise.all(jobIds.map((jobId) => this.inference.cancel(jobId)));
+    } catch (err) {
+      throw new GatewayError(
+        'unavailable',
+        `could not cancel the jobs of an expired batch line (${jobIds.join(', ')})`,
+        { jobIds },
+        { cause: err },
+      );
     }
   }
 
@@ -165,6 +193,36 @@ export class BatchLineRunner {
       answer: (records) => images.answer(records, (blobId) => `/v1/blobs/${blobId}`),
     };
   }
+}
+
+/** The reason a batch's stop signal aborts with when its completion window ends. */
+export class BatchExpired extends Error {
+  override readonly name = 'BatchExpired';
+
+  constructor(readonly batchId: string) {
+    super(`batch ${batchId} expired: its completion window ended`);
+  }
+}
+
+/**
+ * The error line of a line that was not answered when the batch expired: OpenAI's
+ * `batch_expired`, with the line's `custom_id` when it has one.
+ */
+export function expiredLine(raw: string, lineNo: number): BatchResultLine {
+  return failure({
+    id: newRequestId(),
+    custom_id: customIdOfLine(raw),
+    response: null,
+    error: {
+      code: 'batch_expired',
+      message: 'This request could not be executed before the completion window expired.',
+      line: lineNo,
+    },
+  });
+}
+
+function newRequestId(): string {
+  return `batch_req_${randomUUID().replaceAll('-', '')}`;
 }
 
 /** A line of one job. */

@@ -39,7 +39,8 @@ export interface BatchObject {
   endpoint: BatchEndpoint;
   errors: { object: 'list'; data: BatchError[] } | null;
   input_file_id: string;
-  completion_window: '24h';
+  /** `24h`, or (omnigate extension) a whole number of `s`, `m` or `h` from 1s to 168h. */
+  completion_window: string;
   status: BatchStatus;
   output_file_id: string | null;
   error_file_id: string | null;
@@ -71,16 +72,42 @@ export type BatchPatch = Partial<
     | 'failed_at'
     | 'cancelling_at'
     | 'cancelled_at'
+    | 'expired_at'
     | 'request_counts'
   >
 >;
+
+/** The longest completion window the extension allows: a week. */
+const MAX_WINDOW_S = 168 * 3600;
+const WINDOW_UNIT_S = { s: 1, m: 60, h: 3600 } as const;
+
+/**
+ * The seconds of a completion window: OpenAI's `24h`, or any whole number of `s`, `m` or `h`
+ * from 1s to 168h (omnigate extension); undefined for anything else.
+ */
+export function completionWindowSeconds(window: string): number | undefined {
+  const match = /^(\d{1,9})(s|m|h)$/.exec(window);
+  if (!match) return undefined;
+  const seconds = Number(match[1]) * WINDOW_UNIT_S[match[2] as keyof typeof WINDOW_UNIT_S];
+  return seconds >= 1 && seconds <= MAX_WINDOW_S ? seconds : undefined;
+}
+
+const WINDOW_MESSAGE =
+  "completion_window must be '24h' or (omnigate extension) a whole number of s, m or h from 1s to 168h, e.g. '90m'";
 
 /** Body of `POST /v1/batches`. */
 export const CreateBatchSchema = z
   .object({
     input_file_id: z.string().min(1).max(256),
     endpoint: z.enum(BATCH_ENDPOINTS),
-    completion_window: z.literal('24h'),
+    completion_window: z
+      .string()
+      .regex(/^\d+(s|m|h)$/, WINDOW_MESSAGE)
+      .refine((window) => completionWindowSeconds(window) !== undefined, WINDOW_MESSAGE)
+      .meta({
+        description:
+          "`24h` (OpenAI's only value), or (omnigate extension) a whole number of `s`, `m` or `h` from 1s to 168h. The batch expires `completion_window` after `created_at`.",
+      }),
     metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
     /** omnigate extension: called once, signed, when the batch ends (never shown in the batch object). */
     webhook: WebhookSchema.optional(),

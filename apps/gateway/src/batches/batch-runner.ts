@@ -7,8 +7,14 @@ import type { AppConfig } from '../config/app-config';
 import type { ClusterBus } from '../queue/cluster-bus';
 import type { WebhookService } from '../webhooks/webhook.service';
 import { BatchChangeFeed } from './batch-change-feed';
-import { customIdOfLine, type BatchLineRunner } from './batch-line';
-import { FINAL_BATCH_STATUSES, nowSeconds, type BatchError, type BatchObject } from './batch-object';
+import { BatchExpired, customIdOfLine, expiredLine, type BatchLineRunner } from './batch-line';
+import {
+  FINAL_BATCH_STATUSES,
+  nowSeconds,
+  type BatchError,
+  type BatchObject,
+  type BatchStatus,
+} from './batch-object';
 import type { BatchResultLine, BatchStore } from './batch-store';
 import type { FileCatalog } from './file-catalog';
 
@@ -18,10 +24,17 @@ export interface BatchCancelMessage {
   batchId: string;
 }
 
-/** A batch this process runs: stopping it leaves its unanswered lines to whoever resumes it. */
+/** The statuses in which a batch's completion window can end it (not once it is finalizing). */
+const EXPIRABLE: readonly BatchStatus[] = ['validating', 'in_progress', 'cancelling'];
+
+/**
+ * A batch this process runs: stopping it leaves its unanswered lines to whoever resumes it,
+ * unless it stopped because it expired (`stop`'s reason is then `BatchExpired`).
+ */
 interface RunningBatch {
   stop: AbortController;
   cancelled: boolean;
+  expired: boolean;
   done: Promise<void>;
 }
 
@@ -89,16 +102,24 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     } finally {
       this.claiming.delete(id);
     }
-    const running: RunningBatch = { stop: new AbortController(), cancelled: false, done: Promise.resolve() };
+    const running: RunningBatch = {
+      stop: new AbortController(),
+      cancelled: false,
+      expired: false,
+      done: Promise.resolve(),
+    };
     // Every line in flight listens to the batch's one stop signal.
     setMaxListeners(this.config.batches.concurrency + 16, running.stop.signal);
     this.running.set(id, running);
     running.done = this.run(id, running)
       .catch((err: unknown) => this.logger.error({ err, batchId: id }, 'batch run failed'))
-      .finally(() => {
+      .then(() => {
         this.running.delete(id);
-        void this.store.release(id, this.owner).catch(() => {});
-      });
+        // Part of `done`: a process shutting down hands its batches over before Redis closes,
+        // rather than leaving them to wait out the lease.
+        return this.store.release(id, this.owner);
+      })
+      .catch((err: unknown) => this.logger.warn({ err, batchId: id }, 'batch lease release failed'));
   }
 
   private async sweep(): Promise<void> {
@@ -119,8 +140,10 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
         (err: unknown) => this.logger.warn({ err, batchId: id }, 'batch lease renewal failed'),
       );
     }, this.config.batches.leaseMs / 3);
+    let expiry: NodeJS.Timeout | undefined;
     try {
       let batch = await this.store.get(id);
+      if (batch && EXPIRABLE.includes(batch.status)) expiry = this.expireAt(batch, running);
       if (batch?.status === 'validating') {
         await this.validate(batch);
         // Read again: validation moved it on, or a cancel did.
@@ -129,9 +152,10 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
       if (!batch) return;
       if (batch.status === 'in_progress' || batch.status === 'cancelling') {
         if (batch.status === 'cancelling') running.cancelled = true;
-        await this.execute(batch, running);
-        if (running.stop.signal.aborted) return;
-        await this.finalize(id);
+        if (!running.expired) await this.execute(batch, running);
+        if (running.expired) await this.expire(id);
+        else if (running.stop.signal.aborted) return;
+        else await this.finalize(id);
       } else if (batch.status === 'finalizing') {
         await this.finalize(id);
       }
@@ -141,7 +165,25 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
       }
     } finally {
       clearInterval(renew);
+      clearTimeout(expiry);
     }
+  }
+
+  /**
+   * Expires the batch at its `expires_at` (at once when that has passed: a batch resumed late):
+   * no more lines are queued and the lines in flight stop waiting and cancel their jobs. A run
+   * already stopped (shutdown, lease lost) leaves that to whoever resumes the batch.
+   */
+  private expireAt(batch: BatchObject, running: RunningBatch): NodeJS.Timeout | undefined {
+    const expire = () => {
+      if (running.stop.signal.aborted) return;
+      running.expired = true;
+      running.stop.abort(new BatchExpired(batch.id));
+    };
+    const delayMs = batch.expires_at * 1000 - Date.now();
+    if (delayMs > 0) return setTimeout(expire, delayMs);
+    expire();
+    return undefined;
   }
 
   /**
@@ -270,6 +312,37 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     );
     if (ended) await this.settle(ended);
     this.logger.info({ batchId: id, status: ended?.status, counts: ended?.request_counts }, 'batch ended');
+  }
+
+  /**
+   * Ends a batch whose completion window ended (OpenAI's `expired`): every line not answered
+   * becomes a `batch_expired` error line, then the output and error files are written as at any
+   * end. Each step can run again (the answers are recorded once each, the files have fixed ids),
+   * so a process that stops midway leaves the rest to the next one.
+   */
+  private async expire(id: string): Promise<void> {
+    const batch = await this.store.get(id);
+    if (!batch || !EXPIRABLE.includes(batch.status) || batch.status === 'validating') return;
+    // A batch cancelled before its lines were counted has none to answer.
+    const counted = batch.in_progress_at !== null;
+    for await (const { text, lineNo } of counted ? this.inputLines(batch) : []) {
+      if (this.closed) return;
+      if (text.trim() === '') continue;
+      if (await this.store.recordLine(id, lineNo, expiredLine(text, lineNo))) this.changes.counted(id);
+    }
+    const answered = (await this.store.get(id)) ?? batch;
+    const output = await this.writeFile(answered, false);
+    const errors = await this.writeFile(answered, true);
+    const ended = await this.moved(
+      this.store.transition(id, ['in_progress', 'cancelling'], {
+        output_file_id: output,
+        error_file_id: errors,
+        status: 'expired',
+        expired_at: nowSeconds(),
+      }),
+    );
+    if (ended) await this.settle(ended);
+    this.logger.info({ batchId: id, status: ended?.status, counts: ended?.request_counts }, 'batch expired');
   }
 
   /** A status change that applied is announced to the batch's event streams. */

@@ -3,13 +3,11 @@ import { GatewayError } from '../errors/gateway-error';
 import { invalidParam } from '../openai/openai-error';
 import type { ClusterBus } from '../queue/cluster-bus';
 import type { WebhookService } from '../webhooks/webhook.service';
-import { nowSeconds, type BatchObject, type CreateBatch } from './batch-object';
+import { completionWindowSeconds, nowSeconds, type BatchObject, type CreateBatch } from './batch-object';
 import { BATCH_CANCEL_TOPIC, type BatchCancelMessage, type BatchRunner } from './batch-runner';
 import type { BatchStore } from './batch-store';
 import type { FileCatalog } from './file-catalog';
 import { listPage, type ListPage } from './list-page';
-
-const DAY_S = 24 * 3600;
 
 export type BatchPage = ListPage<BatchObject>;
 
@@ -50,7 +48,8 @@ export class BatchService {
       error_file_id: null,
       created_at: created,
       in_progress_at: null,
-      expires_at: created + DAY_S,
+      // The schema let only a valid window through.
+      expires_at: created + completionWindowSeconds(body.completion_window)!,
       finalizing_at: null,
       completed_at: null,
       failed_at: null,

@@ -91,7 +91,11 @@ function fileAndBatchSchemas(): Record<string, unknown> {
           },
         },
         input_file_id: { type: 'string' },
-        completion_window: { type: 'string', enum: ['24h'] },
+        completion_window: {
+          type: 'string',
+          description:
+            '`24h`, or (omnigate extension) a whole number of `s`, `m` or `h` from 1s to 168h; past `expires_at` the batch ends `expired`',
+        },
         status: {
           type: 'string',
           enum: [
