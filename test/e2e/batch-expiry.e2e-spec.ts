@@ -95,11 +95,11 @@ async function download(gw: TestGateway, id: string | null): Promise<ResultLine[
     .map((l) => JSON.parse(l) as ResultLine);
 }
 
-describe('batch completion windows', () => {
+describe.each(['bullmq', 'inline'])('batch completion windows (%s)', (driver) => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    gw = await startGateway({ ADAPTER_MODULES: MODULES, BATCH_CONCURRENCY: '3' });
+    gw = await startGateway({ QUEUE_DRIVER: driver, ADAPTER_MODULES: MODULES, BATCH_CONCURRENCY: '3' });
   });
   afterAll(() => gw.close());
 

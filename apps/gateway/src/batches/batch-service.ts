@@ -75,7 +75,10 @@ export class BatchService {
     return listPage(data, hasMore);
   }
 
-  /** Stops queuing the batch's lines; the running ones finish and it ends `cancelled`. */
+  /**
+   * Stops queuing the batch's lines; the running ones finish and it ends `cancelled` (or
+   * `expired`, should its completion window end first).
+   */
   async cancel(id: string): Promise<BatchObject> {
     const cancelling = await this.store.transition(id, ['validating', 'in_progress'], {
       status: 'cancelling',
