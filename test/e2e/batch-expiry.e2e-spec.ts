@@ -182,6 +182,32 @@ describe.each(['bullmq', 'inline'])('batch completion windows (%s)', (driver) =>
   });
 });
 
+describe('batch expiry of a long batch', () => {
+  it('records every one of 3000 lines once, as answered or batch_expired', async () => {
+    // An API process only: the lines in flight wait for jobs no worker runs until they expire.
+    const gw = await startGateway({ ROLE: 'api', ADAPTER_MODULES: MODULES, BATCH_CONCURRENCY: '8' });
+    try {
+      const lines = Array.from({ length: 3000 }, (_, i) =>
+        i % 1000 === 999 ? `{"custom_id": "broken-${i}"` : typistLine(`long-${i}`, 1, 1),
+      );
+      const batch = await createBatch(gw, lines, '2s');
+      const done = await pollBatch(gw, batch.id, ended);
+      expect(done).toMatchObject({ status: 'expired', request_counts: { total: 3000, completed: 0 } });
+      const errors = await download(gw, done.error_file_id);
+      expect(errors).toHaveLength(3000);
+      expect(new Set(errors.map((e) => e.error!.line)).size).toBe(3000);
+      expect(errors.filter((e) => e.error!.code === 'batch_expired')).toHaveLength(
+        3000 - errors.filter((e) => e.error!.code === 'invalid_request').length,
+      );
+      // A line that is not JSON has no custom_id to give, whether it failed or expired.
+      expect(errors.find((e) => e.error!.line === 3000)).toMatchObject({ custom_id: null });
+      expect(errors.find((e) => e.error!.line === 1999)).toMatchObject({ custom_id: 'long-1998' });
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('batch expiry after a restart', () => {
   it('expires a batch found active past its window when a gateway resumes it', async () => {
     const blobDir = mkdtempSync(join(tmpdir(), 'batch-expiry-'));

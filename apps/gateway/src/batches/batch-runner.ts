@@ -24,6 +24,9 @@ export interface BatchCancelMessage {
   batchId: string;
 }
 
+/** Lines an expiring batch records at once. */
+const EXPIRE_WINDOW = 64;
+
 /** The statuses in which a batch's completion window can end it (not once it is finalizing). */
 const EXPIRABLE: readonly BatchStatus[] = ['validating', 'in_progress', 'cancelling'];
 
@@ -325,11 +328,22 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     if (!batch || !EXPIRABLE.includes(batch.status) || batch.status === 'validating') return;
     // A batch cancelled before its lines were counted has none to answer.
     const counted = batch.in_progress_at !== null;
+    // Recorded a window at a time (answered lines stay as they are): a long batch takes a few
+    // round trips per thousand lines, not one per line.
+    const recording: Promise<void>[] = [];
+    const record = (lineNo: number, text: string) =>
+      this.store.recordLine(id, lineNo, expiredLine(text, lineNo)).then((added) => {
+        if (added) this.changes.counted(id);
+      });
     for await (const { text, lineNo } of counted ? this.inputLines(batch) : []) {
-      if (this.closed) return;
+      if (this.closed) break;
       if (text.trim() === '') continue;
-      if (await this.store.recordLine(id, lineNo, expiredLine(text, lineNo))) this.changes.counted(id);
+      recording.push(record(lineNo, text));
+      if (recording.length >= EXPIRE_WINDOW) await Promise.all(recording.splice(0));
     }
+    await Promise.all(recording);
+    // Stopping: whoever resumes the batch records the rest.
+    if (this.closed) return;
     const answered = (await this.store.get(id)) ?? batch;
     const output = await this.writeFile(answered, false);
     const errors = await this.writeFile(answered, true);
