@@ -104,6 +104,10 @@ describe('a batch of 300 mixed-modality lines plus malformed ones (official open
         uploadBlob(csv, 'text/csv'),
         uploadBlob(audio, 'audio/mpeg'),
       ]);
+      const pngFile = await client.files.create({
+        file: await toFile(png, 'fixture.png', { type: 'image/png' }),
+        purpose: 'user_data',
+      });
       const data = {
         png: png.toString('base64'),
         csv: csv.toString('base64'),
@@ -134,7 +138,12 @@ describe('a batch of 300 mixed-modality lines plus malformed ones (official open
         });
       }
       for (let i = 0; i < 40; i++) {
-        const input = i % 2 === 0 ? { data: data.png, filename: 'fixture.png' } : { blobId: pngBlob };
+        // The three ways to give a batch line its input: base64, a blob id, a file id.
+        const input = [
+          { data: data.png, filename: 'fixture.png' },
+          { blobId: pngBlob },
+          { fileId: pngFile.id },
+        ][i % 3]!;
         valid.push({
           id: `webp-${i}`,
           kind: 'webp',
