@@ -8,24 +8,42 @@ export interface JobBlobTier {
   get(id: string): Promise<{ info: BlobInfo; data: Buffer } | undefined>;
 }
 
+/** HSET of the blob's info and data and its EXPIRE, in one step (as a MULTI would). */
+const PUT_BLOB = `
+redis.call('HSET', KEYS[1], 'info', ARGV[1], 'data', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
+interface PutBlobCommand {
+  omnigatePutJobBlob(key: string, info: string, data: Buffer, ttlS: number): Promise<number>;
+}
+
 /** The tier of the BullMQ driver: one Redis hash per blob, shared by every API and worker process. */
 export class RedisJobBlobTier implements JobBlobTier {
+  private readonly scripts: Redis & PutBlobCommand;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
     private readonly ttlS: number,
-  ) {}
+  ) {
+    // A script, not a MULTI: one command, and no pipeline object per put.
+    if (!('omnigatePutJobBlob' in redis)) {
+      redis.defineCommand('omnigatePutJobBlob', { numberOfKeys: 1, lua: PUT_BLOB });
+    }
+    this.scripts = redis as Redis & PutBlobCommand;
+  }
+
+  private get redis(): Redis {
+    return this.scripts;
+  }
 
   private key(id: string): string {
     return `${this.prefix}:blob:${id}`;
   }
 
   async put(info: BlobInfo, data: Buffer): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.key(info.id), 'info', JSON.stringify(info), 'data', data)
-      .expire(this.key(info.id), this.ttlS)
-      .exec();
+    await this.scripts.omnigatePutJobBlob(this.key(info.id), JSON.stringify(info), data, this.ttlS);
   }
 
   async get(id: string): Promise<{ info: BlobInfo; data: Buffer } | undefined> {

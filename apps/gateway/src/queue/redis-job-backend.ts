@@ -43,7 +43,7 @@ export class RedisJobBackend implements JobBackend {
     config: AppConfig['queue'],
     logger: Logger,
   ) {
-    this.blobTier = new RedisJobBlobTier(redis, config.prefix, config.jobTtlS);
+    this.blobTier = new RedisJobBlobTier(bullConnection, config.prefix, config.jobTtlS);
     this.bus = new RedisClusterBus(redis, subscriber, config.prefix, logger);
     this.counter = new RedisRateCounter(redis, config.prefix);
   }
@@ -76,10 +76,11 @@ export class RedisJobBackend implements JobBackend {
     const bullConnection = redis.duplicate({ enableAutoPipelining: false });
     bullConnection.on('error', (err) => logger.warn({ err }, 'redis (bullmq) connection error'));
     coalesceWrites(bullConnection);
-    // New records go out on the queue's connection, ahead of their first hop (JobStore.create):
-    // it is open before the first request, as the store's is.
+    // The job store (and the job blob tier) use the queue's connection too: a new record goes
+    // out ahead of its first hop (JobStore.create), and a turn's commands of a job's store,
+    // blobs and queue share one socket write. It is open before the first request.
     await bullConnection.connect();
-    const store = new RedisJobStore(redis, subscriber, config.prefix, config.jobTtlS, logger, bullConnection);
+    const store = new RedisJobStore(bullConnection, subscriber, config.prefix, config.jobTtlS, logger);
     await store.start();
     const hops = new BullMqHopQueue(bullConnection, config.prefix, config, logger);
     return new RedisJobBackend(redis, subscriber, bullConnection, store, hops, config, logger);

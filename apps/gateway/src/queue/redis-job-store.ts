@@ -4,6 +4,22 @@ import type { Logger } from 'pino';
 import type { JobStore } from './job-backend';
 import type { JobEvent, JobRecord } from './job-record';
 
+/** SET with a TTL and PUBLISH, in one step (as a MULTI would). */
+const SET_AND_PUBLISH = `
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('PUBLISH', KEYS[2], ARGV[3])
+return 1`;
+
+interface SetAndPublishCommand {
+  omnigateSetAndPublish(
+    key: string,
+    channel: string,
+    value: string,
+    ttlS: number,
+    message: string,
+  ): Promise<number>;
+}
+
 /**
  * Job records as JSON strings with a TTL; changes go out on one pub/sub channel that each
  * process subscribes to once, whatever the number of waiting requests.
@@ -17,19 +33,30 @@ export class RedisJobStore implements JobStore {
    */
   private readonly unended = new Map<string, number>();
 
+  private readonly scripts: Redis & SetAndPublishCommand;
+
   constructor(
-    private readonly redis: Redis,
+    /**
+     * The hop queue's connection: a hop added after `create` is called (not only after it
+     * settles) reaches Redis after its record, and one turn's commands of both share a write.
+     */
+    redis: Redis,
     private readonly subscriber: Redis,
     private readonly prefix: string,
     private readonly ttlS: number,
     private readonly logger: Logger,
-    /**
-     * The connection new records are written on: the hop queue's, so that a hop added after
-     * `create` is called (not only after it settles) reaches Redis after its record.
-     */
-    private readonly writer: Redis = redis,
   ) {
     this.channel = `${prefix}:job-events`;
+    // A script, not a MULTI: one command, and no pipeline object (which would copy every
+    // BullMQ script defined on this connection).
+    if (!('omnigateSetAndPublish' in redis)) {
+      redis.defineCommand('omnigateSetAndPublish', { numberOfKeys: 2, lua: SET_AND_PUBLISH });
+    }
+    this.scripts = redis as Redis & SetAndPublishCommand;
+  }
+
+  private get redis(): Redis {
+    return this.scripts;
   }
 
   /** Subscribes the shared connection; call once before serving requests. */
@@ -46,7 +73,7 @@ export class RedisJobStore implements JobStore {
 
   async create(record: JobRecord): Promise<void> {
     this.rememberUnended(record.id);
-    await this.writer.set(this.key(record.id), JSON.stringify(record), 'EX', this.ttlS);
+    await this.redis.set(this.key(record.id), JSON.stringify(record), 'EX', this.ttlS);
   }
 
   private rememberUnended(id: string): void {
@@ -82,19 +109,23 @@ export class RedisJobStore implements JobStore {
   }
 
   async markActive(id: string, attempt: number): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.activeKey(id), String(attempt), 'EX', this.ttlS)
-      .publish(this.channel, JSON.stringify({ id, status: 'active' } satisfies JobEvent))
-      .exec();
+    await this.scripts.omnigateSetAndPublish(
+      this.activeKey(id),
+      this.channel,
+      String(attempt),
+      this.ttlS,
+      JSON.stringify({ id, status: 'active' } satisfies JobEvent),
+    );
   }
 
   async save(record: JobRecord, event: JobEvent): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.key(record.id), JSON.stringify(record), 'EX', this.ttlS)
-      .publish(this.channel, JSON.stringify(event))
-      .exec();
+    await this.scripts.omnigateSetAndPublish(
+      this.key(record.id),
+      this.channel,
+      JSON.stringify(record),
+      this.ttlS,
+      JSON.stringify(event),
+    );
   }
 
   async publish(event: JobEvent): Promise<void> {
