@@ -408,7 +408,13 @@ async function closedLoop(url, agent, conc, stop) {
     while (!stop()) {
       try {
         const r = await postJson(url, INFER_BODY, agent);
-        calls.push({ ms: r.ms, ok: r.status === 200 && r.json?.outputs?.[0]?.text === 'hello' });
+        const t = r.json?.timings ?? {};
+        calls.push({
+          ms: r.ms,
+          ok: r.status === 200 && r.json?.outputs?.[0]?.text === 'hello',
+          queuedMs: t.queuedMs,
+          outsideMs: t.totalMs === undefined ? undefined : r.ms - t.totalMs,
+        });
       } catch {
         calls.push({ ms: NaN, ok: false });
       }
@@ -427,6 +433,16 @@ function summarizeCalls(calls, cpu) {
     callsPerS: round(ok.length / cpu.elapsedS, 1),
     latency: latencyStats(
       ok.map((c) => c.ms),
+      3,
+    ),
+    // Where the time went: the job's queuedMs (created → its hop started on a worker) and the
+    // time outside the job's totalMs (request parsing and input storage before, the answer after).
+    queuedMs: latencyStats(
+      ok.map((c) => c.queuedMs).filter((v) => v !== undefined),
+      3,
+    ),
+    outsideJobMs: latencyStats(
+      ok.map((c) => c.outsideMs).filter((v) => v !== undefined),
       3,
     ),
     cpuPct: cpu.cpuPct,
@@ -518,6 +534,14 @@ function printTables(o) {
       ]),
     ),
   );
+  for (const [name, r] of [
+    ['alone', baseline],
+    ['during the batch', during],
+  ]) {
+    console.log(
+      `  ${name}: job queued (created → hop started) p50 ${fmt(r.queuedMs.p50, 2)} p99 ${fmt(r.queuedMs.p99, 2)} ms; outside the job (before creation, after the end) p50 ${fmt(r.outsideJobMs.p50, 2)} p99 ${fmt(r.outsideJobMs.p99, 2)} ms`,
+    );
+  }
   const b = o.batch;
   console.log(
     `\nbatch of ${LINES} lines (${JSON.stringify(o.settings.lineKinds)}), BATCH_CONCURRENCY ${BATCH_CONCURRENCY}`,
