@@ -38,7 +38,10 @@ interface LineJob {
   answer(records: JobRecord[]): Promise<unknown>;
 }
 
-/** Runs the lines of batches: each line one job, at the batch priority, answered in OpenAI's line format. */
+/**
+ * Runs the lines of batches: each line one job (a facade line the endpoint would split, one per
+ * part), at the batch priority, answered in OpenAI's line format.
+ */
 export class BatchLineRunner {
   constructor(
     private readonly inference: InferenceService,
