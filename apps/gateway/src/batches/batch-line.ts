@@ -138,7 +138,8 @@ export class BatchLineRunner {
       };
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
-      void watch.result.finally(() => signal.removeEventListener('abort', onAbort));
+      // A failed read is the race's to throw below; this copy of it must not go unhandled.
+      watch.result.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {});
     });
     const record = await Promise.race([watch.result, aborted]);
     if (!record || signal.aborted) return undefined;
