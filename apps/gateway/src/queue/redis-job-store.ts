@@ -119,12 +119,13 @@ export class RedisJobStore implements JobStore {
   }
 
   async save(record: JobRecord, event: JobEvent): Promise<void> {
+    const value = JSON.stringify(record);
     await this.scripts.omnigateSetAndPublish(
       this.key(record.id),
       this.channel,
-      JSON.stringify(record),
+      value,
       this.ttlS,
-      JSON.stringify(event),
+      event.record === record ? withRecordJson(event, value) : JSON.stringify(event),
     );
   }
 
@@ -153,4 +154,10 @@ export class RedisJobStore implements JobStore {
     if (isTerminalStatus(event.status)) this.unended.delete(event.id);
     for (const listener of this.listeners.get(event.id) ?? []) listener(event);
   }
+}
+
+/** The event as JSON, its `record` spliced in from the record's JSON rather than serialised again. */
+function withRecordJson(event: JobEvent, recordJson: string): string {
+  const rest = JSON.stringify({ ...event, record: undefined });
+  return `${rest.slice(0, -1)},"record":${recordJson}}`;
 }
