@@ -176,7 +176,14 @@ describe.each(['bullmq', 'inline'])('batch completion windows (%s)', (driver) =>
     const create = doc.components.schemas.OpenAiBatchCreateRequest!.properties;
     expect(create.completion_window).toMatchObject({ type: 'string', pattern: '^\\d+(s|m|h)$' });
     expect(create.completion_window!.description).toContain('168h');
-    const endpoints = ['/v1/infer', '/v1/chat/completions', '/v1/embeddings', '/v1/images/generations'];
+    const endpoints = [
+      '/v1/infer',
+      '/v1/chat/completions',
+      '/v1/embeddings',
+      '/v1/images/generations',
+      '/v1/audio/speech',
+      '/v1/audio/transcriptions',
+    ];
     expect(create.endpoint!.enum).toEqual(endpoints);
     expect(doc.components.schemas.OpenAiBatch!.properties.endpoint!.enum).toEqual(endpoints);
   });

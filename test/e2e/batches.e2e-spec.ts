@@ -8,6 +8,7 @@ import OpenAI, { APIError, toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import sharp from 'sharp';
 import { InferenceService } from '../../apps/gateway/src/inference/inference.service';
+import { ffprobe } from '../../libs/adapters/src/builtin/media/media.testing';
 import { fixture } from '../fixtures';
 import { startGateway, type TestGateway } from '../gateway-harness';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
@@ -493,6 +494,93 @@ describe('batches of the facade endpoints (embeddings, images)', () => {
     expect(await download(client, done.error_file_id)).toMatchObject([
       { custom_id: 'bad-image', response: null, error: { code: 'invalid_request', line: 5 } },
     ]);
+  });
+});
+
+describe('batches of the audio endpoints (speech, transcriptions)', () => {
+  let backend: OpenAiTestServer;
+  let gw: TestGateway;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    backend = await startOpenAiTestServer();
+    gw = await startGateway({
+      OPENAI_BACKENDS: JSON.stringify([
+        { id: 'ab', baseUrl: backend.url, apiKey: 'sk-test', models: { transcription: 'whisper-1' } },
+      ]),
+    });
+    client = clientOf(gw);
+  });
+  afterAll(async () => {
+    await gw.close();
+    await backend.close();
+  });
+
+  const audioOf = async (url: string) => {
+    const res = await fetch(`${gw.url}${url}`);
+    expect(res.status).toBe(200);
+    return Buffer.from(await res.arrayBuffer());
+  };
+
+  it('speaks lines with the built-in synthesiser and transcribes uploaded files at the backend', async () => {
+    const wav = fixture('audio/fixture.wav'); // 1.225 s (manifest)
+    const upload = await client.files.create({
+      file: await toFile(wav, 'fixture.wav', { type: 'audio/wav' }),
+      purpose: 'user_data',
+    });
+    const speech = (custom_id: string, body: Record<string, unknown>) => ({
+      custom_id,
+      method: 'POST',
+      url: '/v1/audio/speech',
+      body: { model: 'auto', input: 'Batches speak too.', ...body },
+    });
+    const transcription = (custom_id: string, body: Record<string, unknown>) => ({
+      custom_id,
+      method: 'POST',
+      url: '/v1/audio/transcriptions',
+      body: { model: 'whisper-1', file: upload.id, ...body },
+    });
+    const batch = await createBatch(client, [
+      speech('mp3', {}),
+      speech('pcm', { response_format: 'pcm' }),
+      transcription('json', { language: 'en' }),
+      transcription('srt', { response_format: 'srt' }),
+      transcription('no-file', { file: 'file-nothere' }),
+      transcription('not-an-id', { file: 'https://example.com/a.wav' }),
+    ]);
+    const done = await pollBatch(client, batch.id, ended);
+    expect(done).toMatchObject({
+      status: 'completed',
+      request_counts: { total: 6, completed: 4, failed: 2 },
+    });
+    const outputs = await download(client, done.output_file_id);
+    const body = (id: string) => outputs.find((o) => o.custom_id === id)!.response!.body;
+
+    // Speech: where the audio is; the audio itself decodes as what was asked.
+    const mp3 = body('mp3') as { object: string; media_type: string; bytes: number; url: string };
+    expect(mp3).toMatchObject({ object: 'audio.speech', media_type: 'audio/mpeg' });
+    const mp3Bytes = await audioOf(mp3.url);
+    expect(mp3Bytes.length).toBe(mp3.bytes);
+    expect((await ffprobe(mp3Bytes)).format.format_name).toBe('mp3');
+    const pcm = body('pcm') as { media_type: string; bytes: number; url: string };
+    expect(pcm.media_type).toBe('audio/pcm');
+    const samples = await audioOf(pcm.url);
+    expect(samples.subarray(0, 4).toString('ascii')).not.toBe('RIFF');
+    expect(samples.length % 2).toBe(0);
+    expect(samples.length).toBeGreaterThan(8000); // a second or so of 16-bit audio
+
+    // Transcriptions: the backend got the uploaded file; the body is what the endpoint answers.
+    expect(body('json')).toEqual({
+      text: 'Transcript of fixture.wav: 108092 bytes of audio/wav, 1.23 seconds, language en.',
+    });
+    expect(body('srt')).toMatch(/^1\n00:00:00,000 --> 00:00:01,2\d\d\nTranscript of fixture\.wav/);
+    const calls = backend.requests.filter((r) => r.path === '/v1/audio/transcriptions');
+    expect(calls).toHaveLength(2);
+
+    const errors = await download(client, done.error_file_id);
+    const error = (id: string) => errors.find((e) => e.custom_id === id)!;
+    expect(error('no-file').response?.status_code).toBe(404);
+    expect(error('not-an-id')).toMatchObject({ response: null, error: { code: 'invalid_request' } });
   });
 });
 

@@ -233,6 +233,7 @@ export class AppModule {
             models: ModelCatalog,
             files: FileCatalog,
             webhooks: WebhookService,
+            planner: RoutePlanner,
           ) =>
             new BatchRunner(
               config,
@@ -240,12 +241,20 @@ export class AppModule {
                 ? new RedisBatchStore(backend.redis, config.queue.prefix)
                 : new MemoryBatchStore(),
               files,
-              new BatchLineRunner(inference, backend.store, blobs, models, config.batches.priority),
+              new BatchLineRunner(inference, backend.store, blobs, models, planner, config.batches.priority),
               backend.bus,
               webhooks,
               logger,
             ),
-          inject: [InferenceService, BLOB_STORE, JOB_BACKEND, ModelCatalog, FileCatalog, WebhookService],
+          inject: [
+            InferenceService,
+            BLOB_STORE,
+            JOB_BACKEND,
+            ModelCatalog,
+            FileCatalog,
+            WebhookService,
+            RoutePlanner,
+          ],
         },
         {
           provide: BatchService,

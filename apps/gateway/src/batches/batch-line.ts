@@ -8,13 +8,21 @@ import { answerInfo, chatCompletion } from '../openai/chat-completion';
 import { chatJobRequest } from '../openai/chat-job';
 import { ChatCompletionRequestSchema } from '../openai/chat-request';
 import { EmbeddingRequestSchema, embeddingJobs } from '../openai/embedding-job';
-import { completed, outputText, singleOutput } from '../openai/facade-job';
+import {
+  SpeechRequestSchema,
+  speechJobRequest,
+  TranscriptionFieldsSchema,
+  transcriptionJobRequest,
+  wavSamples,
+} from '../openai/audio-jobs';
+import { completed, outputBytes, outputText, singleOutput } from '../openai/facade-job';
 import { ImageGenerationRequestSchema, imageJobs } from '../openai/image-job';
 import type { ModelCatalog } from '../openai/model-catalog';
 import { invalidParam, toOpenAiError } from '../openai/openai-error';
 import type { JobStore } from '../queue/job-backend';
 import type { JobRecord } from '../queue/job-record';
 import { watchJob } from '../queue/job-waiter';
+import type { RoutePlanner } from '../routing/route-planner';
 import { BATCH_ENDPOINTS, type BatchEndpoint } from './batch-object';
 import type { BatchResultLine } from './batch-store';
 
@@ -48,6 +56,7 @@ export class BatchLineRunner {
     private readonly jobs: JobStore,
     private readonly blobs: BlobStore,
     private readonly models: ModelCatalog,
+    private readonly planner: RoutePlanner,
     /** The queue priority of batch lines: a line asking for a more urgent one gets this. */
     private readonly priority: number,
   ) {}
@@ -159,6 +168,10 @@ export class BatchLineRunner {
         return embeddingJobs(EmbeddingRequestSchema.parse(body), this.models, this.blobs, this.priority);
       case '/v1/images/generations':
         return this.imageJob(body);
+      case '/v1/audio/speech':
+        return this.speechJob(body);
+      case '/v1/audio/transcriptions':
+        return this.transcriptionJob(body);
       default:
         return assertUnreachable(endpoint);
     }
@@ -197,7 +210,62 @@ export class BatchLineRunner {
       answer: (records) => images.answer(records, (blobId) => `/v1/blobs/${blobId}`),
     };
   }
+
+  /**
+   * As `POST /v1/audio/speech` maps its body. The endpoint answers raw audio; a line's body is
+   * where the audio is instead: `{object: "audio.speech", media_type, bytes, url: /v1/blobs/<id>}`.
+   */
+  private speechJob(body: Record<string, unknown>): LineJob {
+    const { request, format } = speechJobRequest(
+      SpeechRequestSchema.parse(body),
+      this.models,
+      this.planner,
+      this.priority,
+    );
+    return oneJob(request, async (record) => {
+      const audio = singleOutput(record, 'audio');
+      let blob = { id: audio.blobId, bytes: audio.bytes, mediaType: audio.mediaType };
+      if (format === 'pcm' || !blob.id) {
+        // PCM is the WAV's samples (as the endpoint sends them); an inline output gets a blob too.
+        const bytes = await outputBytes(this.blobs, audio);
+        blob = await this.blobs.put(format === 'pcm' ? wavSamples(bytes) : bytes, {
+          mediaType: format === 'pcm' ? 'audio/pcm' : audio.mediaType,
+        });
+      }
+      return {
+        object: 'audio.speech',
+        media_type: blob.mediaType,
+        bytes: blob.bytes,
+        url: `/v1/blobs/${blob.id}`,
+      };
+    });
+  }
+
+  /**
+   * As `POST /v1/audio/transcriptions` maps its fields; `file` is an uploaded file's id (or a
+   * blob id). The body is what the endpoint answers: `{text}`, the verbose JSON, or the text
+   * itself for `text`, `srt` and `vtt`.
+   */
+  private transcriptionJob(body: Record<string, unknown>): LineJob {
+    const { file, ...fields } = TranscriptionLineSchema.parse(body);
+    const transcription = TranscriptionFieldsSchema.parse(fields);
+    const input = file.startsWith('file-') ? { fileId: file } : { blobId: file };
+    const request = transcriptionJobRequest(transcription, input, this.models, this.priority);
+    return oneJob(request, async (record) => {
+      const text = await outputText(this.blobs, singleOutput(record, 'text'));
+      if (transcription.response_format === 'json') return { text };
+      if (transcription.response_format === 'verbose_json') return parseJson(text);
+      return text;
+    });
+  }
 }
+
+/** A transcription line's body: the endpoint's fields, and the audio as a file id or blob id. */
+const TranscriptionLineSchema = z.looseObject({
+  file: z
+    .string()
+    .regex(/^(file-[A-Za-z0-9_-]{1,128}|[a-f0-9]{64})$/, 'file is the id of an uploaded file (or a blob id)'),
+});
 
 /** The reason a batch's stop signal aborts with when its completion window ends. */
 export class BatchExpired extends Error {

@@ -20,6 +20,8 @@ export const BATCH_ENDPOINTS = [
   '/v1/chat/completions',
   '/v1/embeddings',
   '/v1/images/generations',
+  '/v1/audio/speech',
+  '/v1/audio/transcriptions',
 ] as const;
 export type BatchEndpoint = (typeof BATCH_ENDPOINTS)[number];
 
