@@ -30,6 +30,7 @@
 //   BENCH_OUT=batch.json (under bench/results/)
 //   BENCH_CPU_PROF=1  run the gateway with --cpu-prof (profile in bench/results/profiles; summarise
 //                     with bench/profile-summary.mjs)
+//   BENCH_GATEWAY_NODE_ARGS='--trace-gc'  extra node options of the gateway (its log: bench/results/logs)
 //   BENCH_STRICT=1  also exit 1 when a target is missed
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -64,6 +65,7 @@ const BASELINE_S = Number(env.BENCH_BATCH_BASELINE_S ?? 10);
 const TIMEOUT_S = Number(env.BENCH_BATCH_TIMEOUT_S ?? 180);
 const STRICT = env.BENCH_STRICT === '1';
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
+const NODE_ARGS = (env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const RESULTS_DIR = join(ROOT, 'bench/results');
 const LOG_DIR = join(RESULTS_DIR, 'logs');
 const SOURCE_MAIN = resolve(env.BENCH_GATEWAY_MAIN ?? join(DIST_DIR, 'apps/gateway/src/main.js'));
@@ -482,7 +484,7 @@ async function startGateway() {
   if (CPU_PROF) mkdirSync(PROFILE_DIR, { recursive: true });
   const proc = spawnLogged(
     process.execPath,
-    [...profArgs, join(SNAPSHOT_DIR, 'apps/gateway/src/main.js')],
+    [...profArgs, ...NODE_ARGS, join(SNAPSHOT_DIR, 'apps/gateway/src/main.js')],
     logFile,
     {
       cwd: ROOT,
