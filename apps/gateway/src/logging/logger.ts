@@ -1,16 +1,32 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
-/** The process's pino logger. Redacts credentials; payloads are never passed to it. */
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: 'omnigate' },
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.apiKey', '*.secret'],
-      censor: '[redacted]',
+/**
+ * The process's pino logger. Redacts credentials; payloads are never passed to it, and the
+ * arguments of a failed Redis command (ioredis puts them on the error as `command.args`: a job
+ * record with its webhook secret, a blob's bytes) are dropped from logged errors.
+ */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'omnigate' },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.apiKey', '*.secret'],
+        censor: '[redacted]',
+      },
+      serializers: { err: serializeError },
     },
-  });
+    destination,
+  );
+}
+
+/** pino's error serializer, keeping a failed Redis command's name but not its arguments. */
+function serializeError(err: Error): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(err) as Record<string, unknown>;
+  const command = serialized.command as { name?: unknown } | null | undefined;
+  if (command && typeof command === 'object') serialized.command = { name: command.name };
+  return serialized;
 }
 
 /** NestJS's own logs (bootstrap, module wiring) through the same pino instance. */
