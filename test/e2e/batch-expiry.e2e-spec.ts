@@ -99,7 +99,13 @@ describe.each(['bullmq', 'inline'])('batch completion windows (%s)', (driver) =>
   let gw: TestGateway;
 
   beforeAll(async () => {
-    gw = await startGateway({ QUEUE_DRIVER: driver, ADAPTER_MODULES: MODULES, BATCH_CONCURRENCY: '3' });
+    // Files kept 8 days, so that the longest window (168h) fits within their lifetime.
+    gw = await startGateway({
+      QUEUE_DRIVER: driver,
+      ADAPTER_MODULES: MODULES,
+      BATCH_CONCURRENCY: '3',
+      BLOB_TTL_S: String(8 * 24 * 3600),
+    });
   });
   afterAll(() => gw.close());
 
@@ -260,5 +266,58 @@ describe('batch expiry after a restart', () => {
       await second?.close();
       rmSync(blobDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a batch and the lifetime of its input file (BLOB_TTL_S)', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ ADAPTER_MODULES: MODULES, BLOB_TTL_S: '3600' });
+  });
+  afterAll(() => gw.close());
+
+  it('keeps the input for BLOB_TTL_S from the create, and refuses a window the file would not outlast', async () => {
+    const fileId = await upload(gw, [typistLine('a', 1, 1)]);
+    const uploaded = (await (await fetch(`${gw.url}/v1/files/${fileId}`)).json()) as { expires_at: number };
+    await new Promise((r) => setTimeout(r, 1100));
+
+    // 3600 s kept, less a margin of a tenth: at most 3240 s.
+    const tooLong = await create(gw, fileId, '55m');
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.json()).toMatchObject({ error: { param: 'completion_window' } });
+    expect(await (await create(gw, fileId, '54m')).json()).toMatchObject({ status: 'validating' });
+    const pinned = (await (await fetch(`${gw.url}/v1/files/${fileId}`)).json()) as { expires_at: number };
+    expect(pinned.expires_at).toBeGreaterThan(uploaded.expires_at);
+  });
+
+  it('fails a running batch whose input file vanished, with what was answered, instead of retrying it forever', async () => {
+    // Two lines answer at once; four take 20 × 150 ms, past the 2 s window, whose end reads the input again.
+    const lines = Array.from({ length: 6 }, (_, i) =>
+      typistLine(`gone-${i}`, i < 2 ? 1 : 20, i < 2 ? 1 : 150),
+    );
+    const fileId = await upload(gw, lines);
+    const res = await create(gw, fileId, '2s');
+    expect(res.status).toBe(200);
+    const batch = (await res.json()) as Batch;
+    await pollBatch(gw, batch.id, (b) => b.status === 'in_progress');
+    // The file object goes behind the gateway's back (the bytes' expiry would do the same):
+    // expiring the batch has to read the input again to name its unanswered lines.
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(gw.config.queue.redisUrl);
+    try {
+      expect(await redis.hdel(`${gw.config.queue.prefix}:files`, fileId)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
+    const done = await pollBatch(gw, batch.id, ended);
+    expect(done.status).toBe('failed');
+    expect((done as Batch & { errors: { data: { code: string }[] } }).errors.data[0]).toMatchObject({
+      code: 'input_file_gone',
+    });
+    const answered =
+      (await download(gw, done.output_file_id)).length + (await download(gw, done.error_file_id)).length;
+    expect(answered).toBe(done.request_counts.completed + done.request_counts.failed);
+    expect(done.request_counts).toMatchObject({ total: 6, completed: 2, failed: 0 });
+    expect(answered).toBe(2);
   });
 });

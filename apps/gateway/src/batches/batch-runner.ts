@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { ClusterBus } from '../queue/cluster-bus';
 import type { WebhookService } from '../webhooks/webhook.service';
+import { BlobNotFoundError } from '../blobs/blob-errors';
+import { GatewayError } from '../errors/gateway-error';
 import { BatchChangeFeed } from './batch-change-feed';
 import { BatchExpired, customIdOfLine, expiredLine, type BatchLineRunner } from './batch-line';
 import {
@@ -155,10 +157,15 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
       if (!batch) return;
       if (batch.status === 'in_progress' || batch.status === 'cancelling') {
         if (batch.status === 'cancelling') running.cancelled = true;
-        if (!running.expired) await this.execute(batch, running);
-        if (running.expired) await this.expire(id);
-        else if (running.stop.signal.aborted) return;
-        else await this.finalize(id);
+        try {
+          if (!running.expired) await this.execute(batch, running);
+          if (running.expired) await this.expire(id);
+          else if (running.stop.signal.aborted) return;
+          else await this.finalize(id);
+        } catch (err) {
+          if (!(err instanceof InputGoneError)) throw err;
+          await this.inputGone(id, err);
+        }
       } else if (batch.status === 'finalizing') {
         await this.finalize(id);
       }
@@ -335,18 +342,19 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
       this.store.recordLine(id, lineNo, expiredLine(text, lineNo)).then((added) => {
         if (added) this.changes.counted(id);
       });
+    const answered = counted ? await this.store.answeredLines(id) : new Set<number>();
     for await (const { text, lineNo } of counted ? this.inputLines(batch) : []) {
       if (this.closed) break;
-      if (text.trim() === '') continue;
+      if (text.trim() === '' || answered.has(lineNo)) continue;
       recording.push(record(lineNo, text));
       if (recording.length >= EXPIRE_WINDOW) await Promise.all(recording.splice(0));
     }
     await Promise.all(recording);
     // Stopping: whoever resumes the batch records the rest.
     if (this.closed) return;
-    const answered = (await this.store.get(id)) ?? batch;
-    const output = await this.writeFile(answered, false);
-    const errors = await this.writeFile(answered, true);
+    const counts = (await this.store.get(id)) ?? batch;
+    const output = await this.writeFile(counts, false);
+    const errors = await this.writeFile(counts, true);
     const ended = await this.moved(
       this.store.transition(id, ['in_progress', 'cancelling'], {
         output_file_id: output,
@@ -357,6 +365,33 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     );
     if (ended) await this.settle(ended);
     this.logger.info({ batchId: id, status: ended?.status, counts: ended?.request_counts }, 'batch expired');
+  }
+
+  /**
+   * Ends a batch whose input file can no longer be read (it expired or its bytes were swept
+   * while the batch ran): `failed`, with what was answered in the output and error files. Without
+   * this, every sweep would resume it and fail again.
+   */
+  private async inputGone(id: string, err: InputGoneError): Promise<void> {
+    const batch = await this.store.get(id);
+    if (!batch) return;
+    const output = await this.writeFile(batch, false);
+    const errors = await this.writeFile(batch, true);
+    const error = { code: 'input_file_gone', message: err.message, line: null, param: 'input_file_id' };
+    const ended = await this.moved(
+      this.store.transition(id, ['in_progress', 'cancelling', 'finalizing'], {
+        output_file_id: output,
+        error_file_id: errors,
+        status: 'failed',
+        failed_at: nowSeconds(),
+        errors: { object: 'list', data: [error] },
+      }),
+    );
+    if (ended) await this.settle(ended);
+    this.logger.warn(
+      { err, batchId: id, counts: ended?.request_counts },
+      'batch failed: its input file is gone',
+    );
   }
 
   /** A status change that applied is announced to the batch's event streams. */
@@ -405,11 +440,21 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** The input file's lines, numbered from 1, read as a stream. */
   private async *inputLines(batch: BatchObject): AsyncGenerator<{ text: string; lineNo: number }> {
-    const { stream } = await this.files.content(batch.input_file_id);
+    const gone = (err: unknown) =>
+      (err instanceof GatewayError && err.code === 'not_found') || err instanceof BlobNotFoundError
+        ? new InputGoneError(`the input file ${batch.input_file_id} is gone (expired or deleted)`, {
+            cause: err,
+          })
+        : err;
+    const { stream } = await this.files.content(batch.input_file_id).catch((err: unknown) => {
+      throw gone(err);
+    });
     const reader = createInterface({ input: stream, crlfDelay: Infinity });
     let lineNo = 0;
     try {
       for await (const text of reader) yield { text, lineNo: ++lineNo };
+    } catch (err) {
+      throw gone(err);
     } finally {
       reader.close();
       stream.destroy();
@@ -435,4 +480,9 @@ class CustomIdSet {
     if (first === undefined) this.seen.set(key, lineNo);
     return first;
   }
+}
+
+/** The batch's input file cannot be read any more. */
+class InputGoneError extends Error {
+  override readonly name = 'InputGoneError';
 }

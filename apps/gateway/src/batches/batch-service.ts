@@ -35,6 +35,17 @@ export class BatchService {
     if (file.purpose !== 'batch') {
       throw invalidParam('input_file_id', `file ${file.id} has purpose ${file.purpose}, not batch`);
     }
+    // The batch reads its input until it ends: the file is kept BLOB_TTL_S from now, which must
+    // outlast the window (with a margin for the last reads).
+    const windowS = completionWindowSeconds(body.completion_window)!;
+    const marginS = Math.min(3600, Math.floor(this.files.ttlS / 10));
+    if (windowS > this.files.ttlS - marginS) {
+      throw invalidParam(
+        'completion_window',
+        `completion_window ${body.completion_window} outlasts the input file: files are kept ${this.files.ttlS} s (BLOB_TTL_S), and a batch's window may be at most ${this.files.ttlS - marginS} s`,
+      );
+    }
+    await this.files.pin(file.id);
     const created = nowSeconds();
     const batch: BatchObject = {
       id: `batch_${randomUUID().replaceAll('-', '')}`,
@@ -48,8 +59,7 @@ export class BatchService {
       error_file_id: null,
       created_at: created,
       in_progress_at: null,
-      // The schema let only a valid window through.
-      expires_at: created + completionWindowSeconds(body.completion_window)!,
+      expires_at: created + windowS,
       finalizing_at: null,
       completed_at: null,
       failed_at: null,

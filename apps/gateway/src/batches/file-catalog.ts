@@ -11,7 +11,7 @@ export class FileCatalog {
     private readonly blobs: BlobStore,
     private readonly store: FileStore,
     /** How long the blob store keeps bytes nobody writes again (BLOB_TTL_S): a file's lifetime. */
-    private readonly ttlS: number,
+    readonly ttlS: number,
   ) {}
 
   /** Streams the content to the blob store and records its file object. */
@@ -61,6 +61,20 @@ export class FileCatalog {
       throw new GatewayError('not_found', `No such File object: ${id}`, { param: 'file_id' });
     }
     return stored;
+  }
+
+  /**
+   * Keeps the file (object and bytes) for another `ttlS` from now: a batch reads its input until
+   * it ends. Returns the file as it now stands; 404 when it is gone.
+   */
+  async pin(id: string): Promise<FileObject> {
+    const stored = await this.get(id);
+    if (!(await this.blobs.touch(stored.blobId))) {
+      throw new GatewayError('not_found', `the bytes of file ${id} are gone`, { param: 'file_id' });
+    }
+    const file = { ...stored.file, expires_at: Math.floor(Date.now() / 1000) + this.ttlS };
+    await this.store.put({ file, blobId: stored.blobId });
+    return file;
   }
 
   /** The blob holding the file's bytes, as an input to read; undefined when either is gone. */

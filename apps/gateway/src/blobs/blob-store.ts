@@ -42,6 +42,8 @@ export interface BlobStore {
   localPath(id: string): Promise<string | undefined>;
   /** Emits BlobNotFoundError as a stream error if missing. */
   stream(id: string): Readable;
+  /** Counts as a write for expiry (the blob lives BLOB_TTL_S from now); false when there is no such blob. */
+  touch(id: string): Promise<boolean>;
   /** Removes blobs last written before `olderThan`; returns how many. */
   sweep(olderThan: Date): Promise<number>;
 }

@@ -166,6 +166,18 @@ export class FsBlobStore implements BlobStore {
     return Readable.from(this.chunks(id), { objectMode: false });
   }
 
+  async touch(id: string): Promise<boolean> {
+    if (!ID_PATTERN.test(id)) return false;
+    const now = new Date();
+    try {
+      await utimes(this.contentPath(id), now, now);
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
   async sweep(olderThan: Date): Promise<number> {
     const cutoffMs = olderThan.getTime();
     this.cache.clear();

@@ -74,6 +74,11 @@ export class TieredBlobStore implements BlobStore {
     );
   }
 
+  touch(id: string): Promise<boolean> {
+    // Job-tier blobs live as long as their job; only durable ones expire by age.
+    return this.durable.touch(id);
+  }
+
   sweep(olderThan: Date): Promise<number> {
     // The job tier expires on its own, with the job records.
     return this.durable.sweep(olderThan);
