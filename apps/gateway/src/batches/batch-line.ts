@@ -103,19 +103,23 @@ export class BatchLineRunner {
     // The job the answer comes from: the last one, or the one that failed.
     let requestId: string | null = null;
     try {
-      for (const request of job.requests) queued.push((await this.inference.submit(request)).id);
-      const records = await Promise.all(
-        queued.map((jobId, i) => this.wait(jobId, job.requests[i]!.timeoutMs ?? LINE_TIMEOUT_MS, signal)),
-      );
-      if (records.some((record) => record === undefined)) return undefined;
-      for (const record of records as JobRecord[]) {
+      for (const request of job.requests) {
+        if (signal.aborted) return undefined;
+        queued.push((await this.inference.submit(request)).id);
+      }
+      const timeouts = job.requests.map((request) => request.timeoutMs ?? LINE_TIMEOUT_MS);
+      const records = await this.wait(queued, timeouts, signal);
+      if (!records) return undefined;
+      for (const record of records) {
         requestId = record.id;
         completed(record);
       }
-      const body = await job.answer(records as JobRecord[]);
+      const body = await job.answer(records);
       const response = { status_code: 200, request_id: requestId, body };
       return { failed: false, line: JSON.stringify({ id, custom_id: customId, response, error: null }) };
     } catch (err) {
+      // A line of several jobs answers with its first failure: the others' answers would be dropped.
+      if (queued.length > 1) await this.cancel(queued).catch(() => {});
       const { status, body } = toOpenAiError(err);
       const response = { status_code: status, request_id: requestId, body };
       const error = { code: body.error.code ?? 'server_error', message: body.error.message, line: lineNo };
@@ -123,39 +127,55 @@ export class BatchLineRunner {
     }
   }
 
-  /** Cancels the jobs of a line that expired: whatever they answer now would be thrown away. */
+  /** Cancels a line's jobs whose answers would be thrown away (the line expired, or one of its jobs failed). */
   private async cancel(jobIds: string[]): Promise<void> {
     try {
       await Promise.all(jobIds.map((jobId) => this.inference.cancel(jobId)));
     } catch (err) {
       throw new GatewayError(
         'unavailable',
-        `could not cancel the jobs of an expired batch line (${jobIds.join(', ')})`,
+        `could not cancel the jobs of a batch line (${jobIds.join(', ')})`,
         { jobIds },
         { cause: err },
       );
     }
   }
 
-  /** The job's record once it ends (or when the time runs out), or undefined once `signal` aborts. */
-  private async wait(jobId: string, timeoutMs: number, signal: AbortSignal): Promise<JobRecord | undefined> {
-    const watch = watchJob(this.jobs, jobId, timeoutMs);
+  /**
+   * The jobs' records once they all end (each within its time), or undefined once `signal`
+   * aborts. Throws when one cannot be read or outlasts its time; then no watch is left behind.
+   */
+  private async wait(
+    jobIds: string[],
+    timeoutsMs: number[],
+    signal: AbortSignal,
+  ): Promise<JobRecord[] | undefined> {
+    const watches = jobIds.map((jobId, i) => watchJob(this.jobs, jobId, timeoutsMs[i]!));
+    const stop = () => watches.forEach((watch) => watch.cancel());
+    let onAbort = () => {};
     const aborted = new Promise<undefined>((resolve) => {
-      const onAbort = () => {
-        watch.cancel();
+      onAbort = () => {
+        stop();
         resolve(undefined);
       };
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-      // A failed read is the race's to throw below; this copy of it must not go unhandled.
-      watch.result.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {});
     });
-    const record = await Promise.race([watch.result, aborted]);
-    if (!record || signal.aborted) return undefined;
-    if (!isTerminalStatus(record.status)) {
-      throw new GatewayError('timeout', `job ${jobId} did not end within ${timeoutMs} ms`, { jobId });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const records = await Promise.race([Promise.all(watches.map((watch) => watch.result)), aborted]);
+      if (!records || signal.aborted || records.some((record) => record === undefined)) return undefined;
+      records.forEach((record, i) => {
+        if (!isTerminalStatus(record!.status)) {
+          throw new GatewayError('timeout', `job ${jobIds[i]} did not end within ${timeoutsMs[i]} ms`, {
+            jobId: jobIds[i],
+          });
+        }
+      });
+      return records as JobRecord[];
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stop();
     }
-    return record;
   }
 
   private toJob(endpoint: BatchEndpoint, body: Record<string, unknown>): LineJob {
