@@ -64,7 +64,28 @@ export class RedisJobStore implements JobStore {
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) this.dispatch(message);
     });
+    // Events published while the subscription was down are lost: once it is back, what is
+    // waited on is read instead.
+    let lost = false;
+    this.subscriber.on('reconnecting', () => (lost = true));
+    this.subscriber.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      void this.catchUp().catch((err: unknown) => this.logger.warn({ err }, 'job events: catch-up failed'));
+    });
     await this.subscriber.subscribe(this.channel);
+  }
+
+  /** After a lost subscription: every job waited on that ended meanwhile is dispatched from its record. */
+  private async catchUp(): Promise<void> {
+    this.unended.clear();
+    await Promise.all(
+      [...this.listeners.keys()].map(async (id) => {
+        const record = await this.get(id);
+        if (!record || !isTerminalStatus(record.status)) return;
+        for (const listener of this.listeners.get(id) ?? []) listener({ id, status: record.status, record });
+      }),
+    );
   }
 
   private key(id: string): string {

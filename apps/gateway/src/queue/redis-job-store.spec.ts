@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { JobRecord } from './job-record';
+import { watchJob } from './job-waiter';
+import { RedisJobStore } from './redis-job-store';
+
+const record = (id: string, status: JobRecord['status']): JobRecord =>
+  ({
+    id,
+    status,
+    outputs: [],
+    route: [],
+    detected: [],
+    warnings: [],
+    timings: {},
+    createdAt: new Date().toISOString(),
+    outputSpec: { modality: 'text' },
+    plan: [],
+    priority: 5,
+    inputs: [],
+    alternatives: [],
+  }) as unknown as JobRecord;
+
+describe('RedisJobStore', () => {
+  const connections: Redis[] = [];
+  afterEach(() => {
+    for (const c of connections.splice(0)) c.disconnect();
+  });
+
+  it('reads the jobs it waits on once its subscription is back: an end published meanwhile is not lost', async () => {
+    const redis = new Redis(inject('redisUrl'));
+    const subscriber = new Redis(inject('redisUrl'));
+    connections.push(redis, subscriber);
+    const store = new RedisJobStore(redis, subscriber, `test-${randomUUID()}`, 60, pino({ level: 'silent' }));
+    await store.start();
+    const id = randomUUID();
+    await store.create(record(id, 'queued'));
+    expect(store.endIsAhead(id)).toBe(true);
+    const started = Date.now();
+    const watch = watchJob(store, id, 20_000, { notQueuedYet: true });
+
+    // The subscription drops; the job ends while it is down, so its event reaches nobody here.
+    const down = new Promise((resolve) => subscriber.once('reconnecting', resolve));
+    const back = new Promise((resolve) => subscriber.once('ready', resolve));
+    subscriber.disconnect(true);
+    await down;
+    const done = record(id, 'completed');
+    await store.save(done, { id, status: 'completed', record: done });
+    await back;
+
+    expect((await watch.result)?.status).toBe('completed');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // And a later watch reads the record rather than waiting for an event that went by.
+    expect(store.endIsAhead(id)).toBe(false);
+  });
+});
