@@ -3,7 +3,13 @@ import { GatewayError } from '../errors/gateway-error';
 import { invalidParam } from '../openai/openai-error';
 import type { ClusterBus } from '../queue/cluster-bus';
 import type { WebhookService } from '../webhooks/webhook.service';
-import { completionWindowSeconds, nowSeconds, type BatchObject, type CreateBatch } from './batch-object';
+import {
+  completionWindowSeconds,
+  FINAL_BATCH_STATUSES,
+  nowSeconds,
+  type BatchObject,
+  type CreateBatch,
+} from './batch-object';
 import { BATCH_CANCEL_TOPIC, type BatchCancelMessage, type BatchRunner } from './batch-runner';
 import type { BatchStore } from './batch-store';
 import type { FileCatalog } from './file-catalog';
@@ -83,6 +89,15 @@ export class BatchService {
   async list(limit: number, after?: string): Promise<BatchPage> {
     const { data, hasMore } = await this.store.list(limit, after);
     return listPage(data, hasMore);
+  }
+
+  /** The id of a batch that has not ended and reads the file, if there is one. */
+  async unendedReaderOf(fileId: string): Promise<string | undefined> {
+    for (const id of await this.store.active()) {
+      const batch = await this.store.get(id);
+      if (batch?.input_file_id === fileId && !FINAL_BATCH_STATUSES.includes(batch.status)) return id;
+    }
+    return undefined;
   }
 
   /**

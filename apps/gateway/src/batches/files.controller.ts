@@ -5,8 +5,7 @@ import type { BlobInfo } from '../blobs/blob-store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import { invalidParam } from '../openai/openai-error';
-import { FINAL_BATCH_STATUSES } from './batch-object';
-import { BatchRunner } from './batch-runner';
+import { BatchService } from './batch-service';
 import { UPLOAD_PURPOSES, type FileObject, type UploadPurpose } from './file-object';
 import { FileCatalog } from './file-catalog';
 import { listPage, type ListPage } from './list-page';
@@ -31,7 +30,7 @@ const isUploadPurpose = (value: string | undefined): value is UploadPurpose =>
 export class FilesController {
   constructor(
     private readonly files: FileCatalog,
-    private readonly batches: BatchRunner,
+    private readonly batches: BatchService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -106,14 +105,11 @@ export class FilesController {
   @Delete(':id')
   async delete(@Param('id') id: string): Promise<{ id: string; object: 'file'; deleted: true }> {
     await this.files.get(id);
-    const store = this.batches.store;
-    for (const batchId of await store.active()) {
-      const batch = await store.get(batchId);
-      if (batch?.input_file_id === id && !FINAL_BATCH_STATUSES.includes(batch.status)) {
-        throw new GatewayError('conflict', `file ${id} is the input of ${batch.id}, which has not ended`, {
-          param: 'file_id',
-        });
-      }
+    const reader = await this.batches.unendedReaderOf(id);
+    if (reader) {
+      throw new GatewayError('conflict', `file ${id} is the input of ${reader}, which has not ended`, {
+        param: 'file_id',
+      });
     }
     await this.files.delete(id);
     return { id, object: 'file', deleted: true };
