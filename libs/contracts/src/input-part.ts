@@ -9,19 +9,20 @@ const hints = {
   modality: ModalitySchema.optional(),
 };
 
+/** A blob's id: the sha256 of its content, 64 lowercase hex characters. */
+export const BlobIdSchema = z.string().regex(/^[a-f0-9]{64}$/, 'a blob id is 64 hex characters');
+/** An uploaded file's id (`/v1/files`). */
+export const FileIdSchema = z
+  .string()
+  .regex(/^file-[A-Za-z0-9_-]{1,128}$/, 'a file id is `file-` and its name');
+
 /** One input of `/v1/infer`: inline text, base64 data, a stored blob, or an uploaded file (`/v1/files`). */
 export const InputPartSchema = z
   .union([
     z.strictObject({ text: z.string(), ...hints }),
     z.strictObject({ data: z.base64(), ...hints }),
-    z.strictObject({
-      blobId: z.string().regex(/^[a-f0-9]{64}$/, 'a blob id is 64 hex characters'),
-      ...hints,
-    }),
-    z.strictObject({
-      fileId: z.string().regex(/^file-[A-Za-z0-9_-]{1,128}$/, 'a file id is `file-` and its name'),
-      ...hints,
-    }),
+    z.strictObject({ blobId: BlobIdSchema, ...hints }),
+    z.strictObject({ fileId: FileIdSchema, ...hints }),
   ])
   .meta({ id: 'InputPart' });
 

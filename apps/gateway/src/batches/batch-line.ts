@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { InferRequestSchema, isTerminalStatus, type InferRequest } from '@omnigate/contracts';
+import {
+  BlobIdSchema,
+  FileIdSchema,
+  InferRequestSchema,
+  isTerminalStatus,
+  type InferRequest,
+} from '@omnigate/contracts';
 import { z } from 'zod';
 import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
@@ -269,7 +275,7 @@ export class BatchLineRunner {
   private transcriptionJob(body: Record<string, unknown>): LineJob {
     const { file, ...fields } = TranscriptionLineSchema.parse(body);
     const transcription = TranscriptionFieldsSchema.parse(fields);
-    const input = file.startsWith('file-') ? { fileId: file } : { blobId: file };
+    const input = FileIdSchema.safeParse(file).success ? { fileId: file } : { blobId: file };
     const request = transcriptionJobRequest(transcription, input, this.models, this.priority);
     return oneJob(request, async (record) => {
       const text = await outputText(this.blobs, singleOutput(record, 'text'));
@@ -281,11 +287,7 @@ export class BatchLineRunner {
 }
 
 /** A transcription line's body: the endpoint's fields, and the audio as a file id or blob id. */
-const TranscriptionLineSchema = z.looseObject({
-  file: z
-    .string()
-    .regex(/^(file-[A-Za-z0-9_-]{1,128}|[a-f0-9]{64})$/, 'file is the id of an uploaded file (or a blob id)'),
-});
+const TranscriptionLineSchema = z.looseObject({ file: z.union([FileIdSchema, BlobIdSchema]) });
 
 /** The reason a batch's stop signal aborts with when its completion window ends. */
 export class BatchExpired extends Error {

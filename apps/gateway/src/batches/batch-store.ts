@@ -31,7 +31,6 @@ export interface BatchStore {
   settle(id: string): Promise<void>;
   /** Records line `lineNo`'s answer and counts it; false (and nothing changes) if it was answered. */
   recordLine(id: string, lineNo: number, result: BatchResultLine): Promise<boolean>;
-  isAnswered(id: string, lineNo: number): Promise<boolean>;
   /** The numbers of the lines answered so far, in one read (a run that resumes skips them). */
   answeredLines(id: string): Promise<Set<number>>;
   /** Every recorded answer, in no particular order, without holding them all in memory. */
@@ -202,10 +201,6 @@ export class RedisBatchStore implements BatchStore {
     return added === 1;
   }
 
-  async isAnswered(id: string, lineNo: number): Promise<boolean> {
-    return (await this.redis.hexists(this.key(id, 'lines'), String(lineNo))) === 1;
-  }
-
   async answeredLines(id: string): Promise<Set<number>> {
     return new Set((await this.redis.hkeys(this.key(id, 'lines'))).map(Number));
   }
@@ -302,10 +297,6 @@ export class MemoryBatchStore implements BatchStore {
     if (!lines || lines.has(lineNo)) return false;
     lines.set(lineNo, result);
     return true;
-  }
-
-  async isAnswered(id: string, lineNo: number): Promise<boolean> {
-    return this.lines.get(id)?.has(lineNo) ?? false;
   }
 
   async answeredLines(id: string): Promise<Set<number>> {

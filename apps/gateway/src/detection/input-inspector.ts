@@ -7,10 +7,10 @@ import { checkInputLimits } from './input-limits';
 import type { MediaProber } from './media-prober';
 import { DETECTION_SAMPLE_BYTES, type ModalityDetector } from './modality-detector';
 
-/** An input stored as a blob, with what detection and probing found. */
 /** The blob of an uploaded file (`/v1/files`), or undefined when there is no such file. */
 export type FileBlobResolver = (fileId: string) => Promise<BlobInfo | undefined>;
 
+/** An input stored as a blob, with what detection and probing found. */
 export interface InspectedInput {
   blob: BlobInfo;
   detection: Detection;

@@ -28,6 +28,7 @@ describe('mapConversation', () => {
           { type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } },
           { type: 'file', file: { file_data: 'data:text/plain;base64,aGk=', filename: 'a.txt' } },
           { type: 'file', file: { file_id: 'a'.repeat(64) } },
+          { type: 'file', file: { file_id: 'file-abc123', filename: 'scan.png' } },
         ],
       },
     ]);
@@ -36,6 +37,7 @@ describe('mapConversation', () => {
       { data: 'UklGRg==', mediaType: 'audio/wav', filename: 'audio.wav' },
       { data: 'aGk=', mediaType: 'text/plain', filename: 'a.txt' },
       { blobId: 'a'.repeat(64) },
+      { fileId: 'file-abc123', filename: 'scan.png' },
     ]);
     expect(mapped.messages).toEqual([
       {
@@ -46,6 +48,7 @@ describe('mapConversation', () => {
           { type: 'input_ref', index: 1 },
           { type: 'input_ref', index: 2 },
           { type: 'input_ref', index: 3 },
+          { type: 'input_ref', index: 4 },
         ],
       },
     ]);

@@ -1,4 +1,4 @@
-import type { InputPart } from '@omnigate/contracts';
+import { BlobIdSchema, FileIdSchema, type InputPart } from '@omnigate/contracts';
 import { z } from 'zod';
 import { invalidParam } from './openai-error';
 
@@ -150,10 +150,11 @@ function mediaInput(part: Exclude<ChatContentPart, { type: 'text' }>, param: str
       const { file_data, file_id, filename } = part.file;
       const named = filename ? { filename } : {};
       if (file_id !== undefined && file_data === undefined) {
-        if (!/^[a-f0-9]{64}$/.test(file_id)) {
+        if (FileIdSchema.safeParse(file_id).success) return { fileId: file_id, ...named };
+        if (!BlobIdSchema.safeParse(file_id).success) {
           throw invalidParam(
             `${param}.file.file_id`,
-            'file_id must be an omnigate blob id (64 hex characters, from POST /v1/blobs)',
+            'file_id must be the id of an uploaded file (file-…, from POST /v1/files) or an omnigate blob id (64 hex characters, from POST /v1/blobs)',
           );
         }
         return { blobId: file_id, ...named };
@@ -161,7 +162,7 @@ function mediaInput(part: Exclude<ChatContentPart, { type: 'text' }>, param: str
       if (file_data === undefined || file_id !== undefined) {
         throw invalidParam(
           `${param}.file`,
-          'a file part needs exactly one of file_data (a base64 data URL) and file_id (a blob id)',
+          'a file part needs exactly one of file_data (a base64 data URL) and file_id (a file or blob id)',
         );
       }
       const parsed = parseDataUrl(file_data) ?? { data: file_data };
