@@ -1,6 +1,7 @@
+import { Redis } from 'ioredis';
 import OpenAI, { toFile } from 'openai';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixture } from '../fixtures';
 import { startGateway, type TestGateway } from '../gateway-harness';
 
@@ -106,6 +107,23 @@ describe('/v1/files: media files as /v1/infer inputs, listing and deleting (offi
 
       const bad = await fetch(`${listGw.url}/v1/files?order=sideways`);
       expect(bad.status).toBe(400);
+
+      // A file past its expires_at is not listed, and the list forgets it.
+      const redis = new Redis(inject('redisUrl'));
+      try {
+        const key = `${listGw.config.queue.prefix}:files`;
+        const stale = JSON.parse((await redis.hget(key, uploaded[0]!))!) as { file: { expires_at: number } };
+        stale.file.expires_at = Math.floor(Date.now() / 1000) - 1;
+        await redis.hset(key, uploaded[0]!, JSON.stringify(stale));
+        expect((await listClient.files.list()).data.map((f) => f.id)).toEqual(
+          [...uploaded.slice(1)].reverse(),
+        );
+        expect(await redis.hexists(key, uploaded[0]!)).toBe(0);
+        expect(await redis.zscore(`${key}:order`, uploaded[0]!)).toBeNull();
+        await expect(listClient.files.retrieve(uploaded[0]!)).rejects.toMatchObject({ status: 404 });
+      } finally {
+        redis.disconnect();
+      }
     } finally {
       await listGw.close();
     }

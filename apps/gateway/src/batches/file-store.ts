@@ -89,7 +89,18 @@ export class RedisFileStore implements FileStore {
       if (ids.length === 0) return undefined;
       start += ids.length;
       const raws = await this.redis.hmget(this.key, ...ids);
-      return raws.flatMap((raw) => (raw ? [JSON.parse(raw) as StoredFile] : []));
+      const files = raws.map((raw) => (raw ? (JSON.parse(raw) as StoredFile) : undefined));
+      // Expired (or vanished) files met on the way are forgotten: later lists do not walk past them.
+      const gone = ids.filter((_, i) => !files[i] || isExpired(files[i]));
+      if (gone.length > 0) {
+        await this.redis
+          .multi()
+          .hdel(this.key, ...gone)
+          .zrem(this.orderKey, ...gone)
+          .exec();
+        start -= gone.length;
+      }
+      return files.filter((f) => f !== undefined);
     });
   }
 

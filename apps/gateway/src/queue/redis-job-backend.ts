@@ -71,17 +71,22 @@ export class RedisJobBackend implements JobBackend {
     coalesceWrites(redis);
     const subscriber = redis.duplicate();
     subscriber.on('error', (err) => logger.warn({ err }, 'redis subscriber error'));
-    // BullMQ gets a connection of its own: it loads its Lua scripts on it, and ioredis would
-    // otherwise copy all of them into every MULTI the job store sends.
+    // The queue's connection, without auto-pipelining (BullMQ does not support it). The job
+    // store (and the job blob tier) use it too, with scripts rather than MULTIs (a MULTI would
+    // copy every BullMQ script defined on it): a new record goes out ahead of its first hop
+    // (JobStore.create), and a turn's commands of a job's store, blobs and queue share one
+    // socket write. It is open before the first request.
     const bullConnection = redis.duplicate({ enableAutoPipelining: false });
     bullConnection.on('error', (err) => logger.warn({ err }, 'redis (bullmq) connection error'));
     coalesceWrites(bullConnection);
-    // The job store (and the job blob tier) use the queue's connection too: a new record goes
-    // out ahead of its first hop (JobStore.create), and a turn's commands of a job's store,
-    // blobs and queue share one socket write. It is open before the first request.
-    await bullConnection.connect();
     const store = new RedisJobStore(bullConnection, subscriber, config.prefix, config.jobTtlS, logger);
-    await store.start();
+    try {
+      await bullConnection.connect();
+      await store.start();
+    } catch (err) {
+      for (const connection of [redis, subscriber, bullConnection]) connection.disconnect();
+      throw err;
+    }
     const hops = new BullMqHopQueue(bullConnection, config.prefix, config, logger);
     return new RedisJobBackend(redis, subscriber, bullConnection, store, hops, config, logger);
   }
