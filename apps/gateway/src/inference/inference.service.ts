@@ -97,7 +97,31 @@ export class InferenceService {
 
   private async enqueue({ record, hop, priority }: PreparedJob): Promise<void> {
     // One round trip: the store writes the record ahead of any hop queued after the call.
-    await Promise.all([this.backend.store.create(record), this.backend.hops.add(hop, { priority })]);
+    const [created, added] = await Promise.allSettled([
+      this.backend.store.create(record),
+      this.backend.hops.add(hop, { priority }),
+    ]);
+    if (created.status === 'fulfilled' && added.status === 'fulfilled') return;
+    const cause: unknown =
+      created.status === 'rejected' ? created.reason : (added as PromiseRejectedResult).reason;
+    const error = new GatewayError(
+      'unavailable',
+      `job ${record.id} could not be queued`,
+      { jobId: record.id },
+      { cause },
+    );
+    // Half a job must not look alive: a record without its hop is failed (a hop without its
+    // record is dropped by its worker).
+    const failed: JobRecord = {
+      ...record,
+      status: 'failed',
+      error: { code: error.code, message: error.message },
+      finishedAt: new Date().toISOString(),
+    };
+    await this.backend.store
+      .save(failed, { id: record.id, status: 'failed', record: failed })
+      .catch(() => {});
+    throw error;
   }
 
   /** Everything up to the queue: store and detect the inputs, plan the route, check options. */
