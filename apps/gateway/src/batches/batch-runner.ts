@@ -15,6 +15,7 @@ import {
   nowSeconds,
   type BatchError,
   type BatchObject,
+  type BatchPatch,
   type BatchStatus,
 } from './batch-object';
 import type { BatchResultLine, BatchStore } from './batch-store';
@@ -303,25 +304,27 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
       }),
     );
     const batch = finalizing ?? (await this.store.get(id));
-    if (!batch || (batch.status !== 'finalizing' && batch.status !== 'cancelling')) return;
+    if (batch?.status === 'finalizing') {
+      await this.end(batch, ['finalizing'], { status: 'completed', completed_at: nowSeconds() });
+    } else if (batch?.status === 'cancelling') {
+      await this.end(batch, ['cancelling'], { status: 'cancelled', cancelled_at: nowSeconds() });
+    }
+  }
+
+  /**
+   * Ends the batch: the output and error files from the recorded answers, then the final status
+   * (`patch`) if it is still in one of `from`, then its webhook.
+   */
+  private async end(batch: BatchObject, from: readonly BatchStatus[], patch: BatchPatch): Promise<void> {
     const output = await this.writeFile(batch, false);
     const errors = await this.writeFile(batch, true);
-    const files = { output_file_id: output, error_file_id: errors };
     const ended = await this.moved(
-      batch.status === 'finalizing'
-        ? this.store.transition(id, ['finalizing'], {
-            ...files,
-            status: 'completed',
-            completed_at: nowSeconds(),
-          })
-        : this.store.transition(id, ['cancelling'], {
-            ...files,
-            status: 'cancelled',
-            cancelled_at: nowSeconds(),
-          }),
+      this.store.transition(batch.id, from, { ...patch, output_file_id: output, error_file_id: errors }),
     );
     if (ended) await this.settle(ended);
-    this.logger.info({ batchId: id, status: ended?.status, counts: ended?.request_counts }, 'batch ended');
+    const log = { batchId: batch.id, status: ended?.status, counts: ended?.request_counts };
+    if (ended?.status === 'failed') this.logger.warn({ ...log, errors: ended.errors }, 'batch failed');
+    else this.logger.info(log, 'batch ended');
   }
 
   /**
@@ -352,19 +355,10 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     await Promise.all(recording);
     // Stopping: whoever resumes the batch records the rest.
     if (this.closed) return;
-    const counts = (await this.store.get(id)) ?? batch;
-    const output = await this.writeFile(counts, false);
-    const errors = await this.writeFile(counts, true);
-    const ended = await this.moved(
-      this.store.transition(id, ['in_progress', 'cancelling'], {
-        output_file_id: output,
-        error_file_id: errors,
-        status: 'expired',
-        expired_at: nowSeconds(),
-      }),
-    );
-    if (ended) await this.settle(ended);
-    this.logger.info({ batchId: id, status: ended?.status, counts: ended?.request_counts }, 'batch expired');
+    await this.end((await this.store.get(id)) ?? batch, ['in_progress', 'cancelling'], {
+      status: 'expired',
+      expired_at: nowSeconds(),
+    });
   }
 
   /**
@@ -375,23 +369,12 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
   private async inputGone(id: string, err: InputGoneError): Promise<void> {
     const batch = await this.store.get(id);
     if (!batch) return;
-    const output = await this.writeFile(batch, false);
-    const errors = await this.writeFile(batch, true);
     const error = { code: 'input_file_gone', message: err.message, line: null, param: 'input_file_id' };
-    const ended = await this.moved(
-      this.store.transition(id, ['in_progress', 'cancelling', 'finalizing'], {
-        output_file_id: output,
-        error_file_id: errors,
-        status: 'failed',
-        failed_at: nowSeconds(),
-        errors: { object: 'list', data: [error] },
-      }),
-    );
-    if (ended) await this.settle(ended);
-    this.logger.warn(
-      { err, batchId: id, counts: ended?.request_counts },
-      'batch failed: its input file is gone',
-    );
+    await this.end(batch, ['in_progress', 'cancelling', 'finalizing'], {
+      status: 'failed',
+      failed_at: nowSeconds(),
+      errors: { object: 'list', data: [error] },
+    });
   }
 
   /** A status change that applied is announced to the batch's event streams. */
