@@ -1,15 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { decodePointCloud, decodeSignal, pointCloudFormatOf, signalFormatOf } from '@omnigate/adapters';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffprobe } from '../../libs/adapters/src/builtin/media/media.testing';
 import { fixture } from '../fixtures';
 import { startGateway, type TestGateway } from '../gateway-harness';
-
-const run = promisify(execFile);
 
 /** One real input per modality. */
 const INPUTS: Record<string, { path: string; name: string }> = {
@@ -40,28 +34,6 @@ interface Output {
   mediaType: string;
   text?: string;
   url?: string;
-}
-
-async function ffprobe(
-  data: Buffer,
-): Promise<{ streams: { codec_type: string }[]; format: { duration?: string } }> {
-  const dir = mkdtempSync(join(tmpdir(), 'omnigate-matrix-'));
-  try {
-    const file = join(dir, 'media');
-    writeFileSync(file, data);
-    const { stdout } = await run('ffprobe', [
-      '-v',
-      'error',
-      '-print_format',
-      'json',
-      '-show_streams',
-      '-show_format',
-      file,
-    ]);
-    return JSON.parse(stdout) as { streams: { codec_type: string }[]; format: { duration?: string } };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** Decodes an output as the modality asked for, and checks it holds something. */

@@ -1,11 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI, { APIError, toFile } from 'openai';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
+import { durationOf, ffprobe } from '../../libs/adapters/src/builtin/media/media.testing';
 import { fixture } from '../fixtures';
 import { startGateway, type TestGateway } from '../gateway-harness';
 
@@ -53,26 +50,6 @@ async function apiError(
   expect(err).toBeInstanceOf(APIError);
   const { status, code, type, param } = err as APIError;
   return { status, code, type, param };
-}
-
-function ffprobe(bytes: Buffer, extension: string): { format_name: string; duration: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'facade-probe-'));
-  try {
-    const path = join(dir, `speech.${extension}`);
-    writeFileSync(path, bytes);
-    const run = spawnSync(
-      process.env.FFPROBE_PATH ?? 'ffprobe',
-      ['-v', 'error', '-show_format', '-of', 'json', path],
-      {
-        encoding: 'utf8',
-      },
-    );
-    expect(run.status, run.stderr).toBe(0);
-    const format = (JSON.parse(run.stdout) as { format: { format_name: string; duration: string } }).format;
-    return { format_name: format.format_name, duration: Number(format.duration) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 describe('OpenAI-compatible facade (official openai client)', () => {
@@ -293,9 +270,9 @@ describe('OpenAI-compatible facade (official openai client)', () => {
     expect(response.headers.get('content-type')).toBe('audio/mpeg');
     expect(response.headers.get('x-omnigate-route')).toBe(`text->audio ${PRIMARY}.speech`);
     const mp3 = Buffer.from(await response.arrayBuffer());
-    const probe = ffprobe(mp3, 'mp3');
-    expect(probe.format_name).toBe('mp3');
-    expect(probe.duration).toBeGreaterThan(0.5);
+    const probe = await ffprobe(mp3);
+    expect(probe.format.format_name).toBe('mp3');
+    expect(durationOf(probe)).toBeGreaterThan(0.5);
     expect(primary.lastRequest('/v1/audio/speech')!.body).toMatchObject({
       model: 'tts-1',
       voice: 'alloy',
@@ -315,7 +292,7 @@ describe('OpenAI-compatible facade (official openai client)', () => {
       'text->audio builtin.speech | audio->audio builtin.audio',
     );
     const mp3 = Buffer.from(await response.arrayBuffer());
-    expect(ffprobe(mp3, 'mp3').format_name).toBe('mp3');
+    expect((await ffprobe(mp3)).format.format_name).toBe('mp3');
     expect(primary.requests).toHaveLength(0);
   });
 
