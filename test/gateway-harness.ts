@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,6 +8,7 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { createGateway } from '../apps/gateway/src/app.factory';
 import { loadConfig, type AppConfig } from '../apps/gateway/src/config/app-config';
+import { freePort } from './free-port';
 
 export interface TestGateway {
   app: NestFastifyApplication;
@@ -59,17 +59,6 @@ export interface GatewayProcess {
   output(): string;
   /** Sends `signal` (default SIGKILL: no shutdown hooks run) and resolves once the process exited. */
   kill(signal?: NodeJS.Signals): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 /**

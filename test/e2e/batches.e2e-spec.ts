@@ -1,16 +1,14 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import OpenAI, { APIError, toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import sharp from 'sharp';
 import { InferenceService } from '../../apps/gateway/src/inference/inference.service';
 import { ffprobe } from '../../libs/adapters/src/builtin/media/media.testing';
 import { fixture } from '../fixtures';
-import { startGateway, type TestGateway } from '../gateway-harness';
+import { spawnGatewayProcess, startGateway, type TestGateway } from '../gateway-harness';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
 
 const clientOf = (gw: TestGateway) =>
@@ -660,42 +658,8 @@ describe('batches: cancel, list, restart', () => {
   });
 });
 
-const MAIN = resolve(__dirname, '../../dist/apps/gateway/apps/gateway/src/main.js');
-
-/** The built gateway as a child process (npm test builds it), ready when /health/ready answers. */
-async function spawnGateway(env: Record<string, string>) {
-  const port = await new Promise<number>((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-  let output = '';
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}): ${output}`);
-    if (
-      await fetch(`${url}/health/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { child, url };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`gateway did not become ready: ${output}`);
-}
-
 describe('batches: a gateway killed mid-batch', () => {
   it('is resumed by another gateway once its lease runs out: every line answered exactly once', async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
     const dir = mkdtempSync(join(tmpdir(), 'batch-kill-'));
     const env = {
       REDIS_URL: inject('redisUrl'),
@@ -706,7 +670,7 @@ describe('batches: a gateway killed mid-batch', () => {
       BATCH_CONCURRENCY: '2',
       BATCH_LEASE_MS: '1000',
     };
-    const doomed = await spawnGateway(env);
+    const doomed = await spawnGatewayProcess(env);
     let survivor: TestGateway | undefined;
     try {
       const client = new OpenAI({ baseURL: `${doomed.url}/v1`, apiKey: 'unused', maxRetries: 0 });

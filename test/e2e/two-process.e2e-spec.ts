@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -11,48 +9,9 @@ import {
   type ExampleAdapterServer,
 } from '../../examples/remote-adapter/server.mjs';
 import { fixture } from '../fixtures';
+import { spawnGatewayProcess, type GatewayProcess } from '../gateway-harness';
 
-const MAIN = resolve(__dirname, '../../dist/apps/gateway/apps/gateway/src/main.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
-interface Proc {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-async function startProcess(env: Record<string, string>): Promise<Proc> {
-  const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}): ${output}`);
-    const ok = await fetch(`${url}/health/ready`).then(
-      async (r) => (await r.text(), r.ok),
-      () => false,
-    );
-    if (ok) return { child, url, output: () => output };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`gateway did not become ready: ${output}`);
-}
-
-async function stop(proc: Proc | undefined): Promise<number | null> {
+async function stop(proc: GatewayProcess | undefined): Promise<number | null> {
   if (!proc || proc.child.exitCode !== null) return proc?.child.exitCode ?? null;
   const exited = new Promise<number | null>((r) => proc.child.once('exit', (code) => r(code)));
   proc.child.kill('SIGTERM');
@@ -62,11 +21,10 @@ async function stop(proc: Proc | undefined): Promise<number | null> {
 describe('ROLE=api and ROLE=worker as two processes on one Redis', () => {
   let dir: string;
   let env: Record<string, string>;
-  let api: Proc;
-  let worker: Proc | undefined;
+  let api: GatewayProcess;
+  let worker: GatewayProcess | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
     dir = mkdtempSync(join(tmpdir(), 'omnigate-2p-'));
     env = {
       REDIS_URL: inject('redisUrl'),
@@ -74,7 +32,7 @@ describe('ROLE=api and ROLE=worker as two processes on one Redis', () => {
       QUEUE_PREFIX: `test-${randomUUID()}`,
       BLOB_DIR: join(dir, 'blobs'),
     };
-    api = await startProcess({ ...env, ROLE: 'api' });
+    api = await spawnGatewayProcess({ ...env, ROLE: 'api' });
   });
 
   afterAll(async () => {
@@ -97,7 +55,11 @@ describe('ROLE=api and ROLE=worker as two processes on one Redis', () => {
     const waiting = (await (await fetch(`${api.url}/v1/jobs/${id}`)).json()) as { status: string };
     expect(waiting.status).toBe('queued');
 
-    worker = await startProcess({ ...env, ROLE: 'worker', WORKER_ADAPTERS: 'builtin.render,builtin.echo' });
+    worker = await spawnGatewayProcess({
+      ...env,
+      ROLE: 'worker',
+      WORKER_ADAPTERS: 'builtin.render,builtin.echo',
+    });
     let job: { status: string; route: { adapter: string }[]; outputs: { url: string }[] } | undefined;
     for (let i = 0; i < 100; i++) {
       job = (await (await fetch(`${api.url}/v1/jobs/${id}`)).json()) as typeof job;
@@ -134,15 +96,17 @@ describe('ROLE=api and ROLE=worker as two processes on one Redis', () => {
   });
 
   it('refuses to start with a bad variable, naming it', async () => {
-    await expect(startProcess({ ...env, ROLE: 'api', JOB_ATTEMPTS: 'many' })).rejects.toThrow(/JOB_ATTEMPTS/);
+    await expect(spawnGatewayProcess({ ...env, ROLE: 'api', JOB_ATTEMPTS: 'many' })).rejects.toThrow(
+      /JOB_ATTEMPTS/,
+    );
   });
 });
 
 describe('an adapter registered on one process, used through another (two gateway processes)', () => {
   let dir: string;
   let env: Record<string, string>;
-  let first: Proc | undefined;
-  let second: Proc | undefined;
+  let first: GatewayProcess | undefined;
+  let second: GatewayProcess | undefined;
   let server: ExampleAdapterServer;
 
   beforeAll(async () => {
@@ -154,8 +118,8 @@ describe('an adapter registered on one process, used through another (two gatewa
       BLOB_DIR: join(dir, 'blobs'),
     };
     [first, second, server] = await Promise.all([
-      startProcess(env),
-      startProcess(env),
+      spawnGatewayProcess(env),
+      spawnGatewayProcess(env),
       startExampleAdapterServer(),
     ]);
   });
@@ -165,14 +129,14 @@ describe('an adapter registered on one process, used through another (two gatewa
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const classify = async (proc: Proc) => {
+  const classify = async (proc: GatewayProcess) => {
     const form = new FormData();
     form.append('file', new Blob([fixture('pointcloud/bunny.pcd')]), 'bunny.pcd');
     form.append('output', 'text');
     form.append('task', 'classify');
     return fetch(`${proc.url}/v1/infer`, { method: 'POST', body: form });
   };
-  const knows = async (proc: Proc) =>
+  const knows = async (proc: GatewayProcess) =>
     ((await (await fetch(`${proc.url}/v1/adapters`)).json()) as { adapters: { id: string }[] }).adapters.some(
       (a) => a.id === 'acme.pc',
     );
@@ -194,7 +158,7 @@ describe('an adapter registered on one process, used through another (two gatewa
     expect(((await answer.json()) as { route: { adapter: string }[] }).route[0].adapter).toBe('acme.pc');
 
     await Promise.all([stop(first), stop(second)]);
-    [first, second] = await Promise.all([startProcess(env), startProcess(env)]);
+    [first, second] = await Promise.all([spawnGatewayProcess(env), spawnGatewayProcess(env)]);
     expect([await knows(first), await knows(second)]).toEqual([true, true]);
     expect((await classify(first)).status).toBe(200);
   });
