@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
+import OpenAI from 'openai';
 import { inject } from 'vitest';
 import { createGateway } from '../apps/gateway/src/app.factory';
 import { loadConfig, type AppConfig } from '../apps/gateway/src/config/app-config';
 import { freePort } from './free-port';
+import { startOpenAiTestServer, type OpenAiTestServer } from './openai-server/openai-test-server.mjs';
 
 export interface TestGateway {
   app: NestFastifyApplication;
@@ -97,4 +99,38 @@ export async function spawnGatewayProcess(env: Record<string, string>): Promise<
   }
   await kill();
   throw new Error(`gateway did not become ready: ${output}`);
+}
+
+/** A gateway in front of a fresh OpenAI test server, and the official client on the gateway. */
+export interface BackendGateway {
+  gw: TestGateway;
+  /** The test server, as backend `id` of OPENAI_BACKENDS (it records the requests it gets). */
+  backend: OpenAiTestServer;
+  client: OpenAI;
+  close(): Promise<void>;
+}
+
+/** Starts a test OpenAI server and a gateway with it as backend `id` serving `models`. */
+export async function startBackendGateway(
+  id: string,
+  models: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<BackendGateway> {
+  const backend = await startOpenAiTestServer();
+  const gw = await startGateway({
+    OPENAI_BACKENDS: JSON.stringify([{ id, baseUrl: backend.url, apiKey: 'sk-test', models }]),
+    ...env,
+  }).catch(async (err: unknown) => {
+    await backend.close();
+    throw err;
+  });
+  return {
+    gw,
+    backend,
+    client: new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 }),
+    close: async () => {
+      await gw.close();
+      await backend.close();
+    },
+  };
 }

@@ -6,8 +6,8 @@ import OpenAI, { toFile } from 'openai';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, manifest, type ManifestEntry } from '../fixtures';
-import { startGateway, type TestGateway } from '../gateway-harness';
-import { startOpenAiTestServer, type OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
+import { startBackendGateway, type BackendGateway, type TestGateway } from '../gateway-harness';
+import type { OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
 
 type ResultLine = {
   id: string;
@@ -55,25 +55,20 @@ const inferLine = (custom_id: string, body: unknown) => ({
 });
 
 describe('a batch of 300 mixed-modality lines plus malformed ones (official openai client, BullMQ)', () => {
+  let setup: BackendGateway | undefined;
   let chat: OpenAiTestServer;
   let gw: TestGateway;
   let client: OpenAI;
 
   beforeAll(async () => {
-    chat = await startOpenAiTestServer();
-    gw = await startGateway({
-      QUEUE_DRIVER: 'bullmq',
-      OPENAI_BACKENDS: JSON.stringify([
-        { id: 'bt', baseUrl: chat.url, apiKey: 'sk-test', models: { chat: 'gpt-4o-mini' } },
-      ]),
-      BATCH_CONCURRENCY: '32',
-    });
-    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    setup = await startBackendGateway(
+      'bt',
+      { chat: 'gpt-4o-mini' },
+      { QUEUE_DRIVER: 'bullmq', BATCH_CONCURRENCY: '32' },
+    );
+    ({ backend: chat, gw, client } = setup);
   });
-  afterAll(async () => {
-    await gw?.close();
-    await chat?.close();
-  });
+  afterAll(() => setup?.close());
 
   /** Uploads `bytes` once to /v1/blobs; lines then name it by blobId. */
   async function uploadBlob(bytes: Buffer, mediaType: string): Promise<string> {

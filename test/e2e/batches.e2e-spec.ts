@@ -8,8 +8,14 @@ import sharp from 'sharp';
 import { InferenceService } from '../../apps/gateway/src/inference/inference.service';
 import { ffprobe } from '../../libs/adapters/src/builtin/media/media.testing';
 import { fixture } from '../fixtures';
-import { spawnGatewayProcess, startGateway, type TestGateway } from '../gateway-harness';
-import { startOpenAiTestServer, type OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
+import {
+  spawnGatewayProcess,
+  startBackendGateway,
+  startGateway,
+  type BackendGateway,
+  type TestGateway,
+} from '../gateway-harness';
+import type { OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
 
 const clientOf = (gw: TestGateway) =>
   new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
@@ -128,24 +134,14 @@ const slowLine = (custom_id: string, words = 5, delayMs = 60) =>
   });
 
 describe('batches (official openai client)', () => {
-  let chat: OpenAiTestServer;
-  let gw: TestGateway;
+  let setup: BackendGateway;
   let client: OpenAI;
 
   beforeAll(async () => {
-    chat = await startOpenAiTestServer();
-    gw = await startGateway({
-      OPENAI_BACKENDS: JSON.stringify([
-        { id: 'bt', baseUrl: chat.url, apiKey: 'sk-test', models: { chat: 'gpt-4o-mini' } },
-      ]),
-      BATCH_CONCURRENCY: '8',
-    });
-    client = clientOf(gw);
+    setup = await startBackendGateway('bt', { chat: 'gpt-4o-mini' }, { BATCH_CONCURRENCY: '8' });
+    ({ client } = setup);
   });
-  afterAll(async () => {
-    await gw.close();
-    await chat.close();
-  });
+  afterAll(() => setup.close());
 
   it('runs a batch of mixed modalities and chat lines: one answer per line, by custom_id', async () => {
     const png = fixture('image/fixture.png').toString('base64');
@@ -342,28 +338,16 @@ describe('batches (official openai client)', () => {
 });
 
 describe('batches of the facade endpoints (embeddings, images)', () => {
+  let setup: BackendGateway;
   let backend: OpenAiTestServer;
   let gw: TestGateway;
   let client: OpenAI;
 
   beforeAll(async () => {
-    backend = await startOpenAiTestServer();
-    gw = await startGateway({
-      OPENAI_BACKENDS: JSON.stringify([
-        {
-          id: 'fb',
-          baseUrl: backend.url,
-          apiKey: 'sk-test',
-          models: { embedding: 'text-embedding-3-small', image: 'gpt-image-1' },
-        },
-      ]),
-    });
-    client = clientOf(gw);
+    setup = await startBackendGateway('fb', { embedding: 'text-embedding-3-small', image: 'gpt-image-1' });
+    ({ backend, gw, client } = setup);
   });
-  afterAll(async () => {
-    await gw.close();
-    await backend.close();
-  });
+  afterAll(() => setup.close());
 
   const embeddingLine = (custom_id: string, body: Record<string, unknown>) => ({
     custom_id,
@@ -496,23 +480,16 @@ describe('batches of the facade endpoints (embeddings, images)', () => {
 });
 
 describe('batches of the audio endpoints (speech, transcriptions)', () => {
+  let setup: BackendGateway;
   let backend: OpenAiTestServer;
   let gw: TestGateway;
   let client: OpenAI;
 
   beforeAll(async () => {
-    backend = await startOpenAiTestServer();
-    gw = await startGateway({
-      OPENAI_BACKENDS: JSON.stringify([
-        { id: 'ab', baseUrl: backend.url, apiKey: 'sk-test', models: { transcription: 'whisper-1' } },
-      ]),
-    });
-    client = clientOf(gw);
+    setup = await startBackendGateway('ab', { transcription: 'whisper-1' });
+    ({ backend, gw, client } = setup);
   });
-  afterAll(async () => {
-    await gw.close();
-    await backend.close();
-  });
+  afterAll(() => setup.close());
 
   const audioOf = async (url: string) => {
     const res = await fetch(`${gw.url}${url}`);
