@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import { SSE_KEEP_ALIVE, sseFrame } from './sse-frame';
+import { SSE_HEADERS, SSE_KEEP_ALIVE, sseFrame } from './sse-frame';
 
 const KEEP_ALIVE_MS = 15_000;
 
@@ -23,12 +23,7 @@ export class SseStream {
   static open(reply: FastifyReply): SseStream {
     const raw = reply.raw;
     reply.hijack();
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    raw.writeHead(200, SSE_HEADERS);
     raw.flushHeaders();
     return new SseStream(raw);
   }

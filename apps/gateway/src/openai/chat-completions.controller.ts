@@ -3,6 +3,7 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { InferRequest } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { SSE_HEADERS } from '../events/sse-frame';
 import { InferenceService } from '../inference/inference.service';
 import type { JobRecord } from '../queue/job-record';
 import { answerInfo, ChatChunkWriter, chatCompletion, nowSeconds } from './chat-completion';
@@ -72,13 +73,7 @@ export class ChatCompletionsController {
       if (started) return;
       started = true;
       reply.hijack();
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        ...(record ? routeHeaders(record) : {}),
-      });
+      raw.writeHead(200, { ...SSE_HEADERS, ...(record ? routeHeaders(record) : {}) });
       writer.role(record ? answerInfo(record).model : asked);
     };
     try {
