@@ -39,19 +39,17 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { toFile } from 'openai';
-import { snapshotGatewayBuild } from './lib/build.mjs';
+import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { postJson } from './lib/http.mjs';
 import { cpuWindow, machineInfo, safeExec, sampleRss } from './lib/machine.mjs';
 import { fmt, latencyStats, markdownTable, round } from './lib/numbers.mjs';
 import {
-  freePort,
+  cpuProfileArgs,
   redisCommandStats,
   redisVersion,
-  spawnLogged,
+  startGatewayChild,
   startRedis,
-  tail,
-  waitReadyOrExit,
 } from './lib/processes.mjs';
 import { DIST_DIR, INFER_BODY, ROOT } from './lib/shared.mjs';
 
@@ -454,56 +452,23 @@ function summarizeCalls(calls, cpu) {
 // ---------------------------------------------------------------- children
 
 async function startGateway() {
-  const port = await freePort();
-  const blobDir = mkTemp('omnigate-batch-blobs-');
-  const publicEnv = {
-    ROLE: 'all',
-    QUEUE_DRIVER: 'bullmq',
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    BATCH_CONCURRENCY: String(BATCH_CONCURRENCY),
-  };
-  const childEnv = {
-    ...env,
-    ...publicEnv,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    QUEUE_PREFIX: RUN_ID,
-    BLOB_DIR: blobDir,
-    REDIS_URL: `redis://127.0.0.1:${redis.port}`,
-  };
-  for (const k of ['ADAPTER_MODULES', 'API_KEYS', 'OPENAI_API_KEY', 'OPENAI_BACKENDS']) delete childEnv[k];
-  const logFile = join(LOG_DIR, 'batch-gateway.log');
-  const profArgs = CPU_PROF
-    ? [
-        '--cpu-prof',
-        `--cpu-prof-dir=${PROFILE_DIR}`,
-        `--cpu-prof-name=batch-gateway-${Date.now()}.cpuprofile`,
-      ]
-    : [];
-  if (CPU_PROF) mkdirSync(PROFILE_DIR, { recursive: true });
-  const proc = spawnLogged(
-    process.execPath,
-    [...profArgs, ...NODE_ARGS, join(SNAPSHOT_DIR, 'apps/gateway/src/main.js')],
-    logFile,
-    {
-      cwd: ROOT,
-      env: childEnv,
+  return startGatewayChild(children, {
+    name: 'batch',
+    main: join(SNAPSHOT_DIR, MAIN_IN_BUILD),
+    cwd: ROOT,
+    logFile: join(LOG_DIR, 'batch-gateway.log'),
+    publicEnv: {
+      ROLE: 'all',
+      QUEUE_DRIVER: 'bullmq',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      BATCH_CONCURRENCY: String(BATCH_CONCURRENCY),
     },
-  );
-  const child = { proc, url: `http://127.0.0.1:${port}`, blobDir, name: 'gateway', publicEnv };
-  children.add(child);
-  await waitReadyOrExit(proc, child.url, 30_000, {
-    notReady: 'the gateway was not ready',
-    exited: (code, signal) =>
-      `the gateway exited during start-up (code ${code}, signal ${signal}); log ${logFile}:\n${tail(logFile)}`,
+    privateEnv: { QUEUE_PREFIX: RUN_ID, REDIS_URL: `redis://127.0.0.1:${redis.port}` },
+    dropEnv: ['ADAPTER_MODULES', 'API_KEYS', 'OPENAI_API_KEY', 'OPENAI_BACKENDS'],
+    nodeArgs: [...cpuProfileArgs(CPU_PROF, PROFILE_DIR, 'batch-gateway'), ...NODE_ARGS],
+    blobDir: mkTemp('omnigate-batch-blobs-'),
   });
-  console.log(
-    `gateway: pid ${proc.pid} on ${child.url}, ${Object.entries(publicEnv)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ')}`,
-  );
-  return child;
 }
 
 // ---------------------------------------------------------------- report

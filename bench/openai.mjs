@@ -42,18 +42,18 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
-import { snapshotGatewayBuild } from './lib/build.mjs';
+import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { httpRequest } from './lib/http.mjs';
 import { CLK_TCK, cpuTicks, machineInfo, safeExec, systemBusyTicks } from './lib/machine.mjs';
 import { fmt, latencyStats, round } from './lib/numbers.mjs';
 import {
+  cpuProfileArgs,
   freePort,
   redisVersion,
   spawnLogged,
+  startGatewayChild,
   startRedis,
-  tail,
-  waitReadyOrExit,
   waitUntilOk,
 } from './lib/processes.mjs';
 import { DIST_DIR, ROOT } from './lib/shared.mjs';
@@ -581,54 +581,23 @@ function backends() {
 }
 
 async function startGateway(driver) {
-  const port = await freePort();
-  const blobDir = mkTemp(`omnigate-openai-blobs-${driver}-`);
-  const publicEnv = { ROLE: 'all', QUEUE_DRIVER: driver, LOG_LEVEL: 'warn', NODE_ENV: 'production' };
-  const childEnv = {
-    ...env,
-    ...publicEnv,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    QUEUE_PREFIX: `${RUN_ID}-${driver}`,
-    BLOB_DIR: blobDir,
-    OPENAI_BACKENDS: JSON.stringify(backends()),
-  };
-  for (const k of ['ADAPTER_MODULES', 'API_KEYS', 'OPENAI_API_KEY']) delete childEnv[k];
-  if (driver === 'bullmq') childEnv.REDIS_URL = `redis://127.0.0.1:${redis.port}`;
-  else delete childEnv.REDIS_URL;
-  const logFile = join(LOG_DIR, `openai-gateway-${driver}.log`);
-  const profArgs = CPU_PROF
-    ? [
-        '--cpu-prof',
-        `--cpu-prof-dir=${PROFILE_DIR}`,
-        `--cpu-prof-name=openai-gateway-${driver}-${Date.now()}.cpuprofile`,
-      ]
-    : [];
-  if (CPU_PROF) mkdirSync(PROFILE_DIR, { recursive: true });
-  const proc = spawnLogged(
-    process.execPath,
-    [...profArgs, join(SNAPSHOT_DIR, 'apps/gateway/src/main.js')],
-    logFile,
-    {
-      cwd: ROOT,
-      env: childEnv,
+  const child = await startGatewayChild(children, {
+    name: driver,
+    main: join(SNAPSHOT_DIR, MAIN_IN_BUILD),
+    cwd: ROOT,
+    logFile: join(LOG_DIR, `openai-gateway-${driver}.log`),
+    publicEnv: { ROLE: 'all', QUEUE_DRIVER: driver, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    privateEnv: {
+      QUEUE_PREFIX: `${RUN_ID}-${driver}`,
+      OPENAI_BACKENDS: JSON.stringify(backends()),
+      ...(driver === 'bullmq' ? { REDIS_URL: `redis://127.0.0.1:${redis.port}` } : {}),
     },
-  );
-  const child = { proc, url: `http://127.0.0.1:${port}`, blobDir, driver, name: `gateway-${driver}` };
-  children.add(child);
-  await waitReadyOrExit(proc, child.url, 30_000, {
-    notReady: `the ${driver} gateway was not ready`,
-    exited: (code, signal) =>
-      `the ${driver} gateway exited during start-up (code ${code}, signal ${signal}); log ${logFile}:\n${tail(logFile)}`,
+    dropEnv: ['ADAPTER_MODULES', 'API_KEYS', 'OPENAI_API_KEY', ...(driver === 'bullmq' ? [] : ['REDIS_URL'])],
+    nodeArgs: cpuProfileArgs(CPU_PROF, PROFILE_DIR, `openai-gateway-${driver}`),
+    blobDir: mkTemp(`omnigate-openai-blobs-${driver}-`),
+    note: `, OPENAI_BACKENDS bench${upstreamSlow ? ' + benchslow' : ''} (concurrency ${BACKEND_CONCURRENCY})`,
   });
-  console.log(
-    `\ngateway ${driver}: pid ${proc.pid} on ${child.url}, ${Object.entries(publicEnv)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(
-        ' ',
-      )}, OPENAI_BACKENDS bench${upstreamSlow ? ' + benchslow' : ''} (concurrency ${BACKEND_CONCURRENCY})`,
-  );
-  return child;
+  return Object.assign(child, { driver });
 }
 
 // ---------------------------------------------------------------- report

@@ -36,12 +36,12 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
-import { snapshotGatewayBuild } from './lib/build.mjs';
+import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { httpRequest, postJson } from './lib/http.mjs';
 import { CLK_TCK, cpuTicks, machineInfo, safeExec, systemBusyTicks } from './lib/machine.mjs';
 import { fmt, pct, round } from './lib/numbers.mjs';
-import { freePort, redisVersion, spawnLogged, startRedis, tail, waitReadyOrExit } from './lib/processes.mjs';
+import { redisVersion, startGatewayChild, startRedis } from './lib/processes.mjs';
 import { DIST_DIR, ROOT } from './lib/shared.mjs';
 
 const env = process.env;
@@ -525,45 +525,27 @@ async function measured(gateway, work) {
 
 /** The gateway with `driver`; `relays`: with the relay adapters (ADAPTER_MODULES), else the builtins only. */
 async function startGateway(driver, { relays }) {
-  const port = await freePort();
   const name = `${relays ? 'hops' : 'sharp'}-${driver}`;
-  const blobDir = mkTemp(`omnigate-routes-blobs-${name}-`);
-  const publicEnv = {
-    ROLE: 'all',
-    QUEUE_DRIVER: driver,
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    ...(relays && { ADAPTER_MODULES: ADAPTER_MODULE }),
-  };
-  const childEnv = {
-    ...env,
-    ...publicEnv,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    QUEUE_PREFIX: `${RUN_ID}-${name}`,
-    BLOB_DIR: blobDir,
-  };
-  if (!relays) delete childEnv.ADAPTER_MODULES;
-  if (driver === 'bullmq') childEnv.REDIS_URL = `redis://127.0.0.1:${redis.port}`;
-  else delete childEnv.REDIS_URL;
-  const logFile = join(LOG_DIR, `routes-gateway-${name}.log`);
-  const proc = spawnLogged(process.execPath, [join(SNAPSHOT_DIR, 'apps/gateway/src/main.js')], logFile, {
+  const child = await startGatewayChild(children, {
+    name,
+    main: join(SNAPSHOT_DIR, MAIN_IN_BUILD),
     cwd: ROOT, // ADAPTER_MODULES paths are relative to it
-    env: childEnv,
+    logFile: join(LOG_DIR, `routes-gateway-${name}.log`),
+    publicEnv: {
+      ROLE: 'all',
+      QUEUE_DRIVER: driver,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      ...(relays && { ADAPTER_MODULES: ADAPTER_MODULE }),
+    },
+    privateEnv: {
+      QUEUE_PREFIX: `${RUN_ID}-${name}`,
+      ...(driver === 'bullmq' ? { REDIS_URL: `redis://127.0.0.1:${redis.port}` } : {}),
+    },
+    dropEnv: [...(relays ? [] : ['ADAPTER_MODULES']), ...(driver === 'bullmq' ? [] : ['REDIS_URL'])],
+    blobDir: mkTemp(`omnigate-routes-blobs-${name}-`),
   });
-  const child = { proc, url: `http://127.0.0.1:${port}`, blobDir, driver, name: `gateway-${name}` };
-  children.add(child);
-  await waitReadyOrExit(proc, child.url, 30_000, {
-    notReady: `the ${driver} gateway was not ready`,
-    exited: (code, signal) =>
-      `the ${driver} gateway exited during start-up (code ${code}, signal ${signal}); log ${logFile}:\n${tail(logFile)}`,
-  });
-  console.log(
-    `\ngateway ${name}: pid ${proc.pid} on ${child.url}, ${Object.entries(publicEnv)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ')}`,
-  );
-  return child;
+  return Object.assign(child, { driver });
 }
 
 // ---------------------------------------------------------------- report

@@ -1,10 +1,10 @@
-// Process plumbing shared by the benchmark scripts (bench/run.mjs, bench/detect-upload.mjs):
+// Process plumbing shared by the benchmark scripts (run, detect-upload, routes, openai, batch):
 // free ports, children with their output in a log file, waiting for /health/ready, a private
 // redis-server, and stopping children. Each script keeps its own set of running children (a Set
 // of { proc, name, ... }) and passes it in, so that its cleanup can stop whatever is left.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -156,4 +156,38 @@ export async function redisCommandStats(client) {
   }
   const sorted = Object.fromEntries(Object.entries(byCommand).sort((a, b) => b[1] - a[1]));
   return { total, byCommand: sorted };
+}
+
+/**
+ * Starts a copy of the built gateway (`main`) as a child: `publicEnv` (shown in the log line)
+ * and `privateEnv` on top of this process's environment less `dropEnv`, its output in
+ * `logFile`, registered in `children`; resolves once /health/ready answers (throws with the
+ * log's tail if it exits first). `note` is appended to the printed line.
+ */
+export async function startGatewayChild(
+  children,
+  { name, main, cwd, logFile, publicEnv, privateEnv = {}, dropEnv = [], nodeArgs = [], blobDir, note = '' },
+) {
+  const port = await freePort();
+  const env = { ...process.env, ...publicEnv, ...privateEnv, PORT: String(port), HOST: '127.0.0.1' };
+  if (blobDir) env.BLOB_DIR = blobDir;
+  for (const key of dropEnv) delete env[key];
+  const proc = spawnLogged(process.execPath, [...nodeArgs, main], logFile, { cwd, env });
+  const child = { proc, url: `http://127.0.0.1:${port}`, blobDir, name: `gateway-${name}`, publicEnv };
+  children.add(child);
+  await waitReadyOrExit(proc, child.url, 30_000, {
+    notReady: `the ${name} gateway was not ready`,
+    exited: (code, signal) =>
+      `the ${name} gateway exited during start-up (code ${code}, signal ${signal}); log ${logFile}:\n${tail(logFile)}`,
+  });
+  const shown = Object.entries(publicEnv).map(([k, v]) => `${k}=${v}`);
+  console.log(`\ngateway ${name}: pid ${proc.pid} on ${child.url}, ${shown.join(' ')}${note}`);
+  return child;
+}
+
+/** Node options that write a CPU profile of the child into `dir` (made if missing) when `on`. */
+export function cpuProfileArgs(on, dir, name) {
+  if (!on) return [];
+  mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
 }
