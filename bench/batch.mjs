@@ -35,14 +35,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { toFile } from 'openai';
 import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { postJson } from './lib/http.mjs';
-import { cpuWindow, machineInfo, safeExec, sampleRss } from './lib/machine.mjs';
+import { cpuWindow, machineInfo, sampleRss } from './lib/machine.mjs';
 import { fmt, latencyStats, markdownTable, round } from './lib/numbers.mjs';
 import {
   cpuProfileArgs,
@@ -83,9 +83,6 @@ async function main() {
   const machine = machineInfo();
   machine.openaiClient = (await import('openai/version')).VERSION;
   const build = snapshotGatewayBuild(SOURCE_MAIN, SNAPSHOT_DIR);
-  build.commit =
-    safeExec('git', ['-C', dirname(SOURCE_MAIN), 'rev-parse', '--short', 'HEAD']) ||
-    'unknown (not a git checkout)';
   console.log('omnigate batch benchmark: lines/s, gateway RSS, interactive p99 with and without a batch');
   console.log(
     `machine: ${machine.nproc} CPU (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, ${machine.os}, load ${machine.loadAvg1m}`,

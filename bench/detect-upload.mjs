@@ -30,23 +30,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
-  cpSync,
   createReadStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
-  readFileSync,
   readdirSync,
   rmSync,
-  statSync,
   statfsSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -56,6 +53,7 @@ import {
   safeRead,
   systemBusyTicks,
 } from './lib/machine.mjs';
+import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
 import { fmt, pct, round } from './lib/numbers.mjs';
 import {
   freePort,
@@ -90,7 +88,6 @@ const RESULTS_DIR = join(ROOT, 'bench/results');
 const LOG_DIR = join(RESULTS_DIR, 'logs');
 const DEFAULT_MAIN = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
 const SOURCE_MAIN = resolve(env.BENCH_GATEWAY_MAIN ?? DEFAULT_MAIN);
-const MAIN_IN_BUILD = 'apps/gateway/src/main.js';
 const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-media');
 const RUN_ID = `media${process.pid}${Date.now().toString(36)}`;
 const SAMPLE_EVERY_MS = 20;
@@ -180,7 +177,7 @@ async function main() {
   if (free < needBytes)
     throw new Error(`not enough free disk in ${tmpRoot}: ${gib(free)} GiB < ${gib(needBytes)} GiB`);
 
-  const build = snapshotBuild();
+  const build = snapshotGatewayBuild(SOURCE_MAIN, SNAPSHOT_DIR);
   console.log(
     `gateway: ${build.source}${build.commit ? ` (${build.commit})` : ''}, run from a copy in ${relative(ROOT, SNAPSHOT_DIR)}/`,
   );
@@ -745,56 +742,6 @@ function summarize(formats, bigUpload) {
 }
 
 // ---------------------------------------------------------------- processes
-
-/** Copies the build tree of BENCH_GATEWAY_MAIN aside, so a rebuild during the run cannot disturb it. */
-function snapshotBuild() {
-  if (!SOURCE_MAIN.endsWith(MAIN_IN_BUILD)) {
-    throw new Error(`BENCH_GATEWAY_MAIN must end with ${MAIN_IN_BUILD}: ${SOURCE_MAIN}`);
-  }
-  const buildRoot = SOURCE_MAIN.slice(0, -MAIN_IN_BUILD.length);
-  if (!existsSync(SOURCE_MAIN)) throw new Error(`${SOURCE_MAIN} is missing: run \`npm run build\` first`);
-  rmSync(SNAPSHOT_DIR, { recursive: true, force: true });
-  cpSync(buildRoot, SNAPSHOT_DIR, { recursive: true });
-  return {
-    source: SOURCE_MAIN,
-    builtAt: statSync(SOURCE_MAIN).mtime.toISOString(),
-    commit: gitHead(buildRoot),
-    snapshot: SNAPSHOT_DIR,
-  };
-}
-
-/** The checkout's HEAD commit read from .git (no git process); a working tree may hold edits on top. */
-function gitHead(from) {
-  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
-    const dotGit = join(dir, '.git');
-    if (!existsSync(dotGit)) continue;
-    try {
-      let gitDir = dotGit;
-      if (statSync(dotGit).isFile())
-        gitDir = resolve(
-          dir,
-          readFileSync(dotGit, 'utf8')
-            .replace(/^gitdir:\s*/, '')
-            .trim(),
-        );
-      const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
-      if (!head.startsWith('ref:')) return `${head.slice(0, 12)} (checkout ${dir})`;
-      const ref = head.slice(4).trim();
-      const common = existsSync(join(gitDir, 'commondir'))
-        ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
-        : gitDir;
-      for (const base of [gitDir, common]) {
-        if (existsSync(join(base, ref)))
-          return `${readFileSync(join(base, ref), 'utf8').trim().slice(0, 12)} ${ref} (checkout ${dir})`;
-      }
-      const packed = safeRead(join(common, 'packed-refs')).match(new RegExp(`^([0-9a-f]{40}) ${ref}$`, 'm'));
-      return packed ? `${packed[1].slice(0, 12)} ${ref} (checkout ${dir})` : `${ref} (checkout ${dir})`;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
 
 async function startGateway() {
   const port = await freePort();

@@ -39,13 +39,13 @@
 //   BENCH_STRICT=1  also exit 1 when a target is missed (a wrong answer always fails the run)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { httpRequest } from './lib/http.mjs';
-import { CLK_TCK, cpuTicks, machineInfo, safeExec, systemBusyTicks } from './lib/machine.mjs';
+import { CLK_TCK, cpuTicks, machineInfo, systemBusyTicks } from './lib/machine.mjs';
 import { fmt, latencyStats, round } from './lib/numbers.mjs';
 import {
   cpuProfileArgs,
@@ -105,9 +105,6 @@ async function main() {
   const machine = machineInfo();
   machine.openaiClient = (await import('openai/version')).VERSION;
   const build = snapshotGatewayBuild(SOURCE_MAIN, SNAPSHOT_DIR);
-  build.commit =
-    safeExec('git', ['-C', dirname(SOURCE_MAIN), 'rev-parse', '--short', 'HEAD']) ||
-    'unknown (not a git checkout)';
   printMachine(machine, build);
 
   upstream = await startTestServer('upstream', 0);

@@ -32,14 +32,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { httpRequest, postJson } from './lib/http.mjs';
-import { CLK_TCK, cpuTicks, machineInfo, safeExec, systemBusyTicks } from './lib/machine.mjs';
+import { CLK_TCK, cpuTicks, machineInfo, systemBusyTicks } from './lib/machine.mjs';
 import { fmt, pct, round } from './lib/numbers.mjs';
 import { redisVersion, startGatewayChild, startRedis } from './lib/processes.mjs';
 import { DIST_DIR, ROOT } from './lib/shared.mjs';
@@ -101,10 +101,6 @@ async function main() {
     simd: sharp.simd(),
   };
   const build = snapshotGatewayBuild(SOURCE_MAIN, SNAPSHOT_DIR);
-  // The commit of the build's checkout when it is one (a tree from `git archive` is not: say which in the docs).
-  build.commit =
-    safeExec('git', ['-C', dirname(SOURCE_MAIN), 'rev-parse', '--short', 'HEAD']) ||
-    'unknown (not a git checkout)';
   printMachine(machine, build);
 
   if (DRIVERS.includes('bullmq')) {
