@@ -52,25 +52,35 @@ async function apiError(
   return { status, code, type, param };
 }
 
+/** Two test backends (primary, secondary) and a gateway in front of both, retrying quickly. */
+async function startTwoBackends(env: Record<string, string> = {}) {
+  const [primary, secondary] = await Promise.all([startOpenAiTestServer(), startOpenAiTestServer()]);
+  const gw = await startGateway({
+    OPENAI_BACKENDS: backends(primary, secondary),
+    JOB_ATTEMPTS: '2',
+    JOB_BACKOFF_MS: '10',
+    ...env,
+  });
+  const close = async () => {
+    await gw.close();
+    await Promise.all([primary.close(), secondary.close()]);
+  };
+  return { primary, secondary, gw, close };
+}
+
 describe('OpenAI-compatible facade (official openai client)', () => {
+  let setup: Awaited<ReturnType<typeof startTwoBackends>> | undefined;
   let primary: OpenAiTestServer;
   let secondary: OpenAiTestServer;
   let gw: TestGateway;
   let client: OpenAI;
 
   beforeAll(async () => {
-    [primary, secondary] = await Promise.all([startOpenAiTestServer(), startOpenAiTestServer()]);
-    gw = await startGateway({
-      OPENAI_BACKENDS: backends(primary, secondary),
-      JOB_ATTEMPTS: '2',
-      JOB_BACKOFF_MS: '10',
-    });
+    setup = await startTwoBackends();
+    ({ primary, secondary, gw } = setup);
     client = clientOf(gw);
   });
-  afterAll(async () => {
-    await gw?.close();
-    await Promise.all([primary?.close(), secondary?.close()]);
-  });
+  afterAll(() => setup?.close());
   beforeEach(() => {
     primary.reset();
     secondary.reset();
@@ -456,24 +466,15 @@ describe('OpenAI-compatible facade (official openai client)', () => {
 });
 
 describe('OpenAI facade with a circuit breaker (BREAKER_FAILURES=2)', () => {
+  let setup: Awaited<ReturnType<typeof startTwoBackends>> | undefined;
   let primary: OpenAiTestServer;
-  let secondary: OpenAiTestServer;
   let gw: TestGateway;
 
   beforeAll(async () => {
-    [primary, secondary] = await Promise.all([startOpenAiTestServer(), startOpenAiTestServer()]);
-    gw = await startGateway({
-      OPENAI_BACKENDS: backends(primary, secondary),
-      JOB_ATTEMPTS: '2',
-      JOB_BACKOFF_MS: '10',
-      BREAKER_FAILURES: '2',
-      BREAKER_COOLDOWN_MS: '60000',
-    });
+    setup = await startTwoBackends({ BREAKER_FAILURES: '2', BREAKER_COOLDOWN_MS: '60000' });
+    ({ primary, gw } = setup);
   });
-  afterAll(async () => {
-    await gw?.close();
-    await Promise.all([primary?.close(), secondary?.close()]);
-  });
+  afterAll(() => setup?.close());
 
   it('skips the failing primary without calling it once its breaker is open', async () => {
     const client = clientOf(gw);
