@@ -134,3 +134,23 @@ export async function startBackendGateway(
     },
   };
 }
+
+/** What gateway processes sharing one queue have in common: the test Redis, a fresh prefix, one blob folder. */
+export interface SharedQueue {
+  env: { REDIS_URL: string; QUEUE_DRIVER: 'bullmq'; QUEUE_PREFIX: string; BLOB_DIR: string };
+  /** Removes the blob folder. */
+  remove(): void;
+}
+
+export function sharedQueue(): SharedQueue {
+  const dir = mkdtempSync(join(tmpdir(), 'omnigate-shared-'));
+  return {
+    env: {
+      REDIS_URL: inject('redisUrl'),
+      QUEUE_DRIVER: 'bullmq',
+      QUEUE_PREFIX: `test-${randomUUID()}`,
+      BLOB_DIR: join(dir, 'blobs'),
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}

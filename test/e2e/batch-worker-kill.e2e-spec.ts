@@ -3,15 +3,11 @@
 // ROLE=api (HTTP and the batch runner) and ROLE=worker (the adapter queues). The hops the dead
 // worker held come back through BullMQ's stalled-job recovery, here on a short lock and check
 // interval (QUEUE_LOCK_MS, QUEUE_STALLED_INTERVAL_MS; 30 s each by default).
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import OpenAI, { toFile } from 'openai';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { spawnGatewayProcess, type GatewayProcess } from '../gateway-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedQueue, spawnGatewayProcess, type GatewayProcess } from '../gateway-harness';
 import { readEvents, type SseEvent } from '../sse';
 
 type ResultLine = {
@@ -42,13 +38,10 @@ const line = (i: number) => ({
 const ended = (b: OpenAI.Batches.Batch) => ['completed', 'failed', 'cancelled', 'expired'].includes(b.status);
 
 describe('batches: the worker process killed mid-batch (ROLE=api + ROLE=worker on BullMQ)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'batch-worker-kill-'));
-  const prefix = `test-${randomUUID()}`;
+  const shared = sharedQueue();
+  const prefix = shared.env.QUEUE_PREFIX;
   const env = {
-    REDIS_URL: inject('redisUrl'),
-    QUEUE_DRIVER: 'bullmq',
-    QUEUE_PREFIX: prefix,
-    BLOB_DIR: join(dir, 'blobs'),
+    ...shared.env,
     ADAPTER_MODULES: './test/adapters/stream-adapters.mjs',
     JOB_BACKOFF_MS: '50',
     QUEUE_LOCK_MS: '2000',
@@ -79,7 +72,7 @@ describe('batches: the worker process killed mid-batch (ROLE=api + ROLE=worker o
     await Promise.all(children.map((c) => c.kill('SIGTERM')));
     await queue?.close();
     redis?.disconnect();
-    rmSync(dir, { recursive: true, force: true });
+    shared.remove();
   });
 
   it(

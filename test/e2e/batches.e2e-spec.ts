@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { APIError, toFile } from 'openai';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { InferenceService } from '../../apps/gateway/src/inference/inference.service';
 import { ffprobe } from '../../libs/adapters/src/builtin/media/media.testing';
 import { fixture } from '../fixtures';
 import {
+  sharedQueue,
   spawnGatewayProcess,
   startBackendGateway,
   startGateway,
@@ -637,12 +638,9 @@ describe('batches: cancel, list, restart', () => {
 
 describe('batches: a gateway killed mid-batch', () => {
   it('is resumed by another gateway once its lease runs out: every line answered exactly once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'batch-kill-'));
+    const queue = sharedQueue();
     const env = {
-      REDIS_URL: inject('redisUrl'),
-      QUEUE_DRIVER: 'bullmq',
-      QUEUE_PREFIX: `test-${randomUUID()}`,
-      BLOB_DIR: join(dir, 'blobs'),
+      ...queue.env,
       ADAPTER_MODULES: './test/adapters/stream-adapters.mjs',
       BATCH_CONCURRENCY: '2',
       BATCH_LEASE_MS: '1000',
@@ -668,7 +666,7 @@ describe('batches: a gateway killed mid-batch', () => {
         survivor?.app.getHttpServer() as { closeAllConnections?: () => void } | undefined
       )?.closeAllConnections?.();
       await survivor?.close();
-      rmSync(dir, { recursive: true, force: true });
+      queue.remove();
     }
   });
 });

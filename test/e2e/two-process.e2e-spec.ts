@@ -1,15 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   startExampleAdapterServer,
   type ExampleAdapterServer,
 } from '../../examples/remote-adapter/server.mjs';
 import { fixture } from '../fixtures';
-import { spawnGatewayProcess, type GatewayProcess } from '../gateway-harness';
+import { sharedQueue, spawnGatewayProcess, type GatewayProcess, type SharedQueue } from '../gateway-harness';
 
 async function stop(proc: GatewayProcess | undefined): Promise<number | null> {
   if (!proc || proc.child.exitCode !== null) return proc?.child.exitCode ?? null;
@@ -19,26 +15,21 @@ async function stop(proc: GatewayProcess | undefined): Promise<number | null> {
 }
 
 describe('ROLE=api and ROLE=worker as two processes on one Redis', () => {
-  let dir: string;
+  let queue: SharedQueue;
   let env: Record<string, string>;
   let api: GatewayProcess;
   let worker: GatewayProcess | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'omnigate-2p-'));
-    env = {
-      REDIS_URL: inject('redisUrl'),
-      QUEUE_DRIVER: 'bullmq',
-      QUEUE_PREFIX: `test-${randomUUID()}`,
-      BLOB_DIR: join(dir, 'blobs'),
-    };
+    queue = sharedQueue();
+    env = queue.env;
     api = await spawnGatewayProcess({ ...env, ROLE: 'api' });
   });
 
   afterAll(async () => {
     await stop(worker);
     await stop(api);
-    rmSync(dir, { recursive: true, force: true });
+    queue.remove();
   });
 
   it('queues on the API, runs on the worker, answers from the API', async () => {
@@ -103,20 +94,15 @@ describe('ROLE=api and ROLE=worker as two processes on one Redis', () => {
 });
 
 describe('an adapter registered on one process, used through another (two gateway processes)', () => {
-  let dir: string;
+  let queue: SharedQueue;
   let env: Record<string, string>;
   let first: GatewayProcess | undefined;
   let second: GatewayProcess | undefined;
   let server: ExampleAdapterServer;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'omnigate-2p-'));
-    env = {
-      REDIS_URL: inject('redisUrl'),
-      QUEUE_DRIVER: 'bullmq',
-      QUEUE_PREFIX: `test-${randomUUID()}`,
-      BLOB_DIR: join(dir, 'blobs'),
-    };
+    queue = sharedQueue();
+    env = queue.env;
     [first, second, server] = await Promise.all([
       spawnGatewayProcess(env),
       spawnGatewayProcess(env),
@@ -126,7 +112,7 @@ describe('an adapter registered on one process, used through another (two gatewa
 
   afterAll(async () => {
     await Promise.all([stop(first), stop(second), server?.close()]);
-    rmSync(dir, { recursive: true, force: true });
+    queue.remove();
   });
 
   const classify = async (proc: GatewayProcess) => {
