@@ -33,7 +33,6 @@ import {
   createReadStream,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   rmSync,
@@ -54,16 +53,9 @@ import {
   systemBusyTicks,
 } from './lib/machine.mjs';
 import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
+import { benchRun } from './lib/lifecycle.mjs';
 import { fmt, pct, round } from './lib/numbers.mjs';
-import {
-  freePort,
-  redisVersion,
-  spawnLogged,
-  startRedis,
-  stopChild,
-  tail,
-  waitReadyOrExit,
-} from './lib/processes.mjs';
+import { freePort, redisVersion, spawnLogged, startRedis, tail, waitReadyOrExit } from './lib/processes.mjs';
 import { ROOT } from './lib/shared.mjs';
 
 const MiB = 1024 * 1024;
@@ -120,42 +112,13 @@ const GENERATORS = {
   },
 };
 
-const children = new Set();
-const tempDirs = new Set();
 let redis;
-let cleaning;
-let interrupted = false;
-
-main().catch(async (err) => {
-  if (!interrupted) {
-    console.error(`\nBENCH FAILED: ${err.stack ?? err}`);
+const { children, mkTemp, cleanup, start } = benchRun({ redis: () => redis });
+start(main, {
+  onFailure: () => {
     const log = join(LOG_DIR, 'media-gateway.log');
     if (existsSync(log)) console.error(`\nlast lines of the gateway's log (${log}):\n${tail(log)}`);
-  }
-  await cleanup();
-  process.exit(interrupted ? 130 : 1);
-});
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(signal, async () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping the gateway and redis, removing temp files`);
-    await cleanup();
-    process.exit(130);
-  });
-}
-for (const event of ['uncaughtException', 'unhandledRejection']) {
-  process.once(event, async (err) => {
-    console.error(`\nBENCH FAILED (${event}): ${err?.stack ?? err}`);
-    await cleanup();
-    process.exit(1);
-  });
-}
-// Output piped into a reader that goes away (e.g. `| head`) must not kill the run before cleanup.
-for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-// Last resort, whatever ends the process: no child and no temp dir outlives it.
-process.on('exit', () => {
-  for (const child of children) child.proc.kill('SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  },
 });
 
 async function main() {
@@ -786,27 +749,6 @@ async function startGateway() {
       `the gateway exited during start-up (code ${code}, signal ${signal}); log ${logFile}:\n${tail(logFile)}`,
   });
   return child;
-}
-
-/** Stops the gateway first (it uses Redis), then Redis; removes every temp dir. Runs once; every caller waits for it. */
-function cleanup() {
-  cleaning ??= stopEverything();
-  return cleaning;
-}
-
-async function stopEverything() {
-  redis?.client.disconnect();
-  const ordered = [...children].sort((a, b) => (a.name === 'redis') - (b.name === 'redis'));
-  for (const child of ordered) await stopChild(children, child).catch(() => {});
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-  redis = undefined;
-}
-
-function mkTemp(prefix) {
-  const dir = mkdtempSync(join(os.tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
 }
 
 // ---------------------------------------------------------------- /proc

@@ -1,6 +1,6 @@
 // What a benchmark run owns (child processes, temp dirs, its Redis) and how it ends: on failure,
 // on SIGINT/SIGTERM/SIGHUP, or however the process exits, nothing it started outlives it.
-// Shared by bench/routes.mjs, bench/openai.mjs and bench/batch.mjs.
+// Shared by bench/routes.mjs, bench/openai.mjs, bench/batch.mjs and bench/detect-upload.mjs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -43,13 +43,26 @@ export function benchRun({ redis }) {
     return cleaning;
   }
 
-  /** Runs `main`; a failure or a signal cleans up and exits (1, or 130 when interrupted). */
-  function start(main) {
+  /**
+   * Runs `main`; a failure, an uncaught error or a signal cleans up and exits (1, or 130 when
+   * interrupted). `onFailure` says more about a failure first (e.g. a log's last lines).
+   */
+  function start(main, { onFailure = () => {} } = {}) {
     main().catch(async (err) => {
-      if (!interrupted) console.error(`\nBENCH FAILED: ${err.stack ?? err}`);
+      if (!interrupted) {
+        console.error(`\nBENCH FAILED: ${err.stack ?? err}`);
+        onFailure();
+      }
       await cleanup();
       process.exit(interrupted ? 130 : 1);
     });
+    for (const event of ['uncaughtException', 'unhandledRejection']) {
+      process.once(event, async (err) => {
+        console.error(`\nBENCH FAILED (${event}): ${err?.stack ?? err}`);
+        await cleanup();
+        process.exit(1);
+      });
+    }
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
       process.once(signal, async () => {
         interrupted = true;
