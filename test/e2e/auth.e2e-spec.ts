@@ -64,23 +64,7 @@ describe('without API_KEYS', () => {
   });
 
   it('warns once at start-up that the API is open', async () => {
-    const lines: { level: number; msg: string }[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(
-          ...chunk
-            .toString()
-            .trim()
-            .split('\n')
-            .map((l) => JSON.parse(l)),
-        );
-        done();
-      },
-    });
-    const app = await createGateway(
-      loadConfig({ QUEUE_DRIVER: 'inline', BLOB_DIR: gw.config.blobs.dir }),
-      pino({ level: 'info' }, sink),
-    );
+    const { app, lines } = await loggedGateway({}, gw.config.blobs.dir);
     await app.close();
     const warnings = lines.filter((l) => l.level === 40 && /API_KEYS/.test(l.msg));
     expect(warnings).toHaveLength(1);
