@@ -35,7 +35,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { toFile } from 'openai';
@@ -51,7 +51,7 @@ import {
   startGatewayChild,
   startRedis,
 } from './lib/processes.mjs';
-import { DIST_DIR, INFER_BODY, ROOT } from './lib/shared.mjs';
+import { INFER_BODY, LOG_DIR, PROFILE_DIR, RESULTS_DIR, ROOT, SOURCE_MAIN } from './lib/shared.mjs';
 
 const env = process.env;
 const LINES = Number(env.BENCH_BATCH_LINES ?? 10_000);
@@ -64,11 +64,7 @@ const TIMEOUT_S = Number(env.BENCH_BATCH_TIMEOUT_S ?? 180);
 const STRICT = env.BENCH_STRICT === '1';
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
 const NODE_ARGS = (env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const RESULTS_DIR = join(ROOT, 'bench/results');
-const LOG_DIR = join(RESULTS_DIR, 'logs');
-const SOURCE_MAIN = resolve(env.BENCH_GATEWAY_MAIN ?? join(DIST_DIR, 'apps/gateway/src/main.js'));
 const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-batch');
-const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 const RUN_ID = `batch${process.pid}${Date.now().toString(36)}`;
 const POLL_MS = 100;
 

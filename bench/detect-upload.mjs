@@ -42,7 +42,7 @@ import {
 } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -56,7 +56,7 @@ import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { fmt, pct, round } from './lib/numbers.mjs';
 import { freePort, redisVersion, spawnLogged, startRedis, tail, waitReadyOrExit } from './lib/processes.mjs';
-import { ROOT } from './lib/shared.mjs';
+import { LOG_DIR, RESULTS_DIR, ROOT, SOURCE_MAIN } from './lib/shared.mjs';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -76,10 +76,6 @@ const SIZE_NAMES = SIZES.mid > 0 ? ['small', 'mid', 'large'] : ['small', 'large'
 const UPLOAD_BYTES = Number(env.BENCH_MEDIA_UPLOAD_BYTES ?? GiB);
 const BLOB_MAX_BYTES = Math.max(3 * GiB, UPLOAD_BYTES * 2);
 const STRICT = env.BENCH_STRICT === '1';
-const RESULTS_DIR = join(ROOT, 'bench/results');
-const LOG_DIR = join(RESULTS_DIR, 'logs');
-const DEFAULT_MAIN = join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js');
-const SOURCE_MAIN = resolve(env.BENCH_GATEWAY_MAIN ?? DEFAULT_MAIN);
 const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-media');
 const RUN_ID = `media${process.pid}${Date.now().toString(36)}`;
 const SAMPLE_EVERY_MS = 20;

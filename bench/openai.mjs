@@ -39,7 +39,7 @@
 //   BENCH_STRICT=1  also exit 1 when a target is missed (a wrong answer always fails the run)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
@@ -56,7 +56,7 @@ import {
   startRedis,
   waitUntilOk,
 } from './lib/processes.mjs';
-import { DIST_DIR, ROOT } from './lib/shared.mjs';
+import { LOG_DIR, PROFILE_DIR, RESULTS_DIR, ROOT, SOURCE_MAIN } from './lib/shared.mjs';
 
 const env = process.env;
 const list = (v) => v.split(',').map((s) => s.trim());
@@ -73,11 +73,7 @@ const DELAY_MS = Number(env.BENCH_OPENAI_DELAY_MS ?? 10);
 const NOTE_REQUESTS = Number(env.BENCH_OPENAI_NOTE_REQUESTS ?? 100);
 const STRICT = env.BENCH_STRICT === '1';
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
-const RESULTS_DIR = join(ROOT, 'bench/results');
-const LOG_DIR = join(RESULTS_DIR, 'logs');
-const SOURCE_MAIN = resolve(env.BENCH_GATEWAY_MAIN ?? join(DIST_DIR, 'apps/gateway/src/main.js'));
 const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-openai');
-const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 const TEST_SERVER = join(ROOT, 'test/openai-server/openai-test-server.mjs');
 const RUN_ID = `openai${process.pid}${Date.now().toString(36)}`;
 const BACKEND_KEY = 'sk-test';

@@ -42,7 +42,7 @@ import { httpRequest, postJson } from './lib/http.mjs';
 import { CLK_TCK, cpuTicks, machineInfo, systemBusyTicks } from './lib/machine.mjs';
 import { fmt, pct, round } from './lib/numbers.mjs';
 import { redisVersion, startGatewayChild, startRedis } from './lib/processes.mjs';
-import { DIST_DIR, ROOT } from './lib/shared.mjs';
+import { LOG_DIR, RESULTS_DIR, ROOT, SOURCE_MAIN } from './lib/shared.mjs';
 
 const env = process.env;
 const list = (v) => v.split(',').map((s) => s.trim());
@@ -58,9 +58,6 @@ const SHARP_S = Number(env.BENCH_ROUTES_SHARP_S ?? 8);
 const SHARP_WARMUP_S = Number(env.BENCH_ROUTES_SHARP_WARMUP_S ?? 1);
 const SHARP_CONC = list(env.BENCH_ROUTES_SHARP_CONC ?? '2,4').map(Number);
 const STRICT = env.BENCH_STRICT === '1';
-const RESULTS_DIR = join(ROOT, 'bench/results');
-const LOG_DIR = join(RESULTS_DIR, 'logs');
-const SOURCE_MAIN = resolve(env.BENCH_GATEWAY_MAIN ?? join(DIST_DIR, 'apps/gateway/src/main.js'));
 const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-routes');
 const RUN_ID = `routes${process.pid}${Date.now().toString(36)}`;
 const ADAPTER_MODULE = './bench/adapters/relay.mjs';

@@ -27,7 +27,7 @@ import {
   tail,
   waitReadyOrExit,
 } from './lib/processes.mjs';
-import { DIST_DIR, INFER_BODY, ROOT } from './lib/shared.mjs';
+import { DIST_DIR, INFER_BODY, LOG_DIR, PROFILE_DIR, RESULTS_DIR, ROOT } from './lib/shared.mjs';
 
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 2);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -36,9 +36,6 @@ const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(',').map((s) =>
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const STRICT = process.env.BENCH_STRICT === '1';
 const TRACE = process.env.BENCH_TRACE === '1';
-const RESULTS_DIR = join(ROOT, 'bench/results');
-const LOG_DIR = join(RESULTS_DIR, 'logs');
-const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 const TRACE_DIR = join(RESULTS_DIR, 'traces');
 const RUN_ID = `bench${process.pid}${Date.now().toString(36)}`;
 const BUILD_DIR = join(RESULTS_DIR, 'build');

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -12,6 +12,14 @@ export const DIST_DIR = join(ROOT, 'dist/apps/gateway');
 export const BUILD_DIR = process.env.BENCH_BUILD_DIR ?? DIST_DIR;
 export const GATEWAY_MAIN = join(BUILD_DIR, 'apps/gateway/src/main.js');
 export const CONTRACTS = join(BUILD_DIR, 'libs/contracts/src/index.js');
+/** Where the benchmarks write results, logs and CPU profiles (git ignores it). */
+export const RESULTS_DIR = join(ROOT, 'bench/results');
+export const LOG_DIR = join(RESULTS_DIR, 'logs');
+export const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
+/** The compiled gateway a benchmark runs a snapshot of: BENCH_GATEWAY_MAIN, or this checkout's build. */
+export const SOURCE_MAIN = resolve(
+  process.env.BENCH_GATEWAY_MAIN ?? join(DIST_DIR, 'apps/gateway/src/main.js'),
+);
 
 /** The body every server is sent. */
 export const INFER_BODY = JSON.stringify({ inputs: [{ text: 'hello' }], output: 'text', task: 'echo' });
