@@ -110,7 +110,7 @@ export class AppModule {
         {
           provide: AdapterRegistry,
           useFactory: async () => {
-            const registry = new AdapterRegistry(createBuiltinAdapters());
+            const registry = new AdapterRegistry(createBuiltinAdapters({ limits: config.limits }));
             for (const backend of config.openAiBackends) {
               for (const adapter of createOpenAiAdapters(backend)) registry.register(adapter, 'openai');
             }

@@ -1,5 +1,6 @@
 export * from './sdk/adapter';
 export * from './sdk/adapter-error';
+export * from './sdk/input-limits';
 export * from './codecs/signal';
 export * from './builtin';
 export * from './codecs/pointcloud';

@@ -1,3 +1,4 @@
+import type { InputLimits } from '@omnigate/adapters';
 import { openAiBackendsFromEnv, type OpenAiBackend } from '@omnigate/contracts';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKey } from '../auth/api-keys';
@@ -108,13 +109,7 @@ export interface AppConfig {
   blobs: { dir: string; maxBytes: number; ttlS: number; jobTierMaxBytes: number };
   probe: { ffprobePath?: string; timeoutMs: number };
   /** What one input may hold, checked from its metadata before anything decodes it. */
-  limits: {
-    imagePixels: number;
-    mediaDurationS: number;
-    signalValues: number;
-    points: number;
-    textChars: number;
-  };
+  limits: InputLimits;
   /**
    * Batches (`/v1/batches`): input limits, the queue priority of their lines (1 first, higher
    * later; interactive requests default to 5), lines in flight per batch, and how long a

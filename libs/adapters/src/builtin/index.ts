@@ -1,4 +1,5 @@
 import type { Adapter } from '../sdk/adapter';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../sdk/input-limits';
 import { EchoAdapter } from './echo/echo.adapter';
 import { Ffmpeg } from './media/ffmpeg';
 import { FfmpegAudioAdapter } from './media/ffmpeg-audio.adapter';
@@ -88,8 +89,18 @@ export {
   type TextDescription,
 } from './text/analysis';
 
+/** What the built-in adapters are configured with (the gateway's settings). */
+export interface BuiltinAdapterSettings {
+  /** LIMIT_*: what one input may hold, checked again by every decoder before it allocates. */
+  limits: InputLimits;
+}
+
 /** One instance of every built-in adapter, for the gateway's registry. */
-export function createBuiltinAdapters(): Adapter[] {
+export function createBuiltinAdapters(
+  settings: BuiltinAdapterSettings = { limits: DEFAULT_INPUT_LIMITS },
+): Adapter[] {
+  // Each adapter takes the limits it decodes against as its own decoders learn to check them.
+  void settings;
   // One Ffmpeg for the media and point-cloud adapters: the binaries are resolved (and FFMPEG_PATH checked) once.
   const ffmpeg = new Ffmpeg();
   return [
