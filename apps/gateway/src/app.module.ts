@@ -1,11 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { createBuiltinAdapters, createOpenAiAdapters } from '@omnigate/adapters';
 import type { Logger } from 'pino';
 import { AdapterRegistry } from './adapters/adapter-registry';
 import { AdapterHealth } from './adapters/adapter-health';
 import { AdapterRegistrations } from './adapters/adapter-registrations';
 import { MemoryRegistrationStore, RedisRegistrationStore } from './adapters/registration-store';
-import { loadAdapterModules } from './adapters/adapter-modules';
+import { createAdapterRegistry } from './adapters/create-adapter-registry';
 import { AdaptersController } from './adapters/adapters.controller';
 import { BatchLineRunner } from './batches/batch-line';
 import { BatchRunner } from './batches/batch-runner';
@@ -109,15 +108,7 @@ export class AppModule {
         },
         {
           provide: AdapterRegistry,
-          useFactory: async () => {
-            const registry = new AdapterRegistry(createBuiltinAdapters({ limits: config.limits }));
-            for (const backend of config.openAiBackends) {
-              for (const adapter of createOpenAiAdapters(backend)) registry.register(adapter, 'openai');
-            }
-            const loaded = await loadAdapterModules(config.adapterModules, { logger });
-            for (const adapter of loaded) registry.register(adapter, 'module');
-            return registry;
-          },
+          useFactory: () => createAdapterRegistry(config, logger),
         },
         ModalityRegistry,
         {

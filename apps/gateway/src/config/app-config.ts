@@ -1,5 +1,6 @@
 import type { InputLimits } from '@omnigate/adapters';
 import { openAiBackendsFromEnv, type OpenAiBackend } from '@omnigate/contracts';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKey } from '../auth/api-keys';
 
@@ -27,6 +28,11 @@ const EnvSchema = z.object({
     .default('omnigate'),
   WORKER_ADAPTERS: csv.default([]),
   ADAPTER_MODULES: csv.default([]),
+  SANDBOX_ADAPTER_MODULES: csv.default([]),
+  SANDBOX_PROCESSES: int(0, 256).default(Math.max(2, availableParallelism())),
+  SANDBOX_MAX_HEAP_MB: int(64, 1_048_576).default(1024),
+  SANDBOX_MAX_RSS_MB: int(128, 1_048_576).default(2048),
+  SANDBOX_CPU_BUDGET_MS: int(100, 3_600_000).default(60_000),
   /** Checked by openAiBackendsFromEnv (contracts), which knows their shape. */
   OPENAI_BACKENDS: z.string().optional(),
   OPENAI_API_KEY: z.string().optional(),
@@ -87,6 +93,18 @@ export interface AppConfig {
   adapterProbeMs: number;
   /** npm packages or paths whose adapters load at start-up, beside the built-in ones. */
   adapterModules: string[];
+  /**
+   * Where built-in adapters (and those of `modules`) run: sandbox processes, `processes` at a
+   * time, each under a heap and a memory ceiling and a CPU budget per hop; `processes: 0` runs
+   * them in the gateway's own process.
+   */
+  sandbox: {
+    processes: number;
+    maxHeapMb: number;
+    maxRssMb: number;
+    cpuBudgetMs: number;
+    modules: string[];
+  };
   /** OpenAI-compatible backends (OPENAI_BACKENDS, or OPENAI_API_KEY alone); each yields adapters. */
   openAiBackends: OpenAiBackend[];
   /** API_KEYS, held as sha256 digests; empty: every route is open. */
@@ -163,6 +181,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     role: e.ROLE,
     routing: { maxHops: e.ROUTE_MAX_HOPS, maxFallbacks: e.ROUTE_MAX_FALLBACKS },
     adapterModules: e.ADAPTER_MODULES,
+    sandbox: {
+      processes: e.SANDBOX_PROCESSES,
+      maxHeapMb: e.SANDBOX_MAX_HEAP_MB,
+      maxRssMb: e.SANDBOX_MAX_RSS_MB,
+      cpuBudgetMs: e.SANDBOX_CPU_BUDGET_MS,
+      modules: e.SANDBOX_ADAPTER_MODULES,
+    },
     openAiBackends,
     auth: { apiKeys },
     breaker: { failures: e.BREAKER_FAILURES, cooldownMs: e.BREAKER_COOLDOWN_MS },

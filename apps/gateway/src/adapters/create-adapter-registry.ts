@@ -1,0 +1,34 @@
+import { createBuiltinAdapters, createOpenAiAdapters, type Adapter } from '@omnigate/adapters';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config';
+import { AdapterSandbox } from '../sandbox/adapter-sandbox';
+import { loadAdapterModules } from './adapter-modules';
+import { AdapterRegistry } from './adapter-registry';
+
+/**
+ * The adapters this process starts with: the built-in ones and those of SANDBOX_ADAPTER_MODULES
+ * run in the sandbox (unless SANDBOX_PROCESSES=0), the OpenAI backends' and ADAPTER_MODULES' in
+ * process. Each is also built here, in the main thread, for its descriptor and options schema.
+ */
+export async function createAdapterRegistry(config: AppConfig, logger: Logger): Promise<AdapterRegistry> {
+  const { sandbox: settings } = config;
+  const sandbox =
+    settings.processes > 0
+      ? new AdapterSandbox(
+          { ...settings, process: { limits: config.limits, modules: settings.modules } },
+          logger,
+        )
+      : undefined;
+  const isolate = (adapters: Adapter[]) => (sandbox ? adapters.map((a) => sandbox.wrap(a)) : adapters);
+
+  const registry = new AdapterRegistry(isolate(createBuiltinAdapters({ limits: config.limits })));
+  for (const backend of config.openAiBackends) {
+    for (const adapter of createOpenAiAdapters(backend)) registry.register(adapter, 'openai');
+  }
+  for (const adapter of await loadAdapterModules(config.adapterModules, { logger })) {
+    registry.register(adapter, 'module');
+  }
+  const sandboxed = await loadAdapterModules(settings.modules, { logger });
+  for (const adapter of isolate(sandboxed)) registry.register(adapter, 'module');
+  return registry;
+}
