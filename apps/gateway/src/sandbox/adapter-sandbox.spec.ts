@@ -214,14 +214,24 @@ describe('AdapterSandbox (real processes, real adapters)', () => {
   });
 
   it('passes a storage failure through as it is (retryable), not as the input’s fault', async () => {
-    const { context } = hopContext(new Map());
-    const request = textRequest('upper', 'x', new Map());
-    const error = await adapters
-      .get('sandbox.upper')
-      ?.invoke(request, context)
-      .catch((err: unknown) => err);
-    expect(AdapterError.is(error)).toBe(false);
-    expect((error as Error).message).toMatch(/storage is down/);
+    // Small inputs are read before the hop is sent; larger ones when the adapter asks.
+    const small = textRequest('upper', 'x', new Map());
+    const large = { ...small, inputs: [{ ...small.inputs[0], bytes: 2 * 1024 * 1024 }] };
+    for (const request of [small, large]) {
+      const error = await adapters
+        .get('sandbox.upper')
+        ?.invoke(request, hopContext(new Map()).context)
+        .catch((err: unknown) => err);
+      expect(AdapterError.is(error)).toBe(false);
+      expect((error as Error).message).toMatch(/storage is down/);
+    }
+  });
+
+  it('reads a large input when the adapter asks for it', async () => {
+    const request = textRequest('upper', 'read on demand', blobs);
+    const large = { ...request, inputs: [{ ...request.inputs[0], bytes: 2 * 1024 * 1024 }] };
+    const answer = await adapters.get('sandbox.upper')?.invoke(large, hopContext(blobs).context);
+    expect(answer?.outputs).toEqual([{ modality: 'text', mediaType: 'text/plain', text: 'READ ON DEMAND' }]);
   });
 
   it('aborts a hop when the job is cancelled, and kills a process that ignores the abort', async () => {

@@ -27,6 +27,8 @@ export interface SandboxSettings {
   process: SandboxProcessData;
 }
 
+/** Inputs up to this size go with the hop; larger ones are read when the adapter asks for them. */
+const PRELOAD_MAX_BYTES = 1024 * 1024;
 /** How long a cancelled hop gets to stop on its own (and stop its ffmpeg) before its process is killed. */
 const ABORT_GRACE_MS = 2_000;
 /** How often a running hop's process is measured against the budget and the memory ceiling. */
@@ -61,6 +63,7 @@ export class AdapterSandbox {
   }
 
   async run(adapterId: string, request: AdapterRequest, context: AdapterContext): Promise<AdapterResult> {
+    const blobs = await preload(request, context);
     const process = await this.acquire(context.signal);
     const breach: { kind?: Breach } = {};
     const kill = (kind: Breach) => {
@@ -83,7 +86,7 @@ export class AdapterSandbox {
     let outcome: SandboxOutcome;
     try {
       outcome = await process.run(
-        { adapterId, request, streams: context.onTextDelta !== undefined },
+        { adapterId, request, streams: context.onTextDelta !== undefined, blobs },
         {
           onStarted,
           onMessage: (message) => this.serve(message, process, context, (err) => (readError = err)),
@@ -275,6 +278,16 @@ class SandboxedAdapter implements Adapter {
   async close(): Promise<void> {
     await Promise.all([this.local.close?.(), this.sandbox.close()]);
   }
+}
+
+/** The bytes of the request's small inputs (a failing store throws here, as itself: not the input's fault). */
+async function preload(
+  request: AdapterRequest,
+  context: AdapterContext,
+): Promise<Record<string, Uint8Array>> {
+  const small = request.inputs.filter((input) => input.bytes <= PRELOAD_MAX_BYTES);
+  const read = await Promise.all(small.map((input) => context.blobs.read(input.blobId)));
+  return Object.fromEntries(small.map((input, i) => [input.blobId, read[i]]));
 }
 
 /** The IPC channel turns a Buffer into a Uint8Array; outputs are Buffers again, without a copy. */

@@ -70,12 +70,15 @@ async function run(task: SandboxTask): Promise<void> {
   const current = { abort: new AbortController(), reads: new Map() };
   hop = current;
   let nextRead = 0;
-  const read = (blobId: string) =>
-    new Promise<Buffer>((resolve, reject) => {
+  const read = (blobId: string) => {
+    const sent = Object.hasOwn(task.blobs, blobId) ? task.blobs[blobId] : undefined;
+    if (sent) return Promise.resolve(Buffer.from(sent.buffer, sent.byteOffset, sent.byteLength));
+    return new Promise<Buffer>((resolve, reject) => {
       const id = nextRead++;
       current.reads.set(id, { resolve, reject });
       send({ type: 'read', id, blobId });
     });
+  };
   const context: AdapterContext = {
     signal: current.abort.signal,
     progress: async (fraction) => void send({ type: 'progress', fraction }),

@@ -18,6 +18,8 @@ export interface SandboxTask {
   request: AdapterRequest;
   /** Whether the caller streams text: the process then forwards text deltas. */
   streams: boolean;
+  /** The bytes of the small inputs, by blob id, sent with the hop to save a round trip each. */
+  blobs: Record<string, Uint8Array>;
 }
 
 /** From the sandbox process to the gateway: ready (its adapters built), then about the hop it runs (one at a time). */
