@@ -305,7 +305,7 @@ function checkResampledSize(signal: Signal, target: number, limits: InputLimits)
     }
     values += resampledLength(channel.values.length, rate, target);
   }
-  checkInputLimit(limits, 'signalValues', `signal samples × channels at ${target} Hz`, values);
+  checkInputLimit(limits, 'signalValues', 'resampled signal samples × channels', values);
 }
 
 /** The first `count` channels, with a warning when that leaves some out. */

@@ -18,7 +18,6 @@ interface ChannelShape {
 
 /** What the first pass over a document finds. */
 interface SignalShape {
-  form: 'channels' | 'samples' | 'rows';
   sampleRateHz?: number;
   startTime?: string;
   channels: ChannelShape[];
@@ -98,7 +97,7 @@ class JsonSignalWalk {
         count++;
       } while (json.eat(','));
       json.expect(']');
-      return { form: 'samples', channels: [{ name: 'ch1', length: count }] };
+      return { channels: [{ name: 'ch1', length: count }] };
     }
     let width: number | undefined;
     let rows = 0;
@@ -124,16 +123,14 @@ class JsonSignalWalk {
       rows++;
     } while (json.eat(','));
     json.expect(']');
-    const length = rows;
     return {
-      form: 'rows',
-      channels: Array.from({ length: width }, (_unused, c) => ({ name: `ch${c + 1}`, length })),
+      channels: Array.from({ length: width }, (_unused, c) => ({ name: `ch${c + 1}`, length: rows })),
     };
   }
 
   /** `{sampleRateHz?, startTime?, channels: [...]}`; other keys are skipped. */
   private document(): SignalShape {
-    const shape: Partial<SignalShape> = { form: 'channels' };
+    const shape: Partial<SignalShape> = {};
     this.object('', (key) => {
       if (key === 'sampleRateHz') shape.sampleRateHz = this.positiveNumber(key);
       else if (key === 'startTime') shape.startTime = this.nonEmptyString(key);
