@@ -293,6 +293,7 @@ describe('CSV/TSV: rows, columns and runs of whitespace and delimiters are bound
   it('refuses rows × channels over LIMIT_SIGNAL_VALUES with 413 while counting', () => {
     const limits = { ...LIMITS, signalValues: 1000 };
     expect(decode(text('a,b\n' + '1,2\n'.repeat(500)), 'csv', limits)).toBe('decoded');
+    expect(decode(text(`${'1,'.repeat(1000)}1\n`), 'csv', limits)).toBe('payload_too_large');
     expect(
       thrown(() => decodeSignal(text('a,b\n' + '1,2\n'.repeat(100_000)), 'csv', { limits })),
     ).toMatchObject({

@@ -66,6 +66,7 @@ export function readDelimitedTable(text: string, opts: DelimitedOptions): Delimi
     }
     if (++rows > maxRows) checkSignalValues(opts.limits, rows * channelCount);
   }
+  checkSignalValues(opts.limits, rows * channelCount);
   if (rows === 0) throw AdapterError.unprocessable('the signal has a header row but no data rows');
   if (channelCount === 0) {
     throw AdapterError.unprocessable('the signal has a time column but no data columns');
