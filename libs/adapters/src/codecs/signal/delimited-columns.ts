@@ -75,6 +75,7 @@ function bracketedUnit(header: string): string | undefined {
 function suffixUnit(header: string): string | undefined {
   const underscore = header.lastIndexOf('_');
   const suffix = header.slice(underscore + 1);
-  if (underscore < 1 || header[underscore - 1] === '_' || suffix === '' || /\s/.test(suffix)) return undefined;
+  if (underscore < 1 || header[underscore - 1] === '_' || suffix === '' || /\s/.test(suffix))
+    return undefined;
   return suffix;
 }
