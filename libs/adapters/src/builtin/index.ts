@@ -99,8 +99,6 @@ export interface BuiltinAdapterSettings {
 export function createBuiltinAdapters(
   settings: BuiltinAdapterSettings = { limits: DEFAULT_INPUT_LIMITS },
 ): Adapter[] {
-  // Each adapter takes the limits it decodes against as its own decoders learn to check them.
-  void settings;
   // One Ffmpeg for the media and point-cloud adapters: the binaries are resolved (and FFMPEG_PATH checked) once.
   const ffmpeg = new Ffmpeg();
   return [
@@ -108,8 +106,8 @@ export function createBuiltinAdapters(
     new FfmpegAudioAdapter(ffmpeg),
     new FfmpegVideoAdapter(ffmpeg),
     new TextRenderAdapter(),
-    new SignalSummaryAdapter(),
-    new SignalToolsAdapter(),
+    new SignalSummaryAdapter(settings.limits),
+    new SignalToolsAdapter(settings.limits),
     new ImageAnalysisAdapter(),
     new TextAnalysisAdapter(),
     new SpeechAdapter(),

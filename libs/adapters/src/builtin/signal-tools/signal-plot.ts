@@ -16,6 +16,17 @@ const COLORS = [
 ];
 
 const MARGIN = { left: 64, right: 16, top: 12, bottom: 40 };
+/** Space between lanes, and the least height of a lane: room for its name. */
+const LANE_GAP = 6;
+const MIN_LANE_HEIGHT = 16;
+/** Most lanes in one plot, whatever its height: beyond it a plot is neither readable nor cheap to draw. */
+const MAX_LANES = 64;
+
+/** How many channels a plot `height` pixels high holds, one lane each. */
+export function plotLanes(height: number): number {
+  const plotHeight = height - MARGIN.top - MARGIN.bottom;
+  return Math.max(1, Math.min(MAX_LANES, Math.floor((plotHeight + LANE_GAP) / (MIN_LANE_HEIGHT + LANE_GAP))));
+}
 const FONT = 'font-family="DejaVu Sans, Arial, sans-serif"';
 
 /** About `count` (at least 2) round tick values (1, 2 or 5 × 10^k apart) inside [min, max]. */
@@ -84,25 +95,24 @@ function polylinePoints(
 
 /**
  * An SVG line chart of a signal: one lane per channel (stacked, each with its own y axis, ticks
- * and name), a shared x axis in seconds when the rate is known, else in samples.
+ * and name), a shared x axis in seconds when the rate is known, else in samples. The caller keeps
+ * the channels to `plotLanes(height)`; each lane draws at most two points per pixel column.
  */
 export function signalPlotSvg(signal: Signal, width: number, height: number): string {
   const plotWidth = Math.max(1, width - MARGIN.left - MARGIN.right);
   const plotHeight = Math.max(1, height - MARGIN.top - MARGIN.bottom);
   const lanes = Math.max(1, signal.channels.length);
-  const laneGap = lanes > 1 ? 6 : 0;
+  const laneGap = lanes > 1 ? LANE_GAP : 0;
   const laneHeight = Math.max(1, (plotHeight - laneGap * (lanes - 1)) / lanes);
 
   // The x axis spans the longest channel, in seconds when every channel has a rate.
   const rates = signal.channels.map((channel) => channelSampleRate(signal, channel));
   const seconds = rates.every((rate) => rate !== undefined && rate > 0);
-  const extent = Math.max(
-    1e-9,
-    ...signal.channels.map((channel, i) => {
-      const span = Math.max(1, channel.values.length - 1);
-      return seconds ? span / (rates[i] as number) : span;
-    }),
-  );
+  let extent = 1e-9;
+  signal.channels.forEach((channel, i) => {
+    const span = Math.max(1, channel.values.length - 1);
+    extent = Math.max(extent, seconds ? span / (rates[i] as number) : span);
+  });
   const xOf = (t: number) => MARGIN.left + (t / extent) * plotWidth;
 
   const parts: string[] = [

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
 import { decodeSignal } from '../../codecs/signal';
 import { decodePointCloud, findField } from '../../codecs/pointcloud';
+import { wavFile } from '../../codecs/signal/test-files';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { ffprobe } from '../media/media.testing';
 import { readWavInfo } from '../speech/wav';
 import { binaryOutput, createAdapterHarness, textOutput } from '../testing';
@@ -18,10 +20,11 @@ async function run(
   options: Record<string, unknown> = {},
   data: Buffer | string = ecg,
   mediaType = 'text/csv',
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
 ) {
   const harness = createAdapterHarness();
   const input = harness.put(data, { modality: 'signal', mediaType });
-  return harness.invoke(new SignalToolsAdapter(), { task, inputs: [input], output, options });
+  return harness.invoke(new SignalToolsAdapter(limits), { task, inputs: [input], output, options });
 }
 
 /** The root mean square of a sine of `hz` left in `values` (projection on sin and cos). */
@@ -253,6 +256,69 @@ describe('SignalToolsAdapter', () => {
       await expect(
         run('embed', { modality: 'pointcloud' }, { delay: 2 }, '1\n2\n3\n4\n'),
       ).rejects.toMatchObject({ code: 'unprocessable_input' });
+    });
+  });
+
+  describe('bounds', () => {
+    it('M2: refuses a JSON signal of 200,000 channels as bad input (422) for every task', async () => {
+      const doc = JSON.stringify({
+        sampleRateHz: 100,
+        channels: Array.from({ length: 200_000 }, () => ({ values: [1, 2] })),
+      });
+      for (const [task, modality] of [
+        ['plot', 'image'],
+        ['transform', 'signal'],
+      ] as const) {
+        await expect(run(task, { modality }, {}, doc, 'application/json')).rejects.toMatchObject({
+          code: 'unprocessable_input',
+        });
+      }
+    });
+
+    it('refuses a resampling over LIMIT_SIGNAL_VALUES with 413 before doing it', async () => {
+      const started = performance.now();
+      await expect(run('transform', { modality: 'signal' }, { sampleRateHz: 1e9 })).rejects.toMatchObject({
+        code: 'payload_too_large',
+        details: { limit: 'LIMIT_SIGNAL_VALUES', actual: 2e10 },
+      });
+      expect(performance.now() - started).toBeLessThan(2000);
+    });
+
+    it('plots as many channels as the height holds (the first ones), with a warning', async () => {
+      const doc = JSON.stringify({
+        sampleRateHz: 10,
+        channels: Array.from({ length: 100 }, (_v, c) => ({ name: `c${c}`, values: [c, c + 1, c] })),
+      });
+      const result = await run('plot', { modality: 'image' }, {}, doc, 'application/json');
+      expect(result.warnings).toEqual([
+        'only the first 16 of 100 channels are plotted at this height; choose them with channels, or set a larger height',
+      ]);
+      const tall = await run('plot', { modality: 'image' }, { height: 4096 }, doc, 'application/json');
+      expect(tall.warnings?.[0]).toMatch(/only the first 64 of 100 channels/);
+    });
+
+    it('refuses a delay embedding of more points than LIMIT_POINTS with 413', async () => {
+      const limits = { ...DEFAULT_INPUT_LIMITS, points: 3597 };
+      await expect(
+        run('embed', { modality: 'pointcloud' }, {}, ecg, 'text/csv', limits),
+      ).rejects.toMatchObject({
+        code: 'payload_too_large',
+        details: { limit: 'LIMIT_POINTS', actual: 3598 },
+      });
+    });
+
+    it('cuts samples-mode audio to 600 s, with a warning', async () => {
+      const frames = 600 * 8000 + 4000;
+      const wav = wavFile({
+        formatTag: 1,
+        channels: 1,
+        sampleRateHz: 8000,
+        bitsPerSample: 8,
+        data: Buffer.alloc(frames, 100),
+      });
+      const result = await run('sonify', { modality: 'audio' }, { mode: 'samples' }, wav, 'audio/wav');
+      expect(readWavInfo(binaryOutput(result).data)).toMatchObject({ sampleRate: 8000, durationS: 600 });
+      expect(result.warnings).toEqual([`the audio is cut to 600 s: the first 4800000 of ${frames} samples`]);
     });
   });
 });

@@ -4,6 +4,7 @@ import type { AdapterDescriptor, Capability } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
 import { errorMessage } from '../../sdk/error-message';
+import { checkInputLimit, DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { baseMediaType } from '../../sdk/media-type';
 import { parseOptions, requireInput } from '../inputs';
 import {
@@ -15,17 +16,16 @@ import {
 } from '../../codecs/signal';
 import { createField, encodePointCloud, POINT_CLOUD_MEDIA_TYPES } from '../../codecs/pointcloud';
 import { readSignalInput } from '../signal/read-signal';
-import { delayEmbedding, filterZeroPhase, normalize, resampleLinear } from './signal-dsp';
-import { signalPlotSvg } from './signal-plot';
+import { delayEmbedding, filterZeroPhase, normalize, resampledLength, resampleLinear } from './signal-dsp';
+import { plotLanes, signalPlotSvg } from './signal-plot';
 import { directSamples, pcm16Wav, SONIFY_RATE_HZ, toneSamples } from './sonify';
 
 const ADAPTER_ID = 'builtin.signal-tools';
+/** Most bytes read, and most bytes of CSV or JSON `transform` writes. */
 const MAX_BYTES = 64 * 1024 * 1024;
-/** Longest tone `sonify` writes (8 kHz × 600 s of 16-bit samples is about 9.6 MB). */
+/** Longest audio `sonify` writes (8 kHz × 600 s of 16-bit samples is about 9.6 MB). */
 const MAX_TONE_S = 600;
 const MAX_PLOT_SIDE = 4096;
-/** Most samples `transform` may produce per channel when resampling up. */
-const MAX_RESAMPLED = 50_000_000;
 
 const TASKS = ['transform', 'plot', 'sonify', 'embed'] as const;
 type SignalTask = (typeof TASKS)[number];
@@ -123,6 +123,12 @@ export class SignalToolsAdapter implements Adapter<SignalToolsOptions> {
     latencyHintMs: 100,
   };
 
+  /**
+   * `limits`: the gateway's LIMIT_* values. LIMIT_SIGNAL_VALUES bounds the input and what
+   * `transform` makes of it; LIMIT_POINTS the cloud `embed` makes.
+   */
+  constructor(private readonly limits: InputLimits = DEFAULT_INPUT_LIMITS) {}
+
   async invoke(request: AdapterRequest<SignalToolsOptions>, context: AdapterContext): Promise<AdapterResult> {
     if (!(TASKS as readonly string[]).includes(request.task)) {
       throw new AdapterError('invalid_request', `${ADAPTER_ID} has no task ${request.task}`);
@@ -140,6 +146,7 @@ export class SignalToolsAdapter implements Adapter<SignalToolsOptions> {
 
     const signal = await readSignalInput(context, input, {
       maxBytes: MAX_BYTES,
+      limits: this.limits,
       fallbackRateHz: options.inputSampleRateHz,
     });
     if (signal.channels.length === 0) throw AdapterError.unprocessable('the signal has no channels');
@@ -149,15 +156,22 @@ export class SignalToolsAdapter implements Adapter<SignalToolsOptions> {
     let result: AdapterResult;
     switch (task) {
       case 'transform': {
-        const transformed = transform(signal, options, warnings);
+        const transformed = transform(signal, options, this.limits, warnings);
         const json = outputType === 'application/json';
-        const text = encodeSignal(transformed, json ? 'json' : 'csv').toString('utf8');
+        const text = encodeSignal(transformed, json ? 'json' : 'csv', { maxBytes: MAX_BYTES }).toString(
+          'utf8',
+        );
         result = { outputs: [{ modality: 'signal', mediaType: outputType, text }], warnings };
         break;
       }
       case 'plot': {
-        const selected = selectChannels(signal, options.channels, warnings);
-        const svg = signalPlotSvg(selected, options.width ?? 800, options.height ?? 400);
+        const height = options.height ?? 400;
+        const selected = firstChannels(
+          selectChannels(signal, options.channels, warnings),
+          plotLanes(height),
+          warnings,
+        );
+        const svg = signalPlotSvg(selected, options.width ?? 800, height);
         let data: Buffer;
         try {
           data = await sharp(Buffer.from(svg, 'utf8')).png().toBuffer();
@@ -174,7 +188,7 @@ export class SignalToolsAdapter implements Adapter<SignalToolsOptions> {
         break;
       }
       case 'embed': {
-        const data = embed(signal, options);
+        const data = embed(signal, options, this.limits);
         result = { outputs: [{ modality: 'pointcloud', mediaType: outputType, data }], warnings };
         break;
       }
@@ -219,7 +233,12 @@ function pickChannel(signal: Signal, name: string | undefined): SignalChannel {
  * Select channels, then filter (at each channel's own rate, so a low-pass before a lower rate
  * also works against aliasing), then resample, then normalise.
  */
-function transform(signal: Signal, options: SignalToolsOptions, warnings: string[]): Signal {
+function transform(
+  signal: Signal,
+  options: SignalToolsOptions,
+  limits: InputLimits,
+  warnings: string[],
+): Signal {
   const selected = selectChannels(signal, options.channels, warnings);
   const { lowpassHz, highpassHz, sampleRateHz: target } = options;
   if (lowpassHz !== undefined && highpassHz !== undefined && highpassHz >= lowpassHz) {
@@ -228,6 +247,7 @@ function transform(signal: Signal, options: SignalToolsOptions, warnings: string
       `highpassHz ${highpassHz} must be below lowpassHz ${lowpassHz} (together they pass the band between)`,
     );
   }
+  if (target !== undefined) checkResampledSize(selected, target, limits);
   const channels = selected.channels.map((channel): SignalChannel => {
     const rate = channelSampleRate(selected, channel);
     let values = channel.values;
@@ -249,20 +269,8 @@ function transform(signal: Signal, options: SignalToolsOptions, warnings: string
       }
       values = filterZeroPhase(values, kind, cutoff, rate);
     }
-    if (target !== undefined) {
-      if (rate === undefined) {
-        throw AdapterError.unprocessable(
-          `cannot resample ${channel.name}: its sample rate is unknown; set inputSampleRateHz`,
-        );
-      }
-      if ((values.length * target) / rate > MAX_RESAMPLED) {
-        throw new AdapterError(
-          'invalid_request',
-          `resampling ${channel.name} to ${target} Hz would give over ${MAX_RESAMPLED} samples`,
-        );
-      }
-      values = resampleLinear(values, rate, target);
-    }
+    // checkResampledSize found every rate.
+    if (target !== undefined && rate !== undefined) values = resampleLinear(values, rate, target);
     let unit = channel.unit;
     if (options.normalize !== undefined) {
       const normalized = normalize(values, options.normalize);
@@ -282,6 +290,34 @@ function transform(signal: Signal, options: SignalToolsOptions, warnings: string
   return result;
 }
 
+/**
+ * Refuses a resampling before any work when a channel's rate is unknown, or when the channels at
+ * the new rate would hold more values than LIMIT_SIGNAL_VALUES (413).
+ */
+function checkResampledSize(signal: Signal, target: number, limits: InputLimits): void {
+  let values = 0;
+  for (const channel of signal.channels) {
+    const rate = channelSampleRate(signal, channel);
+    if (rate === undefined) {
+      throw AdapterError.unprocessable(
+        `cannot resample ${channel.name}: its sample rate is unknown; set inputSampleRateHz`,
+      );
+    }
+    values += resampledLength(channel.values.length, rate, target);
+  }
+  checkInputLimit(limits, 'signalValues', 'resampled signal samples × channels', values);
+}
+
+/** The first `count` channels, with a warning when that leaves some out. */
+function firstChannels(signal: Signal, count: number, warnings: string[]): Signal {
+  if (signal.channels.length <= count) return signal;
+  warnings.push(
+    `only the first ${count} of ${signal.channels.length} channels are plotted at this height; ` +
+      'choose them with channels, or set a larger height',
+  );
+  return { ...signal, channels: signal.channels.slice(0, count) };
+}
+
 function sonify(signal: Signal, options: SignalToolsOptions, warnings: string[]): Buffer {
   const channel = pickChannel(signal, options.channel);
   if (channel.values.length === 0) throw AdapterError.unprocessable(`${channel.name} has no samples`);
@@ -289,7 +325,14 @@ function sonify(signal: Signal, options: SignalToolsOptions, warnings: string[])
     for (const name of ['durationS', 'lowHz', 'highHz'] as const) {
       if (options[name] !== undefined) warnings.push(`${name} is ignored in samples mode`);
     }
-    return pcm16Wav(directSamples(channel.values), SONIFY_RATE_HZ);
+    let { values } = channel;
+    if (values.length > MAX_TONE_S * SONIFY_RATE_HZ) {
+      warnings.push(
+        `the audio is cut to ${MAX_TONE_S} s: the first ${MAX_TONE_S * SONIFY_RATE_HZ} of ${values.length} samples`,
+      );
+      values = values.subarray(0, MAX_TONE_S * SONIFY_RATE_HZ);
+    }
+    return pcm16Wav(directSamples(values), SONIFY_RATE_HZ);
   }
   const rate = channelSampleRate(signal, channel);
   let durationS = options.durationS;
@@ -305,7 +348,7 @@ function sonify(signal: Signal, options: SignalToolsOptions, warnings: string[])
   return pcm16Wav(toneSamples(channel.values, durationS, lowHz, highHz), SONIFY_RATE_HZ);
 }
 
-function embed(signal: Signal, options: SignalToolsOptions): Buffer {
+function embed(signal: Signal, options: SignalToolsOptions, limits: InputLimits): Buffer {
   const channel = pickChannel(signal, options.channel);
   const delay = options.delay ?? 1;
   if (channel.values.length <= 2 * delay) {
@@ -313,6 +356,7 @@ function embed(signal: Signal, options: SignalToolsOptions): Buffer {
       `${channel.name} has ${channel.values.length} samples: a delay of ${delay} needs more than ${2 * delay}`,
     );
   }
+  checkInputLimit(limits, 'points', 'delay-embedded point count', channel.values.length - 2 * delay);
   const { x, y, z } = delayEmbedding(channel.values, delay);
   const fields = (['x', 'y', 'z'] as const).map((name, i) => {
     const field = createField(name, 'float32', x.length);

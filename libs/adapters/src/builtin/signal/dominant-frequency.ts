@@ -3,6 +3,9 @@ import FFT from 'fft.js';
 /** Longest transform; longer signals average the spectra of consecutive segments (Bartlett). */
 export const MAX_FFT_SIZE = 1 << 20;
 
+/** A channel is zero-padded to at most this many times its length, however long the others are. */
+export const MAX_ZERO_PADDING = 8;
+
 /** Transform length for a signal of `samples` values: the next power of two, at most MAX_FFT_SIZE. */
 export function fftSizeFor(samples: number): number {
   let size = 4;

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
+import type { Signal } from '../../codecs/signal';
+import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { createAdapterHarness, textOutput } from '../testing';
-import type { SignalSummary } from './signal-summary';
+import { summarizeSignal, type SignalSummary } from './signal-summary';
 import { SignalSummaryAdapter } from './signal-summary.adapter';
 
 async function describeSignal(
@@ -9,10 +12,11 @@ async function describeSignal(
   mediaType: string,
   options: Record<string, unknown> = {},
   outputMediaType?: string,
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
 ) {
   const harness = createAdapterHarness();
   const input = harness.put(data, { modality: 'signal', mediaType });
-  const result = await harness.invoke(new SignalSummaryAdapter(), {
+  const result = await harness.invoke(new SignalSummaryAdapter(limits), {
     task: 'describe',
     inputs: [input],
     output: { modality: 'text', ...(outputMediaType ? { mediaType: outputMediaType } : {}) },
@@ -213,6 +217,55 @@ describe('SignalSummaryAdapter', () => {
     await expect(describeSignal(fixture('image/fixture.png'), 'image/png')).rejects.toMatchObject({
       code: 'unsupported_media',
       message: 'cannot read a signal from image/png; send CSV, TSV, JSON, EDF or WAV',
+    });
+  });
+
+  describe('bounds', () => {
+    it('M2: refuses a JSON signal of 200,000 channels as bad input (422), not a RangeError', async () => {
+      const doc = {
+        sampleRateHz: 100,
+        channels: Array.from({ length: 200_000 }, () => ({ values: [1, 2] })),
+      };
+      const error = await describeSignal(JSON.stringify(doc), 'application/json').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AdapterError);
+      expect(error).toMatchObject({ code: 'unprocessable_input', retryable: false });
+    });
+
+    it('summarizes 200,000 channels given in memory without spreading them into Math.max', () => {
+      const channels = Array.from({ length: 200_000 }, (_v, i) => ({
+        name: `c${i}`,
+        values: Float32Array.from([i, 0, i, 0]),
+      }));
+      const summary = summarizeSignal({ sampleRateHz: 4, channels });
+      expect(summary).toMatchObject({ samples: 4, durationS: 1, fftSize: 4 });
+      expect(summary.channels).toHaveLength(200_000);
+    });
+
+    it('refuses a signal over the LIMIT_SIGNAL_VALUES it was given with 413 naming the variable', async () => {
+      const limits = { ...DEFAULT_INPUT_LIMITS, signalValues: 7199 };
+      await expect(describeSignal(ecg, 'text/csv', {}, undefined, limits)).rejects.toMatchObject({
+        code: 'payload_too_large',
+        details: { limit: 'LIMIT_SIGNAL_VALUES', max: 7199 },
+      });
+      const fits = await describeSignal(ecg, 'text/csv', {}, undefined, { ...limits, signalValues: 7200 });
+      expect(fits.output.text).toContain('3600 samples');
+    });
+
+    it('pads a short channel beside a long one to a few times its own length, not to the longest', () => {
+      const long = Float32Array.from({ length: 1 << 20 }, (_v, i) => Math.sin(i / 3));
+      const short = Float32Array.from({ length: 16 }, (_v, i) => Math.sin((2 * Math.PI * i) / 4));
+      const signal: Signal = {
+        channels: [
+          { name: 'long', sampleRateHz: 1000, values: long },
+          ...Array.from({ length: 2000 }, (_v, i) => ({ name: `s${i}`, sampleRateHz: 4, values: short })),
+        ],
+      };
+      const started = performance.now();
+      const summary = summarizeSignal(signal);
+      // Each short channel padded to 2^20 points, as before, took minutes.
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(summary.fftSize).toBe(1 << 20);
+      expect(summary.channels[1].dominantFrequencyHz).toBeCloseTo(1, 2);
     });
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AdapterDescriptor } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { parseOptions, requireInput } from '../inputs';
 import { baseMediaType } from '../../sdk/media-type';
 import { selectChannels } from '../../codecs/signal';
@@ -52,6 +53,9 @@ export class SignalSummaryAdapter implements Adapter<SignalSummaryOptions> {
     latencyHintMs: 50,
   };
 
+  /** `limits`: the gateway's LIMIT_* values; LIMIT_SIGNAL_VALUES is checked while the input is decoded. */
+  constructor(private readonly limits: InputLimits = DEFAULT_INPUT_LIMITS) {}
+
   async invoke(
     request: AdapterRequest<SignalSummaryOptions>,
     context: AdapterContext,
@@ -63,6 +67,7 @@ export class SignalSummaryAdapter implements Adapter<SignalSummaryOptions> {
     const warnings: string[] = [];
     const parsed = await readSignalInput(context, input, {
       maxBytes: MAX_BYTES,
+      limits: this.limits,
       fallbackRateHz: options.sampleRateHz,
     });
     if (

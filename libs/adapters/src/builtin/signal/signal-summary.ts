@@ -1,5 +1,5 @@
 import { channelSampleRate, type Signal } from '../../codecs/signal';
-import { dominantFrequency, fftSizeFor } from './dominant-frequency';
+import { dominantFrequency, fftSizeFor, MAX_ZERO_PADDING } from './dominant-frequency';
 
 /** Statistics of one channel; frequencies are null when unknown (no sample rate) or undefined (constant). */
 export interface ChannelSummary {
@@ -27,7 +27,10 @@ export interface SignalSummary {
   sampleRateHz: number | null;
   /** The longest channel's duration; null when a rate is unknown. */
   durationS: number | null;
-  /** Points of the transform the dominant frequencies come from. */
+  /**
+   * Points of the transform the dominant frequencies come from (a channel much shorter than the
+   * longest is padded to at most MAX_ZERO_PADDING times its length instead).
+   */
   fftSize: number;
   /** Spacing of the transform's bins in Hz; null without a shared sample rate. */
   binSpacingHz: number | null;
@@ -39,17 +42,20 @@ export function summarizeSignal(signal: Signal): SignalSummary {
   const rates = signal.channels.map((channel) => channelSampleRate(signal, channel));
   const lengths = signal.channels.map((channel) => channel.values.length);
   const mixed = rates.some((rate, i) => rate !== rates[0] || lengths[i] !== lengths[0]);
-  const samples = Math.max(0, ...lengths);
-  const rate = mixed ? null : (rates[0] ?? null);
-  const durations = lengths.map((length, i) => {
+  let samples = 0;
+  let durationS: number | null = 0;
+  lengths.forEach((length, i) => {
     const channelRate = rates[i];
-    return channelRate === undefined ? undefined : length / channelRate;
+    samples = Math.max(samples, length);
+    durationS =
+      channelRate === undefined || durationS === null ? null : Math.max(durationS, length / channelRate);
   });
+  const rate = mixed ? null : (rates[0] ?? null);
   const fftSize = fftSizeFor(samples);
   return {
     samples,
     sampleRateHz: rate,
-    durationS: durations.every((d): d is number => d !== undefined) ? Math.max(...durations) : null,
+    durationS,
     fftSize,
     binSpacingHz: rate === null ? null : rate / fftSize,
     channels: signal.channels.map(({ name, unit, values }, c) => {
@@ -64,7 +70,12 @@ export function summarizeSignal(signal: Signal): SignalSummary {
         sumSquares += value * value;
       }
       const mean = sum / values.length;
-      const cycles = dominantFrequency(values, mean, fftSize);
+      // Bounds the work of many short channels beside a long one: each costs about its own length.
+      const cycles = dominantFrequency(
+        values,
+        mean,
+        Math.min(fftSize, fftSizeFor(values.length * MAX_ZERO_PADDING)),
+      );
       const channelRate = rates[c];
       return {
         name,

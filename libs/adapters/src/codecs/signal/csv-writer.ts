@@ -1,6 +1,7 @@
 import type { Signal } from './signal';
 import { assertFiniteSamples, float32Text } from './sample-text';
 import { signalRows } from './signal-rows';
+import { TextOutput } from './text-output';
 
 /** The header of the time column the CSV writer adds when the sample rate is known. */
 export const CSV_TIME_COLUMN = 'time_s';
@@ -11,22 +12,24 @@ export const CSV_TIME_COLUMN = 'time_s';
  * the rate (to 6 significant digits). Channel names are written exactly, quoted when needed;
  * units are not added to them, so a unit survives only when the name already states it
  * (`MLII_mV`, `ECG (mV)`) — JSON keeps units. Channels must share one length and rate.
+ * Output past `maxBytes` is refused (`payload_too_large`) as soon as it is written.
  */
-export function writeCsvSignal(signal: Signal): Buffer {
+export function writeCsvSignal(signal: Signal, maxBytes = Infinity): Buffer {
   const { samples, sampleRateHz } = signalRows(signal, 'CSV');
   assertFiniteSamples(signal, 'CSV');
   const timed = sampleRateHz !== undefined;
-  const header = [...(timed ? [CSV_TIME_COLUMN] : []), ...signal.channels.map((c) => csvField(c.name))];
-  const lines = new Array<string>(samples + 1);
-  lines[0] = header.join(',');
+  const out = new TextOutput(maxBytes, 'CSV');
+  const header = signal.channels.map((c) => csvField(c.name));
+  if (timed) header.unshift(CSV_TIME_COLUMN);
+  out.write(`${header.join(',')}\n`);
   const row = new Array<string>(header.length);
   for (let i = 0; i < samples; i++) {
     let cell = 0;
     if (timed) row[cell++] = timeText(i / sampleRateHz);
     for (const channel of signal.channels) row[cell++] = float32Text(channel.values[i]);
-    lines[i + 1] = row.join(',');
+    out.write(`${row.join(',')}\n`);
   }
-  return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+  return out.toBuffer();
 }
 
 /** Seconds to 12 significant digits: enough for the reader to recover the rate exactly. */

@@ -49,14 +49,33 @@ const KNOWN_UNITS = new Set([
   ...['T', 'mT', 'uT', 'µT', 'lux', 'lx', 'ppm', 'ppb', 'dB', 'dBm', 'pct', 'percent'],
 ]);
 
-const BRACKETED_UNIT = /^.*?\S\s*(?:\(([^()]+)\)|\[([^[\]]+)\])$/;
-const SUFFIX_UNIT = /^.*[^_]_([^_\s]+)$/;
-
 /** The unit a header states: `MLII_mV` and `ECG (mV)` say mV; `lead_II` says nothing. */
 export function unitFromHeader(header: string): string | undefined {
   const trimmed = header.trim();
-  const bracketed = BRACKETED_UNIT.exec(trimmed);
-  if (bracketed) return (bracketed[1] ?? bracketed[2]).trim() || undefined;
-  const suffix = SUFFIX_UNIT.exec(trimmed)?.[1];
+  const bracketed = bracketedUnit(trimmed);
+  if (bracketed !== undefined) return bracketed.trim() || undefined;
+  const suffix = suffixUnit(trimmed);
   return suffix !== undefined && KNOWN_UNITS.has(suffix) ? suffix : undefined;
+}
+
+/**
+ * What a header ending in `(unit)` or `[unit]` holds between them (no brackets of that kind
+ * inside, something before them), found by scanning back once rather than by a pattern.
+ */
+function bracketedUnit(header: string): string | undefined {
+  const pair = header.endsWith(')') ? '()' : header.endsWith(']') ? '[]' : undefined;
+  if (pair === undefined) return undefined;
+  const open = header.lastIndexOf(pair[0], header.length - 2);
+  const unit = header.slice(open + 1, -1);
+  if (open < 0 || unit === '' || unit.includes(pair[1])) return undefined;
+  return header.slice(0, open).trim() === '' ? undefined : unit;
+}
+
+/** The part after the last `_` of `name_unit` (one non-underscore before it, no space after it). */
+function suffixUnit(header: string): string | undefined {
+  const underscore = header.lastIndexOf('_');
+  const suffix = header.slice(underscore + 1);
+  if (underscore < 1 || header[underscore - 1] === '_' || suffix === '' || /\s/.test(suffix))
+    return undefined;
+  return suffix;
 }

@@ -20,8 +20,11 @@ export interface EdfSignalHeader {
 export interface EdfHeader {
   format: 'edf' | 'edf+';
   headerBytes: number;
-  /** Data records in the file (worked out from the size when the header says -1). */
-  records: number;
+  /**
+   * Data records: as declared, or worked out from the file size when the header says -1;
+   * undefined when it says -1 and the size is unknown.
+   */
+  records?: number;
   recordDurationS: number;
   /** Bytes of one data record: every signal's samples, 2 bytes each. */
   recordBytes: number;
@@ -71,10 +74,14 @@ export function isEdfMagic(data: Buffer): boolean {
 
 /**
  * Parses and checks an EDF/EDF+ header. `head` holds at least the whole header (the start of the
- * file); `totalBytes` is the size of the whole file, against which the data records are checked.
- * Anything inconsistent is bad input (`unprocessable_input`).
+ * file); `totalBytes` is the size of the whole file, against which the data records are checked,
+ * or undefined when unknown (the declared counts are then taken as they are, within what any file
+ * could hold). Anything inconsistent is bad input (`unprocessable_input`). No work or allocation
+ * depends on the declared numbers beyond the header itself (at most 9,999 signals).
  */
-export function readEdfHeader(head: Buffer, totalBytes: number): EdfHeader {
+export function readEdfHeader(head: Buffer, totalBytes: number): EdfHeader & { records: number };
+export function readEdfHeader(head: Buffer, totalBytes: number | undefined): EdfHeader;
+export function readEdfHeader(head: Buffer, totalBytes: number | undefined): EdfHeader {
   if (head.length > 0 && head[0] === 0xff) {
     throw AdapterError.unprocessable('BDF (24-bit BioSemi) files are not supported; send EDF or EDF+');
   }
@@ -91,7 +98,7 @@ export function readEdfHeader(head: Buffer, totalBytes: number): EdfHeader {
       `the header size is ${declaredHeaderBytes} bytes, but ${signalCount} signals need ${headerBytes}`,
     );
   }
-  if (headerBytes > totalBytes) {
+  if (totalBytes !== undefined && headerBytes > totalBytes) {
     throw AdapterError.unprocessable(
       `truncated EDF: the header needs ${headerBytes} bytes, the file has ${totalBytes}`,
     );
@@ -108,29 +115,60 @@ export function readEdfHeader(head: Buffer, totalBytes: number): EdfHeader {
   if (signals.every((signal) => signal.annotation)) {
     throw AdapterError.unprocessable('the EDF file holds only annotations, no signal channels');
   }
+  signals.forEach((signal, i) => {
+    // A tiny duration ("1e-320") would make the rate infinite.
+    if (!signal.annotation && !Number.isFinite(signal.samplesPerRecord / recordDurationS)) {
+      throw bad(
+        `signal ${i + 1} has ${signal.samplesPerRecord} samples per ${recordDurationS} s record: no finite rate`,
+      );
+    }
+  });
   const recordBytes = signals.reduce((sum, signal) => sum + 2 * signal.samplesPerRecord, 0);
-  const dataBytes = totalBytes - headerBytes;
   const declaredRecords = integer(field(FIELD.records), 'number of data records');
   if (declaredRecords < -1) throw bad(`the number of data records is ${declaredRecords}`);
-  // -1 means "still being recorded": the records are whatever the file holds.
-  const records = declaredRecords === -1 ? Math.floor(dataBytes / recordBytes) : declaredRecords;
-  if (records * recordBytes > dataBytes) {
-    throw AdapterError.unprocessable(
-      `truncated EDF: the header promises ${records} data records of ${recordBytes} bytes ` +
-        `(${records * recordBytes} bytes), but ${dataBytes} bytes follow the header`,
-    );
+  const records = dataRecords(declaredRecords, recordBytes, headerBytes, totalBytes);
+  if (records !== undefined && !Number.isFinite(records * recordDurationS)) {
+    throw bad(`${records} data records of ${recordDurationS} s last longer than any recording`);
   }
 
   const startTime = edfStartTime(field(FIELD.startDate), field(FIELD.startTime), field(FIELD.recording));
   return {
     format: field(FIELD.reserved).startsWith('EDF+') ? 'edf+' : 'edf',
     headerBytes,
-    records,
+    ...(records === undefined ? {} : { records }),
     recordDurationS,
     recordBytes,
     signals,
     ...(startTime === undefined ? {} : { startTime }),
   };
+}
+
+/**
+ * The data records the file holds: the declared count, checked against the bytes after the header,
+ * or, for -1 ("still being recorded"), as many whole records as those bytes hold.
+ */
+function dataRecords(
+  declared: number,
+  recordBytes: number,
+  headerBytes: number,
+  totalBytes: number | undefined,
+): number | undefined {
+  if (totalBytes === undefined) {
+    if (declared === -1) return undefined;
+    if (headerBytes + declared * recordBytes > Number.MAX_SAFE_INTEGER) {
+      throw bad(`${declared} data records of ${recordBytes} bytes are more than any file holds`);
+    }
+    return declared;
+  }
+  const dataBytes = totalBytes - headerBytes;
+  const records = declared === -1 ? Math.floor(dataBytes / recordBytes) : declared;
+  if (records * recordBytes > dataBytes) {
+    throw AdapterError.unprocessable(
+      `truncated EDF: the header promises ${records} data records of ${recordBytes} bytes ` +
+        `(${records * recordBytes} bytes), but ${dataBytes} bytes follow the header`,
+    );
+  }
+  return records;
 }
 
 /** Sample rate of one signal: samples per record over the record duration, without float noise. */

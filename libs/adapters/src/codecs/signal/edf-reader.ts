@@ -1,5 +1,7 @@
+import type { InputLimits } from '../../sdk/input-limits';
 import type { Signal, SignalChannel } from './signal';
 import { edfSampleRate, readEdfHeader, type EdfSignalHeader } from './edf-header';
+import { checkSignalValues } from './signal-limits';
 
 /**
  * Reads an EDF/EDF+ file: every data record, 16-bit little-endian samples converted to physical
@@ -7,10 +9,17 @@ import { edfSampleRate, readEdfHeader, type EdfSignalHeader } from './edf-header
  * channels are skipped). Labels and units come from the header, trimmed; a blank label is `chN`.
  * When every channel has the same rate it is the signal's `sampleRateHz`, otherwise each channel
  * carries its own. The records of an EDF+D (discontinuous) file are joined end to end.
+ * The header is checked against the file's size (422) and its samples against
+ * LIMIT_SIGNAL_VALUES (413) before anything is allocated.
  */
-export function readEdfSignal(data: Buffer): Signal {
+export function readEdfSignal(data: Buffer, limits: InputLimits): Signal {
   const header = readEdfHeader(data, data.length);
   const { records, recordBytes } = header;
+  const samplesPerRecord = header.signals.reduce(
+    (sum, signal) => (signal.annotation ? sum : sum + signal.samplesPerRecord),
+    0,
+  );
+  checkSignalValues(limits, records * samplesPerRecord);
 
   let offsetInRecord = 0;
   const readers: { signal: EdfSignalHeader; offset: number; values: Float32Array }[] = [];

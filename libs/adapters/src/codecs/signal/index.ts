@@ -1,5 +1,5 @@
 export { decodeSignal, type DecodeSignalOptions } from './decode-signal';
-export { encodeSignal } from './encode-signal';
+export { encodeSignal, type EncodeSignalOptions } from './encode-signal';
 export { probeSignal } from './probe-signal';
 export { channelSampleRate, type Signal, type SignalChannel } from './signal';
 export {

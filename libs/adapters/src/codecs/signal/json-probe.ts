@@ -1,4 +1,5 @@
 import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS } from '../../sdk/input-limits';
 import { jsonEvents, type JsonEvent } from './json-events';
 import { parseJsonSignal } from './json-reader';
 import { probeOfSignal, roundDuration, type SignalProbe, type SignalProbeChannel } from './signal-probe';
@@ -18,9 +19,11 @@ interface ChannelSeen {
  * (the samples when the first channel's values end in the sample); a bare array or an array of
  * rows gives its channels and an estimate of the samples from the bytes per value or row.
  */
-export function probeJson(sample: Buffer, totalBytes: number): SignalProbe {
-  if (sample.length >= totalBytes)
-    return probeOfSignal(parseJsonSignal(signalText(sample, 'json'), {}), 'json');
+export function probeJson(sample: Buffer, totalBytes: number | undefined): SignalProbe {
+  if (totalBytes !== undefined && sample.length >= totalBytes) {
+    const signal = parseJsonSignal(signalText(sample, 'json'), { limits: DEFAULT_INPUT_LIMITS });
+    return probeOfSignal(signal, 'json');
+  }
   const text = partialText(sample);
   const byteAt = (index: number) => Buffer.byteLength(text.slice(0, index), 'utf8');
 
@@ -30,6 +33,7 @@ export function probeJson(sample: Buffer, totalBytes: number): SignalProbe {
     throw AdapterError.unprocessable('a JSON signal is an object or an array');
   if (root === '{') return probeChannelsDocument(jsonEvents(text));
   return probeArray(jsonEvents(text), (items) => {
+    if (totalBytes === undefined) return undefined;
     const [start, end] = [byteAt(items.start), byteAt(items.end)];
     return Math.round(((totalBytes - start) * items.count) / (end - start));
   });
@@ -93,7 +97,10 @@ interface ItemSpan {
 }
 
 /** A bare numeric array (one channel) or an array of rows (one value per channel). */
-function probeArray(events: Iterable<JsonEvent>, estimate: (items: ItemSpan) => number): SignalProbe {
+function probeArray(
+  events: Iterable<JsonEvent>,
+  estimate: (items: ItemSpan) => number | undefined,
+): SignalProbe {
   const numbers: ItemSpan = { count: 0, start: 0, end: 0 };
   const rows: ItemSpan = { count: 0, start: 0, end: 0 };
   let width = 0;
@@ -112,11 +119,12 @@ function probeArray(events: Iterable<JsonEvent>, estimate: (items: ItemSpan) => 
   }
   const items = rows.count > 0 ? rows : numbers;
   const channels = rows.count > 0 ? width : numbers.count > 0 ? 1 : 0;
+  const samples = items.count > 0 ? estimate(items) : undefined;
   return {
     format: 'json',
     channels: Array.from({ length: channels }, (_unused, i) => ({ name: `ch${i + 1}` })),
     ...(channels === 0 ? { channelsIncomplete: true } : {}),
-    ...(items.count > 0 ? { samples: estimate(items), samplesEstimated: true } : {}),
+    ...(samples === undefined ? {} : { samples, samplesEstimated: true }),
   };
 }
 

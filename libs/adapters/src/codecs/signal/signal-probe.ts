@@ -36,11 +36,14 @@ export function probeOfSignal(signal: Signal, format: SignalFormat): SignalProbe
     (channel) =>
       channel.sampleRateHz === undefined && channel.values.length === signal.channels[0].values.length,
   );
-  const durations = signal.channels.map((channel) => {
+  let durationS: number | undefined = 0;
+  for (const channel of signal.channels) {
     const rate = channelSampleRate(signal, channel);
-    return rate === undefined ? undefined : channel.values.length / rate;
-  });
-  const durationS = durations.every((d): d is number => d !== undefined) ? Math.max(...durations) : undefined;
+    durationS =
+      rate === undefined || durationS === undefined
+        ? undefined
+        : Math.max(durationS, channel.values.length / rate);
+  }
   return {
     format,
     channels,
@@ -54,4 +57,15 @@ export function probeOfSignal(signal: Signal, format: SignalFormat): SignalProbe
 /** A duration without float noise (`0.30000000000000004` is 0.3). */
 export function roundDuration(seconds: number): number {
   return Number(seconds.toPrecision(12));
+}
+
+/**
+ * The size of the whole file as far as it is known: undefined when the caller does not know it
+ * (Number.MAX_SAFE_INTEGER or anything that is not a size), and never less than the sample.
+ */
+export function knownSize(sample: Buffer, totalBytes: number): number | undefined {
+  if (!Number.isSafeInteger(totalBytes) || totalBytes < 0 || totalBytes === Number.MAX_SAFE_INTEGER) {
+    return undefined;
+  }
+  return Math.max(totalBytes, sample.length);
 }

@@ -112,3 +112,76 @@ function chunkHeader(id: string, size: number): Buffer {
   header.writeUInt32LE(size, 4);
   return header;
 }
+
+/** Where one field of a header is: its name, byte offset and width. */
+export interface HeaderField {
+  name: string;
+  offset: number;
+  width: number;
+}
+
+/** The per-signal blocks of an EDF header, in order, with their widths (EDF spec). */
+const EDF_SIGNAL_BLOCKS: [string, number, boolean][] = [
+  ['label', 16, false],
+  ['transducer', 80, false],
+  ['unit', 8, false],
+  ['physical minimum', 8, true],
+  ['physical maximum', 8, true],
+  ['digital minimum', 8, true],
+  ['digital maximum', 8, true],
+  ['prefilter', 80, false],
+  ['samples per record', 8, true],
+  ['reserved', 32, false],
+];
+
+/** Every field of the header of an EDF file of `signals` signals; `numeric` marks those holding numbers. */
+export function edfHeaderFields(signals: number): (HeaderField & { numeric: boolean })[] {
+  const fields = [
+    { name: 'version', offset: 0, width: 8, numeric: false },
+    { name: 'patient', offset: 8, width: 80, numeric: false },
+    { name: 'recording', offset: 88, width: 80, numeric: false },
+    { name: 'start date', offset: 168, width: 8, numeric: false },
+    { name: 'start time', offset: 176, width: 8, numeric: false },
+    { name: 'header bytes', offset: 184, width: 8, numeric: true },
+    { name: 'reserved', offset: 192, width: 44, numeric: false },
+    { name: 'data records', offset: 236, width: 8, numeric: true },
+    { name: 'record duration', offset: 244, width: 8, numeric: true },
+    { name: 'number of signals', offset: 252, width: 4, numeric: true },
+  ];
+  let offset = 256;
+  for (const [name, width, numeric] of EDF_SIGNAL_BLOCKS) {
+    for (let i = 0; i < signals; i++) {
+      fields.push({ name: `${name} of signal ${i + 1}`, offset: offset + i * width, width, numeric });
+    }
+    offset += width * signals;
+  }
+  return fields;
+}
+
+/** The numeric fields of a WAV file from `wavFile` without extra chunks (16-byte fmt chunk). */
+export const WAV_NUMERIC_FIELDS: (HeaderField & { width: 2 | 4 })[] = [
+  { name: 'RIFF size', offset: 4, width: 4 },
+  { name: 'fmt size', offset: 16, width: 4 },
+  { name: 'format tag', offset: 20, width: 2 },
+  { name: 'channels', offset: 22, width: 2 },
+  { name: 'sample rate', offset: 24, width: 4 },
+  { name: 'byte rate', offset: 28, width: 4 },
+  { name: 'block align', offset: 32, width: 2 },
+  { name: 'bits per sample', offset: 34, width: 2 },
+  { name: 'data size', offset: 40, width: 4 },
+];
+
+/** A copy of `file` with `text` over the field, padded with spaces and cut to its width (as a header holds it). */
+export function withTextField(file: Buffer, field: HeaderField, text: string): Buffer {
+  const copy = Buffer.from(file);
+  copy.write(text.padEnd(field.width, ' ').slice(0, field.width), field.offset, 'latin1');
+  return copy;
+}
+
+/** A copy of `file` with the little-endian unsigned `value` in the field. */
+export function withBinaryField(file: Buffer, field: HeaderField & { width: 2 | 4 }, value: number): Buffer {
+  const copy = Buffer.from(file);
+  if (field.width === 2) copy.writeUInt16LE(value, field.offset);
+  else copy.writeUInt32LE(value, field.offset);
+  return copy;
+}

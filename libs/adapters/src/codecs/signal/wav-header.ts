@@ -46,35 +46,41 @@ export function isWavMagic(data: Buffer): boolean {
   );
 }
 
+/** Chunk ids as big-endian 32-bit numbers, compared without making strings of every id. */
+const FMT_ID = 0x666d7420; // 'fmt '
+const DATA_ID = 0x64617461; // 'data'
+
 /**
  * Finds the `fmt ` and `data` chunks of a WAV file and checks them. `head` is the start of the
  * file (the whole file, or a sample of it); `totalBytes` is the size of the whole file, which
- * the data chunk must fit in. Only PCM integer and IEEE float samples are accepted.
+ * the data chunk must fit in, or undefined when unknown (the data chunk's size is then taken as
+ * declared). Only PCM integer and IEEE float samples are accepted.
  */
-export function readWavLayout(head: Buffer, totalBytes: number): WavLayout {
+export function readWavLayout(head: Buffer, totalBytes: number | undefined): WavLayout {
   if (head.length >= 4 && head.toString('latin1', 0, 4) === 'RF64') {
     throw AdapterError.unprocessable('RF64 (WAV over 4 GB) is not supported');
   }
   if (!isWavMagic(head)) throw AdapterError.unprocessable('not a WAV file: no RIFF/WAVE header');
+  const end = totalBytes ?? Number.MAX_SAFE_INTEGER;
 
   let format: WavFormat | undefined;
   let data: { offset: number; bytes: number } | undefined;
-  // Each step moves at least 8 bytes forward, so the walk ends; no chunk size is used to allocate.
-  for (let offset = 12; offset + 8 <= totalBytes && (format === undefined || data === undefined);) {
+  // Each step moves at least 8 bytes forward and stays within `head`, so the walk ends after at
+  // most head.length / 8 chunks; no chunk size is used to allocate.
+  for (let offset = 12; offset + 8 <= end && (format === undefined || data === undefined);) {
     if (offset + 8 > head.length) throw beyondSample(head.length, format === undefined ? 'fmt ' : 'data');
-    const id = head.toString('latin1', offset, offset + 4);
+    const id = head.readUInt32BE(offset);
     const size = head.readUInt32LE(offset + 4);
     const body = offset + 8;
-    if (id === 'fmt ' && format === undefined) {
-      if (body + size > totalBytes)
-        throw AdapterError.unprocessable('bad WAV: the fmt chunk runs past the end');
+    if (id === FMT_ID && format === undefined) {
+      if (body + size > end) throw AdapterError.unprocessable('bad WAV: the fmt chunk runs past the end');
       if (body + size > head.length) throw beyondSample(head.length, 'fmt ');
       format = readFormat(head.subarray(body, body + size));
-    } else if (id === 'data' && data === undefined) {
-      if (body + size > totalBytes) {
+    } else if (id === DATA_ID && data === undefined) {
+      if (body + size > end) {
         throw AdapterError.unprocessable(
           `bad WAV: the data chunk declares ${size} bytes at offset ${body}, past the end of the ` +
-            `${totalBytes}-byte file (truncated?)`,
+            `${end}-byte file (truncated?)`,
         );
       }
       data = { offset: body, bytes: size };

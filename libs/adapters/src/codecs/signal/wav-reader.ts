@@ -1,4 +1,6 @@
+import type { InputLimits } from '../../sdk/input-limits';
 import type { Signal } from './signal';
+import { checkSignalValues } from './signal-limits';
 import { readWavLayout, type WavFormat } from './wav-header';
 
 /**
@@ -7,9 +9,12 @@ import { readWavLayout, type WavFormat } from './wav-header';
  * container (12-bit samples left-justified in 16 bits read as those 16 bits, as scipy and WFDB
  * read them), 8-bit PCM is re-centred from its unsigned offset form (stored value − 128), and
  * float samples are taken as they are. 32-bit integers keep float32 precision (24 bits).
+ * The data chunk is checked against the file's size (422) and its samples against
+ * LIMIT_SIGNAL_VALUES (413) before anything is allocated.
  */
-export function readWavSignal(data: Buffer): Signal {
+export function readWavSignal(data: Buffer, limits: InputLimits): Signal {
   const { format, dataOffset, frames } = readWavLayout(data, data.length);
+  checkSignalValues(limits, frames * format.channels);
   const read = sampleReader(format);
   const channels = Array.from({ length: format.channels }, (_unused, c) => {
     // frames * blockAlign fits in the data chunk, which readWavLayout checked against the file.
