@@ -9,6 +9,14 @@ export class RedisUnavailableError extends Error {
   }
 }
 
+/** Whether Redis being away is what `err` comes down to (it, or an error it was caused by). */
+export function isRedisUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof RedisUnavailableError) return true;
+  }
+  return false;
+}
+
 /** What a 503 for an unreachable Redis asks a client to wait before trying again (Retry-After). */
 export const REDIS_RETRY_AFTER_MS = 2000;
 
