@@ -15,7 +15,7 @@ import { FileCatalog } from './batches/file-catalog';
 import { MemoryFileStore, RedisFileStore } from './batches/file-store';
 import { FilesController } from './batches/files.controller';
 import { BlobExpiry } from './blobs/blob-expiry';
-import { BLOB_STORE, type BlobStore } from './blobs/blob-store';
+import { BLOB_STORE, type BlobStore, WORKER_BLOB_STORE } from './blobs/blob-store';
 import { BlobsController } from './blobs/blobs.controller';
 import { FsBlobStore } from './blobs/fs-blob-store';
 import { TieredBlobStore } from './blobs/tiered-blob-store';
@@ -79,15 +79,18 @@ export class AppModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
+        { provide: FsBlobStore, useFactory: () => new FsBlobStore(config.blobs.dir) },
         {
           provide: BLOB_STORE,
-          useFactory: (backend: JobBackend) =>
-            new TieredBlobStore(
-              backend.blobTier,
-              new FsBlobStore(config.blobs.dir),
-              config.blobs.jobTierMaxBytes,
-            ),
-          inject: [JOB_BACKEND],
+          useFactory: (backend: JobBackend, durable: FsBlobStore) =>
+            new TieredBlobStore(backend.blobTier, durable, config.blobs.jobTierMaxBytes),
+          inject: [JOB_BACKEND, FsBlobStore],
+        },
+        {
+          provide: WORKER_BLOB_STORE,
+          useFactory: (backend: JobBackend, durable: FsBlobStore) =>
+            new TieredBlobStore(backend.forWorkers.blobTier, durable, config.blobs.jobTierMaxBytes),
+          inject: [JOB_BACKEND, FsBlobStore],
         },
         {
           provide: BlobExpiry,
@@ -171,11 +174,12 @@ export class AppModule {
             new WebhookService(
               config,
               createWebhookQueue(config, backend, logger),
-              backend.store,
+              // Deliveries read what they announce on the workers' side (waiting for Redis).
+              backend.forWorkers.store,
               blobs,
               logger,
             ),
-          inject: [JOB_BACKEND, BLOB_STORE],
+          inject: [JOB_BACKEND, WORKER_BLOB_STORE],
         },
         {
           provide: JobRunner,
@@ -189,13 +193,14 @@ export class AppModule {
             new JobRunner(
               adapters,
               blobs,
-              // Jobs end here (completed, failed): the store queues their webhooks.
-              new WebhookingJobStore(backend.store, webhooks, logger),
-              backend.hops,
+              // Jobs end here (completed, failed): the store queues their webhooks. A hop's
+              // outcome waits for Redis rather than being lost to an outage.
+              new WebhookingJobStore(backend.forWorkers.store, webhooks, logger),
+              backend.forWorkers.hops,
               health,
               logger,
             ),
-          inject: [AdapterRegistry, BLOB_STORE, JOB_BACKEND, AdapterHealth, WebhookService],
+          inject: [AdapterRegistry, WORKER_BLOB_STORE, JOB_BACKEND, AdapterHealth, WebhookService],
         },
         {
           provide: WorkerHost,

@@ -28,6 +28,7 @@ import { invalidParam, toOpenAiError } from '../openai/openai-error';
 import type { JobStore } from '../queue/job-backend';
 import type { JobRecord } from '../queue/job-record';
 import { watchJob } from '../queue/job-waiter';
+import { isRedisUnavailable } from '../queue/redis-connections';
 import type { RoutePlanner } from '../routing/route-planner';
 import { BATCH_ENDPOINTS, type BatchEndpoint } from './batch-object';
 import type { BatchResultLine } from './batch-store';
@@ -72,7 +73,7 @@ export class BatchLineRunner {
    * line is malformed or its job failed. Undefined when `signal` aborted the wait: the line is
    * not answered and runs again when the batch resumes, or, when the abort's reason is
    * `BatchExpired`, its jobs are cancelled (their answers would come too late) and the batch
-   * records it as expired.
+   * records it as expired. Throws when Redis is away: that is no answer either.
    */
   async run(
     raw: string,
@@ -124,6 +125,7 @@ export class BatchLineRunner {
       const response = { status_code: 200, request_id: requestId, body };
       return { failed: false, line: JSON.stringify({ id, custom_id: customId, response, error: null }) };
     } catch (err) {
+      if (isRedisUnavailable(err)) throw err;
       // A line of several jobs answers with its first failure: the others' answers would be dropped.
       if (queued.length > 1) await this.cancel(queued).catch(() => {});
       const { status, body } = toOpenAiError(err);

@@ -279,19 +279,29 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
       if (text.trim() === '' || answered.has(lineNo)) continue;
       while (inFlight.size >= this.config.batches.concurrency) await Promise.race(inFlight);
       if (running.cancelled || signal.aborted) break;
-      const line = this.answer(batch, text, lineNo, signal).finally(() => inFlight.delete(line));
+      const line = this.answer(batch, text, lineNo, running).finally(() => inFlight.delete(line));
       inFlight.add(line);
     }
     await Promise.all(inFlight);
   }
 
-  private async answer(batch: BatchObject, text: string, lineNo: number, signal: AbortSignal): Promise<void> {
+  private async answer(
+    batch: BatchObject,
+    text: string,
+    lineNo: number,
+    running: RunningBatch,
+  ): Promise<void> {
     try {
-      const result = await this.lines.run(text, lineNo, batch.endpoint, signal);
+      const result = await this.lines.run(text, lineNo, batch.endpoint, running.stop.signal);
       if (result && (await this.store.recordLine(batch.id, lineNo, result))) this.changes.counted(batch.id);
     } catch (err) {
-      // Not recorded: the line runs again when the batch resumes.
-      this.logger.warn({ err, batchId: batch.id, lineNo }, 'batch line could not be recorded');
+      // Not recorded (Redis is away, say): the line runs again when the batch resumes, so this
+      // run stops here rather than go on to end the batch without it; a sweep resumes it.
+      this.logger.warn(
+        { err, batchId: batch.id, lineNo },
+        'batch line could not be recorded; stopping the run',
+      );
+      running.stop.abort(err);
     }
   }
 

@@ -49,3 +49,5 @@ export interface BlobStore {
 }
 
 export const BLOB_STORE = Symbol('BlobStore');
+/** The blob store as workers use it: its job tier waits for Redis instead of failing fast. */
+export const WORKER_BLOB_STORE = Symbol('WorkerBlobStore');

@@ -54,6 +54,7 @@ const EnvSchema = z.object({
   JOB_TTL_S: int(60).default(24 * 3600),
   QUEUE_LOCK_MS: int(1000, 3_600_000).default(30_000),
   QUEUE_STALLED_INTERVAL_MS: int(500, 3_600_000).default(30_000),
+  REDIS_COMMAND_TIMEOUT_MS: int(100, 60_000).default(2000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(25_000),
   FFPROBE_PATH: z.string().min(1).optional(),
   PROBE_TIMEOUT_MS: int(100, 600_000).default(10_000),
@@ -121,6 +122,8 @@ export interface AppConfig {
     lockMs: number;
     /** How often workers look for hops whose worker died (BullMQ stalledInterval). */
     stalledIntervalMs: number;
+    /** How long a request waits for Redis to answer before it gets 503 (REDIS_COMMAND_TIMEOUT_MS). */
+    commandTimeoutMs: number;
     syncTimeoutMs: number;
     shutdownTimeoutMs: number;
   };
@@ -202,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jobTtlS: e.JOB_TTL_S,
       lockMs: e.QUEUE_LOCK_MS,
       stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
       syncTimeoutMs: e.SYNC_TIMEOUT_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },

@@ -4,6 +4,7 @@ import type { ErrorCode } from '@omnigate/contracts';
 import { ZodError } from 'zod';
 import { BlobNotFoundError, BlobTooLargeError } from '../blobs/blob-errors';
 import { DetectionError } from '../detection/detection-error';
+import { REDIS_RETRY_AFTER_MS, RedisUnavailableError } from '../queue/redis-connections';
 import { GatewayError } from './gateway-error';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -38,6 +39,10 @@ export function toGatewayError(err: unknown): GatewayError {
     return new GatewayError('payload_too_large', err.message, { limitBytes: err.limit }, { cause: err });
   if (err instanceof AdapterError)
     return new GatewayError(err.code, err.message, err.details, { cause: err });
+  if (err instanceof RedisUnavailableError) {
+    const details = { retryAfterMs: REDIS_RETRY_AFTER_MS };
+    return new GatewayError('unavailable', `${err.message}; try again shortly`, details, { cause: err });
+  }
   if (err instanceof HttpException) {
     const status = err.getStatus();
     return new GatewayError(STATUS_CODES[status] ?? 'internal_error', err.message, undefined, { cause: err });

@@ -9,6 +9,7 @@ import type { JobBackend } from '../queue/job-backend';
 import { publicResult, type HopJob, type JobRecord, type PlannedRoute } from '../queue/job-record';
 import { CANCEL_TOPIC, type CancelMessage } from '../queue/job-runner';
 import { watchJob } from '../queue/job-waiter';
+import { REDIS_RETRY_AFTER_MS, RedisUnavailableError } from '../queue/redis-connections';
 import type { ModalityRegistry } from '../routing/modality-registry';
 import { toRouteSteps, type PlannedHop, type RoutePlanner } from '../routing/route-planner';
 
@@ -90,6 +91,11 @@ export class InferenceService {
     if (stream?.signal.aborted) onAbort();
     try {
       return (await watch.result) ?? job.record;
+    } catch (err) {
+      // Redis went away while the request waited: the job was accepted, so the caller gets it
+      // as it stood (202 and its links to poll) rather than a 503 that would have it sent again.
+      if (err instanceof RedisUnavailableError) return job.record;
+      throw err;
     } finally {
       stream?.signal.removeEventListener('abort', onAbort);
     }
@@ -107,18 +113,20 @@ export class InferenceService {
     const error = new GatewayError(
       'unavailable',
       `job ${record.id} could not be queued`,
-      { jobId: record.id },
+      { jobId: record.id, retryAfterMs: REDIS_RETRY_AFTER_MS },
       { cause },
     );
     // Half a job must not look alive: a record without its hop is failed (a hop without its
-    // record is dropped by its worker).
+    // record is dropped by its worker). Redis may be away, or may carry out the record and hop
+    // late: the failed record waits for it (the request does not), and a late create does not
+    // overwrite it (JobStore.create), so a job answered 503 never runs.
     const failed: JobRecord = {
       ...record,
       status: 'failed',
       error: { code: error.code, message: error.message },
       finishedAt: new Date().toISOString(),
     };
-    await this.backend.store
+    void this.backend.forWorkers.store
       .save(failed, { id: record.id, status: 'failed', record: failed })
       .catch(() => {});
     throw error;

@@ -20,7 +20,10 @@ export class BullMqHopQueue implements HopQueue {
   private readonly workers = new Map<string, Worker<HopJob>>();
 
   constructor(
-    private readonly redis: Redis,
+    /** Where hops are added: a connection that fails fast for requests, one that waits for workers. */
+    private readonly producer: Redis,
+    /** What the workers' own connections are made from: one that waits for Redis (BullMQ requires it). */
+    private readonly consumer: Redis,
     private readonly prefix: string,
     private readonly retry: RetryPolicy & { lockMs: number; stalledIntervalMs: number },
     private readonly logger: Logger,
@@ -29,8 +32,20 @@ export class BullMqHopQueue implements HopQueue {
   private queue(adapterId: string): Queue<HopJob> {
     let queue = this.queues.get(adapterId);
     if (!queue) {
-      queue = new Queue<HopJob>(adapterId, { connection: this.redis, prefix: this.prefix });
-      this.queues.set(adapterId, queue);
+      // Made while Redis may be away: its start-up fails rather than waits for Redis (on a
+      // connection that fails fast), and a queue that failed to start is made again next time.
+      const made = new Queue<HopJob>(adapterId, {
+        connection: this.producer,
+        prefix: this.prefix,
+        skipWaitingForReady: true,
+      });
+      // Mostly the connection's errors, which its own listener logs already.
+      made.on('error', (err) => this.logger.debug({ err, adapter: adapterId }, 'hop queue error'));
+      made.waitUntilReady().catch(() => {
+        if (this.queues.get(adapterId) === made) this.queues.delete(adapterId);
+        void made.close().catch(() => {});
+      });
+      this.queues.set(adapterId, (queue = made));
     }
     return queue;
   }
@@ -62,7 +77,7 @@ export class BullMqHopQueue implements HopQueue {
         }
       },
       {
-        connection: this.redis,
+        connection: this.consumer,
         prefix: this.prefix,
         concurrency: limits.concurrency,
         // A hop whose worker died is found by the other workers' stalled checks and run again.

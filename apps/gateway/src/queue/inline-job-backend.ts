@@ -32,6 +32,10 @@ class MemoryJobStore implements JobStore {
   }
 
   async create(record: JobRecord): Promise<void> {
+    if ((this.records.get(record.id)?.expiresAt ?? 0) <= Date.now()) this.put(record);
+  }
+
+  private put(record: JobRecord): void {
     this.records.set(record.id, { record, expiresAt: Date.now() + this.ttlMs });
   }
 
@@ -47,7 +51,7 @@ class MemoryJobStore implements JobStore {
   }
 
   async save(record: JobRecord, event: JobEvent): Promise<void> {
-    await this.create(record);
+    this.put(record);
     await this.publish(event);
   }
 
@@ -235,11 +239,14 @@ export class InlineJobBackend implements JobBackend {
   readonly blobTier: MemoryJobBlobTier;
   readonly bus = new LocalClusterBus();
   readonly counter = new MemoryRateCounter();
+  /** Nothing to wait for in-process: the workers' side is the same. */
+  readonly forWorkers: Pick<JobBackend, 'store' | 'hops' | 'blobTier'>;
 
   constructor(config: AppConfig['queue'], logger: Logger) {
     this.blobTier = new MemoryJobBlobTier(config.jobTtlS);
     this.store = new MemoryJobStore(config.jobTtlS * 1000);
     this.hops = new InlineHopQueue(config, logger);
+    this.forWorkers = { store: this.store, hops: this.hops, blobTier: this.blobTier };
   }
 
   async ping(): Promise<void> {}

@@ -5,8 +5,9 @@ import type { HopJob, JobEvent, JobRecord } from './job-record';
 /** Where job records live, and how their changes reach waiting requests in every process. */
 export interface JobStore {
   /**
-   * Saves a new record. A hop queued once `create` has been called (before it settles) never
-   * reaches a worker ahead of the record, so the two may be sent together.
+   * Saves a new record, unless one with its id exists. A hop queued once `create` has been
+   * called (before it settles) never reaches a worker ahead of the record, so the two may be
+   * sent together.
    */
   create(record: JobRecord): Promise<void>;
   get(id: string): Promise<JobRecord | undefined>;
@@ -75,6 +76,13 @@ export interface JobBackend {
   readonly bus: ClusterBus;
   /** Rate-limit windows, kept where the job records are. */
   readonly counter: RateCounter;
+  /**
+   * The store, queue and blob tier as the workers use them. The request side (`store`, `hops`,
+   * `blobTier`, `bus`, `counter`) fails fast when the backing service is away, so that requests
+   * answer 503 instead of hanging; this side waits for it to come back, so that the outcome of
+   * a hop run meanwhile is recorded rather than lost.
+   */
+  readonly forWorkers: Pick<JobBackend, 'store' | 'hops' | 'blobTier'>;
   /** Throws when the backing service does not answer. */
   ping(): Promise<void>;
   close(graceMs: number): Promise<void>;

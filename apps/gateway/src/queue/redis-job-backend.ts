@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisJobBlobTier } from '../blobs/job-blob-tier';
 import type { AppConfig } from '../config/app-config';
@@ -6,6 +6,7 @@ import { BullMqHopQueue } from './bullmq-hop-queue';
 import { coalesceWrites } from './coalesced-writes';
 import { RedisClusterBus } from './cluster-bus';
 import type { JobBackend, RateCounter } from './job-backend';
+import { FailFastConnections, waitingRedis } from './redis-connections';
 import { RedisJobStore } from './redis-job-store';
 
 /** Fixed windows in Redis: INCR, PEXPIRE NX (the first hit starts the window) and PTTL in one MULTI. */
@@ -26,36 +27,48 @@ class RedisRateCounter implements RateCounter {
   }
 }
 
-/** The production driver: records and events in Redis, hops on BullMQ. */
+/**
+ * The production driver: records and events in Redis, hops on BullMQ. What requests await runs on
+ * connections that fail fast when Redis is away (`store`, `hops`, `blobTier`, `bus`, `counter`,
+ * `redis`); workers and what records their hops' outcomes (`forWorkers`) wait for it instead.
+ */
 export class RedisJobBackend implements JobBackend {
   readonly kind = 'bullmq' as const;
   readonly blobTier: RedisJobBlobTier;
   readonly bus: RedisClusterBus;
   readonly counter: RedisRateCounter;
+  readonly forWorkers: Pick<JobBackend, 'store' | 'hops' | 'blobTier'>;
 
   private constructor(
     /** The store connection, for other small state kept in Redis (adapter registrations). */
     readonly redis: Redis,
     private readonly subscriber: Redis,
     private readonly bullConnection: Redis,
+    private readonly workerConnection: Redis,
     readonly store: RedisJobStore,
+    workerStore: RedisJobStore,
     readonly hops: BullMqHopQueue,
-    config: AppConfig['queue'],
-    logger: Logger,
+    private readonly config: AppConfig['queue'],
+    private readonly logger: Logger,
   ) {
     this.blobTier = new RedisJobBlobTier(bullConnection, config.prefix, config.jobTtlS);
     this.bus = new RedisClusterBus(redis, subscriber, config.prefix, logger);
     this.counter = new RedisRateCounter(redis, config.prefix);
+    this.forWorkers = {
+      store: workerStore,
+      hops: new BullMqHopQueue(workerConnection, workerConnection, config.prefix, config, logger),
+      blobTier: new RedisJobBlobTier(workerConnection, config.prefix, config.jobTtlS),
+    };
   }
 
   static async connect(
     config: AppConfig['queue'] & { connectTimeoutMs?: number },
     logger: Logger,
   ): Promise<RedisJobBackend> {
-    const redis = new Redis(config.redisUrl, {
-      maxRetriesPerRequest: null,
-      lazyConnect: true,
-      connectTimeout: config.connectTimeoutMs ?? 10_000,
+    const options = { lazyConnect: true, connectTimeout: config.connectTimeoutMs ?? 10_000 };
+    const requests = new FailFastConnections(config.redisUrl, config.commandTimeoutMs);
+    const redis = requests.open({
+      ...options,
       // Commands issued in the same tick by concurrent requests share one round trip.
       enableAutoPipelining: true,
     });
@@ -69,26 +82,49 @@ export class RedisJobBackend implements JobBackend {
     }
     redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
     coalesceWrites(redis);
-    const subscriber = redis.duplicate();
+    const subscriber = waitingRedis(config.redisUrl, options);
     subscriber.on('error', (err) => logger.warn({ err }, 'redis subscriber error'));
-    // The queue's connection, without auto-pipelining (BullMQ does not support it). The job
-    // store (and the job blob tier) use it too, with scripts rather than MULTIs (a MULTI would
-    // copy every BullMQ script defined on it): a new record goes out ahead of its first hop
-    // (JobStore.create), and a turn's commands of a job's store, blobs and queue share one
-    // socket write. It is open before the first request.
-    const bullConnection = redis.duplicate({ enableAutoPipelining: false });
+    // The queue's connections, without auto-pipelining (BullMQ does not support it): one for
+    // requests, one for workers. The job store (and the job blob tier) use them too, with
+    // scripts rather than MULTIs (a MULTI would copy every BullMQ script defined on it): a new
+    // record goes out ahead of its first hop (JobStore.create), and a turn's commands of a job's
+    // store, blobs and queue share one socket write. They are open before the first request.
+    const bullConnection = requests.open(options);
     bullConnection.on('error', (err) => logger.warn({ err }, 'redis (bullmq) connection error'));
     coalesceWrites(bullConnection);
+    const workerConnection = waitingRedis(config.redisUrl, options);
+    workerConnection.on('error', (err) => logger.warn({ err }, 'redis (workers) connection error'));
+    coalesceWrites(workerConnection);
     const store = new RedisJobStore(bullConnection, subscriber, config.prefix, config.jobTtlS, logger);
+    const workerStore = store.on(workerConnection);
     try {
-      await bullConnection.connect();
-      await store.start();
+      await Promise.all([bullConnection.connect(), workerConnection.connect()]);
+      // Started on the side that waits: the jobs waited on are read once the subscription is
+      // back after an outage, when the fast side may not be yet.
+      await workerStore.start();
     } catch (err) {
-      for (const connection of [redis, subscriber, bullConnection]) connection.disconnect();
+      for (const connection of [redis, subscriber, bullConnection, workerConnection]) connection.disconnect();
       throw err;
     }
-    const hops = new BullMqHopQueue(bullConnection, config.prefix, config, logger);
-    return new RedisJobBackend(redis, subscriber, bullConnection, store, hops, config, logger);
+    const hops = new BullMqHopQueue(bullConnection, workerConnection, config.prefix, config, logger);
+    return new RedisJobBackend(
+      redis,
+      subscriber,
+      bullConnection,
+      workerConnection,
+      store,
+      workerStore,
+      hops,
+      config,
+      logger,
+    );
+  }
+
+  /** A new connection for a queue of work that outlives requests (webhook deliveries). */
+  workerRedis(): Redis {
+    const connection = waitingRedis(this.config.redisUrl, { lazyConnect: true });
+    connection.on('error', (err) => this.logger.warn({ err }, 'redis (workers) connection error'));
+    return connection;
   }
 
   async ping(): Promise<void> {
@@ -96,8 +132,8 @@ export class RedisJobBackend implements JobBackend {
   }
 
   async close(graceMs: number): Promise<void> {
-    await this.hops.close(graceMs);
+    await Promise.all([this.hops.close(graceMs), this.forWorkers.hops.close(graceMs)]);
     this.subscriber.disconnect();
-    await Promise.all([this.bullConnection.quit(), this.redis.quit()]);
+    await Promise.all([this.bullConnection.quit(), this.workerConnection.quit(), this.redis.quit()]);
   }
 }

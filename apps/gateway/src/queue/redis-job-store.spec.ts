@@ -55,4 +55,16 @@ describe('RedisJobStore', () => {
     // And a later watch reads the record rather than waiting for an event that went by.
     expect(store.endIsAhead(id)).toBe(false);
   });
+
+  it('never overwrites a record on create: one carried out late leaves the job failed as it was marked', async () => {
+    const redis = new Redis(inject('redisUrl'));
+    const subscriber = new Redis(inject('redisUrl'));
+    connections.push(redis, subscriber);
+    const store = new RedisJobStore(redis, subscriber, `test-${randomUUID()}`, 60, pino({ level: 'silent' }));
+    const id = randomUUID();
+    const failed = record(id, 'failed');
+    await store.save(failed, { id, status: 'failed', record: failed });
+    await store.create(record(id, 'queued'));
+    expect((await store.get(id))?.status).toBe('failed');
+  });
 });

@@ -20,18 +20,24 @@ interface SetAndPublishCommand {
   ): Promise<number>;
 }
 
+/** What the views of one store (`on`) share: its subscription's listeners, the ends ahead. */
+interface SharedEvents {
+  listeners: Map<string, Set<(event: JobEvent) => void>>;
+  unended: Map<string, number>;
+}
+
 /**
  * Job records as JSON strings with a TTL; changes go out on one pub/sub channel that each
  * process subscribes to once, whatever the number of waiting requests.
  */
 export class RedisJobStore implements JobStore {
-  private readonly listeners = new Map<string, Set<(event: JobEvent) => void>>();
+  private readonly listeners: SharedEvents['listeners'];
   private readonly channel: string;
   /**
    * Jobs created here whose end this process has not dispatched yet, with when they were
    * created (oldest first): their end can only reach a new watch as an event.
    */
-  private readonly unended = new Map<string, number>();
+  private readonly unended: SharedEvents['unended'];
 
   private readonly scripts: Redis & SetAndPublishCommand;
 
@@ -45,7 +51,10 @@ export class RedisJobStore implements JobStore {
     private readonly prefix: string,
     private readonly ttlS: number,
     private readonly logger: Logger,
+    shared: SharedEvents = { listeners: new Map(), unended: new Map() },
   ) {
+    this.listeners = shared.listeners;
+    this.unended = shared.unended;
     this.channel = `${prefix}:job-events`;
     // A script, not a MULTI: one command, and no pipeline object (which would copy every
     // BullMQ script defined on this connection).
@@ -57,6 +66,18 @@ export class RedisJobStore implements JobStore {
 
   private get redis(): Redis {
     return this.scripts;
+  }
+
+  /**
+   * The same store, its commands sent on `redis` instead (e.g. one that waits for Redis rather
+   * than failing fast); it shares the one subscription and its listeners.
+   */
+  on(redis: Redis): RedisJobStore {
+    const { listeners, unended } = this;
+    return new RedisJobStore(redis, this.subscriber, this.prefix, this.ttlS, this.logger, {
+      listeners,
+      unended,
+    });
   }
 
   /** Subscribes the shared connection; call once before serving requests. */
@@ -94,7 +115,9 @@ export class RedisJobStore implements JobStore {
 
   async create(record: JobRecord): Promise<void> {
     this.rememberUnended(record.id);
-    await this.redis.set(this.key(record.id), JSON.stringify(record), 'EX', this.ttlS);
+    // NX: a create that reaches Redis late (sent before it froze, carried out once it is back)
+    // never revives a record that was marked failed meanwhile because the create seemed lost.
+    await this.redis.set(this.key(record.id), JSON.stringify(record), 'EX', this.ttlS, 'NX');
   }
 
   private rememberUnended(id: string): void {

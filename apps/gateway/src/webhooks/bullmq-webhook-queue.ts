@@ -28,6 +28,8 @@ export class BullMqWebhookQueue implements WebhookQueue {
     private readonly logger: Logger,
   ) {
     this.queue = new Queue<WebhookDelivery>(QUEUE_NAME, { connection, prefix });
+    // The connection's errors, which its own listener logs already (without one, BullMQ prints them).
+    this.queue.on('error', (err) => logger.debug({ err }, 'webhook queue error'));
   }
 
   async add(delivery: WebhookDelivery): Promise<void> {

@@ -14,10 +14,9 @@ export function createWebhookQueue(config: AppConfig, backend: JobBackend, logge
     dedupeTtlS: config.queue.jobTtlS,
   };
   if (backend instanceof RedisJobBackend) {
-    // BullMQ gets a connection of its own, as the hop queues do (its scripts, no auto-pipelining).
-    const connection = backend.redis.duplicate({ enableAutoPipelining: false });
-    connection.on('error', (err) => logger.warn({ err }, 'redis (webhooks) connection error'));
-    return new BullMqWebhookQueue(connection, config.queue.prefix, policy, logger);
+    // A connection of its own, as the hop queues' (its scripts, no auto-pipelining), that waits
+    // for Redis: deliveries outlive requests, and its worker needs one.
+    return new BullMqWebhookQueue(backend.workerRedis(), config.queue.prefix, policy, logger);
   }
   return new InlineWebhookQueue(policy, logger);
 }

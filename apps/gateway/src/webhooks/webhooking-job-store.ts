@@ -68,6 +68,9 @@ export class JobBackendWithStore implements JobBackend {
   get counter() {
     return this.backend.counter;
   }
+  get forWorkers() {
+    return this.backend.forWorkers;
+  }
   ping(): Promise<void> {
     return this.backend.ping();
   }
