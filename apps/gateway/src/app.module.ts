@@ -268,7 +268,7 @@ export class AppModule {
           ) =>
             new AdapterRegistrations(
               backend instanceof RedisJobBackend
-                ? new RedisRegistrationStore(backend.redis, config.queue.prefix)
+                ? new RedisRegistrationStore(backend.redis, config.queue.prefix, logger)
                 : new MemoryRegistrationStore(),
               backend.bus,
               registry,
@@ -276,6 +276,7 @@ export class AppModule {
               health,
               workers,
               config.adapterProbeMs,
+              { maxResultBytes: config.blobs.maxBytes },
               logger,
             ),
           inject: [JOB_BACKEND, AdapterRegistry, ModalityRegistry, AdapterHealth, WorkerHost],
