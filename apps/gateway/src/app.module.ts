@@ -232,7 +232,15 @@ export class AppModule {
                 ? new RedisBatchStore(backend.redis, config.queue.prefix)
                 : new MemoryBatchStore(),
               files,
-              new BatchLineRunner(inference, backend.store, blobs, models, planner, config.batches.priority),
+              new BatchLineRunner(
+                inference,
+                backend.store,
+                blobs,
+                models,
+                planner,
+                config.batches.priority,
+                webhooks,
+              ),
               backend.bus,
               webhooks,
               logger,
