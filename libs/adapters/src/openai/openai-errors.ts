@@ -46,13 +46,8 @@ export function toAdapterError(error: unknown, context: UpstreamErrorContext): A
   }
   const tooLarge = causeOfType(error, ResponseTooLargeError);
   if (tooLarge) {
-    return new AdapterError(
-      'adapter_failed',
-      `${adapterId}: the backend's answer is over ${tooLarge.maxBytes} bytes`,
-      {
-        cause: error,
-      },
-    );
+    const message = `${adapterId}: the backend's answer is over ${tooLarge.maxBytes} bytes`;
+    return new AdapterError('adapter_failed', message, { cause: error });
   }
   if (error instanceof APIConnectionError) {
     const reason = error.cause instanceof Error ? `: ${redact(error.cause.message, context.apiKey)}` : '';

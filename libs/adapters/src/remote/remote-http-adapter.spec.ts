@@ -136,12 +136,16 @@ describe('RemoteHttpAdapter against a hostile or misconfigured server', () => {
     expect(error.message).toMatch(/invalid descriptor: JSON nested deeper than 64 levels/);
   });
 
-  it('fails a result over the byte bound, not retryable', async () => {
+  it('fails a result over the byte bound, declared or streamed, not retryable', async () => {
     const adapter = await connected(256 * 1024);
-    origin.routes.set('/invoke', streamed(16 * 1024 * 1024));
-    const error = await shout(adapter);
-    expect(error).toMatchObject({ code: 'adapter_failed', retryable: false });
-    expect(error.message).toBe('acme.shout sent a result over 262144 bytes');
+    const declared: Route = (_req, res) =>
+      void res.writeHead(200, { 'content-length': String(1 << 30) }).write('{');
+    for (const route of [streamed(16 * 1024 * 1024), declared]) {
+      origin.routes.set('/invoke', route);
+      const error = await shout(adapter);
+      expect(error).toMatchObject({ code: 'adapter_failed', retryable: false });
+      expect(error.message).toBe('acme.shout sent a result over 262144 bytes');
+    }
   });
 
   it('fails a result whose meta is nested too deep, which the job record could not store', async () => {

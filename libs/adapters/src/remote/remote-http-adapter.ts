@@ -42,12 +42,9 @@ const DESCRIPTOR_TIMEOUT_MS = 10_000;
 const HEALTH_TIMEOUT_MS = 5_000;
 /** A descriptor is a few KiB; this is far more than any real one. */
 const MAX_DESCRIPTOR_BYTES = 1024 * 1024;
-/** A health answer's body is never read; one that says it is longer is refused all the same. */
-const MAX_HEALTH_BYTES = 64 * 1024;
 const DEFAULT_LIMITS: RemoteHttpLimits = { maxResultBytes: 512 * 1024 * 1024 };
 
 const descriptorFetch = boundedFetch(MAX_DESCRIPTOR_BYTES);
-const healthFetch = boundedFetch(MAX_HEALTH_BYTES);
 
 /** Whatever options the caller gives are passed on: the remote server checks them. */
 const PassThroughOptions = z.record(z.string(), z.unknown());
@@ -67,7 +64,7 @@ export class RemoteHttpAdapter implements Adapter {
     readonly descriptor: AdapterDescriptor,
     /** Modalities the server declared, for the gateway to learn. */
     readonly modalities: ModalityDefinition[],
-    private readonly limits: RemoteHttpLimits,
+    limits: RemoteHttpLimits,
   ) {
     this.invokeFetch = boundedFetch(limits.maxResultBytes);
   }
@@ -92,13 +89,7 @@ export class RemoteHttpAdapter implements Adapter {
           `${shown} answered ${response.status}${redirect ? `, ${redirect}` : ', not a descriptor'}`,
         );
       }
-      body = await response.text().then(
-        (text) => parseJsonWithin(text),
-        (err: unknown) => {
-          if (err instanceof ResponseTooLargeError) throw err;
-          return undefined;
-        },
-      );
+      body = parseJsonWithin(await response.text());
     } catch (err) {
       if (AdapterError.is(err)) throw err;
       if (err instanceof ResponseTooLargeError) {
@@ -167,7 +158,9 @@ export class RemoteHttpAdapter implements Adapter {
   /** True when `GET {url}/health` answers 2xx in time (a redirect is not 2xx: it is not followed). */
   async healthy(): Promise<boolean> {
     try {
-      const response = await healthFetch(endpoint(this.target.url, 'health'), {
+      // Its body is never read: only the redirect needs refusing.
+      const response = await fetch(endpoint(this.target.url, 'health'), {
+        redirect: 'manual',
         headers: this.target.headers,
         signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
       });
@@ -188,6 +181,7 @@ export class RemoteHttpAdapter implements Adapter {
       });
     } catch (err) {
       if (signal.aborted) throw err;
+      if (err instanceof ResponseTooLargeError) throw this.resultTooLarge(err);
       if (timeout.aborted) {
         throw new AdapterError('timeout', `${this.descriptor.id} did not answer in time`, {
           retryable: true,
@@ -243,13 +237,7 @@ export class RemoteHttpAdapter implements Adapter {
         raw = parseJsonWithin(await response.text());
       }
     } catch (err) {
-      if (err instanceof ResponseTooLargeError) {
-        throw new AdapterError(
-          'adapter_failed',
-          `${this.descriptor.id} sent a result over ${this.limits.maxResultBytes} bytes`,
-          { cause: err },
-        );
-      }
+      if (err instanceof ResponseTooLargeError) throw this.resultTooLarge(err);
       throw new AdapterError('adapter_failed', `${this.descriptor.id} sent an unreadable result`, {
         retryable: true,
         cause: err,
@@ -271,6 +259,17 @@ export class RemoteHttpAdapter implements Adapter {
       ...(parsed.data.warnings ? { warnings: parsed.data.warnings } : {}),
       ...(parsed.data.meta ? { meta: parsed.data.meta } : {}),
     };
+  }
+
+  /** An answer over the bound says nothing of the adapter's health: not retried. */
+  private resultTooLarge(cause: ResponseTooLargeError): AdapterError {
+    return new AdapterError(
+      'adapter_failed',
+      `${this.descriptor.id} sent a result over ${cause.maxBytes} bytes`,
+      {
+        cause,
+      },
+    );
   }
 
   private async output(
