@@ -225,6 +225,65 @@ describe('batch webhooks without WEBHOOK_ALLOW_PRIVATE', () => {
     expect(list.data).toHaveLength(0);
   });
 
+  it('answers a line whose webhook it would not call with an error line, without running it', async () => {
+    const lines = [
+      slowLine(0, 1, 1),
+      {
+        ...slowLine(1, 1, 1),
+        body: { ...slowLine(1).body, webhook: { url: 'http://[::7f00:1]:9/hook', secret: SECRET } },
+      },
+      {
+        ...slowLine(2, 1, 1),
+        body: { ...slowLine(2).body, webhook: { url: 'https://hooks.example.com/x' } },
+      },
+    ];
+    const created = await createBatch(gw, { input_file_id: await uploadLines(gw, lines) });
+    expect(created.status).toBe(200);
+    const { id } = (await created.json()) as { id: string };
+    const ended = await readEvents(await fetch(`${gw.url}/v1/batches/${id}/events`));
+    const batch = ended.at(-1)!.data as { status: string; request_counts: unknown; error_file_id: string };
+    expect(batch).toMatchObject({
+      status: 'completed',
+      request_counts: { total: 3, completed: 1, failed: 2 },
+    });
+    const errors = (await (await fetch(`${gw.url}/v1/files/${batch.error_file_id}/content`)).text())
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            custom_id: string;
+            response: unknown;
+            error: { code: string; message: string; line: number };
+          },
+      )
+      .sort((a, b) => a.error.line - b.error.line);
+    expect(errors).toEqual([
+      {
+        id: expect.any(String),
+        custom_id: 'line-1',
+        response: null,
+        error: {
+          code: 'invalid_request',
+          message: expect.stringMatching(/private, loopback or reserved address: refused/),
+          line: 2,
+        },
+      },
+      {
+        id: expect.any(String),
+        custom_id: 'line-2',
+        response: null,
+        error: {
+          code: 'invalid_request',
+          message: expect.stringMatching(/webhook\.secret is required/),
+          line: 3,
+        },
+      },
+    ]);
+    // `response: null`: refused before a job was queued (a failed job's line carries its response).
+    expect(JSON.stringify(errors)).not.toContain(SECRET);
+  });
+
   it('documents the file and batch routes in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${gw.url}/docs/json`)).json()) as {
       paths: Record<string, Record<string, { tags?: string[]; responses: Record<string, unknown> }>>;

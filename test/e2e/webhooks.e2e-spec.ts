@@ -142,6 +142,14 @@ describe('job webhooks refused at submit time', () => {
     'http://localhost:9/hook',
     'http://[::1]:9/hook',
     'http://169.254.169.254/',
+    // Other spellings of loopback and metadata addresses
+    'http://0x7f.1:9/hook',
+    'http://2130706433:9/hook',
+    'http://[::7f00:1]:9/hook',
+    'http://[::ffff:0:7f00:1]:9/hook',
+    'http://[64:ff9b::a9fe:a9fe]/latest',
+    'http://[2002:7f00:1::1]:9/hook',
+    'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]:9/hook',
   ])('refuses %s with 400 without WEBHOOK_ALLOW_PRIVATE', async (url) => {
     const res = await post(gw, typing('x', { url, secret: SECRET }));
     expect(res.status).toBe(400);

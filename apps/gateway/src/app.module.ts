@@ -237,7 +237,15 @@ export class AppModule {
                 ? new RedisBatchStore(backend.redis, config.queue.prefix)
                 : new MemoryBatchStore(),
               files,
-              new BatchLineRunner(inference, backend.store, blobs, models, planner, config.batches.priority),
+              new BatchLineRunner(
+                inference,
+                backend.store,
+                blobs,
+                models,
+                planner,
+                config.batches.priority,
+                webhooks,
+              ),
               backend.bus,
               webhooks,
               logger,
@@ -273,7 +281,7 @@ export class AppModule {
           ) =>
             new AdapterRegistrations(
               backend instanceof RedisJobBackend
-                ? new RedisRegistrationStore(backend.redis, config.queue.prefix)
+                ? new RedisRegistrationStore(backend.redis, config.queue.prefix, logger)
                 : new MemoryRegistrationStore(),
               backend.bus,
               registry,
@@ -281,6 +289,7 @@ export class AppModule {
               health,
               workers,
               config.adapterProbeMs,
+              { maxResultBytes: config.blobs.maxBytes },
               logger,
             ),
           inject: [JOB_BACKEND, AdapterRegistry, ModalityRegistry, AdapterHealth, WorkerHost],

@@ -6,3 +6,4 @@ export * from './builtin';
 export * from './codecs/pointcloud';
 export * from './openai';
 export * from './remote/remote-http-adapter';
+export * from './sdk/redact-secrets';

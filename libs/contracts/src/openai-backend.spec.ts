@@ -75,4 +75,30 @@ describe('openAiBackendsFromEnv', () => {
     );
     expect(() => openAiBackendsFromEnv({ OPENAI_BACKENDS: bad })).not.toThrow(/sk-secret/);
   });
+
+  it('refuses a user name or password in baseUrl, pointing at apiKey, without quoting them', () => {
+    const raw = JSON.stringify([
+      { id: 'vllm', baseUrl: 'http://admin:hunter2-pass@vllm:8000/v1', models: { chat: 'qwen' } },
+    ]);
+    let thrown: unknown;
+    try {
+      openAiBackendsFromEnv({ OPENAI_BACKENDS: raw });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    const error = thrown as Error & { cause?: Error };
+    expect(error.message).toMatch(
+      /^OPENAI_BACKENDS is invalid: 0\.baseUrl: must not carry a user name or password: give the key as apiKey/,
+    );
+    expect(`${error.message} ${error.cause?.message} ${JSON.stringify(error.cause)}`).not.toMatch(
+      /hunter2|admin/,
+    );
+    const userOnly = OpenAiBackendSchema.safeParse({
+      id: 'a',
+      baseUrl: 'http://token@h/v1',
+      models: { chat: 'm' },
+    });
+    expect(userOnly.success).toBe(false);
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpUrlWithoutCredentials } from './http-url';
 
 /** The public OpenAI API. */
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -61,8 +62,8 @@ export const OpenAiBackendSchema = z
       .refine((id) => id.toLowerCase() !== 'builtin', {
         message: '"builtin" is reserved for the built-in adapters',
       }),
-    /** Base URL including the version path, e.g. `http://vllm:8000/v1`. */
-    baseUrl: z.url({ protocol: /^https?$/ }).default(OPENAI_DEFAULT_BASE_URL),
+    /** Base URL including the version path, e.g. `http://vllm:8000/v1`; no user name or password in it. */
+    baseUrl: httpUrlWithoutCredentials('give the key as apiKey').default(OPENAI_DEFAULT_BASE_URL),
     /** Sent as `Authorization: Bearer`; local servers often need none. */
     apiKey: z.string().min(1).optional(),
     models: OpenAiModelsSchema,

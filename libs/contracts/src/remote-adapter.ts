@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AdapterDescriptorSchema } from './adapter-descriptor';
 import { ErrorCodeSchema } from './error-code';
+import { httpUrlWithoutCredentials } from './http-url';
 import { ModalitySchema } from './modality';
 import { OpenAiBackendSchema } from './openai-backend';
 
@@ -105,8 +106,8 @@ export const AdapterRegistrationSchema = z
     z.strictObject({
       kind: z.literal('http'),
       id: AdapterDescriptorSchema.shape.id,
-      /** Base URL of a server speaking the remote-adapter protocol. */
-      url: z.url({ protocol: /^https?$/ }),
+      /** Base URL of a server speaking the remote-adapter protocol; no user name or password in it. */
+      url: httpUrlWithoutCredentials('send credentials in headers'),
       /** Headers sent with every call (e.g. an Authorization header); never returned or logged. */
       headers: z.record(z.string(), z.string()).optional(),
       /** Overrides the descriptor's domain: the vertical this adapter serves. */

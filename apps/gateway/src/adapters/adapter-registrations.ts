@@ -1,5 +1,12 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AdapterError, createOpenAiAdapters, RemoteHttpAdapter, type Adapter } from '@omnigate/adapters';
+import {
+  AdapterError,
+  createOpenAiAdapters,
+  redactUrl,
+  RemoteHttpAdapter,
+  type Adapter,
+  type RemoteHttpLimits,
+} from '@omnigate/adapters';
 import {
   AdapterRegistrationSchema,
   type AdapterRegistration,
@@ -55,6 +62,8 @@ export class AdapterRegistrations implements OnApplicationBootstrap, OnApplicati
     private readonly health: AdapterHealth,
     private readonly workers: WorkerHost,
     private readonly probeIntervalMs: number,
+    /** What a registered adapter may send back (bytes of one answer), remote or OpenAI-compatible. */
+    private readonly remoteLimits: RemoteHttpLimits,
     private readonly logger: Logger,
   ) {}
 
@@ -147,10 +156,10 @@ export class AdapterRegistrations implements OnApplicationBootstrap, OnApplicati
   private async build(registration: AdapterRegistration): Promise<Adapter[]> {
     if (registration.kind === 'http') {
       const { kind: _kind, ...target } = registration;
-      return [await RemoteHttpAdapter.connect(target)];
+      return [await RemoteHttpAdapter.connect(target, this.remoteLimits)];
     }
     const { kind: _kind, ...backend } = registration;
-    return createOpenAiAdapters(backend);
+    return createOpenAiAdapters(backend, { maxResponseBytes: this.remoteLimits.maxResultBytes });
   }
 
   private async install(registration: AdapterRegistration, adapters: Adapter[]): Promise<void> {
@@ -215,9 +224,7 @@ function modalitiesOf(adapters: Adapter[]): ModalityDefinition[] {
 }
 
 function view(registration: AdapterRegistration): RegistrationView {
-  const url = new URL(registration.kind === 'http' ? registration.url : registration.baseUrl);
-  // Credentials in the URL are secrets too.
-  url.username = '';
-  url.password = '';
-  return { id: registration.id, kind: registration.kind, url: url.toString() };
+  // Query values may be keys too (`?api-key=`); a stored registration may predate the refusal of credentials.
+  const url = redactUrl(registration.kind === 'http' ? registration.url : registration.baseUrl);
+  return { id: registration.id, kind: registration.kind, url };
 }

@@ -23,7 +23,8 @@ export async function createAdapterRegistry(config: AppConfig, logger: Logger): 
 
   const registry = new AdapterRegistry(isolate(createBuiltinAdapters({ limits: config.limits })));
   for (const backend of config.openAiBackends) {
-    for (const adapter of createOpenAiAdapters(backend)) registry.register(adapter, 'openai');
+    const adapters = createOpenAiAdapters(backend, { maxResponseBytes: config.blobs.maxBytes });
+    for (const adapter of adapters) registry.register(adapter, 'openai');
   }
   for (const adapter of await loadAdapterModules(config.adapterModules, { logger })) {
     registry.register(adapter, 'module');

@@ -1,5 +1,6 @@
 import { AdapterRegistrationSchema, type AdapterRegistration } from '@omnigate/contracts';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 
 /** Where runtime registrations (POST /v1/adapters) are kept, secrets included. */
 export interface RegistrationStore {
@@ -18,18 +19,19 @@ export class RedisRegistrationStore implements RegistrationStore {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly logger: Logger,
   ) {
     this.key = `${prefix}:adapters`;
   }
 
   async list(): Promise<AdapterRegistration[]> {
-    const all = await this.redis.hvals(this.key);
-    return all.map((raw) => AdapterRegistrationSchema.parse(JSON.parse(raw)));
+    const all = await this.redis.hgetall(this.key);
+    return Object.entries(all).flatMap(([id, raw]) => this.parse(id, raw) ?? []);
   }
 
   async get(id: string): Promise<AdapterRegistration | undefined> {
     const raw = await this.redis.hget(this.key, id);
-    return raw ? AdapterRegistrationSchema.parse(JSON.parse(raw)) : undefined;
+    return raw ? this.parse(id, raw) : undefined;
   }
 
   async add(registration: AdapterRegistration): Promise<boolean> {
@@ -38,6 +40,22 @@ export class RedisRegistrationStore implements RegistrationStore {
 
   async remove(id: string): Promise<boolean> {
     return (await this.redis.hdel(this.key, id)) === 1;
+  }
+
+  /**
+   * A stored registration, or undefined for one that the rules of this version refuse (a URL
+   * with a password in it, stored before those were refused): it is left out, with a warning
+   * that names it and never its values, instead of stopping every process at start-up.
+   */
+  private parse(id: string, raw: string): AdapterRegistration | undefined {
+    const parsed = AdapterRegistrationSchema.safeParse(JSON.parse(raw));
+    if (parsed.success) return parsed.data;
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(registration)'}: ${i.message}`);
+    this.logger.warn(
+      { registration: id, issues },
+      `stored adapter registration ${id} is no longer valid and is left out: DELETE /v1/adapters/${id} and register it again`,
+    );
+    return undefined;
   }
 }
 

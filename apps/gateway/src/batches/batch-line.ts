@@ -30,6 +30,7 @@ import type { JobRecord } from '../queue/job-record';
 import { watchJob } from '../queue/job-waiter';
 import { isRedisUnavailable } from '../queue/redis-connections';
 import type { RoutePlanner } from '../routing/route-planner';
+import type { WebhookService } from '../webhooks/webhook.service';
 import { BATCH_ENDPOINTS, type BatchEndpoint } from './batch-object';
 import type { BatchResultLine } from './batch-store';
 
@@ -66,14 +67,17 @@ export class BatchLineRunner {
     private readonly planner: RoutePlanner,
     /** The queue priority of batch lines: a line asking for a more urgent one gets this. */
     private readonly priority: number,
+    private readonly webhooks: WebhookService,
   ) {}
 
   /**
    * Answers line `lineNo` (1-based, of the file): an output line, or an error line when the
-   * line is malformed or its job failed. Undefined when `signal` aborted the wait: the line is
-   * not answered and runs again when the batch resumes, or, when the abort's reason is
-   * `BatchExpired`, its jobs are cancelled (their answers would come too late) and the batch
-   * records it as expired. Throws when Redis is away: that is no answer either.
+   * line is malformed, its body is one its endpoint refuses with 400 (a webhook with no secret to
+   * sign with or to a refused address included: it is never queued), or its job failed.
+   * Undefined when `signal` aborted the wait: the line is not answered and runs again when the
+   * batch resumes, or, when the abort's reason is `BatchExpired`, its jobs are cancelled (their
+   * answers would come too late) and the batch records it as expired. Throws when Redis is away:
+   * that is no answer either.
    */
   async run(
     raw: string,
@@ -89,6 +93,7 @@ export class BatchLineRunner {
       customId = customIdOf(value);
       const line = BatchLineSchema.parse(value);
       job = this.toJob(lineEndpoint(line.url, endpoint), line.body);
+      for (const request of job.requests) if (request.webhook) await this.webhooks.check(request.webhook);
     } catch (err) {
       const { body } = toOpenAiError(err);
       const error = { code: body.error.code ?? 'invalid_request', message: body.error.message, line: lineNo };

@@ -1,10 +1,13 @@
 import type { LoggerService } from '@nestjs/common';
+import { redactSecrets } from '@omnigate/adapters';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
  * The process's pino logger. Redacts credentials; payloads are never passed to it, and the
  * arguments of a failed Redis command (ioredis puts them on the error as `command.args`: a job
- * record with its webhook secret, a blob's bytes) are dropped from logged errors.
+ * record with its webhook secret, a blob's bytes) are dropped from logged errors. A logged
+ * error's message and stack (with its causes') lose URL credentials, query values and key-like
+ * words: an HTTP client's error may quote the URL it was given.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
@@ -26,6 +29,10 @@ function serializeError(err: Error): Record<string, unknown> {
   const serialized = pino.stdSerializers.err(err) as Record<string, unknown>;
   const command = serialized.command as { name?: unknown } | null | undefined;
   if (command && typeof command === 'object') serialized.command = { name: command.name };
+  for (const field of ['message', 'stack'] as const) {
+    const text = serialized[field];
+    if (typeof text === 'string') serialized[field] = redactSecrets(text);
+  }
   return serialized;
 }
 

@@ -1,48 +1,41 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /** A webhook url that must not be called: its message says why, and names no secret. */
 export class WebhookRefusedError extends Error {
   override readonly name = 'WebhookRefusedError';
 }
 
-/** Addresses a webhook never reaches unless WEBHOOK_ALLOW_PRIVATE is set. */
-const PRIVATE_RANGES: [string, number, 'ipv4' | 'ipv6'][] = [
-  ['0.0.0.0', 8, 'ipv4'], // "this network"
-  ['10.0.0.0', 8, 'ipv4'],
-  ['100.64.0.0', 10, 'ipv4'], // carrier-grade NAT
-  ['127.0.0.0', 8, 'ipv4'],
-  ['169.254.0.0', 16, 'ipv4'], // link-local, cloud metadata
-  ['172.16.0.0', 12, 'ipv4'],
-  ['192.0.0.0', 24, 'ipv4'], // IETF protocol assignments
-  ['192.0.2.0', 24, 'ipv4'], // documentation
-  ['192.168.0.0', 16, 'ipv4'],
-  ['198.18.0.0', 15, 'ipv4'], // benchmarking
-  ['198.51.100.0', 24, 'ipv4'],
-  ['203.0.113.0', 24, 'ipv4'],
-  ['224.0.0.0', 4, 'ipv4'], // multicast
-  ['240.0.0.0', 4, 'ipv4'], // reserved, broadcast
-  ['::', 128, 'ipv6'],
-  ['::1', 128, 'ipv6'],
-  ['fe80::', 10, 'ipv6'], // link-local
-  ['fec0::', 10, 'ipv6'], // site-local (deprecated)
-  ['fc00::', 7, 'ipv6'], // unique local
-  ['ff00::', 8, 'ipv6'], // multicast
-  ['2001:db8::', 32, 'ipv6'], // documentation
-];
-
-const privateRanges = new BlockList();
-for (const [network, prefix, family] of PRIVATE_RANGES) privateRanges.addSubnet(network, prefix, family);
+/**
+ * IPv6 ranges whose last 32 bits are an IPv4 address that the packet ends up at: IPv4-mapped
+ * (`::ffff:a.b.c.d`), IPv4-translated (`::ffff:0:a.b.c.d`, RFC 6145), NAT64's well-known prefix
+ * (`64:ff9b::/96`, RFC 6052) and the deprecated IPv4-compatible form (`::a.b.c.d`). Each is
+ * judged by the IPv4 address it carries.
+ */
+const CARRIES_IPV4 = ['::ffff:0:0/96', '::ffff:0:0:0/96', '64:ff9b::/96', '::/96'].map((cidr) =>
+  ipaddr.IPv6.parseCIDR(cidr),
+);
 
 /**
- * Whether an IP address is loopback, private, link-local, CGNAT, multicast, reserved or
- * unique-local. IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) count as the IPv4 address they
- * carry (BlockList checks them against the IPv4 ranges). Not an IP address: true.
+ * Whether a webhook must not go to an IP address: anything but a global unicast address is
+ * refused (ipaddr.js's ranges: loopback, private, link-local and cloud metadata, CGNAT,
+ * multicast, broadcast, documentation, benchmarking, reserved, unique-local, discard, ...).
+ * IPv6 forms that carry an IPv4 address count as that address; 6to4 (`2002::/16`), Teredo
+ * (`2001::/32`) and NAT64 local-use (`64:ff9b:1::/48`) tunnel to addresses that cannot be
+ * checked from here and are refused whole. Not an IP address: true.
  */
 export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return true;
-  return privateRanges.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (!ipaddr.isValid(address)) return true;
+  const ip = ipaddr.parse(address);
+  const reached = ip.kind() === 'ipv6' ? (carriedIpv4(ip as ipaddr.IPv6) ?? ip) : ip;
+  return reached.range() !== 'unicast';
+}
+
+function carriedIpv4(ip: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  if (!CARRIES_IPV4.some((range) => ip.match(range))) return undefined;
+  const [high = 0, low = 0] = ip.parts.slice(6);
+  return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
 }
 
 export type Lookup = (hostname: string) => Promise<LookupAddress[]>;

@@ -13,6 +13,8 @@ export interface OpenAiAdapterDeps {
   client?: OpenAI;
   /** fetch for generated images that come back as a URL; default the global fetch. */
   fetch?: typeof fetch;
+  /** Bytes of one answer of the backend; default DEFAULT_OPENAI_MAX_RESPONSE_BYTES (the gateway gives BLOB_MAX_BYTES). */
+  maxResponseBytes?: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface OpenAiAdapterDeps {
  * A kind without a model gets no adapter.
  */
 export function createOpenAiAdapters(backend: OpenAiBackend, deps: OpenAiAdapterDeps = {}): Adapter[] {
-  const upstream = new OpenAiBackendClient(backend, deps.client);
+  const upstream = new OpenAiBackendClient(backend, deps.client, deps.maxResponseBytes);
   const { models } = backend;
   const adapters: Adapter[] = [];
   if (models.chat) adapters.push(new OpenAiChatAdapter(upstream, 'chat', models.chat));

@@ -1,10 +1,13 @@
 import OpenAI from 'openai';
 import type { OpenAiBackend } from '@omnigate/contracts';
 import type { AdapterContext } from '../sdk/adapter';
+import { boundedFetch } from '../sdk/bounded-fetch';
 import { toAdapterError } from './openai-errors';
 
 /** Without a configured timeout, one call may take this long (image generation is the slow one). */
 export const DEFAULT_OPENAI_TIMEOUT_MS = 120_000;
+/** Without a configured bound, one answer may be this long (speech and images are the long ones). */
+export const DEFAULT_OPENAI_MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
 
 /** What a backend's adapters share: one `openai` client and how to call it. */
 export class OpenAiBackendClient {
@@ -14,9 +17,10 @@ export class OpenAiBackendClient {
   constructor(
     readonly backend: OpenAiBackend,
     client?: OpenAI,
+    maxResponseBytes = DEFAULT_OPENAI_MAX_RESPONSE_BYTES,
   ) {
     this.timeoutMs = backend.timeoutMs ?? DEFAULT_OPENAI_TIMEOUT_MS;
-    this.client = client ?? createOpenAiClient(backend);
+    this.client = client ?? createOpenAiClient(backend, maxResponseBytes);
   }
 
   /**
@@ -44,11 +48,15 @@ export class OpenAiBackendClient {
 
 /**
  * The client for one backend. Everything is explicit, so that nothing is read from the process
- * environment (OPENAI_API_KEY, OPENAI_ORG_ID must not reach a local vLLM); no retries, because
- * the gateway's router retries and records each attempt; a keyless backend gets no
- * Authorization header at all.
+ * environment (OPENAI_API_KEY, OPENAI_ORG_ID must not reach a local vLLM; OPENAI_LOG=debug must
+ * not print requests); no retries, because the gateway's router retries and records each
+ * attempt; a keyless backend gets no Authorization header at all. Redirects are not followed
+ * (the key would go with them), and an answer is at most `maxResponseBytes` long.
  */
-export function createOpenAiClient(backend: OpenAiBackend): OpenAI {
+export function createOpenAiClient(
+  backend: OpenAiBackend,
+  maxResponseBytes = DEFAULT_OPENAI_MAX_RESPONSE_BYTES,
+): OpenAI {
   return new OpenAI({
     baseURL: backend.baseUrl,
     apiKey: backend.apiKey ?? 'unused',
@@ -58,5 +66,7 @@ export function createOpenAiClient(backend: OpenAiBackend): OpenAI {
     maxRetries: 0,
     timeout: backend.timeoutMs ?? DEFAULT_OPENAI_TIMEOUT_MS,
     defaultHeaders: backend.apiKey === undefined ? { Authorization: null } : undefined,
+    fetch: boundedFetch(maxResponseBytes),
+    logLevel: 'off',
   });
 }

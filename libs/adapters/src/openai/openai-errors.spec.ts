@@ -118,6 +118,9 @@ describe('upstream errors as AdapterError', () => {
     const unauthorized = await failure(chat);
     expect(unauthorized).toMatchObject({ code: 'adapter_failed', retryable: false });
     expect(unauthorized.message).toContain('Incorrect API key provided: [redacted]');
+    // The cause is kept, and logged: scrubbed of the key too, body included.
+    const cause = unauthorized.cause as Error & { error?: unknown };
+    expect(`${cause.message} ${cause.stack} ${JSON.stringify(cause.error)}`).not.toContain(TEST_API_KEY);
     expect(await failure(chat)).toMatchObject({ code: 'adapter_failed', retryable: false });
   });
 
@@ -159,6 +162,25 @@ describe('upstream errors as AdapterError', () => {
     expect(error.code).toBe('timeout');
     expect(deltas).toHaveLength(2);
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('a redirect is not followed: the key never reaches where it points', async () => {
+    const elsewhere = await startTestBackend();
+    try {
+      server.script({ status: 307, headers: { location: `${elsewhere.url}/chat/completions` } });
+      const error = await failure(testAdapters(server).chat);
+      expect(error).toMatchObject({ code: 'adapter_failed', retryable: false });
+      expect(error.message).toMatch(/answered 307: a redirect, which is not followed/);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('an answer over the byte bound fails, not retryable', async () => {
+    const error = await failure(testAdapters(server, {}, { maxResponseBytes: 100 }).chat);
+    expect(error).toMatchObject({ code: 'adapter_failed', retryable: false });
+    expect(error.message).toBe("test.chat: the backend's answer is over 100 bytes");
   });
 
   it('a backend nobody listens on is a retryable adapter_failed', async () => {

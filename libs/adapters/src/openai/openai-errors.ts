@@ -2,12 +2,12 @@ import { retryAfterMs } from '../sdk/retry-after';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ErrorCode } from '@omnigate/contracts';
 import { AdapterError } from '../sdk/adapter-error';
+import { ResponseTooLargeError } from '../sdk/bounded-fetch';
 import { errorMessage } from '../sdk/error-message';
+import { redactSecrets, scrubError } from '../sdk/redact-secrets';
 
 /** What an upstream error message is cut to: enough to say what was wrong, never a whole payload. */
 const MAX_UPSTREAM_MESSAGE = 300;
-/** Anything that looks like an OpenAI-style secret key, in case an upstream echoes one. */
-const KEY_PATTERN = /\b(sk|rk|pk)-[A-Za-z0-9_-]{8,}/g;
 
 export interface UpstreamErrorContext {
   adapterId: string;
@@ -20,11 +20,13 @@ export interface UpstreamErrorContext {
 /**
  * An error of the `openai` client as an AdapterError: 400/422 are the caller's (not retried),
  * 401/403/404 are configuration (not retried), 408/409/429/5xx, timeouts and connection errors
- * are retryable, with the upstream's Retry-After. The original error stays as `cause`; the
- * message carries neither the api key nor the request payload.
+ * are retryable, with the upstream's Retry-After; a redirect (never followed) and an answer over
+ * the byte bound are not. The original error stays as `cause`, scrubbed of the api key and of
+ * URL credentials (it is logged); the message carries neither them nor the request payload.
  */
 export function toAdapterError(error: unknown, context: UpstreamErrorContext): AdapterError {
   if (error instanceof AdapterError) return error;
+  scrubError(error, [context.apiKey]);
   const { adapterId } = context;
   if (context.signal.aborted || error instanceof APIUserAbortError) {
     return new AdapterError('timeout', `${adapterId}: the call was cancelled before the backend answered`, {
@@ -41,6 +43,11 @@ export function toAdapterError(error: unknown, context: UpstreamErrorContext): A
         cause: error,
       },
     );
+  }
+  const tooLarge = causeOfType(error, ResponseTooLargeError);
+  if (tooLarge) {
+    const message = `${adapterId}: the backend's answer is over ${tooLarge.maxBytes} bytes`;
+    return new AdapterError('adapter_failed', message, { cause: error });
   }
   if (error instanceof APIConnectionError) {
     const reason = error.cause instanceof Error ? `: ${redact(error.cause.message, context.apiKey)}` : '';
@@ -65,7 +72,12 @@ function fromStatus(error: APIError, status: number, context: UpstreamErrorConte
   const quotaExhausted = status === 429 && error.code === 'insufficient_quota';
   const code = statusCode(status, quotaExhausted);
   const retryable = !quotaExhausted && AdapterError.isRetryableStatus(status);
-  const said = upstream ? `: ${redact(upstream, context.apiKey)}` : '';
+  const said =
+    status >= 300 && status < 400
+      ? ': a redirect, which is not followed (the api key would go with it); set baseUrl to where it points'
+      : upstream
+        ? `: ${redact(upstream, context.apiKey)}`
+        : '';
   return new AdapterError(code, `${context.adapterId}: the backend answered ${status}${said}`, {
     retryable,
     retryAfterMs: retryable ? retryAfterMs(error.headers) : undefined,
@@ -91,11 +103,22 @@ function statusCode(status: number, quotaExhausted: boolean): ErrorCode {
   return 'adapter_failed';
 }
 
-/** Upstream text made safe for a message: no api key, nothing key-like, bounded length. */
+/** Upstream text made safe for a message: no api key, nothing key-like, no URL credentials, bounded length. */
 export function redact(text: string, apiKey?: string): string {
-  let safe = apiKey ? text.split(apiKey).join('[redacted]') : text;
-  safe = safe.replace(KEY_PATTERN, '[redacted]').replace(/\s+/g, ' ').trim();
+  const safe = redactSecrets(text, [apiKey]).replace(/\s+/g, ' ').trim();
   return safe.length > MAX_UPSTREAM_MESSAGE ? `${safe.slice(0, MAX_UPSTREAM_MESSAGE)}…` : safe;
+}
+
+/** `error` or the first error of its `cause` chain that is a `type`. */
+function causeOfType<T extends Error>(
+  error: unknown,
+  type: abstract new (...args: never[]) => T,
+): T | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
+    if (current instanceof type) return current;
+    current = current.cause;
+  }
+  return undefined;
 }
 
 export { retryAfterMs };

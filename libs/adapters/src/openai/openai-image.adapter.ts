@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseOptions, readInput, requireInput } from '../builtin/inputs';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../sdk/adapter';
 import { AdapterError } from '../sdk/adapter-error';
+import { boundedFetch, ResponseTooLargeError } from '../sdk/bounded-fetch';
 import { errorMessage } from '../sdk/error-message';
 import { baseMediaType } from '../sdk/media-type';
 import { decodeUtf8 } from '../sdk/utf8';
@@ -55,7 +56,7 @@ export class OpenAiImageAdapter implements Adapter<OpenAiImageOptions> {
     deps: OpenAiImageDeps = {},
   ) {
     const backend = upstream.backend;
-    this.fetch = deps.fetch ?? fetch;
+    this.fetch = boundedFetch(MAX_IMAGE_BYTES, deps.fetch ?? fetch);
     this.descriptor = openAiDescriptor(backend, 'image', model, 'Text to image', [
       { task: 'generate', inputs: ['text'], output: 'image', outputMediaTypes: IMAGE_MEDIA_TYPES },
     ]);
@@ -115,9 +116,11 @@ export class OpenAiImageAdapter implements Adapter<OpenAiImageOptions> {
     const timeout = AbortSignal.timeout(this.upstream.timeoutMs);
     let response: Response;
     try {
-      response = await this.fetch(url, { signal: AbortSignal.any([signal, timeout]) });
+      // No credentials go to this URL, so a redirect may be followed (storage links often redirect).
+      response = await this.fetch(url, { signal: AbortSignal.any([signal, timeout]), redirect: 'follow' });
     } catch (error) {
       if (signal.aborted) throw error;
+      if (error instanceof ResponseTooLargeError) throw imageTooLarge(this.descriptor.id, error);
       const timedOut = timeout.aborted;
       throw new AdapterError(
         timedOut ? 'timeout' : 'adapter_failed',
@@ -132,15 +135,22 @@ export class OpenAiImageAdapter implements Adapter<OpenAiImageOptions> {
         { retryable: AdapterError.isRetryableStatus(response.status) },
       );
     }
-    const bytes = Buffer.from(await response.arrayBuffer());
-    if (bytes.length > MAX_IMAGE_BYTES) {
-      throw new AdapterError(
-        'adapter_failed',
-        `${this.descriptor.id}: the generated image is over ${MAX_IMAGE_BYTES} bytes`,
-      );
-    }
-    return bytes;
+    return Buffer.from(
+      await response.arrayBuffer().catch((error: unknown) => {
+        throw error instanceof ResponseTooLargeError ? imageTooLarge(this.descriptor.id, error) : error;
+      }),
+    );
   }
+}
+
+function imageTooLarge(adapterId: string, cause: ResponseTooLargeError): AdapterError {
+  return new AdapterError(
+    'adapter_failed',
+    `${adapterId}: the generated image is over ${cause.maxBytes} bytes`,
+    {
+      cause,
+    },
+  );
 }
 
 /** PNG, JPEG or WebP by magic number: what came back, whatever was asked. */
