@@ -25,10 +25,10 @@ export type JsonReading =
  * which the codec's own probe judges: all of a complete document, the whole rows or values a
  * prefix holds.
  */
-export function readJson(text: string, complete: boolean): JsonReading | undefined {
+export function readJson(text: string, totalBytes: number, complete: boolean): JsonReading | undefined {
   const start = text.trimStart();
   if (!start.startsWith('{') && !start.startsWith('[')) return undefined;
-  return complete ? readWholeJson(text) : readJsonPrefix(start);
+  return complete ? readWholeJson(text) : readJsonPrefix(start, totalBytes);
 }
 
 function readWholeJson(text: string): JsonReading | undefined {
@@ -41,7 +41,8 @@ function readWholeJson(text: string): JsonReading | undefined {
   const signal = JsonSignalSchema.safeParse(value);
   if (signal.success) {
     const { sampleRateHz, channels } = signal.data;
-    const samples = Math.max(...channels.map((channel) => channel.values.length));
+    // A loop, not Math.max(...): the channels are as many as the content says.
+    const samples = channels.reduce((most, channel) => Math.max(most, channel.values.length), 0);
     const meta = { sampleRateHz, channels: channels.map((channel) => channel.name), samples };
     return { kind: 'signal', meta, complete: true };
   }
@@ -49,18 +50,18 @@ function readWholeJson(text: string): JsonReading | undefined {
   if (series.success)
     return { kind: 'signal', meta: { channels: 1, samples: series.data.length }, complete: true };
   if (isObject(value) && (Object.hasOwn(value, 'points') || Object.hasOwn(value, 'positions'))) {
-    const cloud = readPointCloud(text, true);
+    const cloud = readPointCloud(text);
     if (cloud) return cloud;
   }
   return { kind: 'json', complete: true };
 }
 
-function readJsonPrefix(start: string): JsonReading {
+function readJsonPrefix(start: string, totalBytes: number): JsonReading {
   const numericArray = /^\[\s*[-+]?(?:\d|\.\d)/.test(start);
   const signalObject = /^\{/.test(start) && /"sampleRateHz"\s*:/.test(start) && /"channels"\s*:/.test(start);
   if (numericArray || signalObject) return { kind: 'signal', meta: {}, complete: false };
   const cloudObject = /^\{/.test(start) && /"(?:points|positions)"\s*:/.test(start);
-  return (cloudObject && readPointCloud(start, false)) || { kind: 'json', complete: false };
+  return (cloudObject && readPointCloud(start, totalBytes)) || { kind: 'json', complete: false };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -68,14 +69,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The point cloud codec's JSON probe as a yes/no test (a cloud of no points is no evidence). A
- * prefix's point count is an estimate from a file size the detector does not know, so it is left
- * to the prober; a count from a `points` or `positions` array that ends in the sample is exact.
+ * The point cloud codec's JSON probe as a yes/no test (a cloud of no points is no evidence), of
+ * the whole document, or of a prefix of content of `totalBytes`. A prefix's point count is an
+ * estimate, left to the prober; a count from a `points` or `positions` array that ends in the
+ * sample is exact.
  */
-function readPointCloud(text: string, complete: boolean): JsonReading | undefined {
+function readPointCloud(text: string, totalBytes?: number): JsonReading | undefined {
   const bytes = Buffer.from(text, 'utf8');
+  const complete = totalBytes === undefined;
   try {
-    const probe = probePointCloud(bytes, complete ? bytes.length : Number.MAX_SAFE_INTEGER, 'json');
+    const probe = probePointCloud(bytes, totalBytes ?? bytes.length, 'json');
     const { format, points, fields, width, height } = probe;
     const known = probe.pointsEstimated ? undefined : points;
     // An empty cloud shows nothing of a point cloud but its key.
