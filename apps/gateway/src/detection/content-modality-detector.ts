@@ -25,9 +25,9 @@ export class ContentModalityDetector implements ModalityDetector {
     if (sample.length === 0 || totalBytes === 0) {
       throw new DetectionError('invalid_request', 'the input is empty', { bytes: 0 });
     }
-    const definitions = this.modalities?.definitions() ?? [];
+    const recognisers = this.modalities?.recognisers() ?? [];
     const registered =
-      definitions.length > 0 ? matchRegisteredModality(definitions, sample, hints) : undefined;
+      recognisers.length > 0 ? matchRegisteredModality(recognisers, sample, hints) : undefined;
     const fits = registered && (!hints.modality || hints.modality === registered.detection.modality);
     if (fits && registered.bySignature) return registered.detection;
     const verdict = await this.readContent(sample, totalBytes);
