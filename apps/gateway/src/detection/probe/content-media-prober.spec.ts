@@ -278,6 +278,31 @@ describe('ContentMediaProber: ffprobe that hangs', () => {
   });
 });
 
+describe('ContentMediaProber: ffprobe whose error names hostile content', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'probe-spec-'));
+    // 200 KB of "[x" on one error line: the noise pattern re-read the rest of the line from each "[".
+    const script = `#!/bin/sh\nyes '[x' | head -c 200000 | tr -d '\\n' >&2\necho ' Invalid data' >&2\nexit 1\n`;
+    await writeFile(join(dir, 'ffprobe'), script);
+    await chmod(join(dir, 'ffprobe'), 0o755);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('reports its error line, cut, in linear time', async () => {
+    const noisy = new ContentMediaProber({ ffprobePath: join(dir, 'ffprobe'), timeoutMs: 5000 });
+    const path = join(FIXTURES_DIR, 'audio/fixture.mp3');
+    const started = performance.now();
+    const { meta } = await noisy.probe(
+      await inspect('audio/fixture.mp3').then((r) => r.detection),
+      sourceOf(fixture('audio/fixture.mp3'), path),
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(meta).toMatchObject({ probe: 'failed', reason: expect.stringMatching(/^(\[x)+$/) });
+    expect(String(meta?.reason).length).toBe(300);
+  });
+});
+
 describe('ContentMediaProber without ffprobe', () => {
   const headerOnly = new ContentMediaProber({ timeoutMs: 1000, env: { PATH: '' } });
 
