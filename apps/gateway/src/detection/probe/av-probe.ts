@@ -44,7 +44,7 @@ export class AvProbe {
     if (modality === 'audio') {
       // WAV, AIFF and FLAC say all of it in their headers: no process to start for those.
       const header = readAudioHeader(source.sample, source.totalBytes);
-      if (!binary || isComplete(header)) return header;
+      if (!binary || header.probe === 'failed' || isComplete(header)) return header;
     } else if (!binary) {
       return { probe: 'header' };
     }
