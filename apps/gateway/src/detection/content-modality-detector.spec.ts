@@ -570,6 +570,22 @@ describe('ContentModalityDetector on hostile input (issue 12, H3)', () => {
     expect(ms).toBeLessThan(1000);
   });
 
+  it('reads 32,000 nested brackets as plain text without parsing them', async () => {
+    const { detection, ms } = await timedDetect(text('['.repeat(32_000) + ']'.repeat(32_000)));
+    expect(detection).toMatchObject({ modality: 'text', mediaType: 'text/plain' });
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('reads JSON of the shape of a signal but with 16,000 strings for values as JSON text', async () => {
+    const values = Array.from({ length: 12_000 }, () => 'x');
+    const signalLike = { sampleRateHz: 100, channels: [{ name: 'a', values }] };
+    for (const json of [JSON.stringify(values), JSON.stringify(signalLike)]) {
+      const { detection, ms } = await timedDetect(text(json));
+      expect(detection).toMatchObject({ modality: 'text', mediaType: 'application/json' });
+      expect(ms).toBeLessThan(1000);
+    }
+  });
+
   it('takes a text that opens with "VERSION" for text, not for a PCD', async () => {
     const changelog = 'VERSION 2.1\n\nFixed: the parser.\nAdded: a manual.\n';
     expect(await detect(text(changelog))).toMatchObject({ modality: 'text', mediaType: 'text/plain' });
