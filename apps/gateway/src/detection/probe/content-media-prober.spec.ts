@@ -282,7 +282,8 @@ describe('ContentMediaProber: ffprobe whose error names hostile content', () => 
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'probe-spec-'));
-    // 200 KB of "[x" on one error line: the noise pattern re-read the rest of the line from each "[".
+    // 200 KB of "[x" on one error line: the noise pattern re-read the rest of the line from each
+    // "[" (11 s; the test allows 5 s for a loaded machine, the fix takes milliseconds).
     const script = `#!/bin/sh\nyes '[x' | head -c 200000 | tr -d '\\n' >&2\necho ' Invalid data' >&2\nexit 1\n`;
     await writeFile(join(dir, 'ffprobe'), script);
     await chmod(join(dir, 'ffprobe'), 0o755);
@@ -297,7 +298,7 @@ describe('ContentMediaProber: ffprobe whose error names hostile content', () => 
       await inspect('audio/fixture.mp3').then((r) => r.detection),
       sourceOf(fixture('audio/fixture.mp3'), path),
     );
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(5000);
     expect(meta).toMatchObject({ probe: 'failed', reason: expect.stringMatching(/^(\[x)+$/) });
     expect(String(meta?.reason).length).toBe(300);
   });
