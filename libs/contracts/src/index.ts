@@ -1,4 +1,5 @@
 export * from './adapter-descriptor';
+export * from './base64';
 export * from './error-code';
 export * from './infer-request';
 export * from './input-part';

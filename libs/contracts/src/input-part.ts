@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Base64Schema } from './base64';
 import { ModalitySchema } from './modality';
 
 const hints = {
@@ -20,7 +21,7 @@ export const FileIdSchema = z
 export const InputPartSchema = z
   .union([
     z.strictObject({ text: z.string(), ...hints }),
-    z.strictObject({ data: z.base64(), ...hints }),
+    z.strictObject({ data: Base64Schema, ...hints }),
     z.strictObject({ blobId: BlobIdSchema, ...hints }),
     z.strictObject({ fileId: FileIdSchema, ...hints }),
   ])

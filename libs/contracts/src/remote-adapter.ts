@@ -38,8 +38,11 @@ export const ModalityDefinitionSchema = z
         }),
       )
       .default([]),
-    /** A regular expression the start of the content (as latin1 text, first 4 KiB) matches. */
-    pattern: z.string().max(200).refine(isRegExp, 'not a valid regular expression').optional(),
+    /**
+     * A regular expression in RE2 syntax (no backreferences or lookaround) found in the first
+     * 4 KiB of the content read as latin1; the gateway compiles it at registration.
+     */
+    pattern: z.string().max(200).optional(),
     /** The media type to report when the magic bytes or pattern match; default mediaTypes[0]. */
     mediaType: z.string().optional(),
   })
@@ -118,12 +121,3 @@ export const AdapterRegistrationSchema = z
   ])
   .meta({ id: 'AdapterRegistration' });
 export type AdapterRegistration = z.infer<typeof AdapterRegistrationSchema>;
-
-function isRegExp(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -457,7 +457,7 @@ describe('ContentModalityDetector on synthetic text', () => {
       reason: 'JSON that opens like a point cloud (larger than the sample)',
       meta: { format: 'json', fields: ['x', 'y', 'z'] },
     });
-    // The count is the prober's: the detector does not know the file size.
+    // A prefix's count is an estimate: the prober's to give.
     expect(detection.meta?.points).toBeUndefined();
     expect(await detect(big, { modality: 'text' })).toMatchObject({ modality: 'text', confidence: 0.7 });
   });
@@ -543,5 +543,72 @@ describe('ContentModalityDetector on synthetic text', () => {
       code: 'unsupported_media',
       details: { mediaType: 'application/octet-stream' },
     });
+  });
+});
+
+/** Detects `content` and says how long it took: the hostile cases must stay cheap, not only right. */
+async function timedDetect(content: Buffer, hints: DetectionHints = {}) {
+  const started = performance.now();
+  const detection = await detect(content, hints);
+  return { detection, ms: performance.now() - started };
+}
+
+describe('ContentModalityDetector on hostile input (issue 12, H3)', () => {
+  // Each case took exponential time in the PCD signature's backtracking pattern: 36 newlines
+  // and an `x` blocked the event loop for 45 s, and every 2 more newlines multiplied that by 4.
+  it.each([
+    ['36 newlines and x', '\n'.repeat(36) + 'x'],
+    ['10,000 newlines and x', '\n'.repeat(10_000) + 'x'],
+    ['1 MB of newlines', '\n'.repeat(1 << 20)],
+    ['1 MB of "#\\n"', '#\n'.repeat(1 << 19)],
+    ['1 MB of " \\n"', ' \n'.repeat(1 << 19)],
+    ['1 MB of spaces', ' '.repeat(1 << 20)],
+    ['comments then 1 MB of newlines and VERSION', '# c\n'.repeat(100) + '\n'.repeat(1 << 20) + 'VERSION .7'],
+  ])('reads %s as text at once', async (_name, content) => {
+    const { detection, ms } = await timedDetect(text(content));
+    expect(detection).toMatchObject({ modality: 'text', mediaType: 'text/plain' });
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('reads 32,000 nested brackets as plain text without parsing them', async () => {
+    const { detection, ms } = await timedDetect(text('['.repeat(32_000) + ']'.repeat(32_000)));
+    expect(detection).toMatchObject({ modality: 'text', mediaType: 'text/plain' });
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('reads JSON of the shape of a signal but with 16,000 strings for values as JSON text', async () => {
+    const values = Array.from({ length: 12_000 }, () => 'x');
+    const signalLike = { sampleRateHz: 100, channels: [{ name: 'a', values }] };
+    for (const json of [JSON.stringify(values), JSON.stringify(signalLike)]) {
+      const { detection, ms } = await timedDetect(text(json));
+      expect(detection).toMatchObject({ modality: 'text', mediaType: 'application/json' });
+      expect(ms).toBeLessThan(1000);
+    }
+  });
+
+  it('takes a text that opens with "VERSION" for text, not for a PCD', async () => {
+    const changelog = 'VERSION 2.1\n\nFixed: the parser.\nAdded: a manual.\n';
+    expect(await detect(text(changelog))).toMatchObject({ modality: 'text', mediaType: 'text/plain' });
+  });
+
+  it('takes a space-padded numeric table that starts "0       " for a table, not for EDF', async () => {
+    const table = Array.from({ length: 40 }, (_, i) => `${String(i).padEnd(8)}${i * 2}       ${i * 3}`);
+    const detection = await detect(text(table.join('\n') + '\n'));
+    expect(detection.modality).toBe('pointcloud');
+    expect(detection.mediaType).toBe('text/x-xyz');
+  });
+
+  it('reads a PCD whose header announces more points than the file holds as a PCD it cannot read', async () => {
+    const pcd = fixture('pointcloud/bunny.pcd').toString('latin1');
+    const truncated = text(pcd.slice(0, pcd.indexOf('DATA ascii') + 200));
+    const detection = await detect(truncated);
+    expect(detection).toMatchObject({
+      modality: 'pointcloud',
+      mediaType: 'application/x-pcd',
+      meta: { format: 'pcd', probe: 'failed' },
+    });
+    expect(String(detection.meta?.reason)).toMatch(/397 points/);
+    // Still text when the caller says so: an ASCII header is text too.
+    expect((await detect(truncated, { modality: 'text' })).modality).toBe('text');
   });
 });

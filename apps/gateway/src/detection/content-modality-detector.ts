@@ -25,12 +25,12 @@ export class ContentModalityDetector implements ModalityDetector {
     if (sample.length === 0 || totalBytes === 0) {
       throw new DetectionError('invalid_request', 'the input is empty', { bytes: 0 });
     }
-    const definitions = this.modalities?.definitions() ?? [];
+    const recognisers = this.modalities?.recognisers() ?? [];
     const registered =
-      definitions.length > 0 ? matchRegisteredModality(definitions, sample, hints) : undefined;
+      recognisers.length > 0 ? matchRegisteredModality(recognisers, sample, hints) : undefined;
     const fits = registered && (!hints.modality || hints.modality === registered.detection.modality);
     if (fits && registered.bySignature) return registered.detection;
-    const verdict = await this.readContent(sample, totalBytes > sample.length);
+    const verdict = await this.readContent(sample, totalBytes);
     // Declared by media type or extension only: taken when the content is nothing better.
     if (fits && (verdict.kind === 'unsupported' || isPlainTextFallback(verdict))) return registered.detection;
     if (verdict.kind === 'unsupported') {
@@ -48,13 +48,15 @@ export class ContentModalityDetector implements ModalityDetector {
     return detection.modality === 'image' ? this.withImageHeader(detection, sample) : detection;
   }
 
-  private async readContent(sample: Buffer, truncated: boolean): Promise<ContentVerdict> {
+  private async readContent(sample: Buffer, totalBytes: number): Promise<ContentVerdict> {
+    const truncated = totalBytes > sample.length;
     const text = decodeTextSample(sample, truncated);
     const magic = await sniffMagicBytes(sample);
     if (magic && (text === undefined || signatureOutranksText(magic))) return classifyMagicMatch(magic);
 
     const verdict =
-      sniffHeaderFormat(sample) ?? (text !== undefined ? sniffText(text, truncated, magic) : undefined);
+      sniffHeaderFormat(sample, totalBytes) ??
+      (text !== undefined ? sniffText(text, totalBytes, truncated, magic) : undefined);
     if (!verdict) {
       return unsupported('application/octet-stream', 'the content is not a recognised format', {
         format: 'unknown',

@@ -72,9 +72,13 @@ function withMeta(detection: Detection, meta: Record<string, unknown>): Detectio
   return { ...detection, meta: { ...detection.meta, ...meta } };
 }
 
-/** Bad content is reported in meta, as ContentMediaProber does; anything else is a bug and throws. */
+/**
+ * Bad content is reported in meta, as ContentMediaProber does; content over a limit throws the
+ * codec's 413 (naming the variable), and anything else is a bug and throws.
+ */
 function failed(err: unknown): Record<string, unknown> {
-  if (err instanceof AdapterError) return { probe: 'failed', reason: err.message };
+  if (err instanceof AdapterError && err.code !== 'payload_too_large')
+    return { probe: 'failed', reason: err.message };
   throw err;
 }
 

@@ -1,3 +1,4 @@
+import { AdapterError, type AdapterErrorLike } from '@omnigate/adapters';
 import type { Detection, InputPart } from '@omnigate/contracts';
 import type { BlobInfo, BlobStore } from '../blobs/blob-store';
 import type { AppConfig } from '../config/app-config';
@@ -35,7 +36,9 @@ export class InputInspector {
     return Promise.all(
       parts.map(async (part, index) => {
         const blob = await this.store(part, index);
-        const detection = await this.detect(blob, part);
+        const detection = await this.detect(blob, part).catch((err: unknown) => {
+          throw AdapterError.is(err) ? atInput(err, index) : err;
+        });
         checkInputLimits(detection, this.config.limits, index);
         if (detection.meta?.probe === 'failed') {
           // The signature says what it is, but its content cannot be read: bad input, not ours.
@@ -113,4 +116,14 @@ export class InputInspector {
       read: () => this.blobs.read(blob.id),
     });
   }
+}
+
+/** A codec's refusal (over a limit, unreadable) as the answer about input `index`. */
+function atInput(err: AdapterErrorLike, index: number): GatewayError {
+  return new GatewayError(
+    err.code,
+    `inputs[${index}]: ${err.message}`,
+    { input: index, ...err.details },
+    { cause: err },
+  );
 }

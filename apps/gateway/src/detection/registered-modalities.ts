@@ -1,21 +1,20 @@
 import type { Detection, ModalityDefinition } from '@omnigate/contracts';
+import type { RegisteredModality } from '../routing/modality-registry';
 import { mediaTypeEssence } from './media-types';
 import type { DetectionHints } from './modality-detector';
-
-/** How much of the content a registered modality's `pattern` is tried against. */
-const PATTERN_WINDOW = 4096;
 
 /**
  * A registered modality that recognises the content: by its own signature (magic bytes or
  * pattern), else, weaker, by what the caller declared (media type or file extension).
  */
 export function matchRegisteredModality(
-  definitions: readonly ModalityDefinition[],
+  modalities: readonly RegisteredModality[],
   sample: Buffer,
   hints: DetectionHints,
 ): { detection: Detection; bySignature: boolean } | undefined {
-  for (const definition of definitions) {
-    const signature = signatureMatch(definition, sample);
+  for (const modality of modalities) {
+    const { definition } = modality;
+    const signature = signatureMatch(modality, sample);
     if (signature) {
       return {
         detection: reading(definition, hints, 0.9, `${definition.name} ${signature}`),
@@ -25,7 +24,7 @@ export function matchRegisteredModality(
   }
   const declaredType = hints.mediaType ? mediaTypeEssence(hints.mediaType) : undefined;
   const extension = hints.filename?.split('.').pop()?.toLowerCase();
-  for (const definition of definitions) {
+  for (const { definition } of modalities) {
     if (declaredType && definition.mediaTypes.includes(declaredType)) {
       return { detection: reading(definition, hints, 0.7, `declared ${declaredType}`), bySignature: false };
     }
@@ -39,7 +38,7 @@ export function matchRegisteredModality(
   return undefined;
 }
 
-function signatureMatch(definition: ModalityDefinition, sample: Buffer): string | undefined {
+function signatureMatch({ definition, pattern }: RegisteredModality, sample: Buffer): string | undefined {
   for (const { offset, hex } of definition.magic) {
     const bytes = Buffer.from(hex, 'hex');
     if (
@@ -49,10 +48,7 @@ function signatureMatch(definition: ModalityDefinition, sample: Buffer): string 
       return `magic bytes at ${offset}`;
     }
   }
-  if (definition.pattern !== undefined) {
-    const head = sample.subarray(0, PATTERN_WINDOW).toString('latin1');
-    if (new RegExp(definition.pattern).test(head)) return 'header pattern';
-  }
+  if (pattern?.test(sample)) return 'header pattern';
   return undefined;
 }
 

@@ -47,10 +47,16 @@ function withoutCutSequence(bytes: Buffer): Buffer {
 /**
  * Readings of UTF-8 content by its structure: JSON (a signal, a point cloud, or text), a numeric table (a
  * signal, or an XYZ point cloud when whitespace-separated with 3+ columns), else plain text.
+ * `text` is the sample of content of `totalBytes`, `truncated` when that is more than the sample;
  * `lookalike` is a binary signature that matched this text by coincidence or a text format.
  */
-export function sniffText(text: string, truncated: boolean, lookalike?: MagicMatch): ContentVerdict {
-  const json = readJson(text, !truncated);
+export function sniffText(
+  text: string,
+  totalBytes: number,
+  truncated: boolean,
+  lookalike?: MagicMatch,
+): ContentVerdict {
+  const json = readJson(text, totalBytes, !truncated);
   if (json?.kind === 'signal') {
     const how = json.complete ? 'JSON signal' : 'JSON that opens like a signal (larger than the sample)';
     return recognised(

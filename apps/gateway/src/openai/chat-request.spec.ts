@@ -98,6 +98,30 @@ describe('parseDataUrl and chatOptions', () => {
     });
     expect(parseDataUrl('data:;base64,AAAA')).toEqual({ data: 'AAAA' });
     expect(parseDataUrl('data:text/plain,hello')).toBeUndefined();
+    expect(parseDataUrl('data:image/png;base64,AA AA\r\nAAAA')).toEqual({
+      mediaType: 'image/png',
+      data: 'AAAAAAAA',
+    });
+    expect(parseDataUrl('data:image/png;base64,AA*A')).toBeUndefined();
+    expect(parseDataUrl('data:image png;base64,AAAA')).toBeUndefined();
+  });
+
+  // Issue 12: one pattern over the whole URL took 350 ms a megabyte of data, and the base64
+  // pattern overflowed the stack (a RangeError, so a 500) on 10 MB.
+  it('reads data URLs and base64 of tens of megabytes in one pass', () => {
+    const data = 'a'.repeat(20 * 1024 * 1024);
+    const started = performance.now();
+    expect(parseDataUrl(`data:audio/wav;base64,${data}`)?.data.length).toBe(data.length);
+    expect(parseDataUrl(`data:audio/wav;base64,${data}!`)).toBeUndefined();
+    expect(parseDataUrl(`data:audio/wav${';a=b'.repeat(200)};base64,AAAA`)?.data).toBe('AAAA');
+    expect(parseDataUrl(`data:audio/wav${';a='.repeat(1_000_000)};base64,AAAA`)).toBeUndefined();
+    const audio = (content: string) =>
+      mapConversation([
+        { role: 'user', content: [{ type: 'input_audio', input_audio: { data: content, format: 'wav' } }] },
+      ]);
+    expect(audio(data).inputs[0]).toMatchObject({ mediaType: 'audio/wav' });
+    expect(() => audio(`${data}a`)).toThrow('is not valid base64');
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('passes the sampling parameters through and drops nulls', () => {

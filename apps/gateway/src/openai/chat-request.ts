@@ -1,4 +1,4 @@
-import { BlobIdSchema, FileIdSchema, type InputPart } from '@omnigate/contracts';
+import { BlobIdSchema, FileIdSchema, isBase64, type InputPart } from '@omnigate/contracts';
 import { z } from 'zod';
 import { invalidParam } from './openai-error';
 
@@ -83,13 +83,43 @@ export interface MappedConversation {
   hasAudio: boolean;
 }
 
-const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)?((?:;[\w-]+=[^;,]*)*);base64,([A-Za-z0-9+/=\s]*)$/;
+const DATA_URL_MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
+const DATA_URL_PARAMETER = /^[\w-]+=[^;,]*$/;
+const BASE64_MARK = ';base64';
+/** A media type (at most 255) and a few parameters; a longer header is not a data URL's. */
+const MAX_DATA_URL_HEADER = 1024;
 
-/** `data:<type>;base64,<data>` as its parts; undefined for anything else. */
+/**
+ * `data:<type>[;name=value...];base64,<data>` as its parts; undefined for anything else. Read by
+ * position, not by one pattern over the whole URL: a pattern re-read the data (megabytes) on
+ * backtracking and overflowed the stack on 10 MB.
+ */
 export function parseDataUrl(url: string): { mediaType?: string; data: string } | undefined {
-  const match = DATA_URL.exec(url);
-  if (!match) return undefined;
-  return { ...(match[1] ? { mediaType: match[1].toLowerCase() } : {}), data: match[3].replace(/\s/g, '') };
+  const comma = url.indexOf(',');
+  if (!url.startsWith('data:') || comma < 0 || comma > MAX_DATA_URL_HEADER) return undefined;
+  const header = url.slice('data:'.length, comma);
+  if (!header.endsWith(BASE64_MARK)) return undefined;
+  const [mediaType, ...parameters] = header.slice(0, -BASE64_MARK.length).split(';');
+  if (mediaType !== '' && !DATA_URL_MEDIA_TYPE.test(mediaType)) return undefined;
+  if (!parameters.every((parameter) => DATA_URL_PARAMETER.test(parameter))) return undefined;
+  const data = withoutWhitespace(url.slice(comma + 1));
+  if (!isBase64(data)) return undefined;
+  return { ...(mediaType ? { mediaType: mediaType.toLowerCase() } : {}), data };
+}
+
+/** `text` without ASCII whitespace, in one pass (a `/\s/g` replace costs a match per space). */
+function withoutWhitespace(text: string): string {
+  if (!/\s/.test(text)) return text;
+  const kept: string[] = [];
+  let from = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 0x20;
+    if (code === 0x20 || (code >= 0x09 && code <= 0x0d)) {
+      if (i > from) kept.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  return kept.join('');
 }
 
 /**
@@ -172,10 +202,8 @@ function mediaInput(part: Exclude<ChatContentPart, { type: 'text' }>, param: str
   }
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 function checkBase64(data: string, param: string): void {
-  if (!BASE64.test(data)) throw invalidParam(param, `${param} is not valid base64`);
+  if (!isBase64(data)) throw invalidParam(param, `${param} is not valid base64`);
 }
 
 function lastUserText(messages: ChatRequestMessage[]): string {

@@ -1,5 +1,12 @@
 import { BUILTIN_MODALITIES, isBuiltinModality, type ModalityDefinition } from '@omnigate/contracts';
+import { ModalityPattern, ModalityPatternError } from '../detection/modality-pattern';
 import { GatewayError } from '../errors/gateway-error';
+
+/** A registered modality: its definition, with its `pattern` compiled for linear-time matching. */
+export interface RegisteredModality {
+  definition: ModalityDefinition;
+  pattern?: ModalityPattern;
+}
 
 /**
  * The modalities this node knows: the six built-ins, and those registered adapters bring with
@@ -7,7 +14,7 @@ import { GatewayError } from '../errors/gateway-error';
  * adapter that declared it does; the built-ins cannot be redefined.
  */
 export class ModalityRegistry {
-  private readonly registered = new Map<string, { definition: ModalityDefinition; owners: Set<string> }>();
+  private readonly registered = new Map<string, RegisteredModality & { owners: Set<string> }>();
   private readonly listeners = new Set<(modalities: string[]) => void>();
 
   /** Calls `listener` with the new list whenever a modality comes or goes. */
@@ -24,9 +31,12 @@ export class ModalityRegistry {
     return [...BUILTIN_MODALITIES, ...this.registered.keys()];
   }
 
-  /** The registered (non built-in) modalities' definitions, for detection. */
-  definitions(): ModalityDefinition[] {
-    return [...this.registered.values()].map((entry) => entry.definition);
+  /** The registered (non built-in) modalities, for detection. */
+  recognisers(): RegisteredModality[] {
+    return [...this.registered.values()].map(({ definition, pattern }) => ({
+      definition,
+      ...(pattern ? { pattern } : {}),
+    }));
   }
 
   /** Throws 400 invalid_request for a modality nobody registered. */
@@ -39,8 +49,11 @@ export class ModalityRegistry {
     }
   }
 
-  /** Checks that `definitions` may be added: a built-in cannot be redefined. */
-  check(definitions: readonly ModalityDefinition[]): void {
+  /**
+   * Checks that `definitions` may be added, and compiles their patterns: a built-in cannot be
+   * redefined, and a pattern must compile with RE2 within the size limit (400 naming the field).
+   */
+  check(definitions: readonly ModalityDefinition[]): RegisteredModality[] {
     const builtin = definitions.find((d) => isBuiltinModality(d.name));
     if (builtin) {
       throw new GatewayError(
@@ -49,6 +62,21 @@ export class ModalityRegistry {
         { modality: builtin.name },
       );
     }
+    return definitions.map((definition, index) => {
+      if (definition.pattern === undefined) return { definition };
+      try {
+        return { definition, pattern: ModalityPattern.compile(definition.pattern) };
+      } catch (error) {
+        if (!(error instanceof ModalityPatternError)) throw error;
+        const field = `modalities[${index}].pattern`;
+        throw new GatewayError(
+          'invalid_request',
+          `${field} of modality "${definition.name}" is ${error.message}`,
+          { field, modality: definition.name },
+          { cause: error },
+        );
+      }
+    });
   }
 
   /**
@@ -56,12 +84,12 @@ export class ModalityRegistry {
    * the adapter becomes one more owner of it.
    */
   add(owner: string, definitions: readonly ModalityDefinition[]): void {
-    this.check(definitions);
+    const checked = this.check(definitions);
     const before = this.registered.size;
-    for (const definition of definitions) {
-      const entry = this.registered.get(definition.name);
+    for (const modality of checked) {
+      const entry = this.registered.get(modality.definition.name);
       if (entry) entry.owners.add(owner);
-      else this.registered.set(definition.name, { definition, owners: new Set([owner]) });
+      else this.registered.set(modality.definition.name, { ...modality, owners: new Set([owner]) });
     }
     if (this.registered.size !== before) this.changed();
   }

@@ -32,6 +32,26 @@ function wav(options: {
   return Buffer.concat([header, Buffer.alloc(options.dataBytes)]);
 }
 
+/** An AIFF of 16-bit mono at 8 kHz whose COMM chunk claims `frames`, holding `dataBytes` of sound. */
+function aiff(frames: number, dataBytes: number) {
+  const comm = Buffer.alloc(8 + 18);
+  comm.write('COMM', 0, 'latin1');
+  comm.writeUInt32BE(18, 4);
+  comm.writeInt16BE(1, 8);
+  comm.writeUInt32BE(frames, 10);
+  comm.writeInt16BE(16, 14);
+  comm.writeUInt16BE(16383 + 12, 16); // 8000 = 0.FA… × 2^13, as an 80-bit extended float
+  comm.writeUInt32BE(0xfa000000, 18);
+  const ssnd = Buffer.alloc(16);
+  ssnd.write('SSND', 0, 'latin1');
+  ssnd.writeUInt32BE(8 + dataBytes, 4);
+  const form = Buffer.alloc(12);
+  form.write('FORM', 0, 'latin1');
+  form.writeUInt32BE(4 + comm.length + ssnd.length + dataBytes, 4);
+  form.write('AIFF', 8, 'latin1');
+  return Buffer.concat([form, comm, ssnd, Buffer.alloc(dataBytes)]);
+}
+
 describe('readAudioHeader', () => {
   it('reads a 24-bit WAV', () => {
     const content = wav({ tag: 1, bits: 24, dataSize: 288_000, dataBytes: 288_000 });
@@ -64,6 +84,30 @@ describe('readAudioHeader', () => {
       codec: 'vorbis',
       sampleRateHz: 44_100,
       channels: 2,
+    });
+  });
+
+  // Item 2 of issue 12: a declared duration is bounded by the bytes that are there.
+  it('takes a PCM WAV duration from its layout, not from a declared byte rate', () => {
+    const content = wav({ tag: 1, bits: 16, dataSize: 192_000, dataBytes: 192_000 });
+    content.writeUInt32LE(1, 28); // byte rate 1: 192,000 s of sound in 192 KB
+    expect(readAudioHeader(content, content.length)).toMatchObject({ codec: 'pcm_s16le', durationS: 1 });
+  });
+
+  it('reads an AIFF whose frames fit, and fails one that claims more frames than its bytes hold', () => {
+    const fits = aiff(8000, 16_000);
+    expect(readAudioHeader(fits, fits.length)).toEqual({
+      probe: 'header',
+      container: 'aiff',
+      codec: 'pcm_s16be',
+      sampleRateHz: 8000,
+      channels: 1,
+      durationS: 1,
+    });
+    const lies = aiff(0xffffffff, 16_000);
+    expect(readAudioHeader(lies, lies.length)).toEqual({
+      probe: 'failed',
+      reason: 'AIFF: 4294967295 frames need 8589934590 bytes of sound, more than the 16000 there are',
     });
   });
 

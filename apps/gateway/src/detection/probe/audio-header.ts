@@ -1,15 +1,19 @@
-import type { AudioMeta } from './probe-meta';
+import { type AudioMeta, type ProbeFailure, probeFailure } from './probe-meta';
 
 /**
  * Audio metadata from the format's own header, for when ffprobe is not installed: WAV, AIFF and
  * FLAC (codec, rate, channels, duration), Ogg Vorbis/Opus (codec, rate, channels; duration only
  * when the whole file is in the sample). Other formats give `{ probe: 'header' }` alone. Names
- * follow ffprobe's (format_name, codec_name) so either reading means the same.
+ * follow ffprobe's (format_name, codec_name) so either reading means the same. A duration is
+ * never more than the bytes present hold (PCM); a header that claims more is a failure.
  */
-export function readAudioHeader(sample: Buffer, totalBytes: number): AudioMeta {
+export function readAudioHeader(sample: Buffer, totalBytes: number): AudioMeta | ProbeFailure {
   const reading =
-    readWav(sample, totalBytes) ?? readAiff(sample) ?? readFlac(sample) ?? readOgg(sample, totalBytes);
-  return { probe: 'header', ...reading };
+    readWav(sample, totalBytes) ??
+    readAiff(sample, totalBytes) ??
+    readFlac(sample) ??
+    readOgg(sample, totalBytes);
+  return reading && 'probe' in reading ? reading : { probe: 'header', ...reading };
 }
 
 type HeaderReading = Omit<AudioMeta, 'probe'>;
@@ -60,12 +64,15 @@ function readWav(sample: Buffer, totalBytes: number): HeaderReading | undefined 
     data && (data.size === UNKNOWN_RIFF_SIZE || data.size === 0 || data.offset + data.size > totalBytes)
       ? totalBytes - data.offset
       : data?.size;
+  // PCM's rate follows from its layout: a declared byte rate of 1 would stretch a second of sound to days.
+  const pcm = tag === WAV_PCM || tag === WAV_FLOAT;
+  const rate = pcm ? sampleRateHz * channels * Math.ceil(bits / 8) : byteRate;
   return {
     container: 'wav',
     ...(wavCodec(tag, bits) ? { codec: wavCodec(tag, bits) } : {}),
     ...(sampleRateHz > 0 ? { sampleRateHz } : {}),
     ...(channels > 0 ? { channels } : {}),
-    ...(dataBytes && byteRate > 0 ? { durationS: dataBytes / byteRate } : {}),
+    ...(dataBytes && rate > 0 ? { durationS: dataBytes / rate } : {}),
   };
 }
 
@@ -86,10 +93,14 @@ const AIFC_CODECS: Readonly<Record<string, string>> = {
   ima4: 'adpcm_ima_qt',
 };
 
-function readAiff(sample: Buffer): HeaderReading | undefined {
+/** AIFF's sound data chunk: 8 bytes (offset, block size) before the samples. */
+const SSND_HEADER_BYTES = 8;
+
+function readAiff(sample: Buffer, totalBytes: number): HeaderReading | ProbeFailure | undefined {
   const form = sample.toString('latin1', 8, 12);
   if (sample.toString('latin1', 0, 4) !== 'FORM' || (form !== 'AIFF' && form !== 'AIFC')) return undefined;
-  const comm = chunks(sample, 12, true).find((c) => c.id === 'COMM');
+  const found = chunks(sample, 12, true);
+  const comm = found.find((c) => c.id === 'COMM');
   if (!comm || comm.offset + 18 > sample.length) return { container: 'aiff' };
   const channels = sample.readInt16BE(comm.offset);
   const frames = sample.readUInt32BE(comm.offset + 2);
@@ -107,6 +118,17 @@ function readAiff(sample: Buffer): HeaderReading | undefined {
           ? `pcm_s${bits}be`
           : undefined
       : AIFC_CODECS[compression.toLowerCase()];
+  const ssnd = found.find((c) => c.id === 'SSND');
+  const sampleBytes = codec ? pcmSampleBytes(codec, bits) : undefined;
+  if (sampleBytes && ssnd && channels > 0) {
+    const needed = frames * channels * sampleBytes;
+    const present = totalBytes - ssnd.offset - SSND_HEADER_BYTES;
+    if (needed > present) {
+      return probeFailure(
+        `AIFF: ${frames} frames need ${needed} bytes of sound, more than the ${present} there are`,
+      );
+    }
+  }
   return {
     container: 'aiff',
     ...(codec ? { codec } : {}),
@@ -114,6 +136,14 @@ function readAiff(sample: Buffer): HeaderReading | undefined {
     ...(channels > 0 ? { channels } : {}),
     ...(sampleRateHz > 0 ? { durationS: frames / sampleRateHz } : {}),
   };
+}
+
+/** Bytes per sample of an uncompressed codec (G.711 stores 8 bits whatever `bits` says); else undefined. */
+function pcmSampleBytes(codec: string, bits: number): number | undefined {
+  if (codec === 'pcm_alaw' || codec === 'pcm_mulaw') return 1;
+  if (codec === 'pcm_f32be') return 4;
+  if (codec === 'pcm_f64be') return 8;
+  return codec.startsWith('pcm_') && bits > 0 ? Math.ceil(bits / 8) : undefined;
 }
 
 /** An IEEE 754 80-bit extended float (AIFF's sample rate). */

@@ -44,7 +44,7 @@ export class AvProbe {
     if (modality === 'audio') {
       // WAV, AIFF and FLAC say all of it in their headers: no process to start for those.
       const header = readAudioHeader(source.sample, source.totalBytes);
-      if (!binary || isComplete(header)) return header;
+      if (!binary || header.probe === 'failed' || isComplete(header)) return header;
     } else if (!binary) {
       return { probe: 'header' };
     }
@@ -105,7 +105,8 @@ function describeStderr(stderr: string, paths: string[]): string | undefined {
   const lines = stderr
     .split('\n')
     .map((line) => {
-      let clean = line.replace(/\[([^\]@]+?) @ 0x[0-9a-f]+\]\s*/g, '$1: ').trim();
+      // No `[` inside the name: each `[` starts a run no other start re-reads (linear in the line).
+      let clean = line.replace(/\[([^\]@[]+?) @ 0x[0-9a-f]+\]\s*/g, '$1: ').trim();
       for (const path of paths) clean = clean.split(path).join('input');
       return clean;
     })

@@ -256,25 +256,41 @@ describe('ContentMediaProber: video', () => {
   });
 });
 
-describe('ContentMediaProber: ffprobe that hangs', () => {
+describe('ContentMediaProber with a stand-in ffprobe', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'probe-spec-'));
-    await writeFile(join(dir, 'ffprobe'), '#!/bin/sh\nexec sleep 30\n');
-    await chmod(join(dir, 'ffprobe'), 0o755);
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('is killed at the timeout and the probe reported failed', async () => {
-    const slow = new ContentMediaProber({ ffprobePath: join(dir, 'ffprobe'), timeoutMs: 300 });
-    const path = join(FIXTURES_DIR, 'audio/fixture.mp3');
+  /** Probes the MP3 fixture with the shell `script` as ffprobe: the meta, and how long it took. */
+  async function probeWith(name: string, script: string, timeoutMs: number) {
+    await writeFile(join(dir, name), script);
+    await chmod(join(dir, name), 0o755);
+    const prober = new ContentMediaProber({ ffprobePath: join(dir, name), timeoutMs });
+    const { detection } = await inspect('audio/fixture.mp3');
     const started = performance.now();
-    const { meta } = await slow.probe(
-      await inspect('audio/fixture.mp3').then((r) => r.detection),
-      sourceOf(fixture('audio/fixture.mp3'), path),
+    const { meta } = await prober.probe(
+      detection,
+      sourceOf(fixture('audio/fixture.mp3'), join(FIXTURES_DIR, 'audio/fixture.mp3')),
     );
-    expect(performance.now() - started).toBeLessThan(2000);
+    return { meta, ms: performance.now() - started };
+  }
+
+  it('kills one that hangs at the timeout and reports the probe failed', async () => {
+    const { meta, ms } = await probeWith('hangs', '#!/bin/sh\nexec sleep 30\n', 300);
+    expect(ms).toBeLessThan(2000);
     expect(meta).toMatchObject({ probe: 'failed', reason: 'ffprobe timed out after 300 ms' });
+  });
+
+  // 200 KB of "[x" on one error line: the noise pattern re-read the rest of the line from each
+  // "[" (11 s; the test allows 5 s for a loaded machine, the fix takes milliseconds).
+  it('reports an error line naming hostile content, cut, in linear time', async () => {
+    const script = `#!/bin/sh\nyes '[x' | head -c 200000 | tr -d '\\n' >&2\necho ' Invalid data' >&2\nexit 1\n`;
+    const { meta, ms } = await probeWith('noisy', script, 5000);
+    expect(ms).toBeLessThan(5000);
+    expect(meta).toMatchObject({ probe: 'failed', reason: expect.stringMatching(/^(\[x)+$/) });
+    expect(String(meta?.reason).length).toBe(300);
   });
 });
 

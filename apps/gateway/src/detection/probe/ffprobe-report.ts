@@ -87,8 +87,13 @@ function audioTrack(stream: FfprobeStream): AudioTrackMeta {
 function duration(report: FfprobeReport): number | undefined {
   const container = positiveNumber(report.format?.duration);
   if (container !== undefined) return container;
-  const streams = report.streams.map((s) => positiveNumber(s.duration)).filter((d) => d !== undefined);
-  return streams.length > 0 ? Math.max(...streams) : undefined;
+  // A loop, not Math.max(...): the content says how many streams there are.
+  let longest: number | undefined;
+  for (const stream of report.streams) {
+    const length = positiveNumber(stream.duration);
+    if (length !== undefined && (longest === undefined || length > longest)) longest = length;
+  }
+  return longest;
 }
 
 /** `30000/1001` → 29.97; ffprobe writes `0/0` for "unknown". */

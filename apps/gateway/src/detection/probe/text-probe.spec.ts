@@ -59,6 +59,13 @@ describe('dominantScript', () => {
   it('is undefined without letters', () => {
     expect(dominantScript('1, 2, 3 — 42!\n')).toBeUndefined();
   });
+
+  it('counts only letters of the named scripts, each distinct letter looked up once', () => {
+    // Cherokee is not named: its letters were searched through the whole list, one by one.
+    expect(dominantScript('ᏣᎳᎩ '.repeat(16_000))).toBeUndefined();
+    expect(dominantScript('ᏣᎳᎩ '.repeat(16_000) + 'Жж')).toBe('Cyrillic');
+    expect(dominantScript('한국어 ab '.repeat(1000))).toBe('Hangul');
+  });
 });
 
 describe('probeText', () => {

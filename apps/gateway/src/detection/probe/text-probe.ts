@@ -69,24 +69,29 @@ const SCRIPTS = [
 ] as const;
 
 const SCRIPT_PATTERNS = SCRIPTS.map((name) => ({ name, pattern: new RegExp(`^\\p{Script=${name}}$`, 'u') }));
-const LETTER = /^\p{L}$/u;
+/** A letter of one of the named scripts: one test says whether the list needs searching at all. */
+const NAMED_LETTER = new RegExp(
+  `^(?=\\p{L})[${SCRIPTS.map((name) => `\\p{Script=${name}}`).join('')}]$`,
+  'u',
+);
 
 /**
  * The script most letters of `text` are written in, or undefined when it has no letters of a
  * named script (digits and punctuation belong to none). A guess from a sample, not a language.
+ * Each distinct letter is looked up in the list once, so a sample costs one test per character
+ * and one search per distinct letter, whatever its scripts.
  */
 export function dominantScript(text: string): string | undefined {
+  const scriptOf = new Map<string, string>();
   const counts = new Map<string, number>();
-  let previous: (typeof SCRIPT_PATTERNS)[number] | undefined;
   for (const char of text) {
-    if (!LETTER.test(char)) continue;
-    // Letters come in runs of one script: try the last one before scanning the list.
-    const match = previous?.pattern.test(char)
-      ? previous
-      : SCRIPT_PATTERNS.find(({ pattern }) => pattern.test(char));
-    if (!match) continue;
-    previous = match;
-    counts.set(match.name, (counts.get(match.name) ?? 0) + 1);
+    if (!NAMED_LETTER.test(char)) continue;
+    let name = scriptOf.get(char);
+    if (name === undefined) {
+      name = SCRIPT_PATTERNS.find(({ pattern }) => pattern.test(char))?.name ?? '';
+      scriptOf.set(char, name);
+    }
+    if (name) counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   let best: string | undefined;
   let bestCount = 0;
@@ -96,9 +101,12 @@ export function dominantScript(text: string): string | undefined {
   return best;
 }
 
+/** The script is guessed from this much of the sample: plenty for a guess, and a few ms at most. */
+const SCRIPT_SAMPLE_BYTES = 16 * 1024;
+
 /**
  * Length, lines and bytes of the whole text (from the sample when it is the whole text, else
- * streamed from the local file, else read), and the dominant script of the sample.
+ * streamed from the local file, else read), and the dominant script of the sample's start.
  */
 export async function probeText(source: ProbeSource): Promise<TextMeta> {
   const counter = new TextCounter();
@@ -110,6 +118,6 @@ export async function probeText(source: ProbeSource): Promise<TextMeta> {
     counter.push(await source.read());
   }
   // A multibyte sequence cut at the end of the sample decodes to U+FFFD, which is no letter.
-  const script = dominantScript(source.sample.toString('utf8'));
+  const script = dominantScript(source.sample.toString('utf8', 0, SCRIPT_SAMPLE_BYTES));
   return { ...counter.result(), ...(script ? { script } : {}) };
 }
