@@ -21,7 +21,8 @@ export async function createAdapterRegistry(config: AppConfig, logger: Logger): 
       : undefined;
   const isolate = (adapters: Adapter[]) => (sandbox ? adapters.map((a) => sandbox.wrap(a)) : adapters);
 
-  const registry = new AdapterRegistry(isolate(createBuiltinAdapters({ limits: config.limits })));
+  const builtins = createBuiltinAdapters({ limits: config.limits });
+  const registry = new AdapterRegistry(isolate(builtins));
   for (const backend of config.openAiBackends) {
     const adapters = createOpenAiAdapters(backend, { maxResponseBytes: config.blobs.maxBytes });
     for (const adapter of adapters) registry.register(adapter, 'openai');
@@ -31,5 +32,13 @@ export async function createAdapterRegistry(config: AppConfig, logger: Logger): 
   }
   const sandboxed = await loadAdapterModules(settings.modules, { logger });
   for (const adapter of isolate(sandboxed)) registry.register(adapter, 'module');
+  if (sandbox && runsSandboxedHops(config, [...builtins, ...sandboxed])) sandbox.warm();
   return registry;
+}
+
+/** Whether this process works hops of sandboxed adapters: a worker, serving all adapters or some of these. */
+function runsSandboxedHops(config: AppConfig, sandboxed: Adapter[]): boolean {
+  if (config.role === 'api') return false;
+  const { workerAdapters } = config.queue;
+  return workerAdapters.length === 0 || sandboxed.some((a) => workerAdapters.includes(a.descriptor.id));
 }

@@ -95,6 +95,34 @@ describe('AdapterSandbox (real processes, real adapters)', () => {
     expect(seen.deltas).toEqual(['H']);
   });
 
+  it('keeps its processes: after warm(), consecutive hops run in the same one', async () => {
+    const own = new AdapterSandbox(
+      {
+        processes: 1,
+        maxHeapMb: 256,
+        maxRssMb: 1024,
+        cpuBudgetMs: 10_000,
+        process: { limits: DEFAULT_INPUT_LIMITS, modules: [TEST_MODULE] },
+      },
+      pino({ level: 'silent' }),
+    );
+    try {
+      own.warm();
+      const upper = adapters.get('sandbox.upper');
+      if (!upper) throw new Error('no sandbox.upper');
+      const pids = [];
+      for (const text of ['one', 'two', 'three']) {
+        const answer = await own
+          .wrap(upper)
+          .invoke(textRequest('upper', text, blobs), hopContext(blobs).context);
+        pids.push(answer.meta?.pid);
+      }
+      expect(new Set(pids).size).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('answers as the built-in adapter does in the gateway, binary outputs as Buffers', async () => {
     const text = 'Sandboxes keep one input from hurting the others. '.repeat(20);
     const request = textRequest('summarize', text, blobs);
