@@ -18,6 +18,7 @@ import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 
 const VERSION = '0.1.0';
 const MAX_INPUT_FILES = 16;
+const BLOB_UPLOAD_ROUTE = '/v1/blobs';
 
 /** Builds the gateway (not yet listening): Fastify, body parsers, error shape, docs, then Nest. */
 export async function createGateway(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
@@ -90,15 +91,12 @@ function installBodyParsers(fastify: FastifyInstance, config: AppConfig): void {
     'application/json',
     { parseAs: 'buffer', bodyLimit: config.http.maxBodyBytes },
     (request, body: Buffer, done) => {
-      if (isBlobUpload(request.url)) return done(null, body);
+      // From the route matched, not the raw URL (`POST http://host/v1/blobs` is the same route).
+      if (request.routeOptions.url === BLOB_UPLOAD_ROUTE) return done(null, body);
       parseJson(request, body.toString('utf8'), done);
     },
   );
   fastify.addContentTypeParser('*', { bodyLimit: config.blobs.maxBytes }, (_request, payload, done) =>
     done(null, payload),
   );
-}
-
-function isBlobUpload(url: string): boolean {
-  return url === '/v1/blobs' || url.startsWith('/v1/blobs?');
 }

@@ -28,7 +28,7 @@ export interface ApiKeyAuthOptions {
 export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHandler {
   const { keyring } = options;
   return async function apiKeyAuth(request: FastifyRequest, reply: FastifyReply) {
-    const access = routeAccess(request.method, request.url);
+    const access = routeAccess(request);
     if (access.open) return;
     const token = bearerToken(request.headers.authorization);
     const key = token === undefined ? undefined : keyring.find(token);

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { errorShapeOfUrl } from '../auth/route-access';
+import { errorShapeOf } from '../auth/route-access';
 import { toOpenAiError } from '../openai/openai-error';
 import { toGatewayError } from './to-gateway-error';
 
@@ -29,7 +29,7 @@ export class GatewayExceptionFilter implements ExceptionFilter {
     }
     // The OpenAI-compatible routes answer in OpenAI's shape, also for errors raised before routing
     // (a malformed body); the status stays the native one.
-    const body = errorShapeOfUrl(request.url) === 'openai' ? toOpenAiError(exception).body : error.toBody();
+    const body = errorShapeOf(request) === 'openai' ? toOpenAiError(exception).body : error.toBody();
     void reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

@@ -19,7 +19,7 @@ export async function readInferBody(
   }
   throw new GatewayError(
     'unsupported_media',
-    `send ${req.url.split('?')[0]} a JSON body or multipart/form-data`,
+    `send ${req.routeOptions.url} a JSON body or multipart/form-data`,
     {
       contentType: req.headers['content-type'] ?? null,
     },

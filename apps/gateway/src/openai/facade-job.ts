@@ -87,7 +87,7 @@ export function jsonBody(req: FastifyRequest): unknown {
   if (body && typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe !== 'function') {
     return body;
   }
-  throw new GatewayError('unsupported_media', `send ${req.url.split('?')[0]} a JSON body`, {
+  throw new GatewayError('unsupported_media', `send ${req.routeOptions.url} a JSON body`, {
     contentType: req.headers['content-type'] ?? null,
   });
 }
