@@ -10,6 +10,7 @@ import { AppModule } from './app.module';
 import { apiKeyAuthHook } from './auth/api-key-auth';
 import { ApiKeyring } from './auth/api-keys';
 import type { AppConfig } from './config/app-config';
+import { fastifyTrustProxy } from './config/trust-proxy';
 import { GatewayExceptionFilter } from './errors/gateway-exception.filter';
 import { PinoNestLogger } from './logging/logger';
 import { buildOpenApiDocument, describeModalities } from './openapi/openapi-document';
@@ -25,7 +26,7 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.http.maxBodyBytes,
-    trustProxy: true,
+    trustProxy: fastifyTrustProxy(config.http.trustProxy),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger),

@@ -2,6 +2,7 @@ import type { InputLimits } from '@omnigate/adapters';
 import { openAiBackendsFromEnv, type OpenAiBackend } from '@omnigate/contracts';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKey } from '../auth/api-keys';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const csv = z
@@ -18,6 +19,8 @@ const csv = z
 const EnvSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** Checked by parseTrustProxy: `true`, a hop count, or a comma list of addresses and CIDRs. */
+  TRUST_PROXY: z.string().optional(),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   QUEUE_DRIVER: z.enum(['auto', 'bullmq', 'inline']).default('auto'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
@@ -77,7 +80,8 @@ export type Env = z.infer<typeof EnvSchema>;
 
 /** The typed configuration tree, built once at start-up. */
 export interface AppConfig {
-  http: { port: number; host: string; maxBodyBytes: number };
+  /** `trustProxy`: whose X-Forwarded-* headers are believed (default: nobody's). */
+  http: { port: number; host: string; maxBodyBytes: number; trustProxy: TrustProxy };
   role: 'api' | 'worker' | 'all';
   /** `maxFallbacks`: other routes a job may try when a hop keeps failing retryably. */
   routing: { maxHops: number; maxFallbacks: number };
@@ -151,6 +155,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`, { cause: err });
   }
+  let trustProxy: TrustProxy = false;
+  try {
+    if (e.TRUST_PROXY !== undefined) trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: TRUST_PROXY: ${(err as Error).message}`, { cause: err });
+  }
   let apiKeys: ApiKey[] = [];
   try {
     if (e.API_KEYS !== undefined) apiKeys = parseApiKeys(e.API_KEYS);
@@ -159,7 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
   return {
-    http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES },
+    http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES, trustProxy },
     role: e.ROLE,
     routing: { maxHops: e.ROUTE_MAX_HOPS, maxFallbacks: e.ROUTE_MAX_FALLBACKS },
     adapterModules: e.ADAPTER_MODULES,
