@@ -80,3 +80,29 @@ function dechunk(bytes: Buffer): { body: Buffer; complete: boolean } {
     at = lineEnd + 2 + size + 2;
   }
 }
+
+/**
+ * Writes `chunks` one every `everyMs` on a fresh connection (a slow client) and resolves with
+ * what came back once the server closes, and how many chunks were written by then.
+ */
+export async function trickle(
+  baseUrl: string,
+  chunks: string[],
+  everyMs: number,
+): Promise<{ answer: RawAnswer | undefined; written: number; ms: number }> {
+  const { hostname, port } = new URL(baseUrl);
+  const started = Date.now();
+  const socket = connect({ host: hostname, port: Number(port) });
+  const received: Buffer[] = [];
+  let written = 0;
+  const timer = setInterval(() => {
+    if (written < chunks.length && socket.writable) socket.write(chunks[written++]!);
+  }, everyMs);
+  socket.on('data', (chunk: Buffer) => received.push(chunk));
+  await new Promise<void>((resolve) => {
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve());
+  });
+  clearInterval(timer);
+  return { answer: parseAnswer(Buffer.concat(received)), written, ms: Date.now() - started };
+}

@@ -4,14 +4,16 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { apiKeyAuthHook } from './auth/api-key-auth';
 import { ApiKeyring } from './auth/api-keys';
 import type { AppConfig } from './config/app-config';
 import { fastifyTrustProxy } from './config/trust-proxy';
+import { GatewayError } from './errors/gateway-error';
 import { GatewayExceptionFilter } from './errors/gateway-exception.filter';
+import { clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH } from './errors/protocol-errors';
 import { PinoNestLogger } from './logging/logger';
 import { buildOpenApiDocument, describeModalities } from './openapi/openapi-document';
 import { ModalityRegistry } from './routing/modality-registry';
@@ -23,10 +25,25 @@ const BLOB_UPLOAD_ROUTE = '/v1/blobs';
 
 /** Builds the gateway (not yet listening): Fastify, body parsers, error shape, docs, then Nest. */
 export async function createGateway(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
+  const { headersTimeoutMs, requestTimeoutMs } = config.http;
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.http.maxBodyBytes,
     trustProxy: fastifyTrustProxy(config.http.trustProxy),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors answered before any route runs, in the gateway's error shape.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(config.http, logger),
+    // A client that trickles its headers or body (slowloris) loses its connection with a 408.
+    // Node checks the limits every connectionsCheckingInterval (30 s by default).
+    requestTimeout: requestTimeoutMs,
+    http: {
+      // Node answers a missing Host with an empty 400; requireHost below says why, in JSON.
+      requireHostHeader: false,
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(5_000, headersTimeoutMs),
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger),
@@ -39,6 +56,7 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   const openApi = buildOpenApiDocument(VERSION, modalities.list());
   modalities.onChange((list) => describeModalities(openApi, list));
   installBodyParsers(fastify, config);
+  fastify.addHook('onRequest', requireHost);
   installApiKeys(app, fastify, config, logger);
   await app.register(multipart, {
     limits: { files: MAX_INPUT_FILES, fields: 32, fieldSize: config.http.maxBodyBytes, parts: 64 },
@@ -79,6 +97,13 @@ function installApiKeys(
     }),
   );
   logger.info({ keys: apiKeys.map((k) => k.name) }, 'API keys required (all but /health and /docs)');
+}
+
+/** HTTP/1.1 requires a Host header (RFC 9112, 3.2); it names the gateway in the URLs it builds. */
+async function requireHost(request: FastifyRequest): Promise<void> {
+  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+    throw new GatewayError('invalid_request', 'an HTTP/1.1 request needs a Host header');
+  }
 }
 
 /**

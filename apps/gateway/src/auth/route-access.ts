@@ -5,7 +5,7 @@ import type { ApiKeyScope } from './api-keys';
 export type ErrorShape = 'native' | 'openai';
 
 /** What a request needs: nothing (`open`), or a key with one scope. */
-export type RouteAccess = { open: true } | { open: false; scope: ApiKeyScope; shape: ErrorShape };
+export type RouteAccess = { open: true } | { open: false; scope: ApiKeyScope };
 
 /** The routes that change which adapters run: `METHOD pattern`, as the router registered them. */
 export const ADMIN_ROUTES: ReadonlySet<string> = new Set(['POST /v1/adapters', 'DELETE /v1/adapters/:id']);
@@ -34,15 +34,13 @@ const OPEN_ROOTS = new Set(['health', 'docs']);
  */
 export function routeAccess(request: FastifyRequest): RouteAccess {
   const pattern = request.routeOptions.url;
-  if (pattern === undefined) return { open: false, scope: 'infer', shape: errorShapeOf(request) };
+  if (pattern === undefined) return { open: false, scope: 'infer' };
   const [first, second] = patternSegments(pattern);
   if (first !== undefined && OPEN_ROOTS.has(first)) return { open: true };
-  const shape = errorShapeOf(request);
-  if (ADMIN_ROUTES.has(`${request.method} ${pattern}`)) return { open: false, scope: 'admin', shape };
-  if (first === 'v1' && second !== undefined && BATCH_ROOTS.has(second)) {
-    return { open: false, scope: 'batch', shape };
-  }
-  return { open: false, scope: 'infer', shape };
+  if (ADMIN_ROUTES.has(`${request.method} ${pattern}`)) return { open: false, scope: 'admin' };
+  if (first === 'v1' && second !== undefined && BATCH_ROOTS.has(second))
+    return { open: false, scope: 'batch' };
+  return { open: false, scope: 'infer' };
 }
 
 /**

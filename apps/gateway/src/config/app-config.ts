@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   BLOB_TTL_S: int(60).default(7 * 24 * 3600),
   BLOB_JOB_TIER_MAX_BYTES: int(0, 16 * 1024 * 1024).default(64 * 1024),
   MAX_BODY_BYTES: int(1024).default(64 * 1024 * 1024),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 24 * 3_600_000).default(300_000),
   ROUTE_MAX_HOPS: int(1, 8).default(3),
   ROUTE_MAX_FALLBACKS: int(0, 8).default(2),
   BREAKER_FAILURES: int(1, 1000).default(5),
@@ -80,8 +82,18 @@ export type Env = z.infer<typeof EnvSchema>;
 
 /** The typed configuration tree, built once at start-up. */
 export interface AppConfig {
-  /** `trustProxy`: whose X-Forwarded-* headers are believed (default: nobody's). */
-  http: { port: number; host: string; maxBodyBytes: number; trustProxy: TrustProxy };
+  /**
+   * `trustProxy`: whose X-Forwarded-* headers are believed (default: nobody's); how long a
+   * client may take to send a request's headers, and all of it (body included).
+   */
+  http: {
+    port: number;
+    host: string;
+    maxBodyBytes: number;
+    trustProxy: TrustProxy;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+  };
   role: 'api' | 'worker' | 'all';
   /** `maxFallbacks`: other routes a job may try when a hop keeps failing retryably. */
   routing: { maxHops: number; maxFallbacks: number };
@@ -149,6 +161,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${problems}`, { cause: parsed.error });
   }
   const e = parsed.data;
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      'invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS',
+    );
+  }
   let openAiBackends: OpenAiBackend[];
   try {
     openAiBackends = openAiBackendsFromEnv(env);
@@ -169,7 +186,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
   return {
-    http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES, trustProxy },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      trustProxy,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    },
     role: e.ROLE,
     routing: { maxHops: e.ROUTE_MAX_HOPS, maxFallbacks: e.ROUTE_MAX_FALLBACKS },
     adapterModules: e.ADAPTER_MODULES,
