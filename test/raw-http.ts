@@ -106,3 +106,48 @@ export async function trickle(
   clearInterval(timer);
   return { answer: parseAnswer(Buffer.concat(received)), written, ms: Date.now() - started };
 }
+
+/**
+ * Sends `head` then the body `chunks` as fast as the server reads them (waiting on backpressure),
+ * and stops writing once an answer has arrived or the server closed: resolves with the answer and
+ * how many body bytes had been written by then.
+ */
+export async function streamRequest(
+  baseUrl: string,
+  head: string,
+  chunks: Iterable<Buffer | string>,
+): Promise<{ answer: RawAnswer | undefined; bytesWritten: number }> {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect({ host: hostname, port: Number(port) });
+  const received: Buffer[] = [];
+  let answered = false;
+  let closed = false;
+  socket.on('data', (chunk: Buffer) => {
+    received.push(chunk);
+    answered ||= answerComplete(Buffer.concat(received));
+  });
+  socket.on('error', () => undefined);
+  socket.on('close', () => (closed = true));
+  /** Resolves on `event` if given, or once an answer arrived or the connection closed. */
+  const until = (event: 'drain' | undefined, limitMs = 60_000) =>
+    new Promise<void>((resolve) => {
+      const started = Date.now();
+      const done = () => {
+        clearInterval(poll);
+        if (event) socket.off(event, done);
+        resolve();
+      };
+      const poll = setInterval(() => (answered || closed || Date.now() - started > limitMs) && done(), 10);
+      if (event) socket.once(event, done);
+    });
+  socket.write(`${head}\r\n\r\n`);
+  let bytesWritten = 0;
+  for (const chunk of chunks) {
+    if (answered || closed) break;
+    bytesWritten += chunk.length;
+    if (!socket.write(chunk)) await until('drain');
+  }
+  await until(undefined, 10_000);
+  socket.destroy();
+  return { answer: parseAnswer(Buffer.concat(received)), bytesWritten };
+}

@@ -17,10 +17,10 @@ import { clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH } from './e
 import { PinoNestLogger } from './logging/logger';
 import { buildOpenApiDocument, describeModalities } from './openapi/openapi-document';
 import { ModalityRegistry } from './routing/modality-registry';
+import { MAX_FORM_PARTS } from './multipart/form-parts';
 import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 
 const VERSION = '0.1.0';
-const MAX_INPUT_FILES = 16;
 const BLOB_UPLOAD_ROUTE = '/v1/blobs';
 
 /** Builds the gateway (not yet listening): Fastify, body parsers, error shape, docs, then Nest. */
@@ -59,7 +59,11 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   fastify.addHook('onRequest', requireHost);
   installApiKeys(app, fastify, config, logger);
   await app.register(multipart, {
-    limits: { files: MAX_INPUT_FILES, fields: 32, fieldSize: config.http.maxBodyBytes, parts: 64 },
+    // Every part is a stream, fields included, so busboy never buffers a field: formParts reads
+    // each one within the request's budget and refuses it as soon as it is over. The blob store
+    // bounds each file (BLOB_MAX_BYTES...); the plugin's default would be MAX_BODY_BYTES.
+    isPartAFile: () => true,
+    limits: { files: MAX_FORM_PARTS, parts: MAX_FORM_PARTS, fileSize: Infinity },
   });
   await app.register(swagger, {
     mode: 'static',

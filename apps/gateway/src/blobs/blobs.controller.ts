@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
+import { formParts, type FilePart } from '../multipart/form-parts';
 import { BlobNotFoundError } from './blob-errors';
 import { BLOB_STORE, type BlobInfo, type BlobStore } from './blob-store';
 
@@ -18,9 +19,13 @@ export class BlobsController {
     const maxBytes = this.config.blobs.maxBytes;
     let blob: BlobInfo;
     if (req.isMultipart()) {
-      const file = await req.file();
+      const file = await firstFile(req, this.config.http.maxBodyBytes);
       if (!file) throw new GatewayError('invalid_request', 'the multipart body has no file');
-      blob = await this.blobs.put(file.file, { mediaType: file.mimetype, filename: file.filename, maxBytes });
+      blob = await this.blobs.put(file.stream, {
+        mediaType: file.mediaType,
+        filename: file.filename,
+        maxBytes,
+      });
     } else if (Buffer.isBuffer(req.body) || isReadable(req.body)) {
       const filename = typeof req.headers['x-filename'] === 'string' ? req.headers['x-filename'] : undefined;
       const mediaType = req.headers['content-type']?.split(';')[0]?.trim();
@@ -48,6 +53,14 @@ export class BlobsController {
       void reply.header('content-disposition', `inline; filename="${encodeURIComponent(blob.filename)}"`);
     await reply.send(this.blobs.stream(id));
   }
+}
+
+/** The first file of a form; the fields before it are read within MAX_BODY_BYTES, the rest is left unread. */
+async function firstFile(req: FastifyRequest, fieldsBytes: number): Promise<FilePart | undefined> {
+  for await (const part of formParts(req, { fieldsBytes, maxFiles: 1 })) {
+    if (part.kind === 'file') return part;
+  }
+  return undefined;
 }
 
 function isReadable(body: unknown): body is NodeJS.ReadableStream {

@@ -48,7 +48,7 @@ export class InferenceController {
   }
 
   private async parse(req: FastifyRequest, accept: string[]): Promise<InferRequest> {
-    const body = await readInferBody(req, this.blobs, this.config.blobs.maxBytes);
+    const body = await readInferBody(req, this.blobs, this.config);
     const request = InferRequestSchema.parse(body);
     const asked = concreteAccept(accept);
     if (!request.output.mediaType && asked && !wantsJson(accept)) {
