@@ -128,6 +128,32 @@ describe('multipart bodies are bounded while they stream (M3)', () => {
   });
 });
 
+describe('a raw /v1/blobs body', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ BLOB_MAX_BYTES: String(MiB) });
+  });
+  afterAll(() => gw.close());
+
+  it('over BLOB_MAX_BYTES is refused naming it, before the rest is read', async () => {
+    const head = [
+      'POST /v1/blobs HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Content-Type: image/png',
+      `Content-Length: ${64 * MiB}`,
+      'Connection: close',
+    ].join('\r\n');
+    const block = Buffer.alloc(64 * 1024);
+    const { answer, bytesWritten } = await streamRequest(
+      gw.url,
+      head,
+      Array.from({ length: 1024 }, () => block),
+    );
+    expect(errorOf(answer, 413).details).toEqual({ limit: 'BLOB_MAX_BYTES', max: MiB });
+    expect(bytesWritten).toBeLessThan(32 * MiB);
+  });
+});
+
 describe('the fields of every multipart endpoint share MAX_BODY_BYTES', () => {
   let gw: TestGateway;
   beforeAll(async () => {

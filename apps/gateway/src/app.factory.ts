@@ -56,6 +56,11 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   const openApi = buildOpenApiDocument(VERSION, modalities.list());
   modalities.onChange((list) => describeModalities(openApi, list));
   installBodyParsers(fastify, config);
+  // No answer is ever sniffed into another type than it says (a JSON error into HTML...).
+  fastify.addHook(
+    'onRequest',
+    async (_request, reply) => void reply.header('x-content-type-options', 'nosniff'),
+  );
   fastify.addHook('onRequest', requireHost);
   installApiKeys(app, fastify, config, logger);
   await app.register(multipart, {

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, Inject, Param, Post, Query, Req, Res } from '@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { BlobInfo } from '../blobs/blob-store';
+import { servedBytesHeaders } from '../blobs/served-bytes-headers';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import { formParts, uploadTooLarge } from '../multipart/form-parts';
@@ -105,10 +106,10 @@ export class FilesController {
   @Get(':id/content')
   async content(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     const { file, stream } = await this.files.content(id);
+    // As OpenAI answers it: octet-stream, a download.
     await reply
-      .header('content-type', 'application/octet-stream')
+      .headers(servedBytesHeaders('application/octet-stream', file.filename))
       .header('content-length', String(file.bytes))
-      .header('content-disposition', `attachment; filename="${encodeURIComponent(file.filename)}"`)
       .send(stream);
   }
 

@@ -23,6 +23,11 @@ export function replyWithError(
     void reply.header('retry-after', String(Math.ceil(retryAfterMs / 1000)));
   }
   const body = errorShapeOf(request) === 'openai' ? toOpenAiError(exception).body : error.toBody();
-  void reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(body);
+  void reply
+    .status(error.status)
+    .header('content-type', 'application/json; charset=utf-8')
+    // Also on what the router refuses before the onRequest hooks that set it everywhere else.
+    .header('x-content-type-options', 'nosniff')
+    .send(body);
   return error;
 }

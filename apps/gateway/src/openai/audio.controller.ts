@@ -2,6 +2,7 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { InputPart } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { servedBytesHeaders } from '../blobs/served-bytes-headers';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import { InferenceService } from '../inference/inference.service';
@@ -60,7 +61,7 @@ export class AudioController {
     await reply
       .status(200)
       .headers(routeHeaders(record))
-      .header('content-type', format === 'pcm' ? 'audio/pcm' : audio.mediaType)
+      .headers(servedBytesHeaders(format === 'pcm' ? 'audio/pcm' : audio.mediaType))
       .send(format === 'pcm' ? wavSamples(bytes) : bytes);
   }
 
