@@ -327,6 +327,19 @@ describe('scopes, whatever the spelling of the request target', () => {
     }
   });
 
+  it('stores a JSON body byte for byte on POST /v1/blobs whatever the spelling (the parser reads the route)', async () => {
+    const body = '{"a": 1,  "b": [2]}';
+    for (const target of ['/v1/blobs', `http://127.0.0.1:${port}/v1/blobs`, '/v1/%62lobs?x=1']) {
+      const res = await send('POST', target, INFER_KEY, body);
+      expect(res.status, `${target}: ${res.body}`).toBe(201);
+      const { id } = JSON.parse(res.body) as { id: string };
+      const stored = await fetch(`${gw.url}/v1/blobs/${id}`, {
+        headers: { authorization: `Bearer ${INFER_KEY}` },
+      });
+      expect(await stored.text()).toBe(body);
+    }
+  });
+
   it('answers 401 to an absolute-form target without a key', async () => {
     const res = await rawRequest(
       gw.url,
