@@ -18,35 +18,27 @@ export function frameworkErrorHandler(
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
+  replyWithError(request, reply, routerRefusal(error));
+}
+
+function routerRefusal(error: FastifyError): unknown {
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
-      replyWithError(
-        request,
-        reply,
-        new GatewayError(
-          'invalid_request',
-          'the path is not valid: a % is not followed by UTF-8 in hex',
-          undefined,
-          {
-            cause: error,
-          },
-        ),
+      return new GatewayError(
+        'invalid_request',
+        'the path is not valid percent-encoding (a % takes two hex digits, and the bytes must be UTF-8)',
+        undefined,
+        { cause: error },
       );
-      return;
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      replyWithError(
-        request,
-        reply,
-        new GatewayError(
-          'invalid_request',
-          `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`,
-          { maxLength: MAX_PARAM_LENGTH },
-          { cause: error },
-        ),
+      return new GatewayError(
+        'invalid_request',
+        `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`,
+        { maxLength: MAX_PARAM_LENGTH },
+        { cause: error },
       );
-      return;
     default:
-      replyWithError(request, reply, error);
+      return error;
   }
 }
 
