@@ -4,18 +4,22 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../apps/gateway/src/app.factory';
 import { sha256Hex } from '../../apps/gateway/src/auth/api-keys';
+import { ADMIN_ROUTES } from '../../apps/gateway/src/auth/route-access';
 import { loadConfig } from '../../apps/gateway/src/config/app-config';
 import { startGateway, type TestGateway } from '../gateway-harness';
+import { rawRequest, type RawAnswer } from '../raw-http';
 
 const INFER_KEY = 'og-infer-key-0123456789abcdef';
 const HASHED_KEY = 'og-hashed-key-0123456789abcdef';
 const LIMITED_KEY = 'og-limited-key-0123456789abcdef';
+const ADMIN_KEY = 'og-admin-key-0123456789abcdef';
 const echo = JSON.stringify({ inputs: [{ text: 'hi' }], output: 'text', task: 'echo' });
 
 const API_KEYS = JSON.stringify([
   { name: 'app', key: INFER_KEY, scopes: ['infer'] },
   { name: 'hashed', sha256: sha256Hex(HASHED_KEY), scopes: ['infer', 'batch'] },
   { name: 'limited', key: LIMITED_KEY, scopes: ['infer'], rateLimit: { requests: 3, perSeconds: 60 } },
+  { name: 'root', key: ADMIN_KEY, scopes: ['infer', 'admin', 'batch'] },
 ]);
 
 function request(gw: TestGateway, path: string, init: { key?: string; method?: string; body?: string } = {}) {
@@ -204,5 +208,144 @@ describe('with API_KEYS', () => {
     await expect(wrong.models.list()).rejects.toMatchObject({ status: 401 });
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toContain('auto');
+  });
+});
+
+/**
+ * Spellings of a request target that a parser of the raw URL may read differently from the
+ * router: the absolute form (any scheme case, a user, a query), dot and double slashes,
+ * percent-encoding, case, a trailing slash, `;`, `?` and `#`.
+ */
+function spellings(path: string, port: string): string[] {
+  const [, , root = '', ...rest] = path.split('/');
+  const tail = rest.map((s) => `/${s}`).join('');
+  return [
+    path,
+    `http://127.0.0.1:${port}${path}`,
+    `HTTP://127.0.0.1:${port}${path}`,
+    `hTtPs://elsewhere.example${path}`,
+    `http://user:pw@elsewhere.example:1${path}?x=1`,
+    `http://elsewhere.example`,
+    `http://elsewhere.example?${path}`,
+    `http://elsewhere.example#${path}`,
+    `http://elsewhere.example/health/..${path}`,
+    `/${path}`,
+    `/v1//${root}${tail}`,
+    `/v1/./${root}${tail}`,
+    `/v1/x/../${root}${tail}`,
+    `/health/..${path}`,
+    `/v1/%${root.charCodeAt(0).toString(16)}${root.slice(1)}${tail}`,
+    `/v1/${root}%2f${tail.slice(1)}`,
+    `/V1/${root.toUpperCase()}${tail}`,
+    `${path}/`,
+    `${path};x`,
+    `${path}?x=1`,
+    `${path}#x`,
+    `${path}%3f`,
+    `${path}%00`,
+  ];
+}
+
+describe('scopes, whatever the spelling of the request target', () => {
+  let gw: TestGateway;
+  let port: string;
+  beforeAll(async () => {
+    gw = await startGateway({ API_KEYS });
+    port = new URL(gw.url).port;
+  });
+  afterAll(() => gw.close());
+
+  const send = (method: string, target: string, key: string, body = ''): Promise<RawAnswer> =>
+    rawRequest(
+      gw.url,
+      [
+        `${method} ${target} HTTP/1.1`,
+        'Host: 127.0.0.1',
+        `Authorization: Bearer ${key}`,
+        'Connection: close',
+        ...(body ? ['Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`] : []),
+      ].join('\r\n'),
+      body,
+    );
+
+  // Each route with what its handler answers the root key (so the test knows the route ran).
+  const routes = [
+    {
+      method: 'POST',
+      path: '/v1/adapters',
+      body: '{}',
+      ran: (a: RawAnswer) => a.status === 400 && a.body.includes('"issues"'),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/adapters/nothing',
+      body: '',
+      ran: (a: RawAnswer) => a.status === 404 && a.body.includes('"details":{"id":"nothing"}'),
+    },
+    { method: 'GET', path: '/v1/files', body: '', ran: (a: RawAnswer) => a.status === 200 },
+    { method: 'GET', path: '/v1/batches', body: '', ran: (a: RawAnswer) => a.status === 200 },
+  ];
+
+  it.each(routes)(
+    'answers 403 to an infer-only key on $method $path wherever the router runs the route',
+    async ({ method, path, body, ran }) => {
+      const reached: string[] = [];
+      for (const target of spellings(path, port)) {
+        const root = await send(method, target, ADMIN_KEY, body);
+        const app = await send(method, target, INFER_KEY, body);
+        // The route never runs for the infer-only key, whatever the router made of the target.
+        expect(ran(app), `${method} ${target}: ${app.body}`).toBe(false);
+        if (ran(root)) {
+          reached.push(target);
+          expect(app.status, `${method} ${target}: ${app.body}`).toBe(403);
+          expect(JSON.parse(app.body)).toMatchObject({ error: { code: 'forbidden' } });
+        } else {
+          // Nothing ran: the router's own refusal (404, 400), or 403 for a route of the same
+          // scope that refused the root key's request itself (`/v1/files/` is `/v1/files/:id`).
+          expect([403, root.status], `${method} ${target}: ${app.body}`).toContain(app.status);
+        }
+      }
+      // The spellings that used to slip through do reach the route, so the 403s above were tested.
+      expect(reached).toEqual(
+        expect.arrayContaining([
+          path,
+          `http://127.0.0.1:${port}${path}`,
+          `HTTP://127.0.0.1:${port}${path}`,
+          `hTtPs://elsewhere.example${path}`,
+          `http://user:pw@elsewhere.example:1${path}?x=1`,
+          `${path}?x=1`,
+        ]),
+      );
+    },
+  );
+
+  it('names in ADMIN_ROUTES routes the gateway has (a renamed route would lose its scope)', () => {
+    const fastify = gw.app.getHttpAdapter().getInstance();
+    for (const route of ADMIN_ROUTES) {
+      const [method = '', url = ''] = route.split(' ');
+      expect(fastify.hasRoute({ method: method as 'POST', url }), route).toBe(true);
+    }
+  });
+
+  it('stores a JSON body byte for byte on POST /v1/blobs whatever the spelling (the parser reads the route)', async () => {
+    const body = '{"a": 1,  "b": [2]}';
+    for (const target of ['/v1/blobs', `http://127.0.0.1:${port}/v1/blobs`, '/v1/%62lobs?x=1']) {
+      const res = await send('POST', target, INFER_KEY, body);
+      expect(res.status, `${target}: ${res.body}`).toBe(201);
+      const { id } = JSON.parse(res.body) as { id: string };
+      const stored = await fetch(`${gw.url}/v1/blobs/${id}`, {
+        headers: { authorization: `Bearer ${INFER_KEY}` },
+      });
+      expect(await stored.text()).toBe(body);
+    }
+  });
+
+  it('answers 401 to an absolute-form target without a key', async () => {
+    const res = await rawRequest(
+      gw.url,
+      `GET http://127.0.0.1:${port}/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close`,
+    );
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'invalid_api_key' } });
   });
 });

@@ -4,27 +4,46 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { apiKeyAuthHook } from './auth/api-key-auth';
 import { ApiKeyring } from './auth/api-keys';
 import type { AppConfig } from './config/app-config';
+import { fastifyTrustProxy } from './config/trust-proxy';
+import { GatewayError } from './errors/gateway-error';
 import { GatewayExceptionFilter } from './errors/gateway-exception.filter';
+import { clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH } from './errors/protocol-errors';
 import { PinoNestLogger } from './logging/logger';
 import { buildOpenApiDocument, describeModalities } from './openapi/openapi-document';
 import { ModalityRegistry } from './routing/modality-registry';
+import { MAX_FORM_PARTS } from './multipart/form-parts';
 import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 
 const VERSION = '0.1.0';
-const MAX_INPUT_FILES = 16;
+const BLOB_UPLOAD_ROUTE = '/v1/blobs';
 
 /** Builds the gateway (not yet listening): Fastify, body parsers, error shape, docs, then Nest. */
 export async function createGateway(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
+  const { headersTimeoutMs, requestTimeoutMs } = config.http;
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.http.maxBodyBytes,
-    trustProxy: true,
+    trustProxy: fastifyTrustProxy(config.http.trustProxy),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors answered before any route runs, in the gateway's error shape.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(config.http, logger),
+    // A client that trickles its headers or body (slowloris) loses its connection with a 408.
+    // Node checks the limits every connectionsCheckingInterval (30 s by default).
+    requestTimeout: requestTimeoutMs,
+    http: {
+      // Node answers a missing Host with an empty 400; requireHost below says why, in JSON.
+      requireHostHeader: false,
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(5_000, headersTimeoutMs),
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger),
@@ -37,9 +56,19 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   const openApi = buildOpenApiDocument(VERSION, modalities.list());
   modalities.onChange((list) => describeModalities(openApi, list));
   installBodyParsers(fastify, config);
+  // No answer is ever sniffed into another type than it says (a JSON error into HTML...).
+  fastify.addHook(
+    'onRequest',
+    async (_request, reply) => void reply.header('x-content-type-options', 'nosniff'),
+  );
+  fastify.addHook('onRequest', requireHost);
   installApiKeys(app, fastify, config, logger);
   await app.register(multipart, {
-    limits: { files: MAX_INPUT_FILES, fields: 32, fieldSize: config.http.maxBodyBytes, parts: 64 },
+    // Every part is a stream, fields included, so busboy never buffers a field: formParts reads
+    // each one within the request's budget and refuses it as soon as it is over. The blob store
+    // bounds each file (BLOB_MAX_BYTES...); the plugin's default would be MAX_BODY_BYTES.
+    isPartAFile: () => true,
+    limits: { files: MAX_FORM_PARTS, parts: MAX_FORM_PARTS, fileSize: Infinity },
   });
   await app.register(swagger, {
     mode: 'static',
@@ -79,6 +108,13 @@ function installApiKeys(
   logger.info({ keys: apiKeys.map((k) => k.name) }, 'API keys required (all but /health and /docs)');
 }
 
+/** HTTP/1.1 requires a Host header (RFC 9112, 3.2); it names the gateway in the URLs it builds. */
+async function requireHost(request: FastifyRequest): Promise<void> {
+  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+    throw new GatewayError('invalid_request', 'an HTTP/1.1 request needs a Host header');
+  }
+}
+
 /**
  * JSON bodies are parsed as usual, except on `/v1/blobs`, which stores every body byte for byte;
  * any other media type reaches the handler as a stream (blob uploads are streamed, never buffered).
@@ -90,15 +126,12 @@ function installBodyParsers(fastify: FastifyInstance, config: AppConfig): void {
     'application/json',
     { parseAs: 'buffer', bodyLimit: config.http.maxBodyBytes },
     (request, body: Buffer, done) => {
-      if (isBlobUpload(request.url)) return done(null, body);
+      // From the route matched, not the raw URL (`POST http://host/v1/blobs` is the same route).
+      if (request.routeOptions.url === BLOB_UPLOAD_ROUTE) return done(null, body);
       parseJson(request, body.toString('utf8'), done);
     },
   );
   fastify.addContentTypeParser('*', { bodyLimit: config.blobs.maxBytes }, (_request, payload, done) =>
     done(null, payload),
   );
-}
-
-function isBlobUpload(url: string): boolean {
-  return url === '/v1/blobs' || url.startsWith('/v1/blobs?');
 }

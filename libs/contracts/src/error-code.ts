@@ -7,12 +7,16 @@ export const ERROR_HTTP_STATUS = {
   forbidden: 403,
   not_found: 404,
   not_acceptable: 406,
+  /** The request (headers, then body) did not arrive within the server's time limits. */
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media: 415,
   no_route: 422,
   unprocessable_input: 422,
   rate_limited: 429,
+  /** The request line and headers are over the server's size limit (Node's 16 KiB by default). */
+  headers_too_large: 431,
   internal_error: 500,
   adapter_failed: 502,
   unavailable: 503,

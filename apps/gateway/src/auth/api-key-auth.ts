@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { replyWithError } from '../errors/error-reply';
 import { GatewayError } from '../errors/gateway-error';
-import { toOpenAiError } from '../openai/openai-error';
 import type { RateCounter } from '../queue/job-backend';
 import type { ApiKeyRateLimit, ApiKeyring } from './api-keys';
-import { routeAccess, type ErrorShape } from './route-access';
+import { routeAccess } from './route-access';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,7 +28,7 @@ export interface ApiKeyAuthOptions {
 export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHandler {
   const { keyring } = options;
   return async function apiKeyAuth(request: FastifyRequest, reply: FastifyReply) {
-    const access = routeAccess(request.method, request.url);
+    const access = routeAccess(request);
     if (access.open) return;
     const token = bearerToken(request.headers.authorization);
     const key = token === undefined ? undefined : keyring.find(token);
@@ -41,7 +41,7 @@ export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHa
         token === undefined
           ? 'this route needs an API key: send Authorization: Bearer <key>'
           : 'the API key is not valid';
-      return sendError(reply, access.shape, new GatewayError('unauthorized', message));
+      return sendError(request, reply, new GatewayError('unauthorized', message));
     }
     request.apiKeyName = key.name;
     // The request's logs, "request completed" included, carry the key's name.
@@ -50,15 +50,14 @@ export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHa
     if (!key.scopes.includes(access.scope)) {
       request.log.info({ scope: access.scope }, 'API key lacks the scope of this route');
       return sendError(
+        request,
         reply,
-        access.shape,
         new GatewayError('forbidden', `the API key "${key.name}" does not have the "${access.scope}" scope`, {
           scope: access.scope,
         }),
       );
     }
-    if (key.rateLimit)
-      return limitRate(options.counter, key.name, key.rateLimit, access.shape, request, reply);
+    if (key.rateLimit) return limitRate(options.counter, key.name, key.rateLimit, request, reply);
   };
 }
 
@@ -66,7 +65,6 @@ async function limitRate(
   counter: RateCounter,
   keyName: string,
   limit: ApiKeyRateLimit,
-  shape: ErrorShape,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply | undefined> {
@@ -87,8 +85,8 @@ async function limitRate(
   void reply.header('retry-after', String(resetS));
   request.log.info({ limit }, 'API key over its rate limit');
   return sendError(
+    request,
     reply,
-    shape,
     new GatewayError(
       'rate_limited',
       `the API key "${keyName}" is limited to ${limit.requests} requests per ${limit.perSeconds} s`,
@@ -97,9 +95,9 @@ async function limitRate(
   );
 }
 
-function sendError(reply: FastifyReply, shape: ErrorShape, error: GatewayError): FastifyReply {
-  const body = shape === 'openai' ? toOpenAiError(error).body : error.toBody();
-  return reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(body);
+function sendError(request: FastifyRequest, reply: FastifyReply, error: GatewayError): FastifyReply {
+  replyWithError(request, reply, error);
+  return reply;
 }
 
 /** The token of `Authorization: Bearer <token>` (scheme case-insensitive), or undefined. */

@@ -1,5 +1,10 @@
+import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { routeAccess } from './route-access';
+import { errorShapeOf, routeAccess } from './route-access';
+
+/** A request as the auth hook sees it: the method, the raw target, and the pattern the router matched. */
+const request = (method: string, url: string, pattern?: string) =>
+  ({ method, url, routeOptions: { url: pattern } }) as unknown as FastifyRequest;
 
 describe('routeAccess', () => {
   it.each([
@@ -7,35 +12,64 @@ describe('routeAccess', () => {
     ['GET', '/health/live'],
     ['GET', '/docs'],
     ['GET', '/docs/json'],
-    ['GET', '/docs/static/index.html?x=1'],
-  ])('leaves %s %s open', (method, url) => {
-    expect(routeAccess(method, url)).toEqual({ open: true });
+    ['GET', '/docs/static/*'],
+  ])('leaves %s %s open', (method, pattern) => {
+    expect(routeAccess(request(method, pattern, pattern))).toEqual({ open: true });
   });
 
   it.each([
     ['POST', '/v1/infer', 'infer', 'native'],
-    ['GET', '/v1/jobs/abc', 'infer', 'native'],
-    ['POST', '/v1/blobs?name=x', 'infer', 'native'],
+    ['GET', '/v1/jobs/:id', 'infer', 'native'],
+    ['POST', '/v1/blobs', 'infer', 'native'],
     ['GET', '/v1/adapters', 'infer', 'native'],
+    ['HEAD', '/v1/adapters', 'infer', 'native'],
     ['POST', '/v1/adapters', 'admin', 'native'],
-    ['post', '/v1/adapters/', 'admin', 'native'],
-    ['POST', '/V1/%61dapters', 'admin', 'native'],
-    ['POST', '//v1//adapters?x', 'admin', 'native'],
-    ['DELETE', '/v1/adapters/my-adapter', 'admin', 'native'],
-    ['GET', '/v1/adapters/my-adapter', 'infer', 'native'],
+    ['DELETE', '/v1/adapters/:id', 'admin', 'native'],
     ['POST', '/v1/chat/completions', 'infer', 'openai'],
-    ['POST', '/v1/completions', 'infer', 'openai'],
     ['POST', '/v1/embeddings', 'infer', 'openai'],
     ['POST', '/v1/audio/speech', 'infer', 'openai'],
     ['POST', '/v1/images/generations', 'infer', 'openai'],
-    ['GET', '/v1/models', 'infer', 'openai'],
-    ['GET', '/v1/models/auto', 'infer', 'openai'],
+    ['GET', '/v1/models/:id', 'infer', 'openai'],
     ['POST', '/v1/files', 'batch', 'openai'],
-    ['GET', '/v1/batches/b1', 'batch', 'openai'],
-    ['GET', '/v1/nothing-here', 'infer', 'native'],
-    ['GET', '/', 'infer', 'native'],
-    ['GET', '/healthz', 'infer', 'native'],
-  ])('%s %s needs %s and answers errors %s', (method, url, scope, shape) => {
-    expect(routeAccess(method, url)).toEqual({ open: false, scope, shape });
+    ['GET', '/v1/files/:id/content', 'batch', 'openai'],
+    ['GET', '/v1/batches/:id', 'batch', 'openai'],
+  ])('%s %s needs %s and answers errors %s', (method, pattern, scope, shape) => {
+    expect(routeAccess(request(method, pattern, pattern))).toEqual({ open: false, scope });
+    expect(errorShapeOf(request(method, pattern, pattern))).toBe(shape);
+  });
+
+  it('reads the matched pattern, not the raw target', () => {
+    const absolute = request('POST', 'http://127.0.0.1:3000/v1/adapters', '/v1/adapters');
+    expect(routeAccess(absolute)).toMatchObject({ scope: 'admin' });
+    const files = request('GET', 'HTTP://h/v1/%66iles?x', '/v1/files');
+    expect(routeAccess(files)).toEqual({ open: false, scope: 'batch' });
+    expect(errorShapeOf(files)).toBe('openai');
+    // A raw target that reads as /health but matched another route is not open.
+    expect(routeAccess(request('POST', '/health/../v1/adapters', '/v1/adapters'))).toMatchObject({
+      scope: 'admin',
+    });
+  });
+
+  it.each([
+    ['GET', '/v1/nothing-here'],
+    ['GET', '/'],
+    ['GET', '/healthz'],
+    ['GET', '/health/ready/x'],
+    ['POST', 'http://h/v1/adapters/'],
+  ])('asks a key with the infer scope when no route matched (%s %s)', (method, url) => {
+    expect(routeAccess(request(method, url))).toEqual({ open: false, scope: 'infer' });
+  });
+});
+
+describe('errorShapeOf', () => {
+  it.each([
+    ['/v1/chat/completions/not-a-route', 'openai'],
+    ['http://h:1/v1/models/x/y', 'openai'],
+    ['HTTPS://h/V1/%4dodels/x?y', 'openai'],
+    ['/v1/infer/x', 'native'],
+    ['http://h', 'native'],
+    ['*', 'native'],
+  ])('answers an unmatched %s in the %s shape', (url, shape) => {
+    expect(errorShapeOf(request('GET', url))).toBe(shape);
   });
 });

@@ -1,10 +1,14 @@
+import type { FastifyRequest } from 'fastify';
 import type { ApiKeyScope } from './api-keys';
 
 /** How a route answers errors: the native `{error: {code, message, details}}` or OpenAI's shape. */
 export type ErrorShape = 'native' | 'openai';
 
 /** What a request needs: nothing (`open`), or a key with one scope. */
-export type RouteAccess = { open: true } | { open: false; scope: ApiKeyScope; shape: ErrorShape };
+export type RouteAccess = { open: true } | { open: false; scope: ApiKeyScope };
+
+/** The routes that change which adapters run: `METHOD pattern`, as the router registered them. */
+export const ADMIN_ROUTES: ReadonlySet<string> = new Set(['POST /v1/adapters', 'DELETE /v1/adapters/:id']);
 
 /** The OpenAI-compatible surface: the first path segments after `/v1`. */
 const OPENAI_ROOTS = new Set([
@@ -18,43 +22,48 @@ const OPENAI_ROOTS = new Set([
   'batches',
 ]);
 const BATCH_ROOTS = new Set(['files', 'batches']);
+const OPEN_ROOTS = new Set(['health', 'docs']);
 
 /**
- * Decides from the method and raw URL alone, before routing: a path no route serves still needs
- * a key (401 before 404), so only `/health/*` and `/docs*` are open. Segments are decoded and
- * compared case-insensitively so no spelling of an admin path slips through with a weaker scope.
+ * What a request needs, decided from the route the router matched (its pattern, as
+ * `request.routeOptions.url` gives it: `/v1/adapters/:id`), never from the raw request target.
+ * The router accepts spellings of a path that a second reading of the raw URL would not see
+ * the same way (the absolute form `POST http://host/v1/adapters`, percent-encoding, and
+ * whatever a router upgrade adds), so the route that runs and the scope it needs come from one
+ * decision. No route matched: a key with the infer scope still (401 before 404).
  */
-export function routeAccess(method: string, url: string): RouteAccess {
-  const segments = pathSegments(url);
-  const [first, second, third] = segments;
-  if (first === 'health' || first === 'docs') return { open: true };
-  const shape = errorShapeOf(segments);
-  if (first === 'v1' && second === 'adapters') {
-    const m = method.toUpperCase();
-    const admin = (m === 'POST' && third === undefined) || (m === 'DELETE' && third !== undefined);
-    return { open: false, scope: admin ? 'admin' : 'infer', shape };
-  }
-  if (first === 'v1' && second !== undefined && BATCH_ROOTS.has(second)) {
-    return { open: false, scope: 'batch', shape };
-  }
-  return { open: false, scope: 'infer', shape };
+export function routeAccess(request: FastifyRequest): RouteAccess {
+  const pattern = request.routeOptions.url;
+  if (pattern === undefined) return { open: false, scope: 'infer' };
+  const [first, second] = patternSegments(pattern);
+  if (first !== undefined && OPEN_ROOTS.has(first)) return { open: true };
+  if (ADMIN_ROUTES.has(`${request.method} ${pattern}`)) return { open: false, scope: 'admin' };
+  if (first === 'v1' && second !== undefined && BATCH_ROOTS.has(second))
+    return { open: false, scope: 'batch' };
+  return { open: false, scope: 'infer' };
 }
 
-/** The error shape of a request URL. */
-export function errorShapeOfUrl(url: string): ErrorShape {
-  return errorShapeOf(pathSegments(url));
-}
-
-/** The error shape of a path: OpenAI's for the OpenAI-compatible routes, the native one elsewhere. */
-export function errorShapeOf(segments: readonly string[]): ErrorShape {
-  const [first, second] = segments;
+/**
+ * The error shape of a request: OpenAI's on the OpenAI-compatible routes, the native one elsewhere.
+ * From the matched route; when none matched (404, or a URL the router refused), from the path
+ * the raw target names: only the look of an error depends on it.
+ */
+export function errorShapeOf(request: FastifyRequest): ErrorShape {
+  const pattern = request.routeOptions.url;
+  const [first, second] = pattern === undefined ? rawPathSegments(request.url) : patternSegments(pattern);
   return first === 'v1' && second !== undefined && OPENAI_ROOTS.has(second) ? 'openai' : 'native';
 }
 
-function pathSegments(url: string): string[] {
-  const query = url.search(/[?#]/);
-  const path = query === -1 ? url : url.slice(0, query);
-  return path
+function patternSegments(pattern: string): string[] {
+  return pattern.split('/').filter((s) => s !== '');
+}
+
+/** The path segments of a raw request target, origin-form or absolute-form, decoded and lower-cased. */
+function rawPathSegments(url: string): string[] {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
+  const target = scheme ? url.slice(scheme[0].length) : url;
+  const end = target.search(/[?#]/);
+  return (end === -1 ? target : target.slice(0, end))
     .split('/')
     .filter((s) => s !== '')
     .map((s) => {

@@ -2,8 +2,10 @@ import { Controller, Delete, Get, Inject, Param, Post, Query, Req, Res } from '@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { BlobInfo } from '../blobs/blob-store';
+import { servedBytesHeaders } from '../blobs/served-bytes-headers';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
+import { formParts, uploadTooLarge } from '../multipart/form-parts';
 import { invalidParam } from '../openai/openai-error';
 import { BatchService } from './batch-service';
 import { UPLOAD_PURPOSES, type FileObject, type UploadPurpose } from './file-object';
@@ -38,43 +40,53 @@ export class FilesController {
   async upload(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (!req.isMultipart()) throw invalidParam('file', 'send the file as multipart/form-data');
     const limitOf = (purpose: string | undefined) =>
-      purpose === 'batch' ? this.config.batches.maxBytes : this.config.blobs.maxBytes;
+      purpose === 'batch'
+        ? { variable: 'BATCH_MAX_BYTES', bytes: this.config.batches.maxBytes }
+        : { variable: 'BLOB_MAX_BYTES', bytes: this.config.blobs.maxBytes };
+    // Until the purpose is known (it may come after the file), the larger of the two limits holds.
+    const [batchLimit, mediaLimit] = [limitOf('batch'), limitOf(undefined)];
+    const streamLimit = batchLimit.bytes > mediaLimit.bytes ? batchLimit : mediaLimit;
     let purpose: string | undefined;
     let blob: BlobInfo | undefined;
     let filename = 'upload';
-    // Until the purpose is known (it may come after the file), the larger of the two limits holds.
-    const streamLimit = Math.max(this.config.batches.maxBytes, this.config.blobs.maxBytes);
-    // One more byte than the limit reaches the blob store, which then refuses it with 413.
-    for await (const part of req.parts({ limits: { fileSize: streamLimit + 1, files: 1 } })) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'file') throw invalidParam(part.fieldname, 'the upload goes in field `file`');
-        if (purpose !== undefined && !isUploadPurpose(purpose)) {
-          part.file.resume(); // refused below: drained, not stored
-          continue;
-        }
-        const declared = part.mimetype !== 'application/octet-stream' ? part.mimetype : undefined;
+    for await (const part of formParts(req, { fieldsBytes: this.config.http.maxBodyBytes, maxFiles: 1 })) {
+      if (part.kind === 'file') {
+        if (part.name !== 'file') throw invalidParam(part.name, 'the upload goes in field `file`');
+        if (purpose !== undefined && !isUploadPurpose(purpose)) continue; // refused below, drained unread
         filename = part.filename || filename;
-        blob = await this.files.upload(part.file, {
-          filename,
-          maxBytes: purpose === undefined ? streamLimit : limitOf(purpose),
-          mediaType: purpose === 'batch' ? 'application/jsonl' : declared,
-        });
-      } else if (part.fieldname === 'purpose') {
-        purpose = String(part.value);
+        const limit = purpose === undefined ? streamLimit : limitOf(purpose);
+        blob = await this.files
+          .upload(part.stream, {
+            filename,
+            maxBytes: limit.bytes,
+            mediaType: purpose === 'batch' ? 'application/jsonl' : part.mediaType,
+          })
+          .catch((err: unknown) => {
+            throw uploadTooLarge(err, limit.variable);
+          });
+      } else if (part.name === 'purpose') {
+        purpose = part.value;
       }
     }
     if (!isUploadPurpose(purpose)) {
       throw invalidParam(
         'purpose',
-        `purpose must be one of ${UPLOAD_PURPOSES.join(', ')} (got ${purpose ?? 'nothing'})`,
+        `purpose must be one of ${UPLOAD_PURPOSES.join(', ')} (got ${purpose === undefined ? 'nothing' : JSON.stringify(purpose.slice(0, 64))})`,
       );
     }
     if (!blob) throw invalidParam('file', 'the multipart body has no field `file`');
     if (blob.bytes === 0) throw invalidParam('file', 'the file is empty');
-    if (blob.bytes > limitOf(purpose)) {
-      throw new GatewayError('payload_too_large', `a ${purpose} file has at most ${limitOf(purpose)} bytes`, {
-        param: 'file',
-      });
+    const limit = limitOf(purpose);
+    if (blob.bytes > limit.bytes) {
+      throw new GatewayError(
+        'payload_too_large',
+        `a ${purpose} file is over ${limit.variable}=${limit.bytes} bytes`,
+        {
+          param: 'file',
+          limit: limit.variable,
+          max: limit.bytes,
+        },
+      );
     }
     const file = await this.files.add(blob, { filename, purpose });
     await reply.status(200).send(file);
@@ -94,10 +106,10 @@ export class FilesController {
   @Get(':id/content')
   async content(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     const { file, stream } = await this.files.content(id);
+    // As OpenAI answers it: octet-stream, a download.
     await reply
-      .header('content-type', 'application/octet-stream')
+      .headers(servedBytesHeaders('application/octet-stream', file.filename))
       .header('content-length', String(file.bytes))
-      .header('content-disposition', `attachment; filename="${encodeURIComponent(file.filename)}"`)
       .send(stream);
   }
 

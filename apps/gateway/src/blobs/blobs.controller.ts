@@ -2,8 +2,10 @@ import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
+import { formParts, uploadTooLarge, type FilePart } from '../multipart/form-parts';
 import { BlobNotFoundError } from './blob-errors';
 import { BLOB_STORE, type BlobInfo, type BlobStore } from './blob-store';
+import { servedBytesHeaders } from './served-bytes-headers';
 
 /** Upload (streamed, any media type) and download of content-addressed blobs. */
 @Controller('v1/blobs')
@@ -16,18 +18,21 @@ export class BlobsController {
   @Post()
   async upload(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const maxBytes = this.config.blobs.maxBytes;
-    let blob: BlobInfo;
+    let upload: Promise<BlobInfo>;
     if (req.isMultipart()) {
-      const file = await req.file();
+      const file = await firstFile(req, this.config.http.maxBodyBytes);
       if (!file) throw new GatewayError('invalid_request', 'the multipart body has no file');
-      blob = await this.blobs.put(file.file, { mediaType: file.mimetype, filename: file.filename, maxBytes });
+      upload = this.blobs.put(file.stream, { mediaType: file.mediaType, filename: file.filename, maxBytes });
     } else if (Buffer.isBuffer(req.body) || isReadable(req.body)) {
       const filename = typeof req.headers['x-filename'] === 'string' ? req.headers['x-filename'] : undefined;
       const mediaType = req.headers['content-type']?.split(';')[0]?.trim();
-      blob = await this.blobs.put(req.body, { mediaType, filename, maxBytes });
+      upload = this.blobs.put(req.body, { mediaType, filename, maxBytes });
     } else {
       throw new GatewayError('invalid_request', 'send the blob as the request body or as a multipart file');
     }
+    const blob = await upload.catch((err: unknown) => {
+      throw uploadTooLarge(err, 'BLOB_MAX_BYTES');
+    });
     if (blob.bytes === 0) throw new GatewayError('invalid_request', 'the blob is empty');
     await reply
       .status(201)
@@ -40,14 +45,20 @@ export class BlobsController {
     const blob = await this.blobs.stat(id);
     if (!blob) throw new BlobNotFoundError(id);
     void reply
-      .header('content-type', blob.mediaType)
+      .headers(servedBytesHeaders(blob.mediaType, blob.filename))
       .header('content-length', String(blob.bytes))
       .header('etag', `"${blob.id}"`)
       .header('cache-control', 'private, max-age=31536000, immutable');
-    if (blob.filename)
-      void reply.header('content-disposition', `inline; filename="${encodeURIComponent(blob.filename)}"`);
     await reply.send(this.blobs.stream(id));
   }
+}
+
+/** The first file of a form; the fields before it are read within MAX_BODY_BYTES, the rest is left unread. */
+async function firstFile(req: FastifyRequest, fieldsBytes: number): Promise<FilePart | undefined> {
+  for await (const part of formParts(req, { fieldsBytes, maxFiles: 1 })) {
+    if (part.kind === 'file') return part;
+  }
+  return undefined;
 }
 
 function isReadable(body: unknown): body is NodeJS.ReadableStream {

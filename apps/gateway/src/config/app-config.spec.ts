@@ -117,4 +117,12 @@ describe('loadConfig', () => {
       expect((error as Error).cause).toBeUndefined();
     }
   });
+
+  it('parses the HTTP time limits, the headers’ no longer than the whole request’s', () => {
+    expect(loadConfig({}).http).toMatchObject({ headersTimeoutMs: 30_000, requestTimeoutMs: 300_000 });
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '1000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS/,
+    );
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '0' })).toThrow(/HTTP_REQUEST_TIMEOUT_MS/);
+  });
 });

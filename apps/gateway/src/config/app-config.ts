@@ -3,6 +3,7 @@ import { openAiBackendsFromEnv, type OpenAiBackend } from '@omnigate/contracts';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKey } from '../auth/api-keys';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const csv = z
@@ -19,6 +20,8 @@ const csv = z
 const EnvSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** Checked by parseTrustProxy: `true`, a hop count, or a comma list of addresses and CIDRs. */
+  TRUST_PROXY: z.string().optional(),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   QUEUE_DRIVER: z.enum(['auto', 'bullmq', 'inline']).default('auto'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
@@ -43,6 +46,8 @@ const EnvSchema = z.object({
   BLOB_TTL_S: int(60).default(7 * 24 * 3600),
   BLOB_JOB_TIER_MAX_BYTES: int(0, 16 * 1024 * 1024).default(64 * 1024),
   MAX_BODY_BYTES: int(1024).default(64 * 1024 * 1024),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 24 * 3_600_000).default(300_000),
   ROUTE_MAX_HOPS: int(1, 8).default(3),
   ROUTE_MAX_FALLBACKS: int(0, 8).default(2),
   BREAKER_FAILURES: int(1, 1000).default(5),
@@ -84,7 +89,18 @@ export type Env = z.infer<typeof EnvSchema>;
 
 /** The typed configuration tree, built once at start-up. */
 export interface AppConfig {
-  http: { port: number; host: string; maxBodyBytes: number };
+  /**
+   * `trustProxy`: whose X-Forwarded-* headers are believed (default: nobody's); how long a
+   * client may take to send a request's headers, and all of it (body included).
+   */
+  http: {
+    port: number;
+    host: string;
+    maxBodyBytes: number;
+    trustProxy: TrustProxy;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+  };
   role: 'api' | 'worker' | 'all';
   /** `maxFallbacks`: other routes a job may try when a hop keeps failing retryably. */
   routing: { maxHops: number; maxFallbacks: number };
@@ -166,11 +182,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${problems}`, { cause: parsed.error });
   }
   const e = parsed.data;
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      'invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS',
+    );
+  }
   let openAiBackends: OpenAiBackend[];
   try {
     openAiBackends = openAiBackendsFromEnv(env);
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`, { cause: err });
+  }
+  let trustProxy: TrustProxy = false;
+  try {
+    if (e.TRUST_PROXY !== undefined) trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: TRUST_PROXY: ${(err as Error).message}`, { cause: err });
   }
   let apiKeys: ApiKey[] = [];
   try {
@@ -180,7 +207,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
   return {
-    http: { port: e.PORT, host: e.HOST, maxBodyBytes: e.MAX_BODY_BYTES },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      trustProxy,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    },
     role: e.ROLE,
     routing: { maxHops: e.ROUTE_MAX_HOPS, maxFallbacks: e.ROUTE_MAX_FALLBACKS },
     adapterModules: e.ADAPTER_MODULES,

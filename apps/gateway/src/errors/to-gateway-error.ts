@@ -14,10 +14,13 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   404: 'not_found',
   405: 'invalid_request',
   406: 'not_acceptable',
+  408: 'request_timeout',
+  414: 'invalid_request',
   413: 'payload_too_large',
   415: 'unsupported_media',
   422: 'unprocessable_input',
   429: 'rate_limited',
+  431: 'headers_too_large',
   503: 'unavailable',
   504: 'timeout',
 };
@@ -43,18 +46,30 @@ export function toGatewayError(err: unknown): GatewayError {
     const details = { retryAfterMs: REDIS_RETRY_AFTER_MS };
     return new GatewayError('unavailable', `${err.message}; try again shortly`, details, { cause: err });
   }
+  // Nest hands a Fastify 4xx error (body parsing, content type, size) over as an HttpException.
+  const fastifyCode = (err instanceof HttpException ? err.cause : err) as { code?: unknown } | undefined;
+  if (fastifyCode?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    // Only the JSON parser buffers a body, up to MAX_BODY_BYTES; uploads stream to the blob store.
+    return new GatewayError(
+      'payload_too_large',
+      'the JSON body is over MAX_BODY_BYTES (send large inputs as uploads)',
+      { limit: 'MAX_BODY_BYTES' },
+      { cause: err },
+    );
+  }
   if (err instanceof HttpException) {
     const status = err.getStatus();
     return new GatewayError(STATUS_CODES[status] ?? 'internal_error', err.message, undefined, { cause: err });
   }
-  // Fastify's own errors (body parsing, content type, size) carry a statusCode and a FST_ code.
+  // Fastify's own errors that Nest did not map (outside its handlers) carry a statusCode.
   const fst = (err ?? {}) as { statusCode?: number; code?: string; message?: string };
   if (typeof fst.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
-    const code =
-      fst.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large' : STATUS_CODES[fst.statusCode];
-    return new GatewayError(code ?? 'invalid_request', fst.message ?? 'invalid request', undefined, {
-      cause: err,
-    });
+    return new GatewayError(
+      STATUS_CODES[fst.statusCode] ?? 'invalid_request',
+      fst.message ?? 'invalid request',
+      undefined,
+      { cause: err },
+    );
   }
   return new GatewayError('internal_error', 'internal error', undefined, { cause: err });
 }

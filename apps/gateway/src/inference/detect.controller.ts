@@ -18,7 +18,7 @@ export class DetectController {
   @Post()
   @HttpCode(200)
   async detect(@Req() req: FastifyRequest): Promise<{ detected: Detection[] }> {
-    const body = await readInferBody(req, this.blobs, this.config.blobs.maxBytes);
+    const body = await readInferBody(req, this.blobs, this.config);
     const { inputs } = DetectRequestSchema.parse(body);
     const inspected = await this.inspector.inspect(inputs);
     return { detected: inspected.map((i) => i.detection) };

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { BlobStore } from '../blobs/blob-store';
+import type { AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import { readMultipartInfer } from './multipart-infer';
 
@@ -7,9 +8,15 @@ import { readMultipartInfer } from './multipart-infer';
 export async function readInferBody(
   req: FastifyRequest,
   blobs: BlobStore,
-  maxBytes: number,
+  config: AppConfig,
 ): Promise<unknown> {
-  if (req.isMultipart()) return readMultipartInfer(req, blobs, maxBytes);
+  if (req.isMultipart()) {
+    return readMultipartInfer(req, blobs, {
+      fileBytes: config.blobs.maxBytes,
+      fieldsBytes: config.http.maxBodyBytes,
+      textChars: config.limits.textChars,
+    });
+  }
   if (
     req.body &&
     typeof req.body === 'object' &&
@@ -19,7 +26,7 @@ export async function readInferBody(
   }
   throw new GatewayError(
     'unsupported_media',
-    `send ${req.url.split('?')[0]} a JSON body or multipart/form-data`,
+    `send ${req.routeOptions.url} a JSON body or multipart/form-data`,
     {
       contentType: req.headers['content-type'] ?? null,
     },

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestj
 import { InferRequestSchema, isTerminalStatus, type InferRequest } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { servedBytesHeaders } from '../blobs/served-bytes-headers';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobRecord } from '../queue/job-record';
@@ -48,7 +49,7 @@ export class InferenceController {
   }
 
   private async parse(req: FastifyRequest, accept: string[]): Promise<InferRequest> {
-    const body = await readInferBody(req, this.blobs, this.config.blobs.maxBytes);
+    const body = await readInferBody(req, this.blobs, this.config);
     const request = InferRequestSchema.parse(body);
     const asked = concreteAccept(accept);
     if (!request.output.mediaType && asked && !wantsJson(accept)) {
@@ -75,7 +76,7 @@ export class InferenceController {
         },
       );
     }
-    void reply.status(200).header('content-type', output.mediaType).header('x-omnigate-job', record.id);
+    void reply.status(200).headers(servedBytesHeaders(output.mediaType)).header('x-omnigate-job', record.id);
     if (output.text !== undefined) return void (await reply.send(output.text));
     void reply.header('content-length', String(output.bytes));
     await reply.send(this.blobs.stream(output.blobId!));

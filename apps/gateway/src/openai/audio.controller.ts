@@ -2,9 +2,11 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { InputPart } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { servedBytesHeaders } from '../blobs/served-bytes-headers';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import { InferenceService } from '../inference/inference.service';
+import { formParts, storeInputFile } from '../multipart/form-parts';
 import { RoutePlanner } from '../routing/route-planner';
 import { jsonBody, outputBytes, outputText, routeHeaders, runToCompletion, singleOutput } from './facade-job';
 import {
@@ -59,7 +61,7 @@ export class AudioController {
     await reply
       .status(200)
       .headers(routeHeaders(record))
-      .header('content-type', format === 'pcm' ? 'audio/pcm' : audio.mediaType)
+      .headers(servedBytesHeaders(format === 'pcm' ? 'audio/pcm' : audio.mediaType))
       .send(format === 'pcm' ? wavSamples(bytes) : bytes);
   }
 
@@ -75,28 +77,14 @@ export class AudioController {
     let file: InputPart | undefined;
     const fields: Record<string, unknown> = {};
     const granularities: string[] = [];
-    for await (const part of req.parts()) {
-      if (part.type === 'file') {
-        if (file) throw invalidParam('file', 'send one file');
-        const declared =
-          part.mimetype && part.mimetype !== 'application/octet-stream' ? part.mimetype : undefined;
-        const blob = await this.blobs.put(part.file, {
-          mediaType: declared,
-          filename: part.filename,
-          maxBytes: this.config.blobs.maxBytes,
-        });
-        file = {
-          blobId: blob.id,
-          ...(declared ? { mediaType: declared } : {}),
-          ...(part.filename ? { filename: part.filename } : {}),
-        };
-      } else if (
-        part.fieldname === 'timestamp_granularities[]' ||
-        part.fieldname === 'timestamp_granularities'
-      ) {
-        granularities.push(String(part.value));
+    const form = { fieldsBytes: this.config.http.maxBodyBytes, maxFiles: 1 };
+    for await (const part of formParts(req, form)) {
+      if (part.kind === 'file') {
+        file = await storeInputFile(this.blobs, part, this.config.blobs.maxBytes);
+      } else if (part.name === 'timestamp_granularities[]' || part.name === 'timestamp_granularities') {
+        granularities.push(part.value);
       } else {
-        fields[part.fieldname] = String(part.value);
+        fields[part.name] = part.value;
       }
     }
     if (!file) throw invalidParam('file', 'the multipart body has no file');

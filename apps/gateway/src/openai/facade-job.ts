@@ -87,12 +87,26 @@ export function jsonBody(req: FastifyRequest): unknown {
   if (body && typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe !== 'function') {
     return body;
   }
-  throw new GatewayError('unsupported_media', `send ${req.url.split('?')[0]} a JSON body`, {
+  throw new GatewayError('unsupported_media', `send ${req.routeOptions.url} a JSON body`, {
     contentType: req.headers['content-type'] ?? null,
   });
 }
 
-/** The gateway's own absolute URL of a blob, from the host the caller used. */
+/** A host name, IPv4 or bracketed IPv6 address, and an optional port: nothing that ends a URL's authority. */
+const HOST = /^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/**
+ * The gateway's own absolute URL of a blob, from the host the caller used: the Host header, or
+ * X-Forwarded-Host/-Proto when the connection comes from a TRUST_PROXY proxy. A value that is not
+ * a plain host (`evil.example/x?`, `a@b`) is refused rather than written into a URL.
+ */
 export function blobUrl(req: FastifyRequest, blobId: string): string {
-  return `${req.protocol}://${req.host}/v1/blobs/${blobId}`;
+  const { protocol, host } = req;
+  if (host.length > 255 || !HOST.test(host) || (protocol !== 'http' && protocol !== 'https')) {
+    throw new GatewayError(
+      'invalid_request',
+      'the Host (or a trusted X-Forwarded-Host/-Proto) header is not a host',
+    );
+  }
+  return `${protocol}://${host}/v1/blobs/${blobId}`;
 }

@@ -26,6 +26,8 @@ function openAiKind(code: ErrorCode): { type: string; code: string } {
     case 'unsupported_media':
     case 'no_route':
     case 'unprocessable_input':
+    case 'request_timeout':
+    case 'headers_too_large':
       return { type: 'invalid_request_error', code };
     case 'unauthorized':
       return { type: 'authentication_error', code: 'invalid_api_key' };
