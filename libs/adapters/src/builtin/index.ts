@@ -99,8 +99,6 @@ export interface BuiltinAdapterSettings {
 export function createBuiltinAdapters(
   settings: BuiltinAdapterSettings = { limits: DEFAULT_INPUT_LIMITS },
 ): Adapter[] {
-  // Each adapter takes the limits it decodes against as its own decoders learn to check them.
-  void settings;
   // One Ffmpeg for the media and point-cloud adapters: the binaries are resolved (and FFMPEG_PATH checked) once.
   const ffmpeg = new Ffmpeg();
   return [
@@ -114,7 +112,7 @@ export function createBuiltinAdapters(
     new TextAnalysisAdapter(),
     new SpeechAdapter(),
     new ImageTextAdapter(),
-    new PointCloudAdapter(ffmpeg),
+    new PointCloudAdapter(ffmpeg, settings.limits),
     new EchoAdapter(),
   ];
 }
