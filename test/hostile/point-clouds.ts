@@ -101,6 +101,29 @@ export function h2Pcd(encoding: 'ascii' | 'binary' | 'binary_compressed'): Buffe
   return Buffer.concat([header, sizes, compressed]);
 }
 
+/**
+ * A binary_compressed PCD of LIMIT_POINTS points of `fields` float32 fields whose header and
+ * block sizes agree (the block says POINTS × the point size, within LZF's 88 times the
+ * compressed size) but whose stream, `compressedBytes` of literal runs, expands to a few
+ * megabytes: only a decoder that measures the stream before it allocates refuses it without
+ * the memory the header claims.
+ */
+export function lyingLzfPcd(compressedBytes: number, fields: number): Buffer {
+  const points = DEFAULT_INPUT_LIMITS.points;
+  const declared = points * 4 * fields;
+  const literals = Buffer.alloc(compressedBytes - (compressedBytes % 33));
+  for (let at = 0; at < literals.length; at += 33) literals[at] = 31; // a run of 32 literal bytes
+  if (declared > literals.length * 88) throw new Error(`${compressedBytes} bytes cannot claim ${declared}`);
+  const names = Array.from({ length: fields }, (_v, k) => `f${k}`);
+  const header = Buffer.from(
+    `VERSION 0.7\nFIELDS ${names.join(' ')}\nWIDTH ${points}\nPOINTS ${points}\nDATA binary_compressed\n`,
+  );
+  const sizes = Buffer.alloc(8);
+  sizes.writeUInt32LE(literals.length, 0);
+  sizes.writeUInt32LE(declared, 4);
+  return Buffer.concat([header, sizes, literals]);
+}
+
 /** A text header (PCD to `DATA`, PLY to `end_header`) as lines, and the bytes after it. */
 function splitHeader(data: Buffer, format: 'pcd' | 'ply'): { lines: string[]; body: Buffer } {
   const last = format === 'pcd' ? '\nDATA ' : '\nend_header';

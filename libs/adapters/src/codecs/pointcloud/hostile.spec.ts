@@ -4,6 +4,7 @@ import {
   h2Pcd,
   headerNumberCases,
   lyingCountCases,
+  lyingLzfPcd,
   runCases,
   truncationCases,
   validClouds,
@@ -212,17 +213,9 @@ describe('LIMIT_POINTS and the decoded size', () => {
     expect(error.details).toMatchObject({ maxBytes: MAX_DECODED_BYTES, bytes: 1_600_000_000 });
   });
 
-  it('an LZF block that says 240 MB but expands to 3 MB is refused without allocating the 240 MB', () => {
-    const literals = Buffer.alloc(3_000_000 - (3_000_000 % 33));
-    for (let at = 0; at < literals.length; at += 33) literals[at] = 31; // runs of 32 literal bytes
-    const sizes = Buffer.alloc(8);
-    sizes.writeUInt32LE(literals.length, 0);
-    sizes.writeUInt32LE(240_000_000, 4);
-    const header = Buffer.from(
-      'VERSION 0.7\nFIELDS x y z\nWIDTH 20000000\nPOINTS 20000000\nDATA binary_compressed\n',
-    );
-    const data = Buffer.concat([header, sizes, literals]);
+  it('an LZF block that says 800 MB but expands to 9 MB is refused without allocating the 800 MB', () => {
+    const data = lyingLzfPcd(9_500_000, 10);
     const error = refusal(() => decodePointCloud(data, 'pcd'));
-    expect(error.message).toMatch(/expands to \d+ bytes, not the declared 240000000/);
+    expect(error.message).toMatch(/expands to \d+ bytes, not the declared 800000000/);
   });
 });
