@@ -37,6 +37,7 @@ const TURNTABLE_MIN_DIMENSION = 16;
 /** Every raw RGBA frame is held in memory (and written to a temp file) before encoding. */
 const TURNTABLE_MAX_RAW_BYTES = 256 * 1024 * 1024;
 const TURNTABLE_DEFAULTS = { durationS: 4, fps: 15, elevation: 20, pointSize: 2 } as const;
+
 const FORMATS = ['ply', 'pcd', 'xyz', 'json'] as const;
 const ENCODINGS = [
   'ascii',

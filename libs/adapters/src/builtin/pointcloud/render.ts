@@ -63,6 +63,12 @@ function viewBasis(view: RenderView, xyz: Float32Array): [Vec3, Vec3, Vec3] {
   }
 }
 
+/** A colour ramp from blue (far) through green to yellow (near), t in 0..1. */
+function depthColor(t: number): [number, number, number] {
+  const c = Math.min(1, Math.max(0, t));
+  return [Math.round(255 * Math.min(1, 2 * c) * c), Math.round(80 + 175 * c), Math.round(255 * (1 - c))];
+}
+
 /** View coordinates of each point: u right, v up, depth towards the viewer; NaN for a non-finite point. */
 export interface Projection {
   u: Float64Array;
@@ -108,15 +114,11 @@ function project(xyz: Float32Array, [right, up, toward]: [Vec3, Vec3, Vec3]): Pr
 /** The projection fitted into the image with a 5% margin, aspect ratio kept. */
 function fitFraming({ u, v, depth }: Projection, width: number, height: number): Framing {
   const range = { u: [Infinity, -Infinity], v: [Infinity, -Infinity], d: [Infinity, -Infinity] };
-  const widen = (bounds: number[], value: number) => {
-    if (value < bounds[0]) bounds[0] = value;
-    if (value > bounds[1]) bounds[1] = value;
-  };
   for (let i = 0; i < u.length; i++) {
     if (Number.isNaN(u[i])) continue;
-    widen(range.u, u[i]);
-    widen(range.v, v[i]);
-    widen(range.d, depth[i]);
+    range.u = [Math.min(range.u[0], u[i]), Math.max(range.u[1], u[i])];
+    range.v = [Math.min(range.v[0], v[i]), Math.max(range.v[1], v[i])];
+    range.d = [Math.min(range.d[0], depth[i]), Math.max(range.d[1], depth[i])];
   }
   const spanU = range.u[1] - range.u[0];
   const spanV = range.v[1] - range.v[0];
@@ -153,20 +155,9 @@ export function rasterize(
     if (Number.isNaN(u[i])) continue;
     const column = Math.floor(width / 2 + (u[i] - centerU) * s);
     const row = Math.floor(height / 2 - (v[i] - centerV) * s);
-    let red: number;
-    let green: number;
-    let blue: number;
-    if (rgb) {
-      red = rgb[3 * i];
-      green = rgb[3 * i + 1];
-      blue = rgb[3 * i + 2];
-    } else {
-      // A ramp from blue (far) through green to yellow (near); no array a point, as this runs per point per frame.
-      const t = Math.min(1, Math.max(0, spanD > 0 ? (depth[i] - depthMin) / spanD : 1));
-      red = Math.round(255 * Math.min(1, 2 * t) * t);
-      green = Math.round(80 + 175 * t);
-      blue = Math.round(255 * (1 - t));
-    }
+    const color = rgb
+      ? [rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]]
+      : depthColor(spanD > 0 ? (depth[i] - depthMin) / spanD : 1);
     for (let dy = -half; dy < pointSize - half; dy++) {
       const y = row + dy;
       if (y < 0 || y >= height) continue;
@@ -176,9 +167,9 @@ export function rasterize(
         const at = y * width + x;
         if (depth[i] <= zbuffer[at]) continue;
         zbuffer[at] = depth[i];
-        pixels[4 * at] = red;
-        pixels[4 * at + 1] = green;
-        pixels[4 * at + 2] = blue;
+        pixels[4 * at] = color[0];
+        pixels[4 * at + 1] = color[1];
+        pixels[4 * at + 2] = color[2];
         pixels[4 * at + 3] = 255;
       }
     }

@@ -213,6 +213,12 @@ describe('LIMIT_POINTS and the decoded size', () => {
     expect(error.details).toMatchObject({ maxBytes: MAX_DECODED_BYTES, bytes: 1_600_000_000 });
   });
 
+  it('XYZ: a first line of 4096 values over half a million short lines is 422, not allocated for', () => {
+    const data = Buffer.from(`${'1 '.repeat(4096)}\n${'1\n'.repeat(500_000)}`);
+    const error = refusal(() => decodePointCloud(data, 'xyz'));
+    expect(error.message).toMatch(/500001 lines of 4096 values cannot fit/);
+  });
+
   it('an LZF block that says 800 MB but expands to 9 MB is refused without allocating the 800 MB', () => {
     const data = lyingLzfPcd(9_500_000, 10);
     const error = refusal(() => decodePointCloud(data, 'pcd'));

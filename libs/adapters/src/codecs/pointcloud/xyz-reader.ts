@@ -53,15 +53,16 @@ export function readXyz(data: Uint8Array, limits: InputLimits = DEFAULT_INPUT_LI
     throw fail(`the header row names ${layout.headerNames.length} columns, the data has ${width}`);
   }
   const count = layout.count;
+  // Only the first line's width is known yet: one line of 4096 values over a million short
+  // ones is refused for what it is, not allocated for (or refused as too large).
+  if (!tokensCanFit(count * width, text.length)) {
+    throw fail(`${count} lines of ${width} values cannot fit in ${text.length} characters`);
+  }
   // Inferred columns are read as float64 first.
   const bytesPerPoint = layout.declared
     ? layout.declared.reduce((sum, column) => sum + FIELD_TYPES[column.type].bytes, 0)
     : 8 * width;
   checkCloudSize(limits, count, bytesPerPoint);
-  // Only the first line's width is known yet: one line of 4096 values over a million short ones is not 4096 million.
-  if (!tokensCanFit(count * width, text.length)) {
-    throw fail(`${count} lines of ${width} values cannot fit in ${text.length} characters`);
-  }
   const fields = layout.declared
     ? readDeclared(text, layout, layout.declared)
     : readInferred(text, layout, width);
