@@ -60,7 +60,7 @@ describe('point clouds that lie about their size, against the gateway', () => {
     return answers;
   }
 
-  describe('H2: a 287-byte PCD whose COUNT says 100000000 over 10 points', () => {
+  describe('H2: a PCD of 300 bytes whose COUNT says 100000000 over 10 points', () => {
     it.each(['binary', 'binary_compressed'] as const)(
       'DATA %s: refused at once to detect and infer, with or without a point cloud hint',
       async (encoding) => {

@@ -87,7 +87,7 @@ function refusal(work: () => unknown): AdapterError {
 
 const valid = validClouds();
 
-describe('H2: a 287-byte PCD whose header says COUNT 100000000 1 1 over 10 points', () => {
+describe('H2: a PCD of 300 bytes whose header says COUNT 100000000 1 1 over 10 points', () => {
   it.each(['binary', 'ascii', 'binary_compressed'] as const)(
     'DATA %s is refused as unprocessable at once, decoded and probed, without the 4 GB',
     (encoding) => {
