@@ -112,7 +112,7 @@ export function createBuiltinAdapters(
     new TextAnalysisAdapter(),
     new SpeechAdapter(),
     new ImageTextAdapter(),
-    new PointCloudAdapter(ffmpeg),
+    new PointCloudAdapter(ffmpeg, settings.limits),
     new EchoAdapter(),
   ];
 }

@@ -11,12 +11,16 @@ import {
   type PointCloud,
 } from '../../codecs/pointcloud';
 import { decodeSignal } from '../../codecs/signal';
+import { h2Pcd } from '../../../../../test/hostile/point-clouds';
 import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS } from '../../sdk/input-limits';
 import { Ffmpeg } from '../media/ffmpeg';
 import { binaryOutput, createAdapterHarness, textOutput } from '../testing';
+import { everyNthPoint, voxelCloud } from './cloud-ops';
 import { jacobiEigen } from './geometry';
 import { PointCloudAdapter } from './pointcloud.adapter';
 import type { PointCloudDescription } from './describe';
+import { drawingStep, MAX_PIXEL_DRAWS } from './render';
 import { renderTurntable, type TurntableSettings } from './turntable';
 
 const PCD_FIXTURES = [
@@ -553,6 +557,79 @@ describe('PointCloudAdapter', () => {
     await expect(
       harness.invoke(adapter, { task: 'segment', inputs: [input], output: { modality: 'text' } }),
     ).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+
+  describe('hostile input', () => {
+    it('decodes against the limits it is given: a cloud over LIMIT_POINTS is 413, not retryable', async () => {
+      const harness = createAdapterHarness();
+      const input = harness.put(fixture('pointcloud/bunny.pcd'), {
+        modality: 'pointcloud',
+        mediaType: 'application/x-pcd',
+      });
+      const adapter = new PointCloudAdapter(ffmpeg, { ...DEFAULT_INPUT_LIMITS, points: 396 });
+      const error = await harness
+        .invoke(adapter, { task: 'describe', inputs: [input], output: { modality: 'text' } })
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+      expect(error).toBeInstanceOf(AdapterError);
+      expect(error).toMatchObject({
+        code: 'payload_too_large',
+        retryable: false,
+        details: { limit: 'LIMIT_POINTS', max: 396, actual: 397 },
+      });
+    });
+
+    it.each(['binary', 'ascii', 'binary_compressed'] as const)(
+      'refuses the H2 PCD (DATA %s, COUNT 100000000 over 10 points) as unprocessable input at once',
+      async (encoding) => {
+        const { harness, input, adapter } = setup(h2Pcd(encoding), 'application/x-pcd');
+        const started = performance.now();
+        await expect(
+          harness.invoke(adapter, { task: 'describe', inputs: [input], output: { modality: 'text' } }),
+        ).rejects.toMatchObject({ code: 'unprocessable_input', retryable: false });
+        expect(performance.now() - started).toBeLessThan(2_000);
+      },
+    );
+
+    it('voxel: the voxels a Map of their cell numbers finds, for negative, repeated and NaN points', () => {
+      const count = 20_000;
+      const cloud: PointCloud = {
+        count,
+        fields: ['x', 'y', 'z', 'intensity'].map((name) => createField(name, 'float32', count)),
+      };
+      const [x, y, z, intensity] = cloud.fields;
+      for (let i = 0; i < count; i++) {
+        x.values[i] = Math.sin(i * 0.37) * 5 - 3;
+        y.values[i] = (i % 97) * 0.05 - 2;
+        z.values[i] = i % 500 === 0 ? NaN : Math.cos(i * 1.1) * 0.5;
+        intensity.values[i] = i;
+      }
+      const size = 0.25;
+      const xyz = positions(cloud);
+      const finite = (i: number) => [0, 1, 2].every((a) => Number.isFinite(xyz[3 * i + a]));
+      const points = Array.from({ length: count }, (_v, i) => i).filter(finite);
+      const origin = [0, 1, 2].map((a) => points.reduce((low, i) => Math.min(low, xyz[3 * i + a]), Infinity));
+      const firsts = new Map<string, number>();
+      for (const i of points) {
+        const key = [0, 1, 2].map((a) => Math.floor((xyz[3 * i + a] - origin[a]) / size)).join(',');
+        if (!firsts.has(key)) firsts.set(key, i);
+      }
+      const voxels = voxelCloud(cloud, size);
+      expect(voxels.count).toBe(firsts.size);
+      // The voxels in the order of their first points; each keeps its first point's other fields.
+      expect(Array.from(voxels.fields[3].values)).toEqual([...firsts.values()]);
+    });
+
+    it('draws one point in k when all would pass the pixel budget', () => {
+      expect(drawingStep(20_000_000, 60, 2)).toBe(24);
+      expect(drawingStep(20_000_000, 1, 1)).toBe(1);
+      expect(drawingStep(MAX_PIXEL_DRAWS + 1, 1, 1)).toBe(2);
+      const cloud: PointCloud = { count: 10, fields: [createField('x', 'float32', 10)] };
+      cloud.fields[0].values.set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(Array.from(everyNthPoint(cloud, 4).fields[0].values)).toEqual([0, 4, 8]);
+    });
   });
 
   it('jacobiEigen diagonalises a symmetric matrix', () => {

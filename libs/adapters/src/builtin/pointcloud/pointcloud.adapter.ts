@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AdapterDescriptor, Capability } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { baseMediaType } from '../../sdk/media-type';
 import {
   decodePointCloud,
@@ -20,10 +21,10 @@ import {
   VIDEO_MEDIA_TYPE_BY_FORMAT,
   videoOutputFormat,
 } from '../media/video-encoding';
-import { cropCloud, voxelCloud } from './cloud-ops';
+import { cropCloud, everyNthPoint, voxelCloud } from './cloud-ops';
 import { describePointCloud, formatDescription } from './describe';
 import { profilePointCloud } from './profile';
-import { renderPointCloud, type RenderView } from './render';
+import { drawingStep, MAX_PIXEL_DRAWS, renderPointCloud, type RenderView } from './render';
 import { renderTurntable, turntableBytes } from './turntable';
 
 const ADAPTER_ID = 'builtin.pointcloud';
@@ -141,7 +142,11 @@ export class PointCloudAdapter implements Adapter<PointCloudOptions> {
     latencyHintMs: 200,
   };
 
-  constructor(private readonly ffmpeg = new Ffmpeg()) {}
+  /** `limits`: the gateway's LIMIT_* (LIMIT_POINTS), checked by the decoders before they allocate. */
+  constructor(
+    private readonly ffmpeg = new Ffmpeg(),
+    private readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
+  ) {}
 
   async invoke(request: AdapterRequest<PointCloudOptions>, context: AdapterContext): Promise<AdapterResult> {
     if (!(TASKS as readonly string[]).includes(request.task)) {
@@ -176,7 +181,7 @@ export class PointCloudAdapter implements Adapter<PointCloudOptions> {
     }
 
     const bytes = await readInput(context, input, { maxBytes: MAX_BYTES, what: 'a point cloud' });
-    const cloud = decodePointCloud(bytes, inputFormat);
+    const cloud = decodePointCloud(bytes, inputFormat, this.limits);
     await context.progress(0.3);
     context.signal.throwIfAborted();
 
@@ -251,16 +256,27 @@ function describe(cloud: PointCloud, outputMediaType: string | undefined, warnin
   };
 }
 
+/** The cloud, or one point in k of it when drawing all of them would pass MAX_PIXEL_DRAWS. */
+function drawable(cloud: PointCloud, frames: number, pointSize: number, warnings: string[]): PointCloud {
+  const step = drawingStep(cloud.count, frames, pointSize);
+  if (step === 1) return cloud;
+  warnings.push(
+    `one point in ${step} of the ${cloud.count} is drawn: drawing all of them ${frames} times would pass the ${MAX_PIXEL_DRAWS} pixel draws a drawing may take`,
+  );
+  return everyNthPoint(cloud, step);
+}
+
 async function render(
   cloud: PointCloud,
   options: PointCloudOptions,
   warnings: string[],
 ): Promise<AdapterResult> {
-  const data = await renderPointCloud(cloud, {
+  const pointSize = options.pointSize ?? 1;
+  const data = await renderPointCloud(drawable(cloud, 1, pointSize, warnings), {
     width: options.width ?? DEFAULT_SIZE,
     height: options.height ?? DEFAULT_SIZE,
     view: options.view ?? ('pca' satisfies RenderView),
-    pointSize: options.pointSize ?? 1,
+    pointSize,
   });
   return { outputs: [{ modality: 'image', mediaType: 'image/png', data }], warnings };
 }
@@ -308,13 +324,14 @@ async function turntable(
     );
   }
   const progressEvery = Math.max(1, Math.floor(frames / 10));
+  const pointSize = options.pointSize ?? TURNTABLE_DEFAULTS.pointSize;
   const { data: raw } = await renderTurntable(
-    cloud,
+    drawable(cloud, frames, pointSize, warnings),
     {
       width,
       height,
       frames,
-      pointSize: options.pointSize ?? TURNTABLE_DEFAULTS.pointSize,
+      pointSize,
       elevation: options.elevation ?? TURNTABLE_DEFAULTS.elevation,
       up: options.up ?? 'z',
     },

@@ -12,6 +12,18 @@ export interface RenderSettings {
 }
 
 const BACKGROUND_PIXEL = Buffer.from([24, 24, 24, 255]);
+/**
+ * Pixels a render or turntable draws at most (points × frames × pointSize²): a few seconds of
+ * drawing. A 20-million-point turntable of 60 frames would otherwise draw for minutes, into
+ * frames of a quarter of a million pixels.
+ */
+export const MAX_PIXEL_DRAWS = 200_000_000;
+
+/** Every how many points one is drawn so that `frames` frames stay within MAX_PIXEL_DRAWS (1: all). */
+export function drawingStep(points: number, frames: number, pointSize: number): number {
+  return Math.max(1, Math.ceil((points * frames * pointSize ** 2) / MAX_PIXEL_DRAWS));
+}
+
 /** The share of the image the cloud may fill: a 5% margin on every side. */
 export const USABLE = 1 - 2 * 0.05;
 

@@ -12,6 +12,9 @@ import {
   ROWS_FORM_KEYS,
   SHARED_KEYS,
 } from './json-reader';
+import { checkPointFields } from './cloud-limits';
+import { quote } from './header-text';
+import { estimatePoints, type FileSize } from './file-size';
 import type { PointCloudProbe } from './probe';
 
 const KNOWN_KEYS: readonly string[] = [...ROWS_FORM_KEYS, ...ARRAYS_FORM_KEYS, ...SHARED_KEYS];
@@ -45,8 +48,8 @@ interface JsonCloudStart {
  * x y z and the per-point arrays whose keys the sample reaches, and the points from the values
  * of `positions` scaled the same way, which over-counts when other arrays follow `positions`.
  */
-export function probeJsonPointCloud(sample: Uint8Array, totalBytes: number): PointCloudProbe<'json'> {
-  if (sample.length >= totalBytes) {
+export function probeJsonPointCloud(sample: Uint8Array, size: FileSize): PointCloudProbe<'json'> {
+  if (sample.length >= size.bytes) {
     const cloud = readJsonPointCloud(sample);
     return {
       format: 'json',
@@ -60,10 +63,12 @@ export function probeJsonPointCloud(sample: Uint8Array, totalBytes: number): Poi
   const start = walk(text);
   const form = jsonPointCloudForm(start.keys);
   const byteAt = (index: number) => Buffer.byteLength(text.slice(0, index), 'utf8');
+  // The span's items over its bytes, scaled to the rest of the file from where it starts.
   const estimate = (span: Span) =>
-    Math.max(
+    estimatePoints(
       span.count,
-      Math.round(((totalBytes - byteAt(span.start)) * span.count) / (byteAt(span.end) - byteAt(span.start))),
+      byteAt(span.end) - byteAt(span.start),
+      size.known ? { bytes: size.bytes - byteAt(span.start), known: true } : size,
     );
 
   let points: number;
@@ -124,7 +129,7 @@ function walk(text: string): JsonCloudStart {
       keys[event.depth] = event.key;
       if (event.depth === 1) {
         if (!KNOWN_KEYS.includes(event.key)) {
-          throw jsonFail(`unknown key ${JSON.stringify(event.key)}; ${JSON_POINT_CLOUD_FORMS}`);
+          throw jsonFail(`unknown key ${quote(event.key)}; ${JSON_POINT_CLOUD_FORMS}`);
         }
         seen.keys.push(event.key);
       }
@@ -174,6 +179,7 @@ function seeRows(event: JsonEvent, seen: JsonCloudStart, row: { width: number })
       throw jsonFail(`${where}[${row.width}] is not a number`);
     }
     row.width++;
+    checkPointFields(row.width, `JSON ${where}`);
   }
 }
 
@@ -197,6 +203,7 @@ function seeFields(event: JsonEvent, seen: JsonCloudStart): void {
       throw jsonFail(`fields[${seen.fields.length}] is not a non-empty string`);
     }
     seen.fields.push(event.value);
+    checkPointFields(seen.fields.length, 'JSON "fields"');
   }
 }
 

@@ -1,6 +1,9 @@
 import { AdapterError } from '../../sdk/adapter-error';
-import { errorMessage } from '../../sdk/error-message';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { decodeUtf8 } from '../../sdk/utf8';
+import { checkCloudSize, checkPointFields, maxPoints } from './cloud-limits';
+import { clip, quote } from './header-text';
+import { JsonScanner } from './json-scanner';
 import {
   createField,
   FIELD_TYPES,
@@ -57,41 +60,131 @@ export function defaultJsonFieldNames(width: number): string[] {
   return Array.from({ length: width }, (_v, c) => ['x', 'y', 'z'][c] ?? `column_${c}`);
 }
 
+/** A point value where one should be: a number, or the text of what stands there instead. */
+type PointValue = number | { text: string };
+
+/** Values of one column appended one at a time, in a Float64Array that doubles, up to `maxLength`. */
+class ValueColumn {
+  private buffer = new Float64Array(64);
+  length = 0;
+
+  constructor(
+    private readonly maxLength: number,
+    private readonly overflow: () => void,
+  ) {}
+
+  push(value: number): void {
+    if (this.length === this.buffer.length) {
+      if (this.length >= this.maxLength) this.overflow();
+      const grown = new Float64Array(Math.min(this.maxLength, 2 * this.buffer.length));
+      grown.set(this.buffer);
+      this.buffer = grown;
+    }
+    this.buffer[this.length++] = value;
+  }
+
+  get values(): Float64Array {
+    return this.buffer.subarray(0, this.length);
+  }
+}
+
+/** The columns of a cloud of `width` float64 values a point, each as long as `limits` let it be. */
+function valueColumns(width: number, limits: InputLimits): ValueColumn[] {
+  const bytesPerPoint = 8 * width;
+  const most = maxPoints(limits, bytesPerPoint);
+  return Array.from(
+    { length: width },
+    () => new ValueColumn(most, () => checkCloudSize(limits, most + 1, bytesPerPoint)),
+  );
+}
+
+/** The parts of a document, as its keys came. */
+interface JsonParts {
+  keys: string[];
+  rows?: { columns?: ValueColumn[]; count: number };
+  names?: string[];
+  types?: PointFieldType[];
+  arrays: Partial<Record<(typeof ARRAYS_FORM_KEYS)[number], { columns: ValueColumn[]; length: number }>>;
+  organized?: unknown;
+  viewpoint?: unknown;
+}
+
+/** Longest `organized` or `viewpoint` value read (as text): both are a few numbers. */
+const MAX_SMALL_VALUE_CHARS = 4096;
+
 /**
  * Decodes a JSON point cloud (UTF-8) in either form (see the README):
  * (a) `{"points": [[x, y, z, ...], ...], "fields"?: [names], "types"?: [field types]}`;
  * (b) `{"positions": [x0, y0, z0, ...], "colors"?: [r, g, b, ...], "normals"?: [...], "intensity"?: [...]}`.
  * Either may have `organized: {width, height}` and `viewpoint: [7 numbers]`; any other key, or
- * both forms at once, is refused. Bad input throws AdapterError('unprocessable_input').
+ * both forms at once, is refused. Bad input throws AdapterError('unprocessable_input'). The
+ * text is read in one pass straight into typed arrays (no document tree: JSON.parse of a cloud
+ * takes ten times its size), and the points are checked against `limits` as they come.
  */
-export function readJsonPointCloud(data: Uint8Array): PointCloud {
-  const text = decodeUtf8(data, 'the JSON point cloud');
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw AdapterError.unprocessable(`malformed JSON point cloud: ${errorMessage(error)}`, error);
-  }
-  return readJsonPointCloudDocument(document);
-}
-
-/** The same, from a parsed JSON document. */
-function readJsonPointCloudDocument(document: unknown): PointCloud {
-  const object = jsonObject(document);
-  const form = jsonPointCloudForm(Object.keys(object));
-  const cloud = form === 'rows' ? readRows(object) : readArrays(object);
-  const organized = readOrganized(object.organized, cloud.count);
-  const viewpoint = readViewpoint(object.viewpoint);
+export function readJsonPointCloud(data: Uint8Array, limits: InputLimits = DEFAULT_INPUT_LIMITS): PointCloud {
+  const scanner = new JsonScanner(decodeUtf8(data, 'the JSON point cloud'), 'JSON point cloud');
+  const parts = readParts(scanner, limits);
+  const cloud =
+    jsonPointCloudForm(parts.keys) === 'rows' ? rowsCloud(parts, limits) : arraysCloud(parts, limits);
+  const organized = readOrganized(parts.organized, cloud.count);
+  const viewpoint = readViewpoint(parts.viewpoint);
   return { ...cloud, ...(organized && { organized }), ...(viewpoint && { viewpoint }) };
 }
 
-function jsonObject(document: unknown): Record<string, unknown> {
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw jsonFail(
-      `the document is ${Array.isArray(document) ? 'an array' : 'not an object'}; ${JSON_POINT_CLOUD_FORMS}`,
-    );
+function readParts(scanner: JsonScanner, limits: InputLimits): JsonParts {
+  const first = scanner.peek();
+  if (first === 0x5b) throw jsonFail(`the document is an array; ${JSON_POINT_CLOUD_FORMS}`);
+  if (first !== 0x7b) {
+    scanner.skipValue(); // malformed JSON is named as such
+    throw jsonFail(`the document is not an object; ${JSON_POINT_CLOUD_FORMS}`);
   }
-  return document as Record<string, unknown>;
+  scanner.expect('{');
+  const parts: JsonParts = { keys: [], arrays: {} };
+  const seen = new Set<string>();
+  if (!scanner.accept('}')) {
+    do {
+      const key = scanner.string();
+      if (seen.has(key)) throw jsonFail(`the key ${quote(key)} appears twice`);
+      seen.add(key);
+      parts.keys.push(key);
+      scanner.expect(':');
+      readPart(scanner, key, parts, limits);
+    } while (scanner.accept(','));
+    scanner.expect('}');
+  }
+  scanner.expectEnd();
+  return parts;
+}
+
+function readPart(scanner: JsonScanner, key: string, parts: JsonParts, limits: InputLimits): void {
+  switch (key) {
+    case 'points':
+      parts.rows = readRows(scanner, parts.names?.length ?? parts.types?.length, limits);
+      return;
+    case 'fields':
+      parts.names = readNames(scanner, key, (name) => name !== '', 'a non-empty string');
+      return;
+    case 'types':
+      parts.types = readNames(
+        scanner,
+        key,
+        isPointFieldType,
+        'a field type (int8 … float64)',
+      ) as PointFieldType[];
+      return;
+    case 'positions':
+    case 'colors':
+    case 'normals':
+    case 'intensity':
+      parts.arrays[key] = readValues(scanner, key, ARRAY_FIELDS[key].names.length, limits);
+      return;
+    case 'organized':
+    case 'viewpoint':
+      parts[key] = scanner.smallValue(MAX_SMALL_VALUE_CHARS);
+      return;
+    default:
+      scanner.skipValue(); // refused once the form is known, with the message the form gives
+  }
 }
 
 /**
@@ -108,104 +201,159 @@ export function jsonPointCloudForm(keys: readonly string[]): 'rows' | 'arrays' {
   const unknown = keys.find((key) => !allowed.includes(key));
   if (unknown !== undefined) {
     throw jsonFail(
-      `unknown key ${JSON.stringify(unknown)} (this form has ${allowed.map((key) => `"${key}"`).join(', ')})`,
+      `unknown key ${quote(unknown)} (this form has ${allowed.map((key) => `"${key}"`).join(', ')})`,
     );
   }
   return rows ? 'rows' : 'arrays';
 }
 
-function readRows(object: Record<string, unknown>): PointCloud {
-  const rows = object.points;
-  if (!Array.isArray(rows)) throw jsonFail('"points" is not an array of rows');
-  const names = optionalArray(
-    object.fields,
-    'fields',
-    (value) => typeof value === 'string' && value !== '',
-    'a non-empty string',
-  ) as string[] | undefined;
-  const types = optionalArray(
-    object.types,
-    'types',
-    (value) => typeof value === 'string' && isPointFieldType(value),
-    'a field type (int8 … float64)',
-  ) as PointFieldType[] | undefined;
+function readPointValue(scanner: JsonScanner): PointValue {
+  if (scanner.peek() === 0x22) {
+    const text = scanner.string();
+    return jsonPointValue(text) ?? { text: quote(text) };
+  }
+  const number = scanner.number();
+  if (number !== undefined) return number;
+  const literal = scanner.literal();
+  if (literal === null) return NaN;
+  return { text: literal === undefined ? scanner.excerpt() : String(literal) };
+}
+
+/** `points`: rows of `width` values (the first row's width when no `fields` or `types` came first). */
+function readRows(
+  scanner: JsonScanner,
+  width: number | undefined,
+  limits: InputLimits,
+): NonNullable<JsonParts['rows']> {
+  if (!scanner.accept('[')) throw jsonFail('"points" is not an array of rows');
+  let columns = width === undefined ? undefined : valueColumns(width, limits);
+  let count = 0;
+  if (scanner.accept(']')) return { columns, count };
+  do {
+    if (!scanner.accept('[')) throw jsonFail(`points[${count}] is not an array`);
+    const firstRow: number[] = [];
+    let c = 0;
+    if (!scanner.accept(']')) {
+      do {
+        const value = readPointValue(scanner);
+        if (typeof value !== 'number')
+          throw jsonFail(`points[${count}][${c}] is ${value.text}, not a number`);
+        if (columns === undefined) {
+          firstRow.push(value);
+          checkPointFields(firstRow.length, 'JSON points[0]');
+        } else if (c < columns.length) {
+          columns[c].push(value);
+        }
+        c++;
+      } while (scanner.accept(','));
+      scanner.expect(']');
+    }
+    if (columns === undefined) {
+      columns = valueColumns(c, limits);
+      firstRow.forEach((value, k) => columns?.[k].push(value));
+    }
+    if (c !== columns.length) throw jsonFail(`points[${count}] has ${c} values, ${columns.length} expected`);
+    count++;
+  } while (scanner.accept(','));
+  scanner.expect(']');
+  return { columns, count };
+}
+
+/** `fields` or `types`: an array of strings `valid` accepts. */
+function readNames(
+  scanner: JsonScanner,
+  key: string,
+  valid: (name: string) => boolean,
+  what: string,
+): string[] {
+  if (!scanner.accept('[')) throw jsonFail(`"${key}" is not an array`);
+  const names: string[] = [];
+  if (scanner.accept(']')) return names;
+  do {
+    const name = scanner.peek() === 0x22 ? scanner.string() : undefined;
+    if (name === undefined || !valid(name)) {
+      const text = name === undefined ? scanner.excerpt() : quote(name);
+      throw jsonFail(`${key}[${names.length}] is ${text}, not ${what}`);
+    }
+    names.push(name);
+    checkPointFields(names.length, `JSON "${key}"`);
+  } while (scanner.accept(','));
+  scanner.expect(']');
+  return names;
+}
+
+/** A per-point array of form (b): `components` values a point, interleaved. */
+function readValues(
+  scanner: JsonScanner,
+  key: string,
+  components: number,
+  limits: InputLimits,
+): { columns: ValueColumn[]; length: number } {
+  if (!scanner.accept('[')) throw jsonFail(`"${key}" is not an array`);
+  const columns = valueColumns(components, limits);
+  let length = 0;
+  if (scanner.accept(']')) return { columns, length };
+  do {
+    const value = readPointValue(scanner);
+    if (typeof value !== 'number') throw jsonFail(`${key}[${length}] is ${value.text}, not a number`);
+    columns[length % components].push(value);
+    length++;
+  } while (scanner.accept(','));
+  scanner.expect(']');
+  return { columns, length };
+}
+
+function rowsCloud({ rows, names, types }: JsonParts, limits: InputLimits): PointCloud {
+  if (!rows) throw jsonFail('"points" is missing');
   if (names && types && names.length !== types.length) {
     throw jsonFail(`"fields" names ${names.length} fields, "types" ${types.length}`);
   }
-  const first: unknown = rows[0];
-  const width = names?.length ?? types?.length ?? (Array.isArray(first) ? first.length : 3);
-  if (!names && !types && width < 3)
+  const declared = names?.length ?? types?.length;
+  const { count } = rows;
+  const seen = rows.columns?.length;
+  // `fields` or `types` after `points`: the rows were read at their own width.
+  if (declared !== undefined && seen !== undefined && seen !== declared && count > 0) {
+    throw jsonFail(`points[0] has ${seen} values, ${declared} expected`);
+  }
+  const width = declared ?? (count > 0 ? (seen ?? 0) : 3);
+  if (declared === undefined && width < 3)
     throw jsonFail(`points need at least 3 values (x y z), points[0] has ${width}`);
-  if ((names || types) && width === 0) throw jsonFail('"fields" is empty');
-  // Every row is checked before anything is allocated for them.
-  rows.forEach((row: unknown, i) => {
-    if (!Array.isArray(row)) throw jsonFail(`points[${i}] is not an array`);
-    if (row.length !== width) throw jsonFail(`points[${i}] has ${row.length} values, ${width} expected`);
-  });
-  const count = rows.length;
-  const columns = Array.from({ length: width }, () => new Float64Array(count));
-  (rows as unknown[][]).forEach((row, i) => {
-    row.forEach((value, c) => {
-      const number = jsonPointValue(value);
-      if (number === undefined)
-        throw jsonFail(`points[${i}][${c}] is ${JSON.stringify(value)}, not a number`);
-      columns[c][i] = number;
-    });
-  });
+  if (width === 0) throw jsonFail('"fields" is empty');
+  checkCloudSize(limits, count, 8 * width);
+  const columns = count > 0 && rows.columns ? rows.columns : valueColumns(width, limits);
   const fieldNames = names ?? defaultJsonFieldNames(width);
-  const fields = columns.map((column, c) => {
-    const field = createField(fieldNames[c], types?.[c] ?? inferColumnType(fieldNames[c], column), count);
-    storeColumn(field, column, (i) => `points[${i}][${c}]`);
+  const fields = columns.map(({ values }, c) => {
+    const field = createField(fieldNames[c], types?.[c] ?? inferColumnType(fieldNames[c], values), count);
+    storeColumn(field, values, (i) => `points[${i}][${c}]`);
     return field;
   });
   return { count, fields };
 }
 
-function optionalArray(
-  value: unknown,
-  key: string,
-  valid: (item: unknown) => boolean,
-  what: string,
-): unknown[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value)) throw jsonFail(`"${key}" is not an array`);
-  const bad = value.findIndex((item) => !valid(item));
-  if (bad >= 0) throw jsonFail(`${key}[${bad}] is ${JSON.stringify(value[bad])}, not ${what}`);
-  return value;
-}
-
-function readArrays(object: Record<string, unknown>): PointCloud {
-  const positions = object.positions;
-  if (!Array.isArray(positions)) throw jsonFail('"positions" is not an array');
+function arraysCloud({ arrays }: JsonParts, limits: InputLimits): PointCloud {
+  const positions = arrays.positions;
+  if (!positions) throw jsonFail('"positions" is missing');
   if (positions.length % 3 !== 0) {
     throw jsonFail(`"positions" has ${positions.length} values, not a multiple of 3 (x y z per point)`);
   }
   const count = positions.length / 3;
-  const present = ARRAYS_FORM_KEYS.filter((key) => object[key] !== undefined);
-  // Every array's length is checked before anything is allocated for them.
+  const present = ARRAYS_FORM_KEYS.filter((key) => arrays[key] !== undefined);
+  // Every array's length is checked before anything more is allocated for them.
   for (const key of present) {
-    const values = object[key];
+    const { length } = arrays[key] ?? positions;
     const expected = count * ARRAY_FIELDS[key].names.length;
-    if (!Array.isArray(values)) throw jsonFail(`"${key}" is not an array`);
-    if (values.length !== expected) {
-      throw jsonFail(`"${key}" has ${values.length} values, ${expected} expected for ${count} points`);
+    if (length !== expected) {
+      throw jsonFail(`"${key}" has ${length} values, ${expected} expected for ${count} points`);
     }
   }
+  const components = present.reduce((sum, key) => sum + ARRAY_FIELDS[key].names.length, 0);
+  checkCloudSize(limits, count, 8 * components);
   const fields = present.flatMap((key) => {
-    const values = object[key] as unknown[];
+    const { columns } = arrays[key] ?? positions;
     const { names, type } = ARRAY_FIELDS[key];
     return names.map((name, k) => {
-      const column = new Float64Array(count);
-      for (let i = 0; i < count; i++) {
-        const value = values[i * names.length + k];
-        const number = jsonPointValue(value);
-        if (number === undefined) {
-          throw jsonFail(`${key}[${i * names.length + k}] is ${JSON.stringify(value)}, not a number`);
-        }
-        column[i] = number;
-      }
       const field = createField(name, type, count);
-      storeColumn(field, column, (i) => `${key}[${i * names.length + k}]`);
+      storeColumn(field, columns[k].values, (i) => `${key}[${i * names.length + k}]`);
       return field;
     });
   });
@@ -246,7 +394,7 @@ function readOrganized(value: unknown, count: number): { width: number; height: 
   const dimension = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 1;
   if (keys.length !== 2 || !dimension(width) || !dimension(height)) {
     throw jsonFail(
-      `"organized" is ${JSON.stringify(value)}, not {"width": w, "height": h} (whole numbers ≥ 1)`,
+      `"organized" is ${clip(JSON.stringify(value))}, not {"width": w, "height": h} (whole numbers ≥ 1)`,
     );
   }
   if (width * height !== count) {
@@ -259,7 +407,7 @@ function readViewpoint(value: unknown): PointCloudViewpoint | undefined {
   if (value === undefined) return undefined;
   const numbers = Array.isArray(value) ? value.map(jsonPointValue) : [];
   if (numbers.length !== 7 || numbers.some((number) => number === undefined)) {
-    throw jsonFail(`"viewpoint" is ${JSON.stringify(value)}, not 7 numbers (tx ty tz qw qx qy qz)`);
+    throw jsonFail(`"viewpoint" is ${clip(JSON.stringify(value))}, not 7 numbers (tx ty tz qw qx qy qz)`);
   }
   return numbers as PointCloudViewpoint;
 }

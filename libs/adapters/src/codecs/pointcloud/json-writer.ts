@@ -1,4 +1,5 @@
 import type { PointCloud } from './point-cloud';
+import { TextOutput } from './text-output';
 import { formatFloat64, textColumn } from './text-values';
 import { assertWritableCloud } from './validate-cloud';
 
@@ -26,15 +27,16 @@ export function writeJsonPointCloud(cloud: PointCloud): Buffer {
   if (cloud.organized) head.organized = { width: cloud.organized.width, height: cloud.organized.height };
   const viewpoint =
     cloud.viewpoint && `[${cloud.viewpoint.map((v) => jsonToken(formatFloat64(v))).join(',')}]`;
-  const columns = cloud.fields.map(textColumn);
-  const rows: string[] = [];
-  for (let i = 0; i < cloud.count; i++) {
-    rows.push(`[${columns.map((column) => jsonToken(column.format(i))).join(',')}]`);
-  }
-  const opening = JSON.stringify(head).slice(0, -1);
-  const points = rows.length === 0 ? '[]' : `[\n${rows.join(',\n')}\n]`;
-  return Buffer.from(
-    `${opening}${viewpoint ? `,"viewpoint":${viewpoint}` : ''},"points":${points}}\n`,
-    'utf8',
+  const output = new TextOutput('utf8');
+  output.write(
+    `${JSON.stringify(head).slice(0, -1)}${viewpoint ? `,"viewpoint":${viewpoint}` : ''},"points":[`,
   );
+  const columns = cloud.fields.map(textColumn);
+  for (let i = 0; i < cloud.count; i++) {
+    output.write(
+      `${i === 0 ? '\n' : ',\n'}[${columns.map((column) => jsonToken(column.format(i))).join(',')}]`,
+    );
+  }
+  output.write(cloud.count === 0 ? ']}\n' : '\n]}\n');
+  return output.toBuffer();
 }

@@ -21,27 +21,20 @@ export class LzfError extends Error {
   override readonly name = 'LzfError';
 }
 
-/** Decompresses `input`, which must expand to exactly `outputLength` bytes. */
-export function lzfDecompress(input: Uint8Array, outputLength: number): Uint8Array {
-  if (
-    !Number.isSafeInteger(outputLength) ||
-    outputLength < 0 ||
-    outputLength > input.length * LZF_MAX_EXPANSION
-  ) {
-    throw new LzfError(`${input.length} compressed bytes cannot expand to ${outputLength}`);
-  }
-  const output = new Uint8Array(outputLength);
+/**
+ * The length `input` expands to, every chunk checked (runs and references inside the input,
+ * references after the output's start) without writing anything: so a stream that does not
+ * expand to a declared size costs one pass over it and no memory.
+ */
+export function lzfDecodedLength(input: Uint8Array): number {
   let ip = 0;
   let op = 0;
   while (ip < input.length) {
     const control = input[ip++];
     if (control < 32) {
-      const length = control + 1;
-      if (ip + length > input.length) throw new LzfError('literal run past the end of the input');
-      if (op + length > outputLength) throw new LzfError('output longer than the declared size');
-      output.set(input.subarray(ip, ip + length), op);
-      ip += length;
-      op += length;
+      ip += control + 1;
+      if (ip > input.length) throw new LzfError('literal run past the end of the input');
+      op += control + 1;
       continue;
     }
     let length = control >> 5;
@@ -50,15 +43,48 @@ export function lzfDecompress(input: Uint8Array, outputLength: number): Uint8Arr
       length += input[ip++];
     }
     if (ip >= input.length) throw new LzfError('back reference past the end of the input');
+    const distance = ((control & 0x1f) << 8) + input[ip++] + 1;
+    if (distance > op) throw new LzfError('back reference before the start of the output');
+    op += length + 2;
+  }
+  return op;
+}
+
+/**
+ * Decompresses `input`, which must expand to exactly `outputLength` bytes: checked by
+ * `lzfDecodedLength` before the output is allocated.
+ */
+export function lzfDecompress(input: Uint8Array, outputLength: number): Uint8Array {
+  if (
+    !Number.isSafeInteger(outputLength) ||
+    outputLength < 0 ||
+    outputLength > input.length * LZF_MAX_EXPANSION
+  ) {
+    throw new LzfError(`${input.length} compressed bytes cannot expand to ${outputLength}`);
+  }
+  const decodedLength = lzfDecodedLength(input);
+  if (decodedLength !== outputLength) {
+    throw new LzfError(`stream expands to ${decodedLength} bytes, not the declared ${outputLength}`);
+  }
+  const output = new Uint8Array(outputLength);
+  let ip = 0;
+  let op = 0;
+  // The stream was checked above: every run and reference is in bounds.
+  while (ip < input.length) {
+    const control = input[ip++];
+    if (control < 32) {
+      const length = control + 1;
+      output.set(input.subarray(ip, ip + length), op);
+      ip += length;
+      op += length;
+      continue;
+    }
+    let length = control >> 5;
+    if (length === 7) length += input[ip++];
     let reference = op - ((control & 0x1f) << 8) - input[ip++] - 1;
     length += 2;
-    if (reference < 0) throw new LzfError('back reference before the start of the output');
-    if (op + length > outputLength) throw new LzfError('output longer than the declared size');
     // Byte by byte: a reference may overlap the bytes it produces (a repeated pattern).
     for (let end = op + length; op < end;) output[op++] = output[reference++];
-  }
-  if (op !== outputLength) {
-    throw new LzfError(`stream expands to ${op} bytes, not the declared ${outputLength}`);
   }
   return output;
 }

@@ -1,5 +1,6 @@
 import { AdapterError } from '../../sdk/adapter-error';
-import { parseCount, readHeaderLines, words } from './header-text';
+import { checkPointFields } from './cloud-limits';
+import { clip, parseCount, quote, readHeaderLines, words } from './header-text';
 import type { PointCloudViewpoint, PointFieldType } from './point-cloud';
 
 /** The three PCD DATA encodings. */
@@ -72,7 +73,7 @@ export function parsePcdHeader(data: Uint8Array): PcdHeader {
     if (text === '' || text.startsWith('#')) continue;
     const [word, ...values] = words(text);
     const keyword = word === 'COLUMNS' ? 'FIELDS' : word;
-    if (!KEYWORDS.includes(keyword)) throw fail(`unexpected line "${text.slice(0, 80)}"`);
+    if (!KEYWORDS.includes(keyword)) throw fail(`unexpected line ${quote(text)}`);
     if (entries.has(keyword)) throw fail(`${keyword} appears twice`);
     entries.set(keyword, values);
   }
@@ -91,16 +92,21 @@ export function parsePcdHeader(data: Uint8Array): PcdHeader {
   const fields = names.map((name, i) => ({
     name,
     type: fieldType(letters[i], sizes[i], name),
-    count: parseCount(counts[i], `COUNT for field "${name}"`, 'PCD'),
+    count: parseCount(counts[i], `COUNT for field ${quote(name)}`, 'PCD'),
   }));
-  for (const field of fields) if (field.count === 0) throw fail(`COUNT 0 for field "${field.name}"`);
+  for (const field of fields) if (field.count === 0) throw fail(`COUNT 0 for field ${quote(field.name)}`);
+  // Before any name is made for the elements: `COUNT 100000000` over 10 points is 4 GB of names.
+  checkPointFields(
+    fields.reduce((sum, field) => sum + field.count, 0),
+    'PCD',
+  );
 
   const [encoding, ...extra] = entries.get('DATA') ?? [];
   if (
     (encoding !== 'ascii' && encoding !== 'binary' && encoding !== 'binary_compressed') ||
     extra.length > 0
   ) {
-    throw fail(`unknown DATA ${JSON.stringify([encoding, ...extra].join(' '))}`);
+    throw fail(`unknown DATA ${quote([encoding, ...extra].join(' '))}`);
   }
   const header: PcdHeader = {
     fields,
@@ -117,7 +123,7 @@ function fieldType(letter: string, size: string, name: string): PointFieldType {
   const match = (Object.keys(PCD_TYPES) as PointFieldType[]).find(
     (type) => PCD_TYPES[type].letter === letter && String(PCD_TYPES[type].size) === size,
   );
-  if (!match) throw fail(`unsupported TYPE ${letter} with SIZE ${size} for field "${name}"`);
+  if (!match) throw fail(`unsupported TYPE ${clip(letter)} with SIZE ${clip(size)} for field ${quote(name)}`);
   return match;
 }
 
@@ -134,6 +140,7 @@ function dimensions(entries: Map<string, string[]>): { width: number; height: nu
   if (points === undefined) {
     if (width === undefined) throw fail('neither POINTS nor WIDTH');
     points = width * (height ?? 1);
+    if (!Number.isSafeInteger(points)) throw fail(`WIDTH ${width} × HEIGHT ${height} is too large`);
   }
   height ??= 1;
   if (width === undefined) {
@@ -149,7 +156,7 @@ function dimensions(entries: Map<string, string[]>): { width: number; height: nu
 function parseViewpoint(values: string[]): PointCloudViewpoint {
   const numbers = values.map(Number);
   if (numbers.length !== 7 || numbers.some((value) => !Number.isFinite(value))) {
-    throw fail(`VIEWPOINT needs 7 numbers (tx ty tz qw qx qy qz), not "${values.join(' ')}"`);
+    throw fail(`VIEWPOINT needs 7 numbers (tx ty tz qw qx qy qz), not ${quote(values.join(' '))}`);
   }
   return numbers as PointCloudViewpoint;
 }

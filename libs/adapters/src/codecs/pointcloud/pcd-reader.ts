@@ -1,21 +1,26 @@
 import { AdapterError } from '../../sdk/adapter-error';
 import { errorMessage } from '../../sdk/error-message';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { readColumns, type BinaryColumn } from './binary-columns';
+import { checkCloudSize } from './cloud-limits';
+import { quote } from './header-text';
 import { LZF_MAX_EXPANSION, lzfDecompress } from './lzf';
 import { parsePcdHeader, pcdFieldNames, pcdPointSize, type PcdField, type PcdHeader } from './pcd-header';
 import { createField, FIELD_TYPES, type PointCloud, type PointField } from './point-cloud';
 import { textColumn } from './text-values';
-import { tokensCanFit } from './text-tokens';
+import { countTokens, isSpaceOrTab, lineTokens, tokensCanFit } from './text-tokens';
 
 const fail = (message: string, cause?: unknown) => AdapterError.unprocessable(`PCD: ${message}`, cause);
 
 /**
  * Decodes a PCD file (DATA ascii, binary or binary_compressed). A field with COUNT n > 1
  * becomes n fields `name_0` .. `name_{n-1}` marked with `component`; HEIGHT > 1 makes the
- * cloud organized; NaN points are kept as they are; VIEWPOINT is kept when present.
+ * cloud organized; NaN points are kept as they are; VIEWPOINT is kept when present. POINTS
+ * is checked against `limits` before the data is checked against POINTS.
  */
-export function readPcd(data: Uint8Array): PointCloud {
+export function readPcd(data: Uint8Array, limits: InputLimits = DEFAULT_INPUT_LIMITS): PointCloud {
   const header = parsePcdHeader(data);
+  checkCloudSize(limits, header.points, pcdPointSize(header));
   const read = { ascii: readAscii, binary: readBinary, binary_compressed: readCompressed }[header.encoding];
   const fields = read(data, header);
   return {
@@ -121,19 +126,21 @@ function readAscii(data: Uint8Array, header: PcdHeader): PointField[][] {
         `the data ends after ${point} of ${header.points} points (truncated data, or a wrong POINTS)`,
       );
     }
-    let lineEnd = text.indexOf('\n', lineStart);
+    const start = lineStart;
+    let lineEnd = text.indexOf('\n', start);
     if (lineEnd < 0) lineEnd = text.length;
-    const line = text.slice(lineStart, lineEnd).trim();
     lineStart = lineEnd + 1;
     lineNumber++;
-    if (line === '') continue;
-    const tokens = line.split(/[ \t]+/);
+    // At most perPoint + 1 tokens: a line of a million values is known as too long after one more.
+    const tokens = lineTokens(text, start, lineEnd, isSpaceOrTab, perPoint);
+    if (tokens.length === 0) continue;
     if (tokens.length !== perPoint) {
-      throw fail(`data line ${lineNumber} has ${tokens.length} values, ${perPoint} expected`);
+      const found = countTokens(text, start, lineEnd, isSpaceOrTab);
+      throw fail(`data line ${lineNumber} has ${found} values, ${perPoint} expected`);
     }
     for (let c = 0; c < perPoint; c++) {
       if (!columns[c].parse(point, tokens[c])) {
-        throw fail(`data line ${lineNumber}: ${JSON.stringify(tokens[c])} is not a valid ${names[c]}`);
+        throw fail(`data line ${lineNumber}: ${quote(tokens[c])} is not a valid ${names[c]}`);
       }
     }
     point++;

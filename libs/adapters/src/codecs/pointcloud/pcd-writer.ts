@@ -2,6 +2,7 @@ import { writeColumns, type BinaryColumn } from './binary-columns';
 import { lzfCompress } from './lzf';
 import { PCD_TYPES, type PcdEncoding } from './pcd-header';
 import { FIELD_TYPES, type PointCloud, type PointField } from './point-cloud';
+import { TextOutput } from './text-output';
 import { textColumn } from './text-values';
 import { assertWritableCloud } from './validate-cloud';
 
@@ -45,10 +46,10 @@ function writeBody(cloud: PointCloud, groups: PcdGroup[], encoding: PcdEncoding)
   const pointSize = fields.reduce((size, field) => size + FIELD_TYPES[field.type].bytes, 0);
   if (encoding === 'ascii') {
     const columns = fields.map(textColumn);
-    const rows: string[] = [];
+    const rows = new TextOutput('latin1');
     for (let i = 0; i < cloud.count; i++)
-      rows.push(`${columns.map((column) => column.format(i)).join(' ')}\n`);
-    return Buffer.from(rows.join(''), 'latin1');
+      rows.write(`${columns.map((column) => column.format(i)).join(' ')}\n`);
+    return rows.toBuffer();
   }
   const block = new Uint8Array(pointSize * cloud.count);
   const columns: BinaryColumn[] = [];

@@ -1,5 +1,6 @@
 import { AdapterError } from '../../sdk/adapter-error';
-import { parseCount, readHeaderLines, words } from './header-text';
+import { checkPointFields } from './cloud-limits';
+import { parseCount, quote, readHeaderLines, words } from './header-text';
 import type { PointFieldType } from './point-cloud';
 
 /** The three PLY encodings. */
@@ -62,7 +63,7 @@ const fail = (message: string) => AdapterError.unprocessable(`PLY header: ${mess
 
 function plyType(name: string | undefined, property: string): PointFieldType {
   if (name === undefined || !Object.hasOwn(PLY_TYPES, name)) {
-    throw fail(`unknown type ${JSON.stringify(name ?? '')} for property "${property}"`);
+    throw fail(`unknown type ${quote(name ?? '')} for property ${quote(property)}`);
   }
   return PLY_TYPES[name];
 }
@@ -75,6 +76,7 @@ export function parsePlyHeader(data: Uint8Array): PlyHeader {
   const lines = readHeaderLines(data, 'PLY', (line) => line === 'end_header');
   let encoding: PlyEncoding | undefined;
   const elements: PlyElement[] = [];
+  const names = new Set<string>();
   const info = new Map<string, string>();
   for (const { text } of lines.slice(1, -1)) {
     const [keyword, ...rest] = words(text);
@@ -85,22 +87,27 @@ export function parsePlyHeader(data: Uint8Array): PlyHeader {
       if (encoding) throw fail('more than one format line');
       const [name, version] = rest;
       if (name !== 'ascii' && name !== 'binary_little_endian' && name !== 'binary_big_endian') {
-        throw fail(`unknown format ${JSON.stringify(name ?? '')}`);
+        throw fail(`unknown format ${quote(name ?? '')}`);
       }
-      if (version !== '1.0' && version !== '1')
-        throw fail(`unsupported version ${JSON.stringify(version ?? '')}`);
+      if (version !== '1.0' && version !== '1') throw fail(`unsupported version ${quote(version ?? '')}`);
       encoding = name;
     } else if (keyword === 'element') {
-      if (rest.length !== 2) throw fail(`bad element line "${text}"`);
+      if (rest.length !== 2) throw fail(`bad element line ${quote(text)}`);
       const [name, count] = rest;
-      if (elements.some((element) => element.name === name)) throw fail(`element "${name}" appears twice`);
-      elements.push({ name, count: parseCount(count, `count for element "${name}"`, 'PLY'), properties: [] });
+      if (names.has(name)) throw fail(`element ${quote(name)} appears twice`);
+      names.add(name);
+      elements.push({
+        name,
+        count: parseCount(count, `count for element ${quote(name)}`, 'PLY'),
+        properties: [],
+      });
     } else if (keyword === 'property') {
       const element = elements.at(-1);
-      if (!element) throw fail(`property before any element: "${text}"`);
+      if (!element) throw fail(`property before any element: ${quote(text)}`);
       element.properties.push(parseProperty(rest, text));
+      checkPointFields(element.properties.length, `PLY element ${quote(element.name)}`);
     } else {
-      throw fail(`unexpected line "${text}"`);
+      throw fail(`unexpected line ${quote(text)}`);
     }
   }
   if (!encoding) throw fail('no format line');
@@ -116,14 +123,14 @@ export function parsePlyHeader(data: Uint8Array): PlyHeader {
 
 function parseProperty(rest: string[], text: string): PlyProperty {
   if (rest[0] === 'list') {
-    if (rest.length !== 4) throw fail(`bad list property "${text}"`);
+    if (rest.length !== 4) throw fail(`bad list property ${quote(text)}`);
     const name = rest[3];
     const countType = plyType(rest[1], name);
     if (countType === 'float32' || countType === 'float64') {
-      throw fail(`the count of list "${name}" has a floating-point type`);
+      throw fail(`the count of list ${quote(name)} has a floating-point type`);
     }
     return { name, type: plyType(rest[2], name), list: { countType } };
   }
-  if (rest.length !== 2) throw fail(`bad property "${text}"`);
+  if (rest.length !== 2) throw fail(`bad property ${quote(text)}`);
   return { name: rest[1], type: plyType(rest[0], rest[1]) };
 }

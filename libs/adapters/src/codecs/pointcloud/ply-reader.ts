@@ -1,5 +1,8 @@
 import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { readColumns, readValue, type BinaryColumn } from './binary-columns';
+import { checkCloudSize } from './cloud-limits';
+import { clip, quote } from './header-text';
 import { createField, FIELD_TYPES, type PointCloud, type PointField } from './point-cloud';
 import { parsePlyHeader, type PlyElement, type PlyHeader } from './ply-header';
 import { textColumn } from './text-values';
@@ -11,15 +14,21 @@ const fail = (message: string) => AdapterError.unprocessable(`PLY: ${message}`);
  * Decodes a PLY file (ascii or binary, either byte order) into its vertices: every scalar
  * property of the `vertex` element becomes a field. Other elements (faces, edges ...) are read
  * past, list properties included, and reported in `skippedElements`; list properties of the
- * vertex element are read past too, as a field cannot hold them.
+ * vertex element are read past too, as a field cannot hold them. The vertex count is checked
+ * against `limits` before the data is checked against the counts.
  */
-export function readPly(data: Uint8Array): PointCloud {
+export function readPly(data: Uint8Array, limits: InputLimits = DEFAULT_INPUT_LIMITS): PointCloud {
   const header = parsePlyHeader(data);
   const vertex = header.elements.find((element) => element.name === 'vertex');
   if (!vertex) throw fail('there is no vertex element');
   if (vertex.count > 0 && vertex.properties.every((property) => property.list)) {
     throw fail('the vertex element has no scalar properties');
   }
+  const pointBytes = vertex.properties.reduce(
+    (size, property) => size + (property.list ? 0 : FIELD_TYPES[property.type].bytes),
+    0,
+  );
+  checkCloudSize(limits, vertex.count, pointBytes);
   const fields =
     header.encoding === 'ascii'
       ? readAsciiBody(data, header, vertex)
@@ -65,7 +74,7 @@ function readBinaryBody(
     const recordSize = minimumRecordSize(element);
     if (element.count * recordSize > data.length - offset) {
       throw fail(
-        `the ${element.name} element needs at least ${element.count * recordSize} bytes, ` +
+        `the ${clip(element.name)} element needs at least ${element.count * recordSize} bytes, ` +
           `${data.length - offset} are left (truncated data, or a wrong count in the header)`,
       );
     }
@@ -92,7 +101,7 @@ function readBinaryBody(
           if (offset + countBytes > data.length) throw truncated(element, i);
           const items = readInteger(view, offset, countType, littleEndian);
           offset += countBytes;
-          if (items < 0) throw fail(`a negative list length in ${element.name} ${i}`);
+          if (items < 0) throw fail(`a negative list length in ${clip(element.name)} ${i}`);
           const itemBytes = items * FIELD_TYPES[property.type].bytes;
           if (offset + itemBytes > data.length) throw truncated(element, i);
           offset += itemBytes;
@@ -110,7 +119,7 @@ function readBinaryBody(
 }
 
 function truncated(element: PlyElement, index: number): AdapterError {
-  return fail(`the data ends inside ${element.name} ${index} of ${element.count}`);
+  return fail(`the data ends inside ${clip(element.name)} ${index} of ${element.count}`);
 }
 
 function readInteger(view: DataView, at: number, type: string, littleEndian: boolean): number {
@@ -142,7 +151,7 @@ function readAsciiBody(data: Uint8Array, header: PlyHeader, vertex: PlyElement):
     if (perRecord === 0) continue;
     if (!tokensCanFit(element.count * perRecord, tokens.remaining)) {
       throw fail(
-        `the ${element.name} element needs at least ${element.count * perRecord} values, ` +
+        `the ${clip(element.name)} element needs at least ${element.count * perRecord} values, ` +
           `more than the remaining ${tokens.remaining} characters hold (truncated data, or a wrong count)`,
       );
     }
@@ -155,7 +164,7 @@ function readAsciiBody(data: Uint8Array, header: PlyHeader, vertex: PlyElement):
         if (property.list) {
           const items = Number(token);
           if (!/^\d+$/.test(token) || items > tokens.remaining) {
-            throw fail(`bad list length ${JSON.stringify(token)} in ${element.name} ${i}`);
+            throw fail(`bad list length ${quote(token)} in ${clip(element.name)} ${i}`);
           }
           for (let k = 0; k < items; k++) {
             if (tokens.next() === undefined) throw truncated(element, i);
@@ -164,7 +173,7 @@ function readAsciiBody(data: Uint8Array, header: PlyHeader, vertex: PlyElement):
         }
         const column = columns[p];
         if (column && !column.parse(i, token)) {
-          throw fail(`${JSON.stringify(token)} is not a ${property.type} (${property.name} of vertex ${i})`);
+          throw fail(`${quote(token)} is not a ${property.type} (${clip(property.name)} of vertex ${i})`);
         }
       });
     }

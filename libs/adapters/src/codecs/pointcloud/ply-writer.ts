@@ -1,6 +1,7 @@
 import { writeColumns, type BinaryColumn } from './binary-columns';
 import { FIELD_TYPES, type PointCloud } from './point-cloud';
 import { PLY_TYPE_NAMES, type PlyEncoding } from './ply-header';
+import { TextOutput } from './text-output';
 import { textColumn } from './text-values';
 import { assertWritableCloud } from './validate-cloud';
 
@@ -21,9 +22,10 @@ export function writePly(cloud: PointCloud, encoding: PlyEncoding = 'binary_litt
 
   if (encoding === 'ascii') {
     const columns = cloud.fields.map(textColumn);
-    const rows: string[] = [];
-    for (let i = 0; i < cloud.count; i++) rows.push(columns.map((column) => column.format(i)).join(' '));
-    return Buffer.concat([header, Buffer.from(rows.map((row) => `${row}\n`).join(''), 'latin1')]);
+    const rows = new TextOutput('latin1');
+    for (let i = 0; i < cloud.count; i++)
+      rows.write(`${columns.map((column) => column.format(i)).join(' ')}\n`);
+    return Buffer.concat([header, rows.toBuffer()]);
   }
 
   const recordSize = cloud.fields.reduce((size, field) => size + FIELD_TYPES[field.type].bytes, 0);

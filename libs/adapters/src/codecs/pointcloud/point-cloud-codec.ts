@@ -1,6 +1,7 @@
 import { errorMessage } from '../../sdk/error-message';
 import { baseMediaType } from '../../sdk/media-type';
 import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { readJsonPointCloud } from './json-reader';
 import { writeJsonPointCloud } from './json-writer';
 import type { PcdEncoding } from './pcd-header';
@@ -94,14 +95,22 @@ export function pointCloudFormatOf(
   return extension === 'ply' || extension === 'pcd' || extension === 'xyz' ? extension : undefined;
 }
 
-/** Decodes a PLY, PCD, XYZ or JSON file; bad input throws AdapterError('unprocessable_input'). */
-export function decodePointCloud(data: Uint8Array, format: PointCloudFormat): PointCloud {
+/**
+ * Decodes a PLY, PCD, XYZ or JSON file. Bad input throws AdapterError('unprocessable_input'); a
+ * cloud over `limits` (LIMIT_POINTS) or MAX_DECODED_BYTES, declared or counted, throws
+ * `payload_too_large` before anything is allocated for it.
+ */
+export function decodePointCloud(
+  data: Uint8Array,
+  format: PointCloudFormat,
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
+): PointCloud {
   const readers = { ply: readPly, pcd: readPcd, xyz: readXyz, json: readJsonPointCloud };
   const read = Object.hasOwn(readers, format) ? readers[format] : undefined;
   if (!read)
     throw new AdapterError('invalid_request', `unknown point cloud format ${JSON.stringify(format)}`);
   try {
-    return read(data);
+    return read(data, limits);
   } catch (error) {
     if (error instanceof AdapterError) throw error;
     throw AdapterError.unprocessable(

@@ -8,6 +8,7 @@ import type { PointCloudFormat } from './point-cloud-codec';
 import { parsePlyHeader, type PlyHeader } from './ply-header';
 import { tokensCanFit } from './text-tokens';
 import { readXyz } from './xyz-reader';
+import { estimatePoints, fileSize, type FileSize } from './file-size';
 
 /**
  * The formats with a media type of their own (PLY, PCD, XYZ). JSON point clouds share
@@ -43,6 +44,10 @@ export interface PointCloudProbe<F extends PointCloudFormat = DedicatedPointClou
  * billions of points over a few bytes is refused here. Bad input throws
  * AdapterError('unprocessable_input'). The bounding box needs the points: decode for that.
  * XYZ and JSON have no header: the sample is read (see `probeJsonPointCloud` for JSON).
+ * `totalBytes` of Number.MAX_SAFE_INTEGER (or anything not a finite size) means unknown: the
+ * header's numbers are reported as they are (LIMIT_POINTS is the caller's to check) and an
+ * estimate is the points the sample shows. The work is bounded by the sample and the header's
+ * size, never by its numbers: a point of more than MAX_POINT_FIELDS values is refused.
  */
 export function probePointCloud<F extends PointCloudFormat>(
   sample: Uint8Array,
@@ -54,11 +59,12 @@ export function probePointCloud(
   totalBytes: number,
   format: PointCloudFormat,
 ): PointCloudProbe<PointCloudFormat> {
+  const size = fileSize(sample, totalBytes);
   try {
-    if (format === 'ply') return probePly(parsePlyHeader(sample), totalBytes);
-    if (format === 'pcd') return probePcd(parsePcdHeader(sample), sample, totalBytes);
-    if (format === 'xyz') return probeXyz(sample, totalBytes);
-    if (format === 'json') return probeJsonPointCloud(sample, totalBytes);
+    if (format === 'ply') return probePly(parsePlyHeader(sample), size.bytes);
+    if (format === 'pcd') return probePcd(parsePcdHeader(sample), sample, size.bytes);
+    if (format === 'xyz') return probeXyz(sample, size);
+    if (format === 'json') return probeJsonPointCloud(sample, size);
   } catch (error) {
     if (error instanceof AdapterError) throw error;
     throw AdapterError.unprocessable(`could not read the ${format} header: ${errorMessage(error)}`, error);
@@ -150,12 +156,12 @@ function probePcd(header: PcdHeader, sample: Uint8Array, totalBytes: number): Po
 }
 
 /** XYZ has no header: the sample's whole lines are decoded, and the count scaled up to the file. */
-function probeXyz(sample: Uint8Array, totalBytes: number): PointCloudProbe<'xyz'> {
-  const whole = sample.length >= totalBytes;
+function probeXyz(sample: Uint8Array, size: FileSize): PointCloudProbe<'xyz'> {
+  const whole = sample.length >= size.bytes;
   const end = whole ? sample.length : sample.lastIndexOf(0x0a) + 1;
   if (end <= 0) throw AdapterError.unprocessable('XYZ: no whole line in the sample');
   const cloud = readXyz(sample.subarray(0, end));
-  const points = whole ? cloud.count : Math.round((cloud.count * totalBytes) / end);
+  const points = whole ? cloud.count : estimatePoints(cloud.count, end, size);
   return {
     format: 'xyz',
     encoding: 'ascii',

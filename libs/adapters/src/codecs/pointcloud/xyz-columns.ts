@@ -6,11 +6,6 @@ export interface XyzColumn {
   type: PointFieldType;
 }
 
-/** The comment that names and types every column (the XYZ writer puts it first). */
-export const FIELDS_DIRECTIVE = /^#\s*fields:(.*)$/i;
-/** The comment that gives an organized cloud's grid: `# organized: 640x480`. */
-export const GRID_DIRECTIVE = /^#\s*organized:\s*(\d+)\s*x\s*(\d+)\s*$/i;
-
 const ALIASES: Readonly<Record<string, string>> = {
   r: 'red',
   g: 'green',

@@ -1,4 +1,5 @@
 import type { PointCloud } from './point-cloud';
+import { TextOutput } from './text-output';
 import { textColumn } from './text-values';
 import { assertWritableCloud } from './validate-cloud';
 
@@ -9,10 +10,11 @@ import { assertWritableCloud } from './validate-cloud';
  */
 export function writeXyz(cloud: PointCloud): Buffer {
   assertWritableCloud(cloud);
-  const lines = [`# fields: ${cloud.fields.map((field) => `${field.name}:${field.type}`).join(' ')}`];
-  if (cloud.organized) lines.push(`# organized: ${cloud.organized.width}x${cloud.organized.height}`);
+  const output = new TextOutput('utf8');
+  output.write(`# fields: ${cloud.fields.map((field) => `${field.name}:${field.type}`).join(' ')}\n`);
+  if (cloud.organized) output.write(`# organized: ${cloud.organized.width}x${cloud.organized.height}\n`);
   const columns = cloud.fields.map(textColumn);
-  for (let i = 0; i < cloud.count; i++) lines.push(columns.map((column) => column.format(i)).join(' '));
-  lines.push('');
-  return Buffer.from(lines.join('\n'), 'utf8');
+  for (let i = 0; i < cloud.count; i++)
+    output.write(`${columns.map((column) => column.format(i)).join(' ')}\n`);
+  return output.toBuffer();
 }
