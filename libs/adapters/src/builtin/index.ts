@@ -86,6 +86,7 @@ export {
   summarize,
   type Keyword,
   type LanguageGuess,
+  type TextSummary,
   type TextDescription,
 } from './text/analysis';
 
@@ -102,16 +103,16 @@ export function createBuiltinAdapters(
   // One Ffmpeg for the media and point-cloud adapters: the binaries are resolved (and FFMPEG_PATH checked) once.
   const ffmpeg = new Ffmpeg();
   return [
-    new SharpImageAdapter(),
-    new FfmpegAudioAdapter(ffmpeg),
-    new FfmpegVideoAdapter(ffmpeg),
+    new SharpImageAdapter(settings.limits),
+    new FfmpegAudioAdapter(ffmpeg, settings.limits),
+    new FfmpegVideoAdapter(ffmpeg, settings.limits),
     new TextRenderAdapter(),
     new SignalSummaryAdapter(settings.limits),
     new SignalToolsAdapter(settings.limits),
-    new ImageAnalysisAdapter(),
-    new TextAnalysisAdapter(),
+    new ImageAnalysisAdapter(settings.limits),
+    new TextAnalysisAdapter(settings.limits),
     new SpeechAdapter(),
-    new ImageTextAdapter(),
+    new ImageTextAdapter(settings.limits),
     new PointCloudAdapter(ffmpeg, settings.limits),
     new EchoAdapter(),
   ];

@@ -4,10 +4,12 @@ import type { AdapterDescriptor, Capability } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
 import { errorMessage } from '../../sdk/error-message';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { baseMediaType } from '../../sdk/media-type';
 import { parseOptions, requireInput } from '../inputs';
 import { encodeSignal, type Signal } from '../../codecs/signal';
 import { createField, encodePointCloud, POINT_CLOUD_MEDIA_TYPES } from '../../codecs/pointcloud';
+import { openImage, type CheckedImage } from '../sharp/image-input';
 
 const ADAPTER_ID = 'builtin.image-analysis';
 /** sharp's own default pixel limit, as `builtin.sharp` declares it. */
@@ -59,6 +61,8 @@ export class ImageAnalysisAdapter implements Adapter<ImageAnalysisOptions> {
     latencyHintMs: 50,
   };
 
+  constructor(private readonly limits: InputLimits = DEFAULT_INPUT_LIMITS) {}
+
   async invoke(
     request: AdapterRequest<ImageAnalysisOptions>,
     context: AdapterContext,
@@ -80,16 +84,17 @@ export class ImageAnalysisAdapter implements Adapter<ImageAnalysisOptions> {
     context.signal.throwIfAborted();
     const source = await context.blobs.read(input.blobId);
     context.signal.throwIfAborted();
+    const image = await openImage(source, this.limits, MAX_INPUT_PIXELS);
 
     try {
       if (task === 'histogram') {
-        const signal = await histogram(source);
+        const signal = await histogram(image);
         const text = encodeSignal(signal, outputType === 'application/json' ? 'json' : 'csv').toString(
           'utf8',
         );
         return { outputs: [{ modality: 'signal', mediaType: outputType, text }], warnings };
       }
-      const data = await heightmap(source, options.maxSide ?? 256, options.scale);
+      const data = await heightmap(image, options.maxSide ?? 256, options.scale);
       return {
         outputs: [{ modality: 'pointcloud', mediaType: POINT_CLOUD_MEDIA_TYPES.ply, data }],
         warnings,
@@ -127,10 +132,9 @@ function isGrey(meta: sharp.Metadata): boolean {
  * greyscale. Row i of the output is the count of value i, so each column sums to the pixel count.
  * The signal has no sample rate: the CSV has no time column.
  */
-async function histogram(source: Buffer): Promise<Signal> {
-  const image = sharp(source, { limitInputPixels: MAX_INPUT_PIXELS });
-  const grey = isGrey(await image.metadata());
-  const { data, info } = await image
+async function histogram({ meta, open }: CheckedImage): Promise<Signal> {
+  const grey = isGrey(meta);
+  const { data, info } = await open()
     .removeAlpha()
     .toColourspace(grey ? 'b-w' : 'srgb')
     .raw({ depth: 'uchar' })
@@ -150,8 +154,12 @@ async function histogram(source: Buffer): Promise<Signal> {
  * `scale`, and the pixel's colour in uint8 `red`, `green`, `blue`. Written as binary PLY, organised
  * (width × height, row-major from the top).
  */
-async function heightmap(source: Buffer, maxSide: number, scale: number | undefined): Promise<Buffer> {
-  const { data, info } = await sharp(source, { limitInputPixels: MAX_INPUT_PIXELS })
+async function heightmap(
+  { open }: CheckedImage,
+  maxSide: number,
+  scale: number | undefined,
+): Promise<Buffer> {
+  const { data, info } = await open()
     .autoOrient()
     .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
     .removeAlpha()

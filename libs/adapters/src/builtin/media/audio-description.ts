@@ -38,7 +38,8 @@ export interface AudioDescription {
  * log cannot pose as a measurement. Undefined when the log holds no summary.
  */
 export function parseLoudness(log: string): Loudness | undefined {
-  const marker = /\[Parsed_ebur128_\d+ @ [^\]]+\] Summary:/g;
+  // Bounded runs, within a line: the log echoes the input's tags, so no pattern here may backtrack far.
+  const marker = /\[Parsed_ebur128_\d+ @ [^\]\n]{1,64}\] Summary:/g;
   let summaryAt = -1;
   for (const match of log.matchAll(marker)) summaryAt = match.index;
   if (summaryAt < 0) return undefined;
@@ -48,9 +49,9 @@ export function parseLoudness(log: string): Loudness | undefined {
     return Number.isFinite(parsed) ? parsed : null;
   };
   return {
-    integratedLufs: value(/^\s*I:\s+(\S+) LUFS/m),
-    rangeLu: value(/^\s*LRA:\s+(\S+) LU$/m),
-    truePeakDbfs: value(/^\s*Peak:\s+(\S+) dBFS/m),
+    integratedLufs: value(/^[ \t]*I:[ \t]+(\S+) LUFS/m),
+    rangeLu: value(/^[ \t]*LRA:[ \t]+(\S+) LU$/m),
+    truePeakDbfs: value(/^[ \t]*Peak:[ \t]+(\S+) dBFS/m),
   };
 }
 
@@ -62,7 +63,9 @@ export function parseSilence(log: string, durationS: number): SilenceSegment[] {
   const segments: SilenceSegment[] = [];
   let openAt: number | undefined;
   const clamp = (seconds: number) => Math.min(durationS, Math.max(0, seconds));
-  for (const match of log.matchAll(/^\[silencedetect @ [^\]]+\] silence_(start|end): (-?[\d.e+-]+)/gm)) {
+  for (const match of log.matchAll(
+    /^\[silencedetect @ [^\]\n]{1,64}\] silence_(start|end): (-?[\d.e+-]+)/gm,
+  )) {
     const seconds = clamp(Number(match[2]));
     if (match[1] === 'start') openAt = seconds;
     else if (openAt !== undefined) {

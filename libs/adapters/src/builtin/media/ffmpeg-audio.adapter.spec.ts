@@ -1,9 +1,11 @@
 import { AdapterDescriptorSchema } from '@omnigate/contracts';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
 import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS } from '../../sdk/input-limits';
 import { binaryOutput, createAdapterHarness, textOutput } from '../testing';
+import { Ffmpeg } from './ffmpeg';
 import { FfmpegAudioAdapter } from './ffmpeg-audio.adapter';
 import { FfmpegVideoAdapter } from './ffmpeg-video.adapter';
 import type { AudioDescription } from './audio-description';
@@ -499,6 +501,40 @@ describe('FfmpegAudioAdapter', () => {
     expect(cost(audio, 'visualize')).toBeLessThan(
       cost(audio, 'spectrogram') + cost(new FfmpegVideoAdapter(), 'still'),
     );
+  });
+
+  describe('hostile input (issue 12)', () => {
+    it.each(['convert', 'spectrogram', 'samples', 'describe', 'visualize'])(
+      'refuses to %s audio longer than LIMIT_MEDIA_DURATION_S, from its header',
+      async (task) => {
+        const { harness, input } = setup();
+        const adapter = new FfmpegAudioAdapter(new Ffmpeg(), { ...DEFAULT_INPUT_LIMITS, mediaDurationS: 10 });
+        await expect(
+          harness.invoke(adapter, { task, inputs: [input], output: { modality: 'audio' } }),
+        ).rejects.toMatchObject({
+          code: 'payload_too_large',
+          details: { limit: 'LIMIT_MEDIA_DURATION_S', max: 10, actual: JFK_DURATION_S },
+        });
+      },
+    );
+
+    it('refuses samples that would be too many values from the length, before decoding', async () => {
+      const { harness, input, adapter } = setup();
+      const ffmpegRuns = vi.spyOn(Ffmpeg.prototype, 'run');
+      await expect(
+        harness.invoke(adapter, {
+          task: 'samples',
+          inputs: [input],
+          output: { modality: 'signal' },
+          options: { mode: 'raw', sampleRateHz: 384_000, channels: 2 },
+        }),
+      ).rejects.toMatchObject({
+        code: 'unprocessable_input',
+        message: expect.stringContaining('8448000 values'),
+      });
+      expect(ffmpegRuns).not.toHaveBeenCalled();
+      ffmpegRuns.mockRestore();
+    });
   });
 
   it('does no work once the job is aborted', async () => {

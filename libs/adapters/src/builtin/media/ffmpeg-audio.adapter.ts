@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { AdapterDescriptor } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { baseMediaType } from '../../sdk/media-type';
-import { parseOptions, readInput, requireInput } from '../inputs';
+import { parseOptions, requireInput } from '../inputs';
 import {
   formatAudioDescription,
   parseLoudness,
@@ -12,12 +13,13 @@ import {
   type AudioDescription,
 } from './audio-description';
 import { deinterleave, rmsEnvelope, signalToCsv, signalToJson } from './audio-samples';
-import { Ffmpeg, type MediaProbe, type MediaStream } from './ffmpeg';
+import { Ffmpeg, type FfmpegWork, type MediaProbe, type MediaStream } from './ffmpeg';
+import { MAX_INPUT_BYTES, readMediaInput, type MediaInput } from './media-input';
 import {
   AUDIO_INPUT_MEDIA_TYPES,
   SIGNAL_MEDIA_TYPES,
+  checkSignalValues,
   evenDown,
-  extensionFor,
   signalOutputType,
   spanOf,
   trimArgs,
@@ -33,13 +35,11 @@ import {
 } from './video-encoding';
 
 const ADAPTER_ID = 'builtin.audio';
-/** Inputs are read whole into memory for now; streaming can lift this. */
-const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 /** Decode rate behind an envelope; an envelope is only meaningful well below it. */
 const ENVELOPE_DECODE_RATE_HZ = 16_000;
 const MAX_ENVELOPE_RATE_HZ = 1_000;
-/** Cap on samples × channels in a CSV/JSON answer (tens of MB of text). */
-const MAX_SIGNAL_VALUES = 5_000_000;
+/** samples: cap on the float PCM decoded to compute them (a 16 kHz envelope: 70 minutes mono, 35 stereo). */
+const MAX_DECODED_BYTES = 256 * 1024 * 1024;
 const MAX_DIMENSION = 8_192;
 /** describe: silence is quieter than this for at least this long, unless the options say otherwise. */
 const DEFAULT_SILENCE_DB = -40;
@@ -100,11 +100,8 @@ export const FfmpegAudioOptionsSchema = z.object({
 });
 export type FfmpegAudioOptions = z.infer<typeof FfmpegAudioOptionsSchema>;
 
-/** One task's work: the decoded request, read once in `invoke`. */
-interface AudioJob {
-  source: Buffer;
-  /** Tells ffmpeg the input's container when probing is ambiguous. */
-  inputExtension: string;
+/** One task's work: the decoded request, read and probed once in `invoke`. */
+interface AudioJob extends MediaInput {
   requestedMediaType: string | undefined;
   options: FfmpegAudioOptions;
   warnings: string[];
@@ -178,15 +175,17 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     latencyHintMs: 500,
   };
 
-  constructor(private readonly ffmpeg = new Ffmpeg()) {}
+  constructor(
+    private readonly ffmpeg = new Ffmpeg(),
+    private readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
+  ) {}
 
   async invoke(request: AdapterRequest<FfmpegAudioOptions>, context: AdapterContext): Promise<AdapterResult> {
     const options = parseOptions(this.options, request.options, ADAPTER_ID);
     const input = requireInput(request, 'audio', ADAPTER_ID);
     const warnings: string[] = [];
     const job: AudioJob = {
-      source: await readInput(context, input),
-      inputExtension: extensionFor(input.mediaType),
+      ...(await readMediaInput(this.ffmpeg, context, input, this.limits)),
       requestedMediaType: request.output.mediaType,
       options,
       warnings,
@@ -208,31 +207,30 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     }
   }
 
-  private async convert({
-    source,
-    inputExtension,
-    requestedMediaType,
-    options,
-    warnings,
-    signal,
-  }: AudioJob): Promise<AdapterResult> {
+  /** `-ss`/`-t` for the wanted span (from `start`, at most `seconds`), never more than LIMIT_MEDIA_DURATION_S. */
+  private trim(start: number | undefined, seconds: number | undefined): string[] {
+    return trimArgs(start, seconds, this.limits.mediaDurationS);
+  }
+
+  private async convert(job: AudioJob): Promise<AdapterResult> {
+    const { options, warnings } = job;
     warnIgnoredOptions(
       options,
       ['format', 'sampleRateHz', 'channels', 'start', 'duration', 'normalize'],
       'convert',
       warnings,
     );
-    const format = outputFormat(options.format, requestedMediaType, warnings);
+    const format = outputFormat(options.format, job.requestedMediaType, warnings);
     // loudnorm works at 192 kHz internally; without an explicit rate, keep the source's.
-    let sampleRateHz = options.sampleRateHz;
-    if (options.normalize && sampleRateHz === undefined) {
-      const probe = await this.ffmpeg.probe(source, signal, inputExtension);
-      sampleRateHz = probe.streams.find((stream) => stream.codecType === 'audio')?.sampleRateHz;
-    }
+    const sampleRateHz =
+      options.sampleRateHz ??
+      (options.normalize
+        ? job.probe.streams.find((stream) => stream.codecType === 'audio')?.sampleRateHz
+        : undefined);
     const data = await this.ffmpeg.run({
-      input: source,
-      inputExtension,
-      inputArgs: trimArgs(options.start, options.duration),
+      input: job.source,
+      inputExtension: job.inputExtension,
+      inputArgs: this.trim(options.start, options.duration),
       outputArgs: [
         '-map',
         '0:a:0',
@@ -245,24 +243,20 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
         '-1',
       ],
       outputExtension: format,
-      signal,
+      work: soundWork(job),
+      signal: job.signal,
     });
     return { outputs: [{ modality: 'audio', mediaType: ENCODINGS[format].mediaType, data }], warnings };
   }
 
-  private async spectrogram({
-    source,
-    inputExtension,
-    options,
-    warnings,
-    signal,
-  }: AudioJob): Promise<AdapterResult> {
+  private async spectrogram(job: AudioJob): Promise<AdapterResult> {
+    const { options, warnings } = job;
     warnIgnoredOptions(options, ['width', 'height', 'start', 'duration'], 'spectrogram', warnings);
     const size = `${options.width ?? 1024}x${options.height ?? 512}`;
     const data = await this.ffmpeg.run({
-      input: source,
-      inputExtension,
-      inputArgs: trimArgs(options.start, options.duration),
+      input: job.source,
+      inputExtension: job.inputExtension,
+      inputArgs: this.trim(options.start, options.duration),
       outputArgs: [
         '-lavfi',
         `[0:a:0]showspectrumpic=s=${size}:legend=0`,
@@ -274,26 +268,21 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
         'png',
       ],
       outputExtension: 'png',
-      signal,
+      work: soundWork(job),
+      signal: job.signal,
     });
     return { outputs: [{ modality: 'image', mediaType: 'image/png', data }], warnings };
   }
 
-  private async samples({
-    source,
-    inputExtension,
-    requestedMediaType,
-    options,
-    warnings,
-    signal,
-  }: AudioJob): Promise<AdapterResult> {
+  private async samples(job: AudioJob): Promise<AdapterResult> {
+    const { options, warnings } = job;
     warnIgnoredOptions(
       options,
       ['sampleRateHz', 'channels', 'start', 'duration', 'mode'],
       'samples',
       warnings,
     );
-    const mediaType = signalOutputType(requestedMediaType, ADAPTER_ID, 'samples');
+    const mediaType = signalOutputType(job.requestedMediaType, ADAPTER_ID, 'samples');
     const targetRateHz = options.sampleRateHz ?? 100;
     let channelCount = options.channels ?? 1;
     if (channelCount > 2) {
@@ -308,56 +297,59 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
       mode = 'raw';
     }
     const decodeRateHz = mode === 'envelope' ? ENVELOPE_DECODE_RATE_HZ : targetRateHz;
+    // Both sizes are known from the header before anything is decoded.
+    const span = spanOf(job.durationS, options.start, options.duration);
+    if (span !== undefined) {
+      checkSignalValues(Math.floor(span * targetRateHz) * channelCount);
+      const decodedBytes = Math.ceil(span * decodeRateHz) * channelCount * 4;
+      if (decodedBytes > MAX_DECODED_BYTES) {
+        throw new AdapterError(
+          'payload_too_large',
+          `${span} s of ${channelCount === 1 ? 'mono' : 'stereo'} audio decodes to ${decodedBytes} bytes, over the ${MAX_DECODED_BYTES} samples reads; set duration`,
+          { details: { max: MAX_DECODED_BYTES, actual: decodedBytes } },
+        );
+      }
+    }
     const pcm = await this.ffmpeg.run({
-      input: source,
-      inputExtension,
-      inputArgs: trimArgs(options.start, options.duration),
+      input: job.source,
+      inputExtension: job.inputExtension,
+      inputArgs: this.trim(options.start, options.duration),
       outputArgs: ['-map', '0:a:0', '-ac', String(channelCount), '-ar', String(decodeRateHz), '-f', 'f32le'],
       outputExtension: 'raw',
-      signal,
+      work: soundWork(job),
+      maxOutputBytes: MAX_DECODED_BYTES,
+      signal: job.signal,
     });
     const decoded = deinterleave(pcm, channelCount, decodeRateHz);
     const result = mode === 'envelope' ? rmsEnvelope(decoded, targetRateHz) : decoded;
-    const values = (result.channels[0]?.values.length ?? 0) * channelCount;
-    if (values > MAX_SIGNAL_VALUES) {
-      throw AdapterError.unprocessable(
-        `the signal would have ${values} values (limit ${MAX_SIGNAL_VALUES}); lower sampleRateHz or set duration`,
-      );
-    }
+    checkSignalValues((result.channels[0]?.values.length ?? 0) * channelCount);
     const text = mediaType === 'application/json' ? signalToJson(result) : signalToCsv(result);
     return { outputs: [{ modality: 'signal', mediaType, text }], warnings };
   }
 
-  private async describe({
-    source,
-    inputExtension,
-    requestedMediaType,
-    options,
-    warnings,
-    signal,
-  }: AudioJob): Promise<AdapterResult> {
+  private async describe(job: AudioJob): Promise<AdapterResult> {
+    const { options, warnings, signal } = job;
     warnIgnoredOptions(
       options,
       ['start', 'duration', 'silenceThresholdDb', 'minSilenceS'],
       'describe',
       warnings,
     );
-    const json = wantsJson(requestedMediaType, ADAPTER_ID);
-    const probe = await this.ffmpeg.probe(source, signal, inputExtension);
-    const stream = audioStream(probe, 'describe');
+    const json = wantsJson(job.requestedMediaType, ADAPTER_ID);
+    const stream = audioStream(job.probe, 'describe');
     const thresholdDb = options.silenceThresholdDb ?? DEFAULT_SILENCE_DB;
     const minDurationS = options.minSilenceS ?? DEFAULT_MIN_SILENCE_S;
-    const log = await this.measureLevels(source, inputExtension, options, thresholdDb, minDurationS, signal);
+    const log = await this.measureLevels(job, thresholdDb, minDurationS);
     const loudness = parseLoudness(log);
     if (!loudness) throw AdapterError.unprocessable('ffmpeg measured no loudness in this audio');
     const pitchSpan = Math.min(options.duration ?? PITCH_MAX_S, PITCH_MAX_S);
-    const mono = await this.decodeMono(source, inputExtension, options.start, pitchSpan, signal);
+    const mono = await this.decodeMono(job, pitchSpan);
     const decodedS = mono.length / PITCH_RATE_HZ;
     // The decoded length is exact unless the pitch window cut it short.
     const durationS =
       decodedS < pitchSpan
         ? decodedS
-        : (spanOf(probe.durationS ?? stream.durationS, options.start, options.duration) ?? decodedS);
+        : (spanOf(job.probe.durationS ?? stream.durationS, options.start, options.duration) ?? decodedS);
     if (decodedS >= PITCH_MAX_S && durationS > PITCH_MAX_S) {
       warnings.push(`pitch is estimated over the first ${PITCH_MAX_S} s`);
     }
@@ -370,7 +362,7 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
     });
     const description: AudioDescription = {
       durationS,
-      container: probe.formatName,
+      container: job.probe.formatName,
       codec: stream.codecName,
       sampleRateHz: stream.sampleRateHz,
       channels: stream.channels,
@@ -386,74 +378,60 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
   }
 
   /** One pass of `ebur128` (loudness, true peak) and `silencedetect`; returns ffmpeg's log of both. */
-  private async measureLevels(
-    source: Buffer,
-    inputExtension: string,
-    options: FfmpegAudioOptions,
-    thresholdDb: number,
-    minDurationS: number,
-    signal: AbortSignal,
-  ): Promise<string> {
+  private async measureLevels(job: AudioJob, thresholdDb: number, minDurationS: number): Promise<string> {
     const report = await this.ffmpeg.analyze({
-      input: source,
-      inputExtension,
-      inputArgs: trimArgs(options.start, options.duration),
+      input: job.source,
+      inputExtension: job.inputExtension,
+      inputArgs: this.trim(job.options.start, job.options.duration),
       outputArgs: [
         '-map',
         '0:a:0',
         '-af',
         `ebur128=peak=true:framelog=verbose,silencedetect=noise=${thresholdDb}dB:duration=${minDurationS}`,
       ],
-      signal,
+      work: soundWork(job),
+      signal: job.signal,
     });
     return report.log;
   }
 
   /** Mono float samples at the pitch rate, for at most `seconds` from `start`. */
-  private async decodeMono(
-    source: Buffer,
-    inputExtension: string,
-    start: number | undefined,
-    seconds: number,
-    signal: AbortSignal,
-  ): Promise<Float32Array> {
+  private async decodeMono(job: AudioJob, seconds: number): Promise<Float32Array> {
     const pcm = await this.ffmpeg.run({
-      input: source,
-      inputExtension,
-      inputArgs: trimArgs(start, seconds),
+      input: job.source,
+      inputExtension: job.inputExtension,
+      inputArgs: this.trim(job.options.start, seconds),
       outputArgs: ['-map', '0:a:0', '-ac', '1', '-ar', String(PITCH_RATE_HZ), '-f', 'f32le'],
       outputExtension: 'raw',
-      signal,
+      work: { seconds },
+      signal: job.signal,
     });
     return deinterleave(pcm, 1, PITCH_RATE_HZ).channels[0].values;
   }
 
-  private async visualize({
-    source,
-    inputExtension,
-    requestedMediaType,
-    options,
-    warnings,
-    signal,
-  }: AudioJob): Promise<AdapterResult> {
+  private async visualize(job: AudioJob): Promise<AdapterResult> {
+    const { options, warnings } = job;
     warnIgnoredOptions(
       options,
       ['style', 'width', 'height', 'fps', 'start', 'duration'],
       'visualize',
       warnings,
     );
-    const format = videoOutputFormat(ADAPTER_ID, undefined, requestedMediaType, warnings);
-    audioStream(await this.ffmpeg.probe(source, signal, inputExtension), 'visualize');
-    const size = `${visualDimension('width', options.width ?? 640, MAX_VISUAL_WIDTH, warnings)}x${visualDimension('height', options.height ?? 360, MAX_VISUAL_HEIGHT, warnings)}`;
+    const format = videoOutputFormat(ADAPTER_ID, undefined, job.requestedMediaType, warnings);
+    audioStream(job.probe, 'visualize');
+    const width = visualDimension('width', options.width ?? 640, MAX_VISUAL_WIDTH, warnings);
+    const height = visualDimension('height', options.height ?? 360, MAX_VISUAL_HEIGHT, warnings);
+    const size = `${width}x${height}`;
     const fps = options.fps ?? 25;
     const picture =
       options.style === 'spectrum'
         ? `showspectrum=s=${size}:slide=scroll:fps=${fps}`
         : `showwaves=s=${size}:mode=cline:rate=${fps}:split_channels=1`;
+    const span = spanOf(job.durationS, options.start, options.duration);
     const data = await this.ffmpeg.run({
-      input: source,
-      inputExtension,
-      inputArgs: trimArgs(options.start, options.duration),
+      input: job.source,
+      inputExtension: job.inputExtension,
+      inputArgs: this.trim(options.start, options.duration),
       outputArgs: [
         '-filter_complex',
         `[0:a:0]${picture},format=yuv420p[picture]`,
@@ -467,13 +445,20 @@ export class FfmpegAudioAdapter implements Adapter<FfmpegAudioOptions> {
         '-1',
       ],
       outputExtension: format,
-      signal,
+      work: span === undefined ? undefined : { seconds: span, pixelsPerSecond: fps * width * height },
+      signal: job.signal,
     });
     return {
       outputs: [{ modality: 'video', mediaType: VIDEO_MEDIA_TYPE_BY_FORMAT[format], data }],
       warnings,
     };
   }
+}
+
+/** The work of a run over the wanted span of sound; undefined when the length is unknown (the run then gets ffmpeg's default time). */
+function soundWork(job: AudioJob): FfmpegWork | undefined {
+  const seconds = spanOf(job.durationS, job.options.start, job.options.duration);
+  return seconds === undefined ? undefined : { seconds };
 }
 
 /** The first audio stream; an input without one is bad input for `task`. */

@@ -7,7 +7,8 @@ import { binaryOutput, createAdapterHarness, textOutput } from '../testing';
 import { Ffmpeg } from './ffmpeg';
 import { FfmpegVideoAdapter } from './ffmpeg-video.adapter';
 import { decodeSignal } from '../../codecs/signal';
-import { durationOf, endOf, ffprobe, frameAt, lavfiVideo } from './media.testing';
+import { DEFAULT_INPUT_LIMITS } from '../../sdk/input-limits';
+import { corruptedPng, durationOf, endOf, ffprobe, frameAt, lavfiVideo } from './media.testing';
 import type { VideoDescription } from './video-description';
 
 /** Mean absolute difference of two same-size pictures, per channel value (0..255). */
@@ -503,10 +504,11 @@ describe('FfmpegVideoAdapter', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('kills ffmpeg on its own timeout, as a retryable timeout', async () => {
+  it('stops ffmpeg at its time budget as bad input, not to be retried', async () => {
     const harness = createAdapterHarness();
     const input = harness.put(fixture('image/fixture.png'), { modality: 'image', mediaType: 'image/png' });
-    const adapter = new FfmpegVideoAdapter(new Ffmpeg({ timeoutMs: 300 }));
+    const budget = { baseMs: 300, msPerMediaSecond: 0, msPerMegapixel: 0 };
+    const adapter = new FfmpegVideoAdapter(new Ffmpeg({ budget }));
     await expect(
       harness.invoke(adapter, {
         task: 'still',
@@ -514,6 +516,73 @@ describe('FfmpegVideoAdapter', () => {
         output: { modality: 'video' },
         options: { duration: 3_600 },
       }),
-    ).rejects.toMatchObject({ code: 'timeout', retryable: true });
+    ).rejects.toMatchObject({ code: 'unprocessable_input', retryable: false, details: { budgetMs: 300 } });
+  });
+
+  describe('hostile input (issue 12)', () => {
+    it('refuses a PNG with 26 bytes inserted as unprocessable, at once, instead of spinning ffmpeg (M1)', async () => {
+      const harness = createAdapterHarness();
+      const input = harness.put(corruptedPng(), { modality: 'image', mediaType: 'image/png' });
+      const started = Date.now();
+      await expect(
+        harness.invoke(new FfmpegVideoAdapter(), {
+          task: 'still',
+          inputs: [input],
+          output: { modality: 'video' },
+        }),
+      ).rejects.toMatchObject({
+        code: 'unprocessable_input',
+        message: expect.stringContaining('cannot read the image'),
+      });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('refuses an image over LIMIT_IMAGE_PIXELS before decoding it', async () => {
+      const harness = createAdapterHarness();
+      const input = harness.put(fixture('image/fixture.png'), { modality: 'image', mediaType: 'image/png' });
+      const adapter = new FfmpegVideoAdapter(new Ffmpeg(), {
+        ...DEFAULT_INPUT_LIMITS,
+        imagePixels: 200 * 132,
+      });
+      await expect(
+        harness.invoke(adapter, { task: 'still', inputs: [input], output: { modality: 'video' } }),
+      ).rejects.toMatchObject({
+        code: 'payload_too_large',
+        details: { limit: 'LIMIT_IMAGE_PIXELS', max: 200 * 132, actual: 200 * 133 },
+      });
+    });
+
+    it('makes a clip of a huge picture no larger than 4K, with a warning', async () => {
+      const harness = createAdapterHarness();
+      const wide = await sharp({ create: { width: 6000, height: 1600, channels: 3, background: '#369' } })
+        .jpeg()
+        .toBuffer();
+      const input = harness.put(wide, { modality: 'image', mediaType: 'image/jpeg' });
+      const result = await harness.invoke(new FfmpegVideoAdapter(), {
+        task: 'still',
+        inputs: [input],
+        output: { modality: 'video' },
+        options: { duration: 0.04 },
+      });
+      const video = (await ffprobe(binaryOutput(result).data)).streams.find((s) => s.codec_type === 'video');
+      expect((video?.width ?? 0) * (video?.height ?? 0)).toBeLessThanOrEqual(3840 * 2160);
+      // 6000 × 1600 scaled by √(3840 × 2160 / 9.6 M) and rounded down to even.
+      expect(video).toMatchObject({ width: 5576, height: 1486 });
+      expect(result.warnings).toEqual([expect.stringContaining('5576×1486')]);
+    });
+
+    it.each(['convert', 'describe', 'extract', 'thumbnail', 'measure'])(
+      'refuses to %s a video longer than LIMIT_MEDIA_DURATION_S, from its header',
+      async (task) => {
+        const { harness, input } = setup('video/fixture.3gp', 'video/3gpp');
+        const adapter = new FfmpegVideoAdapter(new Ffmpeg(), { ...DEFAULT_INPUT_LIMITS, mediaDurationS: 5 });
+        await expect(
+          harness.invoke(adapter, { task, inputs: [input], output: { modality: 'video' } }),
+        ).rejects.toMatchObject({
+          code: 'payload_too_large',
+          details: { limit: 'LIMIT_MEDIA_DURATION_S', max: 5 },
+        });
+      },
+    );
   });
 });

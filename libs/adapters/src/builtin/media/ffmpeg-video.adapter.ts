@@ -3,10 +3,13 @@ import type { AdapterDescriptor } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { encodeSignal, type Signal } from '../../codecs/signal';
 import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { baseMediaType } from '../../sdk/media-type';
 import { parseOptions, readInput, requireInput } from '../inputs';
-import { Ffmpeg, type MediaProbe, type MediaStream } from './ffmpeg';
+import { Ffmpeg, type FfmpegWork, type MediaProbe, type MediaStream } from './ffmpeg';
 import { parseFrameMetadata } from './frame-metadata';
+import { MAX_INPUT_BYTES, pixelsPerSecond, readMediaInput, type MediaInput } from './media-input';
+import { stillFrame, type StillFrame } from './still-frame';
 import {
   VIDEO_ENCODER_ARGS,
   VIDEO_FORMATS,
@@ -17,10 +20,10 @@ import {
 import {
   IMAGE_INPUT_MEDIA_TYPES,
   SIGNAL_MEDIA_TYPES,
+  checkSignalValues,
   VIDEO_INPUT_MEDIA_TYPES,
-  evenDown,
-  extensionFor,
   signalOutputType,
+  spanOf,
   trimArgs,
   wantsJson,
   warnIgnoredOptions,
@@ -28,21 +31,19 @@ import {
 import { describeVideo, formatVideoDescription } from './video-description';
 
 const ADAPTER_ID = 'builtin.video';
-/** Inputs are read whole into memory for now; streaming can lift this. */
-const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 const MAX_DIMENSION = 8_192;
 const STILL_FRAME_RATE = 25;
 const DEFAULT_STILL_DURATION_S = 3;
 /** Where a thumbnail is taken when `at` is not given, as a fraction of the duration. */
 const THUMBNAIL_POSITION = 0.1;
+/** thumbnail: seconds of video decoded from the key frame before the wanted one, at most (for the time budget). */
+const THUMBNAIL_DECODE_S = 10;
 /** describe: a scene score (0..1) over this starts a new scene, unless the options say otherwise. */
 const DEFAULT_SCENE_THRESHOLD = 0.3;
 /** measure: the sample rate when neither the options nor the file give a frame rate. */
 const FALLBACK_MEASURE_RATE_HZ = 25;
 /** measure: the highest sample rate, asked for or read from a file (some containers claim a time base as their rate). */
 const MAX_MEASURE_RATE_HZ = 240;
-/** measure: cap on samples × channels in a CSV/JSON answer, as for audio samples. */
-const MAX_SIGNAL_VALUES = 5_000_000;
 /** still: how far `zoom: true` zooms in by the last frame. */
 const DEFAULT_ZOOM = 1.25;
 const LUMA_KEY = 'lavfi.signalstats.YAVG';
@@ -68,6 +69,26 @@ export const FfmpegVideoOptionsSchema = z.object({
   zoom: z.union([z.boolean(), z.number().gt(1).max(4)]).optional(),
 });
 export type FfmpegVideoOptions = z.infer<typeof FfmpegVideoOptionsSchema>;
+
+type VideoTask = 'convert' | 'thumbnail' | 'extract' | 'still' | 'describe' | 'measure';
+
+/** The options each task uses; the others become warnings. */
+const USED_OPTIONS: Record<VideoTask, readonly (keyof FfmpegVideoOptions)[]> = {
+  convert: ['format', 'width', 'start', 'duration'],
+  thumbnail: ['width', 'at'],
+  extract: ['start', 'duration'],
+  still: ['format', 'width', 'duration', 'zoom'],
+  describe: ['sceneThreshold'],
+  measure: ['sampleRateHz', 'start', 'duration'],
+};
+
+/** One task on a video input: read and probed once in `invoke`. */
+interface VideoJob extends MediaInput {
+  requestedMediaType: string | undefined;
+  options: FfmpegVideoOptions;
+  warnings: string[];
+  signal: AbortSignal;
+}
 
 /**
  * Video with ffmpeg: transcode, take a thumbnail, extract the sound track, make a clip from a still
@@ -148,48 +169,60 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     latencyHintMs: 2_000,
   };
 
-  constructor(private readonly ffmpeg = new Ffmpeg()) {}
+  constructor(
+    private readonly ffmpeg = new Ffmpeg(),
+    private readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
+  ) {}
 
   async invoke(request: AdapterRequest<FfmpegVideoOptions>, context: AdapterContext): Promise<AdapterResult> {
     const options = parseOptions(this.options, request.options, ADAPTER_ID);
     const warnings: string[] = [];
-    switch (request.task) {
+    if (!Object.hasOwn(USED_OPTIONS, request.task)) {
+      throw new AdapterError('invalid_request', `${ADAPTER_ID} has no task ${request.task}`);
+    }
+    const task = request.task as VideoTask;
+    warnIgnoredOptions(options, USED_OPTIONS[task], task, warnings);
+    if (task === 'still') return this.still(request, options, warnings, context);
+    const job: VideoJob = {
+      ...(await readMediaInput(
+        this.ffmpeg,
+        context,
+        requireInput(request, 'video', ADAPTER_ID),
+        this.limits,
+      )),
+      requestedMediaType: request.output.mediaType,
+      options,
+      warnings,
+      signal: context.signal,
+    };
+    switch (task) {
       case 'convert':
-        warnIgnoredOptions(options, ['format', 'width', 'start', 'duration'], 'convert', warnings);
-        return this.convert(request, options, warnings, context);
+        return this.convert(job);
       case 'thumbnail':
-        warnIgnoredOptions(options, ['width', 'at'], 'thumbnail', warnings);
-        return this.thumbnail(request, options, warnings, context);
+        return this.thumbnail(job);
       case 'extract':
-        warnIgnoredOptions(options, ['start', 'duration'], 'extract', warnings);
-        return this.extract(request, options, warnings, context);
-      case 'still':
-        warnIgnoredOptions(options, ['format', 'width', 'duration', 'zoom'], 'still', warnings);
-        return this.still(request, options, warnings, context);
+        return this.extract(job);
       case 'describe':
-        warnIgnoredOptions(options, ['sceneThreshold'], 'describe', warnings);
-        return this.describe(request, options, warnings, context);
+        return this.describe(job);
       case 'measure':
-        warnIgnoredOptions(options, ['sampleRateHz', 'start', 'duration'], 'measure', warnings);
-        return this.measure(request, options, warnings, context);
-      default:
-        throw new AdapterError('invalid_request', `${ADAPTER_ID} has no task ${request.task}`);
+        return this.measure(job);
     }
   }
 
-  private async convert(
-    request: AdapterRequest<FfmpegVideoOptions>,
-    options: FfmpegVideoOptions,
-    warnings: string[],
-    context: AdapterContext,
-  ): Promise<AdapterResult> {
-    const input = requireInput(request, 'video', ADAPTER_ID);
-    const format = videoOutputFormat(ADAPTER_ID, options.format, request.output.mediaType, warnings);
-    const source = await readInput(context, input);
+  /** `-ss`/`-t` for the wanted span, never more than LIMIT_MEDIA_DURATION_S. */
+  private trim(options: FfmpegVideoOptions): string[] {
+    return trimArgs(options.start, options.duration, this.limits.mediaDurationS);
+  }
+
+  private async convert(job: VideoJob): Promise<AdapterResult> {
+    const { options, warnings } = job;
+    const format = videoOutputFormat(ADAPTER_ID, options.format, job.requestedMediaType, warnings);
+    const stream = videoStream(job.probe, 'convert');
+    const scale = options.width !== undefined && stream.width ? options.width / stream.width : 1;
     const data = await this.ffmpeg.run({
-      input: source,
-      inputExtension: extensionFor(input.mediaType),
-      inputArgs: trimArgs(options.start, options.duration),
+      input: job.source,
+      inputExtension: job.inputExtension,
+      inputArgs: this.trim(options),
       outputArgs: [
         '-map',
         '0:v:0',
@@ -202,7 +235,12 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
         '-1',
       ],
       outputExtension: format,
-      signal: context.signal,
+      // Decoded at the source's size, encoded at the output's.
+      work: workOf(
+        spanOf(job.durationS, options.start, options.duration),
+        pixelsPerSecond(stream) * (1 + scale * scale),
+      ),
+      signal: job.signal,
     });
     return {
       outputs: [{ modality: 'video', mediaType: VIDEO_MEDIA_TYPE_BY_FORMAT[format], data }],
@@ -210,19 +248,13 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     };
   }
 
-  private async thumbnail(
-    request: AdapterRequest<FfmpegVideoOptions>,
-    options: FfmpegVideoOptions,
-    warnings: string[],
-    context: AdapterContext,
-  ): Promise<AdapterResult> {
-    const input = requireInput(request, 'video', ADAPTER_ID);
-    const source = await readInput(context, input);
-    const inputExtension = extensionFor(input.mediaType);
+  private async thumbnail(job: VideoJob): Promise<AdapterResult> {
+    const { options, warnings } = job;
+    const stream = videoStream(job.probe, 'take a thumbnail of');
     const grab = (at: number | undefined) =>
       this.ffmpeg.run({
-        input: source,
-        inputExtension,
+        input: job.source,
+        inputExtension: job.inputExtension,
         inputArgs: at !== undefined ? ['-ss', String(at)] : [],
         outputArgs: [
           '-map',
@@ -236,10 +268,15 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
           'png',
         ],
         outputExtension: 'png',
-        signal: context.signal,
+        // Seeking decodes from the key frame before `at`; without an index, from the start.
+        work: workOf((at ?? 0) + THUMBNAIL_DECODE_S, pixelsPerSecond(stream)),
+        signal: job.signal,
       });
+    // A run that outlived its time budget would outlive it again: only a run without a frame is tried again.
     const isNoFrame = (error: unknown) =>
-      error instanceof AdapterError && error.code === 'unprocessable_input';
+      error instanceof AdapterError &&
+      error.code === 'unprocessable_input' &&
+      error.details?.budgetMs === undefined;
 
     let data: Buffer;
     if (options.at !== undefined) {
@@ -250,8 +287,7 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
           : error;
       });
     } else {
-      const probe = await this.ffmpeg.probe(source, context.signal, inputExtension);
-      const at = (probe.durationS ?? 0) * THUMBNAIL_POSITION;
+      const at = (job.durationS ?? 0) * THUMBNAIL_POSITION;
       // A clip of a frame or two has nothing 10 % in (ffmpeg drops frames before the seek point): take the first.
       data = await grab(at).catch((error: unknown) => {
         if (isNoFrame(error) && at > 0) return grab(undefined);
@@ -261,29 +297,22 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     return { outputs: [{ modality: 'image', mediaType: 'image/png', data }], warnings };
   }
 
-  private async extract(
-    request: AdapterRequest<FfmpegVideoOptions>,
-    options: FfmpegVideoOptions,
-    warnings: string[],
-    context: AdapterContext,
-  ): Promise<AdapterResult> {
-    const input = requireInput(request, 'video', ADAPTER_ID);
-    if (request.output.mediaType !== undefined && baseMediaType(request.output.mediaType) !== 'audio/wav') {
-      warnings.push(`extract writes audio/wav, not ${baseMediaType(request.output.mediaType)}`);
+  private async extract(job: VideoJob): Promise<AdapterResult> {
+    const { options, warnings } = job;
+    if (job.requestedMediaType !== undefined && baseMediaType(job.requestedMediaType) !== 'audio/wav') {
+      warnings.push(`extract writes audio/wav, not ${baseMediaType(job.requestedMediaType)}`);
     }
-    const source = await readInput(context, input);
-    const inputExtension = extensionFor(input.mediaType);
-    const probe = await this.ffmpeg.probe(source, context.signal, inputExtension);
-    if (!probe.streams.some((stream) => stream.codecType === 'audio')) {
+    if (!job.probe.streams.some((stream) => stream.codecType === 'audio')) {
       throw AdapterError.unprocessable('the video has no sound track');
     }
     const data = await this.ffmpeg.run({
-      input: source,
-      inputExtension,
-      inputArgs: trimArgs(options.start, options.duration),
+      input: job.source,
+      inputExtension: job.inputExtension,
+      inputArgs: this.trim(options),
       outputArgs: ['-map', '0:a:0', '-vn', '-c:a', 'pcm_s16le', '-map_metadata', '-1'],
       outputExtension: 'wav',
-      signal: context.signal,
+      work: workOf(spanOf(job.durationS, options.start, options.duration), 0),
+      signal: job.signal,
     });
     return { outputs: [{ modality: 'audio', mediaType: 'audio/wav', data }], warnings };
   }
@@ -296,35 +325,29 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
   ): Promise<AdapterResult> {
     const input = requireInput(request, 'image', ADAPTER_ID);
     const format = videoOutputFormat(ADAPTER_ID, options.format, request.output.mediaType, warnings);
-    const source = await readInput(context, input);
-    const inputExtension = extensionFor(input.mediaType);
+    const source = await readInput(context, input, { maxBytes: MAX_INPUT_BYTES, what: 'the image' });
+    const frame = await stillFrame(source, options.width, this.limits, warnings);
+    context.signal.throwIfAborted();
     const durationS = options.duration ?? DEFAULT_STILL_DURATION_S;
     const zoom = options.zoom === true ? DEFAULT_ZOOM : options.zoom || undefined;
-    const picture =
-      zoom === undefined
-        ? scaleFilter(options.width)
-        : zoomFilter(
-            await this.ffmpeg.probe(source, context.signal, inputExtension),
-            options.width,
-            zoom,
-            Math.round(durationS * STILL_FRAME_RATE),
-          );
     const data = await this.ffmpeg.run({
-      input: source,
-      inputExtension,
+      input: frame.png,
+      inputExtension: 'png',
       inputArgs: ['-loop', '1', '-framerate', String(STILL_FRAME_RATE)],
       outputArgs: [
         '-t',
         String(durationS),
         '-map',
         '0:v:0',
-        '-vf',
-        picture,
+        ...(zoom === undefined
+          ? []
+          : ['-vf', zoomFilter(frame, zoom, Math.round(durationS * STILL_FRAME_RATE))]),
         '-r',
         String(STILL_FRAME_RATE),
         ...VIDEO_ENCODER_ARGS[format],
       ],
       outputExtension: format,
+      work: { seconds: durationS, pixelsPerSecond: STILL_FRAME_RATE * frame.width * frame.height },
       signal: context.signal,
     });
     return {
@@ -333,22 +356,15 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
     };
   }
 
-  private async describe(
-    request: AdapterRequest<FfmpegVideoOptions>,
-    options: FfmpegVideoOptions,
-    warnings: string[],
-    context: AdapterContext,
-  ): Promise<AdapterResult> {
-    const input = requireInput(request, 'video', ADAPTER_ID);
-    const json = wantsJson(request.output.mediaType, ADAPTER_ID);
-    const source = await readInput(context, input);
-    const inputExtension = extensionFor(input.mediaType);
-    const probe = await this.ffmpeg.probe(source, context.signal, inputExtension);
-    videoStream(probe, 'describe');
+  private async describe(job: VideoJob): Promise<AdapterResult> {
+    const { options, warnings } = job;
+    const json = wantsJson(job.requestedMediaType, ADAPTER_ID);
+    const stream = videoStream(job.probe, 'describe');
     const threshold = options.sceneThreshold ?? DEFAULT_SCENE_THRESHOLD;
     const report = await this.ffmpeg.analyze({
-      input: source,
-      inputExtension,
+      input: job.source,
+      inputExtension: job.inputExtension,
+      inputArgs: this.trim({}),
       outputArgs: [
         '-map',
         '0:v:0',
@@ -356,10 +372,11 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
         `select='gt(scene,${threshold})',metadata=print:key=${SCENE_KEY}:file=scenes.txt`,
       ],
       reportFiles: ['scenes.txt'],
-      signal: context.signal,
+      work: workOf(job.durationS, pixelsPerSecond(stream)),
+      signal: job.signal,
     });
     const changes = parseFrameMetadata(report.files['scenes.txt'], SCENE_KEY);
-    const description = describeVideo(probe, threshold, changes);
+    const description = describeVideo(job.probe, threshold, changes);
     const text = json ? `${JSON.stringify(description, null, 2)}\n` : formatVideoDescription(description);
     return {
       outputs: [{ modality: 'text', mediaType: json ? 'application/json' : 'text/plain', text }],
@@ -368,23 +385,19 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
   }
 
   /** Brightness (mean luma) and motion (mean luma change from the previous frame) per frame, as a 2-channel signal. */
-  private async measure(
-    request: AdapterRequest<FfmpegVideoOptions>,
-    options: FfmpegVideoOptions,
-    warnings: string[],
-    context: AdapterContext,
-  ): Promise<AdapterResult> {
-    const input = requireInput(request, 'video', ADAPTER_ID);
-    const mediaType = signalOutputType(request.output.mediaType, ADAPTER_ID, 'measure');
-    const source = await readInput(context, input);
-    const inputExtension = extensionFor(input.mediaType);
-    const stream = videoStream(await this.ffmpeg.probe(source, context.signal, inputExtension), 'measure');
+  private async measure(job: VideoJob): Promise<AdapterResult> {
+    const { options, warnings } = job;
+    const mediaType = signalOutputType(job.requestedMediaType, ADAPTER_ID, 'measure');
+    const stream = videoStream(job.probe, 'measure');
     const rateHz =
       options.sampleRateHz ?? Math.min(stream.frameRate ?? FALLBACK_MEASURE_RATE_HZ, MAX_MEASURE_RATE_HZ);
+    const span = spanOf(job.durationS, options.start, options.duration);
+    // Two values a frame, known before decoding when the length is.
+    if (span !== undefined) checkSignalValues(Math.ceil(span * rateHz) * 2);
     const report = await this.ffmpeg.analyze({
-      input: source,
-      inputExtension,
-      inputArgs: trimArgs(options.start, options.duration),
+      input: job.source,
+      inputExtension: job.inputExtension,
+      inputArgs: this.trim(options),
       outputArgs: [
         '-map',
         '0:v:0',
@@ -394,7 +407,8 @@ export class FfmpegVideoAdapter implements Adapter<FfmpegVideoOptions> {
           `metadata=print:key=${LUMA_KEY}:file=brightness.txt,metadata=print:key=${MOTION_KEY}:file=motion.txt`,
       ],
       reportFiles: ['brightness.txt', 'motion.txt'],
-      signal: context.signal,
+      work: workOf(span, pixelsPerSecond(stream)),
+      signal: job.signal,
     });
     const signal = frameSignal(
       rateHz,
@@ -417,11 +431,7 @@ function videoStream(probe: MediaProbe, task: string): MediaStream {
 function frameSignal(rateHz: number, brightness: number[], motion: number[]): Signal {
   const length = Math.min(brightness.length, motion.length);
   if (length === 0) throw AdapterError.unprocessable('ffmpeg decoded no frames to measure');
-  if (length * 2 > MAX_SIGNAL_VALUES) {
-    throw AdapterError.unprocessable(
-      `the signal would have ${length * 2} values (limit ${MAX_SIGNAL_VALUES}); lower sampleRateHz or set duration`,
-    );
-  }
+  checkSignalValues(length * 2);
   return {
     sampleRateHz: rateHz,
     channels: [
@@ -431,18 +441,16 @@ function frameSignal(rateHz: number, brightness: number[], motion: number[]): Si
   };
 }
 
+/** The work of decoding `seconds` of video at `pixelsPerSecond`; undefined when the length is unknown (the run then gets ffmpeg's default time). */
+function workOf(seconds: number | undefined, pixels: number): FfmpegWork | undefined {
+  return seconds === undefined ? undefined : { seconds, pixelsPerSecond: pixels };
+}
+
 /**
- * A slow zoom towards the centre, from 1× on the first frame to `zoom`× on the last, at the
- * picture's own size (or `width`, keeping the aspect ratio), both rounded down to even.
+ * A slow zoom towards the centre of the frame, from 1× on the first frame to `zoom`× on the last,
+ * at the frame's own size.
  */
-function zoomFilter(probe: MediaProbe, width: number | undefined, zoom: number, frames: number): string {
-  const picture = probe.streams.find((stream) => stream.codecType === 'video');
-  if (!picture?.width || !picture.height) throw AdapterError.unprocessable('cannot read the picture size');
-  const outWidth = evenDown(width ?? picture.width);
-  const outHeight = evenDown(Math.round((picture.height * outWidth) / picture.width));
+function zoomFilter(frame: StillFrame, zoom: number, frames: number): string {
   const step = (zoom - 1) / Math.max(1, frames - 1);
-  return (
-    `scale=${outWidth}:${outHeight},` +
-    `zoompan=z='1+${step}*on':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=1:s=${outWidth}x${outHeight}:fps=${STILL_FRAME_RATE}`
-  );
+  return `zoompan=z='1+${step}*on':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=1:s=${frame.width}x${frame.height}:fps=${STILL_FRAME_RATE}`;
 }

@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
 import { Ffmpeg, resolveFfmpegBinaries, summarizeStderr } from './ffmpeg';
+
+const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
 
 describe('Ffmpeg', () => {
   let tempRoot: string;
@@ -79,6 +82,62 @@ describe('Ffmpeg', () => {
     setTimeout(() => controller.abort(new Error('cancelled')), 200);
     await expect(run).rejects.toThrow('cancelled');
     expect(await readdir(tempRoot)).toEqual([]);
+  });
+
+  it('stops a run at its time budget as bad input, not to be retried (M1: ffmpeg spun for 5 minutes, 3 times)', async () => {
+    const ffmpeg = new Ffmpeg({ tempRoot, budget: { baseMs: 300, msPerMediaSecond: 0, msPerMegapixel: 0 } });
+    const started = Date.now();
+    const run = ffmpeg.run({
+      input: fixture('image/fixture.png'),
+      inputExtension: 'png',
+      inputArgs: ['-loop', '1'],
+      outputArgs: ['-t', '3600', '-c:v', 'libx264', '-preset', 'veryfast'],
+      outputExtension: 'mp4',
+      work: { seconds: 1, pixelsPerSecond: 25 * 200 * 133 },
+      signal: new AbortController().signal,
+    });
+    await expect(run).rejects.toMatchObject({
+      code: 'unprocessable_input',
+      retryable: false,
+      message: expect.stringContaining('took too long'),
+      details: { budgetMs: 300 },
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await readdir(tempRoot)).toEqual([]);
+  });
+
+  it('gives a run time in proportion to its work, and refuses work over the longest budget before running it', async () => {
+    const ffmpeg = new Ffmpeg({ tempRoot });
+    const hd = 25 * 1920 * 1080;
+    expect(ffmpeg.budgetMs({ seconds: 60, pixelsPerSecond: hd })).toBeGreaterThan(
+      4 * ffmpeg.budgetMs({ seconds: 10, pixelsPerSecond: hd }) - 4 * ffmpeg.budget.baseMs,
+    );
+    expect(ffmpeg.budgetMs({ seconds: 10 })).toBeLessThan(
+      ffmpeg.budgetMs({ seconds: 10, pixelsPerSecond: hd }),
+    );
+    await expect(
+      ffmpeg.run({
+        input: fixture('image/fixture.png'),
+        outputArgs: [],
+        outputExtension: 'mp4',
+        work: { seconds: 3 * 3600, pixelsPerSecond: 60 * 3840 * 2160 },
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toMatchObject({ code: 'payload_too_large', details: { maxBudgetMs: ffmpeg.budget.maxMs } });
+    expect(await readdir(tempRoot)).toEqual([]);
+  });
+
+  it.skipIf(!hasPrlimit)('bounds the memory ffmpeg may allocate (prlimit)', async () => {
+    const run = (memoryBytes: number) =>
+      new Ffmpeg({ tempRoot, memoryBytes }).run({
+        input: fixture('image/fixture.png'),
+        inputExtension: 'png',
+        outputArgs: ['-vf', 'scale=3840:2160', '-frames:v', '1', '-c:v', 'libx264', '-preset', 'veryfast'],
+        outputExtension: 'mp4',
+        signal: new AbortController().signal,
+      });
+    expect((await run(0)).length).toBeGreaterThan(0);
+    await expect(run(32 * 1024 ** 2)).rejects.toMatchObject({ code: 'unprocessable_input' });
   });
 
   it('reports a missing binary as unavailable, not as bad input', async () => {

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { AdapterError } from '../../sdk/adapter-error';
 import { errorMessage } from '../../sdk/error-message';
+import { PrivateTempDirs } from './private-temp-dirs';
 
 /** Where the ffmpeg and ffprobe executables are; resolved once, at construction. */
 export interface FfmpegBinaries {
@@ -14,10 +15,57 @@ export interface FfmpegBinaries {
 
 export interface FfmpegSettings {
   binaries?: FfmpegBinaries;
-  /** A run or probe that takes longer is killed; default 5 minutes. */
+  /** How long a run that declares no `work` may take; default 5 minutes. */
   timeoutMs?: number;
+  /** How long a run that declares its `work` may take, and a probe; defaults in DEFAULT_FFMPEG_BUDGET. */
+  budget?: Partial<FfmpegBudget>;
+  /** Threads one run may decode, filter and encode with; default 2. */
+  threads?: number;
+  /**
+   * Memory one ffmpeg or ffprobe may allocate (RLIMIT_DATA), set with util-linux's `prlimit` when it
+   * is on PATH; default 2 GiB. 0 sets no limit.
+   */
+  memoryBytes?: number;
   /** Where the per-run temp dirs go; default the OS temp dir. */
   tempRoot?: string;
+}
+
+/**
+ * The time a run may take, from the work it declares: ffmpeg is a deterministic local tool, so a
+ * run that overruns a generous budget for its work would overrun it again, and the input is at
+ * fault (M1: a PNG with 26 bytes inserted made ffmpeg spin at 100 % CPU until killed).
+ */
+export interface FfmpegBudget {
+  /** Every run: starting, probing the input, writing the output. */
+  baseMs: number;
+  /** Per second of media read or written (demuxing, sound). */
+  msPerMediaSecond: number;
+  /** Per million pixels decoded, filtered or encoded. */
+  msPerMegapixel: number;
+  /** No run is given longer: a run whose budget would be longer is refused before it starts. */
+  maxMs: number;
+  /** A probe, which reads headers. */
+  probeMs: number;
+}
+
+/**
+ * About ten times what the work takes on one busy core: libx264 `veryfast` encodes 1080p at about
+ * 90 megapixels per CPU second here, ffmpeg decodes and re-encodes sound at hundreds of times real time.
+ */
+export const DEFAULT_FFMPEG_BUDGET: Readonly<FfmpegBudget> = {
+  baseMs: 20_000,
+  msPerMediaSecond: 50,
+  msPerMegapixel: 100,
+  maxMs: 30 * 60_000,
+  probeMs: 10_000,
+};
+
+/** What one run reads, filters and writes: the base of its time budget. */
+export interface FfmpegWork {
+  /** Seconds of media read or written, whichever is more. */
+  seconds: number;
+  /** Pixels per second of media decoded, filtered or encoded, all pictures of the run together. */
+  pixelsPerSecond?: number;
 }
 
 /** One ffmpeg run: input file → filters/codecs → one output file. */
@@ -32,6 +80,10 @@ export interface FfmpegRun {
   outputArgs: string[];
   /** Extension of the output file (`wav`, `mp4`, `png`, `raw`). */
   outputExtension: string;
+  /** The work the run does, for its time budget; without it the run gets `timeoutMs`. */
+  work?: FfmpegWork;
+  /** ffmpeg stops writing at this size (`-fs`), and the run is refused as too large (413); default 512 MiB. */
+  maxOutputBytes?: number;
   signal: AbortSignal;
 }
 
@@ -50,6 +102,8 @@ export interface FfmpegAnalysis {
    * (`metadata=print:file=luma.txt`); read back after the run, empty when not written.
    */
   reportFiles?: string[];
+  /** The work the run does, for its time budget; without it the run gets `timeoutMs`. */
+  work?: FfmpegWork;
   signal: AbortSignal;
 }
 
@@ -81,7 +135,20 @@ export interface MediaStream {
   frameRate?: number;
 }
 
+/** The probed length in seconds: the container's, else the longest stream's; undefined when neither says. */
+export function probedDurationS(probe: MediaProbe): number | undefined {
+  if (probe.durationS !== undefined) return probe.durationS;
+  const streams = probe.streams.flatMap((stream) =>
+    stream.durationS === undefined ? [] : [stream.durationS],
+  );
+  return streams.length === 0 ? undefined : streams.reduce((a, b) => Math.max(a, b));
+}
+
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
+const DEFAULT_THREADS = 2;
+const DEFAULT_MEMORY_BYTES = 2 * 1024 ** 3;
+const TEMP_DIR_PREFIX = 'omnigate-ffmpeg-';
 /** Cap on what ffmpeg may print to stdout or stderr (an analysis log included). */
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 /** Only local files and pipes: a crafted playlist or concat file must not make ffmpeg fetch URLs. */
@@ -103,45 +170,79 @@ export function resolveFfmpegBinaries(env: NodeJS.ProcessEnv = process.env): Ffm
 
 /**
  * The one place that runs ffmpeg and ffprobe: arguments as an array (no shell), input and
- * output through a private temp dir that is always removed, killed on abort or timeout.
- * It knows nothing about tasks or routing; the adapters build the arguments.
+ * output through a private temp dir that is always removed, killed on abort or when its time
+ * budget runs out, with bounded threads and (through `prlimit`, when installed) bounded memory.
+ * It knows nothing about tasks or routing; the adapters build the arguments and say what work a run does.
  */
 export class Ffmpeg {
   readonly binaries: FfmpegBinaries;
   readonly timeoutMs: number;
-  private readonly tempRoot: string;
+  readonly budget: Readonly<FfmpegBudget>;
+  private readonly threads: number;
+  private readonly memoryBytes: number;
+  private readonly prlimit: string | undefined;
+  private readonly tempDirs: PrivateTempDirs;
 
   constructor(settings: FfmpegSettings = {}) {
     this.binaries = settings.binaries ?? resolveFfmpegBinaries();
     this.timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.tempRoot = settings.tempRoot ?? tmpdir();
+    this.budget = { ...DEFAULT_FFMPEG_BUDGET, ...settings.budget };
+    this.threads = settings.threads ?? DEFAULT_THREADS;
+    this.memoryBytes = settings.memoryBytes ?? DEFAULT_MEMORY_BYTES;
+    this.prlimit = this.memoryBytes > 0 ? onPath('prlimit') : undefined;
+    // A dir outlives no run by more than the longest budget; twice that is surely abandoned.
+    const staleAfterMs = 2 * Math.max(this.budget.maxMs, this.timeoutMs);
+    this.tempDirs = new PrivateTempDirs(settings.tempRoot ?? tmpdir(), TEMP_DIR_PREFIX, staleAfterMs);
+  }
+
+  /** The time a run that does `work` may take; over `budget.maxMs` it is not run. */
+  budgetMs(work: FfmpegWork): number {
+    const megapixels = (work.seconds * (work.pixelsPerSecond ?? 0)) / 1e6;
+    return Math.ceil(
+      this.budget.baseMs +
+        work.seconds * this.budget.msPerMediaSecond +
+        megapixels * this.budget.msPerMegapixel,
+    );
   }
 
   /** Runs ffmpeg and returns the bytes of its output file; bad input is `unprocessable_input`. */
   async run(run: FfmpegRun): Promise<Buffer> {
-    return this.withTempDir(async (dir) => {
+    const timeLimit = this.timeLimit(run.work);
+    return this.tempDirs.use(async (dir) => {
       const outputPath = join(dir, `output.${run.outputExtension}`);
       const inputPath = await writeInput(dir, run.input, run.inputExtension);
-      const args = ffmpegArgs('error', run, inputPath, [...run.outputArgs, '-y', outputPath]);
-      await this.execute(this.binaries.ffmpeg, args, run.signal, dir);
-      const output = await readFile(outputPath).catch(() => Buffer.alloc(0));
-      if (output.length === 0) {
+      const maxOutputBytes = run.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+      const output = [...run.outputArgs, '-fs', String(maxOutputBytes), '-y', outputPath];
+      const args = this.ffmpegArgs('error', run, inputPath, output, timeLimit);
+      await this.execute(this.binaries.ffmpeg, args, run.signal, dir, timeLimit);
+      const { size } = await stat(outputPath).catch(() => ({ size: 0 }));
+      if (size === 0) {
         throw AdapterError.unprocessable('ffmpeg produced no output for this input and these options');
       }
-      return output;
+      if (size >= maxOutputBytes) {
+        throw new AdapterError(
+          'payload_too_large',
+          `the output would be larger than the ${maxOutputBytes} bytes one run may write; ask for less (a shorter duration, a smaller picture)`,
+          { details: { maxOutputBytes } },
+        );
+      }
+      return readFile(outputPath);
     });
   }
 
   /** Decodes the input through measuring filters to the null muxer; returns the log and the report files. */
   async analyze(analysis: FfmpegAnalysis): Promise<FfmpegReport> {
-    return this.withTempDir(async (dir) => {
+    const timeLimit = this.timeLimit(analysis.work);
+    return this.tempDirs.use(async (dir) => {
       const inputPath = await writeInput(dir, analysis.input, analysis.inputExtension);
-      const args = ffmpegArgs('info', analysis, inputPath, [...analysis.outputArgs, '-f', 'null', '-']);
+      const output = [...analysis.outputArgs, '-f', 'null', '-'];
+      const args = this.ffmpegArgs('info', analysis, inputPath, output, timeLimit);
       const { stderr } = await this.execute(
         this.binaries.ffmpeg,
         ['-nostats', ...args],
         analysis.signal,
         dir,
+        timeLimit,
       );
       const files: Record<string, string> = {};
       for (const name of analysis.reportFiles ?? []) {
@@ -153,7 +254,8 @@ export class Ffmpeg {
 
   /** Streams, duration and format of the input, from ffprobe. */
   async probe(input: Buffer, signal: AbortSignal, inputExtension = 'bin'): Promise<MediaProbe> {
-    return this.withTempDir(async (dir) => {
+    const timeLimit: TimeLimit = { ms: this.budget.probeMs, what: 'ffprobe' };
+    return this.tempDirs.use(async (dir) => {
       const inputPath = await writeInput(dir, input, inputExtension);
       const { stdout } = await this.execute(
         this.binaries.ffprobe,
@@ -171,18 +273,58 @@ export class Ffmpeg {
         ],
         signal,
         dir,
+        timeLimit,
       );
       return parseProbe(stdout);
     });
   }
 
-  private async withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
-    const dir = await mkdtemp(join(this.tempRoot, 'omnigate-ffmpeg-'));
-    try {
-      return await work(dir);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+  /** The run's budget from its work (413 when over the most one run may have), else `timeoutMs`. */
+  private timeLimit(work: FfmpegWork | undefined): TimeLimit {
+    if (!work) return { ms: this.timeoutMs, what: 'ffmpeg' };
+    const ms = this.budgetMs(work);
+    if (ms > this.budget.maxMs) {
+      throw new AdapterError(
+        'payload_too_large',
+        `this asks ffmpeg for about ${Math.round(ms / 60_000)} minutes of work, over the ${Math.round(this.budget.maxMs / 60_000)} one job may have; ask for a shorter duration or a smaller picture`,
+        { details: { budgetMs: ms, maxBudgetMs: this.budget.maxMs, work } },
+      );
     }
+    return { ms, what: 'ffmpeg', work };
+  }
+
+  /** The common arguments of a run: quiet, no stdin, local files only, bounded threads and CPU time, then input and output options. */
+  private ffmpegArgs(
+    logLevel: 'error' | 'info',
+    run: { inputArgs?: string[] },
+    inputPath: string,
+    output: string[],
+    timeLimit: TimeLimit,
+  ): string[] {
+    const threads = String(this.threads);
+    return [
+      '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      logLevel,
+      '-protocol_whitelist',
+      PROTOCOL_WHITELIST,
+      // CPU seconds, all threads together: only an ffmpeg whose parent was killed ever reaches it.
+      '-timelimit',
+      String(Math.ceil((timeLimit.ms / 1000) * this.threads) + 1),
+      '-filter_threads',
+      threads,
+      '-filter_complex_threads',
+      threads,
+      ...(run.inputArgs ?? []),
+      '-threads',
+      threads,
+      '-i',
+      inputPath,
+      '-threads',
+      threads,
+      ...output,
+    ];
   }
 
   private execute(
@@ -190,13 +332,17 @@ export class Ffmpeg {
     args: string[],
     signal: AbortSignal,
     dir: string,
+    timeLimit: TimeLimit,
   ): Promise<{ stdout: string; stderr: string }> {
     signal.throwIfAborted();
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const timeout = AbortSignal.timeout(timeLimit.ms);
+    const [command, argv] = this.prlimit
+      ? [this.prlimit, [`--data=${this.memoryBytes}`, '--', binary, ...args]]
+      : [binary, args];
     return new Promise((resolve, reject) => {
       execFile(
-        binary,
-        args,
+        command,
+        argv,
         {
           signal: AbortSignal.any([signal, timeout]),
           killSignal: 'SIGKILL',
@@ -209,20 +355,25 @@ export class Ffmpeg {
         (error, stdout, stderr) => {
           if (!error) return resolve({ stdout, stderr });
           if (signal.aborted) return reject(signal.reason);
-          if (timeout.aborted) {
-            return reject(
-              new AdapterError('timeout', `ffmpeg took longer than ${this.timeoutMs} ms`, {
-                retryable: true,
-                cause: error,
-              }),
-            );
-          }
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          if (timeout.aborted) return reject(overrun(timeLimit, error));
+          // prlimit says 127 when it cannot start the binary.
+          const notFound =
+            (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+            (this.prlimit !== undefined && error.code === 127 && stderr.includes('failed to execute'));
+          if (notFound) {
             return reject(
               new AdapterError('unavailable', `cannot run ${binary}: not found`, {
                 retryable: false,
                 cause: error,
               }),
+            );
+          }
+          if ((error as NodeJS.ErrnoException).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+            return reject(
+              AdapterError.unprocessable(
+                `${binary} printed more than ${MAX_OUTPUT_BYTES} bytes about this input`,
+                error,
+              ),
             );
           }
           reject(AdapterError.unprocessable(summarizeStderr(stderr, dir) || errorMessage(error), error));
@@ -232,31 +383,38 @@ export class Ffmpeg {
   }
 }
 
+/** How long one ffmpeg or ffprobe may run, and the work that budget is for. */
+interface TimeLimit {
+  ms: number;
+  what: 'ffmpeg' | 'ffprobe';
+  work?: FfmpegWork;
+}
+
+/**
+ * A run that outlived its time. ffmpeg and ffprobe are deterministic local tools: the same input
+ * would take as long again, so the input is at fault (422), and the job is not retried.
+ */
+function overrun(timeLimit: TimeLimit, cause: unknown): AdapterError {
+  return new AdapterError(
+    'unprocessable_input',
+    `the input took too long to process: ${timeLimit.what} did not finish within its time budget of ${timeLimit.ms} ms`,
+    { details: { budgetMs: timeLimit.ms, ...(timeLimit.work ? { work: timeLimit.work } : {}) }, cause },
+  );
+}
+
+/** The path of `name` on PATH, else undefined. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const path = join(dir, name);
+    if (dir !== '' && existsSync(path)) return path;
+  }
+  return undefined;
+}
+
 async function writeInput(dir: string, input: Buffer, extension = 'bin'): Promise<string> {
   const path = join(dir, `input.${extension}`);
   await writeFile(path, input);
   return path;
-}
-
-/** The common arguments of a run: quiet, no stdin, local files only, then input and output options. */
-function ffmpegArgs(
-  logLevel: 'error' | 'info',
-  run: { inputArgs?: string[] },
-  inputPath: string,
-  output: string[],
-): string[] {
-  return [
-    '-nostdin',
-    '-hide_banner',
-    '-loglevel',
-    logLevel,
-    '-protocol_whitelist',
-    PROTOCOL_WHITELIST,
-    ...(run.inputArgs ?? []),
-    '-i',
-    inputPath,
-    ...output,
-  ];
 }
 
 /** The last few lines ffmpeg printed, without the temp dir's path. */

@@ -49,11 +49,16 @@ export function warnIgnoredOptions(
   }
 }
 
-/** `-ss`/`-t` as input options, so only the wanted span is decoded. */
-export function trimArgs(start: number | undefined, duration: number | undefined): string[] {
+/**
+ * `-ss`/`-t` as input options, so only the wanted span is decoded, and never more than `maxS`
+ * seconds (LIMIT_MEDIA_DURATION_S): an input whose headers do not tell its length cannot make
+ * ffmpeg decode more than the limit either.
+ */
+export function trimArgs(start: number | undefined, duration: number | undefined, maxS: number): string[] {
   return [
     ...(start !== undefined ? ['-ss', String(start)] : []),
-    ...(duration !== undefined ? ['-t', String(duration)] : []),
+    '-t',
+    String(Math.min(duration ?? maxS, maxS)),
   ];
 }
 
@@ -82,6 +87,18 @@ export function spanOf(
   if (lengthS === undefined) return duration;
   const rest = Math.max(0, lengthS - (start ?? 0));
   return duration === undefined ? rest : Math.min(rest, duration);
+}
+
+/** Cap on samples × channels in a CSV/JSON signal answer (tens of MB of text). */
+const MAX_SIGNAL_VALUES = 5_000_000;
+
+/** Refuses a signal answer of more than MAX_SIGNAL_VALUES values, as soon as its size is known. */
+export function checkSignalValues(values: number): void {
+  if (values > MAX_SIGNAL_VALUES) {
+    throw AdapterError.unprocessable(
+      `the signal would have ${values} values (limit ${MAX_SIGNAL_VALUES}); lower sampleRateHz or set duration`,
+    );
+  }
 }
 
 /** What the media adapters write a signal as: the codec's CSV (default) or JSON. */

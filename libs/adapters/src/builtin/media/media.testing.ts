@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { fixture } from '../../../../../test/fixtures';
 
 const run = promisify(execFile);
 
@@ -157,4 +158,13 @@ export async function loudnormMeasure(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The PNG fixture with 26 bytes inserted inside its image data (issue 12, M1): its header still
+ * reads, but ffmpeg's PNG reader loops on it at 100 % CPU when looped into a clip.
+ */
+export function corruptedPng(): Buffer {
+  const png = fixture('image/fixture.png');
+  return Buffer.concat([png.subarray(0, 44_736), Buffer.alloc(26), png.subarray(44_736)]);
 }

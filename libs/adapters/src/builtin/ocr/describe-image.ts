@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import type { CheckedImage } from '../sharp/image-input';
 
 export interface PaletteColour {
   /** `#rrggbb`. */
@@ -34,13 +34,11 @@ const PALETTE_SIZE = 32;
 const LEVELS = 4;
 
 export async function describeImage(
-  source: Buffer,
-  options: { colours: number; maxPixels: number },
+  { meta, open }: CheckedImage,
+  colours: number,
 ): Promise<ImageDescription> {
-  const image = () => sharp(source, { limitInputPixels: options.maxPixels });
-  const meta = await image().metadata();
-  const stats = await image().stats();
-  const { data, info } = await image()
+  const stats = await open().stats();
+  const { data, info } = await open()
     .autoOrient()
     .resize(PALETTE_SIZE, PALETTE_SIZE, { fit: 'inside' })
     .toColourspace('srgb')
@@ -64,7 +62,7 @@ export async function describeImage(
     ...(meta.pages !== undefined && meta.pages > 1 ? { pages: meta.pages } : {}),
     ...(meta.density !== undefined ? { density: meta.density } : {}),
     dominant: hex(stats.dominant.r, stats.dominant.g, stats.dominant.b),
-    palette: palette(data, info.channels, options.colours),
+    palette: palette(data, info.channels, colours),
   };
 }
 

@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
 import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS } from '../../sdk/input-limits';
 import { createAdapterHarness, textOutput } from '../testing';
 import type { ImageDescription } from './describe-image';
 import { ImageTextAdapter } from './image-text.adapter';
@@ -25,6 +26,17 @@ async function renderText(text: string): Promise<Buffer> {
     .composite([{ input: glyphs.data, top: 40, left: 40 }])
     .png()
     .toBuffer();
+}
+
+/** A page of twelve lines: long enough to interrupt while it is read. */
+const foxPage = () => renderText(Array.from({ length: 12 }, () => 'the quick brown fox jumps').join('\n'));
+
+/** The adapter still reads text: its worker was replaced after the last job's was stopped. */
+async function expectStillReads(local: ImageTextAdapter): Promise<void> {
+  const harness = createAdapterHarness();
+  const input = harness.put(await renderText('hello world'), { modality: 'image', mediaType: 'image/png' });
+  const result = await harness.invoke(local, { task: 'ocr', inputs: [input], output: { modality: 'text' } });
+  expect(textOutput(result).text.toLowerCase()).toContain('hello world');
 }
 
 interface OcrJson {
@@ -109,10 +121,7 @@ describe('ImageTextAdapter', () => {
       const local = new ImageTextAdapter();
       try {
         const harness = createAdapterHarness();
-        const page = await renderText(
-          Array.from({ length: 12 }, () => 'the quick brown fox jumps').join('\n'),
-        );
-        const input = harness.put(page, { modality: 'image', mediaType: 'image/png' });
+        const input = harness.put(await foxPage(), { modality: 'image', mediaType: 'image/png' });
         const job = harness.invoke(local, { task: 'ocr', inputs: [input], output: { modality: 'text' } });
         // Abort once tesseract reports recognition progress, i.e. inside the WASM call.
         let abortedAt = 0;
@@ -127,18 +136,28 @@ describe('ImageTextAdapter', () => {
         clearInterval(poll);
         expect(abortedAt).toBeGreaterThan(0);
         expect(Date.now() - abortedAt).toBeLessThan(500);
+        await expectStillReads(local);
+      } finally {
+        await local.close();
+      }
+    });
 
-        const again = createAdapterHarness();
-        const next = again.put(await renderText('hello world'), {
-          modality: 'image',
-          mediaType: 'image/png',
-        });
-        const result = await again.invoke(local, {
-          task: 'ocr',
-          inputs: [next],
-          output: { modality: 'text' },
-        });
-        expect(textOutput(result).text.toLowerCase()).toContain('hello world');
+    it('stops OCR at its time budget as bad input, not to be retried, and the next job still works', async () => {
+      const budgets: number[] = [];
+      const local = new ImageTextAdapter(DEFAULT_INPUT_LIMITS, undefined, (pixels) => {
+        budgets.push(pixels);
+        return budgets.length === 1 ? 50 : 60_000;
+      });
+      try {
+        const page = await foxPage();
+        const { width = 0, height = 0 } = await sharp(page).metadata();
+        const harness = createAdapterHarness();
+        const input = harness.put(page, { modality: 'image', mediaType: 'image/png' });
+        await expect(
+          harness.invoke(local, { task: 'ocr', inputs: [input], output: { modality: 'text' } }),
+        ).rejects.toMatchObject({ code: 'unprocessable_input', retryable: false, details: { budgetMs: 50 } });
+        expect(budgets).toEqual([width * height]);
+        await expectStillReads(local);
       } finally {
         await local.close();
       }

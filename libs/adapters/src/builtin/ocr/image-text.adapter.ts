@@ -1,12 +1,13 @@
-import sharp from 'sharp';
 import type { PSM } from 'tesseract.js';
 import { z } from 'zod';
 import type { AdapterDescriptor, Capability } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
 import { errorMessage } from '../../sdk/error-message';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { baseMediaType } from '../../sdk/media-type';
 import { parseOptions, requireInput } from '../inputs';
+import { openImage } from '../sharp/image-input';
 import { describeImage, formatDescription } from './describe-image';
 import { TesseractEngine } from './tesseract';
 
@@ -17,6 +18,13 @@ type ImageTextTask = (typeof TASKS)[number];
 const INPUT_MEDIA_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'];
 /** OCR time grows with pixels: 40 MP is a full page at 600 dpi with room to spare. */
 const MAX_OCR_PIXELS = 40_000_000;
+/**
+ * The time OCR may take: a base for starting the worker and loading the model, and a share per
+ * megapixel of four times what a dense page took (2.7 megapixels: 28 s of CPU), a little more than
+ * it took on a machine busy with other work (85 s); MAX_OCR_PIXELS get 27 minutes.
+ */
+const OCR_BASE_MS = 30_000;
+const OCR_MS_PER_MEGAPIXEL = 40_000;
 /** sharp's own default pixel limit, for describe. */
 const MAX_DESCRIBE_PIXELS = 268_402_689;
 
@@ -62,7 +70,13 @@ export class ImageTextAdapter implements Adapter<ImageTextOptions> {
     latencyHintMs: 1500,
   };
 
-  constructor(private readonly engine = new TesseractEngine()) {}
+  constructor(
+    private readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
+    private readonly engine = new TesseractEngine(),
+    /** How long OCR of an image may take, from its pixels. */
+    private readonly ocrBudgetMs = (pixels: number) =>
+      Math.ceil(OCR_BASE_MS + (pixels / 1e6) * OCR_MS_PER_MEGAPIXEL),
+  ) {}
 
   async invoke(request: AdapterRequest<ImageTextOptions>, context: AdapterContext): Promise<AdapterResult> {
     const options = parseOptions(this.options, request.options, ADAPTER_ID);
@@ -80,10 +94,8 @@ export class ImageTextAdapter implements Adapter<ImageTextOptions> {
 
     if (task === 'describe') {
       if (options.psm !== undefined) warnings.push('psm is ignored by describe');
-      const description = await describeImage(source, {
-        colours: options.colours,
-        maxPixels: MAX_DESCRIBE_PIXELS,
-      }).catch((error: unknown) => {
+      const image = await openImage(source, this.limits, MAX_DESCRIBE_PIXELS);
+      const description = await describeImage(image, options.colours).catch((error: unknown) => {
         context.signal.throwIfAborted();
         throw AdapterError.unprocessable(`cannot read the image: ${errorMessage(error)}`, error);
       });
@@ -92,10 +104,12 @@ export class ImageTextAdapter implements Adapter<ImageTextOptions> {
     }
 
     // Decode with sharp first: any format sharp reads, EXIF orientation applied, pixel limit enforced.
+    const image = await openImage(source, this.limits, MAX_OCR_PIXELS);
     let png: Buffer;
     let size: { width: number; height: number };
     try {
-      const { data, info } = await sharp(source, { limitInputPixels: MAX_OCR_PIXELS })
+      const { data, info } = await image
+        .open()
         .autoOrient()
         .flatten({ background: '#ffffff' })
         .grayscale()
@@ -110,15 +124,25 @@ export class ImageTextAdapter implements Adapter<ImageTextOptions> {
     await context.progress(0.1);
 
     let result;
+    const budgetMs = this.ocrBudgetMs(size.width * size.height);
+    const overrun = AbortSignal.timeout(budgetMs);
     try {
       result = await this.engine.recognize(png, {
         psm: String(options.psm ?? 3) as PSM,
         json,
-        signal: context.signal,
+        signal: AbortSignal.any([context.signal, overrun]),
         onProgress: (fraction) => void context.progress(0.1 + 0.85 * fraction).catch(() => undefined),
       });
     } catch (error) {
       context.signal.throwIfAborted();
+      if (overrun.aborted) {
+        // Recognition is deterministic: the same image would take as long again.
+        throw new AdapterError(
+          'unprocessable_input',
+          `the image took too long to read: OCR did not finish within its time budget of ${budgetMs} ms`,
+          { details: { budgetMs }, cause: error },
+        );
+      }
       throw new AdapterError('adapter_failed', `OCR failed: ${errorMessage(error)}`, { cause: error });
     }
     await context.progress(1);

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
 import { binaryOutput, createAdapterHarness } from '../testing';
-import { escapePangoMarkup, printableText } from './pango-text';
+import { breakLongRuns, escapePangoMarkup, printableText } from './pango-text';
 import { TextRenderAdapter } from './text-render.adapter';
 
 interface Rendered {
@@ -143,6 +143,20 @@ describe('TextRenderAdapter', () => {
     });
   });
 
+  it('wraps 64 KB of one word at a narrow width in seconds (Pango took 68 s)', async () => {
+    const started = Date.now();
+    const image = await render('x'.repeat(65_000), { width: 16, fontSize: 1, padding: 0 });
+    expect(image.height).toBeGreaterThan(1_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('refuses more text than it renders with 413', async () => {
+    await expect(render('x'.repeat(65_537))).rejects.toMatchObject({
+      code: 'payload_too_large',
+      details: { max: 65_536, actual: 65_537 },
+    });
+  });
+
   it('refuses an output media type other than PNG', async () => {
     const harness = createAdapterHarness();
     const input = harness.put('hello', { modality: 'text', mediaType: 'text/plain' });
@@ -173,6 +187,18 @@ describe('TextRenderAdapter', () => {
 describe('pango text helpers', () => {
   it('escapes markup', () => {
     expect(escapePangoMarkup('a < b && c > d')).toBe('a &lt; b &amp;&amp; c &gt; d');
+  });
+
+  it('puts an invisible break into every 64 characters without one, between whole characters', () => {
+    expect(breakLongRuns('short words stay as they are')).toBe('short words stay as they are');
+    const broken = breakLongRuns('x'.repeat(200));
+    expect(broken.split('\u200b').map((run) => run.length)).toEqual([64, 64, 64, 8]);
+    // A combining accent, an emoji with a skin tone, a joined family: none is split from its base.
+    for (const unit of ['e\u0301', '👍🏽', '👩\u200d👩\u200d👧']) {
+      const text = unit.repeat(100);
+      expect(breakLongRuns(text).replaceAll('\u200b', '')).toBe(text);
+      for (const run of breakLongRuns(text).split('\u200b')) expect(run.startsWith(unit)).toBe(true);
+    }
   });
 
   it('keeps tabs and newlines, normalises CRLF and drops other control characters', () => {

