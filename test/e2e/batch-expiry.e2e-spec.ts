@@ -291,15 +291,17 @@ describe('a batch and the lifetime of its input file (BLOB_TTL_S)', () => {
   });
 
   it('fails a running batch whose input file vanished, with what was answered, instead of retrying it forever', async () => {
-    // Two lines answer at once; four take 20 × 150 ms, past the 2 s window, whose end reads the input again.
+    // Two lines answer at once; four take 20 × 500 ms, past the 6 s window, whose end reads the
+    // input again. The window leaves a loaded machine seconds for the two quick lines.
     const lines = Array.from({ length: 6 }, (_, i) =>
-      typistLine(`gone-${i}`, i < 2 ? 1 : 20, i < 2 ? 1 : 150),
+      typistLine(`gone-${i}`, i < 2 ? 1 : 20, i < 2 ? 1 : 500),
     );
     const fileId = await upload(gw, lines);
-    const res = await create(gw, fileId, '2s');
+    const res = await create(gw, fileId, '6s');
     expect(res.status).toBe(200);
     const batch = (await res.json()) as Batch;
-    await pollBatch(gw, batch.id, (b) => b.status === 'in_progress');
+    const running = await pollBatch(gw, batch.id, (b) => b.request_counts.completed === 2 || ended(b));
+    expect(running).toMatchObject({ status: 'in_progress', request_counts: { completed: 2 } });
     // The file object goes behind the gateway's back (the bytes' expiry would do the same):
     // expiring the batch has to read the input again to name its unanswered lines.
     const { Redis } = await import('ioredis');
