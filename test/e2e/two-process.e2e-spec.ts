@@ -127,7 +127,7 @@ describe('an adapter registered on one process, used through another (two gatewa
       (a) => a.id === 'acme.pc',
     );
 
-  it('reaches the other process within a second, and both keep it across a restart', async () => {
+  it('reaches the other process at once (pub/sub), and both keep it across a restart', async () => {
     expect((await classify(second!)).status).toBe(422);
     const registered = await fetch(`${first!.url}/v1/adapters`, {
       method: 'POST',
@@ -135,10 +135,12 @@ describe('an adapter registered on one process, used through another (two gatewa
       body: JSON.stringify({ kind: 'http', id: 'acme.pc', url: server.url }),
     });
     expect(registered.status).toBe(201);
+    // Pub/sub delivers it in milliseconds; the bound leaves room for a loaded machine, and there
+    // is no periodic reload that could meet it instead.
     const started = Date.now();
-    while (!(await knows(second!)) && Date.now() - started < 1000)
+    while (!(await knows(second!)) && Date.now() - started < 3000)
       await new Promise((r) => setTimeout(r, 20));
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000);
     const answer = await classify(second!);
     expect(answer.status).toBe(200);
     expect(((await answer.json()) as { route: { adapter: string }[] }).route[0].adapter).toBe('acme.pc');
