@@ -44,6 +44,14 @@ describe('errors the framework or Node meet before a route runs, in the gatewayâ
     expectOpenAi(await rawRequest(gw.url, head(`GET /v1/models/${long} HTTP/1.1`)), 400, 'invalid_request');
   });
 
+  it('a route that does not exist, with a 10 KB path: 404 whose message repeats at most 256 characters of it', async () => {
+    const answer = await rawRequest(gw.url, head(`GET /nowhere/${'b'.repeat(10_000)} HTTP/1.1`));
+    expectNative(answer, 404, 'not_found');
+    const { message } = (JSON.parse(answer.body) as { error: { message: string } }).error;
+    expect(message.startsWith('Cannot GET /nowhere/bbb')).toBe(true);
+    expect(message.length).toBeLessThanOrEqual(257);
+  });
+
   it.each(['/v1/jobs/%ff', '/v1/jobs/%zz', '/v1/%c3%28', 'http://h/v1/jobs/%'])(
     'a path that is not valid percent-encoding (%s): 400',
     async (target) => {

@@ -25,6 +25,13 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   504: 'timeout',
 };
 
+/** The router's "Cannot GET <url>" repeats a URL of up to 16 KB: its first 256 characters are enough. */
+const MAX_MESSAGE_CHARS = 256;
+
+function bounded(message: string): string {
+  return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS)}…`;
+}
+
 /** Anything thrown while serving a request, as a GatewayError (unknown errors become internal_error). */
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
@@ -59,7 +66,9 @@ export function toGatewayError(err: unknown): GatewayError {
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();
-    return new GatewayError(STATUS_CODES[status] ?? 'internal_error', err.message, undefined, { cause: err });
+    return new GatewayError(STATUS_CODES[status] ?? 'internal_error', bounded(err.message), undefined, {
+      cause: err,
+    });
   }
   // Fastify's own errors that Nest did not map (outside its handlers) carry a statusCode.
   const fst = (err ?? {}) as { statusCode?: number; code?: string; message?: string };

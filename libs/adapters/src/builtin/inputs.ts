@@ -33,21 +33,27 @@ export function parseOptions<Options>(schema: z.ZodType<Options>, raw: unknown, 
 
 /**
  * An input's bytes, checked for abort before and after the read; over `maxBytes` is 413
- * (`what` names the content in the message: "a signal", "a point cloud").
+ * (`what` names the content in the message: "a signal", "a point cloud"). The size the input
+ * states is checked before reading, the bytes read after it.
  */
 export async function readInput(
   context: AdapterContext,
   input: AdapterInput,
   options: { maxBytes?: number; what?: string } = {},
 ): Promise<Buffer> {
+  const tooLarge = (bytes: number) =>
+    options.maxBytes !== undefined && bytes > options.maxBytes
+      ? new AdapterError(
+          'payload_too_large',
+          `${options.what ?? 'the input'} of ${bytes} bytes is over the ${options.maxBytes} bytes read`,
+        )
+      : undefined;
   context.signal.throwIfAborted();
+  const stated = tooLarge(input.bytes);
+  if (stated) throw stated;
   const bytes = await context.blobs.read(input.blobId);
-  if (options.maxBytes !== undefined && bytes.length > options.maxBytes) {
-    throw new AdapterError(
-      'payload_too_large',
-      `${options.what ?? 'the input'} of ${bytes.length} bytes is over the ${options.maxBytes} bytes read`,
-    );
-  }
+  const read = tooLarge(bytes.length);
+  if (read) throw read;
   context.signal.throwIfAborted();
   return bytes;
 }

@@ -8,25 +8,30 @@ export interface AdapterErrorLike extends Error {
   details?: Record<string, unknown>;
 }
 
+export interface AdapterErrorOptions {
+  retryable?: boolean;
+  /** The upstream asked to wait this long before trying again (`Retry-After`). */
+  retryAfterMs?: number;
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
 /**
  * An error an adapter throws on purpose. `retryable` says whether running the same job again
  * may succeed (upstream 408/409/429/5xx, timeouts); bad input is never retryable.
  */
 export class AdapterError extends Error {
   override readonly name = 'AdapterError';
+  /** Not enumerable: a logger's error serializer would print the cause twice (here and as `cause`). */
+  declare readonly options: AdapterErrorOptions;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly options: {
-      retryable?: boolean;
-      /** The upstream asked to wait this long before trying again (`Retry-After`). */
-      retryAfterMs?: number;
-      details?: Record<string, unknown>;
-      cause?: unknown;
-    } = {},
+    options: AdapterErrorOptions = {},
   ) {
     super(message, { cause: options.cause });
+    Object.defineProperty(this, 'options', { value: options, enumerable: false });
   }
 
   get retryable(): boolean {

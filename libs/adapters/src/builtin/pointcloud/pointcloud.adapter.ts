@@ -347,6 +347,7 @@ async function turntable(
     // builtin.video's encoder settings; the raw frames carry no audio, so its audio half goes unused.
     outputArgs: VIDEO_ENCODER_ARGS[format],
     outputExtension: format,
+    work: { seconds: actualS, pixelsPerSecond: width * height * fps },
     signal: context.signal,
   });
   return { outputs: [{ modality: 'video', mediaType: VIDEO_MEDIA_TYPE_BY_FORMAT[format], data }], warnings };
