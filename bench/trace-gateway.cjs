@@ -98,9 +98,9 @@ inlineModule.InlineJobBackend = class TracedInlineJobBackend extends Inline {
   }
 };
 
-const runnerModule = load('apps/gateway/src/queue/job-runner.js');
-const Runner = runnerModule.JobRunner;
-runnerModule.JobRunner = class TracedJobRunner extends Runner {
+const runnerModule = load('apps/gateway/src/jobs/hop-runner.js');
+const Runner = runnerModule.HopRunner;
+runnerModule.HopRunner = class TracedHopRunner extends Runner {
   constructor(...args) {
     super(...args);
     const handle = this.handle;
@@ -109,7 +109,7 @@ runnerModule.JobRunner = class TracedJobRunner extends Runner {
 };
 wrap(Runner.prototype, 'storeOutput', '  runner.handle > storeOutput');
 
-const waiterModule = load('apps/gateway/src/queue/job-waiter.js');
+const waiterModule = load('apps/gateway/src/jobs/job-waiter.js');
 waiterModule.waitForJob = timed('waitForJob', waiterModule.waitForJob);
 
 // --- file system and Redis, counted

@@ -33,9 +33,9 @@ import { InferenceService } from './inference/inference.service';
 import { LOGGER } from './logging/logger';
 import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 import { createJobBackend } from './queue/job-backend.factory';
-import { JobRunner } from './queue/job-runner';
+import { HopRunner } from './jobs/hop-runner';
 import { RedisJobBackend } from './queue/redis-job-backend';
-import { WorkerHost } from './queue/worker-host';
+import { HopWorkers } from './jobs/hop-workers';
 import { AudioController } from './openai/audio.controller';
 import { ChatCompletionsController } from './openai/chat-completions.controller';
 import { EmbeddingsController } from './openai/embeddings.controller';
@@ -182,7 +182,7 @@ export class AppModule {
           inject: [JOB_BACKEND, WORKER_BLOB_STORE],
         },
         {
-          provide: JobRunner,
+          provide: HopRunner,
           useFactory: (
             adapters: AdapterRegistry,
             blobs: BlobStore,
@@ -190,7 +190,7 @@ export class AppModule {
             health: AdapterHealth,
             webhooks: WebhookService,
           ) =>
-            new JobRunner(
+            new HopRunner(
               adapters,
               blobs,
               // Jobs end here (completed, failed): the store queues their webhooks. A hop's
@@ -203,10 +203,10 @@ export class AppModule {
           inject: [AdapterRegistry, WORKER_BLOB_STORE, JOB_BACKEND, AdapterHealth, WebhookService],
         },
         {
-          provide: WorkerHost,
-          useFactory: (adapters: AdapterRegistry, backend: JobBackend, runner: JobRunner) =>
-            new WorkerHost(config, adapters, backend, runner, logger),
-          inject: [AdapterRegistry, JOB_BACKEND, JobRunner],
+          provide: HopWorkers,
+          useFactory: (adapters: AdapterRegistry, backend: JobBackend, runner: HopRunner) =>
+            new HopWorkers(config, adapters, backend, runner, logger),
+          inject: [AdapterRegistry, JOB_BACKEND, HopRunner],
         },
         {
           provide: FileCatalog,
@@ -277,7 +277,7 @@ export class AppModule {
             registry: AdapterRegistry,
             modalities: ModalityRegistry,
             health: AdapterHealth,
-            workers: WorkerHost,
+            workers: HopWorkers,
           ) =>
             new AdapterRegistrations(
               backend instanceof RedisJobBackend
@@ -292,7 +292,7 @@ export class AppModule {
               { maxResultBytes: config.blobs.maxBytes },
               logger,
             ),
-          inject: [JOB_BACKEND, AdapterRegistry, ModalityRegistry, AdapterHealth, WorkerHost],
+          inject: [JOB_BACKEND, AdapterRegistry, ModalityRegistry, AdapterHealth, HopWorkers],
         },
       ],
     };

@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
-import type { ClusterBus } from '../queue/cluster-bus';
+import { BREAKER_CHANGED } from '../jobs/bus-topics';
+import type { ClusterBus, MessageOf } from '../queue/cluster-bus';
+
+type BreakerMessage = MessageOf<typeof BREAKER_CHANGED>;
 
 export interface BreakerSettings {
   /** Consecutive retryable failures that open an adapter's breaker. */
@@ -18,14 +21,6 @@ export interface AdapterHealthView {
   /** While open: when the adapter gets its trial job. */
   retryAt?: string;
 }
-
-/** What goes over the bus when a breaker opens or closes. */
-interface BreakerMessage {
-  adapter: string;
-  openUntil: number | null;
-}
-
-const TOPIC = 'breaker';
 
 /**
  * A circuit breaker per adapter. Each worker counts the consecutive retryable failures of the
@@ -48,7 +43,7 @@ export class AdapterHealth {
   ) {}
 
   start(): void {
-    this.unsubscribe = this.bus.subscribe(TOPIC, (message) => this.apply(message as BreakerMessage));
+    this.unsubscribe = this.bus.subscribe(BREAKER_CHANGED, (message) => this.apply(message));
   }
 
   stop(): void {
@@ -121,7 +116,7 @@ export class AdapterHealth {
   /** Applies the change here at once, then tells the other processes. */
   private announce(message: BreakerMessage): void {
     this.apply(message);
-    this.bus.publish(TOPIC, message).catch((err: unknown) => {
+    this.bus.publish(BREAKER_CHANGED, message).catch((err: unknown) => {
       this.logger.warn({ err, adapter: message.adapter }, 'could not announce a breaker change');
     });
   }

@@ -14,19 +14,17 @@ import {
 } from '@omnigate/contracts';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error';
-import type { ClusterBus } from '../queue/cluster-bus';
-import type { WorkerHost } from '../queue/worker-host';
+import type { HopWorkers } from '../jobs/hop-workers';
 import type { ModalityRegistry } from '../routing/modality-registry';
 import type { AdapterHealth } from './adapter-health';
 import type { AdapterRegistry } from './adapter-registry';
 import type { RegistrationStore } from './registration-store';
+import { REGISTRATION_CHANGED } from '../jobs/bus-topics';
+import type { ClusterBus, MessageOf } from '../queue/cluster-bus';
+
+type RegistrationMessage = MessageOf<typeof REGISTRATION_CHANGED>;
 
 /** Bus topic: a registration was added or removed; every process applies it. */
-const TOPIC = 'adapters';
-interface RegistrationMessage {
-  op: 'added' | 'removed';
-  id: string;
-}
 
 /** What one registration turned into on this node. */
 interface Installed {
@@ -60,7 +58,7 @@ export class AdapterRegistrations implements OnApplicationBootstrap, OnApplicati
     private readonly registry: AdapterRegistry,
     private readonly modalities: ModalityRegistry,
     private readonly health: AdapterHealth,
-    private readonly workers: WorkerHost,
+    private readonly workers: HopWorkers,
     private readonly probeIntervalMs: number,
     /** What a registered adapter may send back (bytes of one answer), remote or OpenAI-compatible. */
     private readonly remoteLimits: RemoteHttpLimits,
@@ -68,10 +66,7 @@ export class AdapterRegistrations implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.unsubscribe = this.bus.subscribe(
-      TOPIC,
-      (message) => void this.apply(message as RegistrationMessage),
-    );
+    this.unsubscribe = this.bus.subscribe(REGISTRATION_CHANGED, (message) => void this.apply(message));
     for (const registration of await this.store.list()) await this.installOrDefer(registration);
     this.probeTimer = setInterval(() => void this.probe(), this.probeIntervalMs).unref();
   }
@@ -108,7 +103,7 @@ export class AdapterRegistrations implements OnApplicationBootstrap, OnApplicati
       });
     }
     await this.install(registration, adapters);
-    await this.bus.publish(TOPIC, { op: 'added', id: registration.id } satisfies RegistrationMessage);
+    await this.bus.publish(REGISTRATION_CHANGED, { op: 'added', id: registration.id });
     return { registration: view(registration), adapters };
   }
 
@@ -118,7 +113,7 @@ export class AdapterRegistrations implements OnApplicationBootstrap, OnApplicati
       throw new GatewayError('not_found', `no adapter was registered as ${id}`, { id });
     }
     await this.uninstall(id);
-    await this.bus.publish(TOPIC, { op: 'removed', id } satisfies RegistrationMessage);
+    await this.bus.publish(REGISTRATION_CHANGED, { op: 'removed', id });
   }
 
   /** The registration an adapter came from, without secrets. */

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { replyWithError } from '../errors/error-reply';
 import { GatewayError } from '../errors/gateway-error';
-import type { RateCounter } from '../queue/job-backend';
+import type { RateCounter } from '../jobs/job-ports';
 import type { ApiKeyRateLimit, ApiKeyring } from './api-keys';
 import { routeAccess } from './route-access';
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalClusterBus } from '../queue/cluster-bus';
-import { BATCH_CHANGED_TOPIC, BatchChangeFeed } from './batch-change-feed';
+import { BATCH_CHANGED } from '../jobs/bus-topics';
+import { BatchChangeFeed } from './batch-change-feed';
 
 describe('BatchChangeFeed', () => {
   afterEach(() => vi.useRealTimers());
@@ -23,7 +24,7 @@ describe('BatchChangeFeed', () => {
     vi.useFakeTimers();
     const bus = new LocalClusterBus();
     const published: unknown[] = [];
-    bus.subscribe(BATCH_CHANGED_TOPIC, (m) => published.push(m));
+    bus.subscribe(BATCH_CHANGED, (m) => published.push(m));
     const feed = new BatchChangeFeed(bus, 250);
     for (let i = 0; i < 100; i++) feed.counted('batch_a');
     feed.counted('batch_b');

@@ -1,12 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { ClusterBus } from '../queue/cluster-bus';
+import { BATCH_CHANGED } from '../jobs/bus-topics';
 
 /** Bus topic: a batch's status or counts changed; streams of that batch read it again. */
-export const BATCH_CHANGED_TOPIC = 'batch-changed';
-export interface BatchChangedMessage {
-  batchId: string;
-}
-
 /**
  * Tells every process that a batch changed and lets event streams listen to one batch. Status
  * changes go out at once; count changes at most once per `countEveryMs` per batch (the last one
@@ -24,8 +20,8 @@ export class BatchChangeFeed {
 
   /** Listens to the bus (at start-up, so a stream's first change is never missed by a late subscription). */
   start(): void {
-    this.unsubscribe = this.bus.subscribe(BATCH_CHANGED_TOPIC, (message) => {
-      this.local.emit('change', (message as BatchChangedMessage).batchId);
+    this.unsubscribe = this.bus.subscribe(BATCH_CHANGED, (message) => {
+      this.local.emit('change', message.batchId);
     });
   }
 
@@ -37,7 +33,7 @@ export class BatchChangeFeed {
 
   /** The batch's status changed. */
   async changed(batchId: string): Promise<void> {
-    await this.bus.publish(BATCH_CHANGED_TOPIC, { batchId } satisfies BatchChangedMessage);
+    await this.bus.publish(BATCH_CHANGED, { batchId });
   }
 
   /** The batch's counts changed. */

@@ -25,9 +25,9 @@ import { completed, outputBytes, outputText, singleOutput } from '../openai/faca
 import { ImageGenerationRequestSchema, imageJobs } from '../openai/image-job';
 import type { ModelCatalog } from '../openai/model-catalog';
 import { invalidParam, toOpenAiError } from '../openai/openai-error';
-import type { JobStore } from '../queue/job-backend';
-import type { JobRecord } from '../queue/job-record';
-import { watchJob } from '../queue/job-waiter';
+import type { JobStore } from '../jobs/job-ports';
+import type { JobRecord } from '../jobs/job-record';
+import { watchJob } from '../jobs/job-waiter';
 import { isRedisUnavailable } from '../queue/redis-connections';
 import type { RoutePlanner } from '../routing/route-planner';
 import type { WebhookService } from '../webhooks/webhook.service';

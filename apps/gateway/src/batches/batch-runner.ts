@@ -20,13 +20,9 @@ import {
 } from './batch-object';
 import type { BatchResultLine, BatchStore } from './batch-store';
 import type { FileCatalog } from './file-catalog';
+import { BATCH_CANCELLED } from '../jobs/bus-topics';
 
 /** Bus topic: a batch was cancelled; whichever process runs it stops queuing its lines. */
-export const BATCH_CANCEL_TOPIC = 'batch-cancel';
-export interface BatchCancelMessage {
-  batchId: string;
-}
-
 /** Lines an expiring batch records at once. */
 const EXPIRE_WINDOW = 64;
 
@@ -80,8 +76,8 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
   onApplicationBootstrap(): void {
     if (this.config.role === 'worker') return;
     this.changes.start();
-    this.unsubscribe = this.bus.subscribe(BATCH_CANCEL_TOPIC, (message) => {
-      const running = this.running.get((message as BatchCancelMessage).batchId);
+    this.unsubscribe = this.bus.subscribe(BATCH_CANCELLED, (message) => {
+      const running = this.running.get(message.batchId);
       if (running) running.cancelled = true;
     });
     this.sweepTimer = setInterval(() => void this.sweep(), this.config.batches.leaseMs);

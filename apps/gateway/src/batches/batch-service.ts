@@ -10,7 +10,8 @@ import {
   type BatchObject,
   type CreateBatch,
 } from './batch-object';
-import { BATCH_CANCEL_TOPIC, type BatchCancelMessage, type BatchRunner } from './batch-runner';
+import { BATCH_CANCELLED } from '../jobs/bus-topics';
+import type { BatchRunner } from './batch-runner';
 import type { BatchStore } from './batch-store';
 import type { FileCatalog } from './file-catalog';
 import { listPage, type ListPage } from './list-page';
@@ -110,7 +111,7 @@ export class BatchService {
       cancelling_at: nowSeconds(),
     });
     if (!cancelling) return this.get(id);
-    await this.bus.publish(BATCH_CANCEL_TOPIC, { batchId: id } satisfies BatchCancelMessage);
+    await this.bus.publish(BATCH_CANCELLED, { batchId: id });
     await this.runner.changes.changed(id);
     return cancelling;
   }

@@ -6,7 +6,7 @@ import { GatewayError } from '../errors/gateway-error';
 import { InferenceService } from '../inference/inference.service';
 import { LOGGER } from '../logging/logger';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
-import type { JobEvent, JobRecord } from '../queue/job-record';
+import type { JobEvent, JobRecord } from '../jobs/job-record';
 import { SseStream } from './sse-stream';
 
 /** `GET /v1/jobs/:id/events`: one job's changes as server-sent events, until it ends. */

@@ -5,7 +5,7 @@ import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { servedBytesHeaders } from '../blobs/served-bytes-headers';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
-import type { JobRecord } from '../queue/job-record';
+import type { JobRecord } from '../jobs/job-record';
 import { WebhookService } from '../webhooks/webhook.service';
 import { accepts, concreteAccept, parseAccept, wantsJson } from './accept';
 import { InferenceService } from './inference.service';

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { Adapter, AdapterInput, BlobReader } from '@omnigate/adapters';
-import { isTerminalStatus, type InferRequest, type JobResult } from '@omnigate/contracts';
+import type { AdapterInput } from '@omnigate/adapters';
+import { isTerminalStatus, type InferRequest } from '@omnigate/contracts';
 import type { AppConfig } from '../config/app-config';
 import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
-import { publicResult, type HopJob, type JobRecord, type PlannedRoute } from '../queue/job-record';
-import { CANCEL_TOPIC, type CancelMessage } from '../queue/job-runner';
-import { watchJob } from '../queue/job-waiter';
+import type { HopJob, JobRecord } from '../jobs/job-record';
+import { JOB_CANCELLED } from '../jobs/bus-topics';
+import { presentJob, type PresentedJob } from '../jobs/job-presenter';
+import { watchJob } from '../jobs/job-waiter';
 import { REDIS_RETRY_AFTER_MS, RedisUnavailableError } from '../queue/redis-connections';
 import type { ModalityRegistry } from '../routing/modality-registry';
-import { toRouteSteps, type PlannedHop, type RoutePlanner } from '../routing/route-planner';
+import { planRoute } from '../routing/route-plan';
+import type { RoutePlanner } from '../routing/route-planner';
 
 const DEFAULT_PRIORITY = 5;
 /** Inline text inputs up to this size also travel in the first hop's queue entry. */
@@ -64,7 +66,7 @@ export class InferenceService {
     if (isTerminalStatus(record.status)) return record;
     const cancelled: JobRecord = { ...record, status: 'cancelled', finishedAt: new Date().toISOString() };
     await this.backend.store.save(cancelled, { id, status: 'cancelled', record: cancelled });
-    await this.backend.bus.publish(CANCEL_TOPIC, { jobId: id } satisfies CancelMessage);
+    await this.backend.bus.publish(JOB_CANCELLED, { jobId: id });
     return cancelled;
   }
 
@@ -209,21 +211,6 @@ export class InferenceService {
   }
 }
 
-export type PresentedJob = JobResult & { links: { self: string } };
-
-/** A job as `GET /v1/jobs/:id` shows it (also the body of its webhook and its final event). */
-export async function presentJob(record: JobRecord, blobs: BlobReader): Promise<PresentedJob> {
-  const result = publicResult(record);
-  const outputs = record.outputSpec.inline
-    ? await Promise.all(
-        result.outputs.map(async (o) =>
-          o.blobId ? { ...o, data: (await blobs.read(o.blobId)).toString('base64') } : o,
-        ),
-      )
-    : result.outputs;
-  return { ...result, outputs, links: { self: `/v1/jobs/${record.id}` } };
-}
-
 /**
  * Small inline text inputs, by blob id, to ride in the first hop: its worker reads them from
  * there instead of from the job's blob tier (which still holds them, for retries of other
@@ -240,63 +227,4 @@ function carriedTexts(
     (texts ??= {})[blob.id] = part.text;
   });
   return texts;
-}
-
-/** A planned route as hops to queue, the steps the caller sees, and warnings for unused options. */
-function planRoute(
-  hops: PlannedHop[],
-  options: Record<string, unknown>,
-  outputMediaType: string | undefined,
-): PlannedRoute & { warnings: string[] } {
-  const { perHop, warnings } = assignOptions(
-    hops.map((h) => h.adapter),
-    options,
-  );
-  const last = hops.length - 1;
-  return {
-    plan: hops.map((h, i) => ({
-      adapter: h.adapter.descriptor.id,
-      task: h.capability.task,
-      output: {
-        modality: h.capability.output,
-        ...(i === last && outputMediaType ? { mediaType: outputMediaType } : {}),
-      },
-      options: perHop[i],
-    })),
-    route: toRouteSteps(hops),
-    warnings,
-  };
-}
-
-/**
- * Gives each hop the options its adapter knows (checked by the adapter's schema); an option no
- * hop knows becomes a warning, not an error. A known option with a bad value is 400.
- */
-function assignOptions(
-  adapters: Adapter[],
-  options: Record<string, unknown>,
-): { perHop: Record<string, unknown>[]; warnings: string[] } {
-  const used = new Set<string>();
-  const perHop = adapters.map((adapter) => {
-    if (!adapter.options) return {};
-    const parsed = adapter.options.safeParse(options);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({
-        path: ['options', ...i.path].join('.'),
-        message: i.message,
-      }));
-      throw new GatewayError('invalid_request', `${issues[0]?.path}: ${issues[0]?.message}`, {
-        adapter: adapter.descriptor.id,
-        issues,
-      });
-    }
-    const known = parsed.data as Record<string, unknown>;
-    for (const key of Object.keys(options)) if (key in known) used.add(key);
-    return known;
-  });
-  const ids = [...new Set(adapters.map((a) => a.descriptor.id))].join(', ');
-  const warnings = Object.keys(options)
-    .filter((key) => !used.has(key))
-    .map((key) => `option "${key}" is not used by ${ids}`);
-  return { perHop, warnings };
 }

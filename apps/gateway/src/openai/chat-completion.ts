@@ -1,4 +1,4 @@
-import type { JobRecord } from '../queue/job-record';
+import type { JobRecord } from '../jobs/job-record';
 
 /** Token counts as OpenAI reports them; zeros when the answering adapter reports none. */
 export interface ChatUsage {

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { SSE_HEADERS } from '../events/sse-frame';
 import { InferenceService } from '../inference/inference.service';
-import type { JobRecord } from '../queue/job-record';
+import type { JobRecord } from '../jobs/job-record';
 import { answerInfo, ChatChunkWriter, chatCompletion, nowSeconds } from './chat-completion';
 import { chatJobRequest } from './chat-job';
 import { ChatCompletionRequestSchema, type ChatCompletionRequest } from './chat-request';

@@ -2,7 +2,7 @@ import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
 import { z } from 'zod';
 import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
-import type { JobRecord } from '../queue/job-record';
+import type { JobRecord } from '../jobs/job-record';
 import { outputText, singleOutput } from './facade-job';
 import type { ModelCatalog } from './model-catalog';
 

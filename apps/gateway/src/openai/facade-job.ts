@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
 import type { InferenceService } from '../inference/inference.service';
-import type { JobRecord } from '../queue/job-record';
+import type { JobRecord } from '../jobs/job-record';
 
 /** A job that ended well; anything else becomes the error the facade answers. */
 export function completed(record: JobRecord): JobRecord {

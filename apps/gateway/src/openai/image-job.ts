@@ -1,7 +1,7 @@
 import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
 import { z } from 'zod';
 import type { BlobStore } from '../blobs/blob-store';
-import type { JobRecord } from '../queue/job-record';
+import type { JobRecord } from '../jobs/job-record';
 import { outputBytes, singleOutput } from './facade-job';
 import type { ModelCatalog } from './model-catalog';
 

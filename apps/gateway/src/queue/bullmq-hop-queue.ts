@@ -7,9 +7,9 @@ import {
   type HopHandler,
   type HopQueue,
   type QueueLimits,
-} from './job-backend';
-import type { HopJob } from './job-record';
-import { retryDelayMs, type RetryPolicy } from './retry-policy';
+} from '../jobs/job-ports';
+import type { HopJob } from '../jobs/job-record';
+import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
 
 /** The backoff type of hop jobs: the workers' `backoffStrategy` computes it (jitter, Retry-After). */
 const BACKOFF_TYPE = 'omnigate';

@@ -2,24 +2,47 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
+/** A topic of the bus and the type of its messages (see jobs/bus-topics.ts for all of them). */
+export interface BusTopic<Message> {
+  readonly name: string;
+  /** Never set: it carries the message type. */
+  readonly message?: Message;
+}
+
+/** The type of a topic's messages. */
+export type MessageOf<Topic> = Topic extends BusTopic<infer Message> ? Message : never;
+
+export function busTopic<Message>(name: string): BusTopic<Message> {
+  return { name };
+}
+
 /** Small messages every gateway and worker process sees (breaker changes, registrations). */
 export interface ClusterBus {
-  publish(topic: string, message: unknown): Promise<void>;
+  publish<Message>(topic: BusTopic<Message>, message: Message): Promise<void>;
   /** Listens to one topic; returns the function that stops listening. */
-  subscribe(topic: string, listener: (message: unknown) => void): () => void;
+  subscribe<Message>(topic: BusTopic<Message>, listener: (message: Message) => void): () => void;
 }
 
 /** One process: an EventEmitter. */
 export class LocalClusterBus implements ClusterBus {
   private readonly events = new EventEmitter().setMaxListeners(0);
 
-  async publish(topic: string, message: unknown): Promise<void> {
-    this.events.emit(topic, message);
+  async publish<Message>(topic: BusTopic<Message>, message: Message): Promise<void> {
+    this.emit(topic.name, message);
   }
 
-  subscribe(topic: string, listener: (message: unknown) => void): () => void {
-    this.events.on(topic, listener);
-    return () => this.events.off(topic, listener);
+  subscribe<Message>(topic: BusTopic<Message>, listener: (message: Message) => void): () => void {
+    return this.on(topic.name, listener as (message: unknown) => void);
+  }
+
+  /** By name: RedisClusterBus hands on what arrives on a channel. */
+  emit(name: string, message: unknown): void {
+    this.events.emit(name, message);
+  }
+
+  on(name: string, listener: (message: unknown) => void): () => void {
+    this.events.on(name, listener);
+    return () => this.events.off(name, listener);
   }
 }
 
@@ -43,7 +66,7 @@ export class RedisClusterBus implements ClusterBus {
         this.logger.warn({ err, channel }, 'ignoring a malformed bus message');
         return;
       }
-      void this.local.publish(channel, message);
+      this.local.emit(channel, message);
     });
   }
 
@@ -51,18 +74,18 @@ export class RedisClusterBus implements ClusterBus {
     return `${this.prefix}:bus:${topic}`;
   }
 
-  async publish(topic: string, message: unknown): Promise<void> {
-    await this.redis.publish(this.channel(topic), JSON.stringify(message));
+  async publish<Message>(topic: BusTopic<Message>, message: Message): Promise<void> {
+    await this.redis.publish(this.channel(topic.name), JSON.stringify(message));
   }
 
-  subscribe(topic: string, listener: (message: unknown) => void): () => void {
-    const channel = this.channel(topic);
+  subscribe<Message>(topic: BusTopic<Message>, listener: (message: Message) => void): () => void {
+    const channel = this.channel(topic.name);
     if (!this.channels.has(channel)) {
       this.channels.add(channel);
       this.subscriber
         .subscribe(channel)
         .catch((err: unknown) => this.logger.error({ err, channel }, 'bus subscription failed'));
     }
-    return this.local.subscribe(channel, listener);
+    return this.local.on(channel, listener as (message: unknown) => void);
   }
 }

@@ -4,19 +4,19 @@ import type { Logger } from 'pino';
 import { MemoryJobBlobTier } from '../blobs/job-blob-tier';
 import type { AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
+import { type JobBackend } from './job-backend';
 import {
   FinalHopError,
   RetryableHopError,
   type HopHandler,
   type HopQueue,
-  type JobBackend,
   type JobStore,
   type QueueLimits,
   type RateCounter,
-} from './job-backend';
+} from '../jobs/job-ports';
 import { LocalClusterBus } from './cluster-bus';
-import { retryDelayMs, type RetryPolicy } from './retry-policy';
-import type { HopJob, JobEvent, JobRecord } from './job-record';
+import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
+import type { HopJob, JobEvent, JobRecord } from '../jobs/job-record';
 
 /**
  * Records in a Map with a TTL, events on an EventEmitter: a single process needs no more.

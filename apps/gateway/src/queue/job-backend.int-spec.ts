@@ -12,9 +12,9 @@ import { FsBlobStore } from '../blobs/fs-blob-store';
 import { loadConfig, type AppConfig } from '../config/app-config';
 import type { JobBackend } from './job-backend';
 import { createJobBackend } from './job-backend.factory';
-import type { HopJob, JobRecord, PlannedRoute } from './job-record';
-import { JobRunner } from './job-runner';
-import { waitForJob } from './job-waiter';
+import type { HopJob, JobRecord, PlannedRoute } from '../jobs/job-record';
+import { HopRunner } from '../jobs/hop-runner';
+import { waitForJob } from '../jobs/job-waiter';
 
 const logger = pino({ level: 'silent' });
 
@@ -144,7 +144,7 @@ for (const driver of ['inline', 'bullmq'] as const) {
       backup = new BackupAdapter();
       limited = new ScriptedAdapter('test.limited');
       backend = await createJobBackend(config, logger);
-      const runner = new JobRunner(
+      const runner = new HopRunner(
         new AdapterRegistry([adapter, backup, limited]),
         blobs,
         backend.store,
@@ -337,7 +337,7 @@ describe('queue contract: bullmq specifics', () => {
     const blobs = new FsBlobStore(dir);
     const adapter = new ScriptedAdapter();
     const health = new AdapterHealth({ failures: 100, cooldownMs: 1000 }, backend.bus, logger);
-    const runner = new JobRunner(
+    const runner = new HopRunner(
       new AdapterRegistry([adapter]),
       blobs,
       backend.store,

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../../test/redis-server';
 import { BullMqHopQueue } from './bullmq-hop-queue';
-import type { HopJob } from './job-record';
+import type { HopJob } from '../jobs/job-record';
 import { FailFastConnections, RedisUnavailableError, waitingRedis } from './redis-connections';
 
 const TIMEOUT_MS = 500;

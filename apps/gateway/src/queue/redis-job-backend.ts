@@ -5,7 +5,8 @@ import type { AppConfig } from '../config/app-config';
 import { BullMqHopQueue } from './bullmq-hop-queue';
 import { coalesceWrites } from './coalesced-writes';
 import { RedisClusterBus } from './cluster-bus';
-import type { JobBackend, RateCounter } from './job-backend';
+import type { JobBackend } from './job-backend';
+import type { RateCounter } from '../jobs/job-ports';
 import { FailFastConnections, waitingRedis } from './redis-connections';
 import { RedisJobStore } from './redis-job-store';
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { JobRecord } from './job-record';
-import { watchJob } from './job-waiter';
+import type { JobRecord } from '../jobs/job-record';
+import { watchJob } from '../jobs/job-waiter';
 import { RedisJobStore } from './redis-job-store';
 
 const record = (id: string, status: JobRecord['status']): JobRecord =>

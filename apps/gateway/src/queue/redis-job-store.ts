@@ -1,8 +1,8 @@
 import { isTerminalStatus } from '@omnigate/contracts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { JobStore } from './job-backend';
-import type { JobEvent, JobRecord } from './job-record';
+import type { JobStore } from '../jobs/job-ports';
+import type { JobEvent, JobRecord } from '../jobs/job-record';
 
 /** SET with a TTL and PUBLISH, in one step (as a MULTI would). */
 const SET_AND_PUBLISH = `

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { retryDelayMs } from '../queue/retry-policy';
+import { retryDelayMs } from '../jobs/retry-policy';
 import { WebhookRefusedError } from './webhook-address-guard';
 import {
   deliveryId,

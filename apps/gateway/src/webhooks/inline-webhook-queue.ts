@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { retryDelayMs } from '../queue/retry-policy';
+import { retryDelayMs } from '../jobs/retry-policy';
 import { WebhookRefusedError } from './webhook-address-guard';
 import {
   deliveryId,

@@ -1,5 +1,5 @@
 import type { InferRequest } from '@omnigate/contracts';
-import type { RetryPolicy } from '../queue/retry-policy';
+import type { RetryPolicy } from '../jobs/retry-policy';
 
 /** Where a webhook goes and the secret it is signed with (none: WEBHOOK_SECRET). */
 export type Webhook = NonNullable<InferRequest['webhook']>;

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/app-config';
-import type { JobStore } from '../queue/job-backend';
-import type { JobRecord } from '../queue/job-record';
+import type { JobStore } from '../jobs/job-ports';
+import type { JobRecord } from '../jobs/job-record';
 import { WebhookAddressGuard, WebhookRefusedError } from './webhook-address-guard';
 import { deliveryId, type WebhookQueue } from './webhook-queue';
 import type { WebhookPost } from './webhook-sender';

@@ -4,9 +4,9 @@ import { isTerminalStatus } from '@omnigate/contracts';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
-import { presentJob } from '../inference/inference.service';
-import type { JobStore } from '../queue/job-backend';
-import type { JobRecord } from '../queue/job-record';
+import { presentJob } from '../jobs/job-presenter';
+import type { JobStore } from '../jobs/job-ports';
+import type { JobRecord } from '../jobs/job-record';
 import { WebhookAddressGuard, WebhookRefusedError } from './webhook-address-guard';
 import {
   deliveryId,

@@ -1,7 +1,8 @@
 import { isTerminalStatus } from '@omnigate/contracts';
 import type { Logger } from 'pino';
-import type { JobBackend, JobStore } from '../queue/job-backend';
-import type { JobEvent, JobRecord } from '../queue/job-record';
+import type { JobBackend } from '../queue/job-backend';
+import type { JobStore } from '../jobs/job-ports';
+import type { JobEvent, JobRecord } from '../jobs/job-record';
 import type { WebhookService } from './webhook.service';
 
 /**

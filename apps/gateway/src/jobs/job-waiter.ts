@@ -1,5 +1,5 @@
 import { isTerminalStatus } from '@omnigate/contracts';
-import type { JobStore } from './job-backend';
+import type { JobStore } from './job-ports';
 import type { JobRecord } from './job-record';
 
 /** A wait on one job's end, through the store's one shared subscription. */

@@ -12,20 +12,15 @@ import type { Logger } from 'pino';
 import type { AdapterHealth } from '../adapters/adapter-health';
 import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { BlobStore } from '../blobs/blob-store';
-import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-backend';
+import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-ports';
+import { nextRoute } from '../routing/route-plan';
 import type { HopJob, JobRecord, PlannedRoute } from './job-record';
 
 /** Text outputs up to this size travel inside the next hop's queue entry instead of as blobs. */
 const MAX_CARRIED_TEXT_BYTES = 64 * 1024;
 
-/** Bus topic on which a cancelled job is announced to the workers. */
-export const CANCEL_TOPIC = 'job-cancel';
-export interface CancelMessage {
-  jobId: string;
-}
-
 /** Runs one hop on a worker: invokes the adapter, stores its outputs, records the outcome. */
-export class JobRunner {
+export class HopRunner {
   /** The hops this process is running, by job id, to abort them on cancellation. */
   private readonly running = new Map<string, AbortController>();
 
@@ -290,20 +285,6 @@ function withTexts(blobs: BlobReader, texts: Record<string, string>): BlobReader
       return data ? Readable.from([data]) : blobs.stream(id);
     },
   };
-}
-
-/**
- * The best remaining route that avoids every adapter that has failed this job, and the routes
- * after it. Routes that use a failed adapter are dropped: they would fail the same way.
- */
-function nextRoute(
-  record: JobRecord,
-  failedAdapter: string,
-): { route: PlannedRoute; rest: PlannedRoute[] } | undefined {
-  const failed = new Set([failedAdapter, ...(record.fallbacks ?? []).map((f) => f.adapter)]);
-  const usable = record.alternatives.filter((r) => !r.plan.some((h) => failed.has(h.adapter)));
-  const [route, ...rest] = usable;
-  return route && { route, rest };
 }
 
 function classify(err: unknown): {

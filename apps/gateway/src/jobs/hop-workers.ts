@@ -2,18 +2,19 @@ import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/comm
 import type { Logger } from 'pino';
 import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { AppConfig } from '../config/app-config';
-import type { JobBackend } from './job-backend';
-import { CANCEL_TOPIC, type CancelMessage, type JobRunner } from './job-runner';
+import type { JobBackend } from '../queue/job-backend';
+import { JOB_CANCELLED } from './bus-topics';
+import type { HopRunner } from './hop-runner';
 
 const DEFAULT_CONCURRENCY = 2;
 
 /** Starts this process's workers (ROLE=worker|all) and shuts the queue down gracefully. */
-export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HopWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     private readonly adapters: AdapterRegistry,
     private readonly backend: JobBackend,
-    private readonly runner: JobRunner,
+    private readonly runner: HopRunner,
     private readonly logger: Logger,
   ) {}
 
@@ -30,9 +31,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
         throw new Error(`WORKER_ADAPTERS names ${id}, which is not a known adapter`);
     }
     if (this.served().length > 0) {
-      this.backend.bus.subscribe(CANCEL_TOPIC, (message) =>
-        this.runner.cancel((message as CancelMessage).jobId),
-      );
+      this.backend.bus.subscribe(JOB_CANCELLED, (message) => this.runner.cancel(message.jobId));
     }
     for (const id of this.served()) await this.serve(id);
     this.logger.info(
