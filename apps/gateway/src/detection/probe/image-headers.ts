@@ -1,23 +1,27 @@
-/** Image headers read here rather than by sharp: BMP (no decoder in sharp), and PNG's IHDR. */
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-/** PNG allows dimensions up to 2^31 - 1 (PNG spec, 11.2.2 IHDR). */
-const PNG_MAX_DIMENSION = 0x7fffffff;
+import { imageSize } from 'image-size';
 
 /**
- * The size a PNG's IHDR declares, without decoding anything, so that an image claiming
- * 100000 × 100000 can be refused before a decoder allocates for it. Undefined when the sample
- * does not start with a well-formed IHDR.
+ * The size an image's header declares (JPEG SOF, PNG IHDR, GIF screen, WebP canvas, TIFF, AVIF
+ * ...), read by image-size without decoding anything, so that an image claiming 65535 × 65535
+ * is refused for its size (413, the pixel limit) even where libvips refuses the header itself.
+ * Undefined when the sample holds no readable header.
  */
-export function pngDeclaredSize(sample: Buffer): { width: number; height: number } | undefined {
-  if (sample.length < 24 || !sample.subarray(0, 8).equals(PNG_SIGNATURE)) return undefined;
-  if (sample.readUInt32BE(8) !== 13 || sample.toString('latin1', 12, 16) !== 'IHDR') return undefined;
-  const width = sample.readUInt32BE(16);
-  const height = sample.readUInt32BE(20);
-  const valid = (n: number) => n >= 1 && n <= PNG_MAX_DIMENSION;
-  return valid(width) && valid(height) ? { width, height } : undefined;
+export function declaredImageSize(
+  sample: Buffer,
+): { format: string; width: number; height: number } | undefined {
+  try {
+    // A copy: image-size reads through the view's ArrayBuffer past its end (a slice of a larger
+    // buffer would let it read bytes that are not this sample's).
+    const { type, width, height } = imageSize(new Uint8Array(sample));
+    const valid = (n: number) => Number.isSafeInteger(n) && n >= 1;
+    if (!type || !valid(width) || !valid(height)) return undefined;
+    return { format: type === 'jpg' ? 'jpeg' : type, width, height };
+  } catch {
+    return undefined;
+  }
 }
 
+/** BMP is read here rather than by sharp, which has no BMP decoder. */
 export type BmpHeader = { width: number; height: number; bitDepth: number; alpha: boolean };
 
 const BMP_FILE_HEADER_BYTES = 14;

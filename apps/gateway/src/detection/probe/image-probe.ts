@@ -1,6 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import type { ProbeSource } from '../media-prober';
-import { pngDeclaredSize, readBmpHeader } from './image-headers';
+import { declaredImageSize, readBmpHeader } from './image-headers';
 import { firstLine, type ImageMeta, type ProbeFailure, probeFailure } from './probe-meta';
 
 /**
@@ -29,9 +29,8 @@ export async function probeImage(source: ProbeSource): Promise<ImageMeta | Probe
   if (meta) return meta;
 
   const reason = reading.ok ? 'the image header declares no size' : reading.reason;
-  // A PNG sharp refuses still reports the size it claims, so that the pixel limit can answer first.
-  const declared = pngDeclaredSize(source.sample);
-  return { ...(declared ? { format: 'png', ...declared } : {}), ...probeFailure(reason) };
+  // An image sharp refuses still reports the size it claims, so that the pixel limit can answer first.
+  return { ...declaredImageSize(source.sample), ...probeFailure(reason) };
 }
 
 async function readMetadata(input: Buffer | string): Promise<MetadataReading> {
