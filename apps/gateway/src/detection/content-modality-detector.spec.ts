@@ -183,6 +183,16 @@ describe('ContentModalityDetector on the shared fixtures', () => {
     ]);
   });
 
+  it('refuses UTF-16 text with 415 naming its encoding, not as an unreadable MP3 (its mark FF FE passes for an MPEG frame)', async () => {
+    const text = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(fixture('text/english.txt').toString(), 'utf16le'),
+    ]);
+    const error = await detectionError(text, { mediaType: 'text/plain', filename: 'input.txt' });
+    expect(error.code).toBe('unsupported_media');
+    expect(error.message).toMatch(/UTF-16LE .*only UTF-8 text is read/);
+  });
+
   // file-type calls any content starting "solid " model/stl: a mesh, which no built-in modality takes.
   it('refuses the ASCII STL mesh with 415, unless declared text', async () => {
     const stl = fixture('extra/mesh.stl');

@@ -10,6 +10,7 @@ import { sniffMagicBytes } from './magic-bytes';
 import type { DetectionHints, ModalityDetector } from './modality-detector';
 import { matchRegisteredModality } from './registered-modalities';
 import { decodeTextSample, plainTextReading, sniffText } from './text-structure';
+import { wideTextEncoding } from './wide-text';
 import type { ModalityRegistry } from '../routing/modality-registry';
 
 /**
@@ -51,6 +52,14 @@ export class ContentModalityDetector implements ModalityDetector {
   private async readContent(sample: Buffer, totalBytes: number): Promise<ContentVerdict> {
     const truncated = totalBytes > sample.length;
     const text = decodeTextSample(sample, truncated);
+    const wide = text === undefined ? wideTextEncoding(sample) : undefined;
+    if (wide) {
+      return unsupported(
+        'text/plain',
+        `the text is ${wide} (it starts with that byte-order mark); only UTF-8 text is read: convert it to UTF-8`,
+        { format: 'text', encoding: wide },
+      );
+    }
     const magic = await sniffMagicBytes(sample);
     if (magic && (text === undefined || signatureOutranksText(magic))) return classifyMagicMatch(magic);
 
