@@ -10,6 +10,7 @@
  * loop itself (every stall, not only the ones a concurrent poll happens to land on), with no build
  * step and no second process to keep in step.
  */
+import { appendFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { TestGateway } from '../gateway-harness';
 import type { FuzzCase, FuzzExpectation } from './fuzz-case';
@@ -145,6 +146,11 @@ export class FuzzRunner {
     }
     const ms = performance.now() - started;
     this.report.statuses[status] = (this.report.statuses[status] ?? 0) + 1;
+    // FUZZ_LOG=<file>: every answer, one a line, to review what the gateway made of each case.
+    if (process.env.FUZZ_LOG) {
+      const line = `${this.family} | ${c.name} | ${targetName(target)} | ${Math.round(ms)} ms | ${status} ${text.slice(0, 400)}`;
+      appendFileSync(process.env.FUZZ_LOG, `${line.replaceAll('\n', ' ')}\n`);
+    }
     const shown = `${status} ${text.slice(0, 300)}`;
     if (ms > ANSWER_WITHIN_MS) return `answered after ${Math.round(ms)} ms: ${shown}`;
     if (status >= 500) return `server error ${shown}`;
