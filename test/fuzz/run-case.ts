@@ -170,6 +170,10 @@ export class FuzzRunner {
       if (typeof body.error?.code !== 'string' || typeof body.error.message !== 'string') {
         return `a ${status} not in the error shape: ${shown}`;
       }
+      // A caller told "too large" must be told which setting says so.
+      if (status === 413 && typeof body.error.details?.limit !== 'string') {
+        return `a 413 without details.limit: ${shown}`;
+      }
     }
     const expected = (target.path === '/v1/infer' && c.inferExpect) || c.expect;
     return mismatch(expected, status, body, shown);
