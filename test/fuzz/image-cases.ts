@@ -133,7 +133,7 @@ function pngCases(): FuzzCase[] {
     }
   }
   // Chunk lengths that disagree with the bytes: every chunk's length field set to each edge, the CRC left as it was.
-  chunks.forEach((chunk, index) => {
+  chunks.forEach((chunk) => {
     for (const { label, value } of [...U32, { label: 'bytes+1', value: chunk.data.length + 1 }]) {
       if (value === chunk.data.length) continue;
       const bytes = Buffer.from(png);
