@@ -6,7 +6,7 @@ describeFuzzFamily({
   groups: audioVideoCaseGroups,
   // Both audio and video reach image (a waveform, a frame) in one ffmpeg hop.
   otherOutput: 'image',
-  inferredPerGroup: 2,
+  inferredPerGroup: 1,
   limitCases: {
     title: 'WAVs at and just over LIMIT_MEDIA_DURATION_S, all their bytes present: 200, then 413 naming it',
     cases: overLimitMedia,

@@ -5,7 +5,7 @@ describeFuzzFamily({
   family: 'signal',
   groups: signalCaseGroups,
   otherOutput: 'image',
-  inferredPerGroup: 6,
+  inferredPerGroup: 4,
   limitCases: {
     title: 'signals at and just over LIMIT_SIGNAL_VALUES, all their bytes present: 200, then 413 naming it',
     cases: overLimitSignals,

@@ -120,7 +120,7 @@ export class FuzzRunner {
 
   private record(c: FuzzCase, target: FuzzTarget, what: string): void {
     const line = `${this.family} | ${c.name} | ${targetName(target)}: ${what}`;
-    const finding: KnownFinding | undefined = knownFinding(c.name, targetName(target));
+    const finding: KnownFinding | undefined = knownFinding(c.name, targetName(target), what);
     if (finding && !this.strict) this.report.known.push(`${line} [known: ${finding.id}]`);
     else this.report.failures.push(line);
   }
