@@ -87,7 +87,7 @@ export function describeFuzzFamily(spec: FuzzFamily): void {
     const known = knownFindingCases(all);
     if (known.length > 0) {
       it.fails(
-        `known findings still reproduce (FUZZ-FINDINGS.md): ${known.map((c) => c.name).join('; ')}`,
+        `known findings still reproduce (docs/security.md): ${known.map((c) => c.name).join('; ')}`,
         async () => {
           const runner = new FuzzRunner(gw, spec.family, true);
           await check(runner, () => runner.runAll(known, () => everywhere));

@@ -1,12 +1,12 @@
 /*
- * Gateway bugs the fuzzer found and that are not fixed yet (FUZZ-FINDINGS.md has each in full).
+ * Gateway bugs the fuzzer found and that are not fixed yet (docs/security.md, "Fuzzing", lists each).
  * A case listed here may fail without failing its spec; each family's spec also replays its
  * known findings in an `it.fails`, which turns red once the bug is fixed: then remove the entry.
  */
 
 /** One known bug: the cases (by name) and requests it affects. */
 export interface KnownFinding {
-  /** The heading in FUZZ-FINDINGS.md. */
+  /** Its name in docs/security.md ("F4: ..."). */
   id: string;
   /** Names of the affected cases. */
   cases: RegExp;
@@ -18,24 +18,9 @@ export interface KnownFinding {
   replay?: RegExp;
 }
 
-export const KNOWN_FINDINGS: readonly KnownFinding[] = [
-  {
-    id: 'F1: a JPEG over LIMIT_IMAGE_PIXELS that libjpeg will not read is 422, not 413',
-    cases: /^JPEG SOF 65535×65535$/,
-  },
-  {
-    id: 'F2: builtin.render refuses a text over 64 KiB with a 413 that names no limit',
-    // Any input read as text (a 1 MB XYZ, CSV or JSON run too) reaches builtin.render.
-    cases: /./,
-    answer: /longer than the 65536 bytes rendered/,
-    replay: /^text (1 MB of spaces inside|of 2000000 characters .*)$/,
-    targets: ['infer→image'],
-  },
-  {
-    id: 'F3: UTF-16 text with a byte-order mark is detected as MP3 and refused as unreadable audio',
-    cases: /^text UTF-16LE with a BOM$/,
-  },
-];
+// F1 (JPEG over the pixel limit answered 422), F2 (the renderer's 413 named no bound) and F3
+// (UTF-16 text taken for MP3) are fixed (docs/security.md).
+export const KNOWN_FINDINGS: readonly KnownFinding[] = [];
 
 /** The known finding a failing case belongs to, if any. */
 export function knownFinding(caseName: string, target: string, problem: string): KnownFinding | undefined {

@@ -170,9 +170,11 @@ export class FuzzRunner {
       if (typeof body.error?.code !== 'string' || typeof body.error.message !== 'string') {
         return `a ${status} not in the error shape: ${shown}`;
       }
-      // A caller told "too large" must be told which setting says so.
-      if (status === 413 && typeof body.error.details?.limit !== 'string') {
-        return `a 413 without details.limit: ${shown}`;
+      // A caller told "too large" must be told which bound says so: the setting (`details.limit`)
+      // or an adapter's own fixed bound (`details.max`, e.g. the 64 KiB the renderer takes).
+      const details = body.error.details;
+      if (status === 413 && typeof details?.limit !== 'string' && typeof details?.max !== 'number') {
+        return `a 413 naming no bound (details.limit or details.max): ${shown}`;
       }
     }
     const expected = (target.path === '/v1/infer' && c.inferExpect) || c.expect;
