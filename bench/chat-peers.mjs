@@ -142,10 +142,17 @@ async function main() {
   }
 
   const started = Date.now();
+  const phasesS = {};
+  const phase = async (name, work) => {
+    const t0 = Date.now();
+    const result = await work();
+    phasesS[name] = Math.round((Date.now() - t0) / 1000);
+    return result;
+  };
   for (const side of sides) await check(side);
-  const c1 = await latencyC1(sides);
-  const cN = await throughput(sides);
-  const bursts = await burstAll(sides);
+  const c1 = await phase('c1', () => latencyC1(sides));
+  const cN = await phase(`c${CONC}`, () => throughput(sides));
+  const bursts = await phase('burst', () => burstAll(sides));
   const summary = summarize(sides, c1, cN, bursts);
   const tables = markdown(sides, c1, cN, bursts, summary);
   console.log(`\n${tables}`);
@@ -176,12 +183,17 @@ async function main() {
     targets: TARGETS,
     loadAvgAtEnd: round(os.loadavg()[0], 2),
     wallS: Math.round((Date.now() - started) / 1000),
+    phasesS,
   };
   const file = join(RESULTS_DIR, env.BENCH_OUT ?? 'peers.json');
   writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
   const mdFile = file.replace(/\.json$/, '') + '.md';
   writeFileSync(mdFile, `${header(machine, build, portkeyInstall, output)}\n\n${tables}\n`);
-  console.log(`\nresults: ${file} and ${mdFile} (${output.wallS} s measured)`);
+  console.log(
+    `\nresults: ${file} and ${mdFile} (${output.wallS} s measured: ${Object.entries(phasesS)
+      .map(([k, v]) => `${k} ${v} s`)
+      .join(', ')})`,
+  );
   await cleanup();
 
   const bad = [
@@ -830,12 +842,7 @@ function markdown(sides, c1, cN, bursts, { perSide, targets }) {
       '',
       markdownTable(
         ['', 'what', 'auto', 'target'],
-        targets.map((t) => [
-          mark(t.pass),
-          t.label,
-          typeof t.value === 'number' ? fmt(t.value, 3) : String(t.value),
-          t.target,
-        ]),
+        targets.map((t) => [mark(t.pass), t.label, fmt(t.value, t.key === 'burstStalls' ? 0 : 3), t.target]),
         2,
       ),
     );
