@@ -73,6 +73,10 @@ import { LOG_DIR, RESULTS_DIR, ROOT, SOURCE_MAIN } from './lib/shared.mjs';
 const env = process.env;
 const list = (v) => v.split(',').map((s) => s.trim());
 const SIDE_KEYS = list(env.BENCH_PEERS_SIDES ?? 'portkey,auto,queue,inline');
+for (const key of SIDE_KEYS) {
+  if (!['portkey', 'auto', 'queue', 'inline'].includes(key))
+    throw new Error(`BENCH_PEERS_SIDES: unknown side ${key} (portkey, auto, queue, inline)`);
+}
 const WARMUP = Number(env.BENCH_PEERS_WARMUP ?? 100);
 const REQUESTS = Number(env.BENCH_PEERS_REQUESTS ?? 500);
 const BLOCK = Number(env.BENCH_PEERS_BLOCK ?? 50);
@@ -105,8 +109,8 @@ const TARGETS = {
 };
 
 const CASES = [
-  { key: 'chat', label: 'non-streamed', stream: false },
-  { key: 'stream', label: 'streamed', stream: true },
+  { key: 'chat', stream: false },
+  { key: 'stream', stream: true },
 ];
 
 let redis;
@@ -758,6 +762,7 @@ function markdown(sides, c1, cN, bursts, { perSide, targets }) {
         'TTFT p50',
         'TTFT p99',
         'side CPU',
+        'Redis CPU',
         'bad',
       ],
       cN.map((r) => [
@@ -771,6 +776,7 @@ function markdown(sides, c1, cN, bursts, { perSide, targets }) {
         r.ttft ? fmt(r.ttft.p50, 2) : '-',
         r.ttft ? fmt(r.ttft.p99, 2) : '-',
         r.cpuMsPerCall.side === undefined ? '-' : fmt(r.cpuMsPerCall.side, 3),
+        r.cpuMsPerCall.redis === undefined ? '-' : fmt(r.cpuMsPerCall.redis, 3),
         String(r.bad),
       ]),
       2,
