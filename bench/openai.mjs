@@ -46,15 +46,14 @@ import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { httpRequest } from './lib/http.mjs';
 import { CLK_TCK, cpuTicks, machineInfo, systemBusyTicks } from './lib/machine.mjs';
+import { closedLoop } from './lib/load.mjs';
 import { fmt, latencyStats, round } from './lib/numbers.mjs';
 import {
   cpuProfileArgs,
-  freePort,
   redisVersion,
-  spawnLogged,
   startGatewayChild,
+  startOpenAiTestServer,
   startRedis,
-  waitUntilOk,
 } from './lib/processes.mjs';
 import { LOG_DIR, PROFILE_DIR, RESULTS_DIR, ROOT, SOURCE_MAIN } from './lib/shared.mjs';
 
@@ -74,7 +73,6 @@ const NOTE_REQUESTS = Number(env.BENCH_OPENAI_NOTE_REQUESTS ?? 100);
 const STRICT = env.BENCH_STRICT === '1';
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
 const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-openai');
-const TEST_SERVER = join(ROOT, 'test/openai-server/openai-test-server.mjs');
 const RUN_ID = `openai${process.pid}${Date.now().toString(36)}`;
 const BACKEND_KEY = 'sk-test';
 const UPSTREAM_MODEL = 'gpt-4o-mini';
@@ -395,24 +393,6 @@ async function redisCommands() {
   return { total, scripts };
 }
 
-/** `conc` loops calling `once` until `seconds` have passed; every call that started is waited for and counted. */
-async function closedLoop(conc, seconds, once) {
-  const t0 = performance.now();
-  const deadline = t0 + seconds * 1000;
-  const results = [];
-  let bad = 0;
-  await Promise.all(
-    Array.from({ length: conc }, async () => {
-      while (performance.now() < deadline) {
-        const r = await once();
-        if (r.ok) results.push(r);
-        else bad++;
-      }
-    }),
-  );
-  return { results, bad, elapsedS: (performance.now() - t0) / 1000 };
-}
-
 // ---------------------------------------------------------------- where the time goes
 
 /** JOBS non-streaming calls through the gateway, then each job's own timings (GET /v1/jobs/:id). */
@@ -541,25 +521,9 @@ async function measured(gateway, work) {
 
 // ---------------------------------------------------------------- children
 
-/** The test server in a child process of its own; resolves when GET /v1/models answers 200. */
-async function startTestServer(name, chunkDelayMs) {
-  const port = await freePort();
+function startTestServer(name, chunkDelayMs) {
   const logFile = join(LOG_DIR, `openai-${name}.log`);
-  const proc = spawnLogged(
-    process.execPath,
-    [TEST_SERVER, '--port', String(port), '--chunk-delay-ms', String(chunkDelayMs), '--api-key', BACKEND_KEY],
-    logFile,
-    { cwd: ROOT, env: { ...env, NODE_ENV: 'production' } },
-  );
-  const child = { proc, name, url: `http://127.0.0.1:${port}/v1`, port, chunkDelayMs };
-  children.add(child);
-  await waitUntilOk(proc, `${child.url}/models`, 15_000, {
-    headers: { authorization: `Bearer ${BACKEND_KEY}` },
-    what: `the test server (${name})`,
-    logFile,
-  });
-  console.log(`test server ${name}: pid ${proc.pid} on ${child.url}, chunk delay ${chunkDelayMs} ms`);
-  return child;
+  return startOpenAiTestServer(children, { name, chunkDelayMs, apiKey: BACKEND_KEY, logFile });
 }
 
 function backends() {

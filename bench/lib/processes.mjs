@@ -1,14 +1,18 @@
-// Process plumbing shared by the benchmark scripts (run, detect-upload, routes, openai, batch):
-// free ports, children with their output in a log file, waiting for /health/ready, a private
-// redis-server, and stopping children. Each script keeps its own set of running children (a Set
+// Process plumbing shared by the benchmark scripts (run, detect-upload, routes, openai, batch,
+// chat-peers): free ports, children with their output in a log file, waiting for /health/ready, a
+// private redis-server, the OpenAI-compatible test server, and stopping children. Each script keeps its own set of running children (a Set
 // of { proc, name, ... }) and passes it in, so that its cleanup can stop whatever is left.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { safeRead } from './machine.mjs';
+import { ROOT } from './shared.mjs';
+
+const OPENAI_TEST_SERVER = join(ROOT, 'test/openai-server/openai-test-server.mjs');
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
 export function freePort() {
@@ -190,4 +194,37 @@ export function cpuProfileArgs(on, dir, name) {
   if (!on) return [];
   mkdirSync(dir, { recursive: true });
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
+}
+
+/**
+ * The repository's OpenAI-compatible test server (test/openai-server/openai-test-server.mjs) in a
+ * child process of its own, so that its CPU is not the caller's: `--chunk-delay-ms chunkDelayMs`
+ * between streamed chunks, any bearer but `apiKey` answered 401. Registered in `children` as
+ * { proc, name, url (…/v1), port, chunkDelayMs }; resolves once GET /v1/models answers 200.
+ */
+export async function startOpenAiTestServer(children, { name, chunkDelayMs, apiKey, logFile, cwd = ROOT }) {
+  const port = await freePort();
+  const proc = spawnLogged(
+    process.execPath,
+    [
+      OPENAI_TEST_SERVER,
+      '--port',
+      String(port),
+      '--chunk-delay-ms',
+      String(chunkDelayMs),
+      '--api-key',
+      apiKey,
+    ],
+    logFile,
+    { cwd, env: { ...process.env, NODE_ENV: 'production' } },
+  );
+  const child = { proc, name, url: `http://127.0.0.1:${port}/v1`, port, chunkDelayMs };
+  children.add(child);
+  await waitUntilOk(proc, `${child.url}/models`, 15_000, {
+    headers: { authorization: `Bearer ${apiKey}` },
+    what: `the test server (${name})`,
+    logFile,
+  });
+  console.log(`test server ${name}: pid ${proc.pid} on ${child.url}, chunk delay ${chunkDelayMs} ms`);
+  return child;
 }
