@@ -1,18 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, manifest } from '../fixtures';
 import { startGateway, type TestGateway } from '../gateway-harness';
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../fuzz/fuzz-case';
 
 type Mutation = { name: string; data: Buffer };
 
@@ -47,7 +36,7 @@ describe(`fuzz: truncated, bit-flipped and spliced fixtures (seed ${SEED})`, () 
   afterAll(async () => gw.close());
 
   const files = manifest().filter((f) => f.bytes < 3_000_000);
-  const rnd = random(SEED);
+  const rnd = seededRandom(SEED);
   const cases = files.flatMap((file, i) => {
     const other = fixture(files[(i + 1) % files.length].path);
     return mutations(fixture(file.path), other, rnd).map((m) => ({ file: file.path, ...m }));

@@ -4,7 +4,8 @@ import { checkCloudSize, checkPointFields, MAX_POINT_FIELDS } from './cloud-limi
 import { quote } from './header-text';
 import { createField, FIELD_TYPES, isPointFieldType, type PointCloud, type PointField } from './point-cloud';
 import { parseNumberToken, textColumn } from './text-values';
-import { countTokens, isWhiteSpace, lineTokens, tokensCanFit } from './text-tokens';
+import { isWhiteSpace } from '../white-space';
+import { countTokens, lineTokens, tokensCanFit } from './text-tokens';
 import { canonicalColumnName, defaultColumnNames, inferColumnType, type XyzColumn } from './xyz-columns';
 
 const fail = (message: string) => AdapterError.unprocessable(`XYZ: ${message}`);

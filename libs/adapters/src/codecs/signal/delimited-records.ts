@@ -1,26 +1,10 @@
 import { AdapterError } from '../../sdk/adapter-error';
+import { isWhiteSpace } from '../white-space';
 
 const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
 const HASH = 0x23;
-
-/** The whitespace trimmed around fields: what `String.prototype.trim` removes (csv-parse's set too). */
-function isSpace(code: number): boolean {
-  return (
-    code === 0x20 ||
-    (code >= 0x09 && code <= 0x0d) ||
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
-}
 
 /**
  * Delimited text read record by record in one linear pass, without building rows or cells: a
@@ -107,7 +91,7 @@ export class DelimitedRecords {
     let p = from;
     for (; p < text.length; p++) {
       const c = text.charCodeAt(p);
-      if (c === this.delimiter || c === LF || c === CR || !isSpace(c)) break;
+      if (c === this.delimiter || c === LF || c === CR || !isWhiteSpace(c)) break;
     }
     return p;
   }
@@ -141,7 +125,7 @@ export class DelimitedRecords {
       if (c === QUOTE) throw this.malformed(p, 'a quote inside an unquoted field');
     }
     let end = p;
-    while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+    while (end > start && isWhiteSpace(text.charCodeAt(end - 1))) end--;
     this.push(start, end, false);
     return p;
   }
