@@ -34,6 +34,7 @@ import { LOGGER } from './logging/logger';
 import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 import { createJobBackend } from './queue/job-backend.factory';
 import { HopRunner } from './jobs/hop-runner';
+import { JobEndings } from './jobs/job-endings';
 import { RedisJobBackend } from './queue/redis-job-backend';
 import { HopWorkers } from './jobs/hop-workers';
 import { AudioController } from './openai/audio.controller';
@@ -48,7 +49,6 @@ import { RoutePlanner } from './routing/route-planner';
 import { RoutesController } from './routing/routes.controller';
 import { createWebhookQueue } from './webhooks/webhook-queue.factory';
 import { WebhookService } from './webhooks/webhook.service';
-import { JobBackendWithStore, WebhookingJobStore } from './webhooks/webhooking-job-store';
 
 /** The whole gateway, wired explicitly from one validated config. */
 @Module({})
@@ -155,31 +155,26 @@ export class AppModule {
             modalities: ModalityRegistry,
             planner: RoutePlanner,
             backend: JobBackend,
-            webhooks: WebhookService,
-          ) =>
-            new InferenceService(
-              config,
-              blobs,
-              inspector,
-              modalities,
-              planner,
-              // A job it cancels ends here: the store queues the job's webhook.
-              new JobBackendWithStore(backend, new WebhookingJobStore(backend.store, webhooks, logger)),
-            ),
-          inject: [BLOB_STORE, InputInspector, ModalityRegistry, RoutePlanner, JOB_BACKEND, WebhookService],
+            endings: JobEndings,
+          ) => new InferenceService(config, blobs, inspector, modalities, planner, backend, endings),
+          inject: [BLOB_STORE, InputInspector, ModalityRegistry, RoutePlanner, JOB_BACKEND, JobEndings],
         },
+        { provide: JobEndings, useFactory: () => new JobEndings(logger) },
         {
           provide: WebhookService,
-          useFactory: (backend: JobBackend, blobs: BlobStore) =>
-            new WebhookService(
+          useFactory: (backend: JobBackend, blobs: BlobStore, endings: JobEndings) => {
+            const webhooks = new WebhookService(
               config,
               createWebhookQueue(config, backend, logger),
               // Deliveries read what they announce on the workers' side (waiting for Redis).
               backend.forWorkers.store,
               blobs,
               logger,
-            ),
-          inject: [JOB_BACKEND, WORKER_BLOB_STORE],
+            );
+            endings.onEnded((record) => webhooks.jobEnded(record));
+            return webhooks;
+          },
+          inject: [JOB_BACKEND, WORKER_BLOB_STORE, JobEndings],
         },
         {
           provide: HopRunner,
@@ -188,19 +183,27 @@ export class AppModule {
             blobs: BlobStore,
             backend: JobBackend,
             health: AdapterHealth,
-            webhooks: WebhookService,
+            endings: JobEndings,
           ) =>
+            // A hop's outcome waits for Redis rather than being lost to an outage.
             new HopRunner(
               adapters,
               blobs,
-              // Jobs end here (completed, failed): the store queues their webhooks. A hop's
-              // outcome waits for Redis rather than being lost to an outage.
-              new WebhookingJobStore(backend.forWorkers.store, webhooks, logger),
+              backend.forWorkers.store,
               backend.forWorkers.hops,
               health,
+              endings,
               logger,
             ),
-          inject: [AdapterRegistry, WORKER_BLOB_STORE, JOB_BACKEND, AdapterHealth, WebhookService],
+          // WebhookService listens to the ends of jobs (JobEndings) from its creation.
+          inject: [
+            AdapterRegistry,
+            WORKER_BLOB_STORE,
+            JOB_BACKEND,
+            AdapterHealth,
+            JobEndings,
+            WebhookService,
+          ],
         },
         {
           provide: HopWorkers,

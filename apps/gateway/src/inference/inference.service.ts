@@ -8,6 +8,7 @@ import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
 import type { HopJob, JobRecord } from '../jobs/job-record';
 import { JOB_CANCELLED } from '../jobs/bus-topics';
+import type { JobEndings } from '../jobs/job-endings';
 import { presentJob, type PresentedJob } from '../jobs/job-presenter';
 import { watchJob } from '../jobs/job-waiter';
 import { REDIS_RETRY_AFTER_MS, RedisUnavailableError } from '../queue/redis-connections';
@@ -34,6 +35,7 @@ export class InferenceService {
     private readonly modalities: ModalityRegistry,
     private readonly planner: RoutePlanner,
     private readonly backend: JobBackend,
+    private readonly endings: JobEndings,
   ) {}
 
   /** Validates, queues and returns the new job's record (status `queued`). */
@@ -66,6 +68,7 @@ export class InferenceService {
     if (isTerminalStatus(record.status)) return record;
     const cancelled: JobRecord = { ...record, status: 'cancelled', finishedAt: new Date().toISOString() };
     await this.backend.store.save(cancelled, { id, status: 'cancelled', record: cancelled });
+    await this.endings.ended(cancelled);
     await this.backend.bus.publish(JOB_CANCELLED, { jobId: id });
     return cancelled;
   }

@@ -14,6 +14,7 @@ import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-ports';
 import { nextRoute } from '../routing/route-plan';
+import type { JobEndings } from './job-endings';
 import type { HopJob, JobRecord, PlannedRoute } from './job-record';
 
 /** Text outputs up to this size travel inside the next hop's queue entry instead of as blobs. */
@@ -30,6 +31,7 @@ export class HopRunner {
     private readonly store: JobStore,
     private readonly hops: HopQueue,
     private readonly health: AdapterHealth,
+    private readonly endings: JobEndings,
     private readonly logger: Logger,
   ) {}
 
@@ -140,6 +142,7 @@ export class HopRunner {
         finishedAt: new Date(finishedAt).toISOString(),
       };
       await this.store.save(done, { id: done.id, status: 'completed', record: done });
+      await this.endings.ended(done);
       log.debug({ ms: finishedAt - startedAt }, 'hop completed');
     } catch (err) {
       if (cancel.signal.aborted) {
@@ -179,6 +182,7 @@ export class HopRunner {
         finishedAt: new Date(finishedAt).toISOString(),
       };
       await this.store.save(failed, { id: failed.id, status: 'failed', record: failed });
+      await this.endings.ended(failed);
       throw new FinalHopError(message, { cause: err });
     } finally {
       this.running.delete(hop.jobId);

@@ -14,6 +14,7 @@ import type { JobBackend } from './job-backend';
 import { createJobBackend } from './job-backend.factory';
 import type { HopJob, JobRecord, PlannedRoute } from '../jobs/job-record';
 import { HopRunner } from '../jobs/hop-runner';
+import { JobEndings } from '../jobs/job-endings';
 import { waitForJob } from '../jobs/job-waiter';
 
 const logger = pino({ level: 'silent' });
@@ -150,6 +151,7 @@ for (const driver of ['inline', 'bullmq'] as const) {
         backend.store,
         backend.hops,
         new AdapterHealth({ failures: 100, cooldownMs: 1000 }, backend.bus, logger),
+        new JobEndings(logger),
         logger,
       );
       await backend.hops.work(adapter.descriptor.id, { concurrency: 4 }, runner.handle);
@@ -343,6 +345,7 @@ describe('queue contract: bullmq specifics', () => {
       backend.store,
       backend.hops,
       health,
+      new JobEndings(logger),
       logger,
     );
     const admin = new Redis(config.queue.redisUrl);

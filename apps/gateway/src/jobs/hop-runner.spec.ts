@@ -1,0 +1,194 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AdapterError, type Adapter, type AdapterInput, type AdapterRequest } from '@omnigate/adapters';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AdapterHealth } from '../adapters/adapter-health';
+import { AdapterRegistry } from '../adapters/adapter-registry';
+import { FsBlobStore } from '../blobs/fs-blob-store';
+import { loadConfig } from '../config/app-config';
+import { LocalClusterBus } from '../queue/cluster-bus';
+import { InlineJobBackend } from '../queue/inline-job-backend';
+import { HopRunner } from './hop-runner';
+import { JobEndings } from './job-endings';
+import { FinalHopError, RetryableHopError, type HopQueue, type JobStore } from './job-ports';
+import type { HopJob, JobRecord, PlannedRoute } from './job-record';
+
+const logger = pino({ level: 'silent' });
+
+/** Answers what the input text says: `bad` is bad input, `flaky` fails retryably, `hang` waits for its abort. */
+class TextAdapter implements Adapter {
+  readonly descriptor;
+  constructor(id: string) {
+    this.descriptor = {
+      id,
+      version: '1.0.0',
+      capabilities: [{ task: 'upper', inputs: ['text'], output: 'text' }],
+    };
+  }
+
+  async invoke(request: AdapterRequest, context: Parameters<Adapter['invoke']>[1]) {
+    const text = (await context.blobs.read(request.inputs[0].blobId)).toString('utf8');
+    if (text === 'bad') throw AdapterError.unprocessable('this input can never work');
+    if (text === 'flaky') throw new AdapterError('adapter_failed', 'upstream 503', { retryable: true });
+    if (text === 'hang') {
+      await new Promise((_, reject) =>
+        context.signal.addEventListener('abort', () => reject(context.signal.reason)),
+      );
+    }
+    const answer = `${this.descriptor.id}:${text.toUpperCase()}`;
+    return { outputs: [{ modality: 'text' as const, mediaType: 'text/plain', text: answer }] };
+  }
+}
+
+const route = (...adapters: string[]): PlannedRoute => ({
+  plan: adapters.map((adapter) => ({ adapter, task: 'upper', output: { modality: 'text' }, options: {} })),
+  route: adapters.map((adapter) => ({ adapter, task: 'upper', from: ['text'], to: 'text' })),
+});
+
+/** A hop queue that keeps what the runner queues, for the test to look at (or run next). */
+class RecordingHopQueue implements HopQueue {
+  readonly added: HopJob[] = [];
+  async add(hop: HopJob): Promise<void> {
+    this.added.push(hop);
+  }
+  async work(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
+  let dir: string;
+  let blobs: FsBlobStore;
+  let store: JobStore;
+  let backend: InlineJobBackend;
+  let queue: RecordingHopQueue;
+  let health: AdapterHealth;
+  let ended: JobRecord[];
+  let runner: HopRunner;
+  const run = (attempt = 1, max = 3) => ({
+    attempt: { number: attempt, max },
+    signal: new AbortController().signal,
+  });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'omnigate-runner-'));
+    blobs = new FsBlobStore(dir);
+    backend = new InlineJobBackend(loadConfig({ QUEUE_DRIVER: 'inline', BLOB_DIR: dir }).queue, logger);
+    store = backend.store;
+    queue = new RecordingHopQueue();
+    health = new AdapterHealth({ failures: 2, cooldownMs: 60_000 }, new LocalClusterBus(), logger);
+    const endings = new JobEndings(logger);
+    ended = [];
+    endings.onEnded(async (record) => void ended.push(record));
+    const adapters = new AdapterRegistry(['a', 'b', 'c'].map((id) => new TextAdapter(id)));
+    runner = new HopRunner(adapters, blobs, store, queue, health, endings, logger);
+  });
+
+  afterEach(async () => {
+    await backend.close(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A queued job over `text` on `primary`, with `alternatives`, and its first hop. */
+  async function start(text: string, primary: PlannedRoute, alternatives: PlannedRoute[] = []) {
+    const blob = await blobs.put(Buffer.from(text), { mediaType: 'text/plain' });
+    const inputs: AdapterInput[] = [
+      { modality: 'text', mediaType: 'text/plain', blobId: blob.id, bytes: blob.bytes },
+    ];
+    const id = `job-${text}-${primary.plan.map((h) => h.adapter).join('')}`;
+    const record: JobRecord = {
+      id,
+      status: 'queued',
+      outputs: [],
+      ...primary,
+      detected: [],
+      warnings: [],
+      timings: {},
+      createdAt: new Date().toISOString(),
+      outputSpec: { modality: 'text' },
+      priority: 5,
+      inputs,
+      alternatives,
+    };
+    await store.create(record);
+    const hop: HopJob = { jobId: id, generation: 0, hop: 0, inputs, ...primary.plan[0] };
+    return { id, hop };
+  }
+
+  it('completes a one-hop job: outputs and timings saved, its end announced once', async () => {
+    const { id, hop } = await start('hi', route('a'));
+    await runner.handle(hop, run());
+    const record = await store.get(id);
+    expect(record).toMatchObject({ status: 'completed', attempts: 1, outputs: [{ text: 'a:HI' }] });
+    expect(record?.timings.totalMs).toBeGreaterThanOrEqual(0);
+    expect(ended.map((r) => [r.id, r.status])).toEqual([[id, 'completed']]);
+    expect(queue.added).toEqual([]);
+  });
+
+  it('advances a chain: the next hop is queued with what the first changed, the record is not rewritten', async () => {
+    const { id, hop } = await start('hi', route('a', 'b'));
+    await runner.handle(hop, run());
+    expect(queue.added).toHaveLength(1);
+    const next = queue.added[0];
+    expect(next).toMatchObject({ jobId: id, hop: 1, adapter: 'b', generation: 0 });
+    expect(next.carried?.route[0].ms).toBeGreaterThanOrEqual(0);
+    expect((await store.get(id))?.status).toBe('active');
+    expect(ended).toEqual([]);
+    // The first hop's small text output rides in the next hop.
+    await runner.handle(next, run());
+    expect(await store.get(id)).toMatchObject({ status: 'completed', outputs: [{ text: 'b:A:HI' }] });
+    expect(ended).toHaveLength(1);
+  });
+
+  it('fails bad input at once: no retry, no fallback, not counted against the adapter', async () => {
+    const { id, hop } = await start('bad', route('a'), [route('b')]);
+    await expect(runner.handle(hop, run(1, 3))).rejects.toBeInstanceOf(FinalHopError);
+    expect(await store.get(id)).toMatchObject({ status: 'failed', error: { code: 'unprocessable_input' } });
+    expect(queue.added).toEqual([]);
+    expect(health.view('a').failures).toBe(0);
+    expect(ended.map((r) => r.status)).toEqual(['failed']);
+  });
+
+  it('asks for a retry of a retryable failure before the last attempt, and records nothing', async () => {
+    const { id, hop } = await start('flaky', route('a'));
+    await expect(runner.handle(hop, run(1, 3))).rejects.toBeInstanceOf(RetryableHopError);
+    expect((await store.get(id))?.status).toBe('active');
+    expect(health.view('a').failures).toBe(1);
+    expect(ended).toEqual([]);
+  });
+
+  it('falls back after the last attempt: the next route that avoids the failed adapter starts from the inputs', async () => {
+    const { id, hop } = await start('flaky', route('a'), [route('a', 'b'), route('c')]);
+    await expect(runner.handle(hop, run(3, 3))).rejects.toBeInstanceOf(FinalHopError);
+    const record = await store.get(id);
+    expect(record).toMatchObject({ status: 'active', fallbacks: [{ adapter: 'a' }], alternatives: [] });
+    expect(record?.route.map((s) => s.adapter)).toEqual(['c']);
+    expect(queue.added).toMatchObject([{ jobId: id, generation: 1, hop: 0, adapter: 'c' }]);
+    expect(ended).toEqual([]);
+    // A hop of the abandoned route that still arrives is dropped.
+    await runner.handle({ ...hop, hop: 0 }, run());
+    expect((await store.get(id))?.status).toBe('active');
+  });
+
+  it('fails for good when no route is left, naming the hop', async () => {
+    const { id, hop } = await start('flaky', route('a'));
+    await expect(runner.handle(hop, run(3, 3))).rejects.toBeInstanceOf(FinalHopError);
+    expect(await store.get(id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'adapter_failed', details: { hop: 0, adapter: 'a' } },
+    });
+    expect(ended).toHaveLength(1);
+  });
+
+  it('stops a running hop when its job is cancelled, and saves no outcome', async () => {
+    const { id, hop } = await start('hang', route('a'));
+    const handled = runner.handle(hop, run());
+    await new Promise((r) => setTimeout(r, 20));
+    runner.cancel(id);
+    await expect(handled).rejects.toBeInstanceOf(FinalHopError);
+    expect((await store.get(id))?.status).toBe('active');
+    expect(ended).toEqual([]);
+  });
+});
