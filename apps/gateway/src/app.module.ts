@@ -3,16 +3,16 @@ import type { Logger } from 'pino';
 import { AdapterRegistry } from './adapters/adapter-registry';
 import { AdapterHealth } from './adapters/adapter-health';
 import { AdapterRegistrations } from './adapters/adapter-registrations';
-import { MemoryRegistrationStore, RedisRegistrationStore } from './adapters/registration-store';
+import { createRegistrationStore } from './adapters/registration-store';
 import { createAdapterRegistry } from './adapters/create-adapter-registry';
 import { AdaptersController } from './adapters/adapters.controller';
 import { BatchLineRunner } from './batches/batch-line';
 import { BatchRunner } from './batches/batch-runner';
 import { BatchService } from './batches/batch-service';
-import { MemoryBatchStore, RedisBatchStore } from './batches/batch-store';
+import { createBatchStore } from './batches/batch-store';
 import { BatchesController } from './batches/batches.controller';
 import { FileCatalog } from './batches/file-catalog';
-import { MemoryFileStore, RedisFileStore } from './batches/file-store';
+import { createFileStore } from './batches/file-store';
 import { FilesController } from './batches/files.controller';
 import { BlobExpiry } from './blobs/blob-expiry';
 import { BLOB_STORE, type BlobStore, WORKER_BLOB_STORE } from './blobs/blob-store';
@@ -35,7 +35,6 @@ import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 import { createJobBackend } from './queue/job-backend.factory';
 import { HopRunner } from './jobs/hop-runner';
 import { JobEndings } from './jobs/job-endings';
-import { RedisJobBackend } from './queue/redis-job-backend';
 import { HopWorkers } from './jobs/hop-workers';
 import { AudioController } from './openai/audio.controller';
 import { ChatCompletionsController } from './openai/chat-completions.controller';
@@ -214,13 +213,7 @@ export class AppModule {
         {
           provide: FileCatalog,
           useFactory: (blobs: BlobStore, backend: JobBackend) =>
-            new FileCatalog(
-              blobs,
-              backend instanceof RedisJobBackend
-                ? new RedisFileStore(backend.redis, config.queue.prefix)
-                : new MemoryFileStore(),
-              config.blobs.ttlS,
-            ),
+            new FileCatalog(blobs, createFileStore(backend.state), config.blobs.ttlS),
           inject: [BLOB_STORE, JOB_BACKEND],
         },
         {
@@ -236,9 +229,7 @@ export class AppModule {
           ) =>
             new BatchRunner(
               config,
-              backend instanceof RedisJobBackend
-                ? new RedisBatchStore(backend.redis, config.queue.prefix)
-                : new MemoryBatchStore(),
+              createBatchStore(backend.state),
               files,
               new BatchLineRunner(
                 inference,
@@ -283,9 +274,7 @@ export class AppModule {
             workers: HopWorkers,
           ) =>
             new AdapterRegistrations(
-              backend instanceof RedisJobBackend
-                ? new RedisRegistrationStore(backend.redis, config.queue.prefix, logger)
-                : new MemoryRegistrationStore(),
+              createRegistrationStore(backend.state, logger),
               backend.bus,
               registry,
               modalities,

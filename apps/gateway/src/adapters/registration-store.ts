@@ -1,6 +1,7 @@
 import { AdapterRegistrationSchema, type AdapterRegistration } from '@omnigate/contracts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { SharedState } from '../queue/job-backend';
 
 /** Where runtime registrations (POST /v1/adapters) are kept, secrets included. */
 export interface RegistrationStore {
@@ -80,4 +81,11 @@ export class MemoryRegistrationStore implements RegistrationStore {
   async remove(id: string): Promise<boolean> {
     return this.registrations.delete(id);
   }
+}
+
+/** The registration store where the queue driver keeps its state. */
+export function createRegistrationStore(state: SharedState, logger: Logger): RegistrationStore {
+  return state.kind === 'redis'
+    ? new RedisRegistrationStore(state.redis, state.prefix, logger)
+    : new MemoryRegistrationStore();
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Webhook } from '../webhooks/webhook-queue';
 import type { BatchObject, BatchPatch, BatchStatus } from './batch-object';
+import type { SharedState } from '../queue/job-backend';
 
 /** One answered line: whether it goes to the error file, and its JSONL line. */
 export interface BatchResultLine {
@@ -312,4 +313,9 @@ export class MemoryBatchStore implements BatchStore {
   }
 
   async release(): Promise<void> {}
+}
+
+/** The batch store where the queue driver keeps its state. */
+export function createBatchStore(state: SharedState): BatchStore {
+  return state.kind === 'redis' ? new RedisBatchStore(state.redis, state.prefix) : new MemoryBatchStore();
 }

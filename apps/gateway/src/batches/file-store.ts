@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { FilePurpose, StoredFile } from './file-object';
+import type { SharedState } from '../queue/job-backend';
 
 /** A page of `GET /v1/files`: `after` is the id of the last file of the previous page. */
 export interface FileListQuery {
@@ -140,4 +141,9 @@ export class MemoryFileStore implements FileStore {
   async delete(id: string): Promise<boolean> {
     return this.files.delete(id);
   }
+}
+
+/** The file store where the queue driver keeps its state. */
+export function createFileStore(state: SharedState): FileStore {
+  return state.kind === 'redis' ? new RedisFileStore(state.redis, state.prefix) : new MemoryFileStore();
 }

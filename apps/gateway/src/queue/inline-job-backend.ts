@@ -239,6 +239,7 @@ export class InlineJobBackend implements JobBackend {
   readonly blobTier: MemoryJobBlobTier;
   readonly bus = new LocalClusterBus();
   readonly counter = new MemoryRateCounter();
+  readonly state = { kind: 'memory' } as const;
   /** Nothing to wait for in-process: the workers' side is the same. */
   readonly forWorkers: Pick<JobBackend, 'store' | 'hops' | 'blobTier'>;
 

@@ -1,6 +1,23 @@
+import type { Redis } from 'ioredis';
 import type { JobBlobTier } from '../blobs/job-blob-tier';
 import type { HopQueue, JobStore, RateCounter } from '../jobs/job-ports';
 import type { ClusterBus } from './cluster-bus';
+
+/**
+ * Where the driver keeps state that other features keep beside the jobs (files, batches,
+ * adapter registrations, webhook deliveries): Redis under the queue's key prefix, or this
+ * process's memory. Each feature chooses its store from `kind`, once, at start-up.
+ */
+export type SharedState =
+  | {
+      kind: 'redis';
+      /** The connection requests use: it fails fast while Redis is away. */
+      redis: Redis;
+      prefix: string;
+      /** A new connection of its own that waits for Redis (for work that outlives requests). */
+      waitingConnection(): Redis;
+    }
+  | { kind: 'memory' };
 
 /** A queue driver: BullMQ on Redis, or in-process. */
 export interface JobBackend {
@@ -13,6 +30,8 @@ export interface JobBackend {
   readonly bus: ClusterBus;
   /** Rate-limit windows, kept where the job records are. */
   readonly counter: RateCounter;
+  /** Where the features beside the jobs keep their state. */
+  readonly state: SharedState;
   /**
    * The store, queue and blob tier as the workers use them. The request side (`store`, `hops`,
    * `blobTier`, `bus`, `counter`) fails fast when the backing service is away, so that requests

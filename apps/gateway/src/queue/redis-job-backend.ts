@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import { BullMqHopQueue } from './bullmq-hop-queue';
 import { coalesceWrites } from './coalesced-writes';
 import { RedisClusterBus } from './cluster-bus';
-import type { JobBackend } from './job-backend';
+import type { JobBackend, SharedState } from './job-backend';
 import type { RateCounter } from '../jobs/job-ports';
 import { FailFastConnections, waitingRedis } from './redis-connections';
 import { RedisJobStore } from './redis-job-store';
@@ -39,10 +39,10 @@ export class RedisJobBackend implements JobBackend {
   readonly bus: RedisClusterBus;
   readonly counter: RedisRateCounter;
   readonly forWorkers: Pick<JobBackend, 'store' | 'hops' | 'blobTier'>;
+  readonly state: SharedState;
 
   private constructor(
-    /** The store connection, for other small state kept in Redis (adapter registrations). */
-    readonly redis: Redis,
+    private readonly redis: Redis,
     private readonly subscriber: Redis,
     private readonly bullConnection: Redis,
     private readonly workerConnection: Redis,
@@ -55,6 +55,7 @@ export class RedisJobBackend implements JobBackend {
     this.blobTier = new RedisJobBlobTier(bullConnection, config.prefix, config.jobTtlS);
     this.bus = new RedisClusterBus(redis, subscriber, config.prefix, logger);
     this.counter = new RedisRateCounter(redis, config.prefix);
+    this.state = { kind: 'redis', redis, prefix: config.prefix, waitingConnection: () => this.workerRedis() };
     this.forWorkers = {
       store: workerStore,
       hops: new BullMqHopQueue(workerConnection, workerConnection, config.prefix, config, logger),
@@ -122,7 +123,7 @@ export class RedisJobBackend implements JobBackend {
   }
 
   /** A new connection for a queue of work that outlives requests (webhook deliveries). */
-  workerRedis(): Redis {
+  private workerRedis(): Redis {
     const connection = waitingRedis(this.config.redisUrl, { lazyConnect: true });
     connection.on('error', (err) => this.logger.warn({ err }, 'redis (workers) connection error'));
     return connection;

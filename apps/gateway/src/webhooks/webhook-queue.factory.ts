@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { JobBackend } from '../queue/job-backend';
-import { RedisJobBackend } from '../queue/redis-job-backend';
 import { BullMqWebhookQueue } from './bullmq-webhook-queue';
 import { InlineWebhookQueue } from './inline-webhook-queue';
 import type { WebhookQueue } from './webhook-queue';
@@ -13,10 +12,11 @@ export function createWebhookQueue(config: AppConfig, backend: JobBackend, logge
     backoffMs: config.webhooks.backoffMs,
     dedupeTtlS: config.queue.jobTtlS,
   };
-  if (backend instanceof RedisJobBackend) {
+  const { state } = backend;
+  if (state.kind === 'redis') {
     // A connection of its own, as the hop queues' (its scripts, no auto-pipelining), that waits
     // for Redis: deliveries outlive requests, and its worker needs one.
-    return new BullMqWebhookQueue(backend.workerRedis(), config.queue.prefix, policy, logger);
+    return new BullMqWebhookQueue(state.waitingConnection(), state.prefix, policy, logger);
   }
   return new InlineWebhookQueue(policy, logger);
 }
