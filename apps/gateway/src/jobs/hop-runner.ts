@@ -5,6 +5,7 @@ import {
   type AdapterContext,
   type AdapterInput,
   type AdapterOutput,
+  type AdapterResult,
   type BlobReader,
 } from '@omnigate/adapters';
 import { isTerminalStatus, type ErrorCode, type JobError, type OutputPart } from '@omnigate/contracts';
@@ -15,7 +16,7 @@ import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-ports';
 import { nextRoute } from '../routing/route-plan';
 import type { JobEndings } from './job-endings';
-import type { HopJob, JobRecord, PlannedRoute } from './job-record';
+import type { HopJob, HopPlan, JobRecord, PlannedRoute } from './job-record';
 
 /** Text outputs up to this size travel inside the next hop's queue entry instead of as blobs. */
 const MAX_CARRIED_TEXT_BYTES = 64 * 1024;
@@ -35,7 +36,36 @@ export class HopRunner {
     private readonly logger: Logger,
   ) {}
 
+  /** Runs one hop of a job: the adapter's call, then the job's next step (advance, end, retry, fall back, fail). */
   readonly handle = async (hop: HopJob, run: HopRun): Promise<void> => {
+    const record = await this.load(hop, run);
+    if (!record) return;
+    const startedAt = Date.now();
+    const log = this.logger.child({ jobId: hop.jobId, adapter: hop.adapter, attempt: run.attempt.number });
+    const cancel = new AbortController();
+    this.running.set(hop.jobId, cancel);
+    const call = this.call(record, hop, run, cancel.signal, log);
+    try {
+      const result = await call.result;
+      if (cancel.signal.aborted) throw new FinalHopError('the job was cancelled');
+      this.health.success(hop.adapter);
+      await this.succeeded(record, hop, run, result, startedAt, log);
+    } catch (err) {
+      if (cancel.signal.aborted) {
+        log.info('hop cancelled');
+        throw err instanceof FinalHopError ? err : new FinalHopError('the job was cancelled', { cause: err });
+      }
+      await this.failed(record, hop, run, err, call.streamed(), startedAt, log);
+    } finally {
+      this.running.delete(hop.jobId);
+    }
+  };
+
+  /**
+   * The job's record as this hop sees it (with what earlier hops carried), marked active; none
+   * when the hop is not to run: the record expired, the job ended, or the route was abandoned.
+   */
+  private async load(hop: HopJob, run: HopRun): Promise<JobRecord | undefined> {
     // One round trip: the two commands share a pipeline.
     const [stored] = await Promise.all([
       this.store.get(hop.jobId),
@@ -44,150 +74,190 @@ export class HopRunner {
     const record = stored && hop.carried ? { ...stored, ...hop.carried } : stored;
     if (!record) {
       this.logger.warn({ jobId: hop.jobId }, 'job record expired before it ran; dropping the hop');
-      return;
+      return undefined;
     }
-    if (isTerminalStatus(record.status)) return;
+    if (isTerminalStatus(record.status)) return undefined;
     if ((record.fallbacks?.length ?? 0) !== hop.generation) {
       this.logger.debug({ jobId: hop.jobId, hop: hop.hop }, 'hop of an abandoned route; dropping it');
-      return;
+      return undefined;
     }
-    const startedAt = Date.now();
-    const log = this.logger.child({ jobId: hop.jobId, adapter: hop.adapter, attempt: run.attempt.number });
-    const next = record.plan[hop.hop + 1];
-    const cancel = new AbortController();
-    this.running.set(hop.jobId, cancel);
-    // Once text has gone out to a streaming caller, the hop cannot be run again from the start.
+    return record;
+  }
+
+  /**
+   * Invokes the adapter, publishing its progress and (on a streaming job's last text hop) its
+   * text deltas; the result waits for every delta to be out. `streamed()`: whether text has gone
+   * out to the caller, after which the hop cannot be run again from the start.
+   */
+  private call(
+    record: JobRecord,
+    hop: HopJob,
+    run: HopRun,
+    cancelled: AbortSignal,
+    log: Logger,
+  ): { result: Promise<AdapterResult>; streamed(): boolean } {
     let streamed = false;
     // Deltas go out one after another, and all before the record that ends the job.
     let deltas = Promise.resolve();
-    const streamsText = record.streaming === true && !next && hop.output.modality === 'text';
-    try {
+    const last = hop.hop === record.plan.length - 1;
+    const streamsText = record.streaming === true && last && hop.output.modality === 'text';
+    const context: AdapterContext = {
+      signal: AbortSignal.any([run.signal, cancelled]),
+      // Progress is news for waiting callers, not state: the adapter does not wait for it.
+      progress: async (fraction) => {
+        const progress = Math.max(0, Math.min(1, fraction));
+        this.store
+          .publish({ id: record.id, status: 'active', progress })
+          .catch((err: unknown) => log.warn({ err }, 'could not publish progress'));
+      },
+      blobs: hop.texts ? withTexts(this.blobs, hop.texts) : this.blobs,
+      logger: log,
+      ...(streamsText
+        ? {
+            onTextDelta: (delta: string) => {
+              streamed = true;
+              deltas = deltas
+                .then(() => this.store.publish({ id: record.id, status: 'active', delta }))
+                .catch((err: unknown) => log.warn({ err }, 'could not publish a text delta'));
+            },
+          }
+        : {}),
+    };
+    const invoked = (async () => {
       const adapter = this.adapters.get(hop.adapter);
-      const context: AdapterContext = {
-        signal: AbortSignal.any([run.signal, cancel.signal]),
-        // Progress is news for waiting callers, not state: the adapter does not wait for it.
-        progress: async (fraction) => {
-          const progress = Math.max(0, Math.min(1, fraction));
-          this.store
-            .publish({ id: record.id, status: 'active', progress })
-            .catch((err: unknown) => log.warn({ err }, 'could not publish progress'));
-        },
-        blobs: hop.texts ? withTexts(this.blobs, hop.texts) : this.blobs,
-        logger: log,
-        ...(streamsText
-          ? {
-              onTextDelta: (delta: string) => {
-                streamed = true;
-                deltas = deltas
-                  .then(() => this.store.publish({ id: record.id, status: 'active', delta }))
-                  .catch((err: unknown) => log.warn({ err }, 'could not publish a text delta'));
-              },
-            }
-          : {}),
-      };
-      const result = await adapter.invoke(
+      return adapter.invoke(
         { task: hop.task, inputs: hop.inputs, output: hop.output, options: hop.options },
         context,
       );
-      await deltas;
-      if (cancel.signal.aborted) throw new FinalHopError('the job was cancelled');
-      // An intermediate output lives only as long as the job, beside its record when small.
-      this.health.success(hop.adapter);
-      const outputs = await Promise.all(
-        result.outputs.map((o) => this.storeOutput(hop, o, next !== undefined)),
-      );
-      const finishedAt = Date.now();
-      const route = record.route.map((step, i) =>
-        i === hop.hop
-          ? { ...step, ms: finishedAt - startedAt, ...(result.meta ? { meta: result.meta } : {}) }
-          : step,
-      );
-      const warnings = [...record.warnings, ...(result.warnings ?? [])];
-      const timings = this.timings(record, hop, startedAt, finishedAt);
-      if (next) {
-        // An intermediate hop: its outputs are the next hop's inputs, on the next adapter's queue;
-        // what it changed travels with that hop rather than through a rewrite of the record.
-        const texts: Record<string, string> = {};
-        const inputs = await Promise.all(outputs.map((o) => this.asInput(o, texts)));
-        await Promise.all([
-          this.store.publish({
-            id: record.id,
-            status: 'active',
-            progress: (hop.hop + 1) / record.plan.length,
-          }),
-          this.hops.add(
-            {
-              jobId: record.id,
-              generation: hop.generation,
-              hop: hop.hop + 1,
-              inputs,
-              ...next,
-              carried: { route, warnings, timings },
-              ...(Object.keys(texts).length > 0 ? { texts } : {}),
-            },
-            { priority: record.priority },
-          ),
-        ]);
-        log.debug({ ms: finishedAt - startedAt, next: next.adapter }, 'hop completed, next queued');
-        return;
-      }
-      const done: JobRecord = {
-        ...record,
-        status: 'completed',
-        attempts: run.attempt.number,
-        outputs,
-        route,
-        warnings,
-        timings: { ...timings, totalMs: finishedAt - Date.parse(record.createdAt) },
-        finishedAt: new Date(finishedAt).toISOString(),
-      };
-      await this.store.save(done, { id: done.id, status: 'completed', record: done });
-      await this.endings.ended(done);
-      log.debug({ ms: finishedAt - startedAt }, 'hop completed');
-    } catch (err) {
-      if (cancel.signal.aborted) {
-        log.info('hop cancelled');
-        throw err instanceof FinalHopError ? err : new FinalHopError('the job was cancelled', { cause: err });
-      }
-      await deltas;
-      const { code, message, retryable, retryAfterMs, details } = classify(err);
-      if (retryable) this.health.failure(hop.adapter);
-      // An adapter whose breaker just opened is not tried again: the job falls back at once.
-      const last =
-        !retryable || streamed || run.attempt.number >= run.attempt.max || this.health.isOpen(hop.adapter);
-      log.warn({ err, code, retryable, last }, 'hop failed');
-      if (!last) throw new RetryableHopError(message, { cause: err }, retryAfterMs);
-      const finishedAt = Date.now();
-      const error = {
-        code,
-        message:
-          record.plan.length > 1
-            ? `hop ${hop.hop + 1} of ${record.plan.length} (${hop.adapter}): ${message}`
-            : message,
-        details: { ...details, hop: hop.hop, adapter: hop.adapter },
-      };
-      const timings = this.timings(record, hop, startedAt, finishedAt);
-      const fallback = retryable && !streamed ? nextRoute(record, hop.adapter) : undefined;
-      if (fallback) {
-        await this.fallBack(record, hop, error, timings, fallback);
-        log.warn({ next: fallback.route.route.map((s) => s.adapter) }, 'route failed; falling back');
-        throw new FinalHopError(`${message} (fell back to the next route)`, { cause: err });
-      }
-      const failed: JobRecord = {
-        ...record,
-        status: 'failed',
-        attempts: run.attempt.number,
-        error,
-        timings: { ...timings, totalMs: finishedAt - Date.parse(record.createdAt) },
-        finishedAt: new Date(finishedAt).toISOString(),
-      };
-      await this.store.save(failed, { id: failed.id, status: 'failed', record: failed });
-      await this.endings.ended(failed);
-      throw new FinalHopError(message, { cause: err });
-    } finally {
-      this.running.delete(hop.jobId);
+    })();
+    // A failed call also waits for its deltas: they go out before the record that ends the job.
+    const result = invoked.finally(() => deltas);
+    return { result, streamed: () => streamed };
+  }
+
+  /** The hop's outputs stored; then the next hop queued, or the job completed and its end announced. */
+  private async succeeded(
+    record: JobRecord,
+    hop: HopJob,
+    run: HopRun,
+    result: AdapterResult,
+    startedAt: number,
+    log: Logger,
+  ): Promise<void> {
+    const next = record.plan[hop.hop + 1];
+    // An intermediate output lives only as long as the job, beside its record when small.
+    const outputs = await Promise.all(
+      result.outputs.map((o) => this.storeOutput(hop, o, next !== undefined)),
+    );
+    const finishedAt = Date.now();
+    const route = record.route.map((step, i) =>
+      i === hop.hop
+        ? { ...step, ms: finishedAt - startedAt, ...(result.meta ? { meta: result.meta } : {}) }
+        : step,
+    );
+    const warnings = [...record.warnings, ...(result.warnings ?? [])];
+    const timings = this.timings(record, hop, startedAt, finishedAt);
+    if (next) {
+      await this.advance(record, hop, next, outputs, { route, warnings, timings });
+      log.debug({ ms: finishedAt - startedAt, next: next.adapter }, 'hop completed, next queued');
+      return;
     }
-  };
+    const done: JobRecord = {
+      ...record,
+      status: 'completed',
+      attempts: run.attempt.number,
+      outputs,
+      route,
+      warnings,
+      timings: { ...timings, totalMs: finishedAt - Date.parse(record.createdAt) },
+      finishedAt: new Date(finishedAt).toISOString(),
+    };
+    await this.end(done);
+    log.debug({ ms: finishedAt - startedAt }, 'hop completed');
+  }
+
+  /**
+   * An intermediate hop's outputs become the next hop's inputs, on the next adapter's queue;
+   * what this hop changed travels with that hop rather than through a rewrite of the record.
+   */
+  private async advance(
+    record: JobRecord,
+    hop: HopJob,
+    next: HopPlan,
+    outputs: OutputPart[],
+    carried: NonNullable<HopJob['carried']>,
+  ): Promise<void> {
+    const texts: Record<string, string> = {};
+    const inputs = await Promise.all(outputs.map((o) => this.asInput(o, texts)));
+    await Promise.all([
+      this.store.publish({ id: record.id, status: 'active', progress: (hop.hop + 1) / record.plan.length }),
+      this.hops.add(
+        {
+          jobId: record.id,
+          generation: hop.generation,
+          hop: hop.hop + 1,
+          inputs,
+          ...next,
+          carried,
+          ...(Object.keys(texts).length > 0 ? { texts } : {}),
+        },
+        { priority: record.priority },
+      ),
+    ]);
+  }
+
+  /**
+   * A failed call: tried again while attempts remain (retryable failures only, and only before
+   * text has gone out), else the next route, else the job fails. Always throws.
+   */
+  private async failed(
+    record: JobRecord,
+    hop: HopJob,
+    run: HopRun,
+    err: unknown,
+    streamed: boolean,
+    startedAt: number,
+    log: Logger,
+  ): Promise<never> {
+    const { code, message, retryable, retryAfterMs, details } = classify(err);
+    if (retryable) this.health.failure(hop.adapter);
+    // An adapter whose breaker just opened is not tried again: the job falls back at once.
+    const last =
+      !retryable || streamed || run.attempt.number >= run.attempt.max || this.health.isOpen(hop.adapter);
+    log.warn({ err, code, retryable, last }, 'hop failed');
+    if (!last) throw new RetryableHopError(message, { cause: err }, retryAfterMs);
+    const finishedAt = Date.now();
+    const error = {
+      code,
+      message:
+        record.plan.length > 1
+          ? `hop ${hop.hop + 1} of ${record.plan.length} (${hop.adapter}): ${message}`
+          : message,
+      details: { ...details, hop: hop.hop, adapter: hop.adapter },
+    };
+    const timings = this.timings(record, hop, startedAt, finishedAt);
+    const fallback = retryable && !streamed ? nextRoute(record, hop.adapter) : undefined;
+    if (fallback) {
+      await this.fallBack(record, hop, error, timings, fallback);
+      log.warn({ next: fallback.route.route.map((s) => s.adapter) }, 'route failed; falling back');
+      throw new FinalHopError(`${message} (fell back to the next route)`, { cause: err });
+    }
+    await this.end({
+      ...record,
+      status: 'failed',
+      attempts: run.attempt.number,
+      error,
+      timings: { ...timings, totalMs: finishedAt - Date.parse(record.createdAt) },
+      finishedAt: new Date(finishedAt).toISOString(),
+    });
+    throw new FinalHopError(message, { cause: err });
+  }
+
+  /** Saves the record that ends the job (it carries the whole record to waiters), then announces the end. */
+  private async end(record: JobRecord): Promise<void> {
+    await this.store.save(record, { id: record.id, status: record.status, record });
+    await this.endings.ended(record);
+  }
 
   /** Aborts the hop of `jobId` if this process is running it (the job was cancelled). */
   cancel(jobId: string): void {
