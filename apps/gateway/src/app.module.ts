@@ -34,6 +34,7 @@ import { LOGGER } from './logging/logger';
 import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 import { createJobBackend } from './queue/job-backend.factory';
 import { HopRunner } from './jobs/hop-runner';
+import { DirectLane } from './jobs/direct-lane';
 import { JobEndings } from './jobs/job-endings';
 import { HopWorkers } from './jobs/hop-workers';
 import { AudioController } from './openai/audio.controller';
@@ -155,8 +156,17 @@ export class AppModule {
             planner: RoutePlanner,
             backend: JobBackend,
             endings: JobEndings,
-          ) => new InferenceService(config, blobs, inspector, modalities, planner, backend, endings),
-          inject: [BLOB_STORE, InputInspector, ModalityRegistry, RoutePlanner, JOB_BACKEND, JobEndings],
+            runner: HopRunner,
+          ) => new InferenceService(config, blobs, inspector, modalities, planner, backend, endings, runner),
+          inject: [
+            BLOB_STORE,
+            InputInspector,
+            ModalityRegistry,
+            RoutePlanner,
+            JOB_BACKEND,
+            JobEndings,
+            HopRunner,
+          ],
         },
         { provide: JobEndings, useFactory: () => new JobEndings(logger) },
         {
@@ -193,6 +203,10 @@ export class AppModule {
               health,
               endings,
               logger,
+              {
+                slots: new DirectLane(config, adapters),
+                retry: { attempts: config.queue.attempts, backoffMs: config.queue.backoffMs },
+              },
             ),
           // WebhookService listens to the ends of jobs (JobEndings) from its creation.
           inject: [

@@ -30,6 +30,7 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/)
     .default('omnigate'),
   WORKER_ADAPTERS: csv.default([]),
+  DISPATCH: z.enum(['auto', 'queue']).default('auto'),
   ADAPTER_MODULES: csv.default([]),
   SANDBOX_ADAPTER_MODULES: csv.default([]),
   SANDBOX_PROCESSES: int(0, 256).default(Math.max(2, availableParallelism())),
@@ -131,6 +132,8 @@ export interface AppConfig {
     redisUrl: string;
     prefix: string;
     workerAdapters: string[];
+    /** `auto`: a sync job whose hops this process serves with a free slot runs here, without the queue. */
+    dispatch: 'auto' | 'queue';
     attempts: number;
     backoffMs: number;
     jobTtlS: number;
@@ -234,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       redisUrl: e.REDIS_URL,
       prefix: e.QUEUE_PREFIX,
       workerAdapters: e.WORKER_ADAPTERS,
+      dispatch: e.DISPATCH,
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,
       jobTtlS: e.JOB_TTL_S,

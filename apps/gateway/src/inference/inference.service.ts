@@ -36,6 +36,8 @@ export class InferenceService {
     private readonly planner: RoutePlanner,
     private readonly backend: JobBackend,
     private readonly endings: JobEndings,
+    /** Runs a sync job's first hop in this process when it can (the direct lane); else it is queued. */
+    private readonly here?: { startHere(hop: HopJob): boolean },
   ) {}
 
   /** Validates, queues and returns the new job's record (status `queued`). */
@@ -85,7 +87,7 @@ export class InferenceService {
       onDelta: stream?.onDelta,
     });
     try {
-      await this.enqueue(job);
+      await this.enqueue(job, { direct: true });
     } catch (err) {
       watch.cancel();
       throw err;
@@ -106,25 +108,41 @@ export class InferenceService {
     }
   }
 
-  private async enqueue({ record, hop, priority }: PreparedJob): Promise<void> {
+  /**
+   * Saves the record and queues the first hop, or with `direct` (a sync request whose caller
+   * waits) runs it in this process when the direct lane has a slot: the record is saved first,
+   * so the job is visible by id before its answer, and only the hop skips the queue.
+   */
+  private async enqueue({ record, hop, priority }: PreparedJob, { direct = false } = {}): Promise<void> {
+    const here = direct && !record.webhook ? this.here : undefined;
     // One round trip: the store writes the record ahead of any hop queued after the call.
     const [created, added] = await Promise.allSettled([
       this.backend.store.create(record),
-      this.backend.hops.add(hop, { priority }),
+      here ? Promise.resolve() : this.backend.hops.add(hop, { priority }),
     ]);
-    if (created.status === 'fulfilled' && added.status === 'fulfilled') return;
-    const cause: unknown =
-      created.status === 'rejected' ? created.reason : (added as PromiseRejectedResult).reason;
+    if (created.status === 'rejected') throw this.notQueued(record, created.reason);
+    if (added.status === 'rejected') throw this.notQueued(record, added.reason);
+    if (!here || here.startHere(hop)) return;
+    // The direct lane had no slot: the hop takes the queue after all.
+    await this.backend.hops.add(hop, { priority }).catch((cause: unknown) => {
+      throw this.notQueued(record, cause);
+    });
+  }
+
+  /**
+   * The 503 of a job that could not be queued. Half a job must not look alive: a record without
+   * its hop is failed (a hop without its record is dropped by its worker). Redis may be away, or
+   * may carry out the record and hop late: the failed record waits for it (the request does
+   * not), and a late create does not overwrite it (JobStore.create), so a job answered 503 never
+   * runs.
+   */
+  private notQueued(record: JobRecord, cause: unknown): GatewayError {
     const error = new GatewayError(
       'unavailable',
       `job ${record.id} could not be queued`,
       { jobId: record.id, retryAfterMs: REDIS_RETRY_AFTER_MS },
       { cause },
     );
-    // Half a job must not look alive: a record without its hop is failed (a hop without its
-    // record is dropped by its worker). Redis may be away, or may carry out the record and hop
-    // late: the failed record waits for it (the request does not), and a late create does not
-    // overwrite it (JobStore.create), so a job answered 503 never runs.
     const failed: JobRecord = {
       ...record,
       status: 'failed',
@@ -134,7 +152,7 @@ export class InferenceService {
     void this.backend.forWorkers.store
       .save(failed, { id: record.id, status: 'failed', record: failed })
       .catch(() => {});
-    throw error;
+    return error;
   }
 
   /** Everything up to the queue: store and detect the inputs, plan the route, check options. */

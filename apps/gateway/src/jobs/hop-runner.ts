@@ -15,7 +15,9 @@ import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-ports';
 import { nextRoute } from '../routing/route-plan';
+import type { DirectLane } from './direct-lane';
 import type { JobEndings } from './job-endings';
+import { retryDelayMs, type RetryPolicy } from './retry-policy';
 import type { HopJob, HopPlan, JobRecord, PlannedRoute } from './job-record';
 
 /** Text outputs up to this size travel inside the next hop's queue entry instead of as blobs. */
@@ -34,7 +36,30 @@ export class HopRunner {
     private readonly health: AdapterHealth,
     private readonly endings: JobEndings,
     private readonly logger: Logger,
+    /** Runs hops of sync jobs here when a slot is free (DISPATCH=auto); without it every hop is queued. */
+    private readonly lane?: { slots: DirectLane; retry: RetryPolicy },
   ) {}
+
+  /** The hops this process runs in the direct lane, until they end. */
+  private readonly direct = new Set<Promise<void>>();
+  /** Aborted when the grace period of a shutdown runs out. */
+  private readonly shutdown = new AbortController();
+
+  /**
+   * Runs the first hop of a sync job in this process, without the queue, when the direct lane
+   * has a slot for its adapter: true if it started (its outcome reaches waiters as a queued
+   * hop's would), false if the caller must queue it. The job's record must be saved first.
+   */
+  startHere(hop: HopJob): boolean {
+    return this.runHere({ ...hop, direct: true });
+  }
+
+  /** Waits for the direct lane's hops to end, at most `graceMs`, then aborts the rest. */
+  async close(graceMs: number): Promise<void> {
+    const timer = setTimeout(() => this.shutdown.abort(new Error('the process is shutting down')), graceMs);
+    await Promise.allSettled([...this.direct]);
+    clearTimeout(timer);
+  }
 
   /** Runs one hop of a job: the adapter's call, then the job's next step (advance, end, retry, fall back, fail). */
   readonly handle = async (hop: HopJob, run: HopRun): Promise<void> => {
@@ -60,6 +85,48 @@ export class HopRunner {
       this.running.delete(hop.jobId);
     }
   };
+
+  /** Runs `hop` here if the direct lane has a slot for its adapter, with retries as its queue would. */
+  private runHere(hop: HopJob): boolean {
+    const release = this.lane?.slots.acquire(hop.adapter);
+    if (!release || !this.lane) return false;
+    const { retry } = this.lane;
+    const running = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.handle(hop, {
+            attempt: { number: attempt, max: retry.attempts },
+            signal: this.shutdown.signal,
+          });
+          return;
+        } catch (err) {
+          if (err instanceof FinalHopError) return;
+          // A retryable failure, or the store failing (Redis away): tried again, as the queue would.
+          if (attempt >= retry.attempts || this.shutdown.signal.aborted) {
+            this.logger.error(
+              { err, jobId: hop.jobId },
+              'a hop of the direct lane failed and was not recorded',
+            );
+            return;
+          }
+          const retryAfterMs = err instanceof RetryableHopError ? err.retryAfterMs : undefined;
+          await sleep(retryDelayMs(retry, attempt, retryAfterMs), this.shutdown.signal);
+        }
+      }
+    })().finally(() => {
+      release();
+      this.direct.delete(running);
+    });
+    this.direct.add(running);
+    return true;
+  }
+
+  /** The next hop of a job: here when it is in the direct lane and a slot is free, else on its adapter's queue. */
+  private async dispatch(hop: HopJob, priority: number): Promise<void> {
+    if (hop.direct && this.runHere(hop)) return;
+    const { direct: _direct, ...queued } = hop;
+    await this.hops.add(queued, { priority });
+  }
 
   /**
    * The job's record as this hop sees it (with what earlier hops carried), marked active; none
@@ -191,7 +258,7 @@ export class HopRunner {
     const inputs = await Promise.all(outputs.map((o) => this.asInput(o, texts)));
     await Promise.all([
       this.store.publish({ id: record.id, status: 'active', progress: (hop.hop + 1) / record.plan.length }),
-      this.hops.add(
+      this.dispatch(
         {
           jobId: record.id,
           generation: hop.generation,
@@ -200,8 +267,9 @@ export class HopRunner {
           ...next,
           carried,
           ...(Object.keys(texts).length > 0 ? { texts } : {}),
+          ...(hop.direct ? { direct: true } : {}),
         },
-        { priority: record.priority },
+        record.priority,
       ),
     ]);
   }
@@ -283,15 +351,16 @@ export class HopRunner {
       timings,
     };
     await this.store.save(switched, { id: record.id, status: 'active', progress: 0 });
-    await this.hops.add(
+    await this.dispatch(
       {
         jobId: record.id,
         generation: fallbacks.length,
         hop: 0,
         inputs: record.inputs,
         ...next.route.plan[0],
+        ...(hop.direct ? { direct: true } : {}),
       },
-      { priority: record.priority },
+      record.priority,
     );
   }
 
@@ -382,4 +451,17 @@ function classify(err: unknown): {
   }
   // An unexpected exception is the adapter's fault, not the caller's; it may be transient.
   return { code: 'adapter_failed', message: 'the adapter failed unexpectedly', retryable: true };
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

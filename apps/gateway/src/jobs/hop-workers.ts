@@ -6,7 +6,15 @@ import type { JobBackend } from '../queue/job-backend';
 import { JOB_CANCELLED } from './bus-topics';
 import type { HopRunner } from './hop-runner';
 
-const DEFAULT_CONCURRENCY = 2;
+/** Hops of one adapter a process runs at once when its descriptor does not say. */
+export const DEFAULT_CONCURRENCY = 2;
+
+/** Whether a process with `config` runs the hops of `adapterId` (WORKER_ADAPTERS lists it, or is empty). */
+export function servesAdapter(config: AppConfig, adapterId: string): boolean {
+  if (config.role === 'api') return false;
+  const wanted = config.queue.workerAdapters;
+  return wanted.length === 0 || wanted.includes(adapterId);
+}
 
 /** Starts this process's workers (ROLE=worker|all) and shuts the queue down gracefully. */
 export class HopWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -42,9 +50,7 @@ export class HopWorkers implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** Whether this process runs the jobs of `adapterId` (WORKER_ADAPTERS lists it, or is empty). */
   serves(adapterId: string): boolean {
-    if (this.config.role === 'api') return false;
-    const wanted = this.config.queue.workerAdapters;
-    return wanted.length === 0 || wanted.includes(adapterId);
+    return servesAdapter(this.config, adapterId);
   }
 
   /** Starts consuming the adapter's queue (also for adapters registered at runtime). */
@@ -63,7 +69,8 @@ export class HopWorkers implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.backend.close(this.config.queue.shutdownTimeoutMs);
+    const graceMs = this.config.queue.shutdownTimeoutMs;
+    await Promise.all([this.runner.close(graceMs), this.backend.close(graceMs)]);
     await this.adapters.close();
   }
 }

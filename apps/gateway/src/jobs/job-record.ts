@@ -65,6 +65,11 @@ export interface HopJob {
   carried?: Pick<JobRecord, 'route' | 'warnings' | 'timings'>;
   /** Small text inputs carried in the hop itself, by blob id: never stored, read from here. */
   texts?: Record<string, string>;
+  /**
+   * The hop runs in the direct lane (a sync request's process, without the queue): its next hop
+   * and a fallback stay in this process when a slot is free.
+   */
+  direct?: boolean;
 }
 
 /** A change of a job's state, announced to every process waiting on it. */

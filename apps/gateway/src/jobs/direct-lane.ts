@@ -1,0 +1,38 @@
+import type { AdapterRegistry } from '../adapters/adapter-registry';
+import type { AppConfig } from '../config/app-config';
+import { DEFAULT_CONCURRENCY, servesAdapter } from './hop-workers';
+
+/**
+ * The slots of the direct lane: how many hops of each adapter this process runs for sync
+ * requests itself, without a queue round trip. An adapter gets as many as its concurrency, when
+ * this process serves it (not `ROLE=api`, in `WORKER_ADAPTERS`) and it has no `rateLimit` (a
+ * shared limit is counted by its queue, in Redis, for every process). No free slot: the hop
+ * takes the queue, as every hop does with `DISPATCH=queue`.
+ */
+export class DirectLane {
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly adapters: AdapterRegistry,
+  ) {}
+
+  /** A slot for one hop of `adapterId` (call the returned function when it is over), or undefined. */
+  acquire(adapterId: string): (() => void) | undefined {
+    if (this.config.queue.dispatch !== 'auto' || !servesAdapter(this.config, adapterId)) return undefined;
+    if (!this.adapters.has(adapterId)) return undefined;
+    const { concurrency, rateLimit } = this.adapters.get(adapterId).descriptor;
+    if (rateLimit) return undefined;
+    const used = this.inFlight.get(adapterId) ?? 0;
+    if (used >= (concurrency ?? DEFAULT_CONCURRENCY)) return undefined;
+    this.inFlight.set(adapterId, used + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.inFlight.get(adapterId) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(adapterId, left);
+      else this.inFlight.delete(adapterId);
+    };
+  }
+}

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startGateway, type TestGateway } from '../gateway-harness';
+
+const MODULES = './test/adapters/stream-adapters.mjs';
+/** What the typist adapter saw, in this process (the gateways run in it). */
+const typist = () =>
+  (globalThis as { __omnigateTypist?: { started: number; aborted: number } }).__omnigateTypist!;
+
+interface Job {
+  id: string;
+  status: string;
+  outputs: { text?: string }[];
+}
+
+/** `words` words typed back by test.typist, `delayMs` between them. */
+const typed = (words: number, delayMs: number, extra: Record<string, unknown> = {}) => ({
+  inputs: [{ text: Array.from({ length: words }, (_, i) => `w${i}`).join(' ') }],
+  output: 'text',
+  adapter: 'test.typist',
+  task: 'type',
+  options: { delayMs },
+  ...extra,
+});
+
+async function infer(gw: TestGateway, body: unknown): Promise<{ status: number; job: Job }> {
+  const res = await fetch(`${gw.url}/v1/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, job: (await res.json()) as Job };
+}
+
+/** Whether anything was ever added to the adapter's BullMQ queue under `prefix` (its id counter). */
+async function queueUsed(prefix: string, adapter = 'test.typist'): Promise<boolean> {
+  const redis = new Redis(inject('redisUrl'));
+  try {
+    return (await redis.exists(`${prefix}:${adapter}:id`)) === 1;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+describe('the direct lane (DISPATCH=auto): sync jobs run in the process that took them', () => {
+  const gateways: TestGateway[] = [];
+  let blobDir: string;
+  const start = async (env: Record<string, string>) => {
+    const gw = await startGateway({ ADAPTER_MODULES: MODULES, BLOB_DIR: blobDir, ...env });
+    gateways.push(gw);
+    return gw;
+  };
+
+  beforeAll(() => {
+    blobDir = mkdtempSync(join(tmpdir(), 'omnigate-lane-'));
+  });
+  afterEach(async () => {
+    await Promise.all(gateways.splice(0).map((gw) => gw.close()));
+  });
+  afterAll(() => rmSync(blobDir, { recursive: true, force: true }));
+
+  it('answers without the queue, and another process finds the job by id at once', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const [first, second] = [await start({ QUEUE_PREFIX: prefix }), await start({ QUEUE_PREFIX: prefix })];
+    const { status, job } = await infer(first, typed(3, 1));
+    expect(status).toBe(200);
+    expect(job).toMatchObject({ status: 'completed', outputs: [{ text: 'w0 w1 w2' }] });
+    const seen = (await (await fetch(`${second.url}/v1/jobs/${job.id}`)).json()) as Job;
+    expect(seen).toMatchObject({ id: job.id, status: 'completed' });
+    expect(await queueUsed(prefix)).toBe(false);
+  });
+
+  it('DISPATCH=queue queues every hop, as before', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const gw = await start({ QUEUE_PREFIX: prefix, DISPATCH: 'queue' });
+    expect((await infer(gw, typed(2, 1))).job.status).toBe('completed');
+    expect(await queueUsed(prefix)).toBe(true);
+  });
+
+  it('queues async jobs', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const gw = await start({ QUEUE_PREFIX: prefix });
+    const { status } = await infer(gw, typed(1, 1, { mode: 'async' }));
+    expect(status).toBe(202);
+    await expect.poll(() => queueUsed(prefix)).toBe(true);
+  });
+
+  it('sends what is beyond the adapter’s concurrency (4) to the queue, and answers every one', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const gw = await start({ QUEUE_PREFIX: prefix });
+    const answers = await Promise.all(Array.from({ length: 7 }, () => infer(gw, typed(4, 50))));
+    expect(answers.map((a) => a.job.status)).toEqual(Array(7).fill('completed'));
+    expect(await queueUsed(prefix)).toBe(true);
+  });
+
+  it('never runs an adapter in a ROLE=api process: its job waits in the queue', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const api = await start({ QUEUE_PREFIX: prefix, ROLE: 'api' });
+    const { status, job } = await infer(api, typed(1, 1, { timeoutMs: 300 }));
+    expect(status).toBe(202);
+    expect(job.status).toBe('queued');
+    expect(await queueUsed(prefix)).toBe(true);
+  });
+
+  it('is cancelled from another process: the running call is aborted and the waiting caller told', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const [first, second] = [await start({ QUEUE_PREFIX: prefix }), await start({ QUEUE_PREFIX: prefix })];
+    const before = typist()?.started ?? 0;
+    const abortedBefore = typist()?.aborted ?? 0;
+    const pending = infer(first, typed(50, 200));
+    await expect.poll(() => typist()?.started ?? 0).toBeGreaterThan(before);
+    // The job id: the only active job under this prefix, read from its record in Redis.
+    const redis = new Redis(inject('redisUrl'));
+    let id: string | undefined;
+    try {
+      const keys = await redis.keys(`${prefix}:job:*`);
+      id = keys.map((k) => k.slice(`${prefix}:job:`.length)).find((k) => !k.includes(':'));
+    } finally {
+      redis.disconnect();
+    }
+    expect(id).toBeDefined();
+    const cancelled = await fetch(`${second.url}/v1/jobs/${id}/cancel`, { method: 'POST' });
+    expect(cancelled.status).toBe(200);
+    const { job } = await pending;
+    expect(job).toMatchObject({ id, status: 'cancelled' });
+    await expect.poll(() => typist().aborted).toBeGreaterThan(abortedBefore);
+    expect(await queueUsed(prefix)).toBe(false);
+  });
+});
