@@ -37,7 +37,7 @@ export class InferenceService {
     private readonly backend: JobBackend,
     private readonly endings: JobEndings,
     /** Runs a sync job's first hop in this process when it can (the direct lane); else it is queued. */
-    private readonly here?: { startHere(hop: HopJob): boolean },
+    private readonly here?: { startHere(hop: HopJob, record: JobRecord): boolean },
   ) {}
 
   /** Validates, queues and returns the new job's record (status `queued`). */
@@ -86,10 +86,17 @@ export class InferenceService {
       notQueuedYet: true,
       onDelta: stream?.onDelta,
     });
+    // A job that ends in this process (the direct lane) is heard of here, before Redis echoes it;
+    // not a streamed one: its last pieces of text come through Redis, ahead of its end.
+    const local = stream ? undefined : this.endings.whenEnded(id);
+    const stopWaiting = () => {
+      watch.cancel();
+      local?.cancel();
+    };
     try {
       await this.enqueue(job, { direct: true });
     } catch (err) {
-      watch.cancel();
+      stopWaiting();
       throw err;
     }
     // The cancellation ends the wait too: its terminal event reaches the watch.
@@ -97,13 +104,14 @@ export class InferenceService {
     stream?.signal.addEventListener('abort', onAbort, { once: true });
     if (stream?.signal.aborted) onAbort();
     try {
-      return (await watch.result) ?? job.record;
+      return (await (local ? Promise.race([watch.result, local.result]) : watch.result)) ?? job.record;
     } catch (err) {
       // Redis went away while the request waited: the job was accepted, so the caller gets it
       // as it stood (202 and its links to poll) rather than a 503 that would have it sent again.
       if (err instanceof RedisUnavailableError) return job.record;
       throw err;
     } finally {
+      stopWaiting();
       stream?.signal.removeEventListener('abort', onAbort);
     }
   }
@@ -122,7 +130,7 @@ export class InferenceService {
     ]);
     if (created.status === 'rejected') throw this.notQueued(record, created.reason);
     if (added.status === 'rejected') throw this.notQueued(record, added.reason);
-    if (!here || here.startHere(hop)) return;
+    if (!here || here.startHere(hop, record)) return;
     // The direct lane had no slot: the hop takes the queue after all.
     await this.backend.hops.add(hop, { priority }).catch((cause: unknown) => {
       throw this.notQueued(record, cause);

@@ -50,8 +50,8 @@ export class HopRunner {
    * has a slot for its adapter: true if it started (its outcome reaches waiters as a queued
    * hop's would), false if the caller must queue it. The job's record must be saved first.
    */
-  startHere(hop: HopJob): boolean {
-    return this.runHere({ ...hop, direct: true });
+  startHere(hop: HopJob, record: JobRecord): boolean {
+    return this.runHere({ ...hop, direct: true }, record);
   }
 
   /** Waits for the direct lane's hops to end, at most `graceMs`, then aborts the rest. */
@@ -62,8 +62,11 @@ export class HopRunner {
   }
 
   /** Runs one hop of a job: the adapter's call, then the job's next step (advance, end, retry, fall back, fail). */
-  readonly handle = async (hop: HopJob, run: HopRun): Promise<void> => {
-    const record = await this.load(hop, run);
+  readonly handle = (hop: HopJob, run: HopRun): Promise<void> => this.execute(hop, run);
+
+  /** `known`: the record as the caller just saved it (the first try of a direct hop): not read again. */
+  private async execute(hop: HopJob, run: HopRun, known?: JobRecord): Promise<void> {
+    const record = known ? this.markActive(known, run) : await this.load(hop, run);
     if (!record) return;
     const startedAt = Date.now();
     const log = this.logger.child({ jobId: hop.jobId, adapter: hop.adapter, attempt: run.attempt.number });
@@ -84,20 +87,19 @@ export class HopRunner {
     } finally {
       this.running.delete(hop.jobId);
     }
-  };
+  }
 
   /** Runs `hop` here if the direct lane has a slot for its adapter, with retries as its queue would. */
-  private runHere(hop: HopJob): boolean {
+  private runHere(hop: HopJob, known?: JobRecord): boolean {
     const release = this.lane?.slots.acquire(hop.adapter);
     if (!release || !this.lane) return false;
     const { retry } = this.lane;
     const running = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.handle(hop, {
-            attempt: { number: attempt, max: retry.attempts },
-            signal: this.shutdown.signal,
-          });
+          const run = { attempt: { number: attempt, max: retry.attempts }, signal: this.shutdown.signal };
+          // Only the first try knows the record as saved: a retry reads what the failure left.
+          await this.execute(hop, run, attempt === 1 ? known : undefined);
           return;
         } catch (err) {
           if (err instanceof FinalHopError) return;
@@ -126,6 +128,17 @@ export class HopRunner {
     if (hop.direct && this.runHere(hop)) return;
     const { direct: _direct, ...queued } = hop;
     await this.hops.add(queued, { priority });
+  }
+
+  /**
+   * The record the caller just saved, marked active without waiting: the mark goes out beside
+   * the adapter's call (on the connection the hop's outcome is saved on, so it lands first).
+   */
+  private markActive(record: JobRecord, run: HopRun): JobRecord {
+    this.store
+      .markActive(record.id, run.attempt.number)
+      .catch((err: unknown) => this.logger.warn({ err, jobId: record.id }, 'could not mark a job active'));
+    return record;
   }
 
   /**

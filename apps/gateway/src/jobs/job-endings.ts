@@ -12,6 +12,8 @@ export type JobEndedListener = (record: JobRecord) => Promise<void>;
  */
 export class JobEndings {
   private readonly listeners = new Set<JobEndedListener>();
+  /** Who waits for one job's end in this process, by job id. */
+  private readonly waiters = new Map<string, (record: JobRecord) => void>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -21,8 +23,20 @@ export class JobEndings {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * The record of job `id` when it ends in this process (`result` never settles for a job that
+   * ends elsewhere: race it with a wait through the job store); `cancel` stops waiting. One
+   * waiter a job: a request waits for the job it made.
+   */
+  whenEnded(id: string): { result: Promise<JobRecord>; cancel(): void } {
+    const result = new Promise<JobRecord>((resolve) => this.waiters.set(id, resolve));
+    return { result, cancel: () => this.waiters.delete(id) };
+  }
+
   /** Tells every listener. The job has ended whatever they do: a listener's failure is logged, never thrown. */
   async ended(record: JobRecord): Promise<void> {
+    this.waiters.get(record.id)?.(record);
+    this.waiters.delete(record.id);
     await Promise.all(
       [...this.listeners].map((listener) =>
         listener(record).catch((err: unknown) =>
