@@ -31,6 +31,7 @@ const EnvSchema = z.object({
     .default('omnigate'),
   WORKER_ADAPTERS: csv.default([]),
   DISPATCH: z.enum(['auto', 'queue']).default('auto'),
+  DIRECT_MAX_HOPS: int(1, 100_000).default(64),
   ADAPTER_MODULES: csv.default([]),
   SANDBOX_ADAPTER_MODULES: csv.default([]),
   SANDBOX_PROCESSES: int(0, 256).default(Math.max(2, availableParallelism())),
@@ -134,6 +135,8 @@ export interface AppConfig {
     workerAdapters: string[];
     /** `auto`: a sync job whose hops this process serves with a free slot runs here, without the queue. */
     dispatch: 'auto' | 'queue';
+    /** Hops the direct lane runs at once in this process, all adapters together; more take the queue. */
+    directMaxHops: number;
     attempts: number;
     backoffMs: number;
     jobTtlS: number;
@@ -238,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       prefix: e.QUEUE_PREFIX,
       workerAdapters: e.WORKER_ADAPTERS,
       dispatch: e.DISPATCH,
+      directMaxHops: e.DIRECT_MAX_HOPS,
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,
       jobTtlS: e.JOB_TTL_S,
