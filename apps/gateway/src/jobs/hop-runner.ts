@@ -1,14 +1,6 @@
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import {
-  AdapterError,
-  type AdapterContext,
-  type AdapterInput,
-  type AdapterOutput,
-  type AdapterResult,
-  type BlobReader,
-} from '@omnigate/adapters';
-import { isTerminalStatus, type ErrorCode, type JobError, type OutputPart } from '@omnigate/contracts';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { AdapterContext, AdapterResult } from '@omnigate/adapters';
+import { isTerminalStatus, type JobError, type OutputPart } from '@omnigate/contracts';
 import type { Logger } from 'pino';
 import type { AdapterHealth } from '../adapters/adapter-health';
 import type { AdapterRegistry } from '../adapters/adapter-registry';
@@ -16,12 +8,10 @@ import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-ports';
 import { nextRoute } from '../routing/route-plan';
 import type { DirectLane } from './direct-lane';
+import { asNextInput, classifyFailure, storeOutput, withTexts } from './hop-data';
 import type { JobEndings } from './job-endings';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
 import type { HopJob, HopPlan, JobRecord, PlannedRoute } from './job-record';
-
-/** Text outputs up to this size travel inside the next hop's queue entry instead of as blobs. */
-const MAX_CARRIED_TEXT_BYTES = 64 * 1024;
 
 /** Runs one hop on a worker: invokes the adapter, stores its outputs, records the outcome. */
 export class HopRunner {
@@ -112,7 +102,10 @@ export class HopRunner {
             return;
           }
           const retryAfterMs = err instanceof RetryableHopError ? err.retryAfterMs : undefined;
-          await sleep(retryDelayMs(retry, attempt, retryAfterMs), this.shutdown.signal);
+          // A shutdown ends the wait early (the rejection is its abort): the next try sees it.
+          await delay(retryDelayMs(retry, attempt, retryAfterMs), undefined, {
+            signal: this.shutdown.signal,
+          }).catch(() => undefined);
         }
       }
     })().finally(() => {
@@ -227,7 +220,7 @@ export class HopRunner {
     const next = record.plan[hop.hop + 1];
     // An intermediate output lives only as long as the job, beside its record when small.
     const outputs = await Promise.all(
-      result.outputs.map((o) => this.storeOutput(hop, o, next !== undefined)),
+      result.outputs.map((o) => storeOutput(this.blobs, hop, o, next !== undefined)),
     );
     const finishedAt = Date.now();
     const route = record.route.map((step, i) =>
@@ -268,7 +261,7 @@ export class HopRunner {
     carried: NonNullable<HopJob['carried']>,
   ): Promise<void> {
     const texts: Record<string, string> = {};
-    const inputs = await Promise.all(outputs.map((o) => this.asInput(o, texts)));
+    const inputs = await Promise.all(outputs.map((o) => asNextInput(this.blobs, o, texts)));
     await Promise.all([
       this.store.publish({ id: record.id, status: 'active', progress: (hop.hop + 1) / record.plan.length }),
       this.dispatch(
@@ -300,7 +293,7 @@ export class HopRunner {
     startedAt: number,
     log: Logger,
   ): Promise<never> {
-    const { code, message, retryable, retryAfterMs, details } = classify(err);
+    const { code, message, retryable, retryAfterMs, details } = classifyFailure(err);
     if (retryable) this.health.failure(hop.adapter);
     // An adapter whose breaker just opened is not tried again: the job falls back at once.
     const last =
@@ -377,28 +370,6 @@ export class HopRunner {
     );
   }
 
-  private async storeOutput(hop: HopJob, output: AdapterOutput, intermediate: boolean): Promise<OutputPart> {
-    if (output.modality !== hop.output.modality) {
-      throw new AdapterError(
-        'adapter_failed',
-        `adapter ${hop.adapter} returned ${output.modality}, not ${hop.output.modality}`,
-      );
-    }
-    if ('text' in output)
-      return { modality: output.modality, mediaType: output.mediaType, text: output.text };
-    const blob = await this.blobs.put(output.data, {
-      mediaType: output.mediaType,
-      ...(intermediate ? { scope: 'job' as const } : {}),
-    });
-    return {
-      modality: output.modality,
-      mediaType: blob.mediaType,
-      blobId: blob.id,
-      url: `/v1/blobs/${blob.id}`,
-      bytes: blob.bytes,
-    };
-  }
-
   /** Time in the queue before the first hop started, and time spent running hops so far. */
   private timings(
     record: JobRecord,
@@ -412,69 +383,4 @@ export class HopRunner {
         : (record.timings.queuedMs ?? 0);
     return { queuedMs, runMs: (record.timings.runMs ?? 0) + (finishedAt - startedAt) };
   }
-
-  /**
-   * An output of one hop as an input of the next. Small text rides in the next hop itself
-   * (`texts`, under the id its content would have as a blob); larger text is stored beside the job.
-   */
-  private async asInput(output: OutputPart, texts: Record<string, string>): Promise<AdapterInput> {
-    const { modality, mediaType } = output;
-    if (output.blobId) return { modality, mediaType, blobId: output.blobId, bytes: output.bytes ?? 0 };
-    const data = Buffer.from(output.text ?? '', 'utf8');
-    if (data.length <= MAX_CARRIED_TEXT_BYTES) {
-      const blobId = createHash('sha256').update(data).digest('hex');
-      texts[blobId] = output.text ?? '';
-      return { modality, mediaType, blobId, bytes: data.length };
-    }
-    const blob = await this.blobs.put(data, { mediaType, scope: 'job' });
-    return { modality, mediaType, blobId: blob.id, bytes: blob.bytes };
-  }
-}
-
-/** A blob reader that serves the hop's carried texts first. */
-function withTexts(blobs: BlobReader, texts: Record<string, string>): BlobReader {
-  const carried = (id: string) => (Object.hasOwn(texts, id) ? Buffer.from(texts[id], 'utf8') : undefined);
-  return {
-    read: async (id) => carried(id) ?? blobs.read(id),
-    stream: (id) => {
-      const data = carried(id);
-      return data ? Readable.from([data]) : blobs.stream(id);
-    },
-  };
-}
-
-function classify(err: unknown): {
-  code: ErrorCode;
-  message: string;
-  retryable: boolean;
-  retryAfterMs?: number;
-  details?: Record<string, unknown>;
-} {
-  if (AdapterError.is(err)) {
-    return {
-      code: err.code,
-      message: err.message,
-      retryable: err.retryable === true,
-      retryAfterMs: err.retryAfterMs,
-      details: err.details,
-    };
-  }
-  if (err instanceof Error && err.name === 'AbortError') {
-    return { code: 'timeout', message: 'the job was interrupted', retryable: true };
-  }
-  // An unexpected exception is the adapter's fault, not the caller's; it may be transient.
-  return { code: 'adapter_failed', message: 'the adapter failed unexpectedly', retryable: true };
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
