@@ -3,28 +3,11 @@
 // QueueEvents; then answers the same JSON as (a). Job options mirror omnigate's hop jobs
 // (priority, attempts, backoff, removeOnComplete/removeOnFail), so Redis does the same kind of work.
 import Fastify from 'fastify';
-import { Queue, QueueEvents, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { badRequest, completed, echo, loadContracts, newRecord } from '../lib/shared.mjs';
+import { badRequest, completed, loadContracts, newRecord } from '../lib/shared.mjs';
+import { echoQueue, QUEUE } from './echo-queue.mjs';
 
 const { InferRequestSchema } = loadContracts();
-const REDIS_URL = process.env.REDIS_URL;
-const prefix = process.env.QUEUE_PREFIX ?? 'bench-bare';
-const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 64);
-const QUEUE = 'builtin.echo';
-
-const connection = () => new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-const queue = new Queue(QUEUE, { connection: connection(), prefix });
-const events = new QueueEvents(QUEUE, { connection: connection(), prefix });
-const worker = new Worker(
-  QUEUE,
-  async (job) => {
-    const startedAt = Date.now();
-    return { ...echo(job.data.text), startedAt, finishedAt: Date.now() };
-  },
-  { connection: connection(), prefix, concurrency },
-);
-await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), worker.waitUntilReady()]);
+const { queue, events, closeOnSignal } = await echoQueue('bench-bare');
 // Each waitUntilFinished listens on the shared QueueEvents while it waits: 32 at a time is normal.
 events.setMaxListeners(0);
 queue.setMaxListeners(0);
@@ -60,11 +43,4 @@ app.post('/v1/infer', async (req, reply) => {
 });
 
 await app.listen({ port: Number(process.env.PORT), host: process.env.HOST ?? '127.0.0.1' });
-for (const signal of ['SIGTERM', 'SIGINT']) {
-  process.once(signal, async () => {
-    await app.close();
-    await worker.close();
-    await Promise.all([events.close(), queue.close()]);
-    process.exit(0);
-  });
-}
+closeOnSignal(app);

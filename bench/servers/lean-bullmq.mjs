@@ -4,28 +4,12 @@
 // echoes the text. Unlike (b), no job.waitUntilFinished (a listener pair per job plus an isFinished
 // script per wait), no priority (BullMQ's prioritized set), no job kept after it completes.
 import Fastify from 'fastify';
-import { Queue, QueueEvents, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { badRequest, completed, echo, loadContracts, newRecord } from '../lib/shared.mjs';
+import { badRequest, completed, loadContracts, newRecord } from '../lib/shared.mjs';
+import { echoQueue } from './echo-queue.mjs';
 
 const { InferRequestSchema } = loadContracts();
-const REDIS_URL = process.env.REDIS_URL;
-const prefix = process.env.QUEUE_PREFIX ?? 'bench-lean';
-const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 64);
 const WAIT_MS = 30_000;
-const QUEUE = 'builtin.echo';
-
-const connection = () => new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-const queue = new Queue(QUEUE, { connection: connection(), prefix });
-const events = new QueueEvents(QUEUE, { connection: connection(), prefix });
-const worker = new Worker(
-  QUEUE,
-  async (job) => {
-    const startedAt = Date.now();
-    return { ...echo(job.data.text), startedAt, finishedAt: Date.now() };
-  },
-  { connection: connection(), prefix, concurrency },
-);
+const { queue, events, closeOnSignal } = await echoQueue('bench-lean');
 
 /** Waiting requests by job id. */
 const waiters = new Map();
@@ -38,7 +22,6 @@ const settle = (jobId, outcome) => {
 };
 events.on('completed', ({ jobId, returnvalue }) => settle(jobId, (w) => w.resolve(returnvalue)));
 events.on('failed', ({ jobId, failedReason }) => settle(jobId, (w) => w.reject(new Error(failedReason))));
-await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), worker.waitUntilReady()]);
 
 /** The job's return value; the waiter is in the map before the job exists, so no event can be missed. */
 function run(jobId, data) {
@@ -64,11 +47,4 @@ app.post('/v1/infer', async (req, reply) => {
 });
 
 await app.listen({ port: Number(process.env.PORT), host: process.env.HOST ?? '127.0.0.1' });
-for (const signal of ['SIGTERM', 'SIGINT']) {
-  process.once(signal, async () => {
-    await app.close();
-    await worker.close();
-    await Promise.all([events.close(), queue.close()]);
-    process.exit(0);
-  });
-}
+closeOnSignal(app);
