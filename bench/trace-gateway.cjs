@@ -69,6 +69,16 @@ wrap(svc, 'enqueue', '  run > enqueue (record + queue add)');
 wrap(svc, 'storeInput', '  submit > storeInput (blob put)');
 wrap(svc, 'detect', '  submit > detect (readPrefix + detector)');
 wrap(svc, 'present', 'service.present');
+const chat = load('apps/gateway/src/openai/chat-completions.controller.js').ChatCompletionsController.prototype;
+wrap(chat, 'create', 'chat.create (whole handler)');
+const inspector = load('apps/gateway/src/detection/input-inspector.js').InputInspector.prototype;
+wrap(inspector, 'inspect', '  prepare > inspector.inspect (store + detect)');
+wrap(inspector, 'store', '    inspect > store (blob put)');
+wrap(inspector, 'detect', '    inspect > detect');
+const openaiChat = load('libs/adapters/src/openai/openai-chat.adapter.js').OpenAiChatAdapter.prototype;
+wrap(openaiChat, 'invoke', 'openai chat.invoke (adapter)');
+const tiered = load('apps/gateway/src/blobs/tiered-blob-store.js').TieredBlobStore.prototype;
+for (const m of ['put', 'read']) wrap(tiered, m, `tiered blobs.${m}`);
 const planner = load('apps/gateway/src/routing/route-planner.js').RoutePlanner.prototype;
 wrap(planner, 'plan', '  submit > planner.plan');
 const blobs = load('apps/gateway/src/blobs/fs-blob-store.js').FsBlobStore.prototype;
@@ -107,7 +117,7 @@ runnerModule.HopRunner = class TracedHopRunner extends Runner {
     this.handle = timed('runner.handle (worker: whole hop)', handle);
   }
 };
-wrap(Runner.prototype, 'storeOutput', '  runner.handle > storeOutput');
+for (const m of ['execute', 'succeeded', 'end', 'markActive', 'load']) wrap(Runner.prototype, m, `runner.${m}`);
 
 const waiterModule = load('apps/gateway/src/jobs/job-waiter.js');
 waiterModule.waitForJob = timed('waitForJob', waiterModule.waitForJob);
@@ -143,7 +153,7 @@ const httpCount = { n: 0 };
 dc.subscribe('http.server.request.start', ({ request }) => started.set(request, now()));
 dc.subscribe('http.server.response.finish', ({ request }) => {
   const t0 = started.get(request);
-  if (t0 !== undefined && request.url === '/v1/infer') {
+  if (t0 !== undefined && (request.url === '/v1/infer' || request.url === '/v1/chat/completions')) {
     record('http: request start -> response finish', now() - t0);
     httpCount.n++;
   }
@@ -157,7 +167,10 @@ let reported = false;
 function report() {
   if (reported) return;
   reported = true;
-  const requests = Math.max(1, stats.get('controller.infer (whole handler)')?.calls ?? 0);
+  const requests = Math.max(
+    1,
+    (stats.get('controller.infer (whole handler)')?.calls ?? 0) + (stats.get('chat.create (whole handler)')?.calls ?? 0),
+  );
   const rows = [...stats]
     .map(([name, s]) => ({
       name,

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { OpenAiBackend } from '@omnigate/contracts';
 import type { AdapterContext } from '../sdk/adapter';
-import { boundedFetch } from '../sdk/bounded-fetch';
+import { requestFetch } from '../sdk/request-fetch';
 import { toAdapterError } from './openai-errors';
 
 /** Without a configured timeout, one call may take this long (image generation is the slow one). */
@@ -66,7 +66,7 @@ export function createOpenAiClient(
     maxRetries: 0,
     timeout: backend.timeoutMs ?? DEFAULT_OPENAI_TIMEOUT_MS,
     defaultHeaders: backend.apiKey === undefined ? { Authorization: null } : undefined,
-    fetch: boundedFetch(maxResponseBytes),
+    fetch: requestFetch(maxResponseBytes),
     logLevel: 'off',
   });
 }
