@@ -69,7 +69,8 @@ wrap(svc, 'enqueue', '  run > enqueue (record + queue add)');
 wrap(svc, 'storeInput', '  submit > storeInput (blob put)');
 wrap(svc, 'detect', '  submit > detect (readPrefix + detector)');
 wrap(svc, 'present', 'service.present');
-const chat = load('apps/gateway/src/openai/chat-completions.controller.js').ChatCompletionsController.prototype;
+const chat = load('apps/gateway/src/openai/chat-completions.controller.js').ChatCompletionsController
+  .prototype;
 wrap(chat, 'create', 'chat.create (whole handler)');
 const inspector = load('apps/gateway/src/detection/input-inspector.js').InputInspector.prototype;
 wrap(inspector, 'inspect', '  prepare > inspector.inspect (store + detect)');
@@ -117,7 +118,8 @@ runnerModule.HopRunner = class TracedHopRunner extends Runner {
     this.handle = timed('runner.handle (worker: whole hop)', handle);
   }
 };
-for (const m of ['execute', 'succeeded', 'end', 'markActive', 'load']) wrap(Runner.prototype, m, `runner.${m}`);
+for (const m of ['execute', 'succeeded', 'end', 'markActive', 'load'])
+  wrap(Runner.prototype, m, `runner.${m}`);
 
 const waiterModule = load('apps/gateway/src/jobs/job-waiter.js');
 waiterModule.waitForJob = timed('waitForJob', waiterModule.waitForJob);
@@ -169,7 +171,8 @@ function report() {
   reported = true;
   const requests = Math.max(
     1,
-    (stats.get('controller.infer (whole handler)')?.calls ?? 0) + (stats.get('chat.create (whole handler)')?.calls ?? 0),
+    (stats.get('controller.infer (whole handler)')?.calls ?? 0) +
+      (stats.get('chat.create (whole handler)')?.calls ?? 0),
   );
   const rows = [...stats]
     .map(([name, s]) => ({
