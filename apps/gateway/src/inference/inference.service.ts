@@ -37,7 +37,10 @@ export class InferenceService {
     private readonly backend: JobBackend,
     private readonly endings: JobEndings,
     /** Runs a sync job's first hop in this process when it can (the direct lane); else it is queued. */
-    private readonly here?: { startHere(hop: HopJob, record: JobRecord): boolean },
+    private readonly here?: {
+      startHere(hop: HopJob, record: JobRecord): boolean;
+      cancel(jobId: string): void;
+    },
   ) {}
 
   /** Validates, queues and returns the new job's record (status `queued`). */
@@ -118,23 +121,25 @@ export class InferenceService {
 
   /**
    * Saves the record and queues the first hop, or with `direct` (a sync request whose caller
-   * waits) runs it in this process when the direct lane has a slot: the record is saved first,
-   * so the job is visible by id before its answer, and only the hop skips the queue.
+   * waits) runs it in this process when the direct lane has a slot: then the record's write
+   * goes out beside the adapter's call instead of ahead of it, and only its acknowledgement is
+   * waited for, so the job is visible by id before its answer. A hop that ends first saves its
+   * record, which the late create leaves alone (JobStore.create).
    */
   private async enqueue({ record, hop, priority }: PreparedJob, { direct = false } = {}): Promise<void> {
+    const created = this.backend.store.create(record);
     const here = direct && !record.webhook ? this.here : undefined;
+    if (here?.startHere(hop, record)) {
+      await created.catch((cause: unknown) => {
+        here.cancel(record.id);
+        throw this.notQueued(record, cause);
+      });
+      return;
+    }
     // One round trip: the store writes the record ahead of any hop queued after the call.
-    const [created, added] = await Promise.allSettled([
-      this.backend.store.create(record),
-      here ? Promise.resolve() : this.backend.hops.add(hop, { priority }),
-    ]);
-    if (created.status === 'rejected') throw this.notQueued(record, created.reason);
+    const [saved, added] = await Promise.allSettled([created, this.backend.hops.add(hop, { priority })]);
+    if (saved.status === 'rejected') throw this.notQueued(record, saved.reason);
     if (added.status === 'rejected') throw this.notQueued(record, added.reason);
-    if (!here || here.startHere(hop, record)) return;
-    // The direct lane had no slot: the hop takes the queue after all.
-    await this.backend.hops.add(hop, { priority }).catch((cause: unknown) => {
-      throw this.notQueued(record, cause);
-    });
   }
 
   /**

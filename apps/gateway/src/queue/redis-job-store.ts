@@ -188,6 +188,10 @@ export class RedisJobStore implements JobStore {
   }
 
   private dispatch(message: string): void {
+    // Most events are of jobs nobody here waits for (other processes', or ends already heard
+    // of locally): those are recognised by their id and skipped without a parse.
+    const id = leadingId(message);
+    if (id !== undefined && !this.listeners.has(id) && !this.unended.has(id)) return;
     let event: JobEvent;
     try {
       event = JSON.parse(message) as JobEvent;
@@ -204,4 +208,16 @@ export class RedisJobStore implements JobStore {
 function withRecordJson(event: JobEvent, recordJson: string): string {
   const rest = JSON.stringify({ ...event, record: undefined });
   return `${rest.slice(0, -1)},"record":${recordJson}}`;
+}
+
+const ID_PREFIX = '{"id":"';
+
+/**
+ * The job id an event's JSON starts with (every event is written `{"id":…` first), or undefined
+ * when it does not start that way; a plain scan to the next quote (ids are UUIDs, no escapes).
+ */
+function leadingId(message: string): string | undefined {
+  if (!message.startsWith(ID_PREFIX)) return undefined;
+  const end = message.indexOf('"', ID_PREFIX.length);
+  return end > 0 ? message.slice(ID_PREFIX.length, end) : undefined;
 }
