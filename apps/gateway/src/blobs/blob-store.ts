@@ -25,6 +25,13 @@ export interface PutOptions {
   scope?: 'job';
 }
 
+/** A small blob whose id is known at once, while its bytes are still on their way to the store. */
+export interface StagedBlob {
+  info: BlobInfo;
+  /** Settles once the blob is stored (rejects when it could not be). */
+  written: Promise<void>;
+}
+
 /** Content-addressed storage for payloads and outputs. */
 export interface BlobStore {
   /**
@@ -32,6 +39,12 @@ export interface BlobStore {
    * maxBytes (and leaves nothing behind). If put fails, a stream source has been destroyed.
    */
   put(data: Buffer | NodeJS.ReadableStream | AsyncIterable<Buffer>, options?: PutOptions): Promise<BlobInfo>;
+  /**
+   * Starts writing a small job-scoped blob (`scope: 'job'`) and answers its info without waiting
+   * for the write; undefined when this store cannot (too large, no job tier): `put` it then.
+   * Throws BlobTooLargeError past maxBytes, as `put` does.
+   */
+  stage?(data: Buffer, options: PutOptions): StagedBlob | undefined;
   /** Undefined when there is no such blob (or the id is malformed). */
   stat(id: string): Promise<BlobInfo | undefined>;
   /** The whole content; throws BlobNotFoundError. */

@@ -35,6 +35,18 @@ describe('TieredBlobStore', () => {
     expect((await collect(store.stream(info.id))).equals(data)).toBe(true);
   });
 
+  it('stages a small job-scoped blob: its id at once, its bytes once written; anything else is put', async () => {
+    const data = Buffer.from('a prompt');
+    const staged = store.stage(data, { scope: 'job', mediaType: 'text/plain' });
+    expect(staged?.info).toMatchObject({ bytes: data.length, mediaType: 'text/plain' });
+    await staged?.written;
+    expect((await store.read(staged!.info.id)).equals(data)).toBe(true);
+    expect(staged?.info.id).toBe((await store.put(data, { scope: 'job' })).id);
+    expect(store.stage(Buffer.alloc(2048), { scope: 'job' })).toBeUndefined();
+    expect(store.stage(data, {})).toBeUndefined();
+    expect(() => store.stage(data, { scope: 'job', maxBytes: 3 })).toThrow(BlobTooLargeError);
+  });
+
   it('writes big inputs, streams and uploads without a scope to the durable store', async () => {
     const big = await store.put(Buffer.alloc(2048, 1), { scope: 'job' });
     const upload = await store.put(Buffer.from('kept for days'));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobTooLargeError } from './blob-errors';
-import type { BlobInfo, BlobStore, PutOptions } from './blob-store';
+import type { BlobInfo, BlobStore, PutOptions, StagedBlob } from './blob-store';
 import type { JobBlobTier } from './job-blob-tier';
 
 const ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -22,9 +22,14 @@ export class TieredBlobStore implements BlobStore {
     data: Buffer | NodeJS.ReadableStream | AsyncIterable<Buffer>,
     options: PutOptions = {},
   ): Promise<BlobInfo> {
-    if (options.scope !== 'job' || !Buffer.isBuffer(data) || data.length > this.jobTierMaxBytes) {
-      return this.durable.put(data, options);
-    }
+    const staged = Buffer.isBuffer(data) ? this.stage(data, options) : undefined;
+    if (!staged) return this.durable.put(data, options);
+    await staged.written;
+    return staged.info;
+  }
+
+  stage(data: Buffer, options: PutOptions): StagedBlob | undefined {
+    if (options.scope !== 'job' || data.length > this.jobTierMaxBytes) return undefined;
     if (options.maxBytes !== undefined && data.length > options.maxBytes)
       throw new BlobTooLargeError(options.maxBytes);
     const info: BlobInfo = {
@@ -34,8 +39,7 @@ export class TieredBlobStore implements BlobStore {
       ...(options.filename ? { filename: options.filename } : {}),
       createdAt: new Date().toISOString(),
     };
-    await this.jobTier.put(info, data);
-    return info;
+    return { info, written: this.jobTier.put(info, data) };
   }
 
   private async fromJobTier(id: string): Promise<{ info: BlobInfo; data: Buffer } | undefined> {

@@ -15,6 +15,16 @@ export type FileBlobResolver = (fileId: string) => Promise<BlobInfo | undefined>
 export interface InspectedInput {
   blob: BlobInfo;
   detection: Detection;
+  /** A write still under way (`deferTextUpTo`): settles once the blob is stored. */
+  written?: Promise<void>;
+}
+
+export interface InspectOptions {
+  /**
+   * Inline text inputs up to this many bytes are written in the background where the store can
+   * (`BlobStore.stage`): the caller awaits `written` before anything else may read them.
+   */
+  deferTextUpTo?: number;
 }
 
 /**
@@ -31,11 +41,11 @@ export class InputInspector {
     private readonly fileBlob: FileBlobResolver,
   ) {}
 
-  async inspect(parts: InputPart[]): Promise<InspectedInput[]> {
+  async inspect(parts: InputPart[], options: InspectOptions = {}): Promise<InspectedInput[]> {
     parts.forEach((p, i) => p.modality && this.modalities.assertKnown(p.modality, `inputs[${i}].modality`));
     return Promise.all(
       parts.map(async (part, index) => {
-        const blob = await this.store(part, index);
+        const { blob, written } = await this.store(part, index, options.deferTextUpTo ?? -1);
         const detection = await this.detect(blob, part).catch((err: unknown) => {
           throw AdapterError.is(err) ? atInput(err, index) : err;
         });
@@ -48,25 +58,32 @@ export class InputInspector {
             { input: index, mediaType: detection.mediaType },
           );
         }
-        return { blob, detection };
+        return { blob, detection, ...(written ? { written } : {}) };
       }),
     );
   }
 
-  private async store(part: InputPart, index: number): Promise<BlobInfo> {
+  private async store(
+    part: InputPart,
+    index: number,
+    deferUpTo: number,
+  ): Promise<{ blob: BlobInfo; written?: Promise<void> }> {
     const maxBytes = this.config.blobs.maxBytes;
     const meta = { filename: part.filename, maxBytes, scope: 'job' as const };
     if ('text' in part) {
       if (part.text.length === 0) throw new GatewayError('invalid_request', `inputs[${index}].text is empty`);
-      return this.blobs.put(Buffer.from(part.text, 'utf8'), {
-        ...meta,
-        mediaType: part.mediaType ?? 'text/plain',
-      });
+      const data = Buffer.from(part.text, 'utf8');
+      const options = { ...meta, mediaType: part.mediaType ?? 'text/plain' };
+      const staged = data.length <= deferUpTo ? this.blobs.stage?.(data, options) : undefined;
+      if (!staged) return { blob: await this.blobs.put(data, options) };
+      // Handled here too: a request refused before its writes are awaited leaves no rejection behind.
+      staged.written.catch(() => {});
+      return { blob: staged.info, written: staged.written };
     }
     if ('data' in part) {
       const data = Buffer.from(part.data, 'base64');
       if (data.length === 0) throw new GatewayError('invalid_request', `inputs[${index}].data is empty`);
-      return this.blobs.put(data, { ...meta, mediaType: part.mediaType });
+      return { blob: await this.blobs.put(data, { ...meta, mediaType: part.mediaType }) };
     }
     if ('fileId' in part) {
       const blob = await this.fileBlob(part.fileId);
@@ -75,14 +92,14 @@ export class InputInspector {
           fileId: part.fileId,
         });
       }
-      return blob;
+      return { blob };
     }
     const blob = await this.blobs.stat(part.blobId);
     if (!blob)
       throw new GatewayError('not_found', `inputs[${index}]: blob ${part.blobId} not found`, {
         blobId: part.blobId,
       });
-    return blob;
+    return { blob };
   }
 
   private async detect(blob: BlobInfo, part: InputPart): Promise<Detection> {

@@ -24,6 +24,8 @@ interface PreparedJob {
   record: JobRecord;
   hop: HopJob;
   priority: number;
+  /** Writes of inputs still under way (inline texts the first hop carries). */
+  written: Promise<void>[];
 }
 
 /** The core of `/v1/infer`: store inputs, detect them, plan the route, queue the job, wait. */
@@ -38,7 +40,7 @@ export class InferenceService {
     private readonly endings: JobEndings,
     /** Runs a sync job's first hop in this process when it can (the direct lane); else it is queued. */
     private readonly here?: {
-      startHere(hop: HopJob, record: JobRecord): boolean;
+      startHere(hop: HopJob, record: JobRecord, saved: Promise<unknown>): boolean;
       cancel(jobId: string): void;
     },
   ) {}
@@ -121,24 +123,32 @@ export class InferenceService {
 
   /**
    * Saves the record and queues the first hop, or with `direct` (a sync request whose caller
-   * waits) runs it in this process when the direct lane has a slot: then the record's write
-   * goes out beside the adapter's call instead of ahead of it, and only its acknowledgement is
-   * waited for, so the job is visible by id before its answer. A hop that ends first saves its
-   * record, which the late create leaves alone (JobStore.create).
+   * waits) runs it in this process when the direct lane has a slot: then the writes of the
+   * record and of the inputs the hop carries go out beside the adapter's call instead of ahead
+   * of it, and only their acknowledgement is waited for, so the job is visible by id before its
+   * answer. A hop that ends first saves its record, which the late create leaves alone
+   * (JobStore.create).
    */
-  private async enqueue({ record, hop, priority }: PreparedJob, { direct = false } = {}): Promise<void> {
-    const created = this.backend.store.create(record);
+  private async enqueue(
+    { record, hop, priority, written }: PreparedJob,
+    { direct = false } = {},
+  ): Promise<void> {
+    const saved = Promise.all([this.backend.store.create(record), ...written]);
     const here = direct && !record.webhook ? this.here : undefined;
-    if (here?.startHere(hop, record)) {
-      await created.catch((cause: unknown) => {
+    if (here?.startHere(hop, record, saved)) {
+      await saved.catch((cause: unknown) => {
         here.cancel(record.id);
         throw this.notQueued(record, cause);
       });
       return;
     }
-    // One round trip: the store writes the record ahead of any hop queued after the call.
-    const [saved, added] = await Promise.allSettled([created, this.backend.hops.add(hop, { priority })]);
-    if (saved.status === 'rejected') throw this.notQueued(record, saved.reason);
+    // A queued hop may run anywhere, reading its inputs from the store: they are there first.
+    // The record may go with the hop (JobStore.create), in one round trip.
+    const [stored, added] = await Promise.allSettled([
+      saved,
+      Promise.all(written).then(() => this.backend.hops.add(hop, { priority })),
+    ]);
+    if (stored.status === 'rejected') throw this.notQueued(record, stored.reason);
     if (added.status === 'rejected') throw this.notQueued(record, added.reason);
   }
 
@@ -172,7 +182,10 @@ export class InferenceService {
   private async prepare(request: InferRequest, streaming = false): Promise<PreparedJob> {
     const output = request.output;
     this.modalities.assertKnown(output.modality, 'output');
-    const stored = await this.inspector.inspect(request.inputs);
+    // The texts the first hop carries need not be stored before it starts (see enqueue).
+    const stored = await this.inspector.inspect(request.inputs, {
+      deferTextUpTo: MAX_CARRIED_INPUT_TEXT_BYTES,
+    });
     const detected = stored.map((s) => s.detection);
     const query = {
       inputs: detected.map((d) => d.modality),
@@ -230,7 +243,8 @@ export class InferenceService {
       ...primary.plan[0],
       ...(texts ? { texts } : {}),
     };
-    return { record, hop: job, priority };
+    const written = stored.flatMap((s) => (s.written ? [s.written] : []));
+    return { record, hop: job, priority, written };
   }
 
   async get(id: string): Promise<JobRecord> {

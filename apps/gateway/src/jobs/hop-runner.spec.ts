@@ -10,6 +10,7 @@ import { FsBlobStore } from '../blobs/fs-blob-store';
 import { loadConfig } from '../config/app-config';
 import { LocalClusterBus } from '../queue/cluster-bus';
 import { InlineJobBackend } from '../queue/inline-job-backend';
+import { DirectLane } from './direct-lane';
 import { HopRunner } from './hop-runner';
 import { JobEndings } from './job-endings';
 import { FinalHopError, RetryableHopError, type HopQueue, type JobStore } from './job-ports';
@@ -67,6 +68,8 @@ describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
   let health: AdapterHealth;
   let ended: JobRecord[];
   let runner: HopRunner;
+  let adapters: AdapterRegistry;
+  let endings: JobEndings;
   const run = (attempt = 1, max = 3) => ({
     attempt: { number: attempt, max },
     signal: new AbortController().signal,
@@ -79,10 +82,10 @@ describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
     store = backend.store;
     queue = new RecordingHopQueue();
     health = new AdapterHealth({ failures: 2, cooldownMs: 60_000 }, new LocalClusterBus(), logger);
-    const endings = new JobEndings(logger);
+    endings = new JobEndings(logger);
     ended = [];
     endings.onEnded(async (record) => void ended.push(record));
-    const adapters = new AdapterRegistry(['a', 'b', 'c'].map((id) => new TextAdapter(id)));
+    adapters = new AdapterRegistry(['a', 'b', 'c'].map((id) => new TextAdapter(id)));
     runner = new HopRunner(adapters, blobs, store, queue, health, endings, logger);
   });
 
@@ -114,7 +117,7 @@ describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
     };
     await store.create(record);
     const hop: HopJob = { jobId: id, generation: 0, hop: 0, inputs, ...primary.plan[0] };
-    return { id, hop };
+    return { id, hop, record };
   }
 
   it('completes a one-hop job: outputs and timings saved, its end announced once', async () => {
@@ -190,5 +193,47 @@ describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
     await expect(handled).rejects.toBeInstanceOf(FinalHopError);
     expect((await store.get(id))?.status).toBe('active');
     expect(ended).toEqual([]);
+  });
+
+  it('direct lane: a job whose record is still being written runs its first call, and nothing that reads the record', async () => {
+    const config = loadConfig({ QUEUE_DRIVER: 'inline', BLOB_DIR: dir });
+    const direct = new HopRunner(adapters, blobs, store, queue, health, endings, logger, {
+      slots: new DirectLane(config, adapters),
+      retry: { attempts: 2, backoffMs: 1 },
+    });
+    const { id, hop, record } = await start('hi', route('a', 'b'));
+    // As if the create had not landed yet: the record is gone until `saved` settles.
+    await store.save({ ...record, status: 'failed' }, { id, status: 'failed' });
+    let write!: () => void;
+    const saved = new Promise<void>((resolve) => (write = resolve)).then(() =>
+      store.save(record, { id, status: 'queued' }),
+    );
+    expect(direct.startHere(hop, record, saved)).toBe(true);
+    await new Promise((r) => setTimeout(r, 30));
+    // The first hop ran; its next one (here, in the lane) waits for the record.
+    expect(ended).toEqual([]);
+    expect(queue.added).toEqual([]);
+    write();
+    await direct.close(1000);
+    expect(ended.map((r) => [r.id, r.status])).toEqual([[id, 'completed']]);
+    expect(await store.get(id)).toMatchObject({ status: 'completed', outputs: [{ text: 'b:A:HI' }] });
+  });
+
+  it('direct lane: the next hop of a job whose record is still being written is queued only once it is stored', async () => {
+    // Adapter b has no worker here: its hop takes the queue.
+    const config = loadConfig({ QUEUE_DRIVER: 'inline', BLOB_DIR: dir, WORKER_ADAPTERS: 'a' });
+    const direct = new HopRunner(adapters, blobs, store, queue, health, endings, logger, {
+      slots: new DirectLane(config, adapters),
+      retry: { attempts: 2, backoffMs: 1 },
+    });
+    const { id, hop, record } = await start('hi', route('a', 'b'));
+    let write!: () => void;
+    const saved = new Promise<void>((resolve) => (write = resolve));
+    expect(direct.startHere(hop, record, saved)).toBe(true);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(queue.added).toEqual([]);
+    write();
+    await direct.close(1000);
+    expect(queue.added).toMatchObject([{ jobId: id, hop: 1, adapter: 'b' }]);
   });
 });

@@ -32,6 +32,8 @@ export class HopRunner {
 
   /** The hops this process runs in the direct lane, until they end. */
   private readonly direct = new Set<Promise<void>>();
+  /** Direct-lane jobs whose record (and carried inputs) are still being written, by id. */
+  private readonly saving = new Map<string, Promise<unknown>>();
   /** Aborted when the grace period of a shutdown runs out. */
   private readonly shutdown = new AbortController();
 
@@ -40,14 +42,32 @@ export class HopRunner {
    * has a slot for its adapter: true if it started (its outcome reaches waiters as a queued
    * hop's would), false if the caller must queue it. The job's record must be saved first.
    */
-  startHere(hop: HopJob, record: JobRecord): boolean {
-    return this.runHere({ ...hop, direct: true }, record);
+  startHere(hop: HopJob, record: JobRecord, saved: Promise<unknown>): boolean {
+    const started = this.runHere({ ...hop, direct: true }, record);
+    if (started) {
+      this.saving.set(record.id, saved);
+      // Settled either way: a write that fails is the caller's to answer (503).
+      void saved.then(
+        () => this.saving.delete(record.id),
+        () => this.saving.delete(record.id),
+      );
+    }
+    return started;
+  }
+
+  /**
+   * Until its record and carried inputs are stored: nothing but the first hop's call may read
+   * them (a retry reads the record; another hop, fallback or next, reads its inputs).
+   */
+  private async stored(jobId: string): Promise<void> {
+    await this.saving.get(jobId)?.catch(() => {});
   }
 
   /** Waits for the direct lane's hops to end, at most `graceMs`, then aborts the rest. */
   async close(graceMs: number): Promise<void> {
     const timer = setTimeout(() => this.shutdown.abort(new Error('the process is shutting down')), graceMs);
-    await Promise.allSettled([...this.direct]);
+    // A hop that ends may start the job's next one here: wait for those too.
+    while (this.direct.size > 0) await Promise.allSettled([...this.direct]);
     clearTimeout(timer);
   }
 
@@ -118,6 +138,7 @@ export class HopRunner {
 
   /** The next hop of a job: here when it is in the direct lane and a slot is free, else on its adapter's queue. */
   private async dispatch(hop: HopJob, priority: number): Promise<void> {
+    await this.stored(hop.jobId);
     if (hop.direct && this.runHere(hop)) return;
     const { direct: _direct, ...queued } = hop;
     await this.hops.add(queued, { priority });
@@ -139,6 +160,7 @@ export class HopRunner {
    * when the hop is not to run: the record expired, the job ended, or the route was abandoned.
    */
   private async load(hop: HopJob, run: HopRun): Promise<JobRecord | undefined> {
+    await this.stored(hop.jobId);
     // One round trip: the two commands share a pipeline.
     const [stored] = await Promise.all([
       this.store.get(hop.jobId),
