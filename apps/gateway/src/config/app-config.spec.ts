@@ -56,6 +56,15 @@ describe('loadConfig', () => {
     expect(c.role).toBe('worker');
   });
 
+  it('works both lanes by default; WORKER_LANES names them', () => {
+    expect(loadConfig({}).queue.workerLanes).toEqual(['interactive', 'batch']);
+    expect(loadConfig({ WORKER_LANES: ' batch ' }).queue.workerLanes).toEqual(['batch']);
+    expect(loadConfig({ WORKER_LANES: 'interactive,interactive' }).queue.workerLanes).toEqual([
+      'interactive',
+    ]);
+    expect(() => loadConfig({ WORKER_LANES: 'interactive,gpu' })).toThrow(/WORKER_LANES.*gpu is not a lane/);
+  });
+
   it.each([
     ['PORT', 'eighty'],
     ['ROLE', 'boss'],
@@ -69,6 +78,8 @@ describe('loadConfig', () => {
     ['WEBHOOK_ATTEMPTS', '0'],
     ['WEBHOOK_TIMEOUT_MS', '10'],
     ['BATCH_MAX_BYTES', 'lots'],
+    ['WORKER_LANES', 'interactive,gpu'],
+    ['WORKER_LANES', ','],
     ['OPENAI_BACKENDS', '[{"id":"vllm","baseUrl":"not a url","models":{"chat":"m"}}]'],
     ['OPENAI_BACKENDS', '{not json'],
     ['API_KEYS', '[{"name":"a","key":"og-secret-0123456789","scopes":["root"]}]'],

@@ -3,6 +3,7 @@ import { openAiBackendsFromEnv, type OpenAiBackend } from '@omnigate/contracts';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKey } from '../auth/api-keys';
+import { WORK_LANES, type WorkLane } from '../jobs/work-lanes';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -30,6 +31,18 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/)
     .default('omnigate'),
   WORKER_ADAPTERS: csv.default([]),
+  WORKER_LANES: csv
+    .pipe(
+      z
+        .array(
+          z.enum(WORK_LANES, {
+            error: (issue) => `${String(issue.input)} is not a lane (${WORK_LANES.join(', ')})`,
+          }),
+        )
+        .min(1, `name at least one lane (${WORK_LANES.join(', ')})`),
+    )
+    .transform((lanes) => [...new Set(lanes)])
+    .default([...WORK_LANES]),
   DISPATCH: z.enum(['auto', 'queue']).default('auto'),
   DIRECT_MAX_HOPS: int(1, 100_000).default(64),
   ADAPTER_MODULES: csv.default([]),
@@ -133,6 +146,11 @@ export interface AppConfig {
     redisUrl: string;
     prefix: string;
     workerAdapters: string[];
+    /**
+     * The lanes this process works (WORKER_LANES): their hops, with the adapters it serves, and
+     * for `batch` the batch runner too. Both by default.
+     */
+    workerLanes: WorkLane[];
     /** `auto`: a sync job whose hops this process serves with a free slot runs here, without the queue. */
     dispatch: 'auto' | 'queue';
     /** Hops the direct lane runs at once in this process, all adapters together; more take the queue. */
@@ -240,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       redisUrl: e.REDIS_URL,
       prefix: e.QUEUE_PREFIX,
       workerAdapters: e.WORKER_ADAPTERS,
+      workerLanes: e.WORKER_LANES,
       dispatch: e.DISPATCH,
       directMaxHops: e.DIRECT_MAX_HOPS,
       attempts: e.JOB_ATTEMPTS,
