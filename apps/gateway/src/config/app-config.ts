@@ -43,6 +43,8 @@ const EnvSchema = z.object({
     )
     .transform((lanes) => [...new Set(lanes)])
     .default([...WORK_LANES]),
+  /** Lowered OS priority (nice) of the whole process: 0 (unchanged) to 19 (lowest). */
+  WORKER_NICE: int(0, 19).default(0),
   DISPATCH: z.enum(['auto', 'queue']).default('auto'),
   DIRECT_MAX_HOPS: int(1, 100_000).default(64),
   ADAPTER_MODULES: csv.default([]),
@@ -117,6 +119,8 @@ export interface AppConfig {
     requestTimeoutMs: number;
   };
   role: 'api' | 'worker' | 'all';
+  /** The nice value the process gives itself at start-up (WORKER_NICE): 0 leaves it as it is. */
+  nice: number;
   /** `maxFallbacks`: other routes a job may try when a hop keeps failing retryably. */
   routing: { maxHops: number; maxFallbacks: number };
   /** When an adapter's circuit breaker opens, and for how long. */
@@ -240,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     },
     role: e.ROLE,
+    nice: e.WORKER_NICE,
     routing: { maxHops: e.ROUTE_MAX_HOPS, maxFallbacks: e.ROUTE_MAX_FALLBACKS },
     adapterModules: e.ADAPTER_MODULES,
     sandbox: {
