@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hopQueueName } from '../../apps/gateway/src/jobs/work-lanes';
-import { sharedQueue, spawnGatewayProcess, type GatewayProcess } from '../gateway-harness';
+import { sharedQueue, spawnGatewayProcess, startGateway, type GatewayProcess } from '../gateway-harness';
 
 /** test.typist (stream-adapters.mjs) types its input back a word at a time, `delayMs` per word. */
 const ADAPTER = 'test.typist';
@@ -248,4 +248,34 @@ describe('the batch lane: its worker killed mid-batch', () => {
       }
     },
   );
+});
+
+describe('both lanes in one process (the default)', () => {
+  it('runs batch lines on the batch queues, never in the direct lane, and sync requests in the direct lane', async () => {
+    const gw = await startGateway({ BATCH_CONCURRENCY: '4' });
+    const redis = new Redis(gw.config.queue.redisUrl, { maxRetriesPerRequest: null });
+    const queue = (lane: 'interactive' | 'batch') =>
+      new Queue(hopQueueName('builtin.echo', lane), { connection: redis, prefix: gw.config.queue.prefix });
+    const [interactive, batch] = [queue('interactive'), queue('batch')];
+    try {
+      const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const lines = Array.from({ length: 6 }, (_, i) => ({
+        custom_id: `both-${i}`,
+        method: 'POST',
+        url: '/v1/infer',
+        body: { inputs: [{ text: `both ${i}` }], output: 'text', task: 'echo' },
+      }));
+      const done = await pollBatch(client, (await createBatch(client, lines)).id, ended);
+      expect(done.request_counts).toEqual({ total: 6, completed: 6, failed: 0 });
+      expect(await inferEcho(gw.url, 'direct')).toEqual({ status: 200, text: 'direct' });
+      // Each line's hop went through the batch queue; the sync request took no queue at all.
+      expect(await batch.getJobCountByTypes('completed')).toBe(6);
+      expect(await interactive.getJobCountByTypes('completed', 'waiting', 'active')).toBe(0);
+    } finally {
+      await Promise.all([interactive.close(), batch.close()]);
+      redis.disconnect();
+      (gw.app.getHttpServer() as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await gw.close();
+    }
+  });
 });
