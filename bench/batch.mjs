@@ -1,8 +1,16 @@
-// omnigate batch benchmark (issue 7): a 10,000-line JSONL batch of small jobs on the built-in text
-// adapters, through the official `openai` client, against one gateway child process
-// (QUEUE_DRIVER=bullmq with a redis-server of its own on a free port, ROLE=all, LOG_LEVEL=warn,
-// NODE_ENV=production, unique QUEUE_PREFIX, BLOB_DIR in a temp dir, BATCH_CONCURRENCY as below)
-// started from a copy of the build in bench/results/build-batch/.
+// omnigate batch benchmark (issues 7 and 13): a 10,000-line JSONL batch of small jobs on the
+// built-in text adapters, through the official `openai` client, with interactive requests
+// alongside, in each of these set-ups (BENCH_BATCH_SETUPS, each on the same redis-server of its
+// own on a free port, QUEUE_DRIVER=bullmq, LOG_LEVEL=warn, NODE_ENV=production, a fresh
+// QUEUE_PREFIX and BLOB_DIR in a temp dir, BATCH_CONCURRENCY as below), run from a copy of the
+// build in bench/results/build-batch/:
+//   single      one gateway, ROLE=all (both lanes): interactive requests, the batch runner and
+//               every hop share its event loop (the set-up of issue 7).
+//   split       an API, ROLE=all WORKER_LANES=interactive (it serves the interactive requests and
+//               runs their hops), and a worker of the batch lane, ROLE=worker WORKER_LANES=batch
+//               (the batch runner and the batch's hops), sharing the queue and BLOB_DIR.
+//   split-nice  split, with the batch worker at WORKER_NICE=BENCH_BATCH_WORKER_NICE (10).
+// In each set-up:
 //   Lines: `{"custom_id":"l-N","method":"POST","url":"/v1/infer","body":{"inputs":[{"text":"hello N"}],
 //   "output":"text","task":"echo"}}`, and every TEXT_EVERY-th line a builtin.text `keywords` or
 //   `language` line instead (alternating). Uploaded with files.create({purpose: 'batch'}).
@@ -12,25 +20,31 @@
 //      sending POST /v1/infer and awaiting the answer (node:http, keep-alive), latency per call.
 //   3. Batch: batches.create, then batches.retrieve every 100 ms until a final status; the same
 //      interactive stream runs until then. Lines/s = lines / (time from the create call to the
-//      first poll that sees `completed`; so up to 100 ms late). The gateway's VmRSS sampled every
-//      100 ms (/proc/<pid>/status) during the baseline and the batch; growth = peak during the
-//      batch − mean during the baseline. CPU of gateway, Redis, this process and the rest;
-//      Redis commands (INFO commandstats, reset before each phase): commands per line = (batch
-//      phase's − interactive calls × the baseline's commands per call) / lines.
+//      first poll that sees `completed`; so up to 100 ms late). Each gateway process's VmRSS
+//      sampled every 100 ms (/proc/<pid>/status) during the baseline and the batch; growth = peak
+//      during the batch − mean during the baseline. CPU of each gateway process, of its sandbox
+//      processes (the built-in adapters run there), of Redis, this process and the rest; Redis
+//      commands (INFO commandstats, reset before each phase): commands per line = (batch phase's
+//      − interactive calls × the baseline's commands per call) / lines.
 //   4. Checks: the output file has LINES lines with distinct custom_ids (all of the input's),
 //      status_code 200 each, echo lines answer their own text; request_counts {total, completed:
 //      LINES, failed: 0}; no error file (or an empty one). A wrong answer fails the run.
+// With BENCH_BATCH_ROUNDS > 1 the set-ups are interleaved (each round starts with the next one).
+// The comparison reports each set-up's interactive p99 during / alone and lines/s, and its ratios
+// to the first set-up's (single) from the same run.
 // Everything it starts or writes is stopped or removed at the end, also on failure or Ctrl-C.
-// Usage: npm run bench:batch   (builds, then runs this file; about 1–2 minutes). Knobs (env):
+// Usage: npm run bench:batch   (builds, then runs this file; about 1 minute per set-up and round).
+// Knobs (env):
 //   BENCH_GATEWAY_MAIN=path/to/main.js  compiled gateway (default dist/apps/gateway/apps/gateway/src/main.js)
+//   BENCH_BATCH_SETUPS=single,split,split-nice  BENCH_BATCH_ROUNDS=1  BENCH_BATCH_WORKER_NICE=10
 //   BENCH_BATCH_LINES=10000  BENCH_BATCH_TEXT_EVERY=5 (0: echo only)
 //   BENCH_BATCH_CONCURRENCY=64  (the gateway's BATCH_CONCURRENCY, raised from its default 16)
 //   BENCH_BATCH_INTERACTIVE_CONC=1  BENCH_BATCH_WARMUP=500  BENCH_BATCH_BASELINE_S=10
 //   BENCH_BATCH_TIMEOUT_S=180  (the batch fails the run when it is not final by then)
 //   BENCH_OUT=batch.json (under bench/results/)
-//   BENCH_CPU_PROF=1  run the gateway with --cpu-prof (profile in bench/results/profiles; summarise
-//                     with bench/profile-summary.mjs)
-//   BENCH_GATEWAY_NODE_ARGS='--trace-gc'  extra node options of the gateway (its log: bench/results/logs)
+//   BENCH_CPU_PROF=1  run the gateways with --cpu-prof (profiles in bench/results/profiles;
+//                     summarise with bench/profile-summary.mjs)
+//   BENCH_GATEWAY_NODE_ARGS='--trace-gc'  extra node options of the gateways (logs: bench/results/logs)
 //   BENCH_STRICT=1  also exit 1 when a target is missed
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -42,7 +56,7 @@ import OpenAI, { toFile } from 'openai';
 import { MAIN_IN_BUILD, snapshotGatewayBuild } from './lib/build.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { postJson } from './lib/http.mjs';
-import { cpuWindow, machineInfo, sampleRss } from './lib/machine.mjs';
+import { childPids, cpuWindow, machineInfo, sampleRss } from './lib/machine.mjs';
 import { fmt, latencyStats, markdownTable, round } from './lib/numbers.mjs';
 import {
   cpuProfileArgs,
@@ -61,6 +75,8 @@ const INTERACTIVE_CONC = Number(env.BENCH_BATCH_INTERACTIVE_CONC ?? 1);
 const WARMUP = Number(env.BENCH_BATCH_WARMUP ?? 500);
 const BASELINE_S = Number(env.BENCH_BATCH_BASELINE_S ?? 10);
 const TIMEOUT_S = Number(env.BENCH_BATCH_TIMEOUT_S ?? 180);
+const ROUNDS = Number(env.BENCH_BATCH_ROUNDS ?? 1);
+const WORKER_NICE = Number(env.BENCH_BATCH_WORKER_NICE ?? 10);
 const STRICT = env.BENCH_STRICT === '1';
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
 const NODE_ARGS = (env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -68,10 +84,37 @@ const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-batch');
 const RUN_ID = `batch${process.pid}${Date.now().toString(36)}`;
 const POLL_MS = 100;
 
+/** The set-ups a run can measure: the processes each starts (see the header). */
+const SETUP_KINDS = {
+  single: { split: false, nice: 0, what: 'one gateway, ROLE=all (both lanes)' },
+  split: {
+    split: true,
+    nice: 0,
+    what: 'API ROLE=all WORKER_LANES=interactive + worker ROLE=worker WORKER_LANES=batch',
+  },
+  'split-nice': {
+    split: true,
+    nice: WORKER_NICE,
+    what: `split, the batch worker at WORKER_NICE=${WORKER_NICE}`,
+  },
+};
+const SETUPS = (env.BENCH_BATCH_SETUPS ?? 'single,split,split-nice')
+  .split(',')
+  .map((name) => name.trim())
+  .filter(Boolean);
+for (const name of SETUPS) {
+  if (!SETUP_KINDS[name]) {
+    throw new Error(`BENCH_BATCH_SETUPS: unknown set-up ${name} (${Object.keys(SETUP_KINDS).join(', ')})`);
+  }
+}
+if (!Number.isInteger(WORKER_NICE) || WORKER_NICE < 0 || WORKER_NICE > 19) {
+  throw new Error('BENCH_BATCH_WORKER_NICE must be a whole number from 0 to 19');
+}
+
 const TARGETS = { linesPerS: 1000, rssGrowthMiB: 150, p99Ratio: 1.5 };
 
 let redis;
-const { children, mkTemp, cleanup, start } = benchRun({ redis: () => redis });
+const { children, mkTemp, stopGateway, cleanup, start } = benchRun({ redis: () => redis });
 start(main);
 
 async function main() {
@@ -86,6 +129,7 @@ async function main() {
   console.log(
     `gateway: ${build.source}, run from a copy in bench/results/build-batch/ (commit ${build.commit})`,
   );
+  console.log(`set-ups: ${SETUPS.join(', ')}; ${ROUNDS} round(s)${ROUNDS > 1 ? ', interleaved' : ''}`);
 
   redis = await startRedis(children, join(LOG_DIR, 'batch-redis.log'));
   machine.redisVersion = await redisVersion(redis.client);
@@ -93,100 +137,30 @@ async function main() {
     `redis ${machine.redisVersion} on 127.0.0.1:${redis.port} (pid ${redis.proc.pid}, no persistence)`,
   );
   const started = Date.now();
-  const gateway = await startGateway();
-  const openai = new OpenAI({
-    baseURL: `${gateway.url}/v1`,
-    apiKey: 'unused',
-    maxRetries: 0,
-    timeout: 120_000,
-  });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: INTERACTIVE_CONC });
-  const interactive = (stop) => closedLoop(`${gateway.url}/v1/infer`, agent, INTERACTIVE_CONC, stop);
-
-  // 1. warm-up
-  process.stdout.write(`warm-up: ${WARMUP} interactive calls and a 100-line batch ... `);
-  await interactive(countStop(WARMUP));
-  const warm = await runBatch(openai, await upload(openai, makeLines(100)));
-  if (warm.batch.status !== 'completed') throw new Error(`warm-up batch ended ${warm.batch.status}`);
-  console.log('done');
-
-  // 2. baseline
   const input = makeLines(LINES);
-  const t0Upload = performance.now();
-  const file = await upload(openai, input);
-  const uploadMs = performance.now() - t0Upload;
-  console.log(
-    `input: ${LINES} lines, ${(input.bytes / 2 ** 20).toFixed(2)} MiB, uploaded as ${file.id} in ${fmt(uploadMs, 0)} ms`,
-  );
-  process.stdout.write(
-    `baseline: interactive echo at concurrency ${INTERACTIVE_CONC} for ${BASELINE_S} s ... `,
-  );
-  const pids = { gateway: gateway.proc.pid, redis: redis.proc.pid };
-  await redis.client.config('RESETSTAT');
-  let rss = sampleRss(gateway.proc.pid, 100);
-  let cpu = cpuWindow(pids);
-  const baseCalls = await interactive(timeStop(BASELINE_S * 1000));
-  const baselineCpu = cpu.end();
-  const baselineRss = rss.stop();
-  const baselineCmds = await redisCommandStats(redis.client);
-  const baseline = summarizeCalls(baseCalls, baselineCpu);
-  console.log(
-    `${baseline.calls} calls, p50 ${fmt(baseline.latency.p50)} p99 ${fmt(baseline.latency.p99)} ms; RSS ${mib(baselineRss.meanKiB)} MiB`,
-  );
-
-  // 3. batch + the same interactive stream
-  process.stdout.write(
-    `batch: ${LINES} lines, BATCH_CONCURRENCY ${BATCH_CONCURRENCY}, with interactive echo alongside ... `,
-  );
-  await redis.client.config('RESETSTAT');
-  rss = sampleRss(gateway.proc.pid, 100);
-  cpu = cpuWindow(pids);
-  let batchDone = false;
-  const duringP = interactive(() => batchDone);
-  let run;
-  try {
-    run = await runBatch(openai, file);
-  } finally {
-    batchDone = true;
+  const runs = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Each round starts with the next set-up, so that none always runs first.
+    const order = SETUPS.map((_, i) => SETUPS[(i + round) % SETUPS.length]);
+    for (const setup of order) runs.push(await runSetup(setup, round + 1, input));
   }
-  const duringCalls = await duringP;
-  const batchCpu = cpu.end();
-  const batchRss = rss.stop();
-  const batchCmds = await redisCommandStats(redis.client);
-  const during = summarizeCalls(duringCalls, batchCpu);
-  const linesPerS = LINES / (run.elapsedMs / 1000);
-  console.log(`${run.batch.status} in ${fmt(run.elapsedMs / 1000, 2)} s`);
 
-  // 4. checks
-  const check = await verify(openai, run.batch, input);
-  const baselineCmdsPerCall = baselineCmds.total / Math.max(1, baseline.calls + baseline.bad);
-  const batchOnlyCmds = batchCmds.total - baselineCmdsPerCall * (during.calls + during.bad);
-  const interactiveBad = baseline.bad + during.bad;
-
-  const rssGrowthMiB = (batchRss.peakKiB - baselineRss.meanKiB) / 1024;
-  const p99Ratio = during.latency.p99 / baseline.latency.p99;
-  const measure = (value, target) => ({ value: round(value, 3), target, pass: value <= target });
-  const checks = {
-    linesPerS: {
-      value: round(linesPerS, 0),
-      target: TARGETS.linesPerS,
-      pass: linesPerS >= TARGETS.linesPerS,
-    },
-    rssGrowthMiB: measure(rssGrowthMiB, TARGETS.rssGrowthMiB),
-    p99Ratio: measure(p99Ratio, TARGETS.p99Ratio),
-  };
+  const comparison = compare(runs);
   const output = {
     generatedAt: new Date().toISOString(),
-    command: env.BENCH_GATEWAY_MAIN
-      ? `BENCH_GATEWAY_MAIN=${env.BENCH_GATEWAY_MAIN} node bench/batch.mjs`
-      : 'npm run bench:batch',
+    command: `${Object.entries(env)
+      .filter(([k]) => k.startsWith('BENCH_'))
+      .map(([k, v]) => `${k}=${v} `)
+      .join('')}${env.BENCH_GATEWAY_MAIN ? 'node bench/batch.mjs' : 'npm run bench:batch'}`,
     build,
     settings: {
+      setups: Object.fromEntries(SETUPS.map((name) => [name, SETUP_KINDS[name].what])),
+      rounds: ROUNDS,
       lines: LINES,
       textEvery: TEXT_EVERY,
       lineKinds: input.kinds,
       inputBytes: input.bytes,
-      gatewayEnv: gateway.publicEnv,
+      batchConcurrency: BATCH_CONCURRENCY,
       interactive: `POST /v1/infer ${INFER_BODY}, ${INTERACTIVE_CONC} closed loop(s), node:http keep-alive, in the bench process (pid ${process.pid})`,
       warmup: WARMUP,
       baselineS: BASELINE_S,
@@ -195,74 +169,198 @@ async function main() {
       cpuProf: CPU_PROF,
     },
     machine,
-    uploadMs: round(uploadMs, 1),
-    batch: {
-      id: run.batch.id,
-      status: run.batch.status,
-      elapsedS: round(run.elapsedMs / 1000, 3),
-      linesPerS: round(linesPerS, 1),
-      firstInProgressS: run.inProgressMs === undefined ? null : round(run.inProgressMs / 1000, 3),
-      finalizingS: run.finalizingMs === undefined ? null : round(run.finalizingMs / 1000, 3),
-      polls: run.polls,
-      requestCounts: run.batch.request_counts,
-      check,
-    },
-    rss: {
-      baselineKiB: baselineRss,
-      batchKiB: batchRss,
-      growthMiB: round(rssGrowthMiB, 1),
-    },
-    interactive: { baseline, during, p99Ratio: round(p99Ratio, 3) },
-    redisCommands: {
-      baselinePerCall: round(baselineCmdsPerCall, 2),
-      batchPhaseTotal: batchCmds.total,
-      perLine: round(batchOnlyCmds / LINES, 2),
-      batchPhaseTop: Object.fromEntries(Object.entries(batchCmds.byCommand).slice(0, 15)),
-      baselineTop: Object.fromEntries(Object.entries(baselineCmds.byCommand).slice(0, 10)),
-    },
-    cpu: {
-      baseline: { seconds: roundAll(baselineCpu.cpuS, 2), pct: baselineCpu.cpuPct },
-      batch: {
-        seconds: roundAll(batchCpu.cpuS, 2),
-        pct: batchCpu.cpuPct,
-        // The batch phase's CPU includes the interactive stream's: minus its calls × the
-        // baseline's CPU per call, over the lines.
-        msPerLine: roundAll(
-          Object.fromEntries(
-            ['gateway', 'redis', 'client'].map((k) => [
-              k,
-              (1000 *
-                (batchCpu.cpuS[k] -
-                  (baselineCpu.cpuS[k] / Math.max(1, baseline.calls + baseline.bad)) *
-                    (during.calls + during.bad))) /
-                LINES,
-            ]),
-          ),
-          3,
-        ),
-        msPerLineWithInteractive: roundAll(
-          Object.fromEntries(Object.entries(batchCpu.cpuS).map(([k, s]) => [k, (1000 * s) / LINES])),
-          3,
-        ),
-      },
-    },
-    checks,
+    runs,
+    comparison,
     loadAvgAtEnd: round(os.loadavg()[0], 2),
     wallS: Math.round((Date.now() - started) / 1000),
   };
-  printTables(output);
+  printComparison(output);
   const outFile = join(RESULTS_DIR, env.BENCH_OUT ?? 'batch.json');
   writeFileSync(outFile, `${JSON.stringify(output, null, 2)}\n`);
   console.log(`\nresults: ${outFile} (${output.wallS} s)`);
   await cleanup();
 
-  const problems = [...check.problems];
-  if (interactiveBad > 0) problems.push(`${interactiveBad} interactive calls failed or answered wrong`);
+  const problems = runs.flatMap((run) => [
+    ...run.batch.check.problems.map((p) => `${run.setup} (round ${run.round}): ${p}`),
+    ...(run.interactive.bad > 0
+      ? [
+          `${run.setup} (round ${run.round}): ${run.interactive.bad} interactive calls failed or answered wrong`,
+        ]
+      : []),
+  ]);
   if (problems.length > 0) {
     console.error(`\nBENCH FAILED:\n  ${problems.join('\n  ')}`);
     process.exit(1);
   }
-  if (STRICT && Object.values(checks).some((c) => !c.pass)) process.exit(1);
+  const split = runs.filter((run) => SETUP_KINDS[run.setup].split);
+  if (STRICT && split.some((run) => Object.values(run.checks).some((c) => !c.pass))) process.exit(1);
+}
+
+/** One set-up from start to stop: warm-up, baseline, batch with interactive calls, checks. */
+async function runSetup(setup, roundNo, input) {
+  const kind = SETUP_KINDS[setup];
+  console.log(`\n=== ${setup} (round ${roundNo}): ${kind.what}`);
+  const { api, worker } = await startGateways(setup, kind, roundNo);
+  const gateways = [api, ...(worker ? [worker] : [])];
+  try {
+    const openai = new OpenAI({
+      baseURL: `${api.url}/v1`,
+      apiKey: 'unused',
+      maxRetries: 0,
+      timeout: 120_000,
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: INTERACTIVE_CONC });
+    const interactive = (stop) => closedLoop(`${api.url}/v1/infer`, agent, INTERACTIVE_CONC, stop);
+
+    // 1. warm-up
+    process.stdout.write(`warm-up: ${WARMUP} interactive calls and a 100-line batch ... `);
+    await interactive(countStop(WARMUP));
+    const warm = await runBatch(openai, await upload(openai, makeLines(100)));
+    if (warm.batch.status !== 'completed') throw new Error(`warm-up batch ended ${warm.batch.status}`);
+    console.log('done');
+
+    // 2. baseline
+    const t0Upload = performance.now();
+    const file = await upload(openai, input);
+    const uploadMs = performance.now() - t0Upload;
+    console.log(
+      `input: ${LINES} lines, ${(input.bytes / 2 ** 20).toFixed(2)} MiB, uploaded as ${file.id} in ${fmt(uploadMs, 0)} ms`,
+    );
+    process.stdout.write(
+      `baseline: interactive echo at concurrency ${INTERACTIVE_CONC} for ${BASELINE_S} s ... `,
+    );
+    // The sandbox processes (where the built-in adapters run) are up after the warm-up.
+    const pids = { redis: redis.proc.pid };
+    for (const g of gateways) {
+      pids[g.role] = g.proc.pid;
+      pids[`${g.role}Sandboxes`] = childPids(g.proc.pid);
+    }
+    await redis.client.config('RESETSTAT');
+    let rss = gateways.map((g) => sampleRss(g.proc.pid, 100));
+    let cpu = cpuWindow(pids);
+    const baseCalls = await interactive(timeStop(BASELINE_S * 1000));
+    const baselineCpu = cpu.end();
+    const baselineRss = rss.map((r) => r.stop());
+    const baselineCmds = await redisCommandStats(redis.client);
+    const baseline = summarizeCalls(baseCalls, baselineCpu);
+    console.log(
+      `${baseline.calls} calls, p50 ${fmt(baseline.latency.p50)} p99 ${fmt(baseline.latency.p99)} ms; RSS ${gateways
+        .map((g, i) => `${g.role} ${mib(baselineRss[i].meanKiB)}`)
+        .join(', ')} MiB`,
+    );
+
+    // 3. batch + the same interactive stream
+    process.stdout.write(
+      `batch: ${LINES} lines, BATCH_CONCURRENCY ${BATCH_CONCURRENCY}, with interactive echo alongside ... `,
+    );
+    await redis.client.config('RESETSTAT');
+    rss = gateways.map((g) => sampleRss(g.proc.pid, 100));
+    cpu = cpuWindow(pids);
+    let batchDone = false;
+    const duringP = interactive(() => batchDone);
+    let run;
+    try {
+      run = await runBatch(openai, file);
+    } finally {
+      batchDone = true;
+    }
+    const duringCalls = await duringP;
+    const batchCpu = cpu.end();
+    const batchRss = rss.map((r) => r.stop());
+    const batchCmds = await redisCommandStats(redis.client);
+    const during = summarizeCalls(duringCalls, batchCpu);
+    const linesPerS = LINES / (run.elapsedMs / 1000);
+    console.log(`${run.batch.status} in ${fmt(run.elapsedMs / 1000, 2)} s`);
+    agent.destroy();
+
+    // 4. checks
+    const check = await verify(openai, run.batch, input);
+    const baselineCmdsPerCall = baselineCmds.total / Math.max(1, baseline.calls + baseline.bad);
+    const batchOnlyCmds = batchCmds.total - baselineCmdsPerCall * (during.calls + during.bad);
+
+    const rssByRole = Object.fromEntries(
+      gateways.map((g, i) => [
+        g.role,
+        {
+          baselineKiB: baselineRss[i],
+          batchKiB: batchRss[i],
+          growthMiB: round((batchRss[i].peakKiB - baselineRss[i].meanKiB) / 1024, 1),
+        },
+      ]),
+    );
+    const rssGrowthMiB = Math.max(...Object.values(rssByRole).map((r) => r.growthMiB));
+    const p99Ratio = during.latency.p99 / baseline.latency.p99;
+    const measure = (value, target) => ({ value: round(value, 3), target, pass: value <= target });
+    const checks = {
+      linesPerS: {
+        value: round(linesPerS, 0),
+        target: TARGETS.linesPerS,
+        pass: linesPerS >= TARGETS.linesPerS,
+      },
+      rssGrowthMiB: measure(rssGrowthMiB, TARGETS.rssGrowthMiB),
+      p99Ratio: measure(p99Ratio, TARGETS.p99Ratio),
+    };
+    const names = Object.keys(pids);
+    const result = {
+      setup,
+      round: roundNo,
+      gatewayEnv: Object.fromEntries(gateways.map((g) => [g.role, g.publicEnv])),
+      uploadMs: round(uploadMs, 1),
+      batch: {
+        id: run.batch.id,
+        status: run.batch.status,
+        elapsedS: round(run.elapsedMs / 1000, 3),
+        linesPerS: round(linesPerS, 1),
+        firstInProgressS: run.inProgressMs === undefined ? null : round(run.inProgressMs / 1000, 3),
+        finalizingS: run.finalizingMs === undefined ? null : round(run.finalizingMs / 1000, 3),
+        polls: run.polls,
+        requestCounts: run.batch.request_counts,
+        check,
+      },
+      rss: rssByRole,
+      interactive: { baseline, during, p99Ratio: round(p99Ratio, 3), bad: baseline.bad + during.bad },
+      redisCommands: {
+        baselinePerCall: round(baselineCmdsPerCall, 2),
+        batchPhaseTotal: batchCmds.total,
+        perLine: round(batchOnlyCmds / LINES, 2),
+        batchPhaseTop: Object.fromEntries(Object.entries(batchCmds.byCommand).slice(0, 15)),
+        baselineTop: Object.fromEntries(Object.entries(baselineCmds.byCommand).slice(0, 10)),
+      },
+      cpu: {
+        baseline: { seconds: roundAll(baselineCpu.cpuS, 2), pct: baselineCpu.cpuPct },
+        batch: {
+          seconds: roundAll(batchCpu.cpuS, 2),
+          pct: batchCpu.cpuPct,
+          // The batch phase's CPU includes the interactive stream's: minus its calls × the
+          // baseline's CPU per call, over the lines.
+          msPerLine: roundAll(
+            Object.fromEntries(
+              [...names, 'client'].map((k) => [
+                k,
+                (1000 *
+                  (batchCpu.cpuS[k] -
+                    (baselineCpu.cpuS[k] / Math.max(1, baseline.calls + baseline.bad)) *
+                      (during.calls + during.bad))) /
+                  LINES,
+              ]),
+            ),
+            3,
+          ),
+          msPerLineWithInteractive: roundAll(
+            Object.fromEntries(Object.entries(batchCpu.cpuS).map(([k, s]) => [k, (1000 * s) / LINES])),
+            3,
+          ),
+        },
+      },
+      checks,
+      loadAvg: round(os.loadavg()[0], 2),
+    };
+    printSetup(result);
+    return result;
+  } finally {
+    // Workers first: the API holds nothing they need, and their batch is over.
+    for (const g of [...gateways].reverse()) await stopGateway(g);
+  }
 }
 
 // ---------------------------------------------------------------- input and batch
@@ -444,37 +542,94 @@ function summarizeCalls(calls, cpu) {
 
 // ---------------------------------------------------------------- children
 
-async function startGateway() {
-  return startGatewayChild(children, {
-    name: 'batch',
-    main: join(SNAPSHOT_DIR, MAIN_IN_BUILD),
-    cwd: ROOT,
-    logFile: join(LOG_DIR, 'batch-gateway.log'),
-    publicEnv: {
-      ROLE: 'all',
-      QUEUE_DRIVER: 'bullmq',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      BATCH_CONCURRENCY: String(BATCH_CONCURRENCY),
-    },
-    privateEnv: { QUEUE_PREFIX: RUN_ID, REDIS_URL: `redis://127.0.0.1:${redis.port}` },
-    dropEnv: ['ADAPTER_MODULES', 'API_KEYS', 'OPENAI_API_KEY', 'OPENAI_BACKENDS'],
-    nodeArgs: [...cpuProfileArgs(CPU_PROF, PROFILE_DIR, 'batch-gateway'), ...NODE_ARGS],
-    blobDir: mkTemp('omnigate-batch-blobs-'),
+/** The set-up's gateway processes: `api` (the one clients call), and `worker` in a split set-up. */
+async function startGateways(setup, kind, roundNo) {
+  const blobDir = mkTemp('omnigate-batch-blobs-');
+  const prefix = `${RUN_ID}${setup.replace(/[^A-Za-z0-9]/g, '')}${roundNo}`;
+  const common = {
+    QUEUE_DRIVER: 'bullmq',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    BATCH_CONCURRENCY: String(BATCH_CONCURRENCY),
+  };
+  const start = (role, publicEnv) =>
+    startGatewayChild(children, {
+      name: `batch-${setup}-${role}`,
+      main: join(SNAPSHOT_DIR, MAIN_IN_BUILD),
+      cwd: ROOT,
+      logFile: join(LOG_DIR, `batch-${setup}-${role}.log`),
+      publicEnv: { ...publicEnv, ...common },
+      privateEnv: { QUEUE_PREFIX: prefix, REDIS_URL: `redis://127.0.0.1:${redis.port}` },
+      dropEnv: ['ADAPTER_MODULES', 'API_KEYS', 'OPENAI_API_KEY', 'OPENAI_BACKENDS', 'WORKER_NICE'],
+      nodeArgs: [...cpuProfileArgs(CPU_PROF, PROFILE_DIR, `batch-${setup}-${role}`), ...NODE_ARGS],
+      // Shared by the set-up's processes: the worker reads the file the API stored.
+      blobDir,
+    }).then((child) => Object.assign(child, { role }));
+  if (!kind.split) return { api: await start('gateway', { ROLE: 'all' }) };
+  const api = await start('gateway', { ROLE: 'all', WORKER_LANES: 'interactive' });
+  const worker = await start('worker', {
+    ROLE: 'worker',
+    WORKER_LANES: 'batch',
+    ...(kind.nice > 0 ? { WORKER_NICE: String(kind.nice) } : {}),
   });
+  return { api, worker };
 }
 
 // ---------------------------------------------------------------- report
 
 const mib = (kib) => fmt(kib / 1024, 1);
 const roundAll = (o, d) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, d)]));
+const median = (values) => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
-function printTables(o) {
+/**
+ * Per set-up (medians over its rounds): interactive p99 alone and during, their ratio, lines/s;
+ * and each set-up against the first one of BENCH_BATCH_SETUPS (single by default).
+ */
+function compare(runs) {
+  const bySetup = SETUPS.map((setup) => {
+    const mine = runs.filter((run) => run.setup === setup);
+    return {
+      setup,
+      runs: mine.length,
+      p99AloneMs: round(median(mine.map((r) => r.interactive.baseline.latency.p99)), 2),
+      p99DuringMs: round(median(mine.map((r) => r.interactive.during.latency.p99)), 2),
+      p99Ratio: round(median(mine.map((r) => r.interactive.p99Ratio)), 3),
+      p50AloneMs: round(median(mine.map((r) => r.interactive.baseline.latency.p50)), 2),
+      p50DuringMs: round(median(mine.map((r) => r.interactive.during.latency.p50)), 2),
+      linesPerS: round(median(mine.map((r) => r.batch.linesPerS)), 0),
+      rssGrowthMiB: round(median(mine.map((r) => r.checks.rssGrowthMiB.value)), 1),
+      p99RatioPerRound: mine.map((r) => r.interactive.p99Ratio),
+      linesPerSPerRound: mine.map((r) => r.batch.linesPerS),
+    };
+  });
+  const first = bySetup[0];
+  for (const entry of bySetup) {
+    entry.against = first.setup;
+    entry.p99RatioVsFirst = round(entry.p99Ratio / first.p99Ratio, 3);
+    entry.p99DuringVsFirst = round(entry.p99DuringMs / first.p99DuringMs, 3);
+    entry.linesPerSVsFirst = round(entry.linesPerS / first.linesPerS, 3);
+    entry.targets = {
+      p99Ratio: { target: TARGETS.p99Ratio, pass: entry.p99Ratio <= TARGETS.p99Ratio },
+      linesPerS: { target: TARGETS.linesPerS, pass: entry.linesPerS >= TARGETS.linesPerS },
+    };
+  }
+  return bySetup;
+}
+
+function printSetup(o) {
   const { baseline, during } = o.interactive;
-  console.log(`\ninteractive POST /v1/infer (echo), concurrency ${INTERACTIVE_CONC} (ms)`);
+  console.log(
+    `\n${o.setup} (round ${o.round}): interactive POST /v1/infer (echo), concurrency ${INTERACTIVE_CONC} (ms)`,
+  );
+  const cpuCols = Object.keys(o.cpu.batch.pct);
   console.log(
     markdownTable(
-      ['phase', 'calls', 'calls/s', 'p50', 'p90', 'p99', 'max', 'bad', 'gw CPU', 'redis', 'client', 'other'],
+      ['phase', 'calls', 'calls/s', 'p50', 'p90', 'p99', 'max', 'bad', ...cpuCols.map((k) => `${k} CPU`)],
       [
         ['alone', baseline],
         ['during the batch', during],
@@ -487,10 +642,7 @@ function printTables(o) {
         fmt(r.latency.p99, 2),
         fmt(r.latency.max, 2),
         String(r.bad),
-        `${r.cpuPct.gateway}%`,
-        `${r.cpuPct.redis}%`,
-        `${r.cpuPct.client}%`,
-        `${r.cpuPct.other}%`,
+        ...cpuCols.map((k) => `${r.cpuPct[k]}%`),
       ]),
     ),
   );
@@ -504,55 +656,53 @@ function printTables(o) {
   }
   const b = o.batch;
   console.log(
-    `\nbatch of ${LINES} lines (${JSON.stringify(o.settings.lineKinds)}), BATCH_CONCURRENCY ${BATCH_CONCURRENCY}`,
+    `batch: ${fmt(b.elapsedS, 2)} s, ${fmt(b.linesPerS, 0)} lines/s; RSS growth ${Object.entries(o.rss)
+      .map(
+        ([role, r]) =>
+          `${role} ${fmt(r.growthMiB, 1)} MiB (${mib(r.baselineKiB.meanKiB)} → ${mib(r.batchKiB.peakKiB)})`,
+      )
+      .join(', ')}; ${fmt(o.redisCommands.perLine, 1)} Redis commands/line; CPU ms/line* ${Object.entries(
+      o.cpu.batch.msPerLine,
+    )
+      .map(([k, v]) => `${k} ${fmt(v, 3)}`)
+      .join(', ')}`,
+  );
+  const c = o.checks;
+  const mark = (x) => (x.pass ? 'PASS' : 'MISS');
+  console.log(
+    `targets: ${mark(c.linesPerS)} lines/s ${c.linesPerS.value} (>= ${c.linesPerS.target}); ${mark(c.rssGrowthMiB)} RSS growth ${fmt(c.rssGrowthMiB.value, 1)} MiB (<= ${c.rssGrowthMiB.target}); ${mark(c.p99Ratio)} p99 during / alone ${fmt(c.p99Ratio.value, 2)} (<= ${c.p99Ratio.target})`,
+  );
+}
+
+function printComparison(o) {
+  const first = o.comparison[0]?.setup;
+  console.log(
+    `\nside by side (medians over ${ROUNDS} round(s)); ratios against ${first} in the same run. * CPU per line: the batch phase minus its interactive calls × the baseline's cost per call`,
   );
   console.log(
     markdownTable(
       [
-        'create → completed',
+        'set-up',
+        'p50 alone → during',
+        'p99 alone → during',
+        'p99 during / alone',
+        `… / ${first}'s`,
+        `p99 during / ${first}'s`,
         'lines/s',
-        'RSS before (mean)',
-        'RSS peak',
-        'growth',
-        'redis cmds/line*',
-        'CPU ms/line gw*',
-        'redis',
-        'client',
+        `lines/s / ${first}'s`,
+        'RSS growth',
       ],
-      [
-        [
-          `${fmt(b.elapsedS, 2)} s`,
-          fmt(b.linesPerS, 0),
-          `${mib(o.rss.baselineKiB.meanKiB)} MiB`,
-          `${mib(o.rss.batchKiB.peakKiB)} MiB`,
-          `${fmt(o.rss.growthMiB, 1)} MiB`,
-          fmt(o.redisCommands.perLine, 1),
-          fmt(o.cpu.batch.msPerLine.gateway, 3),
-          fmt(o.cpu.batch.msPerLine.redis, 3),
-          fmt(o.cpu.batch.msPerLine.client, 3),
-        ],
-      ],
+      o.comparison.map((c) => [
+        c.setup,
+        `${fmt(c.p50AloneMs, 2)} → ${fmt(c.p50DuringMs, 2)}`,
+        `${fmt(c.p99AloneMs, 2)} → ${fmt(c.p99DuringMs, 2)}`,
+        `${fmt(c.p99Ratio, 2)} ${c.targets.p99Ratio.pass ? '(≤ 1.5)' : '(> 1.5)'}`,
+        fmt(c.p99RatioVsFirst, 2),
+        fmt(c.p99DuringVsFirst, 2),
+        `${fmt(c.linesPerS, 0)} ${c.targets.linesPerS.pass ? '(≥ 1,000)' : '(< 1,000)'}`,
+        fmt(c.linesPerSVsFirst, 2),
+        `${fmt(c.rssGrowthMiB, 1)} MiB`,
+      ]),
     ),
-  );
-  console.log(
-    "* CPU and Redis commands per line: the batch phase minus its interactive calls × the baseline's cost per call",
-  );
-  console.log(
-    `batch phase CPU: gateway ${o.cpu.batch.pct.gateway}%, redis ${o.cpu.batch.pct.redis}%, client ${o.cpu.batch.pct.client}%, other ${o.cpu.batch.pct.other}% (100% = one core); in_progress first seen at ${fmt(b.firstInProgressS, 2)} s, finalizing at ${fmt(b.finalizingS, 2)} s`,
-  );
-  console.log(
-    `redis commands in the batch phase (top): ${Object.entries(o.redisCommands.batchPhaseTop)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}; per interactive call alone: ${o.redisCommands.baselinePerCall}`,
-  );
-  const c = o.checks;
-  const mark = (x) => (x.pass ? 'PASS' : 'MISS');
-  console.log('targets');
-  console.log(`  ${mark(c.linesPerS)}  lines/s: ${c.linesPerS.value} (target >= ${c.linesPerS.target})`);
-  console.log(
-    `  ${mark(c.rssGrowthMiB)}  RSS growth: ${fmt(c.rssGrowthMiB.value, 1)} MiB (target <= ${c.rssGrowthMiB.target})`,
-  );
-  console.log(
-    `  ${mark(c.p99Ratio)}  interactive p99 during / alone: ${fmt(c.p99Ratio.value, 2)} (target <= ${c.p99Ratio.target})`,
   );
 }

@@ -1,7 +1,7 @@
 // What the benchmark scripts read about the machine: tools' output, /proc, and the facts recorded
 // with every result (CPU, memory, OS, node and redis-server versions).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { round } from './numbers.mjs';
@@ -95,13 +95,37 @@ export function sampleRss(pid, everyMs = 100) {
   };
 }
 
+/** The ids of the processes whose parent is `pid` (Linux /proc), e.g. a gateway's sandbox processes. */
+export function childPids(pid) {
+  const children = [];
+  let entries;
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return children;
+  }
+  for (const name of entries) {
+    const stat = safeRead(`/proc/${name}/stat`);
+    // The parent's id is the 2nd field after the parenthesised command name.
+    if (stat && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid)
+      children.push(Number(name));
+  }
+  return children;
+}
+
+/** cpuTicks() of one pid, or the sum over an array of them (those gone count nothing). */
+function ticksOf(pids) {
+  if (!Array.isArray(pids)) return cpuTicks(pids);
+  return pids.reduce((sum, pid) => sum + (cpuTicks(pid) || 0), 0);
+}
+
 /**
- * CPU of named processes ({ name: pid }), of this process and of the rest of the machine around a
- * stretch of time: cpuWindow(pids) now, then .end() gives { elapsedS, cpuS: {…, client, other},
- * cpuPct: {…} } (100% = one core).
+ * CPU of named processes ({ name: pid or [pids] }), of this process and of the rest of the
+ * machine around a stretch of time: cpuWindow(pids) now, then .end() gives { elapsedS, cpuS:
+ * {…, client, other}, cpuPct: {…} } (100% = one core).
  */
 export function cpuWindow(pids) {
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuTicks(pid)]));
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, ticksOf(pid)]));
   const systemBefore = systemBusyTicks();
   const selfBefore = process.cpuUsage();
   const t0 = performance.now();
@@ -109,7 +133,7 @@ export function cpuWindow(pids) {
     end() {
       const elapsedS = (performance.now() - t0) / 1000;
       const cpuS = Object.fromEntries(
-        Object.entries(pids).map(([k, pid]) => [k, (cpuTicks(pid) - before[k]) / CLK_TCK]),
+        Object.entries(pids).map(([k, pid]) => [k, (ticksOf(pid) - before[k]) / CLK_TCK]),
       );
       const self = process.cpuUsage(selfBefore);
       cpuS.client = (self.user + self.system) / 1e6;

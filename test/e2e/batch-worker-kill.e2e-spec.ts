@@ -1,12 +1,14 @@
 // Issue 7 (batches): kill the worker process mid-batch and start a new one: the batch completes
 // with no line missing or doubled. The gateway runs split in two processes on one Redis prefix:
-// ROLE=api (HTTP and the batch runner) and ROLE=worker (the adapter queues). The hops the dead
+// ROLE=api (HTTP and, working the batch lane by default, the batch runner) and ROLE=worker (the
+// adapter queues; batch lines' hops take the adapter's batch-lane queue). The hops the dead
 // worker held come back through BullMQ's stalled-job recovery, here on a short lock and check
 // interval (QUEUE_LOCK_MS, QUEUE_STALLED_INTERVAL_MS; 30 s each by default).
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hopQueueName } from '../../apps/gateway/src/jobs/work-lanes';
 import { sharedQueue, spawnGatewayProcess, type GatewayProcess } from '../gateway-harness';
 import { readEvents, type SseEvent } from '../sse';
 
@@ -64,8 +66,9 @@ describe('batches: the worker process killed mid-batch (ROLE=api + ROLE=worker o
     children.push(api);
     client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-    // The adapter's BullMQ queue, read from the test to see which hops the dead worker held.
-    queue = new Queue(ADAPTER, { connection: redis, prefix });
+    // The adapter's BullMQ queue of the batch lane, read from the test to see which hops the
+    // dead worker held.
+    queue = new Queue(hopQueueName(ADAPTER, 'batch'), { connection: redis, prefix });
   });
 
   afterAll(async () => {

@@ -1,11 +1,15 @@
 import 'reflect-metadata';
 import { createGateway } from './app.factory';
 import { loadConfig } from './config/app-config';
+import { lowerPriority } from './config/process-priority';
 import { createLogger } from './logging/logger';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // Before anything starts: the sandbox processes and threads started later inherit it.
+  if (config.nice > 0)
+    logger.info({ nice: lowerPriority(config.nice) }, 'process priority lowered (WORKER_NICE)');
   const app = await createGateway(config, logger);
   // A worker listens too, for /health only, so orchestrators can probe it.
   await app.listen({ port: config.http.port, host: config.http.host });

@@ -117,7 +117,8 @@ export class BatchLineRunner {
     try {
       for (const request of job.requests) {
         if (signal.aborted) return undefined;
-        queued.push((await this.inference.submit(request)).id);
+        // In the batch lane: worked where WORKER_LANES has it, never by the direct lane.
+        queued.push((await this.inference.submit(request, 'batch')).id);
       }
       const timeouts = job.requests.map((request) => request.timeoutMs ?? LINE_TIMEOUT_MS);
       const records = await this.wait(queued, timeouts, signal);

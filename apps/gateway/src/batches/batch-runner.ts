@@ -20,9 +20,9 @@ import {
 } from './batch-object';
 import type { BatchResultLine, BatchStore } from './batch-store';
 import type { FileCatalog } from './file-catalog';
-import { BATCH_CANCELLED } from '../jobs/bus-topics';
+import { BATCH_CANCELLED, BATCH_CREATED } from '../jobs/bus-topics';
+import { worksLane } from '../jobs/work-lanes';
 
-/** Bus topic: a batch was cancelled; whichever process runs it stops queuing its lines. */
 /** Lines an expiring batch records at once. */
 const EXPIRE_WINDOW = 64;
 
@@ -41,11 +41,12 @@ interface RunningBatch {
 }
 
 /**
- * Runs batches: counts the input's lines, runs them through a window of `concurrency` jobs,
- * records each answer as it comes, and at the end writes the output and error files. A process
- * runs a batch while it holds its lease; on start-up, and every lease period, it claims the
- * active batches nobody holds (their process stopped or died), and resumes them from the lines
- * already answered.
+ * Runs batches: counts the input's lines, runs them through a window of `concurrency` jobs (in
+ * the batch lane), records each answer as it comes, and at the end writes the output and error
+ * files. Only processes that work the batch lane (WORKER_LANES) run batches, whatever their
+ * ROLE. A process runs a batch while it holds its lease; on start-up, and every lease period,
+ * it claims the active batches nobody holds (new ones made by a process without the lane, and
+ * those whose process stopped or died), and resumes them from the lines already answered.
  */
 export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly owner = randomUUID();
@@ -73,13 +74,31 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     webhooks.register('batch_', (id) => store.webhook(id));
   }
 
+  /** Whether this process runs batches: it works the batch lane. */
+  private get runsBatches(): boolean {
+    return worksLane(this.config, 'batch');
+  }
+
   onApplicationBootstrap(): void {
-    if (this.config.role === 'worker') return;
-    this.changes.start();
-    this.unsubscribe = this.bus.subscribe(BATCH_CANCELLED, (message) => {
-      const running = this.running.get(message.batchId);
-      if (running) running.cancelled = true;
-    });
+    // Batches' event streams are served wherever the API is.
+    if (this.config.role !== 'worker') this.changes.start();
+    if (!this.runsBatches) {
+      if (this.config.role !== 'worker') {
+        this.logger.info(
+          { lanes: this.config.queue.workerLanes },
+          'this process runs no batches (WORKER_LANES has no batch): batches created here wait for a process whose WORKER_LANES has batch',
+        );
+      }
+      return;
+    }
+    const unsubscribe = [
+      this.bus.subscribe(BATCH_CANCELLED, (message) => {
+        const running = this.running.get(message.batchId);
+        if (running) running.cancelled = true;
+      }),
+      this.bus.subscribe(BATCH_CREATED, (message) => void this.start(message.batchId)),
+    ];
+    this.unsubscribe = () => unsubscribe.forEach((stop) => stop());
     this.sweepTimer = setInterval(() => void this.sweep(), this.config.batches.leaseMs);
     this.sweepTimer.unref();
     void this.sweep();
@@ -95,8 +114,20 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     await Promise.all(running.map((batch) => batch.done));
   }
 
-  /** Starts running a batch this process just created (or found without an owner). */
-  async start(id: string): Promise<void> {
+  /**
+   * A batch was just created here: this process runs it if it works the batch lane, else the
+   * processes that do are told (each tries to claim it; a lost message only delays it until
+   * their next sweep, within BATCH_LEASE_MS).
+   */
+  async created(id: string): Promise<void> {
+    if (this.runsBatches) return this.start(id);
+    await this.bus
+      .publish(BATCH_CREATED, { batchId: id })
+      .catch((err: unknown) => this.logger.warn({ err, batchId: id }, 'could not announce a new batch'));
+  }
+
+  /** Starts running a batch this process created or was told of (or found without an owner). */
+  private async start(id: string): Promise<void> {
     if (this.closed || this.running.has(id) || this.claiming.has(id)) return;
     this.claiming.add(id);
     try {

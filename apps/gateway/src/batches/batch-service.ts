@@ -18,7 +18,10 @@ import { listPage, type ListPage } from './list-page';
 
 export type BatchPage = ListPage<BatchObject>;
 
-/** `/v1/batches`: creates batches (run by this process), reads, lists and cancels them. */
+/**
+ * `/v1/batches`: creates batches (run by this process when it works the batch lane, else by one
+ * that does), reads, lists and cancels them.
+ */
 export class BatchService {
   constructor(
     private readonly store: BatchStore,
@@ -77,7 +80,7 @@ export class BatchService {
       metadata: body.metadata ?? null,
     };
     await this.store.create(batch, body.webhook);
-    await this.runner.start(batch.id);
+    await this.runner.created(batch.id);
     return batch;
   }
 

@@ -56,6 +56,17 @@ describe('loadConfig', () => {
     expect(c.role).toBe('worker');
   });
 
+  it('works both lanes at normal priority by default; WORKER_LANES and WORKER_NICE change that', () => {
+    expect(loadConfig({}).queue.workerLanes).toEqual(['interactive', 'batch']);
+    expect(loadConfig({}).nice).toBe(0);
+    expect(loadConfig({ WORKER_LANES: ' batch ' }).queue.workerLanes).toEqual(['batch']);
+    expect(loadConfig({ WORKER_LANES: 'interactive,interactive' }).queue.workerLanes).toEqual([
+      'interactive',
+    ]);
+    expect(loadConfig({ WORKER_NICE: '10' }).nice).toBe(10);
+    expect(() => loadConfig({ WORKER_LANES: 'interactive,gpu' })).toThrow(/WORKER_LANES.*gpu is not a lane/);
+  });
+
   it.each([
     ['PORT', 'eighty'],
     ['ROLE', 'boss'],
@@ -69,6 +80,10 @@ describe('loadConfig', () => {
     ['WEBHOOK_ATTEMPTS', '0'],
     ['WEBHOOK_TIMEOUT_MS', '10'],
     ['BATCH_MAX_BYTES', 'lots'],
+    ['WORKER_LANES', 'interactive,gpu'],
+    ['WORKER_LANES', ','],
+    ['WORKER_NICE', '20'],
+    ['WORKER_NICE', '-5'],
     ['OPENAI_BACKENDS', '[{"id":"vllm","baseUrl":"not a url","models":{"chat":"m"}}]'],
     ['OPENAI_BACKENDS', '{not json'],
     ['API_KEYS', '[{"name":"a","key":"og-secret-0123456789","scopes":["root"]}]'],

@@ -3,6 +3,7 @@ import { openAiBackendsFromEnv, type OpenAiBackend } from '@omnigate/contracts';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKey } from '../auth/api-keys';
+import { WORK_LANES, type WorkLane } from '../jobs/work-lanes';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -30,6 +31,20 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/)
     .default('omnigate'),
   WORKER_ADAPTERS: csv.default([]),
+  WORKER_LANES: csv
+    .pipe(
+      z
+        .array(
+          z.enum(WORK_LANES, {
+            error: (issue) => `${String(issue.input)} is not a lane (${WORK_LANES.join(', ')})`,
+          }),
+        )
+        .min(1, `name at least one lane (${WORK_LANES.join(', ')})`),
+    )
+    .transform((lanes) => [...new Set(lanes)])
+    .default([...WORK_LANES]),
+  /** Lowered OS priority (nice) of the whole process: 0 (unchanged) to 19 (lowest). */
+  WORKER_NICE: int(0, 19).default(0),
   DISPATCH: z.enum(['auto', 'queue']).default('auto'),
   DIRECT_MAX_HOPS: int(1, 100_000).default(64),
   ADAPTER_MODULES: csv.default([]),
@@ -104,6 +119,8 @@ export interface AppConfig {
     requestTimeoutMs: number;
   };
   role: 'api' | 'worker' | 'all';
+  /** The nice value the process gives itself at start-up (WORKER_NICE): 0 leaves it as it is. */
+  nice: number;
   /** `maxFallbacks`: other routes a job may try when a hop keeps failing retryably. */
   routing: { maxHops: number; maxFallbacks: number };
   /** When an adapter's circuit breaker opens, and for how long. */
@@ -133,6 +150,11 @@ export interface AppConfig {
     redisUrl: string;
     prefix: string;
     workerAdapters: string[];
+    /**
+     * The lanes this process works (WORKER_LANES): their hops, with the adapters it serves, and
+     * for `batch` the batch runner too. Both by default.
+     */
+    workerLanes: WorkLane[];
     /** `auto`: a sync job whose hops this process serves with a free slot runs here, without the queue. */
     dispatch: 'auto' | 'queue';
     /** Hops the direct lane runs at once in this process, all adapters together; more take the queue. */
@@ -222,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     },
     role: e.ROLE,
+    nice: e.WORKER_NICE,
     routing: { maxHops: e.ROUTE_MAX_HOPS, maxFallbacks: e.ROUTE_MAX_FALLBACKS },
     adapterModules: e.ADAPTER_MODULES,
     sandbox: {
@@ -240,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       redisUrl: e.REDIS_URL,
       prefix: e.QUEUE_PREFIX,
       workerAdapters: e.WORKER_ADAPTERS,
+      workerLanes: e.WORKER_LANES,
       dispatch: e.DISPATCH,
       directMaxHops: e.DIRECT_MAX_HOPS,
       attempts: e.JOB_ATTEMPTS,

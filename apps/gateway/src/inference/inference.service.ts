@@ -10,6 +10,7 @@ import type { HopJob, JobRecord } from '../jobs/job-record';
 import { JOB_CANCELLED } from '../jobs/bus-topics';
 import type { JobEndings } from '../jobs/job-endings';
 import { presentJob, type PresentedJob } from '../jobs/job-presenter';
+import { laneField, type WorkLane } from '../jobs/work-lanes';
 import { watchJob } from '../jobs/job-waiter';
 import { REDIS_RETRY_AFTER_MS, RedisUnavailableError } from '../queue/redis-connections';
 import type { ModalityRegistry } from '../routing/modality-registry';
@@ -45,10 +46,13 @@ export class InferenceService {
     },
   ) {}
 
-  /** Validates, queues and returns the new job's record (status `queued`). */
-  async submit(request: InferRequest): Promise<JobRecord> {
+  /**
+   * Validates, queues and returns the new job's record (status `queued`). Its hops take the
+   * queues of `lane`: `batch` for a batch line's job (jobs/work-lanes.ts).
+   */
+  async submit(request: InferRequest, lane: WorkLane = 'interactive'): Promise<JobRecord> {
     const job = await this.prepare(request);
-    await this.enqueue(job);
+    await this.enqueue({ ...job, hop: { ...job.hop, ...laneField(lane) } });
     return job.record;
   }
 

@@ -11,6 +11,9 @@ export const JOB_CANCELLED = busTopic<{ jobId: string }>('job-cancel');
 /** A batch was cancelled: the process running it stops taking its lines. */
 export const BATCH_CANCELLED = busTopic<{ batchId: string }>('batch-cancel');
 
+/** A batch was created by a process that does not run batches: those that do try to claim it. */
+export const BATCH_CREATED = busTopic<{ batchId: string }>('batch-created');
+
 /** A batch's counts or status changed: its event streams in every process send an update. */
 export const BATCH_CHANGED = busTopic<{ batchId: string }>('batch-changed');
 

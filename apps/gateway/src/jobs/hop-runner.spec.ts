@@ -145,6 +145,22 @@ describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
     expect(ended).toHaveLength(1);
   });
 
+  it('keeps a batch line in the batch lane: its next hop and its fallback route too', async () => {
+    const chain = await start('hi', route('a', 'b'));
+    await runner.handle({ ...chain.hop, lane: 'batch' }, run());
+    expect(queue.added).toMatchObject([{ jobId: chain.id, hop: 1, adapter: 'b', lane: 'batch' }]);
+    const failing = await start('flaky', route('a'), [route('c')]);
+    await expect(runner.handle({ ...failing.hop, lane: 'batch' }, run(3, 3))).rejects.toBeInstanceOf(
+      FinalHopError,
+    );
+    expect(queue.added[1]).toMatchObject({ jobId: failing.id, generation: 1, adapter: 'c', lane: 'batch' });
+    // An interactive hop's next hop carries no lane (interactive).
+    const plain = await start('ho', route('a', 'b'));
+    await runner.handle(plain.hop, run());
+    expect(queue.added[2]).toMatchObject({ jobId: plain.id, hop: 1 });
+    expect(queue.added[2]).not.toHaveProperty('lane');
+  });
+
   it('fails bad input at once: no retry, no fallback, not counted against the adapter', async () => {
     const { id, hop } = await start('bad', route('a'), [route('b')]);
     await expect(runner.handle(hop, run(1, 3))).rejects.toBeInstanceOf(FinalHopError);

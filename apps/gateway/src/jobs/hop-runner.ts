@@ -296,6 +296,8 @@ export class HopRunner {
           carried,
           ...(Object.keys(texts).length > 0 ? { texts } : {}),
           ...(hop.direct ? { direct: true } : {}),
+          // A job's every hop stays in its lane (a batch line's on the batch queues).
+          ...(hop.lane ? { lane: hop.lane } : {}),
         },
         record.priority,
       ),
@@ -387,6 +389,7 @@ export class HopRunner {
         inputs: record.inputs,
         ...next.route.plan[0],
         ...(hop.direct ? { direct: true } : {}),
+        ...(hop.lane ? { lane: hop.lane } : {}),
       },
       record.priority,
     );

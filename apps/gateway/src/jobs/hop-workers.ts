@@ -5,18 +5,26 @@ import type { AppConfig } from '../config/app-config';
 import type { JobBackend } from '../queue/job-backend';
 import { JOB_CANCELLED } from './bus-topics';
 import type { HopRunner } from './hop-runner';
+import { worksLane, type WorkLane } from './work-lanes';
 
 /** Hops of one adapter a process runs at once when its descriptor does not say. */
 export const DEFAULT_CONCURRENCY = 2;
 
-/** Whether a process with `config` runs the hops of `adapterId` (WORKER_ADAPTERS lists it, or is empty). */
-export function servesAdapter(config: AppConfig, adapterId: string): boolean {
-  if (config.role === 'api') return false;
+/**
+ * Whether a process with `config` runs the hops of `adapterId` in `lane`: not `ROLE=api`, the
+ * lane in WORKER_LANES, and WORKER_ADAPTERS lists the adapter or is empty. By default the
+ * interactive lane, the only one the direct lane runs hops of.
+ */
+export function servesAdapter(config: AppConfig, adapterId: string, lane: WorkLane = 'interactive'): boolean {
+  if (config.role === 'api' || !worksLane(config, lane)) return false;
   const wanted = config.queue.workerAdapters;
   return wanted.length === 0 || wanted.includes(adapterId);
 }
 
-/** Starts this process's workers (ROLE=worker|all) and shuts the queue down gracefully. */
+/**
+ * Starts this process's workers (ROLE=worker|all), one per adapter it serves and lane it works
+ * (WORKER_LANES), and shuts the queue down gracefully.
+ */
 export class HopWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
@@ -43,29 +51,36 @@ export class HopWorkers implements OnApplicationBootstrap, OnApplicationShutdown
     }
     for (const id of this.served()) await this.serve(id);
     this.logger.info(
-      { role: this.config.role, queue: this.backend.kind, adapters: this.served() },
+      {
+        role: this.config.role,
+        queue: this.backend.kind,
+        lanes: this.config.queue.workerLanes,
+        adapters: this.served(),
+      },
       'workers started',
     );
   }
 
-  /** Whether this process runs the jobs of `adapterId` (WORKER_ADAPTERS lists it, or is empty). */
+  /**
+   * Whether this process runs the jobs of `adapterId` in any lane (WORKER_ADAPTERS lists it, or
+   * is empty).
+   */
   serves(adapterId: string): boolean {
-    return servesAdapter(this.config, adapterId);
+    return this.config.queue.workerLanes.some((lane) => servesAdapter(this.config, adapterId, lane));
   }
 
-  /** Starts consuming the adapter's queue (also for adapters registered at runtime). */
+  /** Starts consuming the adapter's queue in each lane this process works (also for adapters registered at runtime). */
   async serve(adapterId: string): Promise<void> {
     const { concurrency, rateLimit } = this.adapters.get(adapterId).descriptor;
-    await this.backend.hops.work(
-      adapterId,
-      { concurrency: concurrency ?? DEFAULT_CONCURRENCY, ...(rateLimit ? { rateLimit } : {}) },
-      this.runner.handle,
-    );
+    const limits = { concurrency: concurrency ?? DEFAULT_CONCURRENCY, ...(rateLimit ? { rateLimit } : {}) };
+    for (const lane of this.config.queue.workerLanes) {
+      await this.backend.hops.work(adapterId, limits, this.runner.handle, lane);
+    }
   }
 
-  /** Stops taking the adapter's jobs; its running ones finish. */
+  /** Stops taking the adapter's jobs (in every lane); its running ones finish. */
   async stopServing(adapterId: string): Promise<void> {
-    await this.backend.hops.stop(adapterId);
+    await Promise.all(this.config.queue.workerLanes.map((lane) => this.backend.hops.stop(adapterId, lane)));
   }
 
   async onApplicationShutdown(): Promise<void> {

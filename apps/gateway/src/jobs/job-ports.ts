@@ -3,6 +3,7 @@
  * counter. `queue/` implements them, for BullMQ on Redis and in-process.
  */
 import type { HopJob, JobEvent, JobRecord } from './job-record';
+import type { WorkLane } from './work-lanes';
 
 /** Where job records live, and how their changes reach waiting requests in every process. */
 export interface JobStore {
@@ -50,13 +51,18 @@ export interface QueueLimits {
   rateLimit?: { max: number; durationMs: number };
 }
 
-/** One queue per adapter, consumed by the workers this process runs. */
+/**
+ * One queue per adapter and lane (jobs/work-lanes.ts), consumed by the workers this process runs.
+ * The lanes' workers of one adapter each take `concurrency` hops at once, and share its
+ * `rateLimit`: one window for both lanes.
+ */
 export interface HopQueue {
+  /** Queues the hop on its adapter's queue in its lane (`hop.lane`). */
   add(hop: HopJob, options: { priority: number }): Promise<void>;
-  /** Starts consuming one adapter's queue. */
-  work(adapterId: string, limits: QueueLimits, handler: HopHandler): Promise<void>;
-  /** Stops consuming one adapter's queue, letting its running hops finish. */
-  stop(adapterId: string): Promise<void>;
+  /** Starts consuming one adapter's queue in `lane` (by default the interactive one). */
+  work(adapterId: string, limits: QueueLimits, handler: HopHandler, lane?: WorkLane): Promise<void>;
+  /** Stops consuming one adapter's queue in `lane`, letting its running hops finish. */
+  stop(adapterId: string, lane?: WorkLane): Promise<void>;
   /** Stops taking jobs and lets active ones finish (or hands them back) within the grace period. */
   close(graceMs: number): Promise<void>;
 }

@@ -70,6 +70,11 @@ export interface HopJob {
    * and a fallback stay in this process when a slot is free.
    */
   direct?: boolean;
+  /**
+   * The hop is in the batch lane (a batch line's job): it, its next hops, retries and fallbacks
+   * take the adapters' batch queues (jobs/work-lanes.ts). Absent: the interactive lane.
+   */
+  lane?: 'batch';
 }
 
 /** A change of a job's state, announced to every process waiting on it. */

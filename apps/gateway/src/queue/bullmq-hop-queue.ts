@@ -1,4 +1,5 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Queue, QueueKeys, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
@@ -10,14 +11,37 @@ import {
 } from '../jobs/job-ports';
 import type { HopJob } from '../jobs/job-record';
 import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
+import { hopQueueName, laneOf, type WorkLane } from '../jobs/work-lanes';
 
 /** The backoff type of hop jobs: the workers' `backoffStrategy` computes it (jitter, Retry-After). */
 const BACKOFF_TYPE = 'omnigate';
 
-/** One BullMQ queue per adapter; the queue name is the adapter id. */
+/**
+ * Takes one hop of the window an adapter's rate limit allows, counted on the key BullMQ's own
+ * limiter counts the adapter's interactive queue on (the same fixed window: the count starts it,
+ * `PEXPIRE` ends it): 0 when taken, else how long (ms) until the window ends.
+ */
+const TAKE_FROM_WINDOW = `
+local count = tonumber(redis.call('GET', KEYS[1]) or 0)
+if count >= tonumber(ARGV[1]) then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then return ttl end
+  redis.call('DEL', KEYS[1])
+end
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
+/**
+ * One BullMQ queue per adapter and lane (jobs/work-lanes.ts): the adapter id for the interactive
+ * lane, `<id>@batch` for the batch lane.
+ */
 export class BullMqHopQueue implements HopQueue {
+  /** By queue name. */
   private readonly queues = new Map<string, Queue<HopJob>>();
+  /** By queue name. */
   private readonly workers = new Map<string, Worker<HopJob>>();
+  private readonly keys: QueueKeys;
 
   constructor(
     /** Where hops are added: a connection that fails fast for requests, one that waits for workers. */
@@ -27,31 +51,33 @@ export class BullMqHopQueue implements HopQueue {
     private readonly prefix: string,
     private readonly retry: RetryPolicy & { lockMs: number; stalledIntervalMs: number },
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.keys = new QueueKeys(prefix);
+  }
 
-  private queue(adapterId: string): Queue<HopJob> {
-    let queue = this.queues.get(adapterId);
+  private queue(name: string): Queue<HopJob> {
+    let queue = this.queues.get(name);
     if (!queue) {
       // Made while Redis may be away: its start-up fails rather than waits for Redis (on a
       // connection that fails fast), and a queue that failed to start is made again next time.
-      const made = new Queue<HopJob>(adapterId, {
+      const made = new Queue<HopJob>(name, {
         connection: this.producer,
         prefix: this.prefix,
         skipWaitingForReady: true,
       });
       // Mostly the connection's errors, which its own listener logs already.
-      made.on('error', (err) => this.logger.debug({ err, adapter: adapterId }, 'hop queue error'));
+      made.on('error', (err) => this.logger.debug({ err, queue: name }, 'hop queue error'));
       made.waitUntilReady().catch(() => {
-        if (this.queues.get(adapterId) === made) this.queues.delete(adapterId);
+        if (this.queues.get(name) === made) this.queues.delete(name);
         void made.close().catch(() => {});
       });
-      this.queues.set(adapterId, (queue = made));
+      this.queues.set(name, (queue = made));
     }
     return queue;
   }
 
   async add(hop: HopJob, options: { priority: number }): Promise<void> {
-    await this.queue(hop.adapter).add('hop', hop, {
+    await this.queue(hopQueueName(hop.adapter, laneOf(hop))).add('hop', hop, {
       jobId: `${hop.jobId}-${hop.generation}-${hop.hop}`,
       priority: options.priority,
       attempts: this.retry.attempts,
@@ -61,14 +87,26 @@ export class BullMqHopQueue implements HopQueue {
     });
   }
 
-  async work(adapterId: string, limits: QueueLimits, handler: HopHandler): Promise<void> {
+  async work(
+    adapterId: string,
+    limits: QueueLimits,
+    handler: HopHandler,
+    lane: WorkLane = 'interactive',
+  ): Promise<void> {
+    const name = hopQueueName(adapterId, lane);
+    // BullMQ's limiter counts one queue: the interactive one has it, the batch lane's hops take
+    // their turns from the same window (sharedWindow) so that both lanes together keep to it.
+    const limiter = lane === 'interactive' ? limits.rateLimit : undefined;
+    const shared = lane === 'interactive' ? undefined : limits.rateLimit;
     const worker = new Worker<HopJob>(
-      adapterId,
+      name,
       async (job: Job<HopJob>, _token?: string, signal?: AbortSignal) => {
+        const aborted = signal ?? new AbortController().signal;
         try {
+          if (shared) await this.sharedWindow(adapterId, shared, aborted);
           await handler(job.data, {
             attempt: { number: job.attemptsMade + 1, max: job.opts.attempts ?? 1 },
-            signal: signal ?? new AbortController().signal,
+            signal: aborted,
           });
         } catch (err) {
           if (err instanceof RetryableHopError) throw err;
@@ -83,9 +121,7 @@ export class BullMqHopQueue implements HopQueue {
         // A hop whose worker died is found by the other workers' stalled checks and run again.
         lockDuration: this.retry.lockMs,
         stalledInterval: this.retry.stalledIntervalMs,
-        ...(limits.rateLimit
-          ? { limiter: { max: limits.rateLimit.max, duration: limits.rateLimit.durationMs } }
-          : {}),
+        ...(limiter ? { limiter: { max: limiter.max, duration: limiter.durationMs } } : {}),
         settings: {
           backoffStrategy: (attemptsMade, _type, err) =>
             retryDelayMs(
@@ -96,14 +132,40 @@ export class BullMqHopQueue implements HopQueue {
         },
       },
     );
-    worker.on('error', (err) => this.logger.error({ err, adapter: adapterId }, 'worker error'));
+    worker.on('error', (err) => this.logger.error({ err, adapter: adapterId, lane }, 'worker error'));
     await worker.waitUntilReady();
-    this.workers.set(adapterId, worker);
+    this.workers.set(name, worker);
   }
 
-  async stop(adapterId: string): Promise<void> {
-    const worker = this.workers.get(adapterId);
-    this.workers.delete(adapterId);
+  /**
+   * Waits for a turn in the window of the adapter's rate limit that its interactive queue's
+   * limiter counts (in whichever process works it). Aborted (shutdown): the hop is handed back.
+   */
+  private async sharedWindow(
+    adapterId: string,
+    limit: NonNullable<QueueLimits['rateLimit']>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const key = this.keys.toKey(hopQueueName(adapterId, 'interactive'), 'limiter');
+    for (;;) {
+      const waitMs = Number(
+        await this.consumer.eval(TAKE_FROM_WINDOW, 1, key, String(limit.max), String(limit.durationMs)),
+      );
+      if (waitMs <= 0) return;
+      try {
+        await delay(waitMs, undefined, { signal });
+      } catch (err) {
+        throw new RetryableHopError('the worker stopped while the hop waited for its rate limit', {
+          cause: err,
+        });
+      }
+    }
+  }
+
+  async stop(adapterId: string, lane: WorkLane = 'interactive'): Promise<void> {
+    const name = hopQueueName(adapterId, lane);
+    const worker = this.workers.get(name);
+    this.workers.delete(name);
     await worker?.close();
   }
 

@@ -17,6 +17,7 @@ import {
 import { LocalClusterBus } from './cluster-bus';
 import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
 import type { HopJob, JobEvent, JobRecord } from '../jobs/job-record';
+import { hopQueueName, laneOf, WORK_LANES, type WorkLane } from '../jobs/work-lanes';
 
 /**
  * Records in a Map with a TTL, events on an EventEmitter: a single process needs no more.
@@ -81,20 +82,33 @@ interface Pending {
   attempt: number;
 }
 
-interface Lane {
+/** What consumes one queue (an adapter's, in one lane). */
+interface Consumer {
+  adapterId: string;
   limits: QueueLimits;
   handler: HopHandler;
   running: Set<Promise<void>>;
-  /** Start times within the rate limit's window, oldest first. */
+}
+
+/** The window of an adapter's rate limit, shared by its queues of both lanes. */
+interface RateWindow {
+  /** Start times within the window, oldest first. */
   starts: number[];
-  /** Set while the lane waits for its rate limit's window to move. */
+  /** Set while the adapter's queues wait for the window to move. */
   wakeUp?: NodeJS.Timeout;
 }
 
-/** Per-adapter FIFO within priority, bounded concurrency and rate, retries with backoff. */
+/**
+ * Per-adapter and lane FIFO within priority, bounded concurrency per queue, one rate window per
+ * adapter, retries with backoff.
+ */
 class InlineHopQueue implements HopQueue {
-  private readonly lanes = new Map<string, Lane>();
+  /** By queue name (hopQueueName). */
+  private readonly consumers = new Map<string, Consumer>();
+  /** By queue name. */
   private readonly pending = new Map<string, Pending[]>();
+  /** By adapter id. */
+  private readonly windows = new Map<string, RateWindow>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly abort = new AbortController();
   private seq = 0;
@@ -106,69 +120,78 @@ class InlineHopQueue implements HopQueue {
   ) {}
 
   async add(hop: HopJob, options: { priority: number }): Promise<void> {
-    if (!this.lanes.has(hop.adapter)) {
+    const lane = laneOf(hop);
+    if (!this.consumers.has(hopQueueName(hop.adapter, lane))) {
       throw new GatewayError(
         'unavailable',
-        `no in-process worker serves adapter ${hop.adapter} (see WORKER_ADAPTERS)`,
-        {
-          adapter: hop.adapter,
-        },
+        `no in-process worker serves adapter ${hop.adapter} in the ${lane} lane (see WORKER_ADAPTERS, WORKER_LANES)`,
+        { adapter: hop.adapter },
       );
     }
     this.enqueue({ hop, priority: options.priority, seq: this.seq++, attempt: 1 });
   }
 
   private enqueue(item: Pending): void {
-    const list = this.pending.get(item.hop.adapter) ?? [];
+    const name = hopQueueName(item.hop.adapter, laneOf(item.hop));
+    const list = this.pending.get(name) ?? [];
     const at = list.findIndex((p) => p.priority > item.priority);
     list.splice(at === -1 ? list.length : at, 0, item);
-    this.pending.set(item.hop.adapter, list);
-    this.drain(item.hop.adapter);
+    this.pending.set(name, list);
+    this.drain(name);
   }
 
-  async work(adapterId: string, limits: QueueLimits, handler: HopHandler): Promise<void> {
-    this.lanes.set(adapterId, { limits, handler, running: new Set(), starts: [] });
+  async work(
+    adapterId: string,
+    limits: QueueLimits,
+    handler: HopHandler,
+    lane: WorkLane = 'interactive',
+  ): Promise<void> {
+    this.consumers.set(hopQueueName(adapterId, lane), { adapterId, limits, handler, running: new Set() });
   }
 
-  async stop(adapterId: string): Promise<void> {
-    const lane = this.lanes.get(adapterId);
-    this.lanes.delete(adapterId);
-    if (lane) {
-      clearTimeout(lane.wakeUp);
-      await Promise.allSettled([...lane.running]);
-    }
+  async stop(adapterId: string, lane: WorkLane = 'interactive'): Promise<void> {
+    const name = hopQueueName(adapterId, lane);
+    const consumer = this.consumers.get(name);
+    this.consumers.delete(name);
+    if (consumer) await Promise.allSettled([...consumer.running]);
   }
 
-  private drain(adapterId: string): void {
-    const lane = this.lanes.get(adapterId);
-    const list = this.pending.get(adapterId);
-    while (lane && list?.length && lane.running.size < lane.limits.concurrency && !this.closing) {
-      if (!this.admit(lane, adapterId)) return;
+  private drain(name: string): void {
+    const consumer = this.consumers.get(name);
+    const list = this.pending.get(name);
+    while (consumer && list?.length && consumer.running.size < consumer.limits.concurrency && !this.closing) {
+      if (!this.admit(consumer)) return;
       const item = list.shift()!;
-      const run = this.run(item, lane.handler).finally(() => {
-        lane.running.delete(run);
-        this.drain(adapterId);
+      const run = this.run(item, consumer.handler).finally(() => {
+        consumer.running.delete(run);
+        this.drain(name);
       });
-      lane.running.add(run);
+      consumer.running.add(run);
     }
   }
 
-  /** Whether the lane's rate limit lets one more hop start now; if not, drains again when it will. */
-  private admit(lane: Lane, adapterId: string): boolean {
-    const limit = lane.limits.rateLimit;
+  /**
+   * Whether the adapter's rate limit lets one more hop start now; if not, drains its queues (of
+   * both lanes) again when it will.
+   */
+  private admit({ adapterId, limits }: Consumer): boolean {
+    const limit = limits.rateLimit;
     if (!limit) return true;
+    let window = this.windows.get(adapterId);
+    if (!window) this.windows.set(adapterId, (window = { starts: [] }));
     const now = Date.now();
-    while (lane.starts.length > 0 && lane.starts[0] <= now - limit.durationMs) lane.starts.shift();
-    if (lane.starts.length < limit.max) {
-      lane.starts.push(now);
+    while (window.starts.length > 0 && window.starts[0] <= now - limit.durationMs) window.starts.shift();
+    if (window.starts.length < limit.max) {
+      window.starts.push(now);
       return true;
     }
-    lane.wakeUp ??= setTimeout(
+    const waiting = window;
+    waiting.wakeUp ??= setTimeout(
       () => {
-        lane.wakeUp = undefined;
-        this.drain(adapterId);
+        waiting.wakeUp = undefined;
+        for (const lane of WORK_LANES) this.drain(hopQueueName(adapterId, lane));
       },
-      lane.starts[0] + limit.durationMs - now,
+      waiting.starts[0] + limit.durationMs - now,
     );
     return false;
   }
@@ -196,7 +219,7 @@ class InlineHopQueue implements HopQueue {
   async close(graceMs: number): Promise<void> {
     this.closing = true;
     for (const timer of this.retryTimers) clearTimeout(timer);
-    for (const lane of this.lanes.values()) clearTimeout(lane.wakeUp);
+    for (const window of this.windows.values()) clearTimeout(window.wakeUp);
     const dropped =
       [...this.pending.values()].reduce((n, list) => n + list.length, 0) + this.retryTimers.size;
     if (dropped > 0) {
@@ -205,7 +228,7 @@ class InlineHopQueue implements HopQueue {
         'in-process queue stopped with jobs not yet run: they are lost (use Redis to keep them)',
       );
     }
-    const running = [...this.lanes.values()].flatMap((lane) => [...lane.running]);
+    const running = [...this.consumers.values()].flatMap((consumer) => [...consumer.running]);
     const timer = setTimeout(() => this.abort.abort(new Error('worker shutting down')), graceMs);
     await Promise.allSettled(running);
     clearTimeout(timer);

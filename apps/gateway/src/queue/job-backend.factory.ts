@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
+import { WORK_LANES } from '../jobs/work-lanes';
 import type { JobBackend } from './job-backend';
 import { InlineJobBackend } from './inline-job-backend';
 import { RedisJobBackend } from './redis-job-backend';
@@ -35,6 +36,11 @@ function inline(config: AppConfig, logger: Logger): JobBackend {
   if (config.role !== 'all') {
     throw new Error(
       `ROLE=${config.role} needs a shared queue: the in-process driver only works with ROLE=all`,
+    );
+  }
+  if (config.queue.workerLanes.length < WORK_LANES.length) {
+    throw new Error(
+      `WORKER_LANES=${config.queue.workerLanes.join(',')} needs a shared queue: the in-process driver works every lane in one process`,
     );
   }
   return new InlineJobBackend(config.queue, logger);

@@ -16,6 +16,8 @@ import type { HopJob, JobRecord, PlannedRoute } from '../jobs/job-record';
 import { HopRunner } from '../jobs/hop-runner';
 import { JobEndings } from '../jobs/job-endings';
 import { waitForJob } from '../jobs/job-waiter';
+import type { HopHandler } from '../jobs/job-ports';
+import { laneField, type WorkLane } from '../jobs/work-lanes';
 
 const logger = pino({ level: 'silent' });
 
@@ -129,7 +131,9 @@ for (const driver of ['inline', 'bullmq'] as const) {
     let adapter: ScriptedAdapter;
     let backup: BackupAdapter;
     let limited: ScriptedAdapter;
+    let runner: HopRunner;
     const rateLimitWindowMs = 600;
+    const rateLimit = { max: 2, durationMs: rateLimitWindowMs };
 
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'omnigate-queue-'));
@@ -145,7 +149,7 @@ for (const driver of ['inline', 'bullmq'] as const) {
       backup = new BackupAdapter();
       limited = new ScriptedAdapter('test.limited');
       backend = await createJobBackend(config, logger);
-      const runner = new HopRunner(
+      runner = new HopRunner(
         new AdapterRegistry([adapter, backup, limited]),
         blobs,
         backend.store,
@@ -156,7 +160,6 @@ for (const driver of ['inline', 'bullmq'] as const) {
       );
       await backend.hops.work(adapter.descriptor.id, { concurrency: 4 }, runner.handle);
       await backend.hops.work(backup.descriptor.id, { concurrency: 4 }, runner.handle);
-      const rateLimit = { max: 2, durationMs: rateLimitWindowMs };
       await backend.hops.work(limited.descriptor.id, { concurrency: 4, rateLimit }, runner.handle);
     });
 
@@ -170,12 +173,13 @@ for (const driver of ['inline', 'bullmq'] as const) {
       text: string,
       alternatives: PlannedRoute[] = [],
       adapterId = 'test.scripted',
+      lane: WorkLane = 'interactive',
     ): Promise<string> {
       const blob = await blobs.put(Buffer.from(text), { mediaType: 'text/plain' });
       const id = randomUUID();
       const inputs = [textInput(blob)];
       await backend.store.create(queuedRecord(id, inputs, alternatives));
-      await backend.hops.add(upperHop(id, inputs, adapterId), { priority: 5 });
+      await backend.hops.add({ ...upperHop(id, inputs, adapterId), ...laneField(lane) }, { priority: 5 });
       return id;
     }
 
@@ -235,6 +239,58 @@ for (const driver of ['inline', 'bullmq'] as const) {
       // Two in the first window, the other two only once it has passed.
       expect(starts[2] - starts[0]).toBeGreaterThanOrEqual(550);
       expect(starts[1] - starts[0]).toBeLessThan(rateLimitWindowMs);
+    });
+
+    it("shares an adapter's rate limit between its lanes", async () => {
+      await backend.hops.work(limited.descriptor.id, { concurrency: 4, rateLimit }, runner.handle, 'batch');
+      const ids = await Promise.all([
+        ...['a', 'b'].map((t) => submit(t, [], 'test.limited', 'batch')),
+        ...['c', 'd'].map((t) => submit(t, [], 'test.limited')),
+      ]);
+      const records = await Promise.all(ids.map((id) => waitForJob(backend.store, id, 10_000)));
+      expect(records.every((r) => r?.status === 'completed')).toBe(true);
+      const starts = [...limited.startedAt].sort((a, b) => a - b);
+      // Two in the first window, whichever their lane; the other two once it has passed.
+      expect(starts[2] - starts[0]).toBeGreaterThanOrEqual(550);
+      expect(starts[1] - starts[0]).toBeLessThan(rateLimitWindowMs);
+    });
+
+    it('keeps a batch hop, and the next hops of its job, on the batch lane', async () => {
+      const blob = await blobs.put(Buffer.from('lane'), { mediaType: 'text/plain' });
+      const inputs = [textInput(blob)];
+      const id = randomUUID();
+      await backend.store.create({
+        ...queuedRecord(id, inputs),
+        plan: [routeThrough('test.backup').plan[0], routeThrough('test.scripted').plan[0]],
+        route: [routeThrough('test.backup').route[0], routeThrough('test.scripted').route[0]],
+      });
+      const hop = { ...upperHop(id, inputs, 'test.backup'), lane: 'batch' as const };
+      if (driver === 'inline') {
+        // In-process, a lane nobody works has no queue: the job cannot be accepted.
+        await expect(backend.hops.add(hop, { priority: 5 })).rejects.toMatchObject({ code: 'unavailable' });
+      } else {
+        // The interactive workers leave it alone; an interactive job is served meanwhile.
+        await backend.hops.add(hop, { priority: 5 });
+        const interactive = await waitForJob(backend.store, await submit('meanwhile'), 10_000);
+        expect(interactive?.status).toBe('completed');
+        await new Promise((r) => setTimeout(r, 200));
+        expect((await backend.store.get(id))?.status).toBe('queued');
+      }
+      const onBatchLane: HopJob[] = [];
+      const batchHandler: HopHandler = (job, run) => {
+        onBatchLane.push(job);
+        return runner.handle(job, run);
+      };
+      for (const worked of [adapter, backup]) {
+        await backend.hops.work(worked.descriptor.id, { concurrency: 2 }, batchHandler, 'batch');
+      }
+      if (driver === 'inline') await backend.hops.add(hop, { priority: 5 });
+      const record = await waitForJob(backend.store, id, 10_000);
+      expect(record).toMatchObject({ status: 'completed', outputs: [{ text: 'BACKUP:LANE' }] });
+      expect(onBatchLane.map((h) => [h.hop, h.adapter, h.lane])).toEqual([
+        [0, 'test.backup', 'batch'],
+        [1, 'test.scripted', 'batch'],
+      ]);
     });
 
     it('runs a two-hop chain, each hop on its own queue, and names the hop that fails', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import type { JobRecord } from '../jobs/job-record';
 import { watchJob } from '../jobs/job-waiter';
 import { RedisJobStore } from './redis-job-store';
@@ -54,6 +54,37 @@ describe('RedisJobStore', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     // And a later watch reads the record rather than waiting for an event that went by.
     expect(store.endIsAhead(id)).toBe(false);
+  });
+
+  it("parses only the events of jobs it waits on or created: other processes' jobs cost no parse", async () => {
+    const redis = new Redis(inject('redisUrl'));
+    const subscriber = new Redis(inject('redisUrl'));
+    const other = new Redis(inject('redisUrl'));
+    const otherSubscriber = new Redis(inject('redisUrl'));
+    connections.push(redis, subscriber, other, otherSubscriber);
+    const prefix = `test-${randomUUID()}`;
+    const logger = pino({ level: 'silent' });
+    const store = new RedisJobStore(redis, subscriber, prefix, 60, logger);
+    await store.start();
+    // Another process's store on the same queue: its jobs' events reach this one too.
+    const elsewhere = new RedisJobStore(other, otherSubscriber, prefix, 60, logger);
+    const watched = randomUUID();
+    await elsewhere.create(record(watched, 'queued'));
+    const watch = watchJob(store, watched, 10_000);
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      for (let i = 0; i < 20; i++) {
+        const foreign = record(randomUUID(), 'completed');
+        await elsewhere.save(foreign, { id: foreign.id, status: 'completed', record: foreign });
+      }
+      const done = record(watched, 'completed');
+      await elsewhere.save(done, { id: watched, status: 'completed', record: done });
+      expect((await watch.result)?.status).toBe('completed');
+      // The watch's first read and the watched job's end are parsed; the foreign events are not.
+      expect(parse.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('never overwrites a record on create: one carried out late leaves the job failed as it was marked', async () => {

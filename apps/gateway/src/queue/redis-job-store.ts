@@ -188,8 +188,9 @@ export class RedisJobStore implements JobStore {
   }
 
   private dispatch(message: string): void {
-    // Most events are of jobs nobody here waits for (other processes', or ends already heard
-    // of locally): those are recognised by their id and skipped without a parse.
+    // Every process hears every job's events; most are of jobs nobody here waits for (another
+    // process's requests, the batch lane's lines): the id at the front of the message tells, so
+    // they cost no parse.
     const id = leadingId(message);
     if (id !== undefined && !this.listeners.has(id) && !this.unended.has(id)) return;
     let event: JobEvent;
@@ -204,20 +205,21 @@ export class RedisJobStore implements JobStore {
   }
 }
 
+/** How every event's JSON starts: events are made with their `id` first. */
+const ID_FIRST = '{"id":"';
+
+/** The job id a message starts with, or undefined when it does not start with one (then it is parsed). */
+function leadingId(message: string): string | undefined {
+  if (!message.startsWith(ID_FIRST)) return undefined;
+  const end = message.indexOf('"', ID_FIRST.length);
+  if (end < 0) return undefined;
+  const id = message.slice(ID_FIRST.length, end);
+  // An escaped character would make the raw text differ from the id: parse such a message.
+  return id.includes('\\') ? undefined : id;
+}
+
 /** The event as JSON, its `record` spliced in from the record's JSON rather than serialised again. */
 function withRecordJson(event: JobEvent, recordJson: string): string {
   const rest = JSON.stringify({ ...event, record: undefined });
   return `${rest.slice(0, -1)},"record":${recordJson}}`;
-}
-
-const ID_PREFIX = '{"id":"';
-
-/**
- * The job id an event's JSON starts with (every event is written `{"id":…` first), or undefined
- * when it does not start that way; a plain scan to the next quote (ids are UUIDs, no escapes).
- */
-function leadingId(message: string): string | undefined {
-  if (!message.startsWith(ID_PREFIX)) return undefined;
-  const end = message.indexOf('"', ID_PREFIX.length);
-  return end > 0 ? message.slice(ID_PREFIX.length, end) : undefined;
 }
