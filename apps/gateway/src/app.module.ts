@@ -204,7 +204,8 @@ export class AppModule {
               endings,
               logger,
               {
-                slots: new DirectLane(config, adapters),
+                // A rate-limited adapter's direct hops are counted where its queued ones are.
+                slots: new DirectLane(config, adapters, backend.hops.admit?.bind(backend.hops)),
                 retry: { attempts: config.queue.attempts, backoffMs: config.queue.backoffMs },
               },
             ),

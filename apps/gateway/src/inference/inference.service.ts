@@ -7,6 +7,7 @@ import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
 import type { HopJob, JobRecord } from '../jobs/job-record';
+import type { HopRunner } from '../jobs/hop-runner';
 import { JOB_CANCELLED } from '../jobs/bus-topics';
 import type { JobEndings } from '../jobs/job-endings';
 import { presentJob, type PresentedJob } from '../jobs/job-presenter';
@@ -37,7 +38,7 @@ export class InferenceService {
     private readonly backend: JobBackend,
     private readonly endings: JobEndings,
     /** Runs a sync job's first hop in this process when it can (the direct lane); else it is queued. */
-    private readonly here?: { startHere(hop: HopJob, record: JobRecord): boolean },
+    private readonly here?: Pick<HopRunner, 'reserve' | 'startHere'>,
   ) {}
 
   /** Validates, queues and returns the new job's record (status `queued`). */
@@ -123,18 +124,24 @@ export class InferenceService {
    */
   private async enqueue({ record, hop, priority }: PreparedJob, { direct = false } = {}): Promise<void> {
     const here = direct && !record.webhook ? this.here : undefined;
+    const slot = here?.reserve(hop.adapter);
+    // Only an adapter with a rate limit waits for its slot: one round trip to the shared count.
+    const release = slot instanceof Promise ? await slot : slot;
+    if (here && release) {
+      await this.backend.store.create(record).catch((cause: unknown) => {
+        release();
+        throw this.notQueued(record, cause);
+      });
+      here.startHere(hop, record, release);
+      return;
+    }
     // One round trip: the store writes the record ahead of any hop queued after the call.
     const [created, added] = await Promise.allSettled([
       this.backend.store.create(record),
-      here ? Promise.resolve() : this.backend.hops.add(hop, { priority }),
+      this.backend.hops.add(hop, { priority }),
     ]);
     if (created.status === 'rejected') throw this.notQueued(record, created.reason);
     if (added.status === 'rejected') throw this.notQueued(record, added.reason);
-    if (!here || here.startHere(hop, record)) return;
-    // The direct lane had no slot: the hop takes the queue after all.
-    await this.backend.hops.add(hop, { priority }).catch((cause: unknown) => {
-      throw this.notQueued(record, cause);
-    });
   }
 
   /**

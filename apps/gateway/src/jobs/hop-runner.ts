@@ -7,7 +7,7 @@ import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-ports';
 import { nextRoute } from '../routing/route-plan';
-import type { DirectLane } from './direct-lane';
+import type { DirectLane, Release, Slot } from './direct-lane';
 import { asNextInput, classifyFailure, storeOutput, withTexts } from './hop-data';
 import type { JobEndings } from './job-endings';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
@@ -36,12 +36,21 @@ export class HopRunner {
   private readonly shutdown = new AbortController();
 
   /**
-   * Runs the first hop of a sync job in this process, without the queue, when the direct lane
-   * has a slot for its adapter: true if it started (its outcome reaches waiters as a queued
-   * hop's would), false if the caller must queue it. The job's record must be saved first.
+   * A slot of the direct lane for a hop of `adapterId`: at once, or for an adapter with a
+   * `rateLimit` once its count, shared by every process, has answered; undefined (without a
+   * lane too) when the hop must take the queue.
    */
-  startHere(hop: HopJob, record: JobRecord): boolean {
-    return this.runHere({ ...hop, direct: true }, record);
+  reserve(adapterId: string): Slot {
+    return this.lane?.slots.acquire(adapterId);
+  }
+
+  /**
+   * Runs the first hop of a sync job in this process, without the queue, in a slot `reserve`
+   * gave: its outcome reaches waiters as a queued hop's would. The job's record must be saved
+   * first.
+   */
+  startHere(hop: HopJob, record: JobRecord, release: Release): void {
+    this.start({ ...hop, direct: true }, release, record);
   }
 
   /** Waits for the direct lane's hops to end, at most `graceMs`, then aborts the rest. */
@@ -79,10 +88,19 @@ export class HopRunner {
     }
   }
 
-  /** Runs `hop` here if the direct lane has a slot for its adapter, with retries as its queue would. */
-  private runHere(hop: HopJob, known?: JobRecord): boolean {
-    const release = this.lane?.slots.acquire(hop.adapter);
-    if (!release || !this.lane) return false;
+  /** Runs `hop` here if the direct lane has a slot for its adapter: true if it started. */
+  private runHere(hop: HopJob): boolean | Promise<boolean> {
+    const slot = this.reserve(hop.adapter);
+    if (!(slot instanceof Promise)) return slot ? this.start(hop, slot) : false;
+    return slot.then((release) => (release ? this.start(hop, release) : false));
+  }
+
+  /** Runs `hop` here, in the slot `release` gives back, with retries as its queue would. */
+  private start(hop: HopJob, release: Release, known?: JobRecord): boolean {
+    if (!this.lane) {
+      release();
+      return false;
+    }
     const { retry } = this.lane;
     const running = (async () => {
       for (let attempt = 1; ; attempt++) {
@@ -118,7 +136,10 @@ export class HopRunner {
 
   /** The next hop of a job: here when it is in the direct lane and a slot is free, else on its adapter's queue. */
   private async dispatch(hop: HopJob, priority: number): Promise<void> {
-    if (hop.direct && this.runHere(hop)) return;
+    if (hop.direct) {
+      const here = this.runHere(hop);
+      if (here === true || (here !== false && (await here))) return;
+    }
     const { direct: _direct, ...queued } = hop;
     await this.hops.add(queued, { priority });
   }

@@ -42,12 +42,21 @@ export interface HopRun {
 /** Runs one hop; throws RetryableHopError to be tried again, FinalHopError once the failure is recorded. */
 export type HopHandler = (hop: HopJob, run: HopRun) => Promise<void>;
 
+/** At most `max` hops of one adapter started per `durationMs` (a fixed window from its first start). */
+export interface RateLimit {
+  max: number;
+  durationMs: number;
+}
+
 /** How much of one adapter's queue a worker process takes on. */
 export interface QueueLimits {
-  /** Hops run at once. */
+  /** Hops this process runs at once. */
   concurrency: number;
-  /** At most `max` hops started per `durationMs`, per process. */
-  rateLimit?: { max: number; durationMs: number };
+  /**
+   * Hops started per window by every process serving the queue together: BullMQ counts them
+   * in Redis, once per queue (the in-process queue has one process).
+   */
+  rateLimit?: RateLimit;
 }
 
 /** One queue per adapter, consumed by the workers this process runs. */
@@ -55,6 +64,14 @@ export interface HopQueue {
   add(hop: HopJob, options: { priority: number }): Promise<void>;
   /** Starts consuming one adapter's queue. */
   work(adapterId: string, limits: QueueLimits, handler: HopHandler): Promise<void>;
+  /**
+   * Counts one hop of `adapterId` started outside the queue (the direct lane) against the rate
+   * limit the queue's workers keep, when the window has room: true if counted (the hop may
+   * start), false if the window is full (the hop takes the queue, which waits for the next).
+   * Direct and queued hops of the adapter then share one count, in every process. Without it,
+   * hops of rate-limited adapters always take the queue.
+   */
+  admit?(adapterId: string, limit: RateLimit): Promise<boolean>;
   /** Stops consuming one adapter's queue, letting its running hops finish. */
   stop(adapterId: string): Promise<void>;
   /** Stops taking jobs and lets active ones finish (or hands them back) within the grace period. */

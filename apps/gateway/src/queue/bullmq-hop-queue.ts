@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, QueueKeys, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
@@ -7,6 +7,7 @@ import {
   type HopHandler,
   type HopQueue,
   type QueueLimits,
+  type RateLimit,
 } from '../jobs/job-ports';
 import type { HopJob } from '../jobs/job-record';
 import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
@@ -14,10 +15,29 @@ import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
 /** The backoff type of hop jobs: the workers' `backoffStrategy` computes it (jitter, Retry-After). */
 const BACKOFF_TYPE = 'omnigate';
 
+/**
+ * One start counted on a queue's rate limiter as BullMQ's workers count theirs (moveToActive,
+ * prepareJobForProcessing): refused while the window is full, else INCR, the first hit starting
+ * the window (PEXPIRE); a count left without an expiry gets one rather than limiting for ever.
+ */
+const ADMIT = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count >= tonumber(ARGV[1]) and redis.call('PTTL', KEYS[1]) > 0 then return 0 end
+if redis.call('INCR', KEYS[1]) == 1 or redis.call('PTTL', KEYS[1]) == -1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 1`;
+
+interface AdmitCommand {
+  omnigateAdmit(limiterKey: string, max: number, durationMs: number): Promise<number>;
+}
+
 /** One BullMQ queue per adapter; the queue name is the adapter id. */
 export class BullMqHopQueue implements HopQueue {
   private readonly queues = new Map<string, Queue<HopJob>>();
   private readonly workers = new Map<string, Worker<HopJob>>();
+  private readonly keys: QueueKeys;
+  private readonly scripts: Redis & AdmitCommand;
 
   constructor(
     /** Where hops are added: a connection that fails fast for requests, one that waits for workers. */
@@ -27,7 +47,13 @@ export class BullMqHopQueue implements HopQueue {
     private readonly prefix: string,
     private readonly retry: RetryPolicy & { lockMs: number; stalledIntervalMs: number },
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.keys = new QueueKeys(prefix);
+    if (!('omnigateAdmit' in producer)) {
+      producer.defineCommand('omnigateAdmit', { numberOfKeys: 1, lua: ADMIT });
+    }
+    this.scripts = producer as Redis & AdmitCommand;
+  }
 
   private queue(adapterId: string): Queue<HopJob> {
     let queue = this.queues.get(adapterId);
@@ -59,6 +85,15 @@ export class BullMqHopQueue implements HopQueue {
       removeOnComplete: { age: 3600, count: 10_000 },
       removeOnFail: { age: 24 * 3600 },
     });
+  }
+
+  /**
+   * The count is the one the adapter's workers keep (`limiter` in `work`), under the queue's own
+   * key, so it is shared with every worker of the queue, in any process.
+   */
+  async admit(adapterId: string, limit: RateLimit): Promise<boolean> {
+    const key = this.keys.toKey(adapterId, 'limiter');
+    return (await this.scripts.omnigateAdmit(key, limit.max, Math.floor(limit.durationMs))) === 1;
   }
 
   async work(adapterId: string, limits: QueueLimits, handler: HopHandler): Promise<void> {

@@ -13,6 +13,7 @@ import {
   type JobStore,
   type QueueLimits,
   type RateCounter,
+  type RateLimit,
 } from '../jobs/job-ports';
 import { LocalClusterBus } from './cluster-bus';
 import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
@@ -143,7 +144,7 @@ class InlineHopQueue implements HopQueue {
     const lane = this.lanes.get(adapterId);
     const list = this.pending.get(adapterId);
     while (lane && list?.length && lane.running.size < lane.limits.concurrency && !this.closing) {
-      if (!this.admit(lane, adapterId)) return;
+      if (!this.admitted(lane, adapterId)) return;
       const item = list.shift()!;
       const run = this.run(item, lane.handler).finally(() => {
         lane.running.delete(run);
@@ -153,16 +154,26 @@ class InlineHopQueue implements HopQueue {
     }
   }
 
+  /** A direct-lane hop counted in the window its queued hops are counted in. */
+  async admit(adapterId: string, limit: RateLimit): Promise<boolean> {
+    const lane = this.lanes.get(adapterId);
+    return lane !== undefined && this.started(lane, limit, Date.now());
+  }
+
+  /** Whether `limit` lets one more hop start now (then counted). */
+  private started(lane: Lane, limit: RateLimit, now: number): boolean {
+    while (lane.starts.length > 0 && lane.starts[0] <= now - limit.durationMs) lane.starts.shift();
+    if (lane.starts.length >= limit.max) return false;
+    lane.starts.push(now);
+    return true;
+  }
+
   /** Whether the lane's rate limit lets one more hop start now; if not, drains again when it will. */
-  private admit(lane: Lane, adapterId: string): boolean {
+  private admitted(lane: Lane, adapterId: string): boolean {
     const limit = lane.limits.rateLimit;
     if (!limit) return true;
     const now = Date.now();
-    while (lane.starts.length > 0 && lane.starts[0] <= now - limit.durationMs) lane.starts.shift();
-    if (lane.starts.length < limit.max) {
-      lane.starts.push(now);
-      return true;
-    }
+    if (this.started(lane, limit, now)) return true;
     lane.wakeUp ??= setTimeout(
       () => {
         lane.wakeUp = undefined;
