@@ -38,7 +38,7 @@ export class InferenceService {
     private readonly backend: JobBackend,
     private readonly endings: JobEndings,
     /** Runs a sync job's first hop in this process when it can (the direct lane); else it is queued. */
-    private readonly here?: Pick<HopRunner, 'reserve' | 'startHere'>,
+    private readonly here?: Pick<HopRunner, 'reserve' | 'startHere' | 'leaseMs'>,
   ) {}
 
   /** Validates, queues and returns the new job's record (status `queued`). */
@@ -128,7 +128,8 @@ export class InferenceService {
     // Only an adapter with a rate limit waits for its slot: one round trip to the shared count.
     const release = slot instanceof Promise ? await slot : slot;
     if (here && release) {
-      await this.backend.store.create(record).catch((cause: unknown) => {
+      // With the job's lease: should this process die mid-call, another one fails the job.
+      await this.backend.store.create(record, here.leaseMs).catch((cause: unknown) => {
         release();
         throw this.notQueued(record, cause);
       });

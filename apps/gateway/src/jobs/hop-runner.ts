@@ -8,6 +8,7 @@ import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-ports';
 import { nextRoute } from '../routing/route-plan';
 import type { DirectLane, Release, Slot } from './direct-lane';
+import type { DirectLeases } from './direct-leases';
 import { asNextInput, classifyFailure, storeOutput, withTexts } from './hop-data';
 import type { JobEndings } from './job-endings';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
@@ -26,14 +27,20 @@ export class HopRunner {
     private readonly health: AdapterHealth,
     private readonly endings: JobEndings,
     private readonly logger: Logger,
-    /** Runs hops of sync jobs here when a slot is free (DISPATCH=auto); without it every hop is queued. */
-    private readonly lane?: { slots: DirectLane; retry: RetryPolicy },
+    /**
+     * Runs hops of sync jobs here when a slot is free (DISPATCH=auto); without it every hop is
+     * queued. `leases`: what keeps a job that runs here from staying `active` if this process
+     * dies (shared queues only).
+     */
+    private readonly lane?: { slots: DirectLane; retry: RetryPolicy; leases?: DirectLeases },
   ) {}
 
   /** The hops this process runs in the direct lane, until they end. */
   private readonly direct = new Set<Promise<void>>();
   /** Aborted when the grace period of a shutdown runs out. */
   private readonly shutdown = new AbortController();
+  /** Set when the shutdown starts: no new hop starts in the direct lane. */
+  private closing = false;
 
   /**
    * A slot of the direct lane for a hop of `adapterId`: at once, or for an adapter with a
@@ -41,23 +48,36 @@ export class HopRunner {
    * lane too) when the hop must take the queue.
    */
   reserve(adapterId: string): Slot {
+    // Shutting down: what would start here goes to the queue, for another process to run.
+    if (this.closing) return undefined;
     return this.lane?.slots.acquire(adapterId);
+  }
+
+  /** How long the lease lasts that a job whose first hop runs here is created with, if leases are kept. */
+  get leaseMs(): number | undefined {
+    return this.lane?.leases?.ttlMs;
   }
 
   /**
    * Runs the first hop of a sync job in this process, without the queue, in a slot `reserve`
    * gave: its outcome reaches waiters as a queued hop's would. The job's record must be saved
-   * first.
+   * first, with its lease (`leaseMs`).
    */
   startHere(hop: HopJob, record: JobRecord, release: Release): void {
     this.start({ ...hop, direct: true }, release, record);
   }
 
-  /** Waits for the direct lane's hops to end, at most `graceMs`, then aborts the rest. */
+  /**
+   * Waits for the direct lane's hops to end, at most `graceMs`, then aborts the rest; their
+   * leases are renewed until then.
+   */
   async close(graceMs: number): Promise<void> {
+    this.closing = true;
     const timer = setTimeout(() => this.shutdown.abort(new Error('the process is shutting down')), graceMs);
-    await Promise.allSettled([...this.direct]);
+    // A slot given before the close (a rate limit's count answering) may still start a hop.
+    while (this.direct.size > 0) await Promise.allSettled([...this.direct]);
     clearTimeout(timer);
+    this.lane?.leases?.close();
   }
 
   /** Runs one hop of a job: the adapter's call, then the job's next step (advance, end, retry, fall back, fail). */
@@ -101,7 +121,8 @@ export class HopRunner {
       release();
       return false;
     }
-    const { retry } = this.lane;
+    const { retry, leases } = this.lane;
+    leases?.hold(hop.jobId);
     const running = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -128,6 +149,7 @@ export class HopRunner {
       }
     })().finally(() => {
       release();
+      leases?.release(hop.jobId);
       this.direct.delete(running);
     });
     this.direct.add(running);
@@ -140,8 +162,10 @@ export class HopRunner {
       const here = this.runHere(hop);
       if (here === true || (here !== false && (await here))) return;
     }
-    const { direct: _direct, ...queued } = hop;
+    const { direct, ...queued } = hop;
     await this.hops.add(queued, { priority });
+    // Queued, the hop is the queue's to recover should a worker die: the job's lease goes.
+    if (direct) this.lane?.leases?.handOff(hop.jobId);
   }
 
   /**
