@@ -42,7 +42,7 @@ export function lostJob(record: JobRecord, now: number): JobRecord {
  * the others'.
  */
 export class DirectLeases {
-  /** The jobs with a hop in this process's direct lane, with how many (a next hop starts before its predecessor ends). */
+  /** Jobs with hops in this process's direct lane, and how many (a next hop starts before the last ends). */
   private readonly held = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   private renewing = false;

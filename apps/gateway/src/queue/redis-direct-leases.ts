@@ -19,7 +19,7 @@ if not redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return {} end
 ${NOW_MS}
 return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))`;
 
-/** A lease that has still run out is dropped and, with a record (ARGV[2]), the job saved failed and announced. */
+/** A lease still run out is dropped; with a record (ARGV[2]) the job is saved failed and announced too. */
 const EXPIRE = `
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not score then return 0 end
