@@ -7,6 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { startGateway, type TestGateway } from '../gateway-harness';
 
 const MODULES = './test/adapters/stream-adapters.mjs';
+/** test.metered: at most 3 calls started per 1.5 s, by every process together. */
+const METERED = './test/adapters/metered-adapters.mjs';
+const METERED_LIMIT = { max: 3, durationMs: 1500 };
+const metered = () => (globalThis as { __omnigateMetered?: { starts: number[] } }).__omnigateMetered!;
 /** What the typist adapter saw, in this process (the gateways run in it). */
 const typist = () =>
   (globalThis as { __omnigateTypist?: { started: number; aborted: number } }).__omnigateTypist!;
@@ -15,6 +19,7 @@ interface Job {
   id: string;
   status: string;
   outputs: { text?: string }[];
+  timings: { queuedMs?: number };
 }
 
 /** `words` words typed back by test.typist, `delayMs` between them. */
@@ -41,6 +46,16 @@ async function queueUsed(prefix: string, adapter = 'test.typist'): Promise<boole
   const redis = new Redis(inject('redisUrl'));
   try {
     return (await redis.exists(`${prefix}:${adapter}:id`)) === 1;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** How many hops the adapter's BullMQ queue under `prefix` has completed. */
+async function queueCompleted(prefix: string, adapter: string): Promise<number> {
+  const redis = new Redis(inject('redisUrl'));
+  try {
+    return await redis.zcard(`${prefix}:${adapter}:completed`);
   } finally {
     redis.disconnect();
   }
@@ -129,5 +144,38 @@ describe('the direct lane (DISPATCH=auto): sync jobs run in the process that too
     expect(job).toMatchObject({ id, status: 'cancelled' });
     await expect.poll(() => typist().aborted).toBeGreaterThan(abortedBefore);
     expect(await queueUsed(prefix)).toBe(false);
+  });
+
+  it('counts direct hops of a rate-limited adapter in the window its queue keeps, shared by both processes', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const env = { QUEUE_PREFIX: prefix, ADAPTER_MODULES: `${MODULES},${METERED}` };
+    const [first, second] = [await start(env), await start(env)];
+    const before = metered()?.starts.length ?? 0;
+    const body = (i: number) => ({
+      inputs: [{ text: `call ${i}` }],
+      output: 'text',
+      adapter: 'test.metered',
+      task: 'meter',
+    });
+    const calls = 8;
+    const answers = await Promise.all(
+      Array.from({ length: calls }, (_, i) => infer(i % 2 === 0 ? first : second, body(i))),
+    );
+    expect(answers.map((a) => [a.status, a.job.status])).toEqual(Array(calls).fill([200, 'completed']));
+    const starts = metered()
+      .starts.slice(before)
+      .sort((a, b) => a - b);
+    expect(starts).toHaveLength(calls);
+    // Never more than `max` calls started within one window, wherever they ran.
+    const { max, durationMs } = METERED_LIMIT;
+    for (let i = 0; i + max < starts.length; i++) {
+      expect(starts[i + max] - starts[i]).toBeGreaterThanOrEqual(durationMs - 60);
+    }
+    // Some ran in the direct lane (without the queue), the rest waited in the queue for the window.
+    const queued = await queueCompleted(prefix, 'test.metered');
+    expect(queued).toBeLessThan(calls);
+    expect(queued).toBeGreaterThanOrEqual(calls - max);
+    const direct = answers.filter((a) => (a.job.timings.queuedMs ?? 0) < durationMs / 2);
+    expect(direct.length).toBe(calls - queued);
   });
 });

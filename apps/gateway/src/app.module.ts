@@ -35,6 +35,7 @@ import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 import { createJobBackend } from './queue/job-backend.factory';
 import { HopRunner } from './jobs/hop-runner';
 import { DirectLane } from './jobs/direct-lane';
+import { DirectLeases } from './jobs/direct-leases';
 import { JobEndings } from './jobs/job-endings';
 import { HopWorkers } from './jobs/hop-workers';
 import { AudioController } from './openai/audio.controller';
@@ -193,21 +194,27 @@ export class AppModule {
             backend: JobBackend,
             health: AdapterHealth,
             endings: JobEndings,
-          ) =>
+          ) => {
+            const { store, hops, leases: leaseStore } = backend.forWorkers;
+            // Kept like the queue's locks: as long, swept as often as stalled hops are looked for.
+            const leases =
+              leaseStore &&
+              new DirectLeases(
+                leaseStore,
+                store,
+                endings,
+                { ttlMs: config.queue.lockMs, sweepEveryMs: config.queue.stalledIntervalMs },
+                logger,
+              );
+            leases?.start();
             // A hop's outcome waits for Redis rather than being lost to an outage.
-            new HopRunner(
-              adapters,
-              blobs,
-              backend.forWorkers.store,
-              backend.forWorkers.hops,
-              health,
-              endings,
-              logger,
-              {
-                slots: new DirectLane(config, adapters),
-                retry: { attempts: config.queue.attempts, backoffMs: config.queue.backoffMs },
-              },
-            ),
+            return new HopRunner(adapters, blobs, store, hops, health, endings, logger, {
+              // A rate-limited adapter's direct hops are counted where its queued ones are.
+              slots: new DirectLane(config, adapters, backend.hops.admit?.bind(backend.hops)),
+              retry: { attempts: config.queue.attempts, backoffMs: config.queue.backoffMs },
+              leases,
+            });
+          },
           // WebhookService listens to the ends of jobs (JobEndings) from its creation.
           inject: [
             AdapterRegistry,

@@ -34,7 +34,7 @@ export const AdapterDescriptorSchema = z
     capabilities: z.array(CapabilitySchema).min(1),
     /** Jobs one worker process runs at once. */
     concurrency: z.number().int().positive().optional(),
-    /** At most `max` jobs started per `durationMs` by one worker process (an upstream's quota). */
+    /** At most `max` jobs started per `durationMs` by all worker processes together (an upstream's quota). */
     rateLimit: z
       .strictObject({ max: z.number().int().positive(), durationMs: z.number().int().positive() })
       .optional(),

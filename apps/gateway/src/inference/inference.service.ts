@@ -7,6 +7,7 @@ import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
 import type { HopJob, JobRecord } from '../jobs/job-record';
+import type { HopRunner } from '../jobs/hop-runner';
 import { JOB_CANCELLED } from '../jobs/bus-topics';
 import type { JobEndings } from '../jobs/job-endings';
 import { presentJob, type PresentedJob } from '../jobs/job-presenter';
@@ -40,10 +41,7 @@ export class InferenceService {
     private readonly backend: JobBackend,
     private readonly endings: JobEndings,
     /** Runs a sync job's first hop in this process when it can (the direct lane); else it is queued. */
-    private readonly here?: {
-      startHere(hop: HopJob, record: JobRecord, saved: Promise<unknown>): boolean;
-      cancel(jobId: string): void;
-    },
+    private readonly here?: Pick<HopRunner, 'reserve' | 'startHere' | 'leaseMs' | 'cancel'>,
   ) {}
 
   /**
@@ -137,9 +135,14 @@ export class InferenceService {
     { record, hop, priority, written }: PreparedJob,
     { direct = false } = {},
   ): Promise<void> {
-    const saved = Promise.all([this.backend.store.create(record), ...written]);
     const here = direct && !record.webhook ? this.here : undefined;
-    if (here?.startHere(hop, record, saved)) {
+    const slot = here?.reserve(hop.adapter);
+    // Only an adapter with a rate limit waits for its slot: one round trip to the shared count.
+    const release = slot instanceof Promise ? await slot : slot;
+    if (here && release) {
+      // With the job's lease: should this process die mid-call, another one fails the job.
+      const saved = Promise.all([this.backend.store.create(record, here.leaseMs), ...written]);
+      here.startHere(hop, record, release, saved);
       await saved.catch((cause: unknown) => {
         here.cancel(record.id);
         throw this.notQueued(record, cause);
@@ -149,7 +152,7 @@ export class InferenceService {
     // A queued hop may run anywhere, reading its inputs from the store: they are there first.
     // The record may go with the hop (JobStore.create), in one round trip.
     const [stored, added] = await Promise.allSettled([
-      saved,
+      Promise.all([this.backend.store.create(record), ...written]),
       Promise.all(written).then(() => this.backend.hops.add(hop, { priority })),
     ]);
     if (stored.status === 'rejected') throw this.notQueued(record, stored.reason);

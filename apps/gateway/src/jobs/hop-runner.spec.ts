@@ -11,9 +11,16 @@ import { loadConfig } from '../config/app-config';
 import { LocalClusterBus } from '../queue/cluster-bus';
 import { InlineJobBackend } from '../queue/inline-job-backend';
 import { DirectLane } from './direct-lane';
+import { DirectLeases } from './direct-leases';
 import { HopRunner } from './hop-runner';
 import { JobEndings } from './job-endings';
-import { FinalHopError, RetryableHopError, type HopQueue, type JobStore } from './job-ports';
+import {
+  FinalHopError,
+  RetryableHopError,
+  type DirectLeaseStore,
+  type HopQueue,
+  type JobStore,
+} from './job-ports';
 import type { HopJob, JobRecord, PlannedRoute } from './job-record';
 
 const logger = pino({ level: 'silent' });
@@ -224,14 +231,14 @@ describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
     const saved = new Promise<void>((resolve) => (write = resolve)).then(() =>
       store.save(record, { id, status: 'queued' }),
     );
-    expect(direct.startHere(hop, record, saved)).toBe(true);
+    direct.startHere(hop, record, direct.reserve('a') as () => void, saved);
     await new Promise((r) => setTimeout(r, 30));
     // The first hop ran; its next one (here, in the lane) waits for the record.
     expect(ended).toEqual([]);
     expect(queue.added).toEqual([]);
     write();
+    await expect.poll(() => ended.map((r) => [r.id, r.status])).toEqual([[id, 'completed']]);
     await direct.close(1000);
-    expect(ended.map((r) => [r.id, r.status])).toEqual([[id, 'completed']]);
     expect(await store.get(id)).toMatchObject({ status: 'completed', outputs: [{ text: 'b:A:HI' }] });
   });
 
@@ -245,11 +252,93 @@ describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
     const { id, hop, record } = await start('hi', route('a', 'b'));
     let write!: () => void;
     const saved = new Promise<void>((resolve) => (write = resolve));
-    expect(direct.startHere(hop, record, saved)).toBe(true);
+    direct.startHere(hop, record, direct.reserve('a') as () => void, saved);
     await new Promise((r) => setTimeout(r, 30));
     expect(queue.added).toEqual([]);
     write();
     await direct.close(1000);
     expect(queue.added).toMatchObject([{ jobId: id, hop: 1, adapter: 'b' }]);
+  });
+
+  describe('in the direct lane', () => {
+    /** What the runner did with leases: renewed (ids per call) and dropped. */
+    const leaseLog = () => {
+      const log = { renewed: [] as string[][], dropped: [] as string[] };
+      const store: DirectLeaseStore = {
+        renew: async (ids) => void log.renewed.push([...ids]),
+        drop: async (id) => void log.dropped.push(id),
+        expired: async () => [],
+        expire: async () => false,
+      };
+      return { log, store };
+    };
+
+    /** A runner whose direct lane serves `served` (WORKER_ADAPTERS), its leases recorded. */
+    const directRunner = (served: string) => {
+      const { log, store: leaseStore } = leaseLog();
+      const endings = new JobEndings(logger);
+      endings.onEnded(async (record) => void ended.push(record));
+      const adapters = new AdapterRegistry(['a', 'b', 'c'].map((id) => new TextAdapter(id)));
+      const config = loadConfig({ QUEUE_DRIVER: 'inline', WORKER_ADAPTERS: served });
+      const leases = new DirectLeases(
+        leaseStore,
+        store,
+        endings,
+        { ttlMs: 60_000, sweepEveryMs: 60_000 },
+        logger,
+      );
+      const direct = new HopRunner(adapters, blobs, store, queue, health, endings, logger, {
+        slots: new DirectLane(config, adapters),
+        retry: { attempts: 3, backoffMs: 1 },
+        leases,
+      });
+      return { direct, leases, log };
+    };
+
+    it('holds the job’s lease while its hops run here, and lets it go with the end that drops it', async () => {
+      const { direct, leases, log } = directRunner('a,b');
+      const { id, hop } = await start('hi', route('a', 'b'));
+      const record = await store.get(id);
+      const release = direct.reserve('a');
+      expect(typeof release).toBe('function');
+      expect(direct.leaseMs).toBe(60_000);
+      direct.startHere(hop, record!, release as () => void, Promise.resolve());
+      await leases.renew();
+      expect(log.renewed).toEqual([[id]]);
+      await expect.poll(() => ended.map((r) => r.id)).toEqual([id]);
+      await direct.close(1000);
+      expect(await store.get(id)).toMatchObject({ status: 'completed', outputs: [{ text: 'b:A:HI' }] });
+      expect(queue.added).toEqual([]);
+      // The save that ended the job dropped the lease: nothing is renewed, nothing dropped apart.
+      await leases.renew();
+      expect(log.renewed).toHaveLength(1);
+      expect(log.dropped).toEqual([]);
+    });
+
+    it('hands the lease off when the next hop takes the queue', async () => {
+      const { direct, leases, log } = directRunner('a');
+      const { id, hop } = await start('hi', route('a', 'b'));
+      const record = await store.get(id);
+      direct.startHere(hop, record!, direct.reserve('a') as () => void, Promise.resolve());
+      await expect.poll(() => queue.added.length).toBe(1);
+      await direct.close(1000);
+      expect(queue.added[0]).toMatchObject({ jobId: id, hop: 1, adapter: 'b' });
+      expect(queue.added[0].direct).toBeUndefined();
+      await new Promise((r) => setImmediate(r));
+      expect(log.dropped).toEqual([id]);
+      await leases.renew();
+      expect(log.renewed).toEqual([]);
+    });
+
+    it('starts nothing more here once it is closing: the next hop takes the queue', async () => {
+      const { direct, log } = directRunner('a,b');
+      const { id, hop } = await start('hi', route('a', 'b'));
+      const record = await store.get(id);
+      direct.startHere(hop, record!, direct.reserve('a') as () => void, Promise.resolve());
+      await direct.close(1000);
+      expect(direct.reserve('a')).toBeUndefined();
+      expect(queue.added).toMatchObject([{ jobId: id, hop: 1, adapter: 'b' }]);
+      expect(log.dropped).toEqual([id]);
+    });
   });
 });

@@ -7,7 +7,8 @@ import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-ports';
 import { nextRoute } from '../routing/route-plan';
-import type { DirectLane } from './direct-lane';
+import type { DirectLane, Release, Slot } from './direct-lane';
+import type { DirectLeases } from './direct-leases';
 import { asNextInput, classifyFailure, storeOutput, withTexts } from './hop-data';
 import type { JobEndings } from './job-endings';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
@@ -26,8 +27,12 @@ export class HopRunner {
     private readonly health: AdapterHealth,
     private readonly endings: JobEndings,
     private readonly logger: Logger,
-    /** Runs hops of sync jobs here when a slot is free (DISPATCH=auto); without it every hop is queued. */
-    private readonly lane?: { slots: DirectLane; retry: RetryPolicy },
+    /**
+     * Runs hops of sync jobs here when a slot is free (DISPATCH=auto); without it every hop is
+     * queued. `leases`: what keeps a job that runs here from staying `active` if this process
+     * dies (shared queues only).
+     */
+    private readonly lane?: { slots: DirectLane; retry: RetryPolicy; leases?: DirectLeases },
   ) {}
 
   /** The hops this process runs in the direct lane, until they end. */
@@ -36,23 +41,38 @@ export class HopRunner {
   private readonly saving = new Map<string, Promise<unknown>>();
   /** Aborted when the grace period of a shutdown runs out. */
   private readonly shutdown = new AbortController();
+  /** Set when the shutdown starts: no new hop starts in the direct lane. */
+  private closing = false;
 
   /**
-   * Runs the first hop of a sync job in this process, without the queue, when the direct lane
-   * has a slot for its adapter: true if it started (its outcome reaches waiters as a queued
-   * hop's would), false if the caller must queue it. The job's record must be saved first.
+   * A slot of the direct lane for a hop of `adapterId`: at once, or for an adapter with a
+   * `rateLimit` once its count, shared by every process, has answered; undefined (without a
+   * lane too) when the hop must take the queue.
    */
-  startHere(hop: HopJob, record: JobRecord, saved: Promise<unknown>): boolean {
-    const started = this.runHere({ ...hop, direct: true }, record);
-    if (started) {
-      this.saving.set(record.id, saved);
-      // Settled either way: a write that fails is the caller's to answer (503).
-      void saved.then(
-        () => this.saving.delete(record.id),
-        () => this.saving.delete(record.id),
-      );
-    }
-    return started;
+  reserve(adapterId: string): Slot {
+    // Shutting down: what would start here goes to the queue, for another process to run.
+    if (this.closing) return undefined;
+    return this.lane?.slots.acquire(adapterId);
+  }
+
+  /** How long the lease lasts that a job whose first hop runs here is created with, if leases are kept. */
+  get leaseMs(): number | undefined {
+    return this.lane?.leases?.ttlMs;
+  }
+
+  /**
+   * Runs the first hop of a sync job in this process, without the queue, in a slot `reserve`
+   * gave: its outcome reaches waiters as a queued hop's would. `saved`: the writes of the job's
+   * record (with its lease, `leaseMs`) and of the inputs the hop carries, still under way.
+   */
+  startHere(hop: HopJob, record: JobRecord, release: Release, saved: Promise<unknown>): void {
+    this.saving.set(record.id, saved);
+    // Settled either way: a write that fails is the caller's to answer (503).
+    void saved.then(
+      () => this.saving.delete(record.id),
+      () => this.saving.delete(record.id),
+    );
+    this.start({ ...hop, direct: true }, release, record);
   }
 
   /**
@@ -63,12 +83,18 @@ export class HopRunner {
     await this.saving.get(jobId)?.catch(() => {});
   }
 
-  /** Waits for the direct lane's hops to end, at most `graceMs`, then aborts the rest. */
+  /**
+   * Waits for the direct lane's hops to end, at most `graceMs`, then aborts the rest; their
+   * leases are renewed until then.
+   */
   async close(graceMs: number): Promise<void> {
+    this.closing = true;
     const timer = setTimeout(() => this.shutdown.abort(new Error('the process is shutting down')), graceMs);
-    // A hop that ends may start the job's next one here: wait for those too.
+    // A hop that ends may start the job's next one here, and a slot given before the close (a
+    // rate limit's count answering) may still start one: wait for those too.
     while (this.direct.size > 0) await Promise.allSettled([...this.direct]);
     clearTimeout(timer);
+    this.lane?.leases?.close();
   }
 
   /** Runs one hop of a job: the adapter's call, then the job's next step (advance, end, retry, fall back, fail). */
@@ -99,11 +125,21 @@ export class HopRunner {
     }
   }
 
-  /** Runs `hop` here if the direct lane has a slot for its adapter, with retries as its queue would. */
-  private runHere(hop: HopJob, known?: JobRecord): boolean {
-    const release = this.lane?.slots.acquire(hop.adapter);
-    if (!release || !this.lane) return false;
-    const { retry } = this.lane;
+  /** Runs `hop` here if the direct lane has a slot for its adapter: true if it started. */
+  private runHere(hop: HopJob): boolean | Promise<boolean> {
+    const slot = this.reserve(hop.adapter);
+    if (!(slot instanceof Promise)) return slot ? this.start(hop, slot) : false;
+    return slot.then((release) => (release ? this.start(hop, release) : false));
+  }
+
+  /** Runs `hop` here, in the slot `release` gives back, with retries as its queue would. */
+  private start(hop: HopJob, release: Release, known?: JobRecord): boolean {
+    if (!this.lane) {
+      release();
+      return false;
+    }
+    const { retry, leases } = this.lane;
+    leases?.hold(hop.jobId);
     const running = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -130,6 +166,7 @@ export class HopRunner {
       }
     })().finally(() => {
       release();
+      leases?.release(hop.jobId);
       this.direct.delete(running);
     });
     this.direct.add(running);
@@ -139,9 +176,14 @@ export class HopRunner {
   /** The next hop of a job: here when it is in the direct lane and a slot is free, else on its adapter's queue. */
   private async dispatch(hop: HopJob, priority: number): Promise<void> {
     await this.stored(hop.jobId);
-    if (hop.direct && this.runHere(hop)) return;
-    const { direct: _direct, ...queued } = hop;
+    if (hop.direct) {
+      const here = this.runHere(hop);
+      if (here === true || (here !== false && (await here))) return;
+    }
+    const { direct, ...queued } = hop;
     await this.hops.add(queued, { priority });
+    // Queued, the hop is the queue's to recover should a worker die: the job's lease goes.
+    if (direct) this.lane?.leases?.handOff(hop.jobId);
   }
 
   /**

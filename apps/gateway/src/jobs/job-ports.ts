@@ -10,13 +10,17 @@ export interface JobStore {
   /**
    * Saves a new record, unless one with its id exists. A hop queued once `create` has been
    * called (before it settles) never reaches a worker ahead of the record, so the two may be
-   * sent together.
+   * sent together. With `leaseMs` (a job whose first hop runs in the direct lane), the job also
+   * takes a lease for that long in the same step (DirectLeaseStore).
    */
-  create(record: JobRecord): Promise<void>;
+  create(record: JobRecord, leaseMs?: number): Promise<void>;
   get(id: string): Promise<JobRecord | undefined>;
   /** Records that a worker started the job (attempt `attempt`) and announces it, without a rewrite. */
   markActive(id: string, attempt: number): Promise<void>;
-  /** Saves the record and announces the change in one step. */
+  /**
+   * Saves the record and announces the change in one step; a terminal event's save also drops
+   * the job's direct-lane lease.
+   */
   save(record: JobRecord, event: JobEvent): Promise<void>;
   publish(event: JobEvent): Promise<void>;
   /** Listens for events of one job; returns the function that stops listening. */
@@ -43,12 +47,21 @@ export interface HopRun {
 /** Runs one hop; throws RetryableHopError to be tried again, FinalHopError once the failure is recorded. */
 export type HopHandler = (hop: HopJob, run: HopRun) => Promise<void>;
 
+/** At most `max` hops of one adapter started per `durationMs` (a fixed window from its first start). */
+export interface RateLimit {
+  max: number;
+  durationMs: number;
+}
+
 /** How much of one adapter's queue a worker process takes on. */
 export interface QueueLimits {
-  /** Hops run at once. */
+  /** Hops this process runs at once. */
   concurrency: number;
-  /** At most `max` hops started per `durationMs`, per process. */
-  rateLimit?: { max: number; durationMs: number };
+  /**
+   * Hops started per window by every process serving the queue together: BullMQ counts them
+   * in Redis, once per queue (the in-process queue has one process).
+   */
+  rateLimit?: RateLimit;
 }
 
 /**
@@ -61,10 +74,44 @@ export interface HopQueue {
   add(hop: HopJob, options: { priority: number }): Promise<void>;
   /** Starts consuming one adapter's queue in `lane` (by default the interactive one). */
   work(adapterId: string, limits: QueueLimits, handler: HopHandler, lane?: WorkLane): Promise<void>;
+  /**
+   * Counts one hop of `adapterId` started outside the queue (the direct lane) against the rate
+   * limit the queue's workers keep, when the window has room: true if counted (the hop may
+   * start), false if the window is full (the hop takes the queue, which waits for the next).
+   * Direct and queued hops of the adapter, in both lanes, then share one count, in every
+   * process. Without it, hops of rate-limited adapters always take the queue.
+   */
+  admit?(adapterId: string, limit: RateLimit): Promise<boolean>;
   /** Stops consuming one adapter's queue in `lane`, letting its running hops finish. */
   stop(adapterId: string, lane?: WorkLane): Promise<void>;
   /** Stops taking jobs and lets active ones finish (or hands them back) within the grace period. */
   close(graceMs: number): Promise<void>;
+}
+
+/**
+ * Leases of the jobs whose hops run in the direct lane, so that a job whose process dies
+ * mid-call does not stay `active`: a lease is taken with the job's record (`JobStore.create`),
+ * renewed by its process while the job runs there, and dropped when the job ends (the save that
+ * ends it) or its hops take the queue (whose workers' stalled-job checks then cover it). Times
+ * are the store's own clock, the same for every process. One process needs none: the in-process
+ * driver has no such store.
+ */
+export interface DirectLeaseStore {
+  /** Extends the leases of `ids` to `leaseMs` from now; a lease dropped meanwhile is not taken again. */
+  renew(ids: readonly string[], leaseMs: number): Promise<void>;
+  /** Drops the lease of job `id` (its hops took the queue). */
+  drop(id: string): Promise<void>;
+  /**
+   * The jobs whose lease has run out, at most `limit`, when this process is the one to sweep
+   * now: one process among all in every `everyMs`; the others get none.
+   */
+  expired(everyMs: number, limit: number): Promise<string[]>;
+  /**
+   * Drops the lease of job `id` if it has still run out (not renewed or dropped since), and in
+   * the same step saves and announces `failed`, its record (as `JobStore.save` with a terminal
+   * event); without `failed` (the job ended or expired) only the lease goes. True if it did.
+   */
+  expire(id: string, failed?: JobRecord): Promise<boolean>;
 }
 
 /** Fixed-window counters shared by every process on the same queue (per-key rate limits). */

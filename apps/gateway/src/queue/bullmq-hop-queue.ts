@@ -8,6 +8,7 @@ import {
   type HopHandler,
   type HopQueue,
   type QueueLimits,
+  type RateLimit,
 } from '../jobs/job-ports';
 import type { HopJob } from '../jobs/job-record';
 import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
@@ -18,19 +19,34 @@ const BACKOFF_TYPE = 'omnigate';
 
 /**
  * Takes one hop of the window an adapter's rate limit allows, counted on the key BullMQ's own
- * limiter counts the adapter's interactive queue on (the same fixed window: the count starts it,
- * `PEXPIRE` ends it): 0 when taken, else how long (ms) until the window ends.
+ * limiter counts the adapter's interactive queue on, as its workers count theirs (moveToActive,
+ * prepareJobForProcessing: the first hit starts the window with `PEXPIRE`, the count refuses
+ * while it is full): 0 when taken, else how long (ms) until the window ends. A count left
+ * without an expiry gets one rather than limiting for ever.
  */
 const TAKE_FROM_WINDOW = `
-local count = tonumber(redis.call('GET', KEYS[1]) or 0)
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
 if count >= tonumber(ARGV[1]) then
   local ttl = redis.call('PTTL', KEYS[1])
   if ttl > 0 then return ttl end
   redis.call('DEL', KEYS[1])
 end
-if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-`;
+if redis.call('INCR', KEYS[1]) == 1 or redis.call('PTTL', KEYS[1]) == -1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+
+interface WindowCommand {
+  omnigateTakeFromWindow(limiterKey: string, max: number, durationMs: number): Promise<number>;
+}
+
+/** The connection with the window's script defined on it (once per connection). */
+function withWindow(redis: Redis): Redis & WindowCommand {
+  if (!('omnigateTakeFromWindow' in redis)) {
+    redis.defineCommand('omnigateTakeFromWindow', { numberOfKeys: 1, lua: TAKE_FROM_WINDOW });
+  }
+  return redis as Redis & WindowCommand;
+}
 
 /**
  * One BullMQ queue per adapter and lane (jobs/work-lanes.ts): the adapter id for the interactive
@@ -87,6 +103,21 @@ export class BullMqHopQueue implements HopQueue {
     });
   }
 
+  /**
+   * The window is the one the adapter's workers keep (`limiter` in `work`), under its
+   * interactive queue's own key, so it is shared with every worker of the adapter, in any
+   * process and lane.
+   */
+  async admit(adapterId: string, limit: RateLimit): Promise<boolean> {
+    return (await this.takeFromWindow(this.producer, adapterId, limit)) === 0;
+  }
+
+  /** One turn from the adapter's window: 0 when taken, else how long (ms) until the window ends. */
+  private async takeFromWindow(redis: Redis, adapterId: string, limit: RateLimit): Promise<number> {
+    const key = this.keys.toKey(hopQueueName(adapterId, 'interactive'), 'limiter');
+    return withWindow(redis).omnigateTakeFromWindow(key, limit.max, Math.floor(limit.durationMs));
+  }
+
   async work(
     adapterId: string,
     limits: QueueLimits,
@@ -141,16 +172,9 @@ export class BullMqHopQueue implements HopQueue {
    * Waits for a turn in the window of the adapter's rate limit that its interactive queue's
    * limiter counts (in whichever process works it). Aborted (shutdown): the hop is handed back.
    */
-  private async sharedWindow(
-    adapterId: string,
-    limit: NonNullable<QueueLimits['rateLimit']>,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const key = this.keys.toKey(hopQueueName(adapterId, 'interactive'), 'limiter');
+  private async sharedWindow(adapterId: string, limit: RateLimit, signal: AbortSignal): Promise<void> {
     for (;;) {
-      const waitMs = Number(
-        await this.consumer.eval(TAKE_FROM_WINDOW, 1, key, String(limit.max), String(limit.durationMs)),
-      );
+      const waitMs = await this.takeFromWindow(this.consumer, adapterId, limit);
       if (waitMs <= 0) return;
       try {
         await delay(waitMs, undefined, { signal });

@@ -13,6 +13,7 @@ import {
   type JobStore,
   type QueueLimits,
   type RateCounter,
+  type RateLimit,
 } from '../jobs/job-ports';
 import { LocalClusterBus } from './cluster-bus';
 import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
@@ -160,7 +161,7 @@ class InlineHopQueue implements HopQueue {
     const consumer = this.consumers.get(name);
     const list = this.pending.get(name);
     while (consumer && list?.length && consumer.running.size < consumer.limits.concurrency && !this.closing) {
-      if (!this.admit(consumer)) return;
+      if (!this.admitted(consumer)) return;
       const item = list.shift()!;
       const run = this.run(item, consumer.handler).finally(() => {
         consumer.running.delete(run);
@@ -170,28 +171,42 @@ class InlineHopQueue implements HopQueue {
     }
   }
 
+  /** A direct-lane hop counted in the window its queued hops are counted in (none: none served here). */
+  async admit(adapterId: string, limit: RateLimit): Promise<boolean> {
+    const served = WORK_LANES.some((lane) => this.consumers.has(hopQueueName(adapterId, lane)));
+    return served && this.started(this.window(adapterId), limit, Date.now());
+  }
+
+  private window(adapterId: string): RateWindow {
+    let window = this.windows.get(adapterId);
+    if (!window) this.windows.set(adapterId, (window = { starts: [] }));
+    return window;
+  }
+
+  /** Whether `limit` lets one more hop start now (then counted). */
+  private started(window: RateWindow, limit: RateLimit, now: number): boolean {
+    while (window.starts.length > 0 && window.starts[0] <= now - limit.durationMs) window.starts.shift();
+    if (window.starts.length >= limit.max) return false;
+    window.starts.push(now);
+    return true;
+  }
+
   /**
    * Whether the adapter's rate limit lets one more hop start now; if not, drains its queues (of
    * both lanes) again when it will.
    */
-  private admit({ adapterId, limits }: Consumer): boolean {
+  private admitted({ adapterId, limits }: Consumer): boolean {
     const limit = limits.rateLimit;
     if (!limit) return true;
-    let window = this.windows.get(adapterId);
-    if (!window) this.windows.set(adapterId, (window = { starts: [] }));
+    const window = this.window(adapterId);
     const now = Date.now();
-    while (window.starts.length > 0 && window.starts[0] <= now - limit.durationMs) window.starts.shift();
-    if (window.starts.length < limit.max) {
-      window.starts.push(now);
-      return true;
-    }
-    const waiting = window;
-    waiting.wakeUp ??= setTimeout(
+    if (this.started(window, limit, now)) return true;
+    window.wakeUp ??= setTimeout(
       () => {
-        waiting.wakeUp = undefined;
+        window.wakeUp = undefined;
         for (const lane of WORK_LANES) this.drain(hopQueueName(adapterId, lane));
       },
-      waiting.starts[0] + limit.durationMs - now,
+      window.starts[0] + limit.durationMs - now,
     );
     return false;
   }

@@ -293,6 +293,23 @@ for (const driver of ['inline', 'bullmq'] as const) {
       ]);
     });
 
+    it('counts hops started outside the queue (admit) in the window its workers count theirs in', async () => {
+      const limit = { max: 2, durationMs: rateLimitWindowMs };
+      const admittedAt = Date.now();
+      const admitted = [
+        await backend.hops.admit?.('test.limited', limit),
+        await backend.hops.admit?.('test.limited', limit),
+        await backend.hops.admit?.('test.limited', limit),
+      ];
+      expect(admitted).toEqual([true, true, false]);
+      // The window is full: the queued hop waits for the next one.
+      const id = await submit('queued', [], 'test.limited');
+      expect((await waitForJob(backend.store, id, 10_000))?.status).toBe('completed');
+      expect(limited.startedAt[0] - admittedAt).toBeGreaterThanOrEqual(rateLimitWindowMs - 50);
+      // An adapter this process does not serve counts nothing here.
+      if (driver === 'inline') expect(await backend.hops.admit?.('test.nobody', limit)).toBe(false);
+    });
+
     it('runs a two-hop chain, each hop on its own queue, and names the hop that fails', async () => {
       const chain: PlannedRoute = {
         plan: [routeThrough('test.backup').plan[0], routeThrough('test.scripted').plan[0]],

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { JobBlobTier } from '../blobs/job-blob-tier';
-import type { HopQueue, JobStore, RateCounter } from '../jobs/job-ports';
+import type { DirectLeaseStore, HopQueue, JobStore, RateCounter } from '../jobs/job-ports';
 import type { ClusterBus } from './cluster-bus';
 
 /**
@@ -36,9 +36,10 @@ export interface JobBackend {
    * The store, queue and blob tier as the workers use them. The request side (`store`, `hops`,
    * `blobTier`, `bus`, `counter`) fails fast when the backing service is away, so that requests
    * answer 503 instead of hanging; this side waits for it to come back, so that the outcome of
-   * a hop run meanwhile is recorded rather than lost.
+   * a hop run meanwhile is recorded rather than lost. `leases`: the direct lane's leases (Redis
+   * only: one process needs none).
    */
-  readonly forWorkers: Pick<JobBackend, 'store' | 'hops' | 'blobTier'>;
+  readonly forWorkers: Pick<JobBackend, 'store' | 'hops' | 'blobTier'> & { leases?: DirectLeaseStore };
   /** Throws when the backing service does not answer. */
   ping(): Promise<void>;
   close(graceMs: number): Promise<void>;

@@ -8,6 +8,7 @@ import { RedisClusterBus } from './cluster-bus';
 import type { JobBackend, SharedState } from './job-backend';
 import type { RateCounter } from '../jobs/job-ports';
 import { FailFastConnections, waitingRedis } from './redis-connections';
+import { RedisDirectLeaseStore } from './redis-direct-leases';
 import { RedisJobStore } from './redis-job-store';
 
 /** Fixed windows in Redis: INCR, PEXPIRE NX (the first hit starts the window) and PTTL in one MULTI. */
@@ -38,7 +39,7 @@ export class RedisJobBackend implements JobBackend {
   readonly blobTier: RedisJobBlobTier;
   readonly bus: RedisClusterBus;
   readonly counter: RedisRateCounter;
-  readonly forWorkers: Pick<JobBackend, 'store' | 'hops' | 'blobTier'>;
+  readonly forWorkers: JobBackend['forWorkers'];
   readonly state: SharedState;
 
   private constructor(
@@ -60,6 +61,7 @@ export class RedisJobBackend implements JobBackend {
       store: workerStore,
       hops: new BullMqHopQueue(workerConnection, workerConnection, config.prefix, config, logger),
       blobTier: new RedisJobBlobTier(workerConnection, config.prefix, config.jobTtlS),
+      leases: new RedisDirectLeaseStore(workerConnection, config.prefix, config.jobTtlS),
     };
   }
 

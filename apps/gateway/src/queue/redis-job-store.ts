@@ -4,21 +4,47 @@ import type { Logger } from 'pino';
 import type { JobStore } from '../jobs/job-ports';
 import type { JobEvent, JobRecord } from '../jobs/job-record';
 
-/** SET with a TTL and PUBLISH, in one step (as a MULTI would). */
+/** SET with a TTL and PUBLISH, in one step (as a MULTI would); then a job's lease dropped, if named. */
 const SET_AND_PUBLISH = `
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('PUBLISH', KEYS[2], ARGV[3])
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[3], ARGV[4]) end
 return 1`;
 
-interface SetAndPublishCommand {
+/** A new record (SET NX with a TTL) and, if it is new, its job's lease until Redis's now + ARGV[3] ms. */
+const CREATE_LEASED = `
+if redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then
+  local t = redis.call('TIME')
+  redis.call('ZADD', KEYS[2], t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[3]), ARGV[4])
+end
+return 1`;
+
+interface StoreCommands {
   omnigateSetAndPublish(
     key: string,
     channel: string,
+    leases: string,
     value: string,
     ttlS: number,
     message: string,
+    dropLeaseOf: string,
+  ): Promise<number>;
+  omnigateCreateLeased(
+    key: string,
+    leases: string,
+    value: string,
+    ttlS: number,
+    leaseMs: number,
+    id: string,
   ): Promise<number>;
 }
+
+/** Where the job records of `prefix` live, by id. */
+export const jobKey = (prefix: string, id: string): string => `${prefix}:job:${id}`;
+/** The one channel of every job's events. */
+export const jobEventsChannel = (prefix: string): string => `${prefix}:job-events`;
+/** The direct lane's leases: a sorted set of job ids by when their lease runs out (ms, Redis's clock). */
+export const directLeasesKey = (prefix: string): string => `${prefix}:direct-leases`;
 
 /** What the views of one store (`on`) share: its subscription's listeners, the ends ahead. */
 interface SharedEvents {
@@ -39,7 +65,8 @@ export class RedisJobStore implements JobStore {
    */
   private readonly unended: SharedEvents['unended'];
 
-  private readonly scripts: Redis & SetAndPublishCommand;
+  private readonly scripts: Redis & StoreCommands;
+  private readonly leases: string;
 
   constructor(
     /**
@@ -55,13 +82,15 @@ export class RedisJobStore implements JobStore {
   ) {
     this.listeners = shared.listeners;
     this.unended = shared.unended;
-    this.channel = `${prefix}:job-events`;
-    // A script, not a MULTI: one command, and no pipeline object (which would copy every
+    this.channel = jobEventsChannel(prefix);
+    this.leases = directLeasesKey(prefix);
+    // Scripts, not MULTIs: one command each, and no pipeline object (which would copy every
     // BullMQ script defined on this connection).
     if (!('omnigateSetAndPublish' in redis)) {
-      redis.defineCommand('omnigateSetAndPublish', { numberOfKeys: 2, lua: SET_AND_PUBLISH });
+      redis.defineCommand('omnigateSetAndPublish', { numberOfKeys: 3, lua: SET_AND_PUBLISH });
+      redis.defineCommand('omnigateCreateLeased', { numberOfKeys: 2, lua: CREATE_LEASED });
     }
-    this.scripts = redis as Redis & SetAndPublishCommand;
+    this.scripts = redis as Redis & StoreCommands;
   }
 
   private get redis(): Redis {
@@ -110,14 +139,26 @@ export class RedisJobStore implements JobStore {
   }
 
   private key(id: string): string {
-    return `${this.prefix}:job:${id}`;
+    return jobKey(this.prefix, id);
   }
 
-  async create(record: JobRecord): Promise<void> {
+  async create(record: JobRecord, leaseMs?: number): Promise<void> {
     this.rememberUnended(record.id);
     // NX: a create that reaches Redis late (sent before it froze, carried out once it is back)
     // never revives a record that was marked failed meanwhile because the create seemed lost.
-    await this.redis.set(this.key(record.id), JSON.stringify(record), 'EX', this.ttlS, 'NX');
+    const value = JSON.stringify(record);
+    if (leaseMs === undefined) {
+      await this.redis.set(this.key(record.id), value, 'EX', this.ttlS, 'NX');
+      return;
+    }
+    await this.scripts.omnigateCreateLeased(
+      this.key(record.id),
+      this.leases,
+      value,
+      this.ttlS,
+      Math.ceil(leaseMs),
+      record.id,
+    );
   }
 
   private rememberUnended(id: string): void {
@@ -156,9 +197,11 @@ export class RedisJobStore implements JobStore {
     await this.scripts.omnigateSetAndPublish(
       this.activeKey(id),
       this.channel,
+      this.leases,
       String(attempt),
       this.ttlS,
       JSON.stringify({ id, status: 'active' } satisfies JobEvent),
+      '',
     );
   }
 
@@ -167,9 +210,12 @@ export class RedisJobStore implements JobStore {
     await this.scripts.omnigateSetAndPublish(
       this.key(record.id),
       this.channel,
+      this.leases,
       value,
       this.ttlS,
       event.record === record ? withRecordJson(event, value) : JSON.stringify(event),
+      // The end of a job ends its lease, whoever ends it (its process, or a cancel elsewhere).
+      isTerminalStatus(event.status) ? record.id : '',
     );
   }
 
@@ -219,7 +265,7 @@ function leadingId(message: string): string | undefined {
 }
 
 /** The event as JSON, its `record` spliced in from the record's JSON rather than serialised again. */
-function withRecordJson(event: JobEvent, recordJson: string): string {
+export function withRecordJson(event: JobEvent, recordJson: string): string {
   const rest = JSON.stringify({ ...event, record: undefined });
   return `${rest.slice(0, -1)},"record":${recordJson}}`;
 }
