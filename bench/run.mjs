@@ -9,12 +9,14 @@
 //                    (the queue lane: issue 13's interactive lane, DISPATCH=auto, would skip the queue;
 //                    a build without DISPATCH ignores it)
 //   (d) omnigate     the same with QUEUE_DRIVER=inline (in-process queue)
+//   (f) omnigate     (c) with SANDBOX_PROCESSES=0: builtin.echo in the worker's own process, so
+//                    (f)/(e) is the queued path's own cost, without the sandbox's round trip
 // (e) is the floor of the queue-lane target (issue 13: omnigate ≥ 0.7 of a lean Fastify + BullMQ
 // server); (b), the floor of the earlier target, stays for comparison with earlier runs: it pays
 // for what omnigate's hop jobs pay for, so (c)/(b) says what omnigate adds on top of BullMQ as it
 // uses it, (c)/(e) what the whole queued path costs against the least BullMQ can do.
 // Usage: npm run bench   (builds, then runs this file). Knobs (env):
-//   BENCH_WARMUP_S=2 BENCH_DURATION_S=10 BENCH_CONCURRENCY=1,32 BENCH_ONLY=a,b,e,c,d
+//   BENCH_WARMUP_S=2 BENCH_DURATION_S=10 BENCH_CONCURRENCY=1,32 BENCH_ONLY=a,b,e,c,f,d
 //   BENCH_CPU_PROF=1  run the omnigate children with --cpu-prof (profiles in bench/results/profiles)
 //   BENCH_TRACE=1     preload bench/trace-gateway.cjs into the omnigate children: per-section timings
 //                     (bench/results/traces/*.json); best with BENCH_CONCURRENCY=1; slows the gateway a little
@@ -41,7 +43,7 @@ import { DIST_DIR, INFER_BODY, LOG_DIR, PROFILE_DIR, RESULTS_DIR, ROOT } from '.
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 2);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,32').split(',').map(Number);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,e,c,d').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,e,c,f,d').split(',').map((s) => s.trim()));
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const STRICT = process.env.BENCH_STRICT === '1';
 const TRACE = process.env.BENCH_TRACE === '1';
@@ -106,6 +108,15 @@ async function main() {
       redis: true,
       gateway: 'bullmq',
       env: { DISPATCH: 'queue' },
+    },
+    {
+      key: 'f',
+      name: 'omnigate-bullmq-unsandboxed',
+      label: '(f) omnigate bullmq, no sandbox',
+      script: GATEWAY_MAIN,
+      redis: true,
+      gateway: 'bullmq',
+      env: { DISPATCH: 'queue', SANDBOX_PROCESSES: '0' },
     },
     {
       key: 'd',
@@ -450,7 +461,7 @@ function summarize(runs) {
   const ratio = (x, y) => (x && y ? round(x / y, 3) : null);
   const diff = (x, y) => (x !== undefined && y !== undefined ? round(x - y, 3) : null);
   const [a1, b1, c1, d1, e1] = ['a', 'b', 'c', 'd', 'e'].map((k) => find(k, 1));
-  const [a32, b32, c32, d32, e32] = ['a', 'b', 'c', 'd', 'e'].map((k) => find(k, 32));
+  const [a32, b32, c32, d32, e32, f32] = ['a', 'b', 'c', 'd', 'e', 'f'].map((k) => find(k, 32));
   const check = (value, target, cmp) => ({ value, target, pass: value === null ? null : cmp(value, target) });
   return {
     checks: {
@@ -465,6 +476,7 @@ function summarize(runs) {
       addedP50C1Ms_eMinusA: diff(e1?.p50Ms, a1?.p50Ms),
       addedP50C1Ms_cMinusE: diff(c1?.p50Ms, e1?.p50Ms),
       rpsRatioC1_cOverE: ratio(c1?.rps, e1?.rps),
+      rpsRatioC32_fOverE: ratio(f32?.rps, e32?.rps),
       rpsRatioC32_cOverB: ratio(c32?.rps, b32?.rps),
       rpsRatioC32_eOverB: ratio(e32?.rps, b32?.rps),
       rpsRatioC1_cOverB: ratio(c1?.rps, b1?.rps),
@@ -507,6 +519,7 @@ function printSummary({ checks, info }) {
   console.log(
     `  (c)/(e) req/s at c=1: ${fmt(info.rpsRatioC1_cOverE)};  (c)/(b) req/s at c=32: ${fmt(info.rpsRatioC32_cOverB)};  (e)/(b) req/s at c=32: ${fmt(info.rpsRatioC32_eOverB)}`,
   );
+  console.log(`  (f)/(e) req/s at c=32 (queue lane without the sandbox / lean floor): ${fmt(info.rpsRatioC32_fOverE)}`);
   console.log(`  (d)/(a) req/s: c=1 ${fmt(info.rpsRatioC1_dOverA)}, c=32 ${fmt(info.rpsRatioC32_dOverA)}`);
   console.log(
     `  (b)/(a) req/s at c=32: ${fmt(info.rpsRatioC32_bOverA)};  (c)/(d) req/s at c=32: ${fmt(info.rpsRatioC32_cOverD)}`,
