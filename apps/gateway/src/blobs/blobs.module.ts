@@ -1,0 +1,51 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config';
+import { apiControllers, featureModule } from '../config/feature-module';
+import { LOGGER } from '../logging/logger';
+import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
+import { QueueModule } from '../queue/queue.module';
+import { BlobExpiry } from './blob-expiry';
+import { BLOB_STORE, type BlobStore, WORKER_BLOB_STORE } from './blob-store';
+import { BlobsController } from './blobs.controller';
+import { FsBlobStore } from './fs-blob-store';
+import { TieredBlobStore } from './tiered-blob-store';
+
+/** Blobs: the durable store, its job tier (the API's and the workers'), their expiry, /v1/blobs. */
+@Module({})
+export class BlobsModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return featureModule(BlobsModule, config, () => ({
+      imports: [QueueModule.forRoot(config)],
+      controllers: apiControllers(config, [BlobsController]),
+      providers: [
+        { provide: FsBlobStore, useFactory: () => new FsBlobStore(config.blobs.dir) },
+        {
+          provide: BLOB_STORE,
+          useFactory: (backend: JobBackend, durable: FsBlobStore) =>
+            new TieredBlobStore(backend.blobTier, durable, config.blobs.jobTierMaxBytes),
+          inject: [JOB_BACKEND, FsBlobStore],
+        },
+        {
+          provide: WORKER_BLOB_STORE,
+          useFactory: (backend: JobBackend, durable: FsBlobStore) =>
+            new TieredBlobStore(backend.forWorkers.blobTier, durable, config.blobs.jobTierMaxBytes),
+          inject: [JOB_BACKEND, FsBlobStore],
+        },
+        {
+          provide: BlobExpiry,
+          useFactory: (blobs: BlobStore, logger: Logger) => {
+            const expiry = new BlobExpiry();
+            const ttlMs = config.blobs.ttlS * 1000;
+            expiry.start(blobs, ttlMs, Math.min(ttlMs / 10, 3600_000), (err) =>
+              logger.warn({ err }, 'blob expiry sweep failed'),
+            );
+            return expiry;
+          },
+          inject: [BLOB_STORE, LOGGER],
+        },
+      ],
+      exports: [BLOB_STORE, WORKER_BLOB_STORE],
+    }));
+  }
+}

@@ -1,0 +1,34 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AdaptersModule } from '../adapters/adapters.module';
+import { BlobsModule } from '../blobs/blobs.module';
+import type { AppConfig } from '../config/app-config';
+import { apiControllers, featureModule } from '../config/feature-module';
+import { InferenceModule } from '../inference/inference.module';
+import { RoutingModule } from '../routing/routing.module';
+import { AudioController } from './audio.controller';
+import { ChatCompletionsController } from './chat-completions.controller';
+import { EmbeddingsController } from './embeddings.controller';
+import { ImagesController } from './images.controller';
+import { ModelsController } from './models.controller';
+
+/** The OpenAI-compatible facade: its routes run the gateway's jobs (ModelCatalog is AdaptersModule's). */
+@Module({})
+export class OpenAiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return featureModule(OpenAiModule, config, () => ({
+      imports: [
+        InferenceModule.forRoot(config),
+        BlobsModule.forRoot(config),
+        RoutingModule.forRoot(config),
+        AdaptersModule.forRoot(config),
+      ],
+      controllers: apiControllers(config, [
+        ChatCompletionsController,
+        AudioController,
+        ImagesController,
+        EmbeddingsController,
+        ModelsController,
+      ]),
+    }));
+  }
+}
