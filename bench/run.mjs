@@ -519,7 +519,9 @@ function printSummary({ checks, info }) {
   console.log(
     `  (c)/(e) req/s at c=1: ${fmt(info.rpsRatioC1_cOverE)};  (c)/(b) req/s at c=32: ${fmt(info.rpsRatioC32_cOverB)};  (e)/(b) req/s at c=32: ${fmt(info.rpsRatioC32_eOverB)}`,
   );
-  console.log(`  (f)/(e) req/s at c=32 (queue lane without the sandbox / lean floor): ${fmt(info.rpsRatioC32_fOverE)}`);
+  console.log(
+    `  (f)/(e) req/s at c=32 (queue lane without the sandbox / lean floor): ${fmt(info.rpsRatioC32_fOverE)}`,
+  );
   console.log(`  (d)/(a) req/s: c=1 ${fmt(info.rpsRatioC1_dOverA)}, c=32 ${fmt(info.rpsRatioC32_dOverA)}`);
   console.log(
     `  (b)/(a) req/s at c=32: ${fmt(info.rpsRatioC32_bOverA)};  (c)/(d) req/s at c=32: ${fmt(info.rpsRatioC32_cOverD)}`,

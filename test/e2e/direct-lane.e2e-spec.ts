@@ -166,10 +166,15 @@ describe('the direct lane (DISPATCH=auto): sync jobs run in the process that too
       .starts.slice(before)
       .sort((a, b) => a - b);
     expect(starts).toHaveLength(calls);
-    // Never more than `max` calls started within one window, wherever they ran.
+    // Never more than `max` calls started within one window, wherever they ran. The times are
+    // the adapter's, taken when a call starts, a little after its count: a queued hop is counted
+    // when BullMQ moves it to active and reaches the adapter later (up to a few hundred ms on a
+    // busy machine), a direct one at once. Counted apart, by process, the two processes would
+    // start 2 × max calls within a few milliseconds.
     const { max, durationMs } = METERED_LIMIT;
+    const countToStartLagMs = 300;
     for (let i = 0; i + max < starts.length; i++) {
-      expect(starts[i + max] - starts[i]).toBeGreaterThanOrEqual(durationMs - 60);
+      expect(starts[i + max] - starts[i]).toBeGreaterThanOrEqual(durationMs - countToStartLagMs);
     }
     // Some ran in the direct lane (without the queue), the rest waited in the queue for the window.
     const queued = await queueCompleted(prefix, 'test.metered');
