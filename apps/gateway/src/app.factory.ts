@@ -19,6 +19,7 @@ import { buildOpenApiDocument, describeModalities } from './openapi/openapi-docu
 import { ModalityRegistry } from './routing/modality-registry';
 import { MAX_FORM_PARTS } from './multipart/form-parts';
 import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
+import { GatewayMetrics } from './metrics/gateway-metrics';
 
 const VERSION = '0.1.0';
 const BLOB_UPLOAD_ROUTE = '/v1/blobs';
@@ -62,6 +63,7 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
     async (_request, reply) => void reply.header('x-content-type-options', 'nosniff'),
   );
   fastify.addHook('onRequest', requireHost);
+  app.get(GatewayMetrics).installHttpHook(fastify);
   installApiKeys(app, fastify, config, logger);
   await app.register(multipart, {
     // Every part is a stream, fields included, so busboy never buffers a field: formParts reads

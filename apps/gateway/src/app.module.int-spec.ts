@@ -76,12 +76,17 @@ describe('AppModule', () => {
     expect(modules).toEqual(expect.arrayContaining(['AppModule', 'CoreModule', 'BlobsModule', 'JobsModule']));
   });
 
-  it('gives a worker /health only, and the API every controller', async () => {
-    expect((await lifeOf('worker')).controllers).toEqual(['HealthController']);
+  it('gives a worker /health and /metrics only, and the API every controller', async () => {
+    expect((await lifeOf('worker')).controllers.sort()).toEqual(['HealthController', 'MetricsController']);
     const api = (await lifeOf('api')).controllers;
-    expect(api).toHaveLength(14);
+    expect(api).toHaveLength(15);
     expect(api).toEqual(
-      expect.arrayContaining(['HealthController', 'InferenceController', 'BatchesController']),
+      expect.arrayContaining([
+        'HealthController',
+        'MetricsController',
+        'InferenceController',
+        'BatchesController',
+      ]),
     );
   });
 

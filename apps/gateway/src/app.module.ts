@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { InferenceModule } from './inference/inference.module';
 import { JobEndingsModule } from './jobs/job-endings.module';
 import { JobsModule } from './jobs/jobs.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OpenAiModule } from './openai/openai.module';
 import { QueueModule } from './queue/queue.module';
 import { RoutingModule } from './routing/routing.module';
@@ -19,7 +20,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The whole gateway, from one validated config: its feature modules. A worker registers no API
- * controllers (it answers /health only).
+ * controllers (it answers /health and /metrics only).
  *
  * Nest starts modules deepest first (the longest import path from here) and stops them in the
  * reverse order, so the imports set the order of the lifecycle hooks: webhook deliveries start,
@@ -39,6 +40,7 @@ export class AppModule {
         AdaptersModule.forRoot(config),
         RoutingModule.forRoot(config),
         JobEndingsModule,
+        MetricsModule.forRoot(config),
         WebhooksModule.forRoot(config),
         JobsModule.forRoot(config),
         FilesModule.forRoot(config),

@@ -47,12 +47,17 @@ export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHa
     // The request's logs, "request completed" included, carry the key's name.
     request.log = request.log.child({ apiKey: key.name });
     reply.log = request.log;
-    if (!key.scopes.includes(access.scope)) {
+    const granted =
+      key.scopes.includes(access.scope) ||
+      (access.orScope !== undefined && key.scopes.includes(access.orScope));
+    if (!granted) {
+      const needed =
+        access.orScope === undefined ? `"${access.scope}"` : `"${access.scope}" or "${access.orScope}"`;
       request.log.info({ scope: access.scope }, 'API key lacks the scope of this route');
       return sendError(
         request,
         reply,
-        new GatewayError('forbidden', `the API key "${key.name}" does not have the "${access.scope}" scope`, {
+        new GatewayError('forbidden', `the API key "${key.name}" does not have the ${needed} scope`, {
           scope: access.scope,
         }),
       );

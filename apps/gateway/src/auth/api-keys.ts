@@ -1,8 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
-/** What a key may do. Scopes are explicit: `admin` does not imply `infer` or `batch`. */
-export const API_KEY_SCOPES = ['infer', 'batch', 'admin'] as const;
+/**
+ * What a key may do. Scopes are explicit: `admin` does not imply `infer` or `batch`; `metrics`
+ * reads `/metrics` only (which `admin` reads too).
+ */
+export const API_KEY_SCOPES = ['infer', 'batch', 'admin', 'metrics'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** A fixed window: at most `requests` per `perSeconds`, counted across every gateway process. */

@@ -38,6 +38,15 @@ describe('routeAccess', () => {
     expect(errorShapeOf(request(method, pattern, pattern))).toBe(shape);
   });
 
+  it('lets a key with the metrics or the admin scope read GET /metrics', () => {
+    expect(routeAccess(request('GET', '/metrics', '/metrics'))).toEqual({
+      open: false,
+      scope: 'metrics',
+      orScope: 'admin',
+    });
+    expect(errorShapeOf(request('GET', '/metrics', '/metrics'))).toBe('native');
+  });
+
   it('reads the matched pattern, not the raw target', () => {
     const absolute = request('POST', 'http://127.0.0.1:3000/v1/adapters', '/v1/adapters');
     expect(routeAccess(absolute)).toMatchObject({ scope: 'admin' });

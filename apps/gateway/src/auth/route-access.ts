@@ -4,8 +4,8 @@ import type { ApiKeyScope } from './api-keys';
 /** How a route answers errors: the native `{error: {code, message, details}}` or OpenAI's shape. */
 export type ErrorShape = 'native' | 'openai';
 
-/** What a request needs: nothing (`open`), or a key with one scope. */
-export type RouteAccess = { open: true } | { open: false; scope: ApiKeyScope };
+/** What a request needs: nothing (`open`), or a key with one scope (or with `orScope`, when given). */
+export type RouteAccess = { open: true } | { open: false; scope: ApiKeyScope; orScope?: ApiKeyScope };
 
 /** The routes that change which adapters run: `METHOD pattern`, as the router registered them. */
 export const ADMIN_ROUTES: ReadonlySet<string> = new Set(['POST /v1/adapters', 'DELETE /v1/adapters/:id']);
@@ -37,6 +37,8 @@ export function routeAccess(request: FastifyRequest): RouteAccess {
   if (pattern === undefined) return { open: false, scope: 'infer' };
   const [first, second] = patternSegments(pattern);
   if (first !== undefined && OPEN_ROOTS.has(first)) return { open: true };
+  // Prometheus scrapes with a key that reads metrics and nothing else; an admin key reads them too.
+  if (first === 'metrics' && second === undefined) return { open: false, scope: 'metrics', orScope: 'admin' };
   if (ADMIN_ROUTES.has(`${request.method} ${pattern}`)) return { open: false, scope: 'admin' };
   if (first === 'v1' && second !== undefined && BATCH_ROOTS.has(second))
     return { open: false, scope: 'batch' };

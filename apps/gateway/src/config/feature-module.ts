@@ -20,7 +20,7 @@ export function featureModule(
   return found;
 }
 
-/** A worker serves queues, not the API: it registers no API controllers (it answers /health only). */
+/** A worker serves queues, not the API: it registers no API controllers (it answers /health and /metrics only). */
 export function apiControllers(config: AppConfig, controllers: Type[]): Type[] {
   return config.role === 'worker' ? [] : controllers;
 }

@@ -12,7 +12,7 @@ import { LocalClusterBus } from '../queue/cluster-bus';
 import { InlineJobBackend } from '../queue/inline-job-backend';
 import { DirectLane } from './direct-lane';
 import { DirectLeases } from './direct-leases';
-import { HopRunner } from './hop-runner';
+import { HopRunner, type HopOutcome } from './hop-runner';
 import { JobEndings } from './job-endings';
 import {
   FinalHopError,
@@ -216,6 +216,28 @@ describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
     await expect(handled).rejects.toBeInstanceOf(FinalHopError);
     expect((await store.get(id))?.status).toBe('active');
     expect(ended).toEqual([]);
+  });
+
+  it('tells its observer how every run ended, by adapter: completed, retried, failed, cancelled', async () => {
+    const runs: [string, HopOutcome, number][] = [];
+    const observed = new HopRunner(adapters, blobs, store, queue, health, endings, logger, undefined, {
+      hopRan: (adapter, outcome, ms) => void runs.push([adapter, outcome, ms]),
+    });
+    await observed.handle((await start('hi', route('a'))).hop, run());
+    await expect(observed.handle((await start('flaky', route('b'))).hop, run(1, 3))).rejects.toThrow();
+    await expect(observed.handle((await start('bad', route('c'))).hop, run())).rejects.toThrow();
+    const hanging = await start('hang', route('a'));
+    const handled = observed.handle(hanging.hop, run());
+    await new Promise((r) => setTimeout(r, 20));
+    observed.cancel(hanging.id);
+    await expect(handled).rejects.toBeInstanceOf(FinalHopError);
+    expect(runs.map(([adapter, outcome]) => [adapter, outcome])).toEqual([
+      ['a', 'completed'],
+      ['b', 'retried'],
+      ['c', 'failed'],
+      ['a', 'cancelled'],
+    ]);
+    expect(runs.every(([, , ms]) => ms >= 0)).toBe(true);
   });
 
   it('direct lane: a job whose record is still being written runs its first call, and nothing that reads the record', async () => {

@@ -14,6 +14,14 @@ import type { JobEndings } from './job-endings';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
 import type { HopJob, HopPlan, JobRecord, PlannedRoute } from './job-record';
 
+/** How one run of a hop ended: `retried` when it failed and its attempt is to be made again. */
+export type HopOutcome = 'completed' | 'retried' | 'failed' | 'cancelled';
+
+/** Told of every hop run of this process once it has ended (metrics). Must not throw. */
+export interface HopObserver {
+  hopRan(adapter: string, outcome: HopOutcome, ms: number): void;
+}
+
 /** Runs one hop on a worker: invokes the adapter, stores its outputs, records the outcome. */
 export class HopRunner {
   /** The hops this process is running, by job id, to abort them on cancellation. */
@@ -33,6 +41,8 @@ export class HopRunner {
      * dies (shared queues only).
      */
     private readonly lane?: { slots: DirectLane; retry: RetryPolicy; leases?: DirectLeases },
+    /** Told how every hop run ends (how long it took, by adapter), if given. */
+    private readonly observer?: HopObserver,
   ) {}
 
   /** The hops this process runs in the direct lane, until they end. */
@@ -109,19 +119,28 @@ export class HopRunner {
     const cancel = new AbortController();
     this.running.set(hop.jobId, cancel);
     const call = this.call(record, hop, run, cancel.signal, log);
+    let outcome: HopOutcome = 'failed';
     try {
       const result = await call.result;
       if (cancel.signal.aborted) throw new FinalHopError('the job was cancelled');
       this.health.success(hop.adapter);
       await this.succeeded(record, hop, run, result, startedAt, log);
+      outcome = 'completed';
     } catch (err) {
       if (cancel.signal.aborted) {
+        outcome = 'cancelled';
         log.info('hop cancelled');
         throw err instanceof FinalHopError ? err : new FinalHopError('the job was cancelled', { cause: err });
       }
-      await this.failed(record, hop, run, err, call.streamed(), startedAt, log);
+      try {
+        await this.failed(record, hop, run, err, call.streamed(), startedAt, log);
+      } catch (failure) {
+        if (failure instanceof RetryableHopError) outcome = 'retried';
+        throw failure;
+      }
     } finally {
       this.running.delete(hop.jobId);
+      this.observer?.hopRan(hop.adapter, outcome, Date.now() - startedAt);
     }
   }
 

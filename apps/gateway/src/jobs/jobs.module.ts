@@ -8,6 +8,8 @@ import { BlobsModule } from '../blobs/blobs.module';
 import type { AppConfig } from '../config/app-config';
 import { featureModule } from '../config/feature-module';
 import { LOGGER } from '../logging/logger';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { MetricsModule } from '../metrics/metrics.module';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
 import { WebhookService } from '../webhooks/webhook.service';
@@ -30,6 +32,7 @@ export class JobsModule {
         AdaptersModule.forRoot(config),
         JobEndingsModule,
         WebhooksModule.forRoot(config),
+        MetricsModule.forRoot(config),
       ],
       providers: [
         {
@@ -42,6 +45,7 @@ export class JobsModule {
             endings: JobEndings,
             _webhooks: WebhookService,
             logger: Logger,
+            metrics: GatewayMetrics,
           ) => {
             const { store, hops, leases: leaseStore } = backend.forWorkers;
             // Kept like the queue's locks: as long, swept as often as stalled hops are looked for.
@@ -56,12 +60,22 @@ export class JobsModule {
               );
             leases?.start();
             // A hop's outcome waits for Redis rather than being lost to an outage.
-            return new HopRunner(adapters, blobs, store, hops, health, endings, logger, {
-              // A rate-limited adapter's direct hops are counted where its queued ones are.
-              slots: new DirectLane(config, adapters, backend.hops.admit?.bind(backend.hops)),
-              retry: { attempts: config.queue.attempts, backoffMs: config.queue.backoffMs },
-              leases,
-            });
+            return new HopRunner(
+              adapters,
+              blobs,
+              store,
+              hops,
+              health,
+              endings,
+              logger,
+              {
+                // A rate-limited adapter's direct hops are counted where its queued ones are.
+                slots: new DirectLane(config, adapters, backend.hops.admit?.bind(backend.hops)),
+                retry: { attempts: config.queue.attempts, backoffMs: config.queue.backoffMs },
+                leases,
+              },
+              metrics,
+            );
           },
           // WebhookService listens to the ends of jobs (JobEndings) from its creation.
           inject: [
@@ -72,6 +86,7 @@ export class JobsModule {
             JobEndings,
             WebhookService,
             LOGGER,
+            GatewayMetrics,
           ],
         },
         {

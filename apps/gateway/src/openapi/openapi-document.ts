@@ -585,6 +585,15 @@ export function buildOpenApiDocument(
         },
       },
       ...openAiPaths(),
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics of this process, text exposition format (scope metrics or admin)',
+          responses: {
+            '200': { description: 'the metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+            ...errors(401, 403),
+          },
+        },
+      },
       '/health/live': { get: { summary: 'The process is up', responses: { '200': { description: 'ok' } } } },
       '/health/ready': {
         get: {

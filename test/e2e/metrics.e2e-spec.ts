@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../gateway-harness';
+
+const echo = JSON.stringify({ inputs: [{ text: 'hi' }], output: 'text', task: 'echo' });
+const METRICS_KEY = 'og-metrics-key-0123456789abcdef';
+const ADMIN_KEY = 'og-admin-key-0123456789abcdef';
+const INFER_KEY = 'og-infer-key-0123456789abcdef';
+
+function get(gw: TestGateway, path: string, key?: string) {
+  return fetch(`${gw.url}${path}`, key ? { headers: { authorization: `Bearer ${key}` } } : {});
+}
+
+/** The samples of a text exposition: `name{labels}` → value (labels as written, sorted by prom-client's order). */
+function samples(text: string): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const cut = line.lastIndexOf(' ');
+    found.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+  }
+  return found;
+}
+
+describe('GET /metrics', () => {
+  let gw: TestGateway;
+  let worker: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+    // A second gateway in the same process: each has its own registry.
+    worker = await startGateway({ ROLE: 'worker' });
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await gw?.close();
+  });
+
+  it('counts requests by route template and status, jobs by status and hops by adapter; never a job id', async () => {
+    const ids: string[] = [];
+    let adapter = '';
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${gw.url}/v1/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: echo,
+      });
+      expect(res.status).toBe(200);
+      const job = (await res.json()) as { id: string; status: string; route: { adapter: string }[] };
+      expect(job.status).toBe('completed');
+      ids.push(job.id);
+      adapter = job.route[0]!.adapter;
+    }
+    expect((await get(gw, `/v1/jobs/${ids[0]}`)).status).toBe(200);
+    expect((await get(gw, `/no/such/${ids[1]}`)).status).toBe(404);
+
+    const res = await get(gw, '/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const s = samples(text);
+    expect(s.get('omnigate_http_requests_total{method="POST",route="/v1/infer",status="200"}')).toBe(2);
+    expect(s.get('omnigate_http_requests_total{method="GET",route="/v1/jobs/:id",status="200"}')).toBe(1);
+    expect(s.get('omnigate_http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(1);
+    expect(s.get('omnigate_http_request_duration_seconds_count{method="POST",route="/v1/infer"}')).toBe(2);
+    expect(s.get('omnigate_jobs_ended_total{status="completed"}')).toBe(2);
+    expect(s.get('omnigate_job_duration_seconds_count{status="completed"}')).toBe(2);
+    expect(s.get('omnigate_job_queued_seconds_count')).toBe(2);
+    expect(s.get(`omnigate_hop_runs_total{adapter="${adapter}",outcome="completed"}`)).toBe(2);
+    expect(s.get(`omnigate_hop_duration_seconds_count{adapter="${adapter}",outcome="completed"}`)).toBe(2);
+    // Node process metrics, on the gateway's own registry.
+    expect(s.get('process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
+    // Bounded labels: no job id, no raw path.
+    for (const id of ids) expect(text).not.toContain(id);
+    expect(text).not.toContain('/no/such');
+  });
+
+  it('is answered by a worker too, on its health listener, from its own registry', async () => {
+    expect((await get(worker, '/v1/adapters')).status).toBe(404);
+    const res = await get(worker, '/metrics');
+    expect(res.status).toBe(200);
+    const s = samples(await res.text());
+    expect(
+      s.get('omnigate_http_requests_total{method="POST",route="/v1/infer",status="200"}'),
+    ).toBeUndefined();
+    expect(s.get('omnigate_http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(1);
+  });
+});
+
+describe('GET /metrics with API_KEYS', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({
+      API_KEYS: JSON.stringify([
+        { name: 'prometheus', key: METRICS_KEY, scopes: ['metrics'] },
+        { name: 'root', key: ADMIN_KEY, scopes: ['admin'] },
+        { name: 'app', key: INFER_KEY, scopes: ['infer'] },
+      ]),
+    });
+  });
+  afterAll(() => gw?.close());
+
+  it('needs the metrics or the admin scope', async () => {
+    expect((await get(gw, '/metrics')).status).toBe(401);
+    const forbidden = await get(gw, '/metrics', INFER_KEY);
+    expect(forbidden.status).toBe(403);
+    expect(((await forbidden.json()) as { error: { message: string } }).error.message).toMatch(
+      /"metrics" or "admin" scope/,
+    );
+    expect((await get(gw, '/metrics', METRICS_KEY)).status).toBe(200);
+    const res = await get(gw, '/metrics', ADMIN_KEY);
+    expect(res.status).toBe(200);
+    const s = samples(await res.text());
+    expect(s.get('omnigate_http_requests_total{method="GET",route="/metrics",status="401"}')).toBe(1);
+    expect(s.get('omnigate_http_requests_total{method="GET",route="/metrics",status="403"}')).toBe(1);
+    expect(s.get('omnigate_http_requests_total{method="GET",route="/metrics",status="200"}')).toBe(1);
+  });
+
+  it('is in the OpenAPI document', async () => {
+    const doc = (await (await get(gw, '/docs/json')).json()) as { paths: Record<string, unknown> };
+    expect(doc.paths['/metrics']).toBeDefined();
+  });
+
+  it('reads nothing else with the metrics scope', async () => {
+    expect((await get(gw, '/v1/adapters', METRICS_KEY)).status).toBe(403);
+  });
+});
