@@ -1,4 +1,6 @@
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOpenAiTestServer, type OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
 import { startGateway, type TestGateway } from '../gateway-harness';
 
 const echo = JSON.stringify({ inputs: [{ text: 'hi' }], output: 'text', task: 'echo' });
@@ -123,5 +125,85 @@ describe('GET /metrics with API_KEYS', () => {
 
   it('reads nothing else with the metrics scope', async () => {
     expect((await get(gw, '/v1/adapters', METRICS_KEY)).status).toBe(403);
+  });
+});
+
+describe('model backend metrics (OpenAI-compatible test server)', () => {
+  let server: OpenAiTestServer;
+  let gw: TestGateway;
+  let client: OpenAI;
+  beforeAll(async () => {
+    // A pause between streamed chunks, so that the time per output token is more than nothing.
+    server = await startOpenAiTestServer({ chunkDelayMs: 15 });
+    gw = await startGateway({
+      OPENAI_BACKENDS: JSON.stringify([
+        {
+          id: 'mx',
+          baseUrl: server.url,
+          apiKey: 'sk-metrics',
+          models: { chat: 'gpt-4o-mini', embedding: 'text-embedding-3-small' },
+        },
+      ]),
+    });
+    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await server?.close();
+  });
+
+  it('counts the tokens the backend reported, streamed or not, and times the streamed answers', async () => {
+    const chat = 'backend="mx",model="gpt-4o-mini"';
+    const embedding = 'backend="mx",model="text-embedding-3-small"';
+    const usages: { prompt_tokens: number; completion_tokens: number; total_tokens: number }[] = [];
+    const completion = await client.chat.completions.create({
+      model: 'mx.chat',
+      messages: [{ role: 'user', content: 'count these words please' }],
+    });
+    usages.push(completion.usage!);
+    for (const content of ['tokens arrive one by one', 'and then some more']) {
+      const stream = await client.chat.completions.create({
+        model: 'mx.chat',
+        messages: [{ role: 'user', content }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = '';
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? '';
+        if (chunk.usage) usages.push(chunk.usage);
+      }
+      expect(text).toBe(`Echo: ${content}`);
+    }
+    expect(usages).toHaveLength(3);
+    expect(usages.every((u) => u.completion_tokens > 1 && u.prompt_tokens > 0)).toBe(true);
+    // The upstream was asked for a stream's usage (it would not send it otherwise).
+    expect(server.lastRequest('/v1/chat/completions')!.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const embedded = await client.embeddings.create({ model: 'mx.embedding', input: 'one two three four' });
+    expect(embedded.usage.prompt_tokens).toBeGreaterThan(0);
+
+    const s = samples(await (await get(gw, '/metrics')).text());
+    const sum = (key: 'prompt_tokens' | 'completion_tokens' | 'total_tokens') =>
+      usages.reduce((total, u) => total + u[key], 0);
+    expect(s.get(`omnigate_gen_ai_prompt_tokens_total{${chat}}`)).toBe(sum('prompt_tokens'));
+    expect(s.get(`omnigate_gen_ai_completion_tokens_total{${chat}}`)).toBe(sum('completion_tokens'));
+    expect(s.get(`omnigate_gen_ai_tokens_total{${chat}}`)).toBe(sum('total_tokens'));
+    expect(s.get(`omnigate_gen_ai_prompt_tokens_total{${embedding}}`)).toBe(embedded.usage.prompt_tokens);
+    expect(s.get(`omnigate_gen_ai_tokens_total{${embedding}}`)).toBe(embedded.usage.total_tokens);
+    // Time to first token and per output token: the two streamed answers only.
+    expect(s.get(`omnigate_gen_ai_time_to_first_token_seconds_count{${chat}}`)).toBe(2);
+    expect(s.get(`omnigate_gen_ai_time_per_output_token_seconds_count{${chat}}`)).toBe(2);
+    expect(s.get(`omnigate_gen_ai_time_per_output_token_seconds_sum{${chat}}`)).toBeGreaterThan(0);
+    expect(s.get(`omnigate_gen_ai_time_to_first_token_seconds_count{${embedding}}`)).toBeUndefined();
+    // Bounded labels: the configured backend and models, nothing else.
+    for (const key of s.keys()) {
+      if (!key.startsWith('omnigate_gen_ai_')) continue;
+      expect(key).toMatch(
+        /\{(le="[^"]+",)?backend="mx",model="(gpt-4o-mini|text-embedding-3-small)"(,le="[^"]+")?\}$/,
+      );
+    }
   });
 });

@@ -46,7 +46,10 @@ class TextAdapter implements Adapter {
       );
     }
     const answer = `${this.descriptor.id}:${text.toUpperCase()}`;
-    return { outputs: [{ modality: 'text' as const, mediaType: 'text/plain', text: answer }] };
+    const outputs = [{ modality: 'text' as const, mediaType: 'text/plain', text: answer }];
+    // `usage` reports what a model backend would.
+    if (text === 'usage') return { outputs, meta: { usage: { prompt_tokens: 3, completion_tokens: 2 } } };
+    return { outputs };
   }
 }
 
@@ -216,6 +219,31 @@ describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
     await expect(handled).rejects.toBeInstanceOf(FinalHopError);
     expect((await store.get(id))?.status).toBe('active');
     expect(ended).toEqual([]);
+  });
+
+  it("tells its observer of every adapter's answer with its meta; an observer that throws costs nothing", async () => {
+    const answers: [string, unknown][] = [];
+    const observed = new HopRunner(adapters, blobs, store, queue, health, endings, logger, undefined, {
+      hopRan: () => undefined,
+      hopAnswered: (adapter, meta) => void answers.push([adapter, meta]),
+    });
+    await observed.handle((await start('usage', route('a'))).hop, run());
+    await observed.handle((await start('plain', route('b'))).hop, run());
+    await expect(observed.handle((await start('bad', route('c'))).hop, run())).rejects.toThrow();
+    expect(answers).toEqual([
+      ['a', { usage: { prompt_tokens: 3, completion_tokens: 2 } }],
+      ['b', undefined],
+    ]);
+
+    const throwing = new HopRunner(adapters, blobs, store, queue, health, endings, logger, undefined, {
+      hopRan: () => undefined,
+      hopAnswered: () => {
+        throw new Error('observer bug');
+      },
+    });
+    const { id, hop } = await start('usage', route('a'));
+    await throwing.handle(hop, run());
+    expect((await store.get(id))?.status).toBe('completed');
   });
 
   it('tells its observer how every run ended, by adapter: completed, retried, failed, cancelled', async () => {

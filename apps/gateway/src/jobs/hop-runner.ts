@@ -20,6 +20,11 @@ export type HopOutcome = 'completed' | 'retried' | 'failed' | 'cancelled';
 /** Told of every hop run of this process once it has ended (metrics). Must not throw. */
 export interface HopObserver {
   hopRan(adapter: string, outcome: HopOutcome, ms: number): void;
+  /**
+   * Told of every answer an adapter gave, as soon as it gave it, with the `meta` it reported
+   * (a model's usage and timings), even if the hop goes on to fail or be cancelled.
+   */
+  hopAnswered?(adapter: string, meta: Record<string, unknown> | undefined): void;
 }
 
 /** Runs one hop on a worker: invokes the adapter, stores its outputs, records the outcome. */
@@ -122,6 +127,7 @@ export class HopRunner {
     let outcome: HopOutcome = 'failed';
     try {
       const result = await call.result;
+      this.answered(hop.adapter, result, log);
       if (cancel.signal.aborted) throw new FinalHopError('the job was cancelled');
       this.health.success(hop.adapter);
       await this.succeeded(record, hop, run, result, startedAt, log);
@@ -141,6 +147,15 @@ export class HopRunner {
     } finally {
       this.running.delete(hop.jobId);
       this.observer?.hopRan(hop.adapter, outcome, Date.now() - startedAt);
+    }
+  }
+
+  /** Tells the observer what the adapter reported; an observer that throws costs the hop nothing. */
+  private answered(adapter: string, result: AdapterResult, log: Logger): void {
+    try {
+      this.observer?.hopAnswered?.(adapter, result.meta);
+    } catch (err) {
+      log.warn({ err }, 'the hop observer failed on an answer');
     }
   }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { HopObserver, HopOutcome } from '../jobs/hop-runner';
 import type { JobRecord } from '../jobs/job-record';
+import { ModelMetrics, type ModelLabels } from './model-metrics';
 
 /** Latency buckets, in seconds: from a cached answer to a long generation. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -62,9 +63,17 @@ export class GatewayMetrics implements HopObserver {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** Model backends: tokens, time to first token, time per output token (model-metrics.ts). */
+  private readonly models: ModelMetrics;
+
+  /**
+   * `models`: the labels of the configured model backends' adapters, by adapter id (modelLabels);
+   * an adapter without labels gets no model series.
+   */
+  constructor(models: ReadonlyMap<string, ModelLabels> = new Map()) {
     // Event loop lag, heap, RSS, GC, handles..., on this registry only.
     collectDefaultMetrics({ register: this.registry });
+    this.models = new ModelMetrics(this.registry, models);
   }
 
   /** The content type of `scrape()`: the Prometheus text exposition format. */
@@ -92,6 +101,10 @@ export class GatewayMetrics implements HopObserver {
   hopRan(adapter: string, outcome: HopOutcome, ms: number): void {
     this.hopRuns.inc({ adapter, outcome });
     this.hopDuration.observe({ adapter, outcome }, ms / 1000);
+  }
+
+  hopAnswered(adapter: string, meta: Record<string, unknown> | undefined): void {
+    this.models.answered(adapter, meta);
   }
 
   /**

@@ -5,6 +5,7 @@ import { JobEndings } from '../jobs/job-endings';
 import { JobEndingsModule } from '../jobs/job-endings.module';
 import { GatewayMetrics } from './gateway-metrics';
 import { MetricsController } from './metrics.controller';
+import { modelLabels } from './model-metrics';
 
 /**
  * The process's Prometheus metrics (one registry a process) and `/metrics`, which every process
@@ -20,7 +21,7 @@ export class MetricsModule {
         {
           provide: GatewayMetrics,
           useFactory: (endings: JobEndings) => {
-            const metrics = new GatewayMetrics();
+            const metrics = new GatewayMetrics(modelLabels(config.openAiBackends));
             endings.onEnded(async (record) => metrics.jobEnded(record));
             return metrics;
           },

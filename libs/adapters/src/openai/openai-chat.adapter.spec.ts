@@ -55,6 +55,9 @@ describe('OpenAiChatAdapter (chat)', () => {
       id: expect.stringMatching(/^chatcmpl-/),
     });
     expect(meta?.usage?.completion_tokens).toBe(4);
+    // Timings are a stream's only.
+    expect(meta.ttftMs).toBeUndefined();
+    expect(meta.generationMs).toBeUndefined();
     expect(harness.progress.at(-1)).toBe(1);
   });
 
@@ -88,6 +91,9 @@ describe('OpenAiChatAdapter (chat)', () => {
     const meta = result.meta as OpenAiResultMeta;
     expect(meta).toMatchObject({ finish_reason: 'stop', model: 'gpt-4o-mini' });
     expect(meta?.usage?.completion_tokens).toBe(6);
+    // How long the first text took, and the rest: what the gateway's TTFT and TPOT metrics read.
+    expect(meta.ttftMs).toBeGreaterThanOrEqual(0);
+    expect(meta.generationMs).toBeGreaterThanOrEqual(0);
   });
 
   it('marks the answer application/json when a JSON response_format is asked for', async () => {

@@ -40,7 +40,8 @@ const VISION_CAPABILITIES: Capability[] = [
 /**
  * Chat completions on an OpenAI-compatible backend: text → text (`<backend>.chat`), or image and
  * text → text (`<backend>.vision`). The answer is the one output; the completion's id, model,
- * usage and finish reason are the result's `meta`. With `context.onTextDelta` it is streamed.
+ * usage and finish reason are the result's `meta`. With `context.onTextDelta` it is streamed, and
+ * `meta` also says how long the first text took (`ttftMs`) and the rest (`generationMs`).
  */
 export class OpenAiChatAdapter implements Adapter<OpenAiChatOptions> {
   readonly options = OpenAiChatOptionsSchema;
@@ -122,6 +123,8 @@ export class OpenAiChatAdapter implements Adapter<OpenAiChatOptions> {
     onTextDelta: (delta: string) => void,
   ): Promise<{ text: string; meta: OpenAiResultMeta }> {
     return this.upstream.call(this.descriptor.id, context, async (signal) => {
+      const startedAt = performance.now();
+      let firstAt: number | undefined;
       const stream = await this.upstream.client.chat.completions.create(
         { ...body, stream: true, stream_options: { include_usage: true } },
         { signal },
@@ -135,6 +138,7 @@ export class OpenAiChatAdapter implements Adapter<OpenAiChatOptions> {
         const choice = chunk.choices?.[0];
         const delta = choice?.delta?.content;
         if (delta) {
+          firstAt ??= performance.now();
           pieces.push(delta);
           onTextDelta(delta);
         }
@@ -163,6 +167,10 @@ export class OpenAiChatAdapter implements Adapter<OpenAiChatOptions> {
           usage: meta.usage,
           system_fingerprint: last.system_fingerprint ?? null,
           ...(refusal ? { refusal } : {}),
+          // What the gateway's metrics read (time to first token, time per output token).
+          ...(firstAt !== undefined
+            ? { ttftMs: firstAt - startedAt, generationMs: performance.now() - firstAt }
+            : {}),
         },
       };
     });

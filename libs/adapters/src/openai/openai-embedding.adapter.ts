@@ -105,6 +105,10 @@ export class OpenAiEmbeddingAdapter implements Adapter<OpenAiEmbeddingOptions> {
       usage: response.usage,
     };
     await context.progress(1);
-    return { outputs: [{ modality: 'text', mediaType: 'application/json', text: JSON.stringify(output) }] };
+    return {
+      outputs: [{ modality: 'text', mediaType: 'application/json', text: JSON.stringify(output) }],
+      // As a chat's: the model that answered and the usage, for the route step and the metrics.
+      meta: { model: response.model, usage: response.usage },
+    };
   }
 }

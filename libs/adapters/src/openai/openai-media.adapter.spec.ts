@@ -289,6 +289,19 @@ describe('OpenAiEmbeddingAdapter', () => {
     expect(other.embedding).not.toEqual(parsed.embedding);
   });
 
+  it("reports the model and the backend's usage in its meta, as a chat does", async () => {
+    const harness = createAdapterHarness();
+    const result = await harness.invoke(testAdapters(server).embedding, {
+      task: 'embed',
+      inputs: [harness.put('one two three', { modality: 'text', mediaType: 'text/plain' })],
+      output: { modality: 'text' },
+    });
+    expect(result.meta).toEqual({
+      model: 'text-embedding-3-small',
+      usage: { prompt_tokens: 3, total_tokens: 3 },
+    });
+  });
+
   it('embeds several text inputs in one call, in order', async () => {
     const harness = createAdapterHarness();
     const result = await harness.invoke(testAdapters(server).embedding, {

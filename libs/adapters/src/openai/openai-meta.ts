@@ -13,4 +13,8 @@ export interface OpenAiResultMeta {
   system_fingerprint?: string | null;
   /** The model's refusal, when it refused instead of answering. */
   refusal?: string | null;
+  /** Streamed: milliseconds from the request going out to the first text delta. */
+  ttftMs?: number;
+  /** Streamed: milliseconds from the first text delta to the end of the stream. */
+  generationMs?: number;
 }

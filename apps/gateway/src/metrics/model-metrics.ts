@@ -1,0 +1,118 @@
+import type { OpenAiBackend, OpenAiModels } from '@omnigate/contracts';
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+/**
+ * Time to first token, in seconds: the OpenTelemetry GenAI conventions' advised buckets
+ * (`gen_ai.server.time_to_first_token`).
+ */
+const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** Time per output token, in seconds (`gen_ai.server.time_per_output_token`'s advised buckets). */
+const TPOT_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5];
+
+/** The labels of a model backend's series: both from the configuration, never from an answer. */
+export interface ModelLabels {
+  backend: string;
+  model: string;
+}
+
+/**
+ * The labels of every adapter of the configured OpenAI-compatible backends, by adapter id
+ * (`<backend>.<kind>`, as the adapters name themselves): the backend's id and the model the
+ * configuration names for that kind, whatever model the upstream says answered.
+ */
+export function modelLabels(backends: readonly OpenAiBackend[]): Map<string, ModelLabels> {
+  const labels = new Map<string, ModelLabels>();
+  for (const backend of backends) {
+    for (const [kind, model] of Object.entries(backend.models) as [
+      keyof OpenAiModels,
+      string | undefined,
+    ][]) {
+      if (model) labels.set(`${backend.id}.${kind}`, { backend: backend.id, model });
+    }
+  }
+  return labels;
+}
+
+/** A count the upstream reported: a finite, non-negative number, else nothing. */
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * Token usage and streaming latency of the model backends, from what their adapters report in
+ * `AdapterResult.meta`: `usage` (`prompt_tokens`, `completion_tokens`, `total_tokens`, or the
+ * `input_tokens` / `output_tokens` some endpoints answer with), and for a streamed chat `ttftMs`
+ * and `generationMs`. Only adapters of the configured backends are counted, under their
+ * configured labels, so the series stay bounded.
+ */
+export class ModelMetrics {
+  private readonly promptTokens: Counter<'backend' | 'model'>;
+  private readonly completionTokens: Counter<'backend' | 'model'>;
+  private readonly totalTokens: Counter<'backend' | 'model'>;
+  private readonly ttft: Histogram<'backend' | 'model'>;
+  private readonly tpot: Histogram<'backend' | 'model'>;
+
+  constructor(
+    registry: Registry,
+    private readonly labels: ReadonlyMap<string, ModelLabels>,
+  ) {
+    const labelNames = ['backend', 'model'] as const;
+    const registers = [registry];
+    this.promptTokens = new Counter({
+      name: 'omnigate_gen_ai_prompt_tokens_total',
+      help: 'Prompt (input) tokens the model backends reported using, by backend and configured model',
+      labelNames,
+      registers,
+    });
+    this.completionTokens = new Counter({
+      name: 'omnigate_gen_ai_completion_tokens_total',
+      help: 'Completion (output) tokens the model backends reported, by backend and configured model',
+      labelNames,
+      registers,
+    });
+    this.totalTokens = new Counter({
+      name: 'omnigate_gen_ai_tokens_total',
+      help: 'Total tokens the model backends reported, by backend and configured model',
+      labelNames,
+      registers,
+    });
+    this.ttft = new Histogram({
+      name: 'omnigate_gen_ai_time_to_first_token_seconds',
+      help: 'Streamed chat: time from the request to the first text, by backend and configured model',
+      labelNames,
+      buckets: TTFT_BUCKETS,
+      registers,
+    });
+    this.tpot = new Histogram({
+      name: 'omnigate_gen_ai_time_per_output_token_seconds',
+      help: 'Streamed chat: time per output token after the first, by backend and configured model',
+      labelNames,
+      buckets: TPOT_BUCKETS,
+      registers,
+    });
+  }
+
+  /** Records what one answer of `adapter` reported; an adapter of no configured backend is not counted. */
+  answered(adapter: string, meta: Record<string, unknown> | undefined): void {
+    const labels = this.labels.get(adapter);
+    if (!labels || !meta) return;
+    const usage =
+      typeof meta.usage === 'object' && meta.usage !== null ? (meta.usage as Record<string, unknown>) : {};
+    const prompt = count(usage.prompt_tokens) ?? count(usage.input_tokens);
+    const completion = count(usage.completion_tokens) ?? count(usage.output_tokens);
+    const total =
+      count(usage.total_tokens) ??
+      (prompt !== undefined || completion !== undefined ? (prompt ?? 0) + (completion ?? 0) : undefined);
+    if (prompt !== undefined) this.promptTokens.inc(labels, prompt);
+    if (completion !== undefined) this.completionTokens.inc(labels, completion);
+    if (total !== undefined) this.totalTokens.inc(labels, total);
+
+    const ttftMs = count(meta.ttftMs);
+    if (ttftMs !== undefined) this.ttft.observe(labels, ttftMs / 1000);
+    // After the first token: the time the others took, each (OpenTelemetry's definition).
+    const generationMs = count(meta.generationMs);
+    if (generationMs !== undefined && completion !== undefined && completion > 1) {
+      this.tpot.observe(labels, generationMs / 1000 / (completion - 1));
+    }
+  }
+}
