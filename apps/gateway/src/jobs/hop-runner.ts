@@ -19,7 +19,10 @@ export type HopOutcome = 'completed' | 'retried' | 'failed' | 'cancelled';
 
 /** Told of every hop run of this process once it has ended (metrics). Must not throw. */
 export interface HopObserver {
-  hopRan(adapter: string, outcome: HopOutcome, ms: number): void;
+  /** `task`: the hop's own (a capability's task, so one of a bounded set). */
+  hopRan(adapter: string, outcome: HopOutcome, ms: number, task: string): void;
+  /** A job left a failed route for its next one: `from` the adapter that failed, `to` the next route's first. */
+  fellBack?(from: string, to: string): void;
 }
 
 /** Runs one hop on a worker: invokes the adapter, stores its outputs, records the outcome. */
@@ -140,7 +143,7 @@ export class HopRunner {
       }
     } finally {
       this.running.delete(hop.jobId);
-      this.observer?.hopRan(hop.adapter, outcome, Date.now() - startedAt);
+      this.observer?.hopRan(hop.adapter, outcome, Date.now() - startedAt, hop.task);
     }
   }
 
@@ -398,6 +401,7 @@ export class HopRunner {
     const fallback = retryable && !streamed ? nextRoute(record, hop.adapter) : undefined;
     if (fallback) {
       await this.fallBack(record, hop, error, timings, fallback);
+      this.observer?.fellBack?.(hop.adapter, fallback.route.plan[0].adapter);
       log.warn({ next: fallback.route.route.map((s) => s.adapter) }, 'route failed; falling back');
       throw new FinalHopError(`${message} (fell back to the next route)`, { cause: err });
     }
