@@ -66,7 +66,15 @@ describe('GET /metrics', () => {
     expect(s.get('omnigate_jobs_ended_total{status="completed"}')).toBe(2);
     expect(s.get('omnigate_job_duration_seconds_count{status="completed"}')).toBe(2);
     expect(s.get('omnigate_job_queued_seconds_count')).toBe(2);
-    expect(s.get(`omnigate_hop_runs_total{adapter="${adapter}",outcome="completed"}`)).toBe(2);
+    expect(s.get(`omnigate_hop_runs_total{adapter="${adapter}",task="echo",outcome="completed"}`)).toBe(2);
+    expect(s.get('omnigate_jobs_created_total{lane="interactive",modalities="text->text",task="echo"}')).toBe(
+      2,
+    );
+    // Gauges read at scrape time, for every registered adapter (and its queue in each lane).
+    expect(s.get(`omnigate_adapter_breaker_state{adapter="${adapter}"}`)).toBe(0);
+    expect(s.get(`omnigate_adapter_healthy{adapter="${adapter}"}`)).toBe(1);
+    expect(s.get(`omnigate_queue_hops{adapter="${adapter}",lane="interactive",state="waiting"}`)).toBe(0);
+    expect(s.get(`omnigate_queue_hops{adapter="${adapter}",lane="batch",state="active"}`)).toBe(0);
     expect(s.get(`omnigate_hop_duration_seconds_count{adapter="${adapter}",outcome="completed"}`)).toBe(2);
     // Node process metrics, on the gateway's own registry.
     expect(s.get('process_resident_memory_bytes')).toBeGreaterThan(0);
@@ -86,6 +94,69 @@ describe('GET /metrics', () => {
       s.get('omnigate_http_requests_total{method="POST",route="/v1/infer",status="200"}'),
     ).toBeUndefined();
     expect(s.get('omnigate_http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(1);
+  });
+});
+
+describe('GET /metrics: retries, fallbacks and breakers', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    // test.broken always answers 503: its second failure opens its breaker, and the job falls back.
+    gw = await startGateway({
+      ADAPTER_MODULES: './test/adapters/fallback-adapters.mjs',
+      JOB_ATTEMPTS: '3',
+      JOB_BACKOFF_MS: '10',
+      BREAKER_FAILURES: '2',
+    });
+  });
+  afterAll(() => gw?.close());
+
+  it('counts the retry, the fallback from the broken adapter to the next, and shows its breaker open', async () => {
+    const res = await fetch(`${gw.url}/v1/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ text: 'hello' }], output: { modality: 'text' }, task: 'shout' }),
+    });
+    const body = (await res.json()) as { route: { adapter: string }[] };
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body.route.map((step) => step.adapter)).toEqual(['test.backup']);
+
+    const s = samples(await (await get(gw, '/metrics')).text());
+    expect(s.get('omnigate_hop_runs_total{adapter="test.broken",task="shout",outcome="retried"}')).toBe(1);
+    expect(s.get('omnigate_hop_runs_total{adapter="test.broken",task="shout",outcome="failed"}')).toBe(1);
+    expect(s.get('omnigate_hop_runs_total{adapter="test.backup",task="shout",outcome="completed"}')).toBe(1);
+    expect(s.get('omnigate_hop_retries_total{adapter="test.broken"}')).toBe(1);
+    expect(s.get('omnigate_hop_retries_total{adapter="test.backup"}')).toBeUndefined();
+    expect(s.get('omnigate_hop_fallbacks_total{from="test.broken",to="test.backup"}')).toBe(1);
+    expect(s.get('omnigate_adapter_breaker_state{adapter="test.broken"}')).toBe(1);
+    expect(s.get('omnigate_adapter_breaker_state{adapter="test.backup"}')).toBe(0);
+    expect(
+      s.get('omnigate_jobs_created_total{lane="interactive",modalities="text->text",task="shout"}'),
+    ).toBe(1);
+  });
+});
+
+describe('GET /metrics: queue gauges of an API process (no worker consumes)', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ ROLE: 'api' });
+  });
+  afterAll(() => gw?.close());
+
+  it("shows the waiting hop of an async job in its adapter's queue", async () => {
+    const res = await fetch(`${gw.url}/v1/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...(JSON.parse(echo) as object), mode: 'async' }),
+    });
+    expect(res.status).toBe(202);
+    const job = (await res.json()) as { route: { adapter: string }[] };
+    const adapter = job.route[0]!.adapter;
+    const s = samples(await (await get(gw, '/metrics')).text());
+    expect(s.get(`omnigate_queue_hops{adapter="${adapter}",lane="interactive",state="waiting"}`)).toBe(1);
+    expect(s.get(`omnigate_queue_hops{adapter="${adapter}",lane="batch",state="waiting"}`)).toBe(0);
+    expect(s.get('omnigate_jobs_created_total{lane="interactive",modalities="text->text",task="echo"}')).toBe(
+      1,
+    );
   });
 });
 

@@ -107,6 +107,18 @@ export class AdapterHealth {
     return { state: 'half-open', failures };
   }
 
+  /** The adapter's breaker alone (a failing health probe aside), for metrics. */
+  breaker(adapter: string): Exclude<BreakerState, 'unhealthy'> {
+    const until = this.openUntil.get(adapter);
+    if (until === undefined) return 'closed';
+    return this.now() < until ? 'open' : 'half-open';
+  }
+
+  /** False while the adapter's last health probe failed (remote adapters); true without probes. */
+  probeOk(adapter: string): boolean {
+    return !this.probeFailing.has(adapter);
+  }
+
   /** Milliseconds until the soonest of these adapters gets its trial job. */
   retryAfterMs(adapters: string[]): number {
     const waits = adapters.map((id) => (this.openUntil.get(id) ?? 0) - this.now()).filter((ms) => ms > 0);

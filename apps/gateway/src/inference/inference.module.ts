@@ -10,6 +10,8 @@ import { HopRunner } from '../jobs/hop-runner';
 import { JobEndings } from '../jobs/job-endings';
 import { JobEndingsModule } from '../jobs/job-endings.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { GatewayMetrics, modalityPair } from '../metrics/gateway-metrics';
+import { MetricsModule } from '../metrics/metrics.module';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
 import { ModalityRegistry } from '../routing/modality-registry';
@@ -33,6 +35,7 @@ export class InferenceModule {
         JobEndingsModule,
         JobsModule.forRoot(config),
         WebhooksModule.forRoot(config),
+        MetricsModule.forRoot(config),
       ],
       controllers: apiControllers(config, [InferenceController, JobEventsController, DetectController]),
       providers: [
@@ -46,7 +49,24 @@ export class InferenceModule {
             backend: JobBackend,
             endings: JobEndings,
             runner: HopRunner,
-          ) => new InferenceService(config, blobs, inspector, modalities, planner, backend, endings, runner),
+            metrics: GatewayMetrics,
+          ) => {
+            const known = (modality: string) => modalities.isKnown(modality);
+            return new InferenceService(
+              config,
+              blobs,
+              inspector,
+              modalities,
+              planner,
+              backend,
+              endings,
+              runner,
+              {
+                jobCreated: (lane, inputs, output, task) =>
+                  metrics.jobCreated(lane, modalityPair(inputs, output, known), task),
+              },
+            );
+          },
           inject: [
             BLOB_STORE,
             InputInspector,
@@ -55,6 +75,7 @@ export class InferenceModule {
             JOB_BACKEND,
             JobEndings,
             HopRunner,
+            GatewayMetrics,
           ],
         },
       ],

@@ -11,7 +11,7 @@ import type { HopRunner } from '../jobs/hop-runner';
 import { JOB_CANCELLED } from '../jobs/bus-topics';
 import type { JobEndings } from '../jobs/job-endings';
 import { presentJob, type PresentedJob } from '../jobs/job-presenter';
-import { laneField, type WorkLane } from '../jobs/work-lanes';
+import { laneField, laneOf, type WorkLane } from '../jobs/work-lanes';
 import { watchJob } from '../jobs/job-waiter';
 import { REDIS_RETRY_AFTER_MS, RedisUnavailableError } from '../queue/redis-connections';
 import type { ModalityRegistry } from '../routing/modality-registry';
@@ -22,8 +22,21 @@ const DEFAULT_PRIORITY = 5;
 /** Inline text inputs up to this size also travel in the first hop's queue entry. */
 const MAX_CARRIED_INPUT_TEXT_BYTES = 8 * 1024;
 
+/** Told of every job this process creates (metrics), once it is queued. Must not throw. */
+export interface JobObserver {
+  /** `inputs`: the detected modalities, in order; `task`: the request's, if it named one. */
+  jobCreated(
+    lane: WorkLane,
+    inputs: readonly { modality: string }[],
+    output: string,
+    task: string | undefined,
+  ): void;
+}
+
 interface PreparedJob {
   record: JobRecord;
+  /** The request's task, if it named one. */
+  task?: string;
   hop: HopJob;
   priority: number;
   /** Writes of inputs still under way (inline texts the first hop carries). */
@@ -42,6 +55,8 @@ export class InferenceService {
     private readonly endings: JobEndings,
     /** Runs a sync job's first hop in this process when it can (the direct lane); else it is queued. */
     private readonly here?: Pick<HopRunner, 'reserve' | 'startHere' | 'leaseMs' | 'cancel'>,
+    /** Told of every job created here, if given. */
+    private readonly observer?: JobObserver,
   ) {}
 
   /**
@@ -129,12 +144,15 @@ export class InferenceService {
    * record and of the inputs the hop carries go out beside the adapter's call instead of ahead
    * of it, and only their acknowledgement is waited for, so the job is visible by id before its
    * answer. A hop that ends first saves its record, which the late create leaves alone
-   * (JobStore.create).
+   * (JobStore.create). Once queued, the job is counted (the observer).
    */
-  private async enqueue(
-    { record, hop, priority, written }: PreparedJob,
-    { direct = false } = {},
-  ): Promise<void> {
+  private async enqueue(job: PreparedJob, options: { direct?: boolean } = {}): Promise<void> {
+    await this.queue(job, options);
+    this.observer?.jobCreated(laneOf(job.hop), job.hop.inputs, job.record.outputSpec.modality, job.task);
+  }
+
+  /** What `enqueue` does, the job not yet counted. */
+  private async queue({ record, hop, priority, written }: PreparedJob, { direct = false }): Promise<void> {
     const here = direct && !record.webhook ? this.here : undefined;
     const slot = here?.reserve(hop.adapter);
     // Only an adapter with a rate limit waits for its slot: one round trip to the shared count.
@@ -251,7 +269,7 @@ export class InferenceService {
       ...(texts ? { texts } : {}),
     };
     const written = stored.flatMap((s) => (s.written ? [s.written] : []));
-    return { record, hop: job, priority, written };
+    return { record, hop: job, priority, written, ...(request.task ? { task: request.task } : {}) };
   }
 
   async get(id: string): Promise<JobRecord> {

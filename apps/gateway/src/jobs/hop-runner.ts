@@ -19,12 +19,15 @@ export type HopOutcome = 'completed' | 'retried' | 'failed' | 'cancelled';
 
 /** Told of every hop run of this process once it has ended (metrics). Must not throw. */
 export interface HopObserver {
-  hopRan(adapter: string, outcome: HopOutcome, ms: number): void;
+  /** `task`: the hop's own (a capability's task, so one of a bounded set). */
+  hopRan(adapter: string, outcome: HopOutcome, ms: number, task: string): void;
   /**
    * Told of every answer an adapter gave, as soon as it gave it, with the `meta` it reported
    * (a model's usage and timings), even if the hop goes on to fail or be cancelled.
    */
   hopAnswered?(adapter: string, meta: Record<string, unknown> | undefined): void;
+  /** A job left a failed route for its next one: `from` the adapter that failed, `to` the next route's first. */
+  fellBack?(from: string, to: string): void;
 }
 
 /** Runs one hop on a worker: invokes the adapter, stores its outputs, records the outcome. */
@@ -146,7 +149,7 @@ export class HopRunner {
       }
     } finally {
       this.running.delete(hop.jobId);
-      this.observer?.hopRan(hop.adapter, outcome, Date.now() - startedAt);
+      this.observer?.hopRan(hop.adapter, outcome, Date.now() - startedAt, hop.task);
     }
   }
 
@@ -413,6 +416,7 @@ export class HopRunner {
     const fallback = retryable && !streamed ? nextRoute(record, hop.adapter) : undefined;
     if (fallback) {
       await this.fallBack(record, hop, error, timings, fallback);
+      this.observer?.fellBack?.(hop.adapter, fallback.route.plan[0].adapter);
       log.warn({ next: fallback.route.route.map((s) => s.adapter) }, 'route failed; falling back');
       throw new FinalHopError(`${message} (fell back to the next route)`, { cause: err });
     }

@@ -64,6 +64,24 @@ export interface QueueLimits {
   rateLimit?: RateLimit;
 }
 
+/** One queue: an adapter's, in one lane (jobs/work-lanes.ts). */
+export interface QueueRef {
+  adapter: string;
+  lane: WorkLane;
+}
+
+/** The hops one queue holds now, by state (metrics). */
+export interface QueueCounts extends QueueRef {
+  /** Waiting for a worker (BullMQ's `waiting` and `prioritized`). */
+  waiting: number;
+  /** Being run by a worker. */
+  active: number;
+  /** Waiting for a retry's backoff. */
+  delayed: number;
+  /** Failed for good and still kept (BullMQ keeps them a day); always 0 in-process. */
+  failed: number;
+}
+
 /**
  * One queue per adapter and lane (jobs/work-lanes.ts), consumed by the workers this process runs.
  * The lanes' workers of one adapter each take `concurrency` hops at once, and share its
@@ -82,6 +100,11 @@ export interface HopQueue {
    * process. Without it, hops of rate-limited adapters always take the queue.
    */
   admit?(adapterId: string, limit: RateLimit): Promise<boolean>;
+  /**
+   * What each of `queues` holds now, in their order, read afresh (the caller caches): one
+   * round trip per queue at most. Without it, no queue gauges.
+   */
+  counts?(queues: readonly QueueRef[]): Promise<QueueCounts[]>;
   /** Stops consuming one adapter's queue in `lane`, letting its running hops finish. */
   stop(adapterId: string, lane?: WorkLane): Promise<void>;
   /** Stops taking jobs and lets active ones finish (or hands them back) within the grace period. */

@@ -59,6 +59,12 @@ export class JobsModule {
                 logger,
               );
             leases?.start();
+            // Read at scrape time: every registered adapter, and its queue in each lane.
+            metrics.watch({
+              adapters: () => adapters.list().map((a) => a.descriptor.id),
+              health,
+              queues: backend.hops,
+            });
             // A hop's outcome waits for Redis rather than being lost to an outage.
             return new HopRunner(
               adapters,

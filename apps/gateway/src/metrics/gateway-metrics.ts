@@ -1,14 +1,56 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AdapterHealth } from '../adapters/adapter-health';
 import type { HopObserver, HopOutcome } from '../jobs/hop-runner';
+import type { HopQueue, QueueCounts, QueueRef } from '../jobs/job-ports';
 import type { JobRecord } from '../jobs/job-record';
 import { ModelMetrics, type ModelLabels } from './model-metrics';
+import { WORK_LANES } from '../jobs/work-lanes';
 
 /** Latency buckets, in seconds: from a cached answer to a long generation. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 /** The route label of a request no route matched: never its raw path. */
 export const UNMATCHED_ROUTE = 'unmatched';
+
+// --- Jobs created, hop retries and fallbacks, adapters and queues (gauges read at scrape time) ---
+
+/** The modality label of one the registry does not know (a runtime one since unregistered). */
+export const OTHER_MODALITY = 'other';
+/** The task label of a job whose request named no task. */
+export const NO_TASK = 'none';
+/** Queue counts are read at most this often, every scrape in between sharing the last reading. */
+export const QUEUE_READ_EVERY_MS = 1000;
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+/** The breaker gauge's values. */
+const BREAKER_VALUES = { closed: 0, 'half-open': 0.5, open: 1 } as const;
+
+/**
+ * The modality pair label of a job: its input modalities joined with `+` (each once, sorted,
+ * when there are several: `image+text`), `->`, its output modality; a modality `known` refuses
+ * is `other`. Bounded by the registry's modalities.
+ */
+export function modalityPair(
+  inputs: readonly { modality: string }[],
+  output: string,
+  known: (modality: string) => boolean,
+): string {
+  const label = (m: string) => (known(m) ? m : OTHER_MODALITY);
+  const from =
+    inputs.length === 1
+      ? label(inputs[0].modality)
+      : [...new Set(inputs.map((i) => label(i.modality)))].sort().join('+');
+  return `${from}->${label(output)}`;
+}
+
+/** What the scrape-time gauges read: the adapters, their breakers and health, their queues. */
+export interface MetricSources {
+  /** The ids of the adapters registered now. */
+  adapters(): Iterable<string>;
+  health: Pick<AdapterHealth, 'breaker' | 'probeOk'>;
+  /** Without `counts` (or without queues), no queue gauges. */
+  queues?: Pick<HopQueue, 'counts'>;
+}
 
 /**
  * The Prometheus metrics of one process, on a registry of its own (not prom-client's global one,
@@ -51,8 +93,8 @@ export class GatewayMetrics implements HopObserver {
   });
   private readonly hopRuns = new Counter({
     name: 'omnigate_hop_runs_total',
-    help: 'Hop runs (attempts) in this process, by adapter and outcome (completed, retried, failed, cancelled)',
-    labelNames: ['adapter', 'outcome'] as const,
+    help: 'Hop runs (attempts) in this process, by adapter, task and outcome (completed, retried, failed, cancelled)',
+    labelNames: ['adapter', 'task', 'outcome'] as const,
     registers: [this.registry],
   });
   private readonly hopDuration = new Histogram({
@@ -61,6 +103,49 @@ export class GatewayMetrics implements HopObserver {
     labelNames: ['adapter', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
+  });
+
+  // --- Jobs created, hop retries and fallbacks, adapters and queues ---
+  private readonly jobsCreated = new Counter({
+    name: 'omnigate_jobs_created_total',
+    help: 'Jobs created in this process, by lane, modality pair (inputs->output) and requested task',
+    labelNames: ['lane', 'modalities', 'task'] as const,
+    registers: [this.registry],
+  });
+  private readonly hopRetries = new Counter({
+    name: 'omnigate_hop_retries_total',
+    help: 'Hop runs in this process that failed and are to be tried again, by adapter',
+    labelNames: ['adapter'] as const,
+    registers: [this.registry],
+  });
+  private readonly hopFallbacks = new Counter({
+    name: 'omnigate_hop_fallbacks_total',
+    help: "Jobs that left a failed route for their next one in this process, from the failed adapter to the next route's first",
+    labelNames: ['from', 'to'] as const,
+    registers: [this.registry],
+  });
+  private sources?: MetricSources;
+  /** The last reading of the queues, shared by the scrapes of the next QUEUE_READ_EVERY_MS. */
+  private queueReading?: { at: number; counts: Promise<QueueCounts[] | undefined> };
+  private readonly breakerState = new Gauge({
+    name: 'omnigate_adapter_breaker_state',
+    help: 'Circuit breaker of each registered adapter: 0 closed, 0.5 half-open, 1 open',
+    labelNames: ['adapter'] as const,
+    registers: [this.registry],
+    collect: () => this.collectAdapters(),
+  });
+  private readonly adapterHealthy = new Gauge({
+    name: 'omnigate_adapter_healthy',
+    help: 'Health probe of each registered adapter: 1 passing (or no probe), 0 failing',
+    labelNames: ['adapter'] as const,
+    registers: [this.registry],
+  });
+  private readonly queueHops = new Gauge({
+    name: 'omnigate_queue_hops',
+    help: `Hops in each adapter's queue of each lane, by state (read at most every ${QUEUE_READ_EVERY_MS} ms)`,
+    labelNames: ['adapter', 'lane', 'state'] as const,
+    registers: [this.registry],
+    collect: () => this.collectQueues(),
   });
 
   /** Model backends: tokens, time to first token, time per output token (model-metrics.ts). */
@@ -98,9 +183,68 @@ export class GatewayMetrics implements HopObserver {
     if (timings.queuedMs !== undefined) this.jobQueued.observe(timings.queuedMs / 1000);
   }
 
-  hopRan(adapter: string, outcome: HopOutcome, ms: number): void {
-    this.hopRuns.inc({ adapter, outcome });
+  hopRan(adapter: string, outcome: HopOutcome, ms: number, task: string): void {
+    this.hopRuns.inc({ adapter, task, outcome });
     this.hopDuration.observe({ adapter, outcome }, ms / 1000);
+    if (outcome === 'retried') this.hopRetries.inc({ adapter });
+  }
+
+  // --- Jobs created, hop retries and fallbacks, adapters and queues ---
+
+  /** `modalities`: from `modalityPair`; `task`: the request's (one an adapter declares), if any. */
+  jobCreated(lane: string, modalities: string, task: string | undefined): void {
+    this.jobsCreated.inc({ lane, modalities, task: task ?? NO_TASK });
+  }
+
+  fellBack(from: string, to: string): void {
+    this.hopFallbacks.inc({ from, to });
+  }
+
+  /** Where the adapter and queue gauges read from, at scrape time. */
+  watch(sources: MetricSources): void {
+    this.sources = sources;
+  }
+
+  /** Both adapter gauges, from the current state: adapters gone since the last scrape drop out. */
+  private collectAdapters(): void {
+    this.breakerState.reset();
+    this.adapterHealthy.reset();
+    if (!this.sources) return;
+    const { health } = this.sources;
+    for (const adapter of this.sources.adapters()) {
+      this.breakerState.set({ adapter }, BREAKER_VALUES[health.breaker(adapter)]);
+      this.adapterHealthy.set({ adapter }, health.probeOk(adapter) ? 1 : 0);
+    }
+  }
+
+  private async collectQueues(): Promise<void> {
+    const counts = await this.readQueues();
+    this.queueHops.reset();
+    for (const queue of counts ?? []) {
+      for (const state of QUEUE_STATES) {
+        this.queueHops.set({ adapter: queue.adapter, lane: queue.lane, state }, queue[state]);
+      }
+    }
+  }
+
+  /**
+   * Every registered adapter's queue in each lane (whether or not this process works it), read
+   * at most once a QUEUE_READ_EVERY_MS and shared by the scrapes meanwhile, concurrent ones
+   * included; undefined (no queue gauges) when the queues cannot be read (Redis away).
+   */
+  private readQueues(): Promise<QueueCounts[] | undefined> {
+    const now = Date.now();
+    const last = this.queueReading;
+    if (last && now - last.at < QUEUE_READ_EVERY_MS) return last.counts;
+    const sources = this.sources;
+    if (!sources?.queues?.counts) return Promise.resolve(undefined);
+    const refs: QueueRef[] = [];
+    for (const adapter of sources.adapters()) {
+      for (const lane of WORK_LANES) refs.push({ adapter, lane });
+    }
+    const counts = sources.queues.counts(refs).catch(() => undefined);
+    this.queueReading = { at: now, counts };
+    return counts;
   }
 
   hopAnswered(adapter: string, meta: Record<string, unknown> | undefined): void {

@@ -7,12 +7,17 @@ import {
   RetryableHopError,
   type HopHandler,
   type HopQueue,
+  type QueueCounts,
   type QueueLimits,
+  type QueueRef,
   type RateLimit,
 } from '../jobs/job-ports';
 import type { HopJob } from '../jobs/job-record';
 import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
 import { hopQueueName, laneOf, type WorkLane } from '../jobs/work-lanes';
+
+/** The states the queue gauges read: a hop with a priority waits in `prioritized`. */
+const COUNTED_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 
 /** The backoff type of hop jobs: the workers' `backoffStrategy` computes it (jitter, Retry-After). */
 const BACKOFF_TYPE = 'omnigate';
@@ -184,6 +189,23 @@ export class BullMqHopQueue implements HopQueue {
         });
       }
     }
+  }
+
+  /** One `getCounts` script per queue (BullMQ's getJobCounts), on the producer's connection. */
+  async counts(queues: readonly QueueRef[]): Promise<QueueCounts[]> {
+    return Promise.all(
+      queues.map(async ({ adapter, lane }) => {
+        const counts = await this.queue(hopQueueName(adapter, lane)).getJobCounts(...COUNTED_STATES);
+        return {
+          adapter,
+          lane,
+          waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          failed: counts.failed ?? 0,
+        };
+      }),
+    );
   }
 
   async stop(adapterId: string, lane: WorkLane = 'interactive'): Promise<void> {

@@ -11,7 +11,9 @@ import {
   type HopHandler,
   type HopQueue,
   type JobStore,
+  type QueueCounts,
   type QueueLimits,
+  type QueueRef,
   type RateCounter,
   type RateLimit,
 } from '../jobs/job-ports';
@@ -111,6 +113,8 @@ class InlineHopQueue implements HopQueue {
   /** By adapter id. */
   private readonly windows = new Map<string, RateWindow>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Hops waiting for a retry's backoff, by queue name. */
+  private readonly delayed = new Map<string, number>();
   private readonly abort = new AbortController();
   private seq = 0;
   private closing = false;
@@ -171,6 +175,21 @@ class InlineHopQueue implements HopQueue {
     }
   }
 
+  /** From the in-memory queues; failed hops are not kept here. */
+  async counts(queues: readonly QueueRef[]): Promise<QueueCounts[]> {
+    return queues.map(({ adapter, lane }) => {
+      const name = hopQueueName(adapter, lane);
+      return {
+        adapter,
+        lane,
+        waiting: this.pending.get(name)?.length ?? 0,
+        active: this.consumers.get(name)?.running.size ?? 0,
+        delayed: this.delayed.get(name) ?? 0,
+        failed: 0,
+      };
+    });
+  }
+
   /** A direct-lane hop counted in the window its queued hops are counted in (none: none served here). */
   async admit(adapterId: string, limit: RateLimit): Promise<boolean> {
     const served = WORK_LANES.some((lane) => this.consumers.has(hopQueueName(adapterId, lane)));
@@ -220,8 +239,11 @@ class InlineHopQueue implements HopQueue {
     } catch (err) {
       if (err instanceof RetryableHopError && !this.closing) {
         const delay = retryDelayMs(this.retry, item.attempt, err.retryAfterMs);
+        const name = hopQueueName(item.hop.adapter, laneOf(item.hop));
+        this.delayed.set(name, (this.delayed.get(name) ?? 0) + 1);
         const timer = setTimeout(() => {
           this.retryTimers.delete(timer);
+          this.delayed.set(name, (this.delayed.get(name) ?? 1) - 1);
           this.enqueue({ ...item, attempt: item.attempt + 1, seq: this.seq++ });
         }, delay);
         this.retryTimers.add(timer);

@@ -40,8 +40,13 @@ export class ModalityRegistry {
   }
 
   /** Throws 400 invalid_request for a modality nobody registered. */
+  /** Whether `name` is a built-in or a registered modality now. */
+  isKnown(name: string): boolean {
+    return isBuiltinModality(name) || this.registered.has(name);
+  }
+
   assertKnown(name: string, where: string): void {
-    if (!isBuiltinModality(name) && !this.registered.has(name)) {
+    if (!this.isKnown(name)) {
       throw new GatewayError('invalid_request', `${where}: unknown modality "${name}"`, {
         modality: name,
         known: this.list(),

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import type { BreakerState } from '../adapters/adapter-health';
+import { loadConfig } from '../config/app-config';
+import { InlineJobBackend } from '../queue/inline-job-backend';
+import { GatewayMetrics, modalityPair } from './gateway-metrics';
+
+const known = (m: string) => ['text', 'image', 'audio'].includes(m);
+
+function samples(text: string): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const cut = line.lastIndexOf(' ');
+    found.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+  }
+  return found;
+}
+
+describe('modalityPair', () => {
+  it('joins the inputs with + (once each, sorted) and names the output', () => {
+    expect(modalityPair([{ modality: 'text' }], 'text', known)).toBe('text->text');
+    expect(
+      modalityPair([{ modality: 'text' }, { modality: 'image' }, { modality: 'text' }], 'audio', known),
+    ).toBe('image+text->audio');
+  });
+
+  it('names a modality the registry does not know other', () => {
+    expect(modalityPair([{ modality: 'gone.lidar' }], 'gone.mesh', known)).toBe('other->other');
+    expect(modalityPair([{ modality: 'x' }, { modality: 'text' }], 'text', known)).toBe('other+text->text');
+  });
+});
+
+describe('adapter gauges', () => {
+  it('read the breakers and probes at scrape time, for the adapters registered then', async () => {
+    const metrics = new GatewayMetrics();
+    let adapters = ['a', 'b', 'c'];
+    const breakers: Record<string, Exclude<BreakerState, 'unhealthy'>> = {
+      a: 'closed',
+      b: 'half-open',
+      c: 'open',
+    };
+    metrics.watch({
+      adapters: () => adapters,
+      health: { breaker: (id) => breakers[id]!, probeOk: (id) => id !== 'c' },
+    });
+    let s = samples(await metrics.scrape());
+    expect(s.get('omnigate_adapter_breaker_state{adapter="a"}')).toBe(0);
+    expect(s.get('omnigate_adapter_breaker_state{adapter="b"}')).toBe(0.5);
+    expect(s.get('omnigate_adapter_breaker_state{adapter="c"}')).toBe(1);
+    expect(s.get('omnigate_adapter_healthy{adapter="a"}')).toBe(1);
+    expect(s.get('omnigate_adapter_healthy{adapter="c"}')).toBe(0);
+    // No queues to read: no queue gauges.
+    expect([...s.keys()].some((k) => k.startsWith('omnigate_queue_hops{'))).toBe(false);
+
+    adapters = ['a'];
+    breakers.a = 'open';
+    s = samples(await metrics.scrape());
+    expect(s.get('omnigate_adapter_breaker_state{adapter="a"}')).toBe(1);
+    expect(s.get('omnigate_adapter_breaker_state{adapter="b"}')).toBeUndefined();
+  });
+
+  it('leaves the queue gauges out when the queues cannot be read, and the scrape answers', async () => {
+    const metrics = new GatewayMetrics();
+    metrics.watch({
+      adapters: () => ['a'],
+      health: { breaker: () => 'closed', probeOk: () => true },
+      queues: { counts: () => Promise.reject(new Error('Redis is away')) },
+    });
+    const s = samples(await metrics.scrape());
+    expect(s.get('omnigate_adapter_breaker_state{adapter="a"}')).toBe(0);
+    expect([...s.keys()].some((k) => k.startsWith('omnigate_queue_hops{'))).toBe(false);
+  });
+});
+
+describe('queue gauges (in-process driver)', () => {
+  it('count the hops running and waiting in the in-memory queues', async () => {
+    const backend = new InlineJobBackend(
+      loadConfig({ QUEUE_DRIVER: 'inline' }).queue,
+      pino({ level: 'silent' }),
+    );
+    let finish = () => {};
+    const running = new Promise<void>((resolve) => (finish = resolve));
+    await backend.hops.work('a', { concurrency: 1 }, () => running);
+    const hop = {
+      jobId: 'j',
+      generation: 0,
+      hop: 0,
+      inputs: [],
+      adapter: 'a',
+      task: 't',
+      output: { modality: 'text' },
+      options: {},
+    };
+    await backend.hops.add(hop, { priority: 5 });
+    await backend.hops.add({ ...hop, jobId: 'k' }, { priority: 5 });
+    const metrics = new GatewayMetrics();
+    metrics.watch({
+      adapters: () => ['a'],
+      health: { breaker: () => 'closed', probeOk: () => true },
+      queues: backend.hops,
+    });
+    const s = samples(await metrics.scrape());
+    expect(s.get('omnigate_queue_hops{adapter="a",lane="interactive",state="active"}')).toBe(1);
+    expect(s.get('omnigate_queue_hops{adapter="a",lane="interactive",state="waiting"}')).toBe(1);
+    expect(s.get('omnigate_queue_hops{adapter="a",lane="batch",state="waiting"}')).toBe(0);
+    finish();
+    await backend.close(1000);
+  });
+});
