@@ -13,6 +13,7 @@ import { asNextInput, classifyFailure, storeOutput, withTexts } from './hop-data
 import type { JobEndings } from './job-endings';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
 import type { HopJob, HopPlan, JobRecord, PlannedRoute } from './job-record';
+import { endHopSpan, startHopSpan } from '../tracing/trace-context';
 
 /** How one run of a hop ended: `retried` when it failed and its attempt is to be made again. */
 export type HopOutcome = 'completed' | 'retried' | 'failed' | 'cancelled';
@@ -115,6 +116,8 @@ export class HopRunner {
     const record = known ? this.markActive(known, run) : await this.load(hop, run);
     if (!record) return;
     const startedAt = Date.now();
+    const span = startHopSpan(hop, run.attempt.number);
+    let failure: unknown;
     const log = this.logger.child({ jobId: hop.jobId, adapter: hop.adapter, attempt: run.attempt.number });
     const cancel = new AbortController();
     this.running.set(hop.jobId, cancel);
@@ -127,6 +130,7 @@ export class HopRunner {
       await this.succeeded(record, hop, run, result, startedAt, log);
       outcome = 'completed';
     } catch (err) {
+      failure = err;
       if (cancel.signal.aborted) {
         outcome = 'cancelled';
         log.info('hop cancelled');
@@ -141,6 +145,7 @@ export class HopRunner {
     } finally {
       this.running.delete(hop.jobId);
       this.observer?.hopRan(hop.adapter, outcome, Date.now() - startedAt);
+      if (span) endHopSpan(span, outcome, failure);
     }
   }
 
@@ -359,6 +364,7 @@ export class HopRunner {
           ...(hop.direct ? { direct: true } : {}),
           // A job's every hop stays in its lane (a batch line's on the batch queues).
           ...(hop.lane ? { lane: hop.lane } : {}),
+          ...(hop.trace ? { trace: hop.trace } : {}),
         },
         record.priority,
       ),
@@ -451,6 +457,7 @@ export class HopRunner {
         ...next.route.plan[0],
         ...(hop.direct ? { direct: true } : {}),
         ...(hop.lane ? { lane: hop.lane } : {}),
+        ...(hop.trace ? { trace: hop.trace } : {}),
       },
       record.priority,
     );
