@@ -20,8 +20,9 @@ import { ModalityRegistry } from './routing/modality-registry';
 import { MAX_FORM_PARTS } from './multipart/form-parts';
 import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 import { GatewayMetrics } from './metrics/gateway-metrics';
+import { installHttpTracing } from './tracing/http-spans';
 
-const VERSION = '0.1.0';
+export const VERSION = '0.1.0';
 const BLOB_UPLOAD_ROUTE = '/v1/blobs';
 
 /** Builds the gateway (not yet listening): Fastify, body parsers, error shape, docs, then Nest. */
@@ -57,6 +58,8 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   const openApi = buildOpenApiDocument(VERSION, modalities.list());
   modalities.onChange((list) => describeModalities(openApi, list));
   installBodyParsers(fastify, config);
+  // First: a request refused by a later hook (no Host, a bad key) has its span too.
+  if (config.tracing) installHttpTracing(fastify);
   // No answer is ever sniffed into another type than it says (a JSON error into HTML...).
   fastify.addHook(
     'onRequest',

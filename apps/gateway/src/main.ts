@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { createGateway } from './app.factory';
+import { createGateway, VERSION } from './app.factory';
 import { loadConfig } from './config/app-config';
 import { lowerPriority } from './config/process-priority';
 import { createLogger } from './logging/logger';
+import { startTracing } from './tracing/tracing-sdk';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -10,6 +11,8 @@ async function main(): Promise<void> {
   // Before anything starts: the sandbox processes and threads started later inherit it.
   if (config.nice > 0)
     logger.info({ nice: lowerPriority(config.nice) }, 'process priority lowered (WORKER_NICE)');
+  // Before the app: its spans (HTTP requests, hops) need the SDK registered.
+  const tracing = config.tracing ? startTracing(config.tracing, VERSION, logger) : undefined;
   const app = await createGateway(config, logger);
   // A worker listens too, for /health only, so orchestrators can probe it.
   await app.listen({ port: config.http.port, host: config.http.host });
@@ -25,13 +28,17 @@ async function main(): Promise<void> {
       logger.error({ graceMs: config.queue.shutdownTimeoutMs }, 'shutdown took too long; exiting');
       process.exit(1);
     }, config.queue.shutdownTimeoutMs + 5000).unref();
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    // The spans buffered last (the close's own requests and hops) are exported before the exit.
+    app
+      .close()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKey } from '../auth/api-keys';
 import { WORK_LANES, type WorkLane } from '../jobs/work-lanes';
+import { tracingFromEnv, type TracingConfig } from '../tracing/tracing-config';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -193,6 +194,8 @@ export interface AppConfig {
   };
   batches: { maxLines: number; maxBytes: number; priority: number; concurrency: number; leaseMs: number };
   logLevel: Env['LOG_LEVEL'];
+  /** OpenTelemetry tracing, from the standard OTEL_* variables (tracing/tracing-config.ts); absent: off. */
+  tracing?: TracingConfig;
 }
 
 export class ConfigError extends Error {
@@ -226,6 +229,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (e.TRUST_PROXY !== undefined) trustProxy = parseTrustProxy(e.TRUST_PROXY);
   } catch (err) {
     throw new ConfigError(`invalid configuration: TRUST_PROXY: ${(err as Error).message}`, { cause: err });
+  }
+  let tracing: TracingConfig | undefined;
+  try {
+    tracing = tracingFromEnv(env);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
   let apiKeys: ApiKey[] = [];
   try {
@@ -304,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       leaseMs: e.BATCH_LEASE_MS,
     },
     logLevel: e.LOG_LEVEL,
+    ...(tracing ? { tracing } : {}),
   };
 }
 

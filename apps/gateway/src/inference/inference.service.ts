@@ -6,6 +6,7 @@ import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
+import { currentCarrier } from '../tracing/trace-context';
 import type { HopJob, JobRecord } from '../jobs/job-record';
 import type { HopRunner } from '../jobs/hop-runner';
 import { JOB_CANCELLED } from '../jobs/bus-topics';
@@ -260,6 +261,7 @@ export class InferenceService {
       ...(request.webhook ? { webhook: request.webhook } : {}),
     };
     const texts = carriedTexts(request, stored);
+    const trace = currentCarrier();
     const job: HopJob = {
       jobId: id,
       generation: 0,
@@ -267,6 +269,7 @@ export class InferenceService {
       inputs,
       ...primary.plan[0],
       ...(texts ? { texts } : {}),
+      ...(trace ? { trace } : {}),
     };
     const written = stored.flatMap((s) => (s.written ? [s.written] : []));
     return { record, hop: job, priority, written, ...(request.task ? { task: request.task } : {}) };

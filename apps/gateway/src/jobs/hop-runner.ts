@@ -13,6 +13,7 @@ import { asNextInput, classifyFailure, storeOutput, withTexts } from './hop-data
 import type { JobEndings } from './job-endings';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
 import type { HopJob, HopPlan, JobRecord, PlannedRoute } from './job-record';
+import { endHopSpan, startHopSpan } from '../tracing/trace-context';
 
 /** How one run of a hop ended: `retried` when it failed and its attempt is to be made again. */
 export type HopOutcome = 'completed' | 'retried' | 'failed' | 'cancelled';
@@ -123,6 +124,8 @@ export class HopRunner {
     const record = known ? this.markActive(known, run) : await this.load(hop, run);
     if (!record) return;
     const startedAt = Date.now();
+    const span = startHopSpan(hop, run.attempt.number);
+    let failure: unknown;
     const log = this.logger.child({ jobId: hop.jobId, adapter: hop.adapter, attempt: run.attempt.number });
     const cancel = new AbortController();
     this.running.set(hop.jobId, cancel);
@@ -136,6 +139,7 @@ export class HopRunner {
       await this.succeeded(record, hop, run, result, startedAt, log);
       outcome = 'completed';
     } catch (err) {
+      failure = err;
       if (cancel.signal.aborted) {
         outcome = 'cancelled';
         log.info('hop cancelled');
@@ -143,13 +147,14 @@ export class HopRunner {
       }
       try {
         await this.failed(record, hop, run, err, call.streamed(), startedAt, log);
-      } catch (failure) {
-        if (failure instanceof RetryableHopError) outcome = 'retried';
-        throw failure;
+      } catch (recorded) {
+        if (recorded instanceof RetryableHopError) outcome = 'retried';
+        throw recorded;
       }
     } finally {
       this.running.delete(hop.jobId);
       this.observer?.hopRan(hop.adapter, outcome, Date.now() - startedAt, hop.task);
+      if (span) endHopSpan(span, outcome, failure);
     }
   }
 
@@ -377,6 +382,7 @@ export class HopRunner {
           ...(hop.direct ? { direct: true } : {}),
           // A job's every hop stays in its lane (a batch line's on the batch queues).
           ...(hop.lane ? { lane: hop.lane } : {}),
+          ...(hop.trace ? { trace: hop.trace } : {}),
         },
         record.priority,
       ),
@@ -470,6 +476,7 @@ export class HopRunner {
         ...next.route.plan[0],
         ...(hop.direct ? { direct: true } : {}),
         ...(hop.lane ? { lane: hop.lane } : {}),
+        ...(hop.trace ? { trace: hop.trace } : {}),
       },
       record.priority,
     );

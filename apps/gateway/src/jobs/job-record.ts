@@ -75,6 +75,11 @@ export interface HopJob {
    * take the adapters' batch queues (jobs/work-lanes.ts). Absent: the interactive lane.
    */
   lane?: 'batch';
+  /**
+   * The W3C trace context (`traceparent`...) of the request that created the job, when tracing
+   * is on: every hop's span, in whichever process runs it, is its child.
+   */
+  trace?: Record<string, string>;
 }
 
 /** A change of a job's state, announced to every process waiting on it. */
