@@ -3,7 +3,6 @@ import { createGateway, VERSION } from './app.factory';
 import { loadConfig } from './config/app-config';
 import { lowerPriority } from './config/process-priority';
 import { createLogger } from './logging/logger';
-import { startTracing } from './tracing/tracing-sdk';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -11,8 +10,11 @@ async function main(): Promise<void> {
   // Before anything starts: the sandbox processes and threads started later inherit it.
   if (config.nice > 0)
     logger.info({ nice: lowerPriority(config.nice) }, 'process priority lowered (WORKER_NICE)');
-  // Before the app: its spans (HTTP requests, hops) need the SDK registered.
-  const tracing = config.tracing ? startTracing(config.tracing, VERSION, logger) : undefined;
+  // Before the app: its spans (HTTP requests, hops) need the SDK registered. Loaded only when
+  // configured: without tracing the SDK and its exporters are never read.
+  const tracing = config.tracing
+    ? (await import('./tracing/tracing-sdk.js')).startTracing(config.tracing, VERSION, logger)
+    : undefined;
   const app = await createGateway(config, logger);
   // A worker listens too, for /health only, so orchestrators can probe it.
   await app.listen({ port: config.http.port, host: config.http.host });
