@@ -97,6 +97,21 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('METRICS=off', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ METRICS: 'off' });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('has no /metrics', async () => {
+    expect((await get(gw, '/health/live')).status).toBe(200);
+    expect((await get(gw, '/metrics')).status).toBe(404);
+  });
+});
+
 describe('GET /metrics: retries, fallbacks and breakers', () => {
   let gw: TestGateway;
   beforeAll(async () => {

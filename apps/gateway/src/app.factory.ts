@@ -66,7 +66,7 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
     async (_request, reply) => void reply.header('x-content-type-options', 'nosniff'),
   );
   fastify.addHook('onRequest', requireHost);
-  app.get(GatewayMetrics).installHttpHook(fastify);
+  if (config.metrics) app.get(GatewayMetrics).installHttpHook(fastify);
   installApiKeys(app, fastify, config, logger);
   await app.register(multipart, {
     // Every part is a stream, fields included, so busboy never buffers a field: formParts reads

@@ -84,6 +84,7 @@ describe('loadConfig', () => {
     ['WORKER_LANES', ','],
     ['WORKER_NICE', '20'],
     ['WORKER_NICE', '-5'],
+    ['METRICS', 'yes'],
     ['OPENAI_BACKENDS', '[{"id":"vllm","baseUrl":"not a url","models":{"chat":"m"}}]'],
     ['OPENAI_BACKENDS', '{not json'],
     ['API_KEYS', '[{"name":"a","key":"og-secret-0123456789","scopes":["root"]}]'],
@@ -91,6 +92,12 @@ describe('loadConfig', () => {
   ])('names %s in the error for a bad value', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('has metrics on unless METRICS=off', () => {
+    expect(loadConfig({}).metrics).toBe(true);
+    expect(loadConfig({ METRICS: 'on' }).metrics).toBe(true);
+    expect(loadConfig({ METRICS: 'off' }).metrics).toBe(false);
   });
 
   it('gives OpenAI-compatible backends from OPENAI_BACKENDS, never quoting a key in errors', () => {

@@ -101,6 +101,10 @@ const EnvSchema = z.object({
   WEBHOOK_BACKOFF_MS: int(0, 600_000).default(1000),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((v) => v === 'on'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -194,6 +198,11 @@ export interface AppConfig {
   };
   batches: { maxLines: number; maxBytes: number; priority: number; concurrency: number; leaseMs: number };
   logLevel: Env['LOG_LEVEL'];
+  /**
+   * Prometheus metrics (`METRICS`): off, no `/metrics` route, no HTTP hook, no default
+   * collectors (the in-process counters hops and jobs update are kept, never read).
+   */
+  metrics: boolean;
   /** OpenTelemetry tracing, from the standard OTEL_* variables (tracing/tracing-config.ts); absent: off. */
   tracing?: TracingConfig;
 }
@@ -313,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       leaseMs: e.BATCH_LEASE_MS,
     },
     logLevel: e.LOG_LEVEL,
+    metrics: e.METRICS,
     ...(tracing ? { tracing } : {}),
   };
 }

@@ -153,11 +153,12 @@ export class GatewayMetrics implements HopObserver {
 
   /**
    * `models`: the labels of the configured model backends' adapters, by adapter id (modelLabels);
-   * an adapter without labels gets no model series.
+   * an adapter without labels gets no model series. `defaults`: false with METRICS=off, no
+   * process collectors (their event loop lag monitor...).
    */
-  constructor(models: ReadonlyMap<string, ModelLabels> = new Map()) {
+  constructor(models: ReadonlyMap<string, ModelLabels> = new Map(), defaults = true) {
     // Event loop lag, heap, RSS, GC, handles..., on this registry only.
-    collectDefaultMetrics({ register: this.registry });
+    if (defaults) collectDefaultMetrics({ register: this.registry });
     this.models = new ModelMetrics(this.registry, models);
   }
 

@@ -21,14 +21,15 @@ export class MetricsModule {
         {
           provide: GatewayMetrics,
           useFactory: (endings: JobEndings) => {
-            const metrics = new GatewayMetrics(modelLabels(config.openAiBackends));
+            const metrics = new GatewayMetrics(modelLabels(config.openAiBackends), config.metrics);
             endings.onEnded(async (record) => metrics.jobEnded(record));
             return metrics;
           },
           inject: [JobEndings],
         },
       ],
-      controllers: [MetricsController],
+      // METRICS=off: no route, /metrics answers 404.
+      controllers: config.metrics ? [MetricsController] : [],
       exports: [GatewayMetrics],
     }));
   }

@@ -1,0 +1,425 @@
+// The cost of metrics and tracing (issue 14, section Benchmarks), in one run:
+//   Throughput: three omnigate sides, each a child process of the same build copy
+//   (bench/results/build-observability/), ROLE=all, QUEUE_DRIVER=bullmq, DISPATCH=auto,
+//   LOG_LEVEL=warn, NODE_ENV=production, on one private redis-server (a QUEUE_PREFIX each):
+//     off      METRICS=off, tracing off (no OTEL_* variable)
+//     metrics  METRICS=on, tracing off
+//     both     METRICS=on, tracing on: OTEL_EXPORTER_OTLP_ENDPOINT at a tiny OTLP/HTTP receiver in
+//              this process (node:http, 200 to every POST /v1/traces, counting posts and bytes),
+//              OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, OTEL_TRACES_SAMPLER=always_on
+//   Upstream: the repository's OpenAI-compatible test server in a child process (OPENAI_BACKENDS
+//   backend `bench`, model bench.chat). Load: autocannon, c=CONC, POST /v1/chat/completions
+//   non-streamed; ROUNDS rounds, each side in a rotating order, WARMUP_S s warm-up then
+//   DURATION_S s measured per side. Requests/s over the rounds, ratios metrics/off and both/off,
+//   the side's CPU per call.
+//   Target (issue 14): both/off >= 0.95 (and metrics/off, reported alike).
+//   Scrape: one more gateway, ROLE=api, QUEUE_DRIVER=bullmq, on the same redis, with enough
+//   OPENAI_BACKENDS that its adapters x 2 lanes make SCRAPE_QUEUES queues in omnigate_queue_hops
+//   (the queue gauges read Redis at most once a second). GET /metrics: the first scrape; UNCACHED
+//   scrapes each more than a second after the last (the queues read again); SCRAPES scrapes back
+//   to back (cached within the second, but once a second). Time per scrape (mean, p50, p99), the
+//   exposition's size, Redis commands per scrape (INFO commandstats before and after, less an
+//   idle window of the same length and the INFO calls themselves).
+// Usage: npm run bench:observability   (builds, then runs this file; about 1 minute). Knobs (env):
+//   BENCH_GATEWAY_MAIN=path/to/main.js  compiled gateway (default dist/apps/gateway/apps/gateway/src/main.js)
+//   BENCH_OBS_CONC=32  BENCH_OBS_WARMUP_S=2  BENCH_OBS_S=4  BENCH_OBS_ROUNDS=3
+//   BENCH_OBS_QUEUES=50  BENCH_OBS_SCRAPES=200  BENCH_OBS_UNCACHED=20
+//   BENCH_OUT=observability.json (under bench/results/; the Markdown tables go beside it as .md)
+//   BENCH_STRICT=1  also exit 1 when the target is missed
+import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { snapshotGatewayBuild } from './lib/build.mjs';
+import { httpRequest } from './lib/http.mjs';
+import { benchRun } from './lib/lifecycle.mjs';
+import { cpuWindow, machineInfo } from './lib/machine.mjs';
+import { fmt, latencyStats, markdownTable, round } from './lib/numbers.mjs';
+import {
+  redisCommandStats,
+  redisVersion,
+  startGatewayChild,
+  startOpenAiTestServer,
+  startRedis,
+  stopChild,
+} from './lib/processes.mjs';
+import { LOG_DIR, RESULTS_DIR, ROOT, SOURCE_MAIN } from './lib/shared.mjs';
+
+const env = process.env;
+const CONC = Number(env.BENCH_OBS_CONC ?? 32);
+const WARMUP_S = Number(env.BENCH_OBS_WARMUP_S ?? 2);
+const DURATION_S = Number(env.BENCH_OBS_S ?? 4);
+const ROUNDS = Number(env.BENCH_OBS_ROUNDS ?? 3);
+const SCRAPE_QUEUES = Number(env.BENCH_OBS_QUEUES ?? 50);
+const SCRAPES = Number(env.BENCH_OBS_SCRAPES ?? 200);
+const UNCACHED = Number(env.BENCH_OBS_UNCACHED ?? 20);
+const STRICT = env.BENCH_STRICT === '1';
+const TARGET = 0.95;
+const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-observability');
+const RUN_ID = `obs${process.pid}${Date.now().toString(36)}`;
+const API_KEY = 'sk-test';
+const BODY = JSON.stringify({ model: 'bench.chat', messages: [{ role: 'user', content: 'Say hello' }] });
+const OTEL_KEYS = Object.keys(env).filter((k) => k.startsWith('OTEL_'));
+
+let redis;
+const { children, mkTemp, cleanup, start } = benchRun({ redis: () => redis });
+start(main);
+
+async function main() {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const machine = machineInfo();
+  const build = snapshotGatewayBuild(SOURCE_MAIN, SNAPSHOT_DIR);
+  console.log(`build ${build.source} (commit ${build.commit}, built ${build.builtAt})`);
+  const upstream = await startOpenAiTestServer(children, {
+    name: 'upstream',
+    chunkDelayMs: 0,
+    apiKey: API_KEY,
+    logFile: join(LOG_DIR, 'observability-upstream.log'),
+  });
+  redis = await startRedis(children, join(LOG_DIR, 'observability-redis.log'));
+  machine.redisVersion = await redisVersion(redis.client);
+  const receiver = await startOtlpReceiver();
+  console.log(`OTLP receiver on ${receiver.url}`);
+  const backends = [backend('bench', upstream)];
+
+  const sides = [];
+  for (const key of ['off', 'metrics', 'both']) sides.push(await gatewaySide(key, build, backends, receiver));
+  for (const side of sides) await check(side);
+
+  const t0 = Date.now();
+  const throughputRuns = await throughput(sides, upstream);
+  const tracedPosts = { ...receiver.counts };
+  for (const side of sides) await stopChild(children, side.gateway);
+
+  const scrape = await scrapeCost(build, upstream);
+  const wallS = Math.round((Date.now() - t0) / 1000);
+
+  const byKey = Object.fromEntries(throughputRuns.map((r) => [r.side, r]));
+  const summary = {
+    metricsOverOff: round(byKey.metrics.rps / byKey.off.rps, 3),
+    bothOverOff: round(byKey.both.rps / byKey.off.rps, 3),
+  };
+  summary.pass = summary.bothOverOff >= TARGET && summary.metricsOverOff >= TARGET;
+  const tables = markdown(throughputRuns, summary, scrape, tracedPosts);
+  console.log(`\n${tables}`);
+
+  const command = env.BENCH_GATEWAY_MAIN
+    ? `BENCH_GATEWAY_MAIN=${env.BENCH_GATEWAY_MAIN} node bench/observability.mjs`
+    : 'npm run bench:observability';
+  const output = {
+    generatedAt: new Date().toISOString(),
+    command,
+    build,
+    machine,
+    settings: { conc: CONC, warmupS: WARMUP_S, durationS: DURATION_S, rounds: ROUNDS, SCRAPES, UNCACHED },
+    throughput: throughputRuns,
+    otlp: tracedPosts,
+    summary,
+    target: `both/off and metrics/off req/s >= ${TARGET} (c=${CONC})`,
+    scrape,
+    loadAvgAtEnd: round(os.loadavg()[0], 2),
+    wallS,
+  };
+  const file = join(RESULTS_DIR, env.BENCH_OUT ?? 'observability.json');
+  writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
+  writeFileSync(file.replace(/\.json$/, '') + '.md', `${tables}\n`);
+  console.log(`\nresults: ${file} (${wallS} s measured)`);
+  await receiver.close();
+  await cleanup();
+  process.exit(STRICT && !summary.pass ? 1 : 0);
+}
+
+function backend(id, server, concurrency = 64) {
+  return { id, baseUrl: server.url, apiKey: API_KEY, models: { chat: 'gpt-4o-mini' }, concurrency };
+}
+
+async function gatewaySide(key, build, backends, receiver) {
+  const publicEnv = {
+    ROLE: 'all',
+    QUEUE_DRIVER: 'bullmq',
+    DISPATCH: 'auto',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    METRICS: key === 'off' ? 'off' : 'on',
+    ...(key === 'both' && {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_TRACES_SAMPLER: 'always_on',
+      OTEL_SERVICE_NAME: 'omnigate-bench',
+    }),
+  };
+  const gateway = await startGatewayChild(children, {
+    name: key,
+    main: build.main,
+    cwd: ROOT,
+    logFile: join(LOG_DIR, `observability-gateway-${key}.log`),
+    publicEnv,
+    privateEnv: {
+      QUEUE_PREFIX: `${RUN_ID}-${key}`,
+      OPENAI_BACKENDS: JSON.stringify(backends),
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+    },
+    dropEnv: ['ADAPTER_MODULES', 'API_KEYS', 'OPENAI_API_KEY', ...(key === 'both' ? [] : OTEL_KEYS)],
+    blobDir: mkTemp(`omnigate-obs-blobs-${key}-`),
+  });
+  return { key, gateway, pid: gateway.proc.pid, url: gateway.url };
+}
+
+/** One chat call answered by the upstream through the route, and /metrics there or not. */
+async function check(side) {
+  const r = await httpRequest(`${side.url}/v1/chat/completions`, {
+    method: 'POST',
+    body: BODY,
+    headers: { 'content-type': 'application/json' },
+  });
+  const content = r.json?.choices?.[0]?.message?.content;
+  if (r.status !== 200 || content !== 'Echo: Say hello')
+    throw new Error(`${side.key}: ${r.status} ${r.text.slice(0, 300)}`);
+  const m = await httpRequest(`${side.url}/metrics`);
+  const expected = side.key === 'off' ? 404 : 200;
+  if (m.status !== expected) throw new Error(`${side.key}: GET /metrics ${m.status}, not ${expected}`);
+  console.log(`${side.key}: answers; GET /metrics ${m.status}`);
+}
+
+function rotate(sides, k) {
+  const i = k % sides.length;
+  return [...sides.slice(i), ...sides.slice(0, i)];
+}
+
+async function chatLoad(side, seconds) {
+  const result = await autocannon({
+    url: `${side.url}/v1/chat/completions`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: BODY,
+    connections: CONC,
+    pipelining: 1,
+    duration: seconds,
+    timeout: 30,
+    renderProgressBar: false,
+    renderResultsTable: false,
+    renderLatencyTable: false,
+  });
+  return {
+    ok: result['2xx'],
+    bad: result.non2xx + result.errors + result.timeouts,
+    seconds: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+async function throughput(sides, upstream) {
+  const totals = new Map(sides.map((s) => [s.key, { ok: 0, bad: 0, seconds: 0, cpuS: {}, rounds: [] }]));
+  console.log(`\nc=${CONC}: ${ROUNDS} rounds, per side ${WARMUP_S} s warm-up + ${DURATION_S} s measured`);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const s of rotate(sides, r)) {
+      const t = totals.get(s.key);
+      if (WARMUP_S > 0) await chatLoad(s, WARMUP_S);
+      const window = cpuWindow({ side: s.pid, upstream: upstream.proc.pid, redis: redis.proc.pid });
+      const res = await chatLoad(s, DURATION_S);
+      const cpu = window.end();
+      t.ok += res.ok;
+      t.bad += res.bad;
+      t.seconds += res.seconds;
+      t.rounds.push(round(res.ok / res.seconds, 1));
+      for (const [k, v] of Object.entries(cpu.cpuS)) t.cpuS[k] = (t.cpuS[k] ?? 0) + v;
+      console.log(
+        `  round ${r + 1} ${s.key.padEnd(7)} ${fmt(res.ok / res.seconds, 0)} req/s  p99 ${res.p99} ms${res.bad ? `  ${res.bad} BAD` : ''}`,
+      );
+    }
+  }
+  return sides.map((s) => {
+    const t = totals.get(s.key);
+    if (t.bad > 0) throw new Error(`${s.key}: ${t.bad} failed calls at c=${CONC}`);
+    return {
+      side: s.key,
+      calls: t.ok,
+      seconds: round(t.seconds, 3),
+      rps: round(t.ok / t.seconds, 1),
+      rounds: t.rounds,
+      cpuMsPerCall: Object.fromEntries(
+        Object.entries(t.cpuS).map(([k, v]) => [k, round((1000 * v) / t.ok, 3)]),
+      ),
+    };
+  });
+}
+
+/** A tiny OTLP/HTTP receiver: 200 to every POST /v1/traces, counting posts and bytes. */
+function startOtlpReceiver() {
+  const counts = { posts: 0, bytes: 0 };
+  const server = http.createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (c) => (bytes += c.length));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v1/traces') {
+        counts.posts++;
+        counts.bytes += bytes;
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      } else res.writeHead(404).end();
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}`,
+        counts,
+        close: () => new Promise((r) => server.close(r)),
+      }),
+    );
+  });
+}
+
+// ---------------------------------------------------------------- scrape
+
+/** The (adapter, lane) pairs of omnigate_queue_hops in an exposition. */
+function queuesIn(text) {
+  const pairs = new Set();
+  for (const m of text.matchAll(/^omnigate_queue_hops\{([^}]*)\}/gm)) {
+    const labels = m[1];
+    const adapter = /adapter="([^"]*)"/.exec(labels)?.[1];
+    const lane = /lane="([^"]*)"/.exec(labels)?.[1];
+    pairs.add(`${adapter}/${lane}`);
+  }
+  return pairs.size;
+}
+
+async function scrapeGateway(build, upstream, n, attempt) {
+  const backends = Array.from({ length: n }, (_, i) => backend(`b${i + 1}`, upstream));
+  const gateway = await startGatewayChild(children, {
+    name: `scrape${attempt}`,
+    main: build.main,
+    cwd: ROOT,
+    logFile: join(LOG_DIR, `observability-gateway-scrape${attempt}.log`),
+    publicEnv: {
+      ROLE: 'api',
+      QUEUE_DRIVER: 'bullmq',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      METRICS: 'on',
+    },
+    privateEnv: {
+      QUEUE_PREFIX: `${RUN_ID}-scrape${attempt}`,
+      OPENAI_BACKENDS: JSON.stringify(backends),
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+    },
+    dropEnv: ['ADAPTER_MODULES', 'API_KEYS', 'OPENAI_API_KEY', ...OTEL_KEYS],
+    blobDir: mkTemp(`omnigate-obs-blobs-scrape-`),
+    note: `, ${n} OPENAI_BACKENDS`,
+  });
+  return gateway;
+}
+
+async function scrapeCost(build, upstream) {
+  // Adapters other than the backends' (built in) are counted once, then the backends make up the rest.
+  let n = 1;
+  let gateway = await scrapeGateway(build, upstream, n, 0);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const get = () => httpRequest(`${gateway.url}/metrics`, { agent, headers: { accept: 'text/plain' } });
+  const first = await get();
+  let queues = queuesIn(first.text);
+  const perBackend = 2;
+  if (queues < SCRAPE_QUEUES) {
+    n += Math.ceil((SCRAPE_QUEUES - queues) / perBackend);
+    await stopChild(children, gateway);
+    agent.destroy();
+    gateway = await scrapeGateway(build, upstream, n, 1);
+  }
+  const firstScrape = await get();
+  if (firstScrape.status !== 200) throw new Error(`GET /metrics ${firstScrape.status}`);
+  queues = queuesIn(firstScrape.text);
+  console.log(`scrape: ${queues} queues in omnigate_queue_hops (${n} OPENAI_BACKENDS)`);
+
+  const commands = async () => (await redisCommandStats(redis.client)).total;
+  // Idle: what the API process sends on its own (and the INFO call itself) over a second.
+  await sleep(1100);
+  const idle0 = await commands();
+  await sleep(1000);
+  const idlePerS = (await commands()) - idle0 - 1;
+
+  const uncached = [];
+  let c0 = await commands();
+  const u0 = Date.now();
+  for (let i = 0; i < UNCACHED; i++) {
+    await sleep(1100);
+    uncached.push((await get()).ms);
+  }
+  const uncachedCommands = (await commands()) - c0 - 1 - (idlePerS * (Date.now() - u0)) / 1000;
+
+  await sleep(1100);
+  const cached = [];
+  let bytes = 0;
+  c0 = await commands();
+  const k0 = Date.now();
+  for (let i = 0; i < SCRAPES; i++) {
+    const r = await get();
+    if (r.status !== 200) throw new Error(`GET /metrics ${r.status}`);
+    cached.push(r.ms);
+    bytes = r.buffer.length;
+  }
+  const cachedS = (Date.now() - k0) / 1000;
+  const cachedCommands = (await commands()) - c0 - 1 - idlePerS * cachedS;
+  agent.destroy();
+  await stopChild(children, gateway);
+  return {
+    queues,
+    openaiBackends: n,
+    bytes,
+    firstMs: round(firstScrape.ms, 2),
+    uncached: latencyStats(uncached, 2),
+    backToBack: { ...latencyStats(cached, 2), seconds: round(cachedS, 2) },
+    redisIdleCommandsPerS: idlePerS,
+    redisCommandsPerUncachedScrape: round(uncachedCommands / UNCACHED, 1),
+    redisCommandsPerBackToBackScrape: round(cachedCommands / SCRAPES, 2),
+  };
+}
+
+function markdown(runs, summary, scrape, otlp) {
+  const off = runs.find((r) => r.side === 'off');
+  const t1 = markdownTable(
+    ['side', 'req/s', 'rounds', '/ off', 'gateway CPU ms/call', 'redis CPU ms/call', 'upstream CPU ms/call'],
+    runs.map((r) => [
+      r.side,
+      fmt(r.rps, 0),
+      r.rounds.map((v) => fmt(v, 0)).join(', '),
+      fmt(r.rps / off.rps, 3),
+      fmt(r.cpuMsPerCall.side, 3),
+      fmt(r.cpuMsPerCall.redis, 3),
+      fmt(r.cpuMsPerCall.upstream, 3),
+    ]),
+  );
+  const verdict = (v) => (v >= TARGET ? 'pass' : 'miss');
+  const t2 = markdownTable(
+    ['GET /metrics', 'n', 'mean ms', 'p50 ms', 'p99 ms', 'Redis commands / scrape'],
+    [
+      ['first', '1', fmt(scrape.firstMs, 2), '', '', ''],
+      [
+        'uncached (> 1 s apart)',
+        String(scrape.uncached.n),
+        fmt(scrape.uncached.mean, 2),
+        fmt(scrape.uncached.p50, 2),
+        fmt(scrape.uncached.p99, 2),
+        fmt(scrape.redisCommandsPerUncachedScrape, 1),
+      ],
+      [
+        'back to back (cached within the second)',
+        String(scrape.backToBack.n),
+        fmt(scrape.backToBack.mean, 2),
+        fmt(scrape.backToBack.p50, 2),
+        fmt(scrape.backToBack.p99, 2),
+        fmt(scrape.redisCommandsPerBackToBackScrape, 2),
+      ],
+    ],
+  );
+  return [
+    t1,
+    '',
+    `metrics/off ${fmt(summary.metricsOverOff, 3)} (${verdict(summary.metricsOverOff)}), both/off ${fmt(summary.bothOverOff, 3)} (${verdict(summary.bothOverOff)}) against >= ${TARGET}; the receiver got ${otlp.posts} OTLP posts, ${otlp.bytes} bytes`,
+    '',
+    t2,
+    '',
+    `${scrape.queues} queues (${scrape.openaiBackends} OPENAI_BACKENDS, ROLE=api), exposition ${scrape.bytes} bytes; Redis idle ${scrape.redisIdleCommandsPerS} commands/s subtracted`,
+  ].join('\n');
+}
