@@ -21,6 +21,7 @@ import { MAX_FORM_PARTS } from './multipart/form-parts';
 import { JOB_BACKEND, type JobBackend } from './queue/job-backend';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { installHttpTracing } from './tracing/http-spans';
+import { requestId } from './logging/request-id';
 
 export const VERSION = '0.1.0';
 const BLOB_UPLOAD_ROUTE = '/v1/blobs';
@@ -30,6 +31,7 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   const { headersTimeoutMs, requestTimeoutMs } = config.http;
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
+    genReqId: requestId,
     bodyLimit: config.http.maxBodyBytes,
     trustProxy: fastifyTrustProxy(config.http.trustProxy),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -61,10 +63,11 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   // First: a request refused by a later hook (no Host, a bad key) has its span too.
   if (config.tracing) installHttpTracing(fastify);
   // No answer is ever sniffed into another type than it says (a JSON error into HTML...).
-  fastify.addHook(
-    'onRequest',
-    async (_request, reply) => void reply.header('x-content-type-options', 'nosniff'),
-  );
+  // Every answer names its request (the id of its log lines): x-request-id.
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-request-id', request.id);
+  });
   fastify.addHook('onRequest', requireHost);
   if (config.metrics) app.get(GatewayMetrics).installHttpHook(fastify);
   installApiKeys(app, fastify, config, logger);
