@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
 import { startGateway, type TestGateway } from '../gateway-harness';
+import { samples } from '../metrics-samples';
 
 const echo = JSON.stringify({ inputs: [{ text: 'hi' }], output: 'text', task: 'echo' });
 const METRICS_KEY = 'og-metrics-key-0123456789abcdef';
@@ -10,17 +11,6 @@ const INFER_KEY = 'og-infer-key-0123456789abcdef';
 
 function get(gw: TestGateway, path: string, key?: string) {
   return fetch(`${gw.url}${path}`, key ? { headers: { authorization: `Bearer ${key}` } } : {});
-}
-
-/** The samples of a text exposition: `name{labels}` → value (labels as written, sorted by prom-client's order). */
-function samples(text: string): Map<string, number> {
-  const found = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const cut = line.lastIndexOf(' ');
-    found.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return found;
 }
 
 describe('GET /metrics', () => {

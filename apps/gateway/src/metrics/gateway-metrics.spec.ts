@@ -4,18 +4,9 @@ import type { BreakerState } from '../adapters/adapter-health';
 import { loadConfig } from '../config/app-config';
 import { InlineJobBackend } from '../queue/inline-job-backend';
 import { GatewayMetrics, modalityPair } from './gateway-metrics';
+import { samples } from '../../../../test/metrics-samples';
 
 const known = (m: string) => ['text', 'image', 'audio'].includes(m);
-
-function samples(text: string): Map<string, number> {
-  const found = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const cut = line.lastIndexOf(' ');
-    found.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return found;
-}
 
 describe('modalityPair', () => {
   it('joins the inputs with + (once each, sorted) and names the output', () => {

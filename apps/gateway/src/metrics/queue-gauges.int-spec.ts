@@ -8,6 +8,7 @@ import type { HopJob } from '../jobs/job-record';
 import type { JobBackend } from '../queue/job-backend';
 import { createJobBackend } from '../queue/job-backend.factory';
 import { GatewayMetrics, QUEUE_READ_EVERY_MS } from './gateway-metrics';
+import { samples } from '../../../../test/metrics-samples';
 
 const logger = pino({ level: 'silent' });
 
@@ -23,17 +24,6 @@ function hop(adapter: string, lane?: 'batch'): HopJob {
     options: {},
     ...(lane ? { lane } : {}),
   };
-}
-
-/** `name{labels}` → value. */
-function samples(text: string): Map<string, number> {
-  const found = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const cut = line.lastIndexOf(' ');
-    found.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return found;
 }
 
 describe('queue gauges (BullMQ, real Redis)', () => {
