@@ -11,6 +11,8 @@ export interface ReceivedSpan {
   kind: number;
   status?: { code?: number; message?: string };
   attributes: Record<string, unknown>;
+  /** The spans this one links to (a batch line's to its batch's request). */
+  links: { traceId: string; spanId: string }[];
 }
 
 interface AnyValue {
@@ -18,6 +20,7 @@ interface AnyValue {
   intValue?: string | number;
   boolValue?: boolean;
   doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
 }
 interface KeyValue {
   key: string;
@@ -33,7 +36,9 @@ export interface OtlpReceiver {
 }
 
 const value = (v: AnyValue): unknown =>
-  v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue));
+  v.arrayValue
+    ? (v.arrayValue.values ?? []).map(value)
+    : (v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue)));
 const attributes = (list: KeyValue[] = []) => Object.fromEntries(list.map((a) => [a.key, value(a.value)]));
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
@@ -54,7 +59,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         resourceSpans?: {
           resource?: { attributes?: KeyValue[] };
           scopeSpans?: {
-            spans?: (Omit<ReceivedSpan, 'service' | 'attributes'> & { attributes?: KeyValue[] })[];
+            spans?: (Omit<ReceivedSpan, 'service' | 'attributes' | 'links'> & {
+              attributes?: KeyValue[];
+              links?: { traceId: string; spanId: string }[];
+            })[];
           }[];
         }[];
       };
@@ -71,6 +79,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
               kind: s.kind,
               ...(s.status ? { status: s.status } : {}),
               attributes: attributes(s.attributes),
+              links: (s.links ?? []).map(({ traceId, spanId }) => ({ traceId, spanId })),
             });
           }
         }

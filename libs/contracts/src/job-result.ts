@@ -90,6 +90,8 @@ export const JobResultSchema = z
     error: JobErrorSchema.optional(),
     createdAt: z.string(),
     finishedAt: z.string().optional(),
+    /** The OpenTelemetry trace the job's spans belong to, when the gateway traces (32 hex digits). */
+    traceId: z.string().optional(),
     links: z.object({ self: z.string() }).optional(),
   })
   .meta({ id: 'JobResult' });

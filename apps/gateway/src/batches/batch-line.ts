@@ -6,6 +6,7 @@ import {
   isTerminalStatus,
   type InferRequest,
 } from '@omnigate/contracts';
+import { SpanKind, type Span } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
@@ -31,7 +32,8 @@ import { watchJob } from '../jobs/job-waiter';
 import { isRedisUnavailable } from '../queue/redis-connections';
 import type { RoutePlanner } from '../routing/route-planner';
 import type { WebhookService } from '../webhooks/webhook.service';
-import { BATCH_ENDPOINTS, type BatchEndpoint } from './batch-object';
+import { BATCH_ENDPOINTS, type BatchEndpoint, type BatchObject } from './batch-object';
+import { endSpan, linkTo, startSpan, type TraceCarrier } from '../tracing/trace-context';
 import type { BatchResultLine } from './batch-store';
 
 /** How long one line's job may take when its body sets no `timeoutMs`. */
@@ -77,13 +79,43 @@ export class BatchLineRunner {
    * Undefined when `signal` aborted the wait: the line is not answered and runs again when the
    * batch resumes, or, when the abort's reason is `BatchExpired`, its jobs are cancelled (their
    * answers would come too late) and the batch records it as expired. Throws when Redis is away:
-   * that is no answer either.
+   * that is no answer either. When tracing, the line is a trace of its own (its jobs' spans under
+   * its span), linked to the request that created the batch (`batchTrace`).
    */
   async run(
     raw: string,
     lineNo: number,
+    batch: Pick<BatchObject, 'id' | 'endpoint'>,
+    signal: AbortSignal,
+    batchTrace?: TraceCarrier,
+  ): Promise<BatchResultLine | undefined> {
+    const span = startSpan(
+      'batch line',
+      undefined,
+      { 'omnigate.batch.id': batch.id, 'omnigate.batch.line': lineNo },
+      SpanKind.INTERNAL,
+      linkTo(batchTrace),
+    );
+    try {
+      const result = await this.runLine(raw, lineNo, batch.endpoint, signal, span);
+      span?.setAttribute(
+        'omnigate.batch.line.outcome',
+        result ? (result.failed ? 'failed' : 'completed') : 'unanswered',
+      );
+      span?.end();
+      return result;
+    } catch (err) {
+      if (span) endSpan(span, err);
+      throw err;
+    }
+  }
+
+  private async runLine(
+    raw: string,
+    lineNo: number,
     endpoint: BatchEndpoint,
     signal: AbortSignal,
+    span: Span | undefined,
   ): Promise<BatchResultLine | undefined> {
     const id = newRequestId();
     let customId: string | null = null;
@@ -100,7 +132,7 @@ export class BatchLineRunner {
       return failure({ id, custom_id: customId, response: null, error });
     }
     const queued: string[] = [];
-    const result = await this.answer(job, queued, { id, customId, lineNo }, signal);
+    const result = await this.answer(job, queued, { id, customId, lineNo }, signal, span);
     if (result === undefined && signal.reason instanceof BatchExpired) await this.cancel(queued);
     return result;
   }
@@ -111,6 +143,7 @@ export class BatchLineRunner {
     queued: string[],
     { id, customId, lineNo }: { id: string; customId: string | null; lineNo: number },
     signal: AbortSignal,
+    span: Span | undefined,
   ): Promise<BatchResultLine | undefined> {
     // The job the answer comes from: the last one, or the one that failed.
     let requestId: string | null = null;
@@ -118,7 +151,7 @@ export class BatchLineRunner {
       for (const request of job.requests) {
         if (signal.aborted) return undefined;
         // In the batch lane: worked where WORKER_LANES has it, never by the direct lane.
-        queued.push((await this.inference.submit(request, 'batch')).id);
+        queued.push((await this.inference.submit(request, 'batch', span)).id);
       }
       const timeouts = job.requests.map((request) => request.timeoutMs ?? LINE_TIMEOUT_MS);
       const records = await this.wait(queued, timeouts, signal);

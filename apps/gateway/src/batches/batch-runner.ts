@@ -22,6 +22,7 @@ import type { BatchResultLine, BatchStore } from './batch-store';
 import type { FileCatalog } from './file-catalog';
 import { BATCH_CANCELLED, BATCH_CREATED } from '../jobs/bus-topics';
 import { worksLane } from '../jobs/work-lanes';
+import { tracingEnabled, type TraceCarrier } from '../tracing/trace-context';
 
 /** Lines an expiring batch records at once. */
 const EXPIRE_WINDOW = 64;
@@ -34,6 +35,8 @@ const EXPIRABLE: readonly BatchStatus[] = ['validating', 'in_progress', 'cancell
  * unless it stopped because it expired (`stop`'s reason is then `BatchExpired`).
  */
 interface RunningBatch {
+  /** The trace context of the request that created the batch, when tracing: its lines' spans link to it. */
+  trace?: TraceCarrier;
   stop: AbortController;
   cancelled: boolean;
   expired: boolean;
@@ -183,6 +186,7 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
         batch = await this.store.get(id);
       }
       if (!batch) return;
+      if (tracingEnabled()) running.trace = await this.store.trace(id);
       if (batch.status === 'in_progress' || batch.status === 'cancelling') {
         if (batch.status === 'cancelling') running.cancelled = true;
         try {
@@ -319,7 +323,7 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     running: RunningBatch,
   ): Promise<void> {
     try {
-      const result = await this.lines.run(text, lineNo, batch.endpoint, running.stop.signal);
+      const result = await this.lines.run(text, lineNo, batch, running.stop.signal, running.trace);
       if (result && (await this.store.recordLine(batch.id, lineNo, result))) this.changes.counted(batch.id);
     } catch (err) {
       // Not recorded (Redis is away, say): the line runs again when the batch resumes, so this

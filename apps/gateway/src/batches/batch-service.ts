@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../errors/gateway-error';
 import { invalidParam } from '../openai/openai-error';
@@ -15,6 +16,7 @@ import type { BatchRunner } from './batch-runner';
 import type { BatchStore } from './batch-store';
 import type { FileCatalog } from './file-catalog';
 import { listPage, type ListPage } from './list-page';
+import { carrierOf } from '../tracing/trace-context';
 
 export type BatchPage = ListPage<BatchObject>;
 
@@ -31,7 +33,8 @@ export class BatchService {
     private readonly webhooks: WebhookService,
   ) {}
 
-  async create(body: CreateBatch): Promise<BatchObject> {
+  /** `parent`: the creating request's span, when tracing: the lines' spans link to it. */
+  async create(body: CreateBatch, parent?: Span): Promise<BatchObject> {
     // The same rules as a job's webhook: a secret to sign with, and an allowed address (or 400).
     if (body.webhook) await this.webhooks.check(body.webhook);
     const { file } = await this.files.get(body.input_file_id).catch((err: unknown) => {
@@ -79,7 +82,7 @@ export class BatchService {
       request_counts: { total: 0, completed: 0, failed: 0 },
       metadata: body.metadata ?? null,
     };
-    await this.store.create(batch, body.webhook);
+    await this.store.create(batch, body.webhook, parent && carrierOf(parent));
     await this.runner.created(batch.id);
     return batch;
   }

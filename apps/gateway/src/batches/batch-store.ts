@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { TraceCarrier } from '../tracing/trace-context';
 import type { Webhook } from '../webhooks/webhook-queue';
 import type { BatchObject, BatchPatch, BatchStatus } from './batch-object';
 import type { SharedState } from '../queue/job-backend';
@@ -14,9 +15,13 @@ export interface BatchResultLine {
  * number, whoever answers it; that is what makes a resumed batch answer each line exactly once.
  */
 export interface BatchStore {
-  /** Saves a new batch, and the webhook to call when it ends (kept apart: it holds a secret). */
-  create(batch: BatchObject, webhook?: Webhook): Promise<void>;
+  /**
+   * Saves a new batch, the webhook to call when it ends (kept apart: it holds a secret), and the
+   * trace context of the request that created it (its lines' spans link to it).
+   */
+  create(batch: BatchObject, webhook?: Webhook, trace?: TraceCarrier): Promise<void>;
   webhook(id: string): Promise<Webhook | undefined>;
+  trace(id: string): Promise<TraceCarrier | undefined>;
   /** The batch with its current `completed` and `failed` counts. */
   get(id: string): Promise<BatchObject | undefined>;
   /**
@@ -61,6 +66,7 @@ redis.call('SET', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[1])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[5], ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('SET', KEYS[6], ARGV[4]) end
 return 1`;
 
 const RECORD_LINE = `
@@ -114,7 +120,7 @@ export class RedisBatchStore implements BatchStore {
     this.scripts = redis as Redis & RecordLineCommand;
   }
 
-  private key(id: string, part?: 'lines' | 'counts' | 'lease' | 'webhook'): string {
+  private key(id: string, part?: 'lines' | 'counts' | 'lease' | 'webhook' | 'trace'): string {
     return part ? `${this.prefix}:batch:${id}:${part}` : `${this.prefix}:batch:${id}`;
   }
 
@@ -126,24 +132,31 @@ export class RedisBatchStore implements BatchStore {
     return `${this.prefix}:batches:active`;
   }
 
-  async create(batch: BatchObject, webhook?: Webhook): Promise<void> {
+  async create(batch: BatchObject, webhook?: Webhook, trace?: TraceCarrier): Promise<void> {
     await this.redis.eval(
       CREATE,
-      5,
+      6,
       this.key(batch.id),
       this.orderKey,
       `${this.orderKey}:seq`,
       this.activeKey,
       this.key(batch.id, 'webhook'),
+      this.key(batch.id, 'trace'),
       batch.id,
       JSON.stringify(batch),
       webhook ? JSON.stringify(webhook) : '',
+      trace ? JSON.stringify(trace) : '',
     );
   }
 
   async webhook(id: string): Promise<Webhook | undefined> {
     const raw = await this.redis.get(this.key(id, 'webhook'));
     return raw ? (JSON.parse(raw) as Webhook) : undefined;
+  }
+
+  async trace(id: string): Promise<TraceCarrier | undefined> {
+    const raw = await this.redis.get(this.key(id, 'trace'));
+    return raw ? (JSON.parse(raw) as TraceCarrier) : undefined;
   }
 
   async get(id: string): Promise<BatchObject | undefined> {
@@ -188,7 +201,11 @@ export class RedisBatchStore implements BatchStore {
   }
 
   async settle(id: string): Promise<void> {
-    await this.redis.multi().srem(this.activeKey, id).del(this.key(id, 'lines')).exec();
+    await this.redis
+      .multi()
+      .srem(this.activeKey, id)
+      .del(this.key(id, 'lines'), this.key(id, 'trace'))
+      .exec();
   }
 
   async recordLine(id: string, lineNo: number, result: BatchResultLine): Promise<boolean> {
@@ -239,15 +256,21 @@ export class MemoryBatchStore implements BatchStore {
   private readonly lines = new Map<string, Map<number, BatchResultLine>>();
   private readonly settled = new Set<string>();
   private readonly webhooks = new Map<string, Webhook>();
+  private readonly traces = new Map<string, TraceCarrier>();
 
-  async create(batch: BatchObject, webhook?: Webhook): Promise<void> {
+  async create(batch: BatchObject, webhook?: Webhook, trace?: TraceCarrier): Promise<void> {
     this.batches.set(batch.id, structuredClone(batch));
     this.lines.set(batch.id, new Map());
     if (webhook) this.webhooks.set(batch.id, webhook);
+    if (trace) this.traces.set(batch.id, trace);
   }
 
   async webhook(id: string): Promise<Webhook | undefined> {
     return this.webhooks.get(id);
+  }
+
+  async trace(id: string): Promise<TraceCarrier | undefined> {
+    return this.traces.get(id);
   }
 
   async get(id: string): Promise<BatchObject | undefined> {
@@ -291,6 +314,7 @@ export class MemoryBatchStore implements BatchStore {
     if (batch) this.batches.set(id, batch);
     this.settled.add(id);
     this.lines.delete(id);
+    this.traces.delete(id);
   }
 
   async recordLine(id: string, lineNo: number, result: BatchResultLine): Promise<boolean> {

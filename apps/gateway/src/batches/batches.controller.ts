@@ -6,6 +6,7 @@ import { LOGGER } from '../logging/logger';
 import { jsonBody } from '../openai/facade-job';
 import { CreateBatchSchema, FINAL_BATCH_STATUSES, ListBatchesSchema, type BatchObject } from './batch-object';
 import { BatchService, type BatchPage } from './batch-service';
+import { requestSpan } from '../tracing/http-spans';
 
 /** A stream also reads its batch this often: a change message lost on the bus only delays it. */
 const RESYNC_MS = 5_000;
@@ -21,7 +22,7 @@ export class BatchesController {
   @Post()
   @HttpCode(200)
   async create(@Req() req: FastifyRequest): Promise<BatchObject> {
-    return this.batches.create(CreateBatchSchema.parse(jsonBody(req)));
+    return this.batches.create(CreateBatchSchema.parse(jsonBody(req)), requestSpan(req));
   }
 
   @Get()

@@ -6,6 +6,7 @@ import { servedBytesHeaders } from '../blobs/served-bytes-headers';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobRecord } from '../jobs/job-record';
+import { requestSpan } from '../tracing/http-spans';
 import { WebhookService } from '../webhooks/webhook.service';
 import { accepts, concreteAccept, parseAccept, wantsJson } from './accept';
 import { InferenceService } from './inference.service';
@@ -25,8 +26,11 @@ export class InferenceController {
     const accept = parseAccept(req.headers.accept);
     const request = await this.parse(req, accept);
     if (request.webhook) await this.webhooks.check(request.webhook);
-    if (request.mode === 'async') return this.sendJson(reply, 202, await this.inference.submit(request));
-    const record = await this.inference.run(request, request.timeoutMs);
+    const parent = requestSpan(req);
+    if (request.mode === 'async') {
+      return this.sendJson(reply, 202, await this.inference.submit(request, 'interactive', parent));
+    }
+    const record = await this.inference.run(request, request.timeoutMs, parent);
     if (!isTerminalStatus(record.status)) return this.sendJson(reply, 202, record);
     if (record.status === 'failed' && record.error) {
       const { code, message, details } = record.error;

@@ -6,7 +6,8 @@ import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
-import { currentCarrier } from '../tracing/trace-context';
+import { carrierOf, inSpan } from '../tracing/trace-context';
+import type { Span } from '@opentelemetry/api';
 import type { HopJob, JobRecord } from '../jobs/job-record';
 import type { HopRunner } from '../jobs/hop-runner';
 import { JOB_CANCELLED } from '../jobs/bus-topics';
@@ -42,6 +43,8 @@ interface PreparedJob {
   priority: number;
   /** Writes of inputs still under way (inline texts the first hop carries). */
   written: Promise<void>[];
+  /** The span the job's own spans (its enqueue) hang under, when tracing. */
+  parent?: Span;
 }
 
 /** The core of `/v1/infer`: store inputs, detect them, plan the route, queue the job, wait. */
@@ -62,17 +65,22 @@ export class InferenceService {
 
   /**
    * Validates, queues and returns the new job's record (status `queued`). Its hops take the
-   * queues of `lane`: `batch` for a batch line's job (jobs/work-lanes.ts).
+   * queues of `lane`: `batch` for a batch line's job (jobs/work-lanes.ts). `parent`: the span
+   * the job's spans hang under (its request's, its batch line's), when tracing.
    */
-  async submit(request: InferRequest, lane: WorkLane = 'interactive'): Promise<JobRecord> {
-    const job = await this.prepare(request);
+  async submit(request: InferRequest, lane: WorkLane = 'interactive', parent?: Span): Promise<JobRecord> {
+    const job = await this.prepare(request, parent);
     await this.enqueue({ ...job, hop: { ...job.hop, ...laneField(lane) } });
     return job.record;
   }
 
   /** Queues the job and waits for its end, or for `timeoutMs`: the record as it then stands. */
-  async run(request: InferRequest, timeoutMs = this.config.queue.syncTimeoutMs): Promise<JobRecord> {
-    return this.runPrepared(await this.prepare(request), timeoutMs);
+  async run(
+    request: InferRequest,
+    timeoutMs = this.config.queue.syncTimeoutMs,
+    parent?: Span,
+  ): Promise<JobRecord> {
+    return this.runPrepared(await this.prepare(request, parent), timeoutMs);
   }
 
   /**
@@ -81,9 +89,9 @@ export class InferenceService {
    */
   async runStreaming(
     request: InferRequest,
-    options: { signal: AbortSignal; onDelta: (delta: string) => void; timeoutMs?: number },
+    options: { signal: AbortSignal; onDelta: (delta: string) => void; timeoutMs?: number; parent?: Span },
   ): Promise<JobRecord> {
-    const job = await this.prepare(request, true);
+    const job = await this.prepare(request, options.parent, true);
     return this.runPrepared(job, options.timeoutMs ?? this.config.queue.syncTimeoutMs, options);
   }
 
@@ -148,7 +156,9 @@ export class InferenceService {
    * (JobStore.create). Once queued, the job is counted (the observer).
    */
   private async enqueue(job: PreparedJob, options: { direct?: boolean } = {}): Promise<void> {
-    await this.queue(job, options);
+    await inSpan('enqueue', job.parent, () => this.queue(job, options), {
+      'omnigate.job.id': job.record.id,
+    });
     this.observer?.jobCreated(laneOf(job.hop), job.hop.inputs, job.record.outputSpec.modality, job.task);
   }
 
@@ -205,12 +215,19 @@ export class InferenceService {
   }
 
   /** Everything up to the queue: store and detect the inputs, plan the route, check options. */
-  private async prepare(request: InferRequest, streaming = false): Promise<PreparedJob> {
+  private async prepare(request: InferRequest, parent?: Span, streaming = false): Promise<PreparedJob> {
     const output = request.output;
     this.modalities.assertKnown(output.modality, 'output');
     // The texts the first hop carries need not be stored before it starts (see enqueue).
-    const stored = await this.inspector.inspect(request.inputs, {
-      deferTextUpTo: MAX_CARRIED_INPUT_TEXT_BYTES,
+    const stored = await inSpan('detect', parent, async (span) => {
+      const inspected = await this.inspector.inspect(request.inputs, {
+        deferTextUpTo: MAX_CARRIED_INPUT_TEXT_BYTES,
+      });
+      span?.setAttribute(
+        'omnigate.input.modalities',
+        inspected.map((s) => s.detection.modality),
+      );
+      return inspected;
     });
     const detected = stored.map((s) => s.detection);
     const query = {
@@ -221,16 +238,23 @@ export class InferenceService {
       adapter: request.adapter,
       domain: request.domain,
     };
-    const [best, ...others] = this.planner.candidates(query);
-    const options = request.options ?? {};
-    const primary = planRoute(best, options, output.mediaType);
-    // A fallback whose adapters reject the options is no fallback for this request.
-    const alternatives = others.flatMap((hops) => {
-      try {
-        return [planRoute(hops, options, output.mediaType)];
-      } catch {
-        return [];
-      }
+    const { primary, alternatives } = await inSpan('plan', parent, (span) => {
+      const [best, ...others] = this.planner.candidates(query);
+      const options = request.options ?? {};
+      const planned = planRoute(best, options, output.mediaType);
+      span?.setAttribute(
+        'omnigate.route',
+        planned.plan.map((hop) => hop.adapter),
+      );
+      // A fallback whose adapters reject the options is no fallback for this request.
+      const fallbacks = others.flatMap((hops) => {
+        try {
+          return [planRoute(hops, options, output.mediaType)];
+        } catch {
+          return [];
+        }
+      });
+      return { primary: planned, alternatives: fallbacks };
     });
     const priority = request.priority ?? DEFAULT_PRIORITY;
     const inputs: AdapterInput[] = stored.map(({ blob }, i) => ({
@@ -243,6 +267,8 @@ export class InferenceService {
     }));
 
     const id = randomUUID();
+    // The job's spans, in whichever process, are children of its request's (or batch line's).
+    const trace = parent && carrierOf(parent);
     const record: JobRecord = {
       id,
       status: 'queued',
@@ -259,9 +285,9 @@ export class InferenceService {
       inputs,
       alternatives: alternatives.map(({ plan, route }) => ({ plan, route })),
       ...(request.webhook ? { webhook: request.webhook } : {}),
+      ...(trace ? { trace } : {}),
     };
     const texts = carriedTexts(request, stored);
-    const trace = currentCarrier();
     const job: HopJob = {
       jobId: id,
       generation: 0,
@@ -272,7 +298,14 @@ export class InferenceService {
       ...(trace ? { trace } : {}),
     };
     const written = stored.flatMap((s) => (s.written ? [s.written] : []));
-    return { record, hop: job, priority, written, ...(request.task ? { task: request.task } : {}) };
+    return {
+      record,
+      hop: job,
+      priority,
+      written,
+      ...(request.task ? { task: request.task } : {}),
+      ...(parent ? { parent } : {}),
+    };
   }
 
   async get(id: string): Promise<JobRecord> {

@@ -13,7 +13,8 @@ import { asNextInput, classifyFailure, storeOutput, withTexts } from './hop-data
 import type { JobEndings } from './job-endings';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
 import type { HopJob, HopPlan, JobRecord, PlannedRoute } from './job-record';
-import { endHopSpan, startHopSpan } from '../tracing/trace-context';
+import type { ModelAdapter } from '../adapters/model-adapters';
+import { HopSpans } from '../tracing/hop-spans';
 
 /** How one run of a hop ended: `retried` when it failed and its attempt is to be made again. */
 export type HopOutcome = 'completed' | 'retried' | 'failed' | 'cancelled';
@@ -52,6 +53,8 @@ export class HopRunner {
     private readonly lane?: { slots: DirectLane; retry: RetryPolicy; leases?: DirectLeases },
     /** Told how every hop run ends (how long it took, by adapter), if given. */
     private readonly observer?: HopObserver,
+    /** The adapters of model backends, by id: their calls' spans are GenAI spans. */
+    private readonly models: ReadonlyMap<string, ModelAdapter> = new Map(),
   ) {}
 
   /** The hops this process runs in the direct lane, until they end. */
@@ -124,12 +127,12 @@ export class HopRunner {
     const record = known ? this.markActive(known, run) : await this.load(hop, run);
     if (!record) return;
     const startedAt = Date.now();
-    const span = startHopSpan(hop, run.attempt.number);
+    const spans = HopSpans.start(hop, run.attempt.number, this.models.get(hop.adapter));
     let failure: unknown;
     const log = this.logger.child({ jobId: hop.jobId, adapter: hop.adapter, attempt: run.attempt.number });
     const cancel = new AbortController();
     this.running.set(hop.jobId, cancel);
-    const call = this.call(record, hop, run, cancel.signal, log);
+    const call = this.call(record, hop, run, cancel.signal, log, spans);
     let outcome: HopOutcome = 'failed';
     try {
       const result = await call.result;
@@ -154,7 +157,7 @@ export class HopRunner {
     } finally {
       this.running.delete(hop.jobId);
       this.observer?.hopRan(hop.adapter, outcome, Date.now() - startedAt, hop.task);
-      if (span) endHopSpan(span, outcome, failure);
+      spans?.end(outcome, failure);
     }
   }
 
@@ -274,6 +277,7 @@ export class HopRunner {
     run: HopRun,
     cancelled: AbortSignal,
     log: Logger,
+    spans: HopSpans | undefined,
   ): { result: Promise<AdapterResult>; streamed(): boolean } {
     let streamed = false;
     // Deltas go out one after another, and all before the record that ends the job.
@@ -291,6 +295,7 @@ export class HopRunner {
       },
       blobs: hop.texts ? withTexts(this.blobs, hop.texts) : this.blobs,
       logger: log,
+      ...(spans ? { traceHeaders: spans.headers } : {}),
       ...(streamsText
         ? {
             onTextDelta: (delta: string) => {
@@ -302,13 +307,25 @@ export class HopRunner {
           }
         : {}),
     };
-    const invoked = (async () => {
+    let invoked = (async () => {
       const adapter = this.adapters.get(hop.adapter);
       return adapter.invoke(
         { task: hop.task, inputs: hop.inputs, output: hop.output, options: hop.options },
         context,
       );
     })();
+    if (spans) {
+      invoked = invoked.then(
+        (result) => {
+          spans.answered(result.meta);
+          return result;
+        },
+        (err: unknown) => {
+          spans.failed(err);
+          throw err;
+        },
+      );
+    }
     // A failed call also waits for its deltas: they go out before the record that ends the job.
     const result = invoked.finally(() => deltas);
     return { result, streamed: () => streamed };

@@ -1,4 +1,5 @@
 import type { AdapterInput } from '@omnigate/adapters';
+import { traceIdOf, type TraceCarrier } from '../tracing/trace-context';
 import type { InferRequest, JobResult, JobStatus, OutputSpec, RouteStep } from '@omnigate/contracts';
 
 /** One planned hop: the adapter, its task, what it must produce, and the options meant for it. */
@@ -30,6 +31,11 @@ export interface JobRecord extends JobResult {
   alternatives: PlannedRoute[];
   /** Called once when the job ends; its `secret` never leaves the record (see publicResult). */
   webhook?: NonNullable<InferRequest['webhook']>;
+  /**
+   * The W3C trace context of the span that created the job (its request's, its batch line's),
+   * when tracing is on: its webhook delivery's span is its child; shown as `traceId`.
+   */
+  trace?: TraceCarrier;
 }
 
 /** The public view of a record: what `JobResult` shows, without the runtime's fields. */
@@ -42,9 +48,11 @@ export function publicResult(record: JobRecord): JobResult {
     inputs: _i,
     alternatives: _a,
     webhook: _w,
+    trace,
     ...result
   } = record;
-  return result;
+  const traceId = traceIdOf(trace);
+  return traceId ? { ...result, traceId } : result;
 }
 
 /** One hop of a job's route, as queued: references and small parameters only, never payloads. */
@@ -79,7 +87,7 @@ export interface HopJob {
    * The W3C trace context (`traceparent`...) of the request that created the job, when tracing
    * is on: every hop's span, in whichever process runs it, is its child.
    */
-  trace?: Record<string, string>;
+  trace?: TraceCarrier;
 }
 
 /** A change of a job's state, announced to every process waiting on it. */

@@ -14,6 +14,7 @@ import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
 import { WebhookService } from '../webhooks/webhook.service';
 import { WebhooksModule } from '../webhooks/webhooks.module';
+import { modelAdapters } from '../adapters/model-adapters';
 import { DirectLane } from './direct-lane';
 import { DirectLeases } from './direct-leases';
 import { HopRunner } from './hop-runner';
@@ -81,6 +82,7 @@ export class JobsModule {
                 leases,
               },
               metrics,
+              modelAdapters(config.openAiBackends),
             );
           },
           // WebhookService listens to the ends of jobs (JobEndings) from its creation.

@@ -1,5 +1,6 @@
-import type { OpenAiBackend, OpenAiModels } from '@omnigate/contracts';
+import type { OpenAiBackend } from '@omnigate/contracts';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { modelAdapters, reportedCount as count, tokenUsage } from '../adapters/model-adapters';
 
 /**
  * Time to first token, in seconds: the OpenTelemetry GenAI conventions' advised buckets
@@ -15,27 +16,9 @@ export interface ModelLabels {
   model: string;
 }
 
-/**
- * The labels of every adapter of the configured OpenAI-compatible backends, by adapter id
- * (`<backend>.<kind>`, as the adapters name themselves): the backend's id and the model the
- * configuration names for that kind, whatever model the upstream says answered.
- */
+/** The labels of every adapter of the configured OpenAI-compatible backends, by adapter id. */
 export function modelLabels(backends: readonly OpenAiBackend[]): Map<string, ModelLabels> {
-  const labels = new Map<string, ModelLabels>();
-  for (const backend of backends) {
-    for (const [kind, model] of Object.entries(backend.models) as [
-      keyof OpenAiModels,
-      string | undefined,
-    ][]) {
-      if (model) labels.set(`${backend.id}.${kind}`, { backend: backend.id, model });
-    }
-  }
-  return labels;
-}
-
-/** A count the upstream reported: a finite, non-negative number, else nothing. */
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+  return new Map([...modelAdapters(backends)].map(([id, { backend, model }]) => [id, { backend, model }]));
 }
 
 /**
@@ -96,13 +79,7 @@ export class ModelMetrics {
   answered(adapter: string, meta: Record<string, unknown> | undefined): void {
     const labels = this.labels.get(adapter);
     if (!labels || !meta) return;
-    const usage =
-      typeof meta.usage === 'object' && meta.usage !== null ? (meta.usage as Record<string, unknown>) : {};
-    const prompt = count(usage.prompt_tokens) ?? count(usage.input_tokens);
-    const completion = count(usage.completion_tokens) ?? count(usage.output_tokens);
-    const total =
-      count(usage.total_tokens) ??
-      (prompt !== undefined || completion !== undefined ? (prompt ?? 0) + (completion ?? 0) : undefined);
+    const { prompt, completion, total } = tokenUsage(meta);
     if (prompt !== undefined) this.promptTokens.inc(labels, prompt);
     if (completion !== undefined) this.completionTokens.inc(labels, completion);
     if (total !== undefined) this.totalTokens.inc(labels, total);

@@ -21,6 +21,7 @@ import {
 } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 import { toOpenAiError } from './openai-error';
+import { requestSpan } from '../tracing/http-spans';
 
 /** `POST /v1/chat/completions`: a conversation as one job of task `chat`, answered or streamed. */
 @Controller('v1/chat')
@@ -36,7 +37,7 @@ export class ChatCompletionsController {
     const body = ChatCompletionRequestSchema.parse(jsonBody(req));
     const { request, asked } = chatJobRequest(body, this.models);
     if (body.stream) return this.stream(reply, request, body, asked);
-    const record = await runToCompletion(this.inference, request);
+    const record = await runToCompletion(this.inference, request, req);
     const content = await outputText(this.blobs, singleOutput(record, 'text'));
     const id = `chatcmpl-${record.id.replaceAll('-', '')}`;
     await reply
@@ -79,6 +80,7 @@ export class ChatCompletionsController {
     try {
       const ended = await this.inference.runStreaming(request, {
         signal: abort.signal,
+        parent: requestSpan(reply.request),
         timeoutMs: request.timeoutMs,
         onDelta: (delta) => {
           if (abort.signal.aborted || delta === '') return;

@@ -4,6 +4,7 @@ import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
 import type { InferenceService } from '../inference/inference.service';
 import type { JobRecord } from '../jobs/job-record';
+import { requestSpan } from '../tracing/http-spans';
 
 /** A job that ended well; anything else becomes the error the facade answers. */
 export function completed(record: JobRecord): JobRecord {
@@ -23,12 +24,13 @@ export function completed(record: JobRecord): JobRecord {
   );
 }
 
-/** Runs one request to its end (sync wait) and returns the completed record. */
+/** Runs one job of the HTTP request `from` to its end (sync wait) and returns the completed record. */
 export async function runToCompletion(
   inference: InferenceService,
   request: InferRequest,
+  from: FastifyRequest,
 ): Promise<JobRecord> {
-  return completed(await inference.run(request, request.timeoutMs));
+  return completed(await inference.run(request, request.timeoutMs, requestSpan(from)));
 }
 
 /** The job's one output, or 502 when the route produced something else. */

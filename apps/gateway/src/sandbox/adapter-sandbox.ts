@@ -86,7 +86,13 @@ export class AdapterSandbox {
     let outcome: SandboxOutcome;
     try {
       outcome = await process.run(
-        { adapterId, request, streams: context.onTextDelta !== undefined, blobs },
+        {
+          adapterId,
+          request,
+          streams: context.onTextDelta !== undefined,
+          blobs,
+          ...(context.traceHeaders ? { traceHeaders: context.traceHeaders } : {}),
+        },
         {
           onStarted,
           onMessage: (message) => this.serve(message, process, context, (err) => (readError = err)),

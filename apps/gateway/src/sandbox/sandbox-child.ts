@@ -93,6 +93,7 @@ async function run(task: SandboxTask): Promise<void> {
     },
     logger: ipcLogger(),
     ...(task.streams ? { onTextDelta: (text: string) => void send({ type: 'delta', text }) } : {}),
+    ...(task.traceHeaders ? { traceHeaders: task.traceHeaders } : {}),
   };
   try {
     const adapter = (await adapters).get(task.adapterId);

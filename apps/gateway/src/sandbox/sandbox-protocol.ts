@@ -18,6 +18,8 @@ export interface SandboxTask {
   request: AdapterRequest;
   /** Whether the caller streams text: the process then forwards text deltas. */
   streams: boolean;
+  /** The call's W3C trace context, when the gateway traces (AdapterContext.traceHeaders). */
+  traceHeaders?: Readonly<Record<string, string>>;
   /** The bytes of the small inputs, by blob id, sent with the hop to save a round trip each. */
   blobs: Record<string, Uint8Array>;
 }

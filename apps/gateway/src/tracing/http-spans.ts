@@ -1,42 +1,46 @@
-import { context, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { startSpan } from './trace-context';
+import { carrierOf, startSpan } from './trace-context';
+
+const spans = new WeakMap<FastifyRequest, Span>();
+
+/**
+ * The server span of a request, when tracing is on: the parent of what the request does
+ * (detection, planning, its job's hops), passed on explicitly.
+ */
+export function requestSpan(request: FastifyRequest): Span | undefined {
+  return spans.get(request);
+}
 
 /**
  * A server span per HTTP request, continuing the trace of an incoming W3C `traceparent`, named
- * `METHOD /route/template` (just `METHOD` when no route matched). The request's handler runs in
- * the span's context, so what it queues (a job's first hop) carries the trace on.
- * Installed only when tracing is on.
+ * `METHOD /route/template` (just `METHOD` when no route matched). The answer carries the span's
+ * own `traceparent`, so a caller can find the trace. Installed only when tracing is on.
  */
 export function installHttpTracing(fastify: FastifyInstance): void {
-  const spans = new WeakMap<FastifyRequest, { span: Span; context: Context }>();
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     const route = request.routeOptions.url;
-    const started = startSpan(
+    const span = startSpan(
       route ? `${request.method} ${route}` : request.method,
-      SpanKind.SERVER,
+      request.headers as Record<string, string>,
       { 'http.request.method': request.method, ...(route ? { 'http.route': route } : {}) },
-      request.headers,
+      SpanKind.SERVER,
     );
-    spans.set(request, started);
-    context.with(started.context, done);
-  });
-  // The body is parsed in the socket's async context: the handler's hooks enter the span's again
-  // (as @fastify/request-context does).
-  fastify.addHook('preValidation', (request, _reply, done) => {
-    const started = spans.get(request);
-    if (started) context.with(started.context, done);
-    else done();
+    if (span) {
+      spans.set(request, span);
+      void reply.header('traceparent', carrierOf(span).traceparent);
+    }
+    done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    const started = spans.get(request);
-    if (started) {
+    const span = spans.get(request);
+    if (span) {
       spans.delete(request);
       const status = reply.statusCode;
-      started.span.setAttribute('http.response.status_code', status);
+      span.setAttribute('http.response.status_code', status);
       // A server span is an error for the server's own failures only (5xx), not the client's.
-      if (status >= 500) started.span.setStatus({ code: SpanStatusCode.ERROR });
-      started.span.end();
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
     }
     done();
   });

@@ -1,18 +1,21 @@
 import {
-  context,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,
-  type Context,
+  type Link,
   type Span,
 } from '@opentelemetry/api';
 
 /**
  * The gateway's side of tracing, on the OpenTelemetry API alone (the SDK is tracing-sdk.ts).
  * Every function is a no-op, allocating nothing, until the SDK has started (enableTracing).
+ *
+ * Parents are passed explicitly (a Span within a process, a carrier across processes): no
+ * context manager is registered, because AsyncLocalStorage's async hooks cost every promise of
+ * the process about a fifth of its throughput on Node 20 (docs/benchmarks.md, Observability).
  */
 let enabled = false;
 
@@ -25,69 +28,88 @@ export function tracingEnabled(): boolean {
   return enabled;
 }
 
-/** W3C trace context headers (`traceparent`, maybe `tracestate`), as carried in a hop's job data. */
+/** W3C trace context headers (`traceparent`, maybe `tracestate`), as carried in job data and records. */
 export type TraceCarrier = Record<string, string>;
+
+/** Where a span hangs: a span of this process, the carrier of one from elsewhere, or nothing (a root span). */
+export type TraceParent = Span | TraceCarrier | undefined;
 
 const tracer = () => trace.getTracer('omnigate');
 
-/** The active span's context as a carrier, for a hop queued now; undefined when tracing is off or no span is active. */
-export function currentCarrier(): TraceCarrier | undefined {
-  if (!enabled) return undefined;
-  const carrier: TraceCarrier = {};
-  propagation.inject(context.active(), carrier);
-  return carrier.traceparent ? carrier : undefined;
+function isSpan(parent: Span | TraceCarrier): parent is Span {
+  return typeof (parent as Span).spanContext === 'function';
 }
 
-/** Starts a span whose parent is the context `carrier` holds (none: a root span). */
+/** Starts a span under `parent`; undefined when tracing is off. */
 export function startSpan(
   name: string,
-  kind: SpanKind,
-  attributes: Attributes,
-  carrier: Record<string, string | string[] | undefined> | undefined,
-): { span: Span; context: Context } {
-  const parent = carrier ? propagation.extract(ROOT_CONTEXT, carrier) : ROOT_CONTEXT;
-  const span = tracer().startSpan(name, { kind, attributes }, parent);
-  return { span, context: trace.setSpan(parent, span) };
-}
-
-/** What identifies a hop run on its span. */
-export interface HopSpanFields {
-  jobId: string;
-  adapter: string;
-  task: string;
-  hop: number;
-  generation: number;
-  trace?: TraceCarrier;
-}
-
-/** A span for one run of a hop, child of the request that queued it; undefined when tracing is off. */
-export function startHopSpan(hop: HopSpanFields, attempt: number): Span | undefined {
+  parent: TraceParent,
+  attributes: Attributes = {},
+  kind: SpanKind = SpanKind.INTERNAL,
+  links?: Link[],
+): Span | undefined {
   if (!enabled) return undefined;
-  return startSpan(
-    `hop ${hop.adapter}`,
-    SpanKind.INTERNAL,
-    {
-      'omnigate.job.id': hop.jobId,
-      'omnigate.adapter.id': hop.adapter,
-      'omnigate.task': hop.task,
-      'omnigate.hop.index': hop.hop,
-      'omnigate.hop.generation': hop.generation,
-      'omnigate.hop.attempt': attempt,
-    },
-    hop.trace,
-  ).span;
+  const context =
+    parent === undefined
+      ? ROOT_CONTEXT
+      : isSpan(parent)
+        ? trace.setSpan(ROOT_CONTEXT, parent)
+        : propagation.extract(ROOT_CONTEXT, parent);
+  return tracer().startSpan(name, { kind, attributes, ...(links ? { links } : {}) }, context);
+}
+
+/** The W3C headers naming `span` as the parent: for job data, a record, an outgoing request. */
+export function carrierOf(span: Span): TraceCarrier {
+  const carrier: TraceCarrier = {};
+  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
+  return carrier;
+}
+
+/** A link to the span a carrier names (a batch line's to its batch); none for an unreadable carrier. */
+export function linkTo(carrier: TraceCarrier | undefined): Link[] | undefined {
+  if (!enabled || !carrier) return undefined;
+  const linked = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, carrier));
+  return linked ? [{ context: linked }] : undefined;
+}
+
+/** The trace id a carrier's `traceparent` names (`00-<trace id>-<span id>-<flags>`). */
+export function traceIdOf(carrier: TraceCarrier | undefined): string | undefined {
+  const traceparent = carrier?.traceparent;
+  return traceparent && traceparent.length >= 55 ? traceparent.slice(3, 35) : undefined;
 }
 
 /**
- * Ends a hop's span with its outcome; a failure (retried or final) is recorded with an error
- * status, a cancellation is not an error.
+ * Ends a span with its outcome: an error (a failure, retried or final) is recorded with an error
+ * status; an outcome without one (a cancellation) is not an error.
  */
-export function endHopSpan(span: Span, outcome: string, error?: unknown): void {
-  span.setAttribute('omnigate.hop.outcome', outcome);
-  if (error !== undefined && (outcome === 'failed' || outcome === 'retried')) {
+export function endSpan(span: Span, error?: unknown, attributes?: Attributes): void {
+  if (attributes) span.setAttributes(attributes);
+  if (error !== undefined) {
     const err = error instanceof Error ? error : new Error(String(error));
     span.recordException(err);
     span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
   }
   span.end();
+}
+
+/**
+ * Runs `fn` in a span under `parent` (when tracing is on): the span ends when `fn` settles, with
+ * its error recorded. Without tracing, just `fn()`.
+ */
+export async function inSpan<T>(
+  name: string,
+  parent: TraceParent,
+  fn: (span: Span | undefined) => Promise<T> | T,
+  attributes?: Attributes,
+): Promise<T> {
+  const span = parent === undefined ? undefined : startSpan(name, parent, attributes);
+  if (!span) return fn(undefined);
+  try {
+    const result = await fn(span);
+    span.end();
+    return result;
+  } catch (err) {
+    endSpan(span, err);
+    throw err;
+  }
 }

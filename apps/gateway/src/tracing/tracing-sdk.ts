@@ -23,7 +23,7 @@ export interface Tracing {
 
 /**
  * Starts the OpenTelemetry SDK (before the app, so every span has somewhere to go): the W3C
- * propagator, the context kept across awaits (AsyncLocalStorage), spans batched to the OTLP
+ * propagator, no context manager (parents are passed explicitly), spans batched to the OTLP
  * endpoint (OTEL_BSP_* and the exporter's OTEL_EXPORTER_OTLP_HEADERS / _TIMEOUT are read by the SDK).
  */
 export function startTracing(config: TracingConfig, version: string, logger: Logger): Tracing {
@@ -39,7 +39,9 @@ export function startTracing(config: TracingConfig, version: string, logger: Log
     sampler: sampler(config),
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
-  provider.register({ propagator: new W3CTraceContextPropagator() });
+  // No context manager: parents are passed explicitly (trace-context.ts), which spares every
+  // promise of the process AsyncLocalStorage's hooks.
+  provider.register({ propagator: new W3CTraceContextPropagator(), contextManager: null });
   enableTracing();
   logger.info(
     { url: config.url, protocol: config.protocol, service: config.serviceName, sampler: config.sampler },

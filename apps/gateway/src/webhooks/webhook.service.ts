@@ -1,4 +1,5 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SpanKind } from '@opentelemetry/api';
 import type { BlobReader } from '@omnigate/adapters';
 import { isTerminalStatus } from '@omnigate/contracts';
 import type { Logger } from 'pino';
@@ -7,6 +8,7 @@ import { GatewayError } from '../errors/gateway-error';
 import { presentJob } from '../jobs/job-presenter';
 import type { JobStore } from '../jobs/job-ports';
 import type { JobRecord } from '../jobs/job-record';
+import { carrierOf, endSpan, startSpan, type TraceCarrier } from '../tracing/trace-context';
 import { WebhookAddressGuard, WebhookRefusedError } from './webhook-address-guard';
 import {
   deliveryId,
@@ -26,6 +28,8 @@ interface Announced {
   webhook: Webhook;
   event: string;
   body: () => Promise<unknown>;
+  /** The trace of what ended (a job's), when tracing: the delivery's span is its child. */
+  trace?: TraceCarrier;
 }
 
 /**
@@ -99,6 +103,12 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     if (!secret) throw new WebhookRefusedError('no webhook secret (WEBHOOK_SECRET was removed)');
     const url = announced.webhook.url;
     const host = new URL(url).host;
+    const span = startSpan(
+      `webhook ${announced.event}`,
+      announced.trace,
+      { 'server.address': host, 'omnigate.webhook.attempt': attempt.number },
+      SpanKind.CLIENT,
+    );
     try {
       // Checked again: what the host resolves to may have changed since the webhook was given.
       const addresses = await this.guard.resolve(url);
@@ -118,13 +128,17 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
           'x-omnigate-attempt': String(attempt.number),
           'x-omnigate-timestamp': String(timestamp),
           'x-omnigate-signature': signWebhook(secret, timestamp, body),
+          ...(span ? carrierOf(span) : {}),
         },
       });
+      span?.setAttribute('http.response.status_code', status);
       if (status < 200 || status >= 300) throw new Error(`the receiver answered ${status}`);
       log.info({ host, status }, 'webhook delivered');
+      span?.end();
     } catch (err) {
       const last = err instanceof WebhookRefusedError || attempt.number >= attempt.max;
       log.warn({ host, err: { message: (err as Error).message }, last }, 'webhook delivery failed');
+      if (span) endSpan(span, err, { 'omnigate.webhook.last_attempt': last });
       throw err;
     }
   };
@@ -138,6 +152,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       webhook: record.webhook,
       event: `job.${record.status}`,
       body: () => presentJob(record, this.blobs),
+      ...(record.trace ? { trace: record.trace } : {}),
     };
   }
 

@@ -9,6 +9,12 @@ export const DEFAULT_OPENAI_TIMEOUT_MS = 120_000;
 /** Without a configured bound, one answer may be this long (speech and images are the long ones). */
 export const DEFAULT_OPENAI_MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
 
+/** The per-call options of the `openai` client an upstream call is made with. */
+export interface UpstreamRequest {
+  signal: AbortSignal;
+  headers?: Readonly<Record<string, string>>;
+}
+
 /** What a backend's adapters share: one `openai` client and how to call it. */
 export class OpenAiBackendClient {
   readonly client: OpenAI;
@@ -24,17 +30,21 @@ export class OpenAiBackendClient {
   }
 
   /**
-   * Runs one upstream call with the job's abort signal; every failure leaves as an AdapterError
-   * (see toAdapterError).
+   * Runs one upstream call with the job's abort signal and trace headers (the `openai` client's
+   * request options); every failure leaves as an AdapterError (see toAdapterError).
    */
   async call<T>(
     adapterId: string,
     context: AdapterContext,
-    run: (signal: AbortSignal) => Promise<T>,
+    run: (request: UpstreamRequest) => Promise<T>,
   ): Promise<T> {
     try {
       context.signal.throwIfAborted();
-      return await run(context.signal);
+      return await run(
+        context.traceHeaders
+          ? { signal: context.signal, headers: context.traceHeaders }
+          : { signal: context.signal },
+      );
     } catch (error) {
       throw toAdapterError(error, {
         adapterId,

@@ -96,6 +96,28 @@ describe('OpenAiChatAdapter (chat)', () => {
     expect(meta.generationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("sends the call's trace context to the backend, streamed or not, and for embeddings and speech too", async () => {
+    const traceparent = `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`;
+    const { chat, embedding, speech } = testAdapters(server);
+    for (const [adapter, path, task, output, stream] of [
+      [chat, '/v1/chat/completions', 'chat', 'text', false],
+      [chat, '/v1/chat/completions', 'chat', 'text', true],
+      [embedding, '/v1/embeddings', 'embed', 'signal', false],
+      [speech, '/v1/audio/speech', 'tts', 'audio', false],
+    ] as const) {
+      const harness = createAdapterHarness();
+      harness.context.traceHeaders = { traceparent };
+      if (stream) harness.context.onTextDelta = () => {};
+      await harness.invoke(adapter!, {
+        task,
+        inputs: [harness.put('traced words', { modality: 'text', mediaType: 'text/plain' })],
+        output: { modality: output },
+      });
+      const request = server.lastRequest(path)!;
+      expect([path, stream, request.headers.traceparent]).toEqual([path, stream, traceparent]);
+    }
+  });
+
   it('marks the answer application/json when a JSON response_format is asked for', async () => {
     const harness = createAdapterHarness();
     const result = await harness.invoke(testAdapters(server).chat, {

@@ -87,10 +87,8 @@ export class OpenAiChatAdapter implements Adapter<OpenAiChatOptions> {
     body: ChatCompletionCreateParamsBase,
     context: AdapterContext,
   ): Promise<{ text: string; meta: OpenAiResultMeta }> {
-    const completion = await this.upstream.call(this.descriptor.id, context, (signal) =>
-      this.upstream.client.chat.completions.create(body as ChatCompletionCreateParamsNonStreaming, {
-        signal,
-      }),
+    const completion = await this.upstream.call(this.descriptor.id, context, (request) =>
+      this.upstream.client.chat.completions.create(body as ChatCompletionCreateParamsNonStreaming, request),
     );
     const choice = completion.choices?.[0];
     if (!choice) {
@@ -122,12 +120,12 @@ export class OpenAiChatAdapter implements Adapter<OpenAiChatOptions> {
     context: AdapterContext,
     onTextDelta: (delta: string) => void,
   ): Promise<{ text: string; meta: OpenAiResultMeta }> {
-    return this.upstream.call(this.descriptor.id, context, async (signal) => {
+    return this.upstream.call(this.descriptor.id, context, async (request) => {
       const startedAt = performance.now();
       let firstAt: number | undefined;
       const stream = await this.upstream.client.chat.completions.create(
         { ...body, stream: true, stream_options: { include_usage: true } },
-        { signal },
+        request,
       );
       const pieces: string[] = [];
       let refusal = '';
@@ -147,7 +145,7 @@ export class OpenAiChatAdapter implements Adapter<OpenAiChatOptions> {
         if (chunk.usage) meta.usage = chunk.usage;
       }
       // The client ends the iteration quietly when the signal aborts; a cut answer is no answer.
-      signal.throwIfAborted();
+      request.signal.throwIfAborted();
       if (!last) {
         throw new AdapterError(
           'adapter_failed',

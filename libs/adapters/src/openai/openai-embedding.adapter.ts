@@ -81,10 +81,10 @@ export class OpenAiEmbeddingAdapter implements Adapter<OpenAiEmbeddingOptions> {
     }
     await context.progress(0.1);
 
-    const response = await this.upstream.call(adapterId, context, (signal) =>
+    const response = await this.upstream.call(adapterId, context, (request) =>
       this.upstream.client.embeddings.create(
         { ...options, model: this.model, input: texts.length === 1 ? texts[0] : texts },
-        { signal },
+        request,
       ),
     );
     const vectors = [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding);

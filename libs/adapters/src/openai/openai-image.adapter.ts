@@ -78,7 +78,7 @@ export class OpenAiImageAdapter implements Adapter<OpenAiImageOptions> {
     }
     await context.progress(0.1);
 
-    const image = await this.upstream.call(adapterId, context, async (signal) => {
+    const image = await this.upstream.call(adapterId, context, async (request) => {
       const response = await this.upstream.client.images.generate(
         // size is any WxH: OpenAI-compatible servers take sizes OpenAI's own list lacks.
         {
@@ -88,11 +88,11 @@ export class OpenAiImageAdapter implements Adapter<OpenAiImageOptions> {
           prompt,
           n: 1,
         },
-        { signal },
+        request,
       );
       const [first] = response.data ?? [];
       if (first?.b64_json) return Buffer.from(first.b64_json, 'base64');
-      if (first?.url) return this.download(first.url, signal);
+      if (first?.url) return this.download(first.url, request.signal);
       throw new AdapterError('adapter_failed', `${adapterId}: the backend answered without an image`, {
         retryable: true,
       });

@@ -87,7 +87,7 @@ export class OpenAiSpeechAdapter implements Adapter<OpenAiSpeechOptions> {
     }
     await context.progress(0.1);
 
-    const audio = await this.upstream.call(adapterId, context, async (signal) => {
+    const audio = await this.upstream.call(adapterId, context, async (request) => {
       const response = await this.upstream.client.audio.speech.create(
         {
           model: this.model,
@@ -97,7 +97,7 @@ export class OpenAiSpeechAdapter implements Adapter<OpenAiSpeechOptions> {
           ...(options.speed !== undefined ? { speed: options.speed } : {}),
           ...(options.instructions !== undefined ? { instructions: options.instructions } : {}),
         },
-        { signal },
+        request,
       );
       return Buffer.from(await response.arrayBuffer());
     });

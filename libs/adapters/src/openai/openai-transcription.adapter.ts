@@ -91,7 +91,7 @@ export class OpenAiTranscriptionAdapter implements Adapter<OpenAiTranscriptionOp
     await context.progress(0.1);
 
     const file = await toFile(bytes, filename, { type: baseMediaType(input.mediaType) });
-    const answer: unknown = await this.upstream.call(adapterId, context, (signal) =>
+    const answer: unknown = await this.upstream.call(adapterId, context, (request) =>
       this.upstream.client.audio.transcriptions.create(
         {
           file,
@@ -104,7 +104,7 @@ export class OpenAiTranscriptionAdapter implements Adapter<OpenAiTranscriptionOp
             ? { timestamp_granularities: options.timestamp_granularities }
             : {}),
         },
-        { signal },
+        request,
       ),
     );
     await context.progress(1);

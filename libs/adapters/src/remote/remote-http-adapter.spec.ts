@@ -9,7 +9,7 @@ type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A local server whose answer per path the test sets; it records what it was sent. */
 class ScriptedServer {
-  readonly seen: { path: string; apiKey?: string }[] = [];
+  readonly seen: { path: string; apiKey?: string; traceparent?: string }[] = [];
   routes = new Map<string, Route>();
   url = '';
   private server?: Server;
@@ -17,7 +17,12 @@ class ScriptedServer {
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       const header = req.headers['x-api-key'];
-      this.seen.push({ path: req.url ?? '', apiKey: typeof header === 'string' ? header : undefined });
+      const traceparent = req.headers.traceparent;
+      this.seen.push({
+        path: req.url ?? '',
+        apiKey: typeof header === 'string' ? header : undefined,
+        ...(typeof traceparent === 'string' ? { traceparent } : {}),
+      });
       req.resume();
       req.on('end', () => (this.routes.get(req.url ?? '') ?? notFound)(req, res));
     });
@@ -170,5 +175,23 @@ describe('RemoteHttpAdapter against a hostile or misconfigured server', () => {
     );
     const error = await shout(adapter);
     expect(error.message).toBe('acme.shout: bad key [redacted]');
+  });
+
+  it("sends the call's trace context beside the registration's headers, which it cannot override", async () => {
+    const adapter = await connected();
+    origin.routes.set(
+      '/invoke',
+      json({ outputs: [{ modality: 'text', mediaType: 'text/plain', text: 'HI' }] }),
+    );
+    const harness = createAdapterHarness();
+    const traceparent = `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`;
+    harness.context.traceHeaders = { traceparent, 'x-api-key': 'not-the-key' };
+    const input = harness.put('hi', { modality: 'text', mediaType: 'text/plain' });
+    await harness.invoke(adapter, { task: 'shout', inputs: [input], output: { modality: 'text' } });
+    expect(origin.seen.find((s) => s.path === '/invoke')).toEqual({
+      path: '/invoke',
+      apiKey: KEY,
+      traceparent,
+    });
   });
 });

@@ -139,7 +139,11 @@ export class RemoteHttpAdapter implements Adapter {
       options: request.options,
     };
     form.set('request', JSON.stringify(body));
-    const response = await this.call('invoke', context.signal, { method: 'POST', body: form });
+    const response = await this.call('invoke', context.signal, {
+      method: 'POST',
+      body: form,
+      headers: context.traceHeaders,
+    });
     const redirect = redirectRefusal(response);
     if (redirect) {
       await response.body?.cancel();
@@ -171,12 +175,17 @@ export class RemoteHttpAdapter implements Adapter {
     }
   }
 
-  private async call(path: string, signal: AbortSignal, init: RequestInit): Promise<Response> {
+  /** `init.headers`: a call's own (its trace context), beside the target's. */
+  private async call(
+    path: string,
+    signal: AbortSignal,
+    init: Omit<RequestInit, 'headers'> & { headers?: Readonly<Record<string, string>> },
+  ): Promise<Response> {
     const timeout = AbortSignal.timeout(this.target.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     try {
       return await this.invokeFetch(endpoint(this.target.url, path), {
         ...init,
-        headers: this.target.headers,
+        headers: init.headers ? { ...init.headers, ...this.target.headers } : this.target.headers,
         signal: AbortSignal.any([signal, timeout]),
       });
     } catch (err) {

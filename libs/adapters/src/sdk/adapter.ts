@@ -63,6 +63,12 @@ export interface AdapterContext {
    * produced, in order. The adapter still returns the whole output from `invoke`.
    */
   onTextDelta?(delta: string): void;
+  /**
+   * Present when the gateway traces: the W3C trace context (`traceparent`, maybe `tracestate`)
+   * of this call. An adapter that calls a service over HTTP sends these headers along, so the
+   * service's own spans join the caller's trace.
+   */
+  traceHeaders?: Readonly<Record<string, string>>;
 }
 
 /** The interface every adapter implements: declare what it can do, then do it. */
