@@ -11,3 +11,14 @@ export function samples(text: string): Map<string, number> {
   }
   return found;
 }
+
+/** The metric families of a Prometheus text exposition, from its `# TYPE` lines: name → type. */
+export function families(text: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('# TYPE ')) continue;
+    const [name, type] = line.slice('# TYPE '.length).split(' ');
+    found.set(name!, type!);
+  }
+  return found;
+}
