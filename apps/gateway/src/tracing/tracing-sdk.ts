@@ -1,4 +1,6 @@
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { redactSecrets } from '@omnigate/adapters';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -42,15 +44,47 @@ export function startTracing(config: TracingConfig, version: string, logger: Log
   // No context manager: parents are passed explicitly (trace-context.ts), which spares every
   // promise of the process AsyncLocalStorage's hooks.
   provider.register({ propagator: new W3CTraceContextPropagator(), contextManager: null });
+  // The SDK's own troubles (an export the collector refused or never answered) go to the log.
+  diag.setLogger(diagLogger(logger), DiagLogLevel.WARN);
   enableTracing();
   logger.info(
-    { url: config.url, protocol: config.protocol, service: config.serviceName, sampler: config.sampler },
+    { url: config.url, protocol: config.protocol, serviceName: config.serviceName, sampler: config.sampler },
     'OpenTelemetry tracing on',
   );
   return {
     shutdown: () =>
-      provider.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush the last spans')),
+      provider
+        .shutdown()
+        .catch((err: unknown) => logger.warn({ err }, 'could not flush the last spans'))
+        .finally(() => diag.disable()),
   };
+}
+
+/**
+ * The SDK's diagnostics as warnings, at most one line a minute: a collector that is away fails
+ * every export (every OTEL_BSP_SCHEDULE_DELAY), which must not flood the log. Each line says how
+ * many were left out before it.
+ */
+export function diagLogger(logger: Logger, everyMs = 60_000): DiagLogger {
+  let last = -Infinity;
+  let dropped = 0;
+  const warn = (message: string, ...args: unknown[]) => {
+    const now = Date.now();
+    if (now - last < everyMs) {
+      dropped++;
+      return;
+    }
+    last = now;
+    const err = args.find((a): a is Error => a instanceof Error);
+    // The SDK's message may quote an error's JSON: bounded, and without credentials.
+    logger.warn(
+      { ...(err ? { err } : {}), dropped },
+      `OpenTelemetry: ${redactSecrets(message.slice(0, 1000))}`,
+    );
+    dropped = 0;
+  };
+  const ignore = () => {};
+  return { error: warn, warn, info: ignore, debug: ignore, verbose: ignore };
 }
 
 function sampler(config: TracingConfig): Sampler {
