@@ -35,6 +35,13 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
     for (let i = 0; i < 100 && !done(mine()); i++) await new Promise((r) => setTimeout(r, 100));
     return mine();
   }
+  /** POST /v1/infer, as a request of the caller's trace `traceId`. */
+  const infer = (traceId: string, body: unknown) =>
+    fetch(`${api.url}/v1/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: traceparent(traceId) },
+      body: JSON.stringify(body),
+    });
   const named = (spans: ReceivedSpan[], name: string) => {
     const span = spans.find((s) => s.name === name);
     expect(span, `${name} in ${JSON.stringify(spans.map((s) => s.name))}`).toBeDefined();
@@ -72,11 +79,7 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
 
   it("continues the caller's trace: the API's request, detection, planning and enqueue, the worker's hop and adapter call", async () => {
     const traceId = newTraceId();
-    const res = await fetch(`${api.url}/v1/infer`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: traceparent(traceId) },
-      body: JSON.stringify({ inputs: [{ text: 'traced' }], output: 'text', task: 'echo' }),
-    });
+    const res = await infer(traceId, { inputs: [{ text: 'traced' }], output: 'text', task: 'echo' });
     expect(res.status).toBe(200);
     const job = (await res.json()) as { id: string; traceId?: string };
 
@@ -123,16 +126,12 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
 
   it('traces a three-hop route: each hop, on the worker, a child of the request, with its adapter call', async () => {
     const traceId = newTraceId();
-    const res = await fetch(`${api.url}/v1/infer`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: traceparent(traceId) },
-      // text → image (render) → signal (histogram) → image (plot)
-      body: JSON.stringify({
-        inputs: [{ text: 'three hops' }],
-        output: 'image',
-        adapter: 'builtin.signal-tools',
-        task: 'plot',
-      }),
+    // text → image (render) → signal (histogram) → image (plot)
+    const res = await infer(traceId, {
+      inputs: [{ text: 'three hops' }],
+      output: 'image',
+      adapter: 'builtin.signal-tools',
+      task: 'plot',
     });
     expect(res.status).toBe(200);
     const isHop = (s: ReceivedSpan) => s.name.startsWith('hop ');
@@ -199,16 +198,12 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
 
   it("traces a webhook's delivery in its job's trace, and the receiver gets the delivery's traceparent", async () => {
     const traceId = newTraceId();
-    const res = await fetch(`${api.url}/v1/infer`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: traceparent(traceId) },
-      body: JSON.stringify({
-        inputs: [{ text: 'hooked' }],
-        output: 'text',
-        task: 'echo',
-        mode: 'async',
-        webhook: { url: hooks.url, secret: 'a-webhook-secret-of-some-length' },
-      }),
+    const res = await infer(traceId, {
+      inputs: [{ text: 'hooked' }],
+      output: 'text',
+      task: 'echo',
+      mode: 'async',
+      webhook: { url: hooks.url, secret: 'a-webhook-secret-of-some-length' },
     });
     expect(res.status).toBe(202);
     const spans = await spansOf(
