@@ -15,12 +15,13 @@ import { JobsModule } from './jobs/jobs.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OpenAiModule } from './openai/openai.module';
 import { QueueModule } from './queue/queue.module';
+import { QueueDashboardModule } from './queue-dashboard/queue-dashboard.module';
 import { RoutingModule } from './routing/routing.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The whole gateway, from one validated config: its feature modules. A worker registers no API
- * controllers (it answers /health and /metrics only).
+ * controllers and no queue dashboard (it answers /health and /metrics only).
  *
  * Nest starts modules deepest first (the longest import path from here) and stops them in the
  * reverse order, so the imports set the order of the lifecycle hooks: webhook deliveries start,
@@ -50,6 +51,7 @@ export class AppModule {
         BatchesModule.forRoot(config),
         AdapterRegistrationsModule.forRoot(config),
         HealthModule.forRoot(config),
+        QueueDashboardModule.forRoot(config),
       ],
     };
   }

@@ -12,6 +12,7 @@ export type AdapterSource = 'builtin' | 'openai' | 'module' | 'remote';
 export class AdapterRegistry {
   private readonly adapters = new Map<string, Adapter>();
   private readonly sources = new Map<string, AdapterSource>();
+  private readonly listeners = new Set<() => void>();
   private changes = 0;
 
   constructor(adapters: Adapter[] = [], source: AdapterSource = 'builtin') {
@@ -32,7 +33,18 @@ export class AdapterRegistry {
       throw new Error(`duplicate adapter id ${adapter.descriptor.id}`);
     this.adapters.set(adapter.descriptor.id, adapter);
     this.sources.set(adapter.descriptor.id, source);
+    this.changed();
+  }
+
+  /** Calls `listener` whenever an adapter is registered or unregistered; returns what stops it. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
     this.changes++;
+    for (const listener of this.listeners) listener();
   }
 
   /** Changes whenever the set of adapters does, so plans computed from it can be cached. */
@@ -50,7 +62,7 @@ export class AdapterRegistry {
   unregister(id: string): boolean {
     if (!this.adapters.delete(id)) return false;
     this.sources.delete(id);
-    this.changes++;
+    this.changed();
     return true;
   }
 

@@ -19,8 +19,9 @@ export interface ApiKeyAuthOptions {
 }
 
 /**
- * The `onRequest` hook that checks `Authorization: Bearer <key>`, the route's scope and the key's
- * rate limit before any body is read. Not @fastify/rate-limit: limits here are per key and come
+ * The `onRequest` hook that checks `Authorization: Bearer <key>` (or, where the route takes it,
+ * HTTP Basic with the key as the password), the route's scope and the key's rate limit before
+ * any body is read. Not @fastify/rate-limit: limits here are per key and come
  * from API_KEYS, errors must be in each API's own shape (native or OpenAI), and the windows live
  * in the job backend's Redis connection (or memory for the inline driver), so this is one
  * MULTI per request rather than a second store to configure.
@@ -30,17 +31,21 @@ export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHa
   return async function apiKeyAuth(request: FastifyRequest, reply: FastifyReply) {
     const access = routeAccess(request);
     if (access.open) return;
-    const token = bearerToken(request.headers.authorization);
+    const { authorization } = request.headers;
+    const token = bearerToken(authorization) ?? (access.basic ? basicPassword(authorization) : undefined);
     const key = token === undefined ? undefined : keyring.find(token);
     if (!key) {
-      void reply.header(
-        'www-authenticate',
-        token === undefined ? 'Bearer realm="omnigate"' : 'Bearer realm="omnigate", error="invalid_token"',
-      );
+      const bearer =
+        token === undefined ? 'Bearer realm="omnigate"' : 'Bearer realm="omnigate", error="invalid_token"';
+      // Basic first: on it a browser asks for a user name and password (the key), and asks again
+      // after a wrong one.
+      void reply.header('www-authenticate', access.basic ? [BASIC_CHALLENGE, bearer] : bearer);
       const message =
-        token === undefined
-          ? 'this route needs an API key: send Authorization: Bearer <key>'
-          : 'the API key is not valid';
+        token !== undefined
+          ? 'the API key is not valid'
+          : access.basic
+            ? 'this page needs an API key: send Authorization: Bearer <key>, or the key as the password of HTTP Basic'
+            : 'this route needs an API key: send Authorization: Bearer <key>';
       return sendError(request, reply, new GatewayError('unauthorized', message));
     }
     request.apiKeyName = key.name;
@@ -103,6 +108,21 @@ async function limitRate(
 function sendError(request: FastifyRequest, reply: FastifyReply, error: GatewayError): FastifyReply {
   replyWithError(request, reply, error);
   return reply;
+}
+
+/** The challenge of the routes that take a key as HTTP Basic's password (any user name). */
+const BASIC_CHALLENGE = 'Basic realm="omnigate", charset="UTF-8"';
+
+/**
+ * The password of `Authorization: Basic <base64 of user:password>` (scheme case-insensitive),
+ * or undefined when there is none (an empty one included).
+ */
+export function basicPassword(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
+  if (!match) return undefined;
+  const credentials = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = credentials.indexOf(':');
+  return colon === -1 || colon === credentials.length - 1 ? undefined : credentials.slice(colon + 1);
 }
 
 /** The token of `Authorization: Bearer <token>` (scheme case-insensitive), or undefined. */

@@ -47,6 +47,18 @@ describe('routeAccess', () => {
     expect(errorShapeOf(request('GET', '/metrics', '/metrics'))).toBe('native');
   });
 
+  it.each([
+    ['GET', '/admin/queues'],
+    ['GET', '/admin/queues/'],
+    ['GET', '/admin/queues/queue/:queueName'],
+    ['GET', '/admin/queues/static/*'],
+    ['GET', '/admin/queues/api/queues'],
+    ['PUT', '/admin/queues/api/queues/:queueName/:jobId/retry'],
+  ])('asks the admin scope, as a bearer or a Basic password, on the queue dashboard (%s %s)', (method, pattern) => {
+    expect(routeAccess(request(method, pattern, pattern))).toEqual({ open: false, scope: 'admin', basic: true });
+    expect(errorShapeOf(request(method, pattern, pattern))).toBe('native');
+  });
+
   it('reads the matched pattern, not the raw target', () => {
     const absolute = request('POST', 'http://127.0.0.1:3000/v1/adapters', '/v1/adapters');
     expect(routeAccess(absolute)).toMatchObject({ scope: 'admin' });
@@ -65,6 +77,8 @@ describe('routeAccess', () => {
     ['GET', '/healthz'],
     ['GET', '/health/ready/x'],
     ['POST', 'http://h/v1/adapters/'],
+    // Where no dashboard is mounted (the in-process driver): a 404 like any other path.
+    ['GET', '/admin/queues'],
   ])('asks a key with the infer scope when no route matched (%s %s)', (method, url) => {
     expect(routeAccess(request(method, url))).toEqual({ open: false, scope: 'infer' });
   });

@@ -4,8 +4,16 @@ import type { ApiKeyScope } from './api-keys';
 /** How a route answers errors: the native `{error: {code, message, details}}` or OpenAI's shape. */
 export type ErrorShape = 'native' | 'openai';
 
-/** What a request needs: nothing (`open`), or a key with one scope (or with `orScope`, when given). */
-export type RouteAccess = { open: true } | { open: false; scope: ApiKeyScope; orScope?: ApiKeyScope };
+/**
+ * What a request needs: nothing (`open`), or a key with one scope (or with `orScope`, when given).
+ * `basic`: the key may also come as the password of HTTP Basic, the one way a browser sends it.
+ */
+export type RouteAccess =
+  | { open: true }
+  | { open: false; scope: ApiKeyScope; orScope?: ApiKeyScope; basic?: true };
+
+/** Where the queue dashboard (Bull Board) is mounted: its pages, assets and API, all `admin`. */
+export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
 /** The routes that change which adapters run: `METHOD pattern`, as the router registered them. */
 export const ADMIN_ROUTES: ReadonlySet<string> = new Set(['POST /v1/adapters', 'DELETE /v1/adapters/:id']);
@@ -39,6 +47,9 @@ export function routeAccess(request: FastifyRequest): RouteAccess {
   if (first !== undefined && OPEN_ROOTS.has(first)) return { open: true };
   // Prometheus scrapes with a key that reads metrics and nothing else; an admin key reads them too.
   if (first === 'metrics' && second === undefined) return { open: false, scope: 'metrics', orScope: 'admin' };
+  // Pages a person opens in a browser, which can send a key only as a login prompt's password.
+  if (pattern === QUEUE_DASHBOARD_PATH || pattern.startsWith(`${QUEUE_DASHBOARD_PATH}/`))
+    return { open: false, scope: 'admin', basic: true };
   if (ADMIN_ROUTES.has(`${request.method} ${pattern}`)) return { open: false, scope: 'admin' };
   if (first === 'v1' && second !== undefined && BATCH_ROOTS.has(second))
     return { open: false, scope: 'batch' };

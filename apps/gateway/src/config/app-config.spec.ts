@@ -85,6 +85,7 @@ describe('loadConfig', () => {
     ['WORKER_NICE', '20'],
     ['WORKER_NICE', '-5'],
     ['METRICS', 'yes'],
+    ['QUEUE_DASHBOARD', 'on'],
     ['OPENAI_BACKENDS', '[{"id":"vllm","baseUrl":"not a url","models":{"chat":"m"}}]'],
     ['OPENAI_BACKENDS', '{not json'],
     ['API_KEYS', '[{"name":"a","key":"og-secret-0123456789","scopes":["root"]}]'],
@@ -98,6 +99,12 @@ describe('loadConfig', () => {
     expect(loadConfig({}).metrics).toBe(true);
     expect(loadConfig({ METRICS: 'on' }).metrics).toBe(true);
     expect(loadConfig({ METRICS: 'off' }).metrics).toBe(false);
+  });
+
+  it('has a read-only queue dashboard unless QUEUE_DASHBOARD says otherwise', () => {
+    expect(loadConfig({}).queueDashboard).toBe('read-only');
+    expect(loadConfig({ QUEUE_DASHBOARD: 'read-write' }).queueDashboard).toBe('read-write');
+    expect(loadConfig({ QUEUE_DASHBOARD: 'off' }).queueDashboard).toBe('off');
   });
 
   it('gives OpenAI-compatible backends from OPENAI_BACKENDS, never quoting a key in errors', () => {

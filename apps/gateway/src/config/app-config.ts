@@ -105,6 +105,7 @@ const EnvSchema = z.object({
     .enum(['on', 'off'])
     .default('on')
     .transform((v) => v === 'on'),
+  QUEUE_DASHBOARD: z.enum(['off', 'read-only', 'read-write']).default('read-only'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -203,6 +204,12 @@ export interface AppConfig {
    * collectors (the in-process counters hops and jobs update are kept, never read).
    */
   metrics: boolean;
+  /**
+   * Bull Board at `/admin/queues` (QUEUE_DASHBOARD), on the processes that serve the API with
+   * the BullMQ driver: `read-only` shows the queues and their jobs, `read-write` also lets an
+   * operator retry, remove, promote, clean and pause; `off` mounts nothing.
+   */
+  queueDashboard: 'off' | 'read-only' | 'read-write';
   /** OpenTelemetry tracing, from the standard OTEL_* variables (tracing/tracing-config.ts); absent: off. */
   tracing?: TracingConfig;
 }
@@ -323,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     logLevel: e.LOG_LEVEL,
     metrics: e.METRICS,
+    queueDashboard: e.QUEUE_DASHBOARD,
     ...(tracing ? { tracing } : {}),
   };
 }

@@ -97,6 +97,14 @@ export class BullMqHopQueue implements HopQueue {
     return queue;
   }
 
+  /**
+   * The queue of an adapter's hops in `lane`, the very one hops are added to (on the connection
+   * that fails fast, closed with the others): what the queue dashboard shows.
+   */
+  queueOf(adapterId: string, lane: WorkLane): Queue<HopJob> {
+    return this.queue(hopQueueName(adapterId, lane));
+  }
+
   async add(hop: HopJob, options: { priority: number }): Promise<void> {
     await this.queue(hopQueueName(hop.adapter, laneOf(hop))).add('hop', hop, {
       jobId: `${hop.jobId}-${hop.generation}-${hop.hop}`,
