@@ -54,10 +54,17 @@ describe('routeAccess', () => {
     ['GET', '/admin/queues/static/*'],
     ['GET', '/admin/queues/api/queues'],
     ['PUT', '/admin/queues/api/queues/:queueName/:jobId/retry'],
-  ])('asks the admin scope, as a bearer or a Basic password, on the queue dashboard (%s %s)', (method, pattern) => {
-    expect(routeAccess(request(method, pattern, pattern))).toEqual({ open: false, scope: 'admin', basic: true });
-    expect(errorShapeOf(request(method, pattern, pattern))).toBe('native');
-  });
+  ])(
+    'asks the admin scope, as a bearer or a Basic password, on the queue dashboard (%s %s)',
+    (method, pattern) => {
+      expect(routeAccess(request(method, pattern, pattern))).toEqual({
+        open: false,
+        scope: 'admin',
+        basic: true,
+      });
+      expect(errorShapeOf(request(method, pattern, pattern))).toBe('native');
+    },
+  );
 
   it('reads the matched pattern, not the raw target', () => {
     const absolute = request('POST', 'http://127.0.0.1:3000/v1/adapters', '/v1/adapters');

@@ -9,8 +9,7 @@ export type ErrorShape = 'native' | 'openai';
  * `basic`: the key may also come as the password of HTTP Basic, the one way a browser sends it.
  */
 export type RouteAccess =
-  | { open: true }
-  | { open: false; scope: ApiKeyScope; orScope?: ApiKeyScope; basic?: true };
+  { open: true } | { open: false; scope: ApiKeyScope; orScope?: ApiKeyScope; basic?: true };
 
 /** Where the queue dashboard (Bull Board) is mounted: its pages, assets and API, all `admin`. */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';

@@ -71,7 +71,10 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
  * Read-only means only GET and HEAD, whatever routes Bull Board adds: its own `readOnlyMode`
  * hides the buttons and is checked by each of its handlers, this does not depend on that.
  */
-async function refuseChanges(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+async function refuseChanges(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
   if (request.method === 'GET' || request.method === 'HEAD') return undefined;
   replyWithError(
     request,
