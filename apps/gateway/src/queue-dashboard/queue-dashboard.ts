@@ -68,8 +68,9 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
 }
 
 /**
- * Read-only means only GET and HEAD, whatever routes Bull Board adds: its own `readOnlyMode`
- * hides the buttons and is checked by each of its handlers, this does not depend on that.
+ * Read-only means GET and HEAD only, whatever routes Bull Board has or adds. Its own
+ * `readOnlyMode` hides the buttons and its handlers check it one by one (a 405; a 200 that does
+ * nothing for "pause all"): this does not depend on every one of them doing so.
  */
 async function refuseChanges(
   request: FastifyRequest,
