@@ -32,7 +32,7 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   /** After the gateway's hooks and parsers are in place, before Fastify is ready. */
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     const server = new DashboardServer(this.logger);
     server.setBasePath(QUEUE_DASHBOARD_PATH);
     const board = createBullBoard({
@@ -42,7 +42,9 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
     });
     this.unwatch = this.registry.onChange(() => board.replaceQueues(this.queues()));
     const readOnly = this.mode === 'read-only';
-    await this.fastify.register(async (scope) => {
+    // Not awaited: Fastify loads the plugin when it gets ready, after Nest has set its error and
+    // not-found handlers. Awaiting it here would load Nest's routes too, with Fastify's defaults.
+    void this.fastify.register(async (scope) => {
       if (readOnly) scope.addHook('onRequest', refuseChanges);
       await scope.register(server.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
     });
