@@ -5,6 +5,7 @@ import {
 } from '../../examples/remote-adapter/server.mjs';
 import { startGateway, type TestGateway } from '../gateway-harness';
 import { rawRequest } from '../raw-http';
+import { startRedisServer, type RedisServer } from '../redis-server';
 
 const ADMIN_KEY = 'og-admin-key-0123456789abcdef';
 const INFER_KEY = 'og-infer-key-0123456789abcdef';
@@ -253,6 +254,34 @@ describe('the queue dashboard, read-write (QUEUE_DASHBOARD=read-write), without 
     const res = await board(gw, '/api/queues/builtin.echo/add', { method: 'POST', body: '{"name":' });
     expect(res.status).toBe(400);
     expect((await boardQueue(gw, 'builtin.echo', 'waiting')).counts.waiting).toBe(0);
+  });
+});
+
+describe('the queue dashboard while Redis is away', () => {
+  let redis: RedisServer;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    gw = await startGateway({ REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await redis?.stop();
+  });
+
+  it('answers its API at once with 503, the page still loads, and it is back with Redis', async () => {
+    await redis.kill();
+    const started = Date.now();
+    const res = await board(gw, '/api/queues', {});
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(res.status).toBe(503);
+    // In the board's own shape, which its page shows.
+    expect(await res.json()).toMatchObject({ error: { key: 'ERRORS.INTERNAL_SERVER_ERROR' } });
+    expect((await board(gw, '')).status).toBe(200);
+    await redis.start();
+    await expect
+      .poll(async () => (await board(gw, '/api/queues')).status, { timeout: 10_000, interval: 200 })
+      .toBe(200);
   });
 });
 

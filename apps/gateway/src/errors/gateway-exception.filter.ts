@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common'
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { replyWithError } from './error-reply';
+import type { GatewayError } from './gateway-error';
 
 /**
  * Every error Nest or Fastify's lifecycle meets leaves through `replyWithError`; 5xx are logged
@@ -16,16 +17,22 @@ export class GatewayExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
-    const error = replyWithError(request, reply, exception);
-    if (error.status < 500) return;
-    const context = { reqId: request.id, method: request.method, route: request.routeOptions.url };
-    if (error.code === 'unavailable') {
-      this.logger.warn(
-        { ...context, code: error.code, reason: error.message },
-        'request refused: unavailable',
-      );
-    } else {
-      this.logger.error({ ...context, err: exception }, 'request failed');
-    }
+    logServerError(this.logger, request, replyWithError(request, reply, exception), exception);
+  }
+}
+
+/** Logs a request's 5xx `error` (from `exception`) as the filter above says; nothing for the rest. */
+export function logServerError(
+  logger: Logger,
+  request: FastifyRequest,
+  error: GatewayError,
+  exception: unknown,
+): void {
+  if (error.status < 500) return;
+  const context = { reqId: request.id, method: request.method, route: request.routeOptions.url };
+  if (error.code === 'unavailable') {
+    logger.warn({ ...context, code: error.code, reason: error.message }, 'request refused: unavailable');
+  } else {
+    logger.error({ ...context, err: exception }, 'request failed');
   }
 }

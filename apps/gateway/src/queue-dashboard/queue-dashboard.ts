@@ -9,6 +9,7 @@ import type { AdapterRegistry } from '../adapters/adapter-registry';
 import { QUEUE_DASHBOARD_PATH } from '../auth/route-access';
 import { replyWithError } from '../errors/error-reply';
 import { GatewayError } from '../errors/gateway-error';
+import { logServerError } from '../errors/gateway-exception.filter';
 import { toGatewayError } from '../errors/to-gateway-error';
 import { WORK_LANES } from '../jobs/work-lanes';
 import type { BullMqHopQueue } from '../queue/bullmq-hop-queue';
@@ -33,7 +34,7 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
 
   /** After the gateway's hooks and parsers are in place, before Fastify is ready. */
   onModuleInit(): void {
-    const server = new DashboardServer(this.logger);
+    const server = new DashboardServer();
     server.setBasePath(QUEUE_DASHBOARD_PATH);
     const board = createBullBoard({
       queues: this.queues(),
@@ -46,6 +47,10 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
     // not-found handlers. Awaiting it here would load Nest's routes too, with Fastify's defaults.
     void this.fastify.register(async (scope) => {
       if (readOnly) scope.addHook('onRequest', refuseChanges);
+      // Before the board's error handler answers: logged as the gateway logs its own routes' errors.
+      scope.addHook('onError', async (request, _reply, error) =>
+        logServerError(this.logger, request, toGatewayError(error), error),
+      );
       await scope.register(server.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
     });
     this.logger.info({ path: QUEUE_DASHBOARD_PATH, mode: this.mode }, 'queue dashboard mounted');
@@ -96,14 +101,9 @@ async function refuseChanges(
  * reads.
  */
 class DashboardServer extends FastifyAdapter {
-  constructor(private readonly logger: Logger) {
-    super();
-  }
-
   override setErrorHandler(handler: (error: Error) => ControllerHandlerReturnType): this {
     return super.setErrorHandler((error) => {
       const known = toGatewayError(error);
-      if (known.status >= 500) this.logger.error({ err: error }, 'queue dashboard request failed');
       // The board's types list the statuses its own handlers answer; Fastify sends any.
       const status = known.status as HTTPStatus;
       return error instanceof GatewayError ? { status, body: known.toBody() } : { ...handler(error), status };
