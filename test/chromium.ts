@@ -43,13 +43,17 @@ export async function launchChromium(viewport = { width: 1400, height: 900 }): P
       `--window-size=${viewport.width},${viewport.height}`,
       'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // A process group of its own: its helper processes (renderer, GPU, crash handler) end with it.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const close = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      process.kill(-child.pid, 'SIGKILL');
+    }
     await exited;
-    rmSync(profile, { recursive: true, force: true });
+    // A helper may still be closing a file of the profile.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
   };
   try {
     const browserUrl = await new Promise<string>((resolve, reject) => {
