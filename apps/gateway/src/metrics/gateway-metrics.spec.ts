@@ -99,3 +99,23 @@ describe('queue gauges (in-process driver)', () => {
     await backend.close(1000);
   });
 });
+
+describe('Node process metrics', () => {
+  it("are made once per process and shown by every gateway's registry (prom-client cannot stop them)", async () => {
+    const a = new GatewayMetrics();
+    const b = new GatewayMetrics();
+    for (const name of [
+      'nodejs_gc_duration_seconds',
+      'nodejs_eventloop_lag_seconds',
+      'process_cpu_seconds_total',
+    ]) {
+      expect(a.registry.getSingleMetric(name)).toBeDefined();
+      expect(b.registry.getSingleMetric(name)).toBe(a.registry.getSingleMetric(name));
+    }
+    expect(await b.scrape()).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+    // METRICS=off: none on its registry.
+    const off = new GatewayMetrics(new Map(), false);
+    expect(off.registry.getSingleMetric('nodejs_eventloop_lag_seconds')).toBeUndefined();
+    expect(await off.scrape()).not.toContain('nodejs_');
+  });
+});

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
 import type { AdapterHealth } from '../adapters/adapter-health';
 import type { HopObserver, HopOutcome } from '../jobs/hop-runner';
 import type { HopQueue, QueueCounts, QueueRef } from '../jobs/job-ports';
@@ -41,6 +41,25 @@ export function modalityPair(
       ? label(inputs[0].modality)
       : [...new Set(inputs.map((i) => label(i.modality)))].sort().join('+');
   return `${from}->${label(output)}`;
+}
+
+/** The Node process metrics, made once per process (processMetrics). */
+let nodeMetrics: Metric[] | undefined;
+
+/**
+ * The Node process metrics (event loop lag, heap, RSS, GC, handles...), made once per process and
+ * shown by every gateway's registry. Made once because they cannot be stopped: prom-client 15's
+ * collectDefaultMetrics returns nothing, and its event loop delay monitor (monitorEventLoopDelay)
+ * and GC observer (a PerformanceObserver) are kept in closures, never disabled; each call would
+ * add another pair for the life of the process. What they measure is the process's anyway.
+ */
+function processMetrics(): Metric[] {
+  if (!nodeMetrics) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    nodeMetrics = registry.getMetricsAsArray().map((m) => registry.getSingleMetric(m.name)!);
+  }
+  return nodeMetrics;
 }
 
 /** What the scrape-time gauges read: the adapters, their breakers and health, their queues. */
@@ -154,11 +173,11 @@ export class GatewayMetrics implements HopObserver {
   /**
    * `models`: the labels of the configured model backends' adapters, by adapter id (modelLabels);
    * an adapter without labels gets no model series. `defaults`: false with METRICS=off, no
-   * process collectors (their event loop lag monitor...).
+   * process metrics (and their event loop lag monitor and GC observer are not made for it).
    */
   constructor(models: ReadonlyMap<string, ModelLabels> = new Map(), defaults = true) {
-    // Event loop lag, heap, RSS, GC, handles..., on this registry only.
-    if (defaults) collectDefaultMetrics({ register: this.registry });
+    // Event loop lag, heap, RSS, GC, handles..., shared by every registry of the process.
+    if (defaults) for (const metric of processMetrics()) this.registry.registerMetric(metric);
     this.models = new ModelMetrics(this.registry, models);
   }
 
