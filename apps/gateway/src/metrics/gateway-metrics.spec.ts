@@ -3,7 +3,8 @@ import pino from 'pino';
 import type { BreakerState } from '../adapters/adapter-health';
 import { loadConfig } from '../config/app-config';
 import { InlineJobBackend } from '../queue/inline-job-backend';
-import { GatewayMetrics, modalityPair } from './gateway-metrics';
+import { GatewayMetrics } from './gateway-metrics';
+import { modalityPair } from './modality-labels';
 import { samples } from '../../../../test/metrics-samples';
 
 const known = (m: string) => ['text', 'image', 'audio'].includes(m);

@@ -4,8 +4,12 @@ import type { AdapterHealth } from '../adapters/adapter-health';
 import type { HopObserver, HopOutcome } from '../jobs/hop-runner';
 import type { HopQueue, QueueCounts, QueueRef } from '../jobs/job-ports';
 import type { JobRecord } from '../jobs/job-record';
-import { ModelMetrics, type ModelLabels } from './model-metrics';
 import { WORK_LANES } from '../jobs/work-lanes';
+import { BatchMetrics } from './batch-metrics';
+import { BlobMetrics } from './blob-metrics';
+import { DetectionMetrics } from './detection-metrics';
+import { ModelMetrics, type ModelLabels } from './model-metrics';
+import { WebhookMetrics } from './webhook-metrics';
 
 /** Latency buckets, in seconds: from a cached answer to a long generation. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -15,8 +19,6 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 // --- Jobs created, hop retries and fallbacks, adapters and queues (gauges read at scrape time) ---
 
-/** The modality label of one the registry does not know (a runtime one since unregistered). */
-export const OTHER_MODALITY = 'other';
 /** The task label of a job whose request named no task. */
 export const NO_TASK = 'none';
 /** Queue counts are read at most this often, every scrape in between sharing the last reading. */
@@ -24,24 +26,6 @@ export const QUEUE_READ_EVERY_MS = 1000;
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 /** The breaker gauge's values. */
 const BREAKER_VALUES = { closed: 0, 'half-open': 0.5, open: 1 } as const;
-
-/**
- * The modality pair label of a job: its input modalities joined with `+` (each once, sorted,
- * when there are several: `image+text`), `->`, its output modality; a modality `known` refuses
- * is `other`. Bounded by the registry's modalities.
- */
-export function modalityPair(
-  inputs: readonly { modality: string }[],
-  output: string,
-  known: (modality: string) => boolean,
-): string {
-  const label = (m: string) => (known(m) ? m : OTHER_MODALITY);
-  const from =
-    inputs.length === 1
-      ? label(inputs[0].modality)
-      : [...new Set(inputs.map((i) => label(i.modality)))].sort().join('+');
-  return `${from}->${label(output)}`;
-}
 
 /** The Node process metrics, made once per process (processMetrics). */
 let nodeMetrics: Metric[] | undefined;
@@ -169,6 +153,14 @@ export class GatewayMetrics implements HopObserver {
 
   /** Model backends: tokens, time to first token, time per output token (model-metrics.ts). */
   private readonly models: ModelMetrics;
+  /** Batch lines and batches ended (BatchRunner's observer). */
+  readonly batches = new BatchMetrics(this.registry);
+  /** Webhook delivery tries (WebhookService's observer). */
+  readonly webhooks = new WebhookMetrics(this.registry);
+  /** Bytes written and read, by store (TieredBlobStore's traffic). */
+  readonly blobs = new BlobMetrics(this.registry);
+  /** Inputs detected and refused (InputInspector's observer). */
+  readonly detection = new DetectionMetrics(this.registry);
 
   /**
    * `models`: the labels of the configured model backends' adapters, by adapter id (modelLabels);
