@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayMetrics } from '../../apps/gateway/src/metrics/gateway-metrics';
+import { typistLine, uploadBatchLines } from '../batch-lines';
 import { fixture } from '../fixtures';
 import { freePort } from '../free-port';
 import { startGateway, type TestGateway } from '../gateway-harness';
@@ -15,19 +16,6 @@ const json = (body: unknown) => ({
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
-});
-
-/** A line that takes about `words` × `delayMs`: test.typist types its input back word by word. */
-const typistLine = (custom_id: string, words: number, delayMs: number) => ({
-  custom_id,
-  method: 'POST',
-  url: '/v1/infer',
-  body: {
-    inputs: [{ text: Array.from({ length: words }, (_, i) => `w${i}`).join(' ') }],
-    output: { modality: 'text' },
-    task: 'type',
-    options: { delayMs },
-  },
 });
 
 const echoLine = (custom_id: string, text: string) => ({
@@ -120,16 +108,10 @@ describe('GET /metrics: batches, webhooks, blobs and detection after real traffi
   it('counts batch lines by status as they end (completed, failed, expired) and batches by final status', async () => {
     before = samples(await scrape());
     const run = async (lines: unknown[], completion_window: string) => {
-      const form = new FormData();
-      form.set('purpose', 'batch');
-      const text = lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n');
-      form.set('file', new Blob([text]), 'input.jsonl');
-      const file = (await (await fetch(`${gw.url}/v1/files`, { method: 'POST', body: form })).json()) as {
-        id: string;
-      };
+      const input_file_id = await uploadBatchLines(gw, lines);
       const created = await fetch(
         `${gw.url}/v1/batches`,
-        json({ input_file_id: file.id, endpoint: '/v1/infer', completion_window }),
+        json({ input_file_id, endpoint: '/v1/infer', completion_window }),
       );
       expect(created.status).toBe(200);
       const { id } = (await created.json()) as { id: string };
