@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { typistLine, uploadBatchLines } from '../batch-lines';
 import { startGateway, type TestGateway } from '../gateway-harness';
 
 // Short completion windows are an omnigate extension the official client does not type: plain fetch.
@@ -15,20 +16,6 @@ const typist = () =>
     started: 0,
     aborted: 0,
   };
-
-/** A line that takes about `words` × `delayMs`: test.typist types its input back word by word. */
-const typistLine = (custom_id: string, words: number, delayMs: number) => ({
-  custom_id,
-  method: 'POST',
-  url: '/v1/infer',
-  body: {
-    inputs: [{ text: Array.from({ length: words }, (_, i) => `w${i}`).join(' ') }],
-    output: { modality: 'text' },
-    adapter: 'test.typist',
-    task: 'type',
-    options: { delayMs },
-  },
-});
 
 interface Batch {
   id: string;
@@ -48,16 +35,6 @@ interface ResultLine {
   error: { code: string; message: string; line: number } | null;
 }
 
-async function upload(gw: TestGateway, lines: unknown[]): Promise<string> {
-  const form = new FormData();
-  form.set('purpose', 'batch');
-  const text = lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n');
-  form.set('file', new Blob([text]), 'input.jsonl');
-  const res = await fetch(`${gw.url}/v1/files`, { method: 'POST', body: form });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { id: string }).id;
-}
-
 const create = (gw: TestGateway, input_file_id: string, completion_window: string) =>
   fetch(`${gw.url}/v1/batches`, {
     method: 'POST',
@@ -66,7 +43,7 @@ const create = (gw: TestGateway, input_file_id: string, completion_window: strin
   });
 
 async function createBatch(gw: TestGateway, lines: unknown[], window: string): Promise<Batch> {
-  const res = await create(gw, await upload(gw, lines), window);
+  const res = await create(gw, await uploadBatchLines(gw, lines), window);
   expect(res.status).toBe(200);
   return (await res.json()) as Batch;
 }
@@ -153,7 +130,7 @@ describe.each(['bullmq', 'inline'])('batch completion windows (%s)', (driver) =>
   });
 
   it('takes 24h and, as an extension, 1s to 168h in s, m or h; refuses anything else', async () => {
-    const file = await upload(gw, [typistLine('a', 1, 1)]);
+    const file = await uploadBatchLines(gw, [typistLine('a', 1, 1)]);
     for (const window of ['0s', '169h', '10081m', '1d', '24', 'h', ' 24h', '1.5h', '']) {
       const res = await create(gw, file, window);
       expect(res.status, window).toBe(400);
@@ -277,7 +254,7 @@ describe('a batch and the lifetime of its input file (BLOB_TTL_S)', () => {
   afterAll(() => gw.close());
 
   it('keeps the input for BLOB_TTL_S from the create, and refuses a window the file would not outlast', async () => {
-    const fileId = await upload(gw, [typistLine('a', 1, 1)]);
+    const fileId = await uploadBatchLines(gw, [typistLine('a', 1, 1)]);
     const uploaded = (await (await fetch(`${gw.url}/v1/files/${fileId}`)).json()) as { expires_at: number };
     await new Promise((r) => setTimeout(r, 1100));
 
@@ -296,7 +273,7 @@ describe('a batch and the lifetime of its input file (BLOB_TTL_S)', () => {
     const lines = Array.from({ length: 6 }, (_, i) =>
       typistLine(`gone-${i}`, i < 2 ? 1 : 20, i < 2 ? 1 : 500),
     );
-    const fileId = await upload(gw, lines);
+    const fileId = await uploadBatchLines(gw, lines);
     const res = await create(gw, fileId, '6s');
     expect(res.status).toBe(200);
     const batch = (await res.json()) as Batch;

@@ -31,6 +31,22 @@ const EXPIRE_WINDOW = 64;
 const EXPIRABLE: readonly BatchStatus[] = ['validating', 'in_progress', 'cancelling'];
 
 /**
+ * How a batch line ended: an output line (`completed`), an error line (`failed`), or an error
+ * line because its batch expired before it was answered (`expired`; OpenAI counts it failed).
+ */
+export type BatchLineStatus = 'completed' | 'failed' | 'expired';
+
+/**
+ * Told of every line this process records and every batch it ends (metrics): each once, in
+ * whichever process records it, however often a resumed batch runs. Must not throw.
+ */
+export interface BatchObserver {
+  lineEnded(status: BatchLineStatus): void;
+  /** `status`: one of FINAL_BATCH_STATUSES. */
+  batchEnded(status: BatchStatus): void;
+}
+
+/**
  * A batch this process runs: stopping it leaves its unanswered lines to whoever resumes it,
  * unless it stopped because it expired (`stop`'s reason is then `BatchExpired`).
  */
@@ -71,6 +87,8 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly bus: ClusterBus,
     private readonly webhooks: WebhookService,
     private readonly logger: Logger,
+    /** Told of the lines and batches that end here, if given. */
+    private readonly observer?: BatchObserver,
   ) {
     this.changes = new BatchChangeFeed(bus);
     // A batch's webhook (and its secret) stays in the batch store; deliveries look it up.
@@ -324,7 +342,10 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
   ): Promise<void> {
     try {
       const result = await this.lines.run(text, lineNo, batch, running.stop.signal, running.trace);
-      if (result && (await this.store.recordLine(batch.id, lineNo, result))) this.changes.counted(batch.id);
+      if (result && (await this.store.recordLine(batch.id, lineNo, result))) {
+        this.changes.counted(batch.id);
+        this.observer?.lineEnded(result.failed ? 'failed' : 'completed');
+      }
     } catch (err) {
       // Not recorded (Redis is away, say): the line runs again when the batch resumes, so this
       // run stops here rather than go on to end the batch without it; a sweep resumes it.
@@ -384,7 +405,9 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     const recording: Promise<void>[] = [];
     const record = (lineNo: number, text: string) =>
       this.store.recordLine(id, lineNo, expiredLine(text, lineNo)).then((added) => {
-        if (added) this.changes.counted(id);
+        if (!added) return;
+        this.changes.counted(id);
+        this.observer?.lineEnded('expired');
       });
     const answered = counted ? await this.store.answeredLines(id) : new Set<number>();
     for await (const { text, lineNo } of counted ? this.inputLines(batch) : []) {
@@ -418,10 +441,14 @@ export class BatchRunner implements OnApplicationBootstrap, BeforeApplicationShu
     });
   }
 
-  /** A status change that applied is announced to the batch's event streams. */
+  /**
+   * A status change that applied is announced to the batch's event streams (and an end to the
+   * observer: a change applies once, whichever process makes it).
+   */
   private async moved(transition: Promise<BatchObject | undefined>): Promise<BatchObject | undefined> {
     const batch = await transition;
     if (batch) {
+      if (FINAL_BATCH_STATUSES.includes(batch.status)) this.observer?.batchEnded(batch.status);
       await this.changes.changed(batch.id).catch((err: unknown) => {
         this.logger.warn({ err, batchId: batch.id }, 'could not announce a batch status change');
       });

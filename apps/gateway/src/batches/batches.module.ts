@@ -8,6 +8,8 @@ import { apiControllers, featureModule } from '../config/feature-module';
 import { InferenceModule } from '../inference/inference.module';
 import { InferenceService } from '../inference/inference.service';
 import { LOGGER } from '../logging/logger';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { MetricsModule } from '../metrics/metrics.module';
 import { ModelCatalog } from '../openai/model-catalog';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
@@ -40,6 +42,7 @@ export class BatchesModule {
         WebhooksModule.forRoot(config),
         FilesModule.forRoot(config),
         InferenceModule.forRoot(config),
+        MetricsModule.forRoot(config),
       ],
       controllers: apiControllers(config, [FilesController, BatchesController]),
       providers: [
@@ -54,6 +57,7 @@ export class BatchesModule {
             webhooks: WebhookService,
             planner: RoutePlanner,
             logger: Logger,
+            metrics: GatewayMetrics,
           ) =>
             new BatchRunner(
               config,
@@ -71,6 +75,8 @@ export class BatchesModule {
               backend.bus,
               webhooks,
               logger,
+              // METRICS=off: nothing counted.
+              config.metrics ? metrics.batches : undefined,
             ),
           inject: [
             InferenceService,
@@ -81,6 +87,7 @@ export class BatchesModule {
             WebhookService,
             RoutePlanner,
             LOGGER,
+            GatewayMetrics,
           ],
         },
         {

@@ -32,6 +32,12 @@ export interface StagedBlob {
   written: Promise<void>;
 }
 
+/** Counts the bytes one store (a tier of the blob store) writes and reads (metrics). Must not throw. */
+export interface BlobTraffic {
+  written(bytes: number): void;
+  read(bytes: number): void;
+}
+
 /** Content-addressed storage for payloads and outputs. */
 export interface BlobStore {
   /**

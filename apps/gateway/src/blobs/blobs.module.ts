@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { apiControllers, featureModule } from '../config/feature-module';
 import { LOGGER } from '../logging/logger';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { MetricsModule } from '../metrics/metrics.module';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
 import { BlobExpiry } from './blob-expiry';
@@ -16,21 +18,31 @@ import { TieredBlobStore } from './tiered-blob-store';
 export class BlobsModule {
   static forRoot(config: AppConfig): DynamicModule {
     return featureModule(BlobsModule, config, () => ({
-      imports: [QueueModule.forRoot(config)],
+      imports: [QueueModule.forRoot(config), MetricsModule.forRoot(config)],
       controllers: apiControllers(config, [BlobsController]),
       providers: [
         { provide: FsBlobStore, useFactory: () => new FsBlobStore(config.blobs.dir) },
         {
           provide: BLOB_STORE,
-          useFactory: (backend: JobBackend, durable: FsBlobStore) =>
-            new TieredBlobStore(backend.blobTier, durable, config.blobs.jobTierMaxBytes),
-          inject: [JOB_BACKEND, FsBlobStore],
+          useFactory: (backend: JobBackend, durable: FsBlobStore, metrics: GatewayMetrics) =>
+            new TieredBlobStore(
+              backend.blobTier,
+              durable,
+              config.blobs.jobTierMaxBytes,
+              blobTraffic(config, backend, metrics),
+            ),
+          inject: [JOB_BACKEND, FsBlobStore, GatewayMetrics],
         },
         {
           provide: WORKER_BLOB_STORE,
-          useFactory: (backend: JobBackend, durable: FsBlobStore) =>
-            new TieredBlobStore(backend.forWorkers.blobTier, durable, config.blobs.jobTierMaxBytes),
-          inject: [JOB_BACKEND, FsBlobStore],
+          useFactory: (backend: JobBackend, durable: FsBlobStore, metrics: GatewayMetrics) =>
+            new TieredBlobStore(
+              backend.forWorkers.blobTier,
+              durable,
+              config.blobs.jobTierMaxBytes,
+              blobTraffic(config, backend, metrics),
+            ),
+          inject: [JOB_BACKEND, FsBlobStore, GatewayMetrics],
         },
         {
           provide: BlobExpiry,
@@ -48,4 +60,13 @@ export class BlobsModule {
       exports: [BLOB_STORE, WORKER_BLOB_STORE],
     }));
   }
+}
+
+/**
+ * The byte counters of the two tiers: the durable store is the filesystem, the job tier lives
+ * where the jobs do (Redis, or memory in-process). METRICS=off: none.
+ */
+function blobTraffic(config: AppConfig, backend: JobBackend, metrics: GatewayMetrics) {
+  if (!config.metrics) return undefined;
+  return { jobTier: metrics.blobs.traffic(backend.state.kind), durable: metrics.blobs.traffic('fs') };
 }

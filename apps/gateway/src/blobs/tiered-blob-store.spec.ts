@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlobTooLargeError } from './blob-errors';
 import { FsBlobStore } from './fs-blob-store';
@@ -66,5 +67,39 @@ describe('TieredBlobStore', () => {
     await store.put(data, { scope: 'job' });
     const uploaded = await store.put(data, { mediaType: 'text/plain' });
     expect((await store.stat(uploaded.id))?.mediaType).toBe('text/plain');
+  });
+
+  it('counts the bytes each tier writes and hands to readers', async () => {
+    const counted = { jobTier: { written: 0, read: 0 }, durable: { written: 0, read: 0 } };
+    const traffic = (tier: { written: number; read: number }) => ({
+      written: (bytes: number) => void (tier.written += bytes),
+      read: (bytes: number) => void (tier.read += bytes),
+    });
+    const metered = new TieredBlobStore(new MemoryJobBlobTier(60), new FsBlobStore(dir), 1024, {
+      jobTier: traffic(counted.jobTier),
+      durable: traffic(counted.durable),
+    });
+    const small = Buffer.from('a small prompt');
+    const staged = metered.stage(small, { scope: 'job' })!;
+    // Counted once written.
+    expect(counted.jobTier.written).toBe(0);
+    await staged.written;
+    const fromStream = await metered.put(Readable.from([Buffer.alloc(3000, 1), Buffer.alloc(2000, 2)]));
+    const big = await metered.put(Buffer.alloc(2048, 3), { scope: 'job' });
+    expect(counted).toEqual({ jobTier: { written: 14, read: 0 }, durable: { written: 7048, read: 0 } });
+
+    await metered.read(staged.info.id);
+    await metered.readPrefix(staged.info.id, 5);
+    await metered.readPrefix(staged.info.id, 100);
+    await collect(metered.stream(staged.info.id));
+    expect(counted.jobTier.read).toBe(14 + 5 + 14 + 14);
+    await metered.read(big.id);
+    await metered.readPrefix(fromStream.id, 10);
+    await collect(metered.stream(fromStream.id));
+    // stat and localPath read no content.
+    await metered.stat(fromStream.id);
+    await metered.localPath(fromStream.id);
+    expect(counted.durable.read).toBe(2048 + 10 + 5000);
+    expect(counted.jobTier.written + counted.durable.written).toBe(14 + 5000 + 2048);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobTooLargeError } from './blob-errors';
-import type { BlobInfo, BlobStore, PutOptions, StagedBlob } from './blob-store';
+import type { BlobInfo, BlobStore, BlobTraffic, PutOptions, StagedBlob } from './blob-store';
 import type { JobBlobTier } from './job-blob-tier';
 
 const ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -10,12 +10,16 @@ const ID_PATTERN = /^[0-9a-f]{64}$/;
  * Small job-scoped inputs (a prompt, a short CSV) go beside the job record, one round trip
  * away from every process; everything else goes to the durable store. Reads try the job tier
  * first. A request's inline inputs therefore never touch the disk on the hot path.
+ *
+ * `traffic`, if given, counts the bytes each tier writes and hands to readers (the durable
+ * store's in-memory cache included; not what a tool reads from `localPath` itself).
  */
 export class TieredBlobStore implements BlobStore {
   constructor(
     private readonly jobTier: JobBlobTier,
     private readonly durable: BlobStore,
     private readonly jobTierMaxBytes: number,
+    private readonly traffic?: { jobTier: BlobTraffic; durable: BlobTraffic },
   ) {}
 
   async put(
@@ -23,9 +27,13 @@ export class TieredBlobStore implements BlobStore {
     options: PutOptions = {},
   ): Promise<BlobInfo> {
     const staged = Buffer.isBuffer(data) ? this.stage(data, options) : undefined;
-    if (!staged) return this.durable.put(data, options);
-    await staged.written;
-    return staged.info;
+    if (staged) {
+      await staged.written;
+      return staged.info;
+    }
+    const info = await this.durable.put(data, options);
+    this.traffic?.durable.written(info.bytes);
+    return info;
   }
 
   stage(data: Buffer, options: PutOptions): StagedBlob | undefined {
@@ -39,7 +47,9 @@ export class TieredBlobStore implements BlobStore {
       ...(options.filename ? { filename: options.filename } : {}),
       createdAt: new Date().toISOString(),
     };
-    return { info, written: this.jobTier.put(info, data) };
+    const written = this.jobTier.put(info, data);
+    const traffic = this.traffic?.jobTier;
+    return { info, written: traffic ? written.then(() => traffic.written(data.length)) : written };
   }
 
   private async fromJobTier(id: string): Promise<{ info: BlobInfo; data: Buffer } | undefined> {
@@ -53,12 +63,25 @@ export class TieredBlobStore implements BlobStore {
 
   // Content is the same in both tiers (the id is its hash), so reads try the fast one first.
   async read(id: string): Promise<Buffer> {
-    return (await this.fromJobTier(id))?.data ?? this.durable.read(id);
+    const small = await this.fromJobTier(id);
+    if (small) {
+      this.traffic?.jobTier.read(small.data.length);
+      return small.data;
+    }
+    const data = await this.durable.read(id);
+    this.traffic?.durable.read(data.length);
+    return data;
   }
 
   async readPrefix(id: string, bytes: number): Promise<Buffer> {
     const small = await this.fromJobTier(id);
-    return small ? small.data.subarray(0, bytes) : this.durable.readPrefix(id, bytes);
+    if (small) {
+      this.traffic?.jobTier.read(Math.min(bytes, small.data.length));
+      return small.data.subarray(0, bytes);
+    }
+    const prefix = await this.durable.readPrefix(id, bytes);
+    this.traffic?.durable.read(prefix.length);
+    return prefix;
   }
 
   localPath(id: string): Promise<string | undefined> {
@@ -66,13 +89,20 @@ export class TieredBlobStore implements BlobStore {
   }
 
   stream(id: string): Readable {
-    const { durable } = this;
+    const { durable, traffic } = this;
     const fromJobTier = (blobId: string) => this.fromJobTier(blobId);
     return Readable.from(
       (async function* () {
         const small = await fromJobTier(id);
-        if (small) yield small.data;
-        else yield* durable.stream(id);
+        if (small) {
+          traffic?.jobTier.read(small.data.length);
+          yield small.data;
+          return;
+        }
+        for await (const chunk of durable.stream(id) as AsyncIterable<Buffer>) {
+          traffic?.durable.read(chunk.length);
+          yield chunk;
+        }
       })(),
       { objectMode: false },
     );

@@ -7,6 +7,8 @@ import { BlobsModule } from '../blobs/blobs.module';
 import type { AppConfig } from '../config/app-config';
 import { featureModule } from '../config/feature-module';
 import { LOGGER } from '../logging/logger';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { MetricsModule } from '../metrics/metrics.module';
 import { ModalityRegistry } from '../routing/modality-registry';
 import { RoutingModule } from '../routing/routing.module';
 import { ContentModalityDetector } from './content-modality-detector';
@@ -20,7 +22,12 @@ import { MODALITY_DETECTOR, type ModalityDetector } from './modality-detector';
 export class DetectionModule {
   static forRoot(config: AppConfig): DynamicModule {
     return featureModule(DetectionModule, config, () => ({
-      imports: [BlobsModule.forRoot(config), RoutingModule.forRoot(config), FilesModule.forRoot(config)],
+      imports: [
+        BlobsModule.forRoot(config),
+        RoutingModule.forRoot(config),
+        FilesModule.forRoot(config),
+        MetricsModule.forRoot(config),
+      ],
       providers: [
         {
           provide: MODALITY_DETECTOR,
@@ -40,8 +47,26 @@ export class DetectionModule {
             prober: MediaProber,
             modalities: ModalityRegistry,
             files: FileCatalog,
-          ) => new InputInspector(config, blobs, detector, prober, modalities, (id) => files.blob(id)),
-          inject: [BLOB_STORE, MODALITY_DETECTOR, MEDIA_PROBER, ModalityRegistry, FileCatalog],
+            metrics: GatewayMetrics,
+          ) =>
+            new InputInspector(
+              config,
+              blobs,
+              detector,
+              prober,
+              modalities,
+              (id) => files.blob(id),
+              // METRICS=off: nothing counted.
+              config.metrics ? metrics.detection.observer((m) => modalities.isKnown(m)) : undefined,
+            ),
+          inject: [
+            BLOB_STORE,
+            MODALITY_DETECTOR,
+            MEDIA_PROBER,
+            ModalityRegistry,
+            FileCatalog,
+            GatewayMetrics,
+          ],
         },
       ],
       exports: [InputInspector],

@@ -1,8 +1,9 @@
 import { AdapterError, type AdapterErrorLike } from '@omnigate/adapters';
-import type { Detection, InputPart } from '@omnigate/contracts';
+import type { Detection, ErrorCode, InputPart } from '@omnigate/contracts';
 import type { BlobInfo, BlobStore } from '../blobs/blob-store';
 import type { AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
+import { toGatewayError } from '../errors/to-gateway-error';
 import type { ModalityRegistry } from '../routing/modality-registry';
 import { checkInputLimits } from './input-limits';
 import type { MediaProber } from './media-prober';
@@ -28,6 +29,15 @@ export interface InspectOptions {
 }
 
 /**
+ * Told of every input detection accepts, by its modality, and every one it refuses (the input's
+ * fault: a 4xx), by the error's code (metrics). Must not throw.
+ */
+export interface DetectionObserver {
+  detected(modality: string): void;
+  refused(code: ErrorCode): void;
+}
+
+/**
  * The inputs of `/v1/infer` and `/v1/detect`: stored (inline ones beside the job), detected from
  * their content and hints, probed for metadata, and checked against the size limits.
  */
@@ -39,6 +49,8 @@ export class InputInspector {
     private readonly prober: MediaProber,
     private readonly modalities: ModalityRegistry,
     private readonly fileBlob: FileBlobResolver,
+    /** Told of every input accepted or refused, if given. */
+    private readonly observer?: DetectionObserver,
   ) {}
 
   async inspect(parts: InputPart[], options: InspectOptions = {}): Promise<InspectedInput[]> {
@@ -46,21 +58,37 @@ export class InputInspector {
     return Promise.all(
       parts.map(async (part, index) => {
         const { blob, written } = await this.store(part, index, options.deferTextUpTo ?? -1);
-        const detection = await this.detect(blob, part).catch((err: unknown) => {
-          throw AdapterError.is(err) ? atInput(err, index) : err;
-        });
-        checkInputLimits(detection, this.config.limits, index);
-        if (detection.meta?.probe === 'failed') {
-          // The signature says what it is, but its content cannot be read: bad input, not ours.
-          throw new GatewayError(
-            'unprocessable_input',
-            `inputs[${index}]: ${detection.mediaType} content cannot be read: ${String(detection.meta.reason)}`,
-            { input: index, mediaType: detection.mediaType },
-          );
-        }
+        const detection = await this.accept(blob, part, index);
         return { blob, detection, ...(written ? { written } : {}) };
       }),
     );
+  }
+
+  /** What the stored input is, if this server takes it: detected, probed, within the limits. */
+  private async accept(blob: BlobInfo, part: InputPart, index: number): Promise<Detection> {
+    try {
+      const detection = await this.detect(blob, part).catch((err: unknown) => {
+        throw AdapterError.is(err) ? atInput(err, index) : err;
+      });
+      checkInputLimits(detection, this.config.limits, index);
+      if (detection.meta?.probe === 'failed') {
+        // The signature says what it is, but its content cannot be read: bad input, not ours.
+        throw new GatewayError(
+          'unprocessable_input',
+          `inputs[${index}]: ${detection.mediaType} content cannot be read: ${String(detection.meta.reason)}`,
+          { input: index, mediaType: detection.mediaType },
+        );
+      }
+      this.observer?.detected(detection.modality);
+      return detection;
+    } catch (err) {
+      if (this.observer) {
+        // Only the input's fault is a refusal; a store or Redis failure (5xx) is not.
+        const { code, status } = toGatewayError(err);
+        if (status < 500) this.observer.refused(code);
+      }
+      throw err;
+    }
   }
 
   private async store(

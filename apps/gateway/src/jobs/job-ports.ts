@@ -102,7 +102,7 @@ export interface HopQueue {
   admit?(adapterId: string, limit: RateLimit): Promise<boolean>;
   /**
    * What each of `queues` holds now, in their order, read afresh (the caller caches): one
-   * round trip per queue at most. Without it, no queue gauges.
+   * round trip for them all. Without it, no queue gauges.
    */
   counts?(queues: readonly QueueRef[]): Promise<QueueCounts[]>;
   /** Stops consuming one adapter's queue in `lane`, letting its running hops finish. */

@@ -3,7 +3,8 @@ import pino from 'pino';
 import type { BreakerState } from '../adapters/adapter-health';
 import { loadConfig } from '../config/app-config';
 import { InlineJobBackend } from '../queue/inline-job-backend';
-import { GatewayMetrics, modalityPair } from './gateway-metrics';
+import { GatewayMetrics } from './gateway-metrics';
+import { modalityPair } from './modality-labels';
 import { samples } from '../../../../test/metrics-samples';
 
 const known = (m: string) => ['text', 'image', 'audio'].includes(m);
@@ -97,5 +98,25 @@ describe('queue gauges (in-process driver)', () => {
     expect(s.get('omnigate_queue_hops{adapter="a",lane="batch",state="waiting"}')).toBe(0);
     finish();
     await backend.close(1000);
+  });
+});
+
+describe('Node process metrics', () => {
+  it("are made once per process and shown by every gateway's registry (prom-client cannot stop them)", async () => {
+    const a = new GatewayMetrics();
+    const b = new GatewayMetrics();
+    for (const name of [
+      'nodejs_gc_duration_seconds',
+      'nodejs_eventloop_lag_seconds',
+      'process_cpu_seconds_total',
+    ]) {
+      expect(a.registry.getSingleMetric(name)).toBeDefined();
+      expect(b.registry.getSingleMetric(name)).toBe(a.registry.getSingleMetric(name));
+    }
+    expect(await b.scrape()).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+    // METRICS=off: none on its registry.
+    const off = new GatewayMetrics(new Map(), false);
+    expect(off.registry.getSingleMetric('nodejs_eventloop_lag_seconds')).toBeUndefined();
+    expect(await off.scrape()).not.toContain('nodejs_');
   });
 });

@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
 import type { AdapterHealth } from '../adapters/adapter-health';
 import type { HopObserver, HopOutcome } from '../jobs/hop-runner';
 import type { HopQueue, QueueCounts, QueueRef } from '../jobs/job-ports';
 import type { JobRecord } from '../jobs/job-record';
-import { ModelMetrics, type ModelLabels } from './model-metrics';
 import { WORK_LANES } from '../jobs/work-lanes';
+import { BatchMetrics } from './batch-metrics';
+import { BlobMetrics } from './blob-metrics';
+import { DetectionMetrics } from './detection-metrics';
+import { ModelMetrics, type ModelLabels } from './model-metrics';
+import { WebhookMetrics } from './webhook-metrics';
 
 /** Latency buckets, in seconds: from a cached answer to a long generation. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -15,8 +19,6 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 // --- Jobs created, hop retries and fallbacks, adapters and queues (gauges read at scrape time) ---
 
-/** The modality label of one the registry does not know (a runtime one since unregistered). */
-export const OTHER_MODALITY = 'other';
 /** The task label of a job whose request named no task. */
 export const NO_TASK = 'none';
 /** Queue counts are read at most this often, every scrape in between sharing the last reading. */
@@ -25,22 +27,23 @@ const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 /** The breaker gauge's values. */
 const BREAKER_VALUES = { closed: 0, 'half-open': 0.5, open: 1 } as const;
 
+/** The Node process metrics, made once per process (processMetrics). */
+let nodeMetrics: Metric[] | undefined;
+
 /**
- * The modality pair label of a job: its input modalities joined with `+` (each once, sorted,
- * when there are several: `image+text`), `->`, its output modality; a modality `known` refuses
- * is `other`. Bounded by the registry's modalities.
+ * The Node process metrics (event loop lag, heap, RSS, GC, handles...), made once per process and
+ * shown by every gateway's registry. Made once because they cannot be stopped: prom-client 15's
+ * collectDefaultMetrics returns nothing, and its event loop delay monitor (monitorEventLoopDelay)
+ * and GC observer (a PerformanceObserver) are kept in closures, never disabled; each call would
+ * add another pair for the life of the process. What they measure is the process's anyway.
  */
-export function modalityPair(
-  inputs: readonly { modality: string }[],
-  output: string,
-  known: (modality: string) => boolean,
-): string {
-  const label = (m: string) => (known(m) ? m : OTHER_MODALITY);
-  const from =
-    inputs.length === 1
-      ? label(inputs[0].modality)
-      : [...new Set(inputs.map((i) => label(i.modality)))].sort().join('+');
-  return `${from}->${label(output)}`;
+function processMetrics(): Metric[] {
+  if (!nodeMetrics) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    nodeMetrics = registry.getMetricsAsArray().map((m) => registry.getSingleMetric(m.name)!);
+  }
+  return nodeMetrics;
 }
 
 /** What the scrape-time gauges read: the adapters, their breakers and health, their queues. */
@@ -150,15 +153,23 @@ export class GatewayMetrics implements HopObserver {
 
   /** Model backends: tokens, time to first token, time per output token (model-metrics.ts). */
   private readonly models: ModelMetrics;
+  /** Batch lines and batches ended (BatchRunner's observer). */
+  readonly batches = new BatchMetrics(this.registry);
+  /** Webhook delivery tries (WebhookService's observer). */
+  readonly webhooks = new WebhookMetrics(this.registry);
+  /** Bytes written and read, by store (TieredBlobStore's traffic). */
+  readonly blobs = new BlobMetrics(this.registry);
+  /** Inputs detected and refused (InputInspector's observer). */
+  readonly detection = new DetectionMetrics(this.registry);
 
   /**
    * `models`: the labels of the configured model backends' adapters, by adapter id (modelLabels);
    * an adapter without labels gets no model series. `defaults`: false with METRICS=off, no
-   * process collectors (their event loop lag monitor...).
+   * process metrics (and their event loop lag monitor and GC observer are not made for it).
    */
   constructor(models: ReadonlyMap<string, ModelLabels> = new Map(), defaults = true) {
-    // Event loop lag, heap, RSS, GC, handles..., on this registry only.
-    if (defaults) collectDefaultMetrics({ register: this.registry });
+    // Event loop lag, heap, RSS, GC, handles..., shared by every registry of the process.
+    if (defaults) for (const metric of processMetrics()) this.registry.registerMetric(metric);
     this.models = new ModelMetrics(this.registry, models);
   }
 

@@ -16,8 +16,8 @@ import type { HopJob } from '../jobs/job-record';
 import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
 import { hopQueueName, laneOf, type WorkLane } from '../jobs/work-lanes';
 
-/** The states the queue gauges read: a hop with a priority waits in `prioritized`. */
-const COUNTED_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
+/** The replies `counts` reads per queue: wait, prioritized, active, delayed, failed. */
+const COUNTS_PER_QUEUE = 5;
 
 /** The backoff type of hop jobs: the workers' `backoffStrategy` computes it (jitter, Retry-After). */
 const BACKOFF_TYPE = 'omnigate';
@@ -199,21 +199,43 @@ export class BullMqHopQueue implements HopQueue {
     }
   }
 
-  /** One `getCounts` script per queue (BullMQ's getJobCounts), on the producer's connection. */
+  /**
+   * Every queue's counts in one pipeline (one round trip, no Queue object made to read them):
+   * the keys BullMQ's getJobCounts reads for these states, as its getCounts script does (LLEN of
+   * the `wait` and `active` lists, ZCARD of the `prioritized`, `delayed` and `failed` sorted sets).
+   * Waiting is `wait` and `prioritized` (a hop with a priority waits in the latter). A paused
+   * queue keeps its jobs in `wait` (BullMQ 5+); `waiting-children` is never read: hops have no
+   * children. What the script does besides, skip a marker that BullMQ before 5 left at the end
+   * of `wait`, has nothing to skip in the lists BullMQ 6 makes.
+   */
   async counts(queues: readonly QueueRef[]): Promise<QueueCounts[]> {
-    return Promise.all(
-      queues.map(async ({ adapter, lane }) => {
-        const counts = await this.queue(hopQueueName(adapter, lane)).getJobCounts(...COUNTED_STATES);
-        return {
-          adapter,
-          lane,
-          waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
-          active: counts.active ?? 0,
-          delayed: counts.delayed ?? 0,
-          failed: counts.failed ?? 0,
-        };
-      }),
-    );
+    const pipeline = this.producer.pipeline();
+    for (const { adapter, lane } of queues) {
+      const key = (type: string) => this.keys.toKey(hopQueueName(adapter, lane), type);
+      pipeline
+        .llen(key('wait'))
+        .zcard(key('prioritized'))
+        .llen(key('active'))
+        .zcard(key('delayed'))
+        .zcard(key('failed'));
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([err]) => err);
+    if (failed || replies.length !== COUNTS_PER_QUEUE * queues.length) {
+      throw new Error("could not read the hop queues' counts", { cause: failed?.[0] });
+    }
+    const count = (i: number) => Number(replies[i]![1]);
+    return queues.map(({ adapter, lane }, q) => {
+      const at = q * COUNTS_PER_QUEUE;
+      return {
+        adapter,
+        lane,
+        waiting: count(at) + count(at + 1),
+        active: count(at + 2),
+        delayed: count(at + 3),
+        failed: count(at + 4),
+      };
+    });
   }
 
   async stop(adapterId: string, lane: WorkLane = 'interactive'): Promise<void> {

@@ -7,7 +7,7 @@ import { WebhookAddressGuard, WebhookRefusedError } from './webhook-address-guar
 import { deliveryId, type WebhookQueue } from './webhook-queue';
 import type { WebhookPost } from './webhook-sender';
 import { verifyWebhook } from './webhook-signature';
-import { WebhookService } from './webhook.service';
+import { WebhookService, type WebhookOutcome } from './webhook.service';
 
 const SECRET = 'whsec-unit-0123456789';
 const record = {
@@ -27,8 +27,15 @@ const record = {
   webhook: { url: 'https://hooks.example.com/in', secret: SECRET },
 } as unknown as JobRecord;
 
-function service(options: { resolvesTo: string; stored?: JobRecord; env?: Record<string, string> }) {
+function service(options: {
+  resolvesTo: string;
+  stored?: JobRecord;
+  env?: Record<string, string>;
+  /** What the receiver answers (200 by default). */
+  answers?: number;
+}) {
   const posts: WebhookPost[] = [];
+  const tries: WebhookOutcome[] = [];
   const added: string[] = [];
   const queue: WebhookQueue = {
     add: async (delivery) => void added.push(deliveryId(delivery)),
@@ -43,13 +50,19 @@ function service(options: { resolvesTo: string; stored?: JobRecord; env?: Record
     store,
     { read: async () => Buffer.alloc(0), stream: () => undefined as never },
     pino({ level: 'silent' }),
+    {
+      tried: (outcome, ms) => {
+        expect(ms).toBeGreaterThanOrEqual(0);
+        tries.push(outcome);
+      },
+    },
     guard,
     async (post) => {
       posts.push(post);
-      return 200;
+      return options.answers ?? 200;
     },
   );
-  return { webhooks, posts, added };
+  return { webhooks, posts, added, tries };
 }
 
 describe('WebhookService', () => {
@@ -113,6 +126,27 @@ describe('WebhookService', () => {
     const { webhooks, posts } = service({ resolvesTo: '93.184.215.14' });
     await webhooks.deliver({ jobId: 'job-1' }, attempt);
     expect(posts).toHaveLength(0);
+  });
+
+  it('tells its observer how each try ended: delivered, retried, failed on the last try, refused, dropped', async () => {
+    const ok = service({ resolvesTo: '93.184.215.14', stored: record });
+    await ok.webhooks.deliver({ jobId: 'job-1' }, attempt);
+    expect(ok.tries).toEqual(['delivered']);
+
+    const down = service({ resolvesTo: '93.184.215.14', stored: record, answers: 503 });
+    await expect(down.webhooks.deliver({ jobId: 'job-1' }, attempt)).rejects.toThrow(/answered 503/);
+    await expect(down.webhooks.deliver({ jobId: 'job-1' }, { number: 6, max: 6 })).rejects.toThrow();
+    expect(down.tries).toEqual(['retried', 'failed']);
+
+    const refused = service({ resolvesTo: '10.0.0.7', stored: record });
+    await expect(refused.webhooks.deliver({ jobId: 'job-1' }, attempt)).rejects.toThrow();
+    expect(refused.tries).toEqual(['refused']);
+
+    const gone = service({ resolvesTo: '93.184.215.14' });
+    await gone.webhooks.deliver({ jobId: 'job-1' }, attempt);
+    // An announcement of no known source can never be sent.
+    await expect(gone.webhooks.deliver({ id: 'other_1', event: 'x', body: {} }, attempt)).rejects.toThrow();
+    expect(gone.tries).toEqual(['dropped', 'refused']);
   });
 
   it('queues a webhook only for an ended job that has one', async () => {

@@ -23,6 +23,19 @@ import { signWebhook } from './webhook-signature';
 /** Where the announcements whose ids start with a prefix go (e.g. a batch's, kept by the batch store). */
 export type WebhookLookup = (id: string) => Promise<Webhook | undefined>;
 
+/**
+ * How one try of a delivery ended: `delivered` (a 2xx), `retried` (it failed and is to be tried
+ * again), `failed` (it failed on its last try: given up), `refused` (it can never be delivered,
+ * e.g. an address the guard refuses or no secret left to sign with: given up at once), `dropped`
+ * (what it announces is gone, expired: nothing sent).
+ */
+export type WebhookOutcome = 'delivered' | 'retried' | 'failed' | 'refused' | 'dropped';
+
+/** Told how every try of a delivery this process makes ends, and how long it took (metrics). Must not throw. */
+export interface WebhookObserver {
+  tried(outcome: WebhookOutcome, ms: number): void;
+}
+
 /** What one try sends: where, as which event, and the body (made only once the address is checked). */
 interface Announced {
   webhook: Webhook;
@@ -46,6 +59,8 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     private readonly store: JobStore,
     private readonly blobs: BlobReader,
     private readonly logger: Logger,
+    /** Told how every try ends, if given. */
+    private readonly observer?: WebhookObserver,
     private readonly guard = new WebhookAddressGuard(config.webhooks.allowPrivate),
     private readonly post: (request: WebhookPost) => Promise<number> = postWebhook,
   ) {}
@@ -88,6 +103,24 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
     delivery: WebhookDelivery,
     attempt: { number: number; max: number },
   ): Promise<void> => {
+    const started = performance.now();
+    let outcome: WebhookOutcome = 'retried';
+    try {
+      outcome = await this.send(delivery, attempt);
+    } catch (err) {
+      if (err instanceof WebhookRefusedError) outcome = 'refused';
+      else if (attempt.number >= attempt.max) outcome = 'failed';
+      throw err;
+    } finally {
+      this.observer?.tried(outcome, performance.now() - started);
+    }
+  };
+
+  /** The try itself: `dropped` when what it announces is gone, else delivered or thrown. */
+  private async send(
+    delivery: WebhookDelivery,
+    attempt: { number: number; max: number },
+  ): Promise<'delivered' | 'dropped'> {
     const id = deliveryId(delivery);
     const log = this.logger.child({
       ...('jobId' in delivery ? { jobId: id } : { deliveryId: id }),
@@ -97,7 +130,7 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       'jobId' in delivery ? await this.jobEnd(delivery.jobId) : await this.announced(delivery);
     if (!announced) {
       log.warn('what the webhook announces is gone (expired); dropping the delivery');
-      return;
+      return 'dropped';
     }
     const secret = announced.webhook.secret ?? this.config.webhooks.secret;
     if (!secret) throw new WebhookRefusedError('no webhook secret (WEBHOOK_SECRET was removed)');
@@ -135,13 +168,14 @@ export class WebhookService implements OnApplicationBootstrap, OnApplicationShut
       if (status < 200 || status >= 300) throw new Error(`the receiver answered ${status}`);
       log.info({ host, status }, 'webhook delivered');
       span?.end();
+      return 'delivered';
     } catch (err) {
       const last = err instanceof WebhookRefusedError || attempt.number >= attempt.max;
       log.warn({ host, err: { message: (err as Error).message }, last }, 'webhook delivery failed');
       if (span) endSpan(span, err, { 'omnigate.webhook.last_attempt': last });
       throw err;
     }
-  };
+  }
 
   /** A job's end as its record shows it now; undefined once the record expired. */
   private async jobEnd(jobId: string): Promise<Announced | undefined> {

@@ -7,6 +7,8 @@ import { featureModule } from '../config/feature-module';
 import { JobEndings } from '../jobs/job-endings';
 import { JobEndingsModule } from '../jobs/job-endings.module';
 import { LOGGER } from '../logging/logger';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { MetricsModule } from '../metrics/metrics.module';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
 import { createWebhookQueue } from './webhook-queue.factory';
@@ -17,11 +19,22 @@ import { WebhookService } from './webhook.service';
 export class WebhooksModule {
   static forRoot(config: AppConfig): DynamicModule {
     return featureModule(WebhooksModule, config, () => ({
-      imports: [QueueModule.forRoot(config), BlobsModule.forRoot(config), JobEndingsModule],
+      imports: [
+        QueueModule.forRoot(config),
+        BlobsModule.forRoot(config),
+        JobEndingsModule,
+        MetricsModule.forRoot(config),
+      ],
       providers: [
         {
           provide: WebhookService,
-          useFactory: (backend: JobBackend, blobs: BlobStore, endings: JobEndings, logger: Logger) => {
+          useFactory: (
+            backend: JobBackend,
+            blobs: BlobStore,
+            endings: JobEndings,
+            logger: Logger,
+            metrics: GatewayMetrics,
+          ) => {
             const webhooks = new WebhookService(
               config,
               createWebhookQueue(config, backend, logger),
@@ -29,11 +42,13 @@ export class WebhooksModule {
               backend.forWorkers.store,
               blobs,
               logger,
+              // METRICS=off: nothing counted.
+              config.metrics ? metrics.webhooks : undefined,
             );
             endings.onEnded((record) => webhooks.jobEnded(record));
             return webhooks;
           },
-          inject: [JOB_BACKEND, WORKER_BLOB_STORE, JobEndings, LOGGER],
+          inject: [JOB_BACKEND, WORKER_BLOB_STORE, JobEndings, LOGGER, GatewayMetrics],
         },
       ],
       exports: [WebhookService],
