@@ -44,8 +44,8 @@ export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHa
       return sendError(request, reply, new GatewayError('unauthorized', message));
     }
     request.apiKeyName = key.name;
-    // The request's logs, "request completed" included, carry the key's name.
-    request.log = request.log.child({ apiKey: key.name });
+    // The request's log lines, its one line at the end included, carry the key's name.
+    request.log = request.log.child({ apiKeyName: key.name });
     reply.log = request.log;
     const granted =
       key.scopes.includes(access.scope) ||

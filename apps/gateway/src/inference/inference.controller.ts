@@ -25,8 +25,10 @@ export class InferenceController {
     const accept = parseAccept(req.headers.accept);
     const request = await this.parse(req, accept);
     if (request.webhook) await this.webhooks.check(request.webhook);
-    if (request.mode === 'async') return this.sendJson(reply, 202, await this.inference.submit(request));
-    const record = await this.inference.run(request, request.timeoutMs);
+    if (request.mode === 'async') {
+      return this.sendJson(reply, 202, await this.inference.submit(request, 'interactive', req));
+    }
+    const record = await this.inference.run(request, request.timeoutMs, req);
     if (!isTerminalStatus(record.status)) return this.sendJson(reply, 202, record);
     if (record.status === 'failed' && record.error) {
       const { code, message, details } = record.error;
@@ -37,15 +39,15 @@ export class InferenceController {
   }
 
   @Get('jobs/:id')
-  async job(@Param('id') id: string): Promise<unknown> {
-    return this.inference.present(await this.inference.get(id));
+  async job(@Param('id') id: string, @Req() req: FastifyRequest): Promise<unknown> {
+    return this.inference.present(await this.inference.get(id, req));
   }
 
   /** Cancels a queued or running job (a running hop is aborted); an ended job is returned as it is. */
   @Post('jobs/:id/cancel')
   @HttpCode(200)
-  async cancel(@Param('id') id: string): Promise<unknown> {
-    return this.inference.present(await this.inference.cancel(id));
+  async cancel(@Param('id') id: string, @Req() req: FastifyRequest): Promise<unknown> {
+    return this.inference.present(await this.inference.cancel(id, req));
   }
 
   private async parse(req: FastifyRequest, accept: string[]): Promise<InferRequest> {

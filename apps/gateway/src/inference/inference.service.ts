@@ -13,6 +13,7 @@ import { JOB_CANCELLED } from '../jobs/bus-topics';
 import type { JobEndings } from '../jobs/job-endings';
 import { presentJob, type PresentedJob } from '../jobs/job-presenter';
 import { laneField, laneOf, type WorkLane } from '../jobs/work-lanes';
+import { tagJob, type JobTag } from '../logging/request-log';
 import { watchJob } from '../jobs/job-waiter';
 import { REDIS_RETRY_AFTER_MS, RedisUnavailableError } from '../queue/redis-connections';
 import type { ModalityRegistry } from '../routing/modality-registry';
@@ -62,17 +63,23 @@ export class InferenceService {
 
   /**
    * Validates, queues and returns the new job's record (status `queued`). Its hops take the
-   * queues of `lane`: `batch` for a batch line's job (jobs/work-lanes.ts).
+   * queues of `lane`: `batch` for a batch line's job (jobs/work-lanes.ts). `caller`, in this
+   * method and the others: the HTTP request, told the id of the job it makes or reads (its log
+   * line names it).
    */
-  async submit(request: InferRequest, lane: WorkLane = 'interactive'): Promise<JobRecord> {
-    const job = await this.prepare(request);
+  async submit(request: InferRequest, lane: WorkLane = 'interactive', caller?: JobTag): Promise<JobRecord> {
+    const job = await this.prepare(request, caller);
     await this.enqueue({ ...job, hop: { ...job.hop, ...laneField(lane) } });
     return job.record;
   }
 
   /** Queues the job and waits for its end, or for `timeoutMs`: the record as it then stands. */
-  async run(request: InferRequest, timeoutMs = this.config.queue.syncTimeoutMs): Promise<JobRecord> {
-    return this.runPrepared(await this.prepare(request), timeoutMs);
+  async run(
+    request: InferRequest,
+    timeoutMs = this.config.queue.syncTimeoutMs,
+    caller?: JobTag,
+  ): Promise<JobRecord> {
+    return this.runPrepared(await this.prepare(request, caller), timeoutMs);
   }
 
   /**
@@ -81,15 +88,15 @@ export class InferenceService {
    */
   async runStreaming(
     request: InferRequest,
-    options: { signal: AbortSignal; onDelta: (delta: string) => void; timeoutMs?: number },
+    options: { signal: AbortSignal; onDelta: (delta: string) => void; timeoutMs?: number; caller?: JobTag },
   ): Promise<JobRecord> {
-    const job = await this.prepare(request, true);
+    const job = await this.prepare(request, options.caller, true);
     return this.runPrepared(job, options.timeoutMs ?? this.config.queue.syncTimeoutMs, options);
   }
 
   /** Cancels a job that has not ended: queued hops are dropped, a running one is aborted. */
-  async cancel(id: string): Promise<JobRecord> {
-    const record = await this.get(id);
+  async cancel(id: string, caller?: JobTag): Promise<JobRecord> {
+    const record = await this.get(id, caller);
     if (isTerminalStatus(record.status)) return record;
     const cancelled: JobRecord = { ...record, status: 'cancelled', finishedAt: new Date().toISOString() };
     await this.backend.store.save(cancelled, { id, status: 'cancelled', record: cancelled });
@@ -205,7 +212,7 @@ export class InferenceService {
   }
 
   /** Everything up to the queue: store and detect the inputs, plan the route, check options. */
-  private async prepare(request: InferRequest, streaming = false): Promise<PreparedJob> {
+  private async prepare(request: InferRequest, caller?: JobTag, streaming = false): Promise<PreparedJob> {
     const output = request.output;
     this.modalities.assertKnown(output.modality, 'output');
     // The texts the first hop carries need not be stored before it starts (see enqueue).
@@ -243,6 +250,7 @@ export class InferenceService {
     }));
 
     const id = randomUUID();
+    tagJob(caller, id);
     const record: JobRecord = {
       id,
       status: 'queued',
@@ -275,9 +283,10 @@ export class InferenceService {
     return { record, hop: job, priority, written, ...(request.task ? { task: request.task } : {}) };
   }
 
-  async get(id: string): Promise<JobRecord> {
+  async get(id: string, caller?: JobTag): Promise<JobRecord> {
     const record = await this.backend.store.get(id);
     if (!record) throw new GatewayError('not_found', `job ${id} not found (or expired)`, { jobId: id });
+    tagJob(caller, id);
     return record;
   }
 

@@ -41,7 +41,7 @@ export class AudioController {
     const { file, fields } = await this.readUpload(req);
     const body = TranscriptionFieldsSchema.parse(fields);
     const request = transcriptionJobRequest(body, file, this.models);
-    const record = await runToCompletion(this.inference, request);
+    const record = await runToCompletion(this.inference, request, req);
     const text = await outputText(this.blobs, singleOutput(record, 'text'));
     void reply.status(200).headers(routeHeaders(record));
     if (body.response_format === 'json') return void (await reply.send({ text }));
@@ -55,7 +55,7 @@ export class AudioController {
   async speech(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = SpeechRequestSchema.parse(jsonBody(req));
     const { request, format } = speechJobRequest(body, this.models, this.planner);
-    const record = await runToCompletion(this.inference, request);
+    const record = await runToCompletion(this.inference, request, req);
     const audio = singleOutput(record, 'audio');
     const bytes = await outputBytes(this.blobs, audio);
     await reply

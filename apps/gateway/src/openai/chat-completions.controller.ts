@@ -35,8 +35,8 @@ export class ChatCompletionsController {
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = ChatCompletionRequestSchema.parse(jsonBody(req));
     const { request, asked } = chatJobRequest(body, this.models);
-    if (body.stream) return this.stream(reply, request, body, asked);
-    const record = await runToCompletion(this.inference, request);
+    if (body.stream) return this.stream(req, reply, request, body, asked);
+    const record = await runToCompletion(this.inference, request, req);
     const content = await outputText(this.blobs, singleOutput(record, 'text'));
     const id = `chatcmpl-${record.id.replaceAll('-', '')}`;
     await reply
@@ -51,6 +51,7 @@ export class ChatCompletionsController {
    * that, an error is an `{error}` event. A client that goes away cancels the job.
    */
   private async stream(
+    req: FastifyRequest,
     reply: FastifyReply,
     request: InferRequest,
     body: ChatCompletionRequest,
@@ -80,6 +81,7 @@ export class ChatCompletionsController {
       const ended = await this.inference.runStreaming(request, {
         signal: abort.signal,
         timeoutMs: request.timeoutMs,
+        caller: req,
         onDelta: (delta) => {
           if (abort.signal.aborted || delta === '') return;
           start();

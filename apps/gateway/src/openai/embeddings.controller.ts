@@ -19,7 +19,7 @@ export class EmbeddingsController {
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const jobs = embeddingJobs(EmbeddingRequestSchema.parse(jsonBody(req)), this.models, this.blobs);
     const records = await Promise.all(
-      jobs.requests.map((request) => runToCompletion(this.inference, request)),
+      jobs.requests.map((request) => runToCompletion(this.inference, request, req)),
     );
     const list = await jobs.answer(records);
     await reply

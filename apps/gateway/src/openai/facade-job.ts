@@ -4,6 +4,7 @@ import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
 import type { InferenceService } from '../inference/inference.service';
 import type { JobRecord } from '../jobs/job-record';
+import type { JobTag } from '../logging/request-log';
 
 /** A job that ended well; anything else becomes the error the facade answers. */
 export function completed(record: JobRecord): JobRecord {
@@ -23,12 +24,13 @@ export function completed(record: JobRecord): JobRecord {
   );
 }
 
-/** Runs one request to its end (sync wait) and returns the completed record. */
+/** Runs one request to its end (sync wait) and returns the completed record; `caller` is told its job. */
 export async function runToCompletion(
   inference: InferenceService,
   request: InferRequest,
+  caller: JobTag,
 ): Promise<JobRecord> {
-  return completed(await inference.run(request, request.timeoutMs));
+  return completed(await inference.run(request, request.timeoutMs, caller));
 }
 
 /** The job's one output, or 502 when the route produced something else. */

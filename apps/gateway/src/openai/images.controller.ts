@@ -19,7 +19,7 @@ export class ImagesController {
   async generate(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const jobs = imageJobs(ImageGenerationRequestSchema.parse(jsonBody(req)), this.models, this.blobs);
     const records = await Promise.all(
-      jobs.requests.map((request) => runToCompletion(this.inference, request)),
+      jobs.requests.map((request) => runToCompletion(this.inference, request, req)),
     );
     const images = await jobs.answer(records, (blobId) => blobUrl(req, blobId));
     await reply.status(200).headers(routeHeaders(records[0]!)).send(images);
