@@ -53,7 +53,8 @@ export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHa
     if (!granted) {
       const needed =
         access.orScope === undefined ? `"${access.scope}"` : `"${access.scope}" or "${access.orScope}"`;
-      request.log.info({ scope: access.scope }, 'API key lacks the scope of this route');
+      // The request's own line says it (403 forbidden) at info; the scope, at debug.
+      request.log.debug({ scope: access.scope }, 'API key lacks the scope of this route');
       return sendError(
         request,
         reply,
@@ -88,7 +89,8 @@ async function limitRate(
     .header('x-ratelimit-reset', String(resetS));
   if (window.count <= limit.requests) return undefined;
   void reply.header('retry-after', String(resetS));
-  request.log.info({ limit }, 'API key over its rate limit');
+  // The request's own line says it (429 rate_limited) at info, once per request: the limit, at debug.
+  request.log.debug({ limit }, 'API key over its rate limit');
   return sendError(
     request,
     reply,
