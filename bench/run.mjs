@@ -20,6 +20,7 @@
 //   BENCH_CPU_PROF=1  run the omnigate children with --cpu-prof (profiles in bench/results/profiles)
 //   BENCH_TRACE=1     preload bench/trace-gateway.cjs into the omnigate children: per-section timings
 //                     (bench/results/traces/*.json); best with BENCH_CONCURRENCY=1; slows the gateway a little
+//   BENCH_LOG_LEVEL=warn  the omnigate children's LOG_LEVEL (info: their request lines are written, to their log file)
 //   BENCH_OUT=name.json  results file under bench/results/ (default latest.json)
 //   BENCH_STRICT=1    also exit 1 when a target is missed (non-200 answers always fail the run)
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -319,7 +320,7 @@ async function startServer(server) {
     ...process.env,
     PORT: String(port),
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     NODE_ENV: 'production',
     BENCH_BUILD_DIR: BUILD_DIR,
   };

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import OpenAI from 'openai';
 import { inject } from 'vitest';
 import { createGateway } from '../apps/gateway/src/app.factory';
@@ -20,8 +20,11 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** A gateway on a free port, with its own blob dir and queue prefix on the test Redis. */
-export async function startGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+/**
+ * A gateway on a free port, with its own blob dir and queue prefix on the test Redis; `logger`
+ * (to read what it logs), else silent (TEST_LOG_LEVEL to see its lines).
+ */
+export async function startGateway(env: Record<string, string> = {}, logger?: Logger): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'omnigate-e2e-'));
   const config = loadConfig({
     REDIS_URL: inject('redisUrl'),
@@ -33,7 +36,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Te
     JOB_BACKOFF_MS: '50',
     ...env,
   });
-  const app = await createGateway(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const app = await createGateway(config, logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   return {

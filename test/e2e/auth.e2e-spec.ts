@@ -193,7 +193,7 @@ describe('with API_KEYS', () => {
     } finally {
       await app.close();
     }
-    expect(lines.some((l) => l.msg === 'request completed' && l.apiKey === 'app')).toBe(true);
+    expect(lines.some((l) => l.msg === 'request' && l.apiKeyName === 'app')).toBe(true);
     expect(lines.some((l) => l.level === 40 && /API_KEYS/.test(l.msg))).toBe(false);
     expect(JSON.stringify(lines)).not.toContain(INFER_KEY);
   });

@@ -49,8 +49,8 @@ export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHa
       return sendError(request, reply, new GatewayError('unauthorized', message));
     }
     request.apiKeyName = key.name;
-    // The request's logs, "request completed" included, carry the key's name.
-    request.log = request.log.child({ apiKey: key.name });
+    // The request's log lines, its one line at the end included, carry the key's name.
+    request.log = request.log.child({ apiKeyName: key.name });
     reply.log = request.log;
     const granted =
       key.scopes.includes(access.scope) ||
@@ -58,7 +58,8 @@ export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHa
     if (!granted) {
       const needed =
         access.orScope === undefined ? `"${access.scope}"` : `"${access.scope}" or "${access.orScope}"`;
-      request.log.info({ scope: access.scope }, 'API key lacks the scope of this route');
+      // The request's own line says it (403 forbidden) at info; the scope, at debug.
+      request.log.debug({ scope: access.scope }, 'API key lacks the scope of this route');
       return sendError(
         request,
         reply,
@@ -93,7 +94,8 @@ async function limitRate(
     .header('x-ratelimit-reset', String(resetS));
   if (window.count <= limit.requests) return undefined;
   void reply.header('retry-after', String(resetS));
-  request.log.info({ limit }, 'API key over its rate limit');
+  // The request's own line says it (429 rate_limited) at info, once per request: the limit, at debug.
+  request.log.debug({ limit }, 'API key over its rate limit');
   return sendError(
     request,
     reply,

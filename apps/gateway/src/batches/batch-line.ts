@@ -151,7 +151,7 @@ export class BatchLineRunner {
       for (const request of job.requests) {
         if (signal.aborted) return undefined;
         // In the batch lane: worked where WORKER_LANES has it, never by the direct lane.
-        queued.push((await this.inference.submit(request, 'batch', span)).id);
+        queued.push((await this.inference.submit(request, 'batch', { span })).id);
       }
       const timeouts = job.requests.map((request) => request.timeoutMs ?? LINE_TIMEOUT_MS);
       const records = await this.wait(queued, timeouts, signal);

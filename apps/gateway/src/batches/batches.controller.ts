@@ -22,7 +22,7 @@ export class BatchesController {
   @Post()
   @HttpCode(200)
   async create(@Req() req: FastifyRequest): Promise<BatchObject> {
-    return this.batches.create(CreateBatchSchema.parse(jsonBody(req)), requestSpan(req));
+    return named(req, await this.batches.create(CreateBatchSchema.parse(jsonBody(req)), requestSpan(req)));
   }
 
   @Get()
@@ -32,14 +32,14 @@ export class BatchesController {
   }
 
   @Get(':id')
-  async retrieve(@Param('id') id: string): Promise<BatchObject> {
-    return this.batches.get(id);
+  async retrieve(@Param('id') id: string, @Req() req: FastifyRequest): Promise<BatchObject> {
+    return named(req, await this.batches.get(id));
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
-  async cancel(@Param('id') id: string): Promise<BatchObject> {
-    return this.batches.cancel(id);
+  async cancel(@Param('id') id: string, @Req() req: FastifyRequest): Promise<BatchObject> {
+    return named(req, await this.batches.cancel(id));
   }
 
   /**
@@ -48,13 +48,17 @@ export class BatchesController {
    * `failed`, `cancelled` or `expired` with the batch object, after which the stream ends.
    */
   @Get(':id/events')
-  async events(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+  async events(
+    @Param('id') id: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     // Listen first and read second: a change between the two is read again, never lost.
     let changed = () => {};
     const unwatch = this.batches.watch(id, () => changed());
     let last: BatchObject;
     try {
-      last = await this.batches.get(id);
+      last = named(req, await this.batches.get(id));
     } catch (err) {
       unwatch();
       throw err;
@@ -112,4 +116,10 @@ export class BatchesController {
     // A change may have come while the batch was read the first time.
     void read();
   }
+}
+
+/** The batch, its id put on the request that made or read it (for the request's log line). */
+function named(req: FastifyRequest, batch: BatchObject): BatchObject {
+  req.batchId = batch.id;
+  return batch;
 }

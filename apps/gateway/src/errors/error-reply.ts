@@ -1,21 +1,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorShapeOf } from '../auth/route-access';
 import { toOpenAiError } from '../openai/openai-error';
-import type { GatewayError } from './gateway-error';
 import { toGatewayError } from './to-gateway-error';
 
 /**
  * Answers `exception` with the status of its code, as `{error: {code, message, details}}`, or in
  * OpenAI's shape on the OpenAI-compatible routes (also for errors raised before routing: a
- * malformed body, a bad URL). Returns the error it answered, for the caller's logs.
+ * malformed body, a bad URL). The error goes on the request, for its log line.
  */
-export function replyWithError(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  exception: unknown,
-): GatewayError {
+export function replyWithError(request: FastifyRequest, reply: FastifyReply, exception: unknown): void {
   const error = toGatewayError(exception);
-  if (reply.sent || reply.raw.headersSent) return error;
+  if (reply.sent || reply.raw.headersSent) return;
+  // The request's log line (logging/request-log.ts) names the error.
+  request.failure = error;
   // The rest of an oversized body is never read: close the connection rather than leave it hanging.
   if (error.code === 'payload_too_large') void reply.header('connection', 'close');
   const retryAfterMs = error.details?.retryAfterMs;
@@ -29,5 +26,4 @@ export function replyWithError(
     // Also on what the router refuses before the onRequest hooks that set it everywhere else.
     .header('x-content-type-options', 'nosniff')
     .send(body);
-  return error;
 }

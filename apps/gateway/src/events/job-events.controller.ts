@@ -1,8 +1,7 @@
-import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import { isTerminalStatus } from '@omnigate/contracts';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { GatewayError } from '../errors/gateway-error';
 import { InferenceService } from '../inference/inference.service';
 import { LOGGER } from '../logging/logger';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
@@ -24,7 +23,11 @@ export class JobEventsController {
    * `cancelled` with the job as `GET /v1/jobs/:id` shows it, and the stream ends.
    */
   @Get('jobs/:id/events')
-  async events(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+  async events(
+    @Param('id') id: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const store = this.backend.store;
     // Listen first and read second: an event between the two is held, never lost.
     const early: JobEvent[] = [];
@@ -32,16 +35,12 @@ export class JobEventsController {
       early.push(event);
     };
     const unsubscribe = store.subscribe(id, (event) => deliver(event));
-    let record: JobRecord | undefined;
+    let record: JobRecord;
     try {
-      record = await store.get(id);
+      record = await this.inference.get(id, req);
     } catch (err) {
       unsubscribe();
       throw err;
-    }
-    if (!record) {
-      unsubscribe();
-      throw new GatewayError('not_found', `job ${id} not found (or expired)`, { jobId: id });
     }
 
     const stream = SseStream.open(reply);

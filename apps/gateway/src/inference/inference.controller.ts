@@ -6,7 +6,7 @@ import { servedBytesHeaders } from '../blobs/served-bytes-headers';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobRecord } from '../jobs/job-record';
-import { requestSpan } from '../tracing/http-spans';
+import { callerOf } from './job-caller';
 import { WebhookService } from '../webhooks/webhook.service';
 import { accepts, concreteAccept, parseAccept, wantsJson } from './accept';
 import { InferenceService } from './inference.service';
@@ -26,11 +26,11 @@ export class InferenceController {
     const accept = parseAccept(req.headers.accept);
     const request = await this.parse(req, accept);
     if (request.webhook) await this.webhooks.check(request.webhook);
-    const parent = requestSpan(req);
+    const caller = callerOf(req);
     if (request.mode === 'async') {
-      return this.sendJson(reply, 202, await this.inference.submit(request, 'interactive', parent));
+      return this.sendJson(reply, 202, await this.inference.submit(request, 'interactive', caller));
     }
-    const record = await this.inference.run(request, request.timeoutMs, parent);
+    const record = await this.inference.run(request, request.timeoutMs, caller);
     if (!isTerminalStatus(record.status)) return this.sendJson(reply, 202, record);
     if (record.status === 'failed' && record.error) {
       const { code, message, details } = record.error;
@@ -41,15 +41,15 @@ export class InferenceController {
   }
 
   @Get('jobs/:id')
-  async job(@Param('id') id: string): Promise<unknown> {
-    return this.inference.present(await this.inference.get(id));
+  async job(@Param('id') id: string, @Req() req: FastifyRequest): Promise<unknown> {
+    return this.inference.present(await this.inference.get(id, req));
   }
 
   /** Cancels a queued or running job (a running hop is aborted); an ended job is returned as it is. */
   @Post('jobs/:id/cancel')
   @HttpCode(200)
-  async cancel(@Param('id') id: string): Promise<unknown> {
-    return this.inference.present(await this.inference.cancel(id));
+  async cancel(@Param('id') id: string, @Req() req: FastifyRequest): Promise<unknown> {
+    return this.inference.present(await this.inference.cancel(id, req));
   }
 
   private async parse(req: FastifyRequest, accept: string[]): Promise<InferRequest> {

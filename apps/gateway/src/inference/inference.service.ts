@@ -7,6 +7,7 @@ import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
 import { carrierOf, inSpan } from '../tracing/trace-context';
+import type { JobCaller } from './job-caller';
 import type { Span } from '@opentelemetry/api';
 import type { HopJob, JobRecord } from '../jobs/job-record';
 import type { HopRunner } from '../jobs/hop-runner';
@@ -14,6 +15,7 @@ import { JOB_CANCELLED } from '../jobs/bus-topics';
 import type { JobEndings } from '../jobs/job-endings';
 import { presentJob, type PresentedJob } from '../jobs/job-presenter';
 import { laneField, laneOf, type WorkLane } from '../jobs/work-lanes';
+import { tagJob, type JobTag } from '../logging/request-log';
 import { watchJob } from '../jobs/job-waiter';
 import { REDIS_RETRY_AFTER_MS, RedisUnavailableError } from '../queue/redis-connections';
 import type { ModalityRegistry } from '../routing/modality-registry';
@@ -65,11 +67,15 @@ export class InferenceService {
 
   /**
    * Validates, queues and returns the new job's record (status `queued`). Its hops take the
-   * queues of `lane`: `batch` for a batch line's job (jobs/work-lanes.ts). `parent`: the span
-   * the job's spans hang under (its request's, its batch line's), when tracing.
+   * queues of `lane`: `batch` for a batch line's job (jobs/work-lanes.ts). `caller`: who the job
+   * is for (job-caller.ts): told its id, its spans' parent.
    */
-  async submit(request: InferRequest, lane: WorkLane = 'interactive', parent?: Span): Promise<JobRecord> {
-    const job = await this.prepare(request, parent);
+  async submit(
+    request: InferRequest,
+    lane: WorkLane = 'interactive',
+    caller?: JobCaller,
+  ): Promise<JobRecord> {
+    const job = await this.prepare(request, caller);
     await this.enqueue({ ...job, hop: { ...job.hop, ...laneField(lane) } });
     return job.record;
   }
@@ -78,9 +84,9 @@ export class InferenceService {
   async run(
     request: InferRequest,
     timeoutMs = this.config.queue.syncTimeoutMs,
-    parent?: Span,
+    caller?: JobCaller,
   ): Promise<JobRecord> {
-    return this.runPrepared(await this.prepare(request, parent), timeoutMs);
+    return this.runPrepared(await this.prepare(request, caller), timeoutMs);
   }
 
   /**
@@ -89,15 +95,20 @@ export class InferenceService {
    */
   async runStreaming(
     request: InferRequest,
-    options: { signal: AbortSignal; onDelta: (delta: string) => void; timeoutMs?: number; parent?: Span },
+    options: {
+      signal: AbortSignal;
+      onDelta: (delta: string) => void;
+      timeoutMs?: number;
+      caller?: JobCaller;
+    },
   ): Promise<JobRecord> {
-    const job = await this.prepare(request, options.parent, true);
+    const job = await this.prepare(request, options.caller, true);
     return this.runPrepared(job, options.timeoutMs ?? this.config.queue.syncTimeoutMs, options);
   }
 
   /** Cancels a job that has not ended: queued hops are dropped, a running one is aborted. */
-  async cancel(id: string): Promise<JobRecord> {
-    const record = await this.get(id);
+  async cancel(id: string, tag?: JobTag): Promise<JobRecord> {
+    const record = await this.get(id, tag);
     if (isTerminalStatus(record.status)) return record;
     const cancelled: JobRecord = { ...record, status: 'cancelled', finishedAt: new Date().toISOString() };
     await this.backend.store.save(cancelled, { id, status: 'cancelled', record: cancelled });
@@ -215,7 +226,8 @@ export class InferenceService {
   }
 
   /** Everything up to the queue: store and detect the inputs, plan the route, check options. */
-  private async prepare(request: InferRequest, parent?: Span, streaming = false): Promise<PreparedJob> {
+  private async prepare(request: InferRequest, caller?: JobCaller, streaming = false): Promise<PreparedJob> {
+    const parent = caller?.span;
     const output = request.output;
     this.modalities.assertKnown(output.modality, 'output');
     // The texts the first hop carries need not be stored before it starts (see enqueue).
@@ -267,6 +279,7 @@ export class InferenceService {
     }));
 
     const id = randomUUID();
+    tagJob(caller?.tag, id);
     // The job's spans, in whichever process, are children of its request's (or batch line's).
     const trace = parent && carrierOf(parent);
     const record: JobRecord = {
@@ -308,9 +321,11 @@ export class InferenceService {
     };
   }
 
-  async get(id: string): Promise<JobRecord> {
+  /** The job's record; `tag` (the request that reads it) is told its id. */
+  async get(id: string, tag?: JobTag): Promise<JobRecord> {
     const record = await this.backend.store.get(id);
     if (!record) throw new GatewayError('not_found', `job ${id} not found (or expired)`, { jobId: id });
+    tagJob(tag, id);
     return record;
   }
 

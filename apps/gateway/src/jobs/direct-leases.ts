@@ -135,7 +135,7 @@ export class DirectLeases {
           { jobId: id, attempts: record.attempts },
           'direct-lane job lost its process: failed',
         );
-        await this.endings.ended(lost);
+        await this.endings.ended(lost, { dispatch: 'direct' });
         failed.push(lost);
       }
       // This process's own lease ran out: its renewal came late (a blocked event loop).

@@ -12,6 +12,7 @@ import type { DirectLeases } from './direct-leases';
 import { asNextInput, classifyFailure, storeOutput, withTexts } from './hop-data';
 import type { JobEndings } from './job-endings';
 import { retryDelayMs, type RetryPolicy } from './retry-policy';
+import { laneOf } from './work-lanes';
 import type { HopJob, HopPlan, JobRecord, PlannedRoute } from './job-record';
 import type { ModelAdapter } from '../adapters/model-adapters';
 import { HopSpans } from '../tracing/hop-spans';
@@ -368,7 +369,7 @@ export class HopRunner {
       timings: { ...timings, totalMs: finishedAt - Date.parse(record.createdAt) },
       finishedAt: new Date(finishedAt).toISOString(),
     };
-    await this.end(done);
+    await this.end(done, hop);
     log.debug({ ms: finishedAt - startedAt }, 'hop completed');
   }
 
@@ -424,7 +425,18 @@ export class HopRunner {
     // An adapter whose breaker just opened is not tried again: the job falls back at once.
     const last =
       !retryable || streamed || run.attempt.number >= run.attempt.max || this.health.isOpen(hop.adapter);
-    log.warn({ err, code, retryable, last }, 'hop failed');
+    const fallback = last && retryable && !streamed ? nextRoute(record, hop.adapter) : undefined;
+    // One line an attempt, saying what comes of it.
+    log.warn(
+      {
+        err,
+        code,
+        hop: hop.hop,
+        next: !last ? 'retry' : fallback ? 'fallback' : 'fail',
+        ...(fallback ? { fallbackRoute: fallback.route.route.map((s) => s.adapter) } : {}),
+      },
+      'hop failed',
+    );
     if (!last) throw new RetryableHopError(message, { cause: err }, retryAfterMs);
     const finishedAt = Date.now();
     const error = {
@@ -436,28 +448,32 @@ export class HopRunner {
       details: { ...details, hop: hop.hop, adapter: hop.adapter },
     };
     const timings = this.timings(record, hop, startedAt, finishedAt);
-    const fallback = retryable && !streamed ? nextRoute(record, hop.adapter) : undefined;
     if (fallback) {
       await this.fallBack(record, hop, error, timings, fallback);
       this.observer?.fellBack?.(hop.adapter, fallback.route.plan[0].adapter);
-      log.warn({ next: fallback.route.route.map((s) => s.adapter) }, 'route failed; falling back');
       throw new FinalHopError(`${message} (fell back to the next route)`, { cause: err });
     }
-    await this.end({
-      ...record,
-      status: 'failed',
-      attempts: run.attempt.number,
-      error,
-      timings: { ...timings, totalMs: finishedAt - Date.parse(record.createdAt) },
-      finishedAt: new Date(finishedAt).toISOString(),
-    });
+    await this.end(
+      {
+        ...record,
+        status: 'failed',
+        attempts: run.attempt.number,
+        error,
+        timings: { ...timings, totalMs: finishedAt - Date.parse(record.createdAt) },
+        finishedAt: new Date(finishedAt).toISOString(),
+      },
+      hop,
+    );
     throw new FinalHopError(message, { cause: err });
   }
 
-  /** Saves the record that ends the job (it carries the whole record to waiters), then announces the end. */
-  private async end(record: JobRecord): Promise<void> {
+  /**
+   * Saves the record that ends the job (it carries the whole record to waiters), then announces
+   * the end, saying how `hop`, the last, ran.
+   */
+  private async end(record: JobRecord, hop: HopJob): Promise<void> {
     await this.store.save(record, { id: record.id, status: record.status, record });
-    await this.endings.ended(record);
+    await this.endings.ended(record, { dispatch: hop.direct ? 'direct' : 'queued', lane: laneOf(hop) });
   }
 
   /** Aborts the hop of `jobId` if this process is running it (the job was cancelled). */

@@ -1,5 +1,14 @@
+import { ERROR_HTTP_STATUS } from '@omnigate/contracts';
 import type { Logger } from 'pino';
 import type { JobRecord } from './job-record';
+import type { WorkLane } from './work-lanes';
+
+/** How the job's last hop ran, as far as the process that ended it knows: for the job's log line. */
+export interface JobEndContext {
+  /** `direct`: in the process that took the request (DISPATCH=auto); `queued`: from its adapter's queue. */
+  dispatch?: 'direct' | 'queued';
+  lane?: WorkLane;
+}
 
 /** Told once when a job ends (completed, failed or cancelled), after its record is saved. */
 export type JobEndedListener = (record: JobRecord) => Promise<void>;
@@ -33,8 +42,12 @@ export class JobEndings {
     return { result, cancel: () => this.waiters.delete(id) };
   }
 
-  /** Tells every listener. The job has ended whatever they do: a listener's failure is logged, never thrown. */
-  async ended(record: JobRecord): Promise<void> {
+  /**
+   * Logs the end (one line a job) and tells every listener. The job has ended whatever they do:
+   * a listener's failure is logged, never thrown.
+   */
+  async ended(record: JobRecord, context?: JobEndContext): Promise<void> {
+    this.log(record, context);
     this.waiters.get(record.id)?.(record);
     this.waiters.delete(record.id);
     await Promise.all(
@@ -44,5 +57,31 @@ export class JobEndings {
         ),
       ),
     );
+  }
+
+  /**
+   * The job's one line (`job ended`): its id, status, route (the adapters of its hops, and those
+   * of the routes it fell back from), the time from its creation, the error code of a failed job,
+   * and how its last hop ran. Never its inputs, outputs or error message. A job that failed for
+   * a reason of the gateway's or an upstream's (a code answered with a 5xx) at error, the rest at
+   * info.
+   */
+  private log(record: JobRecord, context: JobEndContext | undefined): void {
+    const code = record.error?.code;
+    const level =
+      record.status === 'failed' && (code === undefined || ERROR_HTTP_STATUS[code] >= 500) ? 'error' : 'info';
+    if (!this.logger.isLevelEnabled(level)) return;
+    const line: Record<string, unknown> = {
+      jobId: record.id,
+      status: record.status,
+      route: record.route.map((step) => step.adapter),
+      hops: record.route.length,
+      ms: record.timings.totalMs ?? Date.now() - Date.parse(record.createdAt),
+    };
+    if (record.fallbacks?.length) line.fellBackFrom = record.fallbacks.map((f) => f.adapter);
+    if (code !== undefined) line.code = code;
+    if (context?.dispatch) line.dispatch = context.dispatch;
+    if (context?.lane) line.lane = context.lane;
+    this.logger[level](line, 'job ended');
   }
 }

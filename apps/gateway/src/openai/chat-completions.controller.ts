@@ -21,7 +21,7 @@ import {
 } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 import { toOpenAiError } from './openai-error';
-import { requestSpan } from '../tracing/http-spans';
+import { callerOf } from '../inference/job-caller';
 
 /** `POST /v1/chat/completions`: a conversation as one job of task `chat`, answered or streamed. */
 @Controller('v1/chat')
@@ -36,7 +36,7 @@ export class ChatCompletionsController {
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = ChatCompletionRequestSchema.parse(jsonBody(req));
     const { request, asked } = chatJobRequest(body, this.models);
-    if (body.stream) return this.stream(reply, request, body, asked);
+    if (body.stream) return this.stream(req, reply, request, body, asked);
     const record = await runToCompletion(this.inference, request, req);
     const content = await outputText(this.blobs, singleOutput(record, 'text'));
     const id = `chatcmpl-${record.id.replaceAll('-', '')}`;
@@ -52,6 +52,7 @@ export class ChatCompletionsController {
    * that, an error is an `{error}` event. A client that goes away cancels the job.
    */
   private async stream(
+    req: FastifyRequest,
     reply: FastifyReply,
     request: InferRequest,
     body: ChatCompletionRequest,
@@ -80,8 +81,8 @@ export class ChatCompletionsController {
     try {
       const ended = await this.inference.runStreaming(request, {
         signal: abort.signal,
-        parent: requestSpan(reply.request),
         timeoutMs: request.timeoutMs,
+        caller: callerOf(req),
         onDelta: (delta) => {
           if (abort.signal.aborted || delta === '') return;
           start();

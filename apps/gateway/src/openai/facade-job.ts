@@ -4,7 +4,7 @@ import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
 import type { InferenceService } from '../inference/inference.service';
 import type { JobRecord } from '../jobs/job-record';
-import { requestSpan } from '../tracing/http-spans';
+import { callerOf } from '../inference/job-caller';
 
 /** A job that ended well; anything else becomes the error the facade answers. */
 export function completed(record: JobRecord): JobRecord {
@@ -30,7 +30,7 @@ export async function runToCompletion(
   request: InferRequest,
   from: FastifyRequest,
 ): Promise<JobRecord> {
-  return completed(await inference.run(request, request.timeoutMs, requestSpan(from)));
+  return completed(await inference.run(request, request.timeoutMs, callerOf(from)));
 }
 
 /** The job's one output, or 502 when the route produced something else. */

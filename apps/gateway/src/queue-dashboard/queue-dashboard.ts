@@ -9,7 +9,6 @@ import type { AdapterRegistry } from '../adapters/adapter-registry';
 import { QUEUE_DASHBOARD_PATH } from '../auth/route-access';
 import { replyWithError } from '../errors/error-reply';
 import { GatewayError } from '../errors/gateway-error';
-import { logServerError } from '../errors/gateway-exception.filter';
 import { toGatewayError } from '../errors/to-gateway-error';
 import { WORK_LANES } from '../jobs/work-lanes';
 import type { BullMqHopQueue } from '../queue/bullmq-hop-queue';
@@ -47,10 +46,11 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
     // not-found handlers. Awaiting it here would load Nest's routes too, with Fastify's defaults.
     void this.fastify.register(async (scope) => {
       if (readOnly) scope.addHook('onRequest', refuseChanges);
-      // Before the board's error handler answers: logged as the gateway logs its own routes' errors.
-      scope.addHook('onError', async (request, _reply, error) =>
-        logServerError(this.logger, request, toGatewayError(error), error),
-      );
+      // Before the board's error handler answers: the request's log line says it, as for the
+      // gateway's own routes' errors.
+      scope.addHook('onError', async (request, _reply, error) => {
+        request.failure = toGatewayError(error);
+      });
       await scope.register(server.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
     });
     this.logger.info({ path: QUEUE_DASHBOARD_PATH, mode: this.mode }, 'queue dashboard mounted');
