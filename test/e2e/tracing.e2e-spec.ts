@@ -62,6 +62,8 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OPENAI_BACKENDS: JSON.stringify([{ id: 'tr', baseUrl: backend.url, models: { chat: 'gpt-4o-mini' } }]),
       WEBHOOK_ALLOW_PRIVATE: 'true',
+      // Their request and job-end lines name the trace.
+      LOG_LEVEL: 'info',
     };
     [api, worker] = await Promise.all([
       spawnGatewayProcess({ ...env, ROLE: 'api', DISPATCH: 'queue', OTEL_SERVICE_NAME: 'gw-api' }),
@@ -121,6 +123,23 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
     expect(named(spans, 'adapter builtin.echo')).toMatchObject({
       service: 'gw-worker',
       parentSpanId: hop.spanId,
+    });
+
+    // From a log line to its trace: the request's line on the API, the job's end on the worker.
+    const lines = (proc: GatewayProcess) =>
+      proc
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines(api).find((l) => l.msg === 'request' && l.jobId === job.id)).toMatchObject({
+      route: '/v1/infer',
+      status: 200,
+      traceId,
+    });
+    expect(lines(worker).find((l) => l.msg === 'job ended' && l.jobId === job.id)).toMatchObject({
+      status: 'completed',
+      traceId,
     });
   });
 

@@ -2,6 +2,7 @@ import { ERROR_HTTP_STATUS } from '@omnigate/contracts';
 import type { Logger } from 'pino';
 import type { JobRecord } from './job-record';
 import type { WorkLane } from './work-lanes';
+import { traceIdOf } from '../tracing/trace-context';
 
 /** How the job's last hop ran, as far as the process that ended it knows: for the job's log line. */
 export interface JobEndContext {
@@ -82,6 +83,8 @@ export class JobEndings {
     if (code !== undefined) line.code = code;
     if (context?.dispatch) line.dispatch = context.dispatch;
     if (context?.lane) line.lane = context.lane;
+    const traceId = traceIdOf(record.trace);
+    if (traceId) line.traceId = traceId;
     this.logger[level](line, 'job ended');
   }
 }

@@ -34,8 +34,8 @@ export function installHttpTracing(fastify: FastifyInstance): void {
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const span = spans.get(request);
+    // Kept on the request (the map is weak): its log line, written after this hook, names the trace.
     if (span) {
-      spans.delete(request);
       const status = reply.statusCode;
       span.setAttribute('http.response.status_code', status);
       // A server span is an error for the server's own failures only (5xx), not the client's.
