@@ -512,8 +512,7 @@ export function buildOpenApiDocument(
       },
       '/v1/jobs': {
         get: {
-          summary:
-            `Recent jobs (created within JOB_TTL_S), newest first, a page at a time: follow next_cursor while has_more. With status, a page reads at most ${MAX_READ_PER_PAGE} jobs, so it may hold fewer than limit (even none) and still have more`,
+          summary: `Recent jobs (created within JOB_TTL_S), newest first, a page at a time: follow next_cursor while has_more. With status, a page reads at most ${MAX_READ_PER_PAGE} jobs, so it may hold fewer than limit (even none) and still have more`,
           parameters: queryParameters(ListJobsQuerySchema),
           responses: { '200': { description: 'a page', content: json(ref('JobList')) }, ...errors(400) },
         },

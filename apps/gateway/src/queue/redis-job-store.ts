@@ -327,7 +327,10 @@ export class RedisJobStore implements JobStore {
 }
 
 /** A record as `get` reads it: its `active` key (markActive) makes a job that has not ended `active`. */
-function fromStored(raw: string | null | undefined, attempt: string | null | undefined): JobRecord | undefined {
+function fromStored(
+  raw: string | null | undefined,
+  attempt: string | null | undefined,
+): JobRecord | undefined {
   if (!raw) return undefined;
   const record = JSON.parse(raw) as JobRecord;
   return attempt && !isTerminalStatus(record.status)
