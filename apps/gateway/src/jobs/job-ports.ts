@@ -32,9 +32,10 @@ export interface JobStore {
   endIsAhead?(id: string): boolean;
   /**
    * Up to `count` entries of the list of recent jobs (those created within the records' TTL,
-   * newest first) that come after `after` (from the newest without it), in one or two reads
-   * whatever the list's length; undefined when `after` names a job that is not in the list.
-   * `create` enters a job in the list in the same step as its record.
+   * newest first) that come after `after` (from the newest without it), in a few round trips
+   * whatever the list's length; undefined when `after` names a job that is not in the list. An
+   * entry whose record is gone comes without it, and leaves the list. `create` enters a job in
+   * the list in the same step as its record.
    */
   recent(count: number, after?: JobListStart): Promise<RecentJobs | undefined>;
 }
