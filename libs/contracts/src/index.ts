@@ -3,6 +3,7 @@ export * from './base64';
 export * from './error-code';
 export * from './infer-request';
 export * from './input-part';
+export * from './job-list';
 export * from './job-result';
 export * from './modality';
 export * from './output-spec';

@@ -1,5 +1,11 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { InferRequestSchema, isTerminalStatus, type InferRequest } from '@omnigate/contracts';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  InferRequestSchema,
+  isTerminalStatus,
+  ListJobsQuerySchema,
+  type InferRequest,
+  type JobList,
+} from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { servedBytesHeaders } from '../blobs/served-bytes-headers';
@@ -38,6 +44,12 @@ export class InferenceController {
     }
     if (wantsJson(accept)) return this.sendJson(reply, 200, record);
     return this.sendRaw(reply, record, accept);
+  }
+
+  /** Recent jobs, newest first (`status`, `limit`, `after`). */
+  @Get('jobs')
+  async jobs(@Query() query: unknown): Promise<JobList> {
+    return this.inference.list(ListJobsQuerySchema.parse(query));
   }
 
   @Get('jobs/:id')

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AdapterInput } from '@omnigate/adapters';
-import { isTerminalStatus, type InferRequest } from '@omnigate/contracts';
+import { isTerminalStatus, type InferRequest, type JobList, type ListJobsQuery } from '@omnigate/contracts';
 import type { AppConfig } from '../config/app-config';
 import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
@@ -13,6 +13,7 @@ import type { HopJob, JobRecord } from '../jobs/job-record';
 import type { HopRunner } from '../jobs/hop-runner';
 import { JOB_CANCELLED } from '../jobs/bus-topics';
 import type { JobEndings } from '../jobs/job-endings';
+import { listJobs } from '../jobs/job-list';
 import { presentJob, type PresentedJob } from '../jobs/job-presenter';
 import { laneField, laneOf, type WorkLane } from '../jobs/work-lanes';
 import { tagJob, type JobTag } from '../logging/request-log';
@@ -327,6 +328,11 @@ export class InferenceService {
     if (!record) throw new GatewayError('not_found', `job ${id} not found (or expired)`, { jobId: id });
     tagJob(tag, id);
     return record;
+  }
+
+  /** A page of recent jobs (`GET /v1/jobs`). */
+  async list(query: ListJobsQuery): Promise<JobList> {
+    return listJobs(this.backend.store, query);
   }
 
   /** The public view of a record; binary outputs carry base64 `data` when the caller asked inline. */

@@ -30,6 +30,32 @@ export interface JobStore {
    * process created it and has not seen it end): a watch then needs no first read.
    */
   endIsAhead?(id: string): boolean;
+  /**
+   * Up to `count` entries of the list of recent jobs (those created within the records' TTL,
+   * newest first) that come after `after` (from the newest without it), in a few round trips
+   * whatever the list's length; undefined when `after` names a job that is not in the list. An
+   * entry whose record is gone comes without it, and leaves the list. `create` enters a job in
+   * the list in the same step as its record.
+   */
+  recent(count: number, after?: JobListStart): Promise<RecentJobs | undefined>;
+}
+
+/**
+ * Where a job stands in the list of recent jobs: when it was created, in microseconds on the
+ * store's clock, made unique (one more than the job before when they tie), so that it alone
+ * says where a page starts.
+ */
+export type JobListPosition = number;
+
+/** Where a page of the list starts: after a position, or after a job (by id). */
+export type JobListStart = { at: JobListPosition } | { id: string };
+
+/** A stretch of the list of recent jobs, newest first. */
+export interface RecentJobs {
+  /** `record` is absent for a job whose record is gone (it expired): it also leaves the list. */
+  entries: { at: JobListPosition; id: string; record?: JobRecord }[];
+  /** More entries follow the last one. */
+  more: boolean;
 }
 
 export interface HopAttempt {

@@ -3,11 +3,14 @@ import {
   DetectRequestSchema,
   ErrorBodySchema,
   InferRequestSchema,
+  JobListSchema,
   JobResultSchema,
+  ListJobsQuerySchema,
   BUILTIN_MODALITIES,
 } from '@omnigate/contracts';
 import { z } from 'zod';
 import { BATCH_ENDPOINTS, CreateBatchSchema } from '../batches/batch-object';
+import { MAX_READ_PER_PAGE } from '../jobs/job-list';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
@@ -16,6 +19,21 @@ const errors = (...statuses: number[]) =>
     statuses.map((s) => [String(s), { description: 'error', content: json(ref('ErrorBody')) }]),
   );
 
+/** The query parameters of a zod object schema, as validation reads them. */
+function queryParameters(schema: z.ZodObject): object[] {
+  const { properties = {}, required = [] } = z.toJSONSchema(schema, {
+    target: 'openapi-3.0',
+    io: 'input',
+  }) as { properties?: Record<string, { description?: string }>; required?: string[] };
+  return Object.entries(properties).map(([name, { description, ...rest }]) => ({
+    name,
+    in: 'query',
+    required: required.includes(name),
+    ...(description ? { description } : {}),
+    schema: rest,
+  }));
+}
+
 /** Components straight from the contracts' zod schemas, so the document cannot drift from validation. */
 function components(): Record<string, unknown> {
   // Touch the schemas so their `.meta({id})` registrations are in the global registry.
@@ -23,6 +41,7 @@ function components(): Record<string, unknown> {
     InferRequestSchema,
     DetectRequestSchema,
     JobResultSchema,
+    JobListSchema,
     ErrorBodySchema,
     AdapterDescriptorSchema,
     CreateBatchSchema,
@@ -489,6 +508,13 @@ export function buildOpenApiDocument(
         get: {
           summary: 'The modality matrix: for each (from, to) pair, the route the router would take, or null',
           responses: { '200': { description: 'the matrix' } },
+        },
+      },
+      '/v1/jobs': {
+        get: {
+          summary: `Recent jobs (created within JOB_TTL_S), newest first, a page at a time: follow next_cursor while has_more. With status, a page reads at most ${MAX_READ_PER_PAGE} jobs, so it may hold fewer than limit (even none) and still have more`,
+          parameters: queryParameters(ListJobsQuerySchema),
+          responses: { '200': { description: 'a page', content: json(ref('JobList')) }, ...errors(400) },
         },
       },
       '/v1/jobs/{id}': {

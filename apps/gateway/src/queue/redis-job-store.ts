@@ -1,7 +1,7 @@
 import { isTerminalStatus } from '@omnigate/contracts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { JobStore } from '../jobs/job-ports';
+import type { JobListStart, JobStore, RecentJobs } from '../jobs/job-ports';
 import type { JobEvent, JobRecord } from '../jobs/job-record';
 
 /** SET with a TTL and PUBLISH, in one step (as a MULTI would); then a job's lease dropped, if named. */
@@ -11,13 +11,53 @@ redis.call('PUBLISH', KEYS[2], ARGV[3])
 if ARGV[4] ~= '' then redis.call('ZREM', KEYS[3], ARGV[4]) end
 return 1`;
 
-/** A new record (SET NX with a TTL) and, if it is new, its job's lease until Redis's now + ARGV[3] ms. */
-const CREATE_LEASED = `
-if redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then
-  local t = redis.call('TIME')
+/** Stale entries of the list of recent jobs one create removes at most: a create's work stays bounded. */
+const TRIM_PER_CREATE = 32;
+
+/**
+ * A new record (SET NX with a TTL) and its entry in the list of recent jobs; if the record is new
+ * and ARGV[3] is not empty, its job's lease until Redis's now + ARGV[3] ms. The list is a sorted
+ * set of job ids by creation time in µs on Redis's clock, one more than the newest entry's when
+ * that is not earlier (scripts run one at a time), so that a position names one entry. A record
+ * that is there already (a job's end saved ahead of its late create) is listed too. Entries older
+ * than the TTL leave the list here, a bounded number per call: each create adds one and removes
+ * up to TRIM_PER_CREATE, so the stale ones never pile up. Times go to Redis as `%.0f`: Lua would
+ * write a number of 16 digits with 14.
+ */
+const CREATE = `
+local created = redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX')
+local t = redis.call('TIME')
+if created and ARGV[3] ~= '' then
   redis.call('ZADD', KEYS[2], t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[3]), ARGV[4])
 end
+local now = t[1] * 1000000 + t[2]
+local at = now
+local newest = redis.call('ZREVRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2]
+if newest and tonumber(newest) >= now then at = tonumber(newest) + 1 end
+redis.call('ZADD', KEYS[3], 'NX', string.format('%.0f', at), ARGV[4])
+local stale = redis.call('ZCOUNT', KEYS[3], '-inf', string.format('%.0f', now - ARGV[2] * 1000000))
+if stale > 0 then
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, math.min(stale, ${TRIM_PER_CREATE}) - 1)
+end
 return 1`;
+
+/**
+ * Up to ARGV[1] + 1 entries of the list of recent jobs (id, position, ...), newest first, created
+ * within the TTL (ARGV[4] s): after position ARGV[2], or after job ARGV[3]'s position (false when
+ * that job is not listed), or from the newest.
+ */
+const RECENT = `
+local t = redis.call('TIME')
+local oldest = string.format('(%.0f', t[1] * 1000000 + t[2] - ARGV[4] * 1000000)
+local top = '+inf'
+if ARGV[2] ~= '' then
+  top = '(' .. ARGV[2]
+elseif ARGV[3] ~= '' then
+  local at = redis.call('ZSCORE', KEYS[1], ARGV[3])
+  if not at then return false end
+  top = '(' .. at
+end
+return redis.call('ZREVRANGEBYSCORE', KEYS[1], top, oldest, 'WITHSCORES', 'LIMIT', 0, ARGV[1] + 1)`;
 
 interface StoreCommands {
   omnigateSetAndPublish(
@@ -29,14 +69,22 @@ interface StoreCommands {
     message: string,
     dropLeaseOf: string,
   ): Promise<number>;
-  omnigateCreateLeased(
+  omnigateCreateJob(
     key: string,
     leases: string,
+    list: string,
     value: string,
     ttlS: number,
-    leaseMs: number,
+    leaseMs: number | '',
     id: string,
   ): Promise<number>;
+  omnigateRecentJobs(
+    list: string,
+    count: number,
+    afterAt: string,
+    afterId: string,
+    ttlS: number,
+  ): Promise<string[] | null>;
 }
 
 /** Where the job records of `prefix` live, by id. */
@@ -45,6 +93,8 @@ export const jobKey = (prefix: string, id: string): string => `${prefix}:job:${i
 export const jobEventsChannel = (prefix: string): string => `${prefix}:job-events`;
 /** The direct lane's leases: a sorted set of job ids by when their lease runs out (ms, Redis's clock). */
 export const directLeasesKey = (prefix: string): string => `${prefix}:direct-leases`;
+/** The list of recent jobs: a sorted set of job ids by position (JobListPosition). */
+export const recentJobsKey = (prefix: string): string => `${prefix}:jobs:recent`;
 
 /** What the views of one store (`on`) share: its subscription's listeners, the ends ahead. */
 interface SharedEvents {
@@ -67,6 +117,7 @@ export class RedisJobStore implements JobStore {
 
   private readonly scripts: Redis & StoreCommands;
   private readonly leases: string;
+  private readonly list: string;
 
   constructor(
     /**
@@ -84,11 +135,13 @@ export class RedisJobStore implements JobStore {
     this.unended = shared.unended;
     this.channel = jobEventsChannel(prefix);
     this.leases = directLeasesKey(prefix);
+    this.list = recentJobsKey(prefix);
     // Scripts, not MULTIs: one command each, and no pipeline object (which would copy every
     // BullMQ script defined on this connection).
     if (!('omnigateSetAndPublish' in redis)) {
       redis.defineCommand('omnigateSetAndPublish', { numberOfKeys: 3, lua: SET_AND_PUBLISH });
-      redis.defineCommand('omnigateCreateLeased', { numberOfKeys: 2, lua: CREATE_LEASED });
+      redis.defineCommand('omnigateCreateJob', { numberOfKeys: 3, lua: CREATE });
+      redis.defineCommand('omnigateRecentJobs', { numberOfKeys: 1, lua: RECENT });
     }
     this.scripts = redis as Redis & StoreCommands;
   }
@@ -146,17 +199,14 @@ export class RedisJobStore implements JobStore {
     this.rememberUnended(record.id);
     // NX: a create that reaches Redis late (sent before it froze, carried out once it is back)
     // never revives a record that was marked failed meanwhile because the create seemed lost.
-    const value = JSON.stringify(record);
-    if (leaseMs === undefined) {
-      await this.redis.set(this.key(record.id), value, 'EX', this.ttlS, 'NX');
-      return;
-    }
-    await this.scripts.omnigateCreateLeased(
+    // One script whatever the lease: still one command, as the SET NX it replaces.
+    await this.scripts.omnigateCreateJob(
       this.key(record.id),
       this.leases,
-      value,
+      this.list,
+      JSON.stringify(record),
       this.ttlS,
-      Math.ceil(leaseMs),
+      leaseMs === undefined ? '' : Math.ceil(leaseMs),
       record.id,
     );
   }
@@ -186,11 +236,36 @@ export class RedisJobStore implements JobStore {
 
   async get(id: string): Promise<JobRecord | undefined> {
     const [raw, attempt] = await this.redis.mget(this.key(id), this.activeKey(id));
-    if (!raw) return undefined;
-    const record = JSON.parse(raw) as JobRecord;
-    return attempt && !isTerminalStatus(record.status)
-      ? { ...record, status: 'active', attempts: Number(attempt) }
-      : record;
+    return fromStored(raw, attempt);
+  }
+
+  async recent(count: number, after?: JobListStart): Promise<RecentJobs | undefined> {
+    const listed = await this.scripts.omnigateRecentJobs(
+      this.list,
+      count,
+      after && 'at' in after ? String(after.at) : '',
+      after && 'id' in after ? after.id : '',
+      this.ttlS,
+    );
+    if (!listed) return undefined;
+    const ids: string[] = [];
+    const positions: number[] = [];
+    for (let i = 0; i < listed.length && ids.length < count; i += 2) {
+      ids.push(listed[i]);
+      positions.push(Number(listed[i + 1]));
+    }
+    const more = listed.length > 2 * count;
+    if (ids.length === 0) return { entries: [], more };
+    const stored = await this.redis.mget(ids.flatMap((id) => [this.key(id), this.activeKey(id)]));
+    const entries = ids.map((id, i) => {
+      const record = fromStored(stored[2 * i], stored[2 * i + 1]);
+      return record ? { at: positions[i], id, record } : { at: positions[i], id };
+    });
+    // A record rarely goes before its entry leaves the list (evicted, or saved ahead of its late
+    // create, so that its TTL ran from earlier): its entry goes with it.
+    const gone = entries.filter((e) => !e.record).map((e) => e.id);
+    if (gone.length > 0) await this.redis.zrem(this.list, ...gone);
+    return { entries, more };
   }
 
   async markActive(id: string, attempt: number): Promise<void> {
@@ -249,6 +324,18 @@ export class RedisJobStore implements JobStore {
     if (isTerminalStatus(event.status)) this.unended.delete(event.id);
     for (const listener of this.listeners.get(event.id) ?? []) listener(event);
   }
+}
+
+/** A record as `get` reads it: its `active` key (markActive) makes a job that has not ended `active`. */
+function fromStored(
+  raw: string | null | undefined,
+  attempt: string | null | undefined,
+): JobRecord | undefined {
+  if (!raw) return undefined;
+  const record = JSON.parse(raw) as JobRecord;
+  return attempt && !isTerminalStatus(record.status)
+    ? { ...record, status: 'active', attempts: Number(attempt) }
+    : record;
 }
 
 /** How every event's JSON starts: events are made with their `id` first. */
