@@ -21,6 +21,7 @@ interface Page {
 
 const INFER_KEY = 'og-infer-key-0123456789abcdef';
 const BATCH_KEY = 'og-batch-key-0123456789abcdef';
+const ADMIN_KEY = 'og-admin-key-for-the-job-list-0123';
 
 /** The jobs the tests create on a gateway: what each run answered, oldest first. */
 async function createJobs(gw: TestGateway, headers: Record<string, string> = {}) {
@@ -185,17 +186,19 @@ describe('GET /v1/jobs with API keys', () => {
       API_KEYS: JSON.stringify([
         { name: 'app', key: INFER_KEY, scopes: ['infer'] },
         { name: 'batches', key: BATCH_KEY, scopes: ['batch'] },
+        { name: 'ops', key: ADMIN_KEY, scopes: ['admin'] },
       ]),
     });
   });
   afterAll(async () => gw?.close());
 
-  it('needs the scope GET /v1/jobs/:id needs (infer)', async () => {
+  it("needs the admin scope: a key that infers reads the jobs it is given, not every key's", async () => {
     const list = (key?: string) =>
       fetch(`${gw.url}/v1/jobs`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
     expect((await list()).status).toBe(401);
     expect((await list(BATCH_KEY)).status).toBe(403);
-    expect((await list(INFER_KEY)).status).toBe(200);
+    expect((await list(INFER_KEY)).status).toBe(403);
+    expect((await list(ADMIN_KEY)).status).toBe(200);
   });
 });
 

@@ -14,8 +14,16 @@ export type RouteAccess =
 /** Where the queue dashboard (Bull Board) is mounted: its pages, assets and API, all `admin`. */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
-/** The routes that change which adapters run: `METHOD pattern`, as the router registered them. */
-export const ADMIN_ROUTES: ReadonlySet<string> = new Set(['POST /v1/adapters', 'DELETE /v1/adapters/:id']);
+/**
+ * The `admin` routes, `METHOD pattern` as the router registered them: those that change which
+ * adapters run, and the list of every key's jobs (jobs do not record their key: a key that
+ * infers may read a job whose id it was given, not browse the others').
+ */
+export const ADMIN_ROUTES: ReadonlySet<string> = new Set([
+  'POST /v1/adapters',
+  'DELETE /v1/adapters/:id',
+  'GET /v1/jobs',
+]);
 
 /** The OpenAI-compatible surface: the first path segments after `/v1`. */
 const OPENAI_ROOTS = new Set([
