@@ -1,43 +1,42 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium, type Chromium } from '../chromium';
 import { startGateway, type TestGateway } from '../gateway-harness';
 
+const CHROMIUM = '/usr/bin/chromium';
 const ADMIN_KEY = 'og-admin-key-0123456789abcdef';
 const API_KEYS = JSON.stringify([{ name: 'ops', key: ADMIN_KEY, scopes: ['admin', 'infer'] }]);
 
 /**
- * A person opens /admin/queues in a browser (Debian's Chromium, headless), answers the login
- * prompt with the key as the password, and sees the queues. SCREENSHOT_DIR=<dir> keeps what the
- * browser showed there (queue-dashboard.png, queue-dashboard-queue.png).
+ * A person opens /admin/queues in a browser (Debian's Chromium, headless, driven by
+ * playwright-core), answers the login prompt with the key as the password, and sees the queues.
+ * SCREENSHOT_DIR=<dir> keeps what the browser showed there (queue-dashboard.png,
+ * queue-dashboard-queue.png).
  */
-describe.skipIf(!hasChromium())('the queue dashboard in a browser', () => {
+describe.skipIf(!existsSync(CHROMIUM))('the queue dashboard in a browser', () => {
   let gw: TestGateway;
-  let browser: Chromium;
-  const prompts: { scheme: string; realm: string }[] = [];
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
   /** Requests the page made to anywhere but the gateway (refused, so that the test needs no network). */
   const elsewhere: string[] = [];
 
   beforeAll(async () => {
     gw = await startGateway({ API_KEYS, DISPATCH: 'queue' });
-    browser = await launchChromium();
-    const { page } = browser;
-    // Every request passes through here: a person's answer to the login prompt, and the gateway only.
-    await page.send('Fetch.enable', { handleAuthRequests: true, patterns: [{ urlPattern: '*' }] });
-    page.on('Fetch.authRequired', ({ requestId, authChallenge }) => {
-      prompts.push(authChallenge as { scheme: string; realm: string });
-      void page.send('Fetch.continueWithAuth', {
-        requestId,
-        authChallengeResponse: { response: 'ProvideCredentials', username: 'ops', password: ADMIN_KEY },
-      });
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+    // A person's answer to the login prompt: any user name, the key as the password.
+    context = await browser.newContext({
+      httpCredentials: { username: 'ops', password: ADMIN_KEY },
+      viewport: { width: 1280, height: 800 },
     });
-    page.on('Fetch.requestPaused', ({ requestId, request }) => {
-      const { url } = request as { url: string };
-      if (url.startsWith(`${gw.url}/`)) return void page.send('Fetch.continueRequest', { requestId });
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${gw.url}/`)) return route.continue();
       elsewhere.push(new URL(url).host);
-      void page.send('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' });
+      return route.abort('blockedbyclient');
     });
+    page = await context.newPage();
   });
   afterAll(async () => {
     await browser?.close();
@@ -46,12 +45,12 @@ describe.skipIf(!hasChromium())('the queue dashboard in a browser', () => {
 
   /** Navigates and waits until the page's text holds every one of `texts`; returns the text. */
   async function open(path: string, texts: string[]): Promise<string> {
-    await browser.page.send('Page.navigate', { url: `${gw.url}${path}` });
+    await page.goto(`${gw.url}${path}`);
     let text = '';
     await expect
       .poll(
         async () => {
-          text = await browser.page.evaluate<string>('document.body.innerText');
+          text = await page.innerText('body');
           return texts.filter((t) => !text.includes(t));
         },
         { timeout: 15_000, interval: 100 },
@@ -61,13 +60,12 @@ describe.skipIf(!hasChromium())('the queue dashboard in a browser', () => {
   }
 
   async function screenshot(name: string): Promise<void> {
-    const { data } = await browser.page.send<{ data: string }>('Page.captureScreenshot', { format: 'png' });
-    const png = Buffer.from(data, 'base64');
+    const png = await page.screenshot();
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     if (process.env.SCREENSHOT_DIR) writeFileSync(join(process.env.SCREENSHOT_DIR, name), png);
   }
 
-  it('asks for the key once, then lists every queue', async () => {
+  it('asks for the key, then lists every queue', async () => {
     const res = await fetch(`${gw.url}/v1/infer`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
@@ -82,8 +80,12 @@ describe.skipIf(!hasChromium())('the queue dashboard in a browser', () => {
     // The queue list comes first, then each queue's card with its count.
     const text = await open('/admin/queues', ['omnigate queues', ...queues, '1 Job']);
     expect(text).toMatch(/builtin\.echo\s+1 Job\b/);
-    // One prompt: the page's scripts, styles and API calls reuse the answer.
-    expect(prompts).toEqual([expect.objectContaining({ scheme: 'basic', realm: 'omnigate' })]);
+    // A browser without the key is asked for it (a login prompt), and headless, it has no answer.
+    const stranger = await browser.newContext();
+    await expect((await stranger.newPage()).goto(`${gw.url}/admin/queues`)).rejects.toThrow(
+      /ERR_INVALID_AUTH_CREDENTIALS/,
+    );
+    await stranger.close();
     // Bull Board's page asks Google for its fonts; nothing else leaves the gateway.
     expect(new Set(elsewhere)).toEqual(new Set(['fonts.googleapis.com']));
     await screenshot('queue-dashboard.png');
@@ -95,9 +97,7 @@ describe.skipIf(!hasChromium())('the queue dashboard in a browser', () => {
       'jobId',
     ]);
     expect(text).toContain('adapter:"builtin.echo"');
-    const buttons = await browser.page.evaluate<string[]>(
-      `[...document.querySelectorAll('button')].map((b) => b.innerText.trim()).filter(Boolean)`,
-    );
+    const buttons = (await page.locator('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
     expect(buttons).toContain('Data');
     expect(buttons).not.toContain('Retry all');
     expect(buttons).not.toContain('Clean all');
