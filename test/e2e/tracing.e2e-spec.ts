@@ -35,6 +35,14 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
     for (let i = 0; i < 100 && !done(mine()); i++) await new Promise((r) => setTimeout(r, 100));
     return mine();
   }
+  /** The official client, its every request in the caller's trace `traceId`. */
+  const tracedClient = (traceId: string) =>
+    new OpenAI({
+      baseURL: `${api.url}/v1`,
+      apiKey: 'unused',
+      maxRetries: 0,
+      defaultHeaders: { traceparent: traceparent(traceId) },
+    });
   /** POST /v1/infer, as a request of the caller's trace `traceId`. */
   const infer = (traceId: string, body: unknown) =>
     fetch(`${api.url}/v1/infer`, {
@@ -178,12 +186,7 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
 
   it("traces a model backend's call as a GenAI span, and the backend gets that span's traceparent", async () => {
     const traceId = newTraceId();
-    const client = new OpenAI({
-      baseURL: `${api.url}/v1`,
-      apiKey: 'unused',
-      maxRetries: 0,
-      defaultHeaders: { traceparent: traceparent(traceId) },
-    });
+    const client = tracedClient(traceId);
     const completion = await client.chat.completions.create({
       model: 'tr.chat',
       messages: [{ role: 'user', content: 'say something traced' }],
@@ -242,12 +245,7 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
 
   it('gives each batch line a trace of its own, linked to the request that created the batch', async () => {
     const traceId = newTraceId();
-    const client = new OpenAI({
-      baseURL: `${api.url}/v1`,
-      apiKey: 'unused',
-      maxRetries: 0,
-      defaultHeaders: { traceparent: traceparent(traceId) },
-    });
+    const client = tracedClient(traceId);
     const line = {
       custom_id: 'one',
       method: 'POST',

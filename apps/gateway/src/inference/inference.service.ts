@@ -168,9 +168,14 @@ export class InferenceService {
    * (JobStore.create). Once queued, the job is counted (the observer).
    */
   private async enqueue(job: PreparedJob, options: { direct?: boolean } = {}): Promise<void> {
-    await inSpan('enqueue', job.parent, () => this.queue(job, options), {
-      'omnigate.job.id': job.record.id,
-    });
+    // Without tracing, no span and no attributes to make on this hot path.
+    if (job.parent) {
+      await inSpan('enqueue', job.parent, () => this.queue(job, options), {
+        'omnigate.job.id': job.record.id,
+      });
+    } else {
+      await this.queue(job, options);
+    }
     this.observer?.jobCreated(laneOf(job.hop), job.hop.inputs, job.record.outputSpec.modality, job.task);
   }
 
