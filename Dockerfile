@@ -7,7 +7,7 @@ RUN npm ci --no-audit --no-fund
 COPY nest-cli.json tsconfig.json ./
 COPY apps ./apps
 COPY libs ./libs
-RUN npx nest build gateway && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim AS runtime
 # ffmpeg for the audio and video adapters (and ffprobe for detection); fonts for text rendering

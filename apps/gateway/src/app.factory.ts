@@ -23,6 +23,7 @@ import { GatewayMetrics } from './metrics/gateway-metrics';
 import { installHttpTracing } from './tracing/http-spans';
 import { requestId } from './logging/request-id';
 import { installRequestLog, RequestLog } from './logging/request-log';
+import { installConsole } from './console/console-static';
 
 export const VERSION = '0.1.0';
 const BLOB_UPLOAD_ROUTE = '/v1/blobs';
@@ -87,6 +88,8 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
     specification: { document: openApi as never },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (config.console.enabled && config.role !== 'worker')
+    await installConsole(app, config.console.dir, logger);
   app.useGlobalFilters(new GatewayExceptionFilter());
   await app.init();
   return app;
@@ -109,6 +112,7 @@ function installApiKeys(
     return;
   }
   fastify.decorateRequest('apiKeyName', undefined);
+  fastify.decorateRequest('apiKeyScopes', undefined);
   fastify.addHook(
     'onRequest',
     apiKeyAuthHook({

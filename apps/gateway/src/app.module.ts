@@ -6,6 +6,7 @@ import { BatchesModule } from './batches/batches.module';
 import { FilesModule } from './batches/files.module';
 import { BlobsModule } from './blobs/blobs.module';
 import type { AppConfig } from './config/app-config';
+import { ConsoleModule } from './console/console.module';
 import { CoreModule } from './config/core.module';
 import { DetectionModule } from './detection/detection.module';
 import { HealthModule } from './health/health.module';
@@ -52,6 +53,7 @@ export class AppModule {
         AdapterRegistrationsModule.forRoot(config),
         HealthModule.forRoot(config),
         QueueDashboardModule.forRoot(config),
+        ConsoleModule.forRoot(config),
       ],
     };
   }

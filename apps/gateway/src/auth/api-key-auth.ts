@@ -2,13 +2,15 @@ import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fa
 import { replyWithError } from '../errors/error-reply';
 import { GatewayError } from '../errors/gateway-error';
 import type { RateCounter } from '../jobs/job-ports';
-import type { ApiKeyRateLimit, ApiKeyring } from './api-keys';
+import type { ApiKeyRateLimit, ApiKeyring, ApiKeyScope } from './api-keys';
 import { routeAccess } from './route-access';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The name of the API key the request came with (never the key itself). */
     apiKeyName?: string;
+    /** That key's scopes. */
+    apiKeyScopes?: ApiKeyScope[];
   }
 }
 
@@ -32,30 +34,29 @@ export function apiKeyAuthHook(options: ApiKeyAuthOptions): onRequestAsyncHookHa
     const access = routeAccess(request);
     if (access.open) return;
     const { authorization } = request.headers;
-    const token = bearerToken(authorization) ?? (access.basic ? basicPassword(authorization) : undefined);
+    const basic = 'basic' in access && access.basic === true;
+    const token = bearerToken(authorization) ?? (basic ? basicPassword(authorization) : undefined);
     const key = token === undefined ? undefined : keyring.find(token);
     if (!key) {
       const bearer =
         token === undefined ? 'Bearer realm="omnigate"' : 'Bearer realm="omnigate", error="invalid_token"';
       // Basic first: on it a browser asks for a user name and password (the key), and asks again
       // after a wrong one.
-      void reply.header('www-authenticate', access.basic ? [BASIC_CHALLENGE, bearer] : bearer);
+      void reply.header('www-authenticate', basic ? [BASIC_CHALLENGE, bearer] : bearer);
       const message =
         token !== undefined
           ? 'the API key is not valid'
-          : access.basic
+          : basic
             ? 'this page needs an API key: send Authorization: Bearer <key>, or the key as the password of HTTP Basic'
             : 'this route needs an API key: send Authorization: Bearer <key>';
       return sendError(request, reply, new GatewayError('unauthorized', message));
     }
     request.apiKeyName = key.name;
+    request.apiKeyScopes = key.scopes;
     // The request's log lines, its one line at the end included, carry the key's name.
     request.log = request.log.child({ apiKeyName: key.name });
     reply.log = request.log;
-    const granted =
-      key.scopes.includes(access.scope) ||
-      (access.orScope !== undefined && key.scopes.includes(access.orScope));
-    if (!granted) {
+    if (!('anyScope' in access) && !grants(key.scopes, access.scope, access.orScope)) {
       const needed =
         access.orScope === undefined ? `"${access.scope}"` : `"${access.scope}" or "${access.orScope}"`;
       // The request's own line says it (403 forbidden) at info; the scope, at debug.
@@ -105,6 +106,14 @@ async function limitRate(
       { retryAfterMs: window.resetInMs },
     ),
   );
+}
+
+function grants(
+  scopes: readonly ApiKeyScope[],
+  scope: ApiKeyScope,
+  orScope: ApiKeyScope | undefined,
+): boolean {
+  return scopes.includes(scope) || (orScope !== undefined && scopes.includes(orScope));
 }
 
 function sendError(request: FastifyRequest, reply: FastifyReply, error: GatewayError): FastifyReply {

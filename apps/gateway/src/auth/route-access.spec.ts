@@ -13,6 +13,11 @@ describe('routeAccess', () => {
     ['GET', '/docs'],
     ['GET', '/docs/json'],
     ['GET', '/docs/static/*'],
+    // The web console's page and assets (its API calls carry the key).
+    ['GET', '/'],
+    ['HEAD', '/'],
+    ['GET', '/index.html'],
+    ['GET', '/assets/index-BYIiqCqV.js'],
   ])('leaves %s %s open', (method, pattern) => {
     expect(routeAccess(request(method, pattern, pattern))).toEqual({ open: true });
   });
@@ -88,6 +93,12 @@ describe('routeAccess', () => {
     ['GET', '/admin/queues'],
   ])('asks a key with the infer scope when no route matched (%s %s)', (method, url) => {
     expect(routeAccess(request(method, url))).toEqual({ open: false, scope: 'infer' });
+  });
+});
+
+describe('routeAccess of /v1/whoami', () => {
+  it('takes any valid key, whatever its scopes', () => {
+    expect(routeAccess(request('GET', '/v1/whoami', '/v1/whoami'))).toEqual({ open: false, anyScope: true });
   });
 });
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { ApiKeyScope } from './api-keys';
+import { CONSOLE_ASSETS } from '../console/console-static';
 
 /** How a route answers errors: the native `{error: {code, message, details}}` or OpenAI's shape. */
 export type ErrorShape = 'native' | 'openai';
@@ -9,7 +10,10 @@ export type ErrorShape = 'native' | 'openai';
  * `basic`: the key may also come as the password of HTTP Basic, the one way a browser sends it.
  */
 export type RouteAccess =
-  { open: true } | { open: false; scope: ApiKeyScope; orScope?: ApiKeyScope; basic?: true };
+  | { open: true }
+  | { open: false; scope: ApiKeyScope; orScope?: ApiKeyScope; basic?: true }
+  /** Any valid key, whatever its scopes. */
+  | { open: false; anyScope: true };
 
 /** Where the queue dashboard (Bull Board) is mounted: its pages, assets and API, all `admin`. */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
@@ -52,6 +56,9 @@ export function routeAccess(request: FastifyRequest): RouteAccess {
   if (pattern === undefined) return { open: false, scope: 'infer' };
   const [first, second] = patternSegments(pattern);
   if (first !== undefined && OPEN_ROOTS.has(first)) return { open: true };
+  // The web console's page and assets: the page asks for a key itself, and sends it on API calls.
+  if (first === undefined || pattern === '/index.html' || first === CONSOLE_ASSETS) return { open: true };
+  if (pattern === '/v1/whoami') return { open: false, anyScope: true };
   // Prometheus scrapes with a key that reads metrics and nothing else; an admin key reads them too.
   if (first === 'metrics' && second === undefined) return { open: false, scope: 'metrics', orScope: 'admin' };
   // Pages a person opens in a browser, which can send a key only as a login prompt's password.

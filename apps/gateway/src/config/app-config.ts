@@ -1,6 +1,7 @@
 import type { InputLimits } from '@omnigate/adapters';
 import { openAiBackendsFromEnv, type OpenAiBackend } from '@omnigate/contracts';
 import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKey } from '../auth/api-keys';
 import { WORK_LANES, type WorkLane } from '../jobs/work-lanes';
@@ -106,6 +107,11 @@ const EnvSchema = z.object({
     .default('on')
     .transform((v) => v === 'on'),
   QUEUE_DASHBOARD: z.enum(['off', 'read-only', 'read-write']).default('read-only'),
+  CONSOLE: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((v) => v === 'on'),
+  CONSOLE_DIR: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -210,6 +216,11 @@ export interface AppConfig {
    * operator retry, remove, promote, clean and pause; `off` mounts nothing.
    */
   queueDashboard: 'off' | 'read-only' | 'read-write';
+  /**
+   * The web console at `/` (CONSOLE, on by default, on the processes that serve the API), from
+   * the built files in `dir` (CONSOLE_DIR, default `dist/console` under the working directory).
+   */
+  console: { enabled: boolean; dir: string };
   /** OpenTelemetry tracing, from the standard OTEL_* variables (tracing/tracing-config.ts); absent: off. */
   tracing?: TracingConfig;
 }
@@ -331,6 +342,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     metrics: e.METRICS,
     queueDashboard: e.QUEUE_DASHBOARD,
+    console: { enabled: e.CONSOLE, dir: resolve(e.CONSOLE_DIR ?? join('dist', 'console')) },
     ...(tracing ? { tracing } : {}),
   };
 }

@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** Debian's Chromium (apt), driven by playwright-core: no browser download. */
+export const CHROMIUM = '/usr/bin/chromium';
+/** The built console (`npm run build`; `npm test` builds it first). */
+export const CONSOLE_DIR = resolve(__dirname, '../dist/console');
+/** Where browser tests keep what the browser showed: artifacts/screenshots/<name>.png. */
+export const SCREENSHOT_DIR = resolve(__dirname, '../artifacts/screenshots');
+
+export const haveBrowser = existsSync(CHROMIUM);
+
+/** A headless browser on the console of the gateway at `baseUrl`, refusing every other host. */
+export interface ConsoleBrowser {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Hosts the page tried to reach other than the gateway (refused: the console needs no network). */
+  elsewhere: string[];
+  /** Console errors and uncaught exceptions of the page (a blank page's usual cause). */
+  pageErrors: string[];
+  /** Opens `#/<hash>` of the console. */
+  open(hash?: string): Promise<void>;
+  /** Waits until the page's text holds every one of `texts` (15 s), and returns the text. */
+  waitForText(texts: string[], timeoutMs?: number): Promise<string>;
+  /** Saves a PNG of the page as artifacts/screenshots/<name>.png and returns it. */
+  screenshot(name: string): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+export async function openConsoleBrowser(
+  baseUrl: string,
+  viewport: { width: number; height: number } = { width: 1280, height: 800 },
+): Promise<ConsoleBrowser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM });
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const elsewhere: string[] = [];
+  const pageErrors: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(`${baseUrl}/`) || url.startsWith('blob:') || url.startsWith('data:'))
+      return route.continue();
+    elsewhere.push(new URL(url).host);
+    return route.abort('blockedbyclient');
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') pageErrors.push(msg.text());
+  });
+  return {
+    browser,
+    context,
+    page,
+    elsewhere,
+    pageErrors,
+    open: async (hash = '') => {
+      await page.goto(`${baseUrl}/#/${hash}`);
+    },
+    waitForText: async (texts, timeoutMs = 15_000) => {
+      let text = '';
+      await expect
+        .poll(
+          async () => {
+            text = await page.innerText('body');
+            return texts.filter((t) => !text.includes(t));
+          },
+          { timeout: timeoutMs, interval: 100 },
+        )
+        .toEqual([]);
+      return text;
+    },
+    screenshot: async (name) => {
+      const png = await page.screenshot({ fullPage: true });
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      writeFileSync(join(SCREENSHOT_DIR, `${name}.png`), png);
+      return png;
+    },
+    close: () => browser.close(),
+  };
+}
