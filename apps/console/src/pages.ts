@@ -1,6 +1,6 @@
 import type { ComponentType } from 'preact';
 import type { Scope } from './session';
-import { PlaygroundPage } from './pages/playground';
+import { PlaygroundPage } from './pages/playground/playground';
 import { CapabilitiesPage } from './pages/capabilities';
 import { ChatPage } from './pages/chat';
 import { JobsPage } from './pages/jobs';
