@@ -86,6 +86,8 @@ describe('the web console with API_KEYS set', () => {
     const text = await res.text();
     expect(JSON.parse(text)).toEqual({ keysRequired: true, key: { name: 'app', scopes: ['infer'] } });
     expect(text).not.toContain(INFER_KEY);
+    const doc = (await (await fetch(`${gw.url}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/v1/whoami');
   });
 
   it.skipIf(!haveBrowser)(

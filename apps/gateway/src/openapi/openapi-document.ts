@@ -510,6 +510,29 @@ export function buildOpenApiDocument(
           responses: { '200': { description: 'the matrix' } },
         },
       },
+      '/v1/whoami': {
+        get: {
+          summary:
+            'Whether this gateway needs keys, and the presented key\'s name and scopes (any valid key; never the key itself): the web console asks it to say which pages a key opens',
+          responses: {
+            '200': {
+              description: 'who the key is',
+              content: json({
+                type: 'object',
+                required: ['keysRequired', 'key'],
+                properties: {
+                  keysRequired: { type: 'boolean' },
+                  key: {
+                    type: ['object', 'null'],
+                    properties: { name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
+                  },
+                },
+              }),
+            },
+            ...errors(401),
+          },
+        },
+      },
       '/v1/jobs': {
         get: {
           summary: `Recent jobs (created within JOB_TTL_S), newest first, a page at a time: follow next_cursor while has_more. With status, a page reads at most ${MAX_READ_PER_PAGE} jobs, so it may hold fewer than limit (even none) and still have more`,
