@@ -35,7 +35,7 @@ export function AttachmentView({ attachment, onRemove }: { attachment: Attachmen
 export function MessageView({ message }: { message: ChatMessage }) {
   const { role, text, attachments, model, usage, error, pending, stopped } = message;
   return (
-    <li class={`chat-message chat-${role}`} data-role={role} aria-busy={pending ? 'true' : undefined}>
+    <li class={`chat-message chat-${role}${pending ? ' chat-pending' : ''}`} data-role={role}>
       <div class="chat-who">
         <strong>{role === 'user' ? 'You' : 'Assistant'}</strong>
         {model && <small> · {model}</small>}
