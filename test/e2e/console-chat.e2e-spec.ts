@@ -151,12 +151,28 @@ describe.skipIf(!haveBrowser)('the console chat page', () => {
     const png = fixture('image/fixture.png');
     const { page } = await openChat();
     await page.getByRole('switch', { name: 'Stream' }).uncheck();
-    await page.locator('input[name=attachments]').setInputFiles(join(FIXTURES_DIR, 'image/fixture.png'));
-    // The thumbnail before sending, drawn from the file's bytes.
+    await page
+      .locator('input[name=attachments]')
+      .setInputFiles(['image/fixture.png', 'image/fixture.webp'].map((f) => join(FIXTURES_DIR, f)));
+    // The thumbnails before sending, drawn from the files' bytes.
     await expect
-      .poll(() => page.evaluate<number>("document.querySelector('.chat-composer img')?.naturalWidth ?? 0"))
-      .toBeGreaterThan(0);
+      .poll(() =>
+        page.evaluate<number[]>(
+          "[...document.querySelectorAll('.chat-composer img')].map((img) => img.naturalWidth)",
+        ),
+      )
+      .toEqual([expect.any(Number), expect.any(Number)]);
+    expect(
+      await page.evaluate<number>(
+        "Math.min(...[...document.querySelectorAll('.chat-composer img')].map((img) => img.naturalWidth))",
+      ),
+    ).toBeGreaterThan(0);
     await page.getByLabel('Message').fill('What is in this picture?');
+    await b!.screenshot('console-chat-attachments');
+    // One is taken off again, from the keyboard.
+    await page.getByRole('button', { name: 'Remove fixture.webp' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.chat-composer img').count()).toBe(1);
     await page.getByRole('button', { name: 'Send' }).click();
     await b!.waitForText(['Echo: What is in this picture? [1 image]', 'Tokens:']);
 
@@ -168,8 +184,9 @@ describe.skipIf(!haveBrowser)('the console chat page', () => {
     expect(sent.stream).toBeFalsy();
     // `auto` with an image: the backend's vision model.
     expect(sent.model).toBe('gpt-4o');
-    const image = sent.messages.at(-1)!.content.find((p) => p.type === 'image_url');
-    expect(image?.image_url?.url).toBe(`data:image/png;base64,${png.toString('base64')}`);
+    const images = sent.messages.at(-1)!.content.filter((p) => p.type === 'image_url');
+    expect(images).toHaveLength(1);
+    expect(images[0].image_url?.url).toBe(`data:image/png;base64,${png.toString('base64')}`);
     // The sent message shows its image; the composer is empty again.
     expect(
       await page.evaluate<number>("document.querySelector('[data-role=user] img')?.naturalWidth ?? 0"),
