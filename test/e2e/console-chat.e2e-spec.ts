@@ -112,6 +112,9 @@ describe.skipIf(!haveBrowser)('the console chat page', () => {
     expect(sent.messages).toEqual([
       { role: 'user', content: 'alpha beta\ngamma delta epsilon zeta eta theta' },
     ]);
+    expect(
+      await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'),
+    ).toBeLessThanOrEqual(0);
     await b!.screenshot('console-chat-streamed');
 
     // The next question carries the conversation so far.

@@ -41,9 +41,11 @@ export function ChatPage() {
   const chosen = ids && !ids.includes(model) ? 'auto' : model;
 
   useEffect(() => () => running.current?.abort(), []);
+  // The conversation follows the arriving answer, unless the person scrolled up to read.
+  const follow = useRef(true);
   useEffect(() => {
     const el = log.current;
-    if (el) el.scrollTop = el.scrollHeight;
+    if (el && follow.current) el.scrollTop = el.scrollHeight;
   }, [messages]);
 
   const pickModel = (id: string) => {
@@ -73,6 +75,7 @@ export function ChatPage() {
     if (text === '' && pending.length === 0) return;
     const history: ChatMessage[] = [...messages, { id: nextId(), role: 'user', text, attachments: pending }];
     const answerId = nextId();
+    follow.current = true;
     setMessages([...history, { id: answerId, role: 'assistant', text: '', attachments: [], pending: true }]);
     setDraft('');
     setPending([]);
@@ -176,6 +179,10 @@ export function ChatPage() {
         role="log"
         aria-label="Conversation"
         aria-busy={busy ? 'true' : undefined}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
       >
         <ol>
           {messages.length === 0 && (
