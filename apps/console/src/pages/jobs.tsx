@@ -12,22 +12,29 @@ const PAGE_SIZE = 20;
 
 /**
  * The jobs page (issue 15): `#/jobs` lists recent jobs, newest first (`?status=` filters,
- * `?after=` pages back); `#/jobs/<id>` is one job. Filter and page live in the URL, so the
+ * `?after=` pages back, `?limit=` sets the page's size); `#/jobs/<id>` is one job. Filter and page live in the URL, so the
  * browser's Back goes to the newer page and a page can be linked.
  */
 export function JobsPage() {
   const { rest, params } = route.value;
   if (rest[0]) return <JobDetail id={rest[0]} />;
-  return <JobListView status={params.get('status') ?? ''} after={params.get('after') ?? ''} />;
+  const limit = Number(params.get('limit'));
+  return (
+    <JobListView
+      status={params.get('status') ?? ''}
+      after={params.get('after') ?? ''}
+      limit={Number.isInteger(limit) && limit >= 1 && limit <= 100 ? limit : PAGE_SIZE}
+    />
+  );
 }
 
-function JobListView({ status, after }: { status: string; after: string }) {
-  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+function JobListView({ status, after, limit }: { status: string; after: string; limit: number }) {
+  const query = new URLSearchParams({ limit: String(limit) });
   if (status) query.set('status', status);
   if (after) query.set('after', after);
   const { data, error, loading, reload } = useApi<JobList>(`/v1/jobs?${query}`);
   const go = (next: { status?: string; after?: string }) => {
-    const p: Record<string, string> = {};
+    const p: Record<string, string> = limit === PAGE_SIZE ? {} : { limit: String(limit) };
     if (next.status) p.status = next.status;
     if (next.after) p.after = next.after;
     navigate('jobs', Object.keys(p).length ? p : undefined);
