@@ -279,7 +279,7 @@ describe.skipIf(!haveBrowser)(
     });
 
     it('shows a running batch’s counts move, and cancels it', async () => {
-      const lines = Array.from({ length: 6 }, (_, i) => ({
+      const lines = Array.from({ length: 12 }, (_, i) => ({
         custom_id: `t-${i}`,
         method: 'POST',
         url: '/v1/infer',
@@ -300,13 +300,19 @@ describe.skipIf(!haveBrowser)(
           mimeType: 'application/jsonl',
           buffer: Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n')),
         });
-        await b.waitForText(['6 requests']);
+        await b.waitForText(['12 requests']);
         expect(await b.page.getByLabel('Endpoint').inputValue()).toBe('/v1/infer');
         await b.page.getByRole('button', { name: 'Upload and create' }).click();
         await b.waitForText(['Created batch_']);
         const row = b.page.locator('tr[data-batch]').first();
         await expect.poll(() => row.locator('.status').innerText(), { timeout: 10_000 }).toBe('in_progress');
-        await expect.poll(() => row.innerText(), { timeout: 10_000 }).toContain('/ 6 done');
+        // The counts move while it runs (test.typist takes 1.5 s a line, four at a time).
+        await expect
+          .poll(async () => Number(await row.locator('progress').getAttribute('value')), { timeout: 10_000 })
+          .toBeGreaterThanOrEqual(1);
+        expect(await row.locator('.status').innerText()).toBe('in_progress');
+        expect(await row.locator('progress').getAttribute('max')).toBe('12');
+        expect(await row.innerText()).toMatch(/[1-9]\d* \/ 12 done/);
         await b.screenshot('console-batch-running');
         await row.getByRole('button', { name: /^Cancel / }).click();
         await expect
@@ -406,16 +412,19 @@ describe.skipIf(!haveBrowser)(
     it('fits a phone-width screen on each page (tables scroll inside their own box)', async () => {
       const b = await openConsoleBrowser(gw.url, { width: 390, height: 844 });
       try {
-        for (const [page, text] of [
-          ['jobs', chain.id],
-          [`jobs/${chain.id}`, 'Inputs (detected)'],
-          ['adapters', 'builtin.render'],
-          ['batches', 'New batch'],
+        // Each page with its table loaded (the batches made by the tests above are listed).
+        for (const [page, texts] of [
+          ['jobs', [chain.id]],
+          [`jobs/${chain.id}`, ['Inputs (detected)', 'image/png']],
+          ['adapters', ['builtin.render', 'Capabilities']],
+          ['batches', ['New batch', 'Progress', 'three questions']],
         ] as const) {
           await b.open(page);
-          await b.waitForText([text]);
+          await b.waitForText([...texts]);
           expect(await overflowOf(b), page).toBeLessThanOrEqual(0);
-          await b.screenshot(`console-phone-${page.replace('/', '-').slice(0, 24)}`);
+          const png = await b.screenshot(`console-phone-${page.startsWith('jobs/') ? 'job-detail' : page}`);
+          // What a person sees: the whole page is as wide as the screen (the PNG's width, from IHDR).
+          expect(png.readUInt32BE(16), page).toBe(390);
         }
       } finally {
         await b.close();

@@ -6,18 +6,20 @@ interface Segment {
   kind: 'queued' | 'hop';
   label: string;
   ms: number;
+  /** The colour class: one for the queue, one per hop (by its place in the route, four colours). */
+  tone: string;
 }
 
 /** The queued time, then each hop of the route with its time: what the timeline draws. */
 export function timelineSegments(job: Pick<JobResult, 'route' | 'timings'>): Segment[] {
   const segments: Segment[] = [];
   if (job.timings.queuedMs !== undefined) {
-    segments.push({ kind: 'queued', label: 'queued', ms: job.timings.queuedMs });
+    segments.push({ kind: 'queued', label: 'queued', ms: job.timings.queuedMs, tone: 'hop-q' });
   }
-  for (const hop of job.route) {
+  job.route.forEach((hop, i) => {
     if (hop.ms !== undefined)
-      segments.push({ kind: 'hop', label: `${hop.adapter} (${hop.task})`, ms: hop.ms });
-  }
+      segments.push({ kind: 'hop', label: `${hop.adapter} (${hop.task})`, ms: hop.ms, tone: `hop-${i % 4}` });
+  });
   return segments;
 }
 
@@ -43,7 +45,7 @@ export function HopTimeline({
         {segments.map((s, i) => (
           <li
             key={i}
-            class={`hop-bar ${s.kind} hop-${s.kind === 'queued' ? 'q' : i % 4}`}
+            class={`hop-bar ${s.kind} ${s.tone}`}
             style={{ width: `${(s.ms / scale) * 100}%` }}
             title={`${s.label}: ${formatMs(s.ms)}`}
             aria-label={`${s.label}: ${formatMs(s.ms)}`}
@@ -56,7 +58,7 @@ export function HopTimeline({
         <ul class="hop-legend">
           {segments.map((s, i) => (
             <li key={i}>
-              <span class={`hop-swatch hop-${s.kind === 'queued' ? 'q' : i % 4}`} aria-hidden="true" />
+              <span class={`hop-swatch ${s.tone}`} aria-hidden="true" />
               {s.label} <strong>{formatMs(s.ms)}</strong>
             </li>
           ))}

@@ -197,7 +197,10 @@ function Inputs({ job }: { job: JobResult }) {
                 <td>
                   {d.reason}
                   {d.meta && Object.keys(d.meta).length > 0 && (
-                    <div class="muted mono">{JSON.stringify(d.meta)}</div>
+                    <details class="meta">
+                      <summary>metadata</summary>
+                      <pre>{JSON.stringify(d.meta, null, 2)}</pre>
+                    </details>
                   )}
                 </td>
               </tr>

@@ -3,6 +3,7 @@ import { ErrorBox } from '../components/error-box';
 import { useApi } from '../components/use-api';
 import { href, navigate, route } from '../router';
 import { HopTimeline, RoutePath } from './hop-timeline';
+import './jobs.css';
 import { JobDetail } from './job-detail';
 import { formatMs, formatTime, StatusBadge, TableScroll } from './ops-format';
 
@@ -102,7 +103,7 @@ function JobRow({ job }: { job: JobResult }) {
   return (
     <tr>
       <td>
-        <a href={href(`jobs/${encodeURIComponent(job.id)}`)} class="mono">
+        <a href={href(`jobs/${encodeURIComponent(job.id)}`)} class="mono job-id">
           {job.id}
         </a>
       </td>
