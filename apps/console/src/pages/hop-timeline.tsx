@@ -37,6 +37,7 @@ export function HopTimeline({
 }) {
   const segments = timelineSegments(job);
   if (segments.length === 0) return <span class="muted">no timings yet</span>;
+  const hopTimes = segments.some((s) => s.kind === 'hop');
   const sum = segments.reduce((s, x) => s + x.ms, 0);
   const scale = Math.max(sum, job.timings.totalMs ?? 0, 1);
   return (
@@ -54,6 +55,9 @@ export function HopTimeline({
           </li>
         ))}
       </ol>
+      {!compact && !hopTimes && job.route.length > 0 && (
+        <p class="muted">No hop finished, so no hop has a time.</p>
+      )}
       {!compact && (
         <ul class="hop-legend">
           {segments.map((s, i) => (
