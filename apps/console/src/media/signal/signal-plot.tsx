@@ -45,12 +45,15 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
         const full = { min: data.x[0], max: data.x[data.x.length - 1] };
         let updating = false;
         const buckets = (u: uPlot) => Math.max(50, Math.round(u.bbox.width / devicePixelRatio));
-        /** Draws the window min..max of the signal at the plot's resolution. */
+        /**
+         * Draws the window min..max of the signal at the plot's resolution. The x scale is not
+         * automatic: setData keeps the window and redraws (and fits the y axis to what it shows).
+         */
         const show = (u: uPlot, min: number, max: number) => {
           updating = true;
           try {
-            u.setData(viewWindow(data, min, max, buckets(u)) as uPlot.AlignedData, false);
             u.setScale('x', { min, max });
+            u.setData(viewWindow(data, min, max, buckets(u)) as uPlot.AlignedData, true);
           } finally {
             updating = false;
           }
@@ -60,7 +63,7 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
         const opts: uPlot.Options = {
           width,
           height: HEIGHT,
-          scales: { x: { time: data.absoluteTime } },
+          scales: { x: { time: data.absoluteTime, auto: false } },
           legend: { show: false },
           cursor: {
             drag: { x: true, y: false, setScale: true },
@@ -93,7 +96,8 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
               (u, key) => {
                 if (key !== 'x' || updating) return;
                 const { min, max } = u.scales.x;
-                if (min !== undefined && max !== undefined) show(u, min, max);
+                // After uPlot's own update (a drag's zoom): new points for the new window.
+                if (min !== undefined && max !== undefined) queueMicrotask(() => live && show(u, min, max));
               },
             ],
           },
@@ -149,7 +153,7 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
       </p>
       {failed && <p class="media-note">The plot did not load: {failed}</p>}
       <div ref={box} class="signal-plot" role="img" aria-label={`Plot of ${name}`} />
-      <div class="media-tools" role="group" aria-label="Zoom">
+      <div class="media-tools">
         <button type="button" class="outline secondary small" onClick={() => zoom(0.5)}>
           Zoom in
         </button>
