@@ -94,6 +94,7 @@ describe.skipIf(!haveBrowser)('the console playground: inputs detected and previ
       expect(text).toContain(t);
     await expect.poll(() => bunny.innerText()).toContain('397 points · coloured by height');
     const canvas = bunny.locator('canvas.cloud-canvas');
+    await canvas.scrollIntoViewIfNeeded();
     const before = await pixelsOf(canvas);
     expect(notBackground(before)).toBeGreaterThan(500);
     const box = (await canvas.boundingBox())!;
@@ -146,15 +147,20 @@ describe.skipIf(!haveBrowser)('the console playground: inputs detected and previ
 
     // Drag across a second of it: zoomed in; a double-click shows all of it again.
     const over = ecg.locator('.u-over');
+    await over.scrollIntoViewIfNeeded();
+    expect(await ecg.locator('.signal-window').innerText()).toBe('0 – 10 s');
     const box = (await over.boundingBox())!;
     await b.page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
     await b.page.mouse.down();
     await b.page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
     await b.page.mouse.up();
+    await expect.poll(() => ecg.locator('.signal-window').innerText()).toMatch(/^[34](\.\d+)? – [45](\.\d+)? s$/);
     const zoomed = await pixelsOf(plot);
+    expect(notBackground(zoomed)).toBeGreaterThan(1000);
     expect(changed(both, zoomed)).toBeGreaterThan(1000);
     await b.screenshot('console-media-signal-zoomed');
     await over.dblclick();
+    await expect.poll(() => ecg.locator('.signal-window').innerText()).toBe('0 – 10 s');
     await b.page.mouse.move(0, 0);
     const reset = await pixelsOf(plot);
     expect(changed(both, reset)).toBeLessThan(changed(both, zoomed) / 10);
@@ -177,7 +183,7 @@ describe.skipIf(!haveBrowser)('the console playground: inputs detected and previ
     await pick('image/fixture.avif', 'audio/jfk.wav', 'video/fixture.webm');
     const image = await card('fixture.avif');
     expect(await image.innerText()).toContain('image/avif');
-    expect(await image.innerText()).toContain('2048 × 858 px');
+    await expect.poll(() => image.innerText()).toContain('2048 × 858 px');
     const img = image.locator('img');
     const fitted = await img.evaluate((el) => (el as unknown as { clientWidth: number }).clientWidth);
     expect(fitted).toBeLessThan(2048);

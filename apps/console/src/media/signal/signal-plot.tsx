@@ -34,6 +34,7 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
   const plot = useRef<uPlot | undefined>(undefined);
   const [shown, setShown] = useState(() => data.channels.map(() => true));
   const [failed, setFailed] = useState<string>();
+  const [view, setView] = useState<{ min: number; max: number }>();
 
   useEffect(() => {
     let live = true;
@@ -46,14 +47,15 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
         let updating = false;
         const buckets = (u: uPlot) => Math.max(50, Math.round(u.bbox.width / devicePixelRatio));
         /**
-         * Draws the window min..max of the signal at the plot's resolution. The x scale is not
-         * automatic: setData keeps the window and redraws (and fits the y axis to what it shows).
+         * Draws the window min..max of the signal at the plot's resolution: the window's points,
+         * then the x scale set to it (which redraws, and fits the y axis to what it shows).
          */
         const show = (u: uPlot, min: number, max: number) => {
           updating = true;
           try {
+            u.setData(viewWindow(data, min, max, buckets(u)) as uPlot.AlignedData, false);
             u.setScale('x', { min, max });
-            u.setData(viewWindow(data, min, max, buckets(u)) as uPlot.AlignedData, true);
+            setView({ min, max });
           } finally {
             updating = false;
           }
@@ -154,6 +156,13 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
       {failed && <p class="media-note">The plot did not load: {failed}</p>}
       <div ref={box} class="signal-plot" role="img" aria-label={`Plot of ${name}`} />
       <div class="media-tools">
+        {view && (
+          <small role="status" class="signal-window">
+            {data.absoluteTime
+              ? `${new Date(view.min * 1000).toISOString()} – ${new Date(view.max * 1000).toISOString()}`
+              : `${formatSeconds(view.min)} – ${formatSeconds(view.max)}${data.xLabel === 'time (s)' ? ' s' : ''}`}
+          </small>
+        )}
         <button type="button" class="outline secondary small" onClick={() => zoom(0.5)}>
           Zoom in
         </button>
