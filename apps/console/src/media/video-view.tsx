@@ -13,7 +13,7 @@ export function VideoView({ blob, mediaType, name }: RendererProps) {
       class="video-view"
       src={url}
       controls
-      preload="metadata"
+      preload="auto"
       aria-label={`Video ${name}`}
       onError={() => setFailed(true)}
     />

@@ -140,8 +140,10 @@ export function openCloud(
     render();
   };
   const resetView = () => {
-    const fov = (camera.fov * Math.PI) / 180;
-    const distance = (radius / Math.sin(fov / 2)) * 1.05;
+    // The narrower of the two fields of view decides (a phone's canvas is taller than wide).
+    const vertical = (camera.fov * Math.PI) / 180;
+    const horizontal = 2 * Math.atan(Math.tan(vertical / 2) * camera.aspect);
+    const distance = (radius / Math.sin(Math.min(vertical, horizontal) / 2)) * 1.05;
     camera.position.copy(new Vector3(1, 0.6, 1.2).normalize().multiplyScalar(distance));
     camera.up.set(0, 1, 0);
     controls.target.set(0, 0, 0);

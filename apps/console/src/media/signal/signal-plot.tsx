@@ -15,9 +15,26 @@ const PALETTE = [
   '#7f8c8d',
   '#b7950b',
   '#2c3e50',
+  '#e84393',
+  '#00a3a3',
 ];
 
 const HEIGHT = 300;
+
+/** The plot's height: a lane of at least 36 px per channel when stacked. */
+const heightOf = (channels: number, stacked: boolean) =>
+  stacked ? Math.min(640, Math.max(HEIGHT, channels * 36)) : HEIGHT;
+
+/**
+ * The range of channel `i`'s own scale that puts its data (dmin..dmax) in lane `i` of `n`, counted
+ * from the top, with a margin: every channel readable whatever its unit and amplitude.
+ */
+function laneRange(i: number, n: number, dmin: number, dmax: number): [number, number] {
+  const span = dmax - dmin || Math.abs(dmax) || 1;
+  const lane = span / 0.8;
+  const min = dmin - 0.1 * lane - (n - 1 - i) * lane;
+  return [min, min + n * lane];
+}
 
 function formatSeconds(v: number): string {
   const abs = Math.abs(v);
@@ -35,6 +52,10 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
   const [shown, setShown] = useState(() => data.channels.map(() => true));
   const [failed, setFailed] = useState<string>();
   const [view, setView] = useState<{ min: number; max: number }>();
+  const units = [...new Set(data.channels.map((c) => c.unit).filter(Boolean))];
+  // Many channels, or channels in different units, read best one under the other.
+  const [stacked, setStacked] = useState(data.channels.length > 3 || units.length > 1);
+  const lastView = useRef<{ min: number; max: number } | undefined>(undefined);
 
   useEffect(() => {
     let live = true;
@@ -56,16 +77,25 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
             u.setData(viewWindow(data, min, max, buckets(u)) as uPlot.AlignedData, false);
             u.setScale('x', { min, max });
             setView({ min, max });
+            lastView.current = { min, max };
           } finally {
             updating = false;
           }
         };
         const width = Math.max(200, el.clientWidth);
-        const units = [...new Set(data.channels.map((c) => c.unit).filter(Boolean))];
+        const n = data.channels.length;
+        const height = heightOf(n, stacked);
+        const scales: uPlot.Scales = { x: { time: data.absoluteTime, auto: false } };
+        if (stacked) {
+          scales.lanes = { auto: false, range: [0, n] };
+          data.channels.forEach((_c, i) => {
+            scales[`c${i}`] = { range: (_u, dmin, dmax) => laneRange(i, n, dmin, dmax) };
+          });
+        }
         const opts: uPlot.Options = {
           width,
-          height: HEIGHT,
-          scales: { x: { time: data.absoluteTime, auto: false } },
+          height,
+          scales,
           legend: { show: false },
           cursor: {
             drag: { x: true, y: false, setScale: true },
@@ -82,12 +112,22 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
               label: data.xLabel,
               ...(data.absoluteTime ? {} : { values: (_u, splits) => splits.map(formatSeconds) }),
             },
-            { label: units.length === 1 ? units[0] : undefined, size: 60 },
+            stacked
+              ? {
+                  scale: 'lanes',
+                  size: 110,
+                  grid: { show: false },
+                  splits: () => data.channels.map((_c, i) => n - 1 - i + 0.5),
+                  values: () =>
+                    data.channels.map((c) => (c.name.length > 14 ? `${c.name.slice(0, 13)}…` : c.name)),
+                }
+              : { label: units.length === 1 ? units[0] : undefined, size: 60 },
           ],
           series: [
             { label: data.xLabel },
             ...data.channels.map((c, i) => ({
               label: c.name,
+              scale: stacked ? `c${i}` : 'y',
               stroke: PALETTE[i % PALETTE.length],
               width: 1,
               points: { show: false },
@@ -106,11 +146,12 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
         };
         const u = new UPlot(opts, [[], ...data.channels.map(() => [])] as uPlot.AlignedData, el);
         plot.current = u;
-        show(u, full.min, full.max);
+        const start = lastView.current ?? full;
+        show(u, start.min, start.max);
         observer = new ResizeObserver(() => {
           const w = Math.max(200, el.clientWidth);
           if (Math.abs(w - u.width) < 2) return;
-          u.setSize({ width: w, height: HEIGHT });
+          u.setSize({ width: w, height });
           const { min, max } = u.scales.x;
           show(u, min ?? full.min, max ?? full.max);
         });
@@ -123,7 +164,7 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
       plot.current?.destroy();
       plot.current = undefined;
     };
-  }, [data]);
+  }, [data, stacked]);
 
   const toggle = (i: number, on: boolean) => {
     setShown((s) => s.map((v, j) => (j === i ? on : v)));
@@ -172,6 +213,15 @@ export function SignalPlot({ data, name }: { data: SignalData; name: string }) {
         <button type="button" class="outline secondary small" onClick={() => plot.current && zoom(Infinity)}>
           Reset zoom
         </button>
+        <label class="inline">
+          <input
+            type="checkbox"
+            role="switch"
+            checked={stacked}
+            onChange={(e) => setStacked(e.currentTarget.checked)}
+          />
+          Stack channels
+        </label>
       </div>
       <fieldset class="channel-toggles">
         <legend>Channels</legend>
