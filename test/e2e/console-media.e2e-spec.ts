@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CONSOLE_DIR, haveBrowser, openConsoleBrowser, type ConsoleBrowser } from '../console-browser';
 import { FIXTURES_DIR } from '../fixtures';
 import { startGateway, type TestGateway } from '../gateway-harness';
@@ -154,7 +155,9 @@ describe.skipIf(!haveBrowser)('the console playground: inputs detected and previ
     await b.page.mouse.down();
     await b.page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
     await b.page.mouse.up();
-    await expect.poll(() => ecg.locator('.signal-window').innerText()).toMatch(/^[34](\.\d+)? – [45](\.\d+)? s$/);
+    await expect
+      .poll(() => ecg.locator('.signal-window').innerText())
+      .toMatch(/^[34](\.\d+)? – [45](\.\d+)? s$/);
     const zoomed = await pixelsOf(plot);
     expect(notBackground(zoomed)).toBeGreaterThan(1000);
     expect(changed(both, zoomed)).toBeGreaterThan(1000);
@@ -167,7 +170,7 @@ describe.skipIf(!haveBrowser)('the console playground: inputs detected and previ
     await removeAll();
   });
 
-  it('plots an EDF+ recording and a 1 Hz multi-channel WAV as signals', async () => {
+  it('plots an EDF+ recording, its 11 channels stacked', async () => {
     await pick('signal/edf-test-generator.edf');
     const edf = await card('edf-test-generator.edf');
     await expect
@@ -212,6 +215,43 @@ describe.skipIf(!haveBrowser)('the console playground: inputs detected and previ
     await b.screenshot('console-media-image-audio-video');
     await removeAll();
   });
+
+  it('plots a 77 MB CSV off the page thread: the page keeps answering, the plot keeps min/max blocks', async () => {
+    // 2.5 million rows of three columns, a spike near the end that a naive decimation would lose.
+    const rows = 2_500_000;
+    const lines = ['t_ms,a,b'];
+    for (let i = 0; i < rows; i++)
+      lines.push(`${i},${i === 2_400_000 ? 90 : (i % 1000) / 100},${(i % 377) / 37.7}`);
+    const csv = Buffer.from(lines.join('\n'));
+    expect(csv.length).toBeGreaterThan(50e6);
+    // Long tasks (main thread busy > 50 ms) from now on, and a heartbeat that would stall with them.
+    await b.page.evaluate(`(() => {
+      window.__long = 0;
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long = Math.max(window.__long, e.duration); })
+        .observe({ type: 'longtask' });
+    })()`);
+    const dir = mkdtempSync(join(tmpdir(), 'console-big-'));
+    writeFileSync(join(dir, 'big.csv'), csv);
+    // The browser reads the file from disk when it is used: removed at the end.
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    // The observer sees a long task when there is one (a 150 ms busy loop), then starts afresh.
+    await b.page.evaluate(
+      'setTimeout(() => { const t = performance.now(); while (performance.now() - t < 150); })',
+    );
+    await expect.poll(() => b.page.evaluate<number>('window.__long')).toBeGreaterThanOrEqual(140);
+    await b.page.evaluate('window.__long = 0');
+    await b.page.locator('input[type=file]').setInputFiles(join(dir, 'big.csv'));
+    const big = await card('big.csv');
+    await expect.poll(() => big.innerText(), { timeout: 60_000 }).toContain('2,500,000 samples');
+    expect(await big.innerText()).toContain('long file: min/max of every');
+    const longest = await b.page.evaluate<number>('window.__long');
+    expect(longest).toBeLessThan(1000);
+    // The spike survived the reduction: the y axis reaches it.
+    const plot = big.locator('.signal-plot canvas');
+    expect(notBackground(await pixelsOf(plot))).toBeGreaterThan(1000);
+    await b.screenshot('console-media-big-csv');
+    await removeAll();
+  }, 120_000);
 
   it('shows a refused input with its code and message, and typed text with Copy', async () => {
     await pick('invalid/archive.zip');

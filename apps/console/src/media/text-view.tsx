@@ -26,7 +26,8 @@ export function TextView({ blob, mediaType, name }: RendererProps) {
           }
         }
         setText(t);
-      });
+      })
+      .catch((err: unknown) => live && setText(`(the text could not be read: ${(err as Error).message})`));
     return () => {
       live = false;
     };
