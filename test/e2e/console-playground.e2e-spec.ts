@@ -180,7 +180,12 @@ describe.skipIf(!haveBrowser)('the console playground and capabilities pages', {
   it('says why an impossible output cannot be planned or run: code and message', async () => {
     const b = await open('playground?in=image&out=image&mediaType=image/bmp');
     try {
-      await b.waitForText(['no_route', 'HTTP 422', 'no route from image to image (image/bmp)']);
+      await b.waitForText([
+        'no_route',
+        'HTTP 422',
+        'no route from image to image (image/bmp)',
+        'can reach: ',
+      ]);
       await upload(b, PNG);
       await run(b);
       const alert = b.page.locator('.run-view [role=alert]');

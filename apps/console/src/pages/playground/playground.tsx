@@ -1,6 +1,6 @@
 import type { AdapterDescriptor, RouteStep } from '@omnigate/contracts';
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../../api';
+import { api, ApiError } from '../../api';
 import { ErrorBox } from '../../components/error-box';
 import { useApi } from '../../components/use-api';
 import { route } from '../../router';
@@ -66,11 +66,20 @@ export function PlaygroundPage() {
         <section class="plan" aria-label="Planned route" aria-busy={plan.loading}>
           <h2>Planned route</h2>
           {plan.error ? (
-            <ErrorBox error={plan.error} />
+            <>
+              <ErrorBox error={plan.error} />
+              <Reachable error={plan.error} />
+            </>
           ) : plan.data ? (
             <PlannedRoute route={plan.data.route} alternatives={plan.data.alternatives} />
           ) : (
-            !plan.loading && <p class="muted">Add an input or pick the input modality to plan for.</p>
+            !plan.loading && (
+              <p class="muted">
+                {inputs.length > 0
+                  ? 'The modality of the inputs is not known yet: the route is planned once they are detected.'
+                  : 'Add an input or pick the input modality to plan for.'}
+              </p>
+            )
           )}
         </section>
         <button type="submit" disabled={inputs.length === 0 || !!optionsError || running}>
@@ -81,6 +90,14 @@ export function PlaygroundPage() {
       {run && <RunView run={run} onCancel={cancel} />}
     </section>
   );
+}
+
+/** What a `no_route` answer says the inputs can reach instead (its `details.reachable`). */
+function Reachable({ error }: { error: unknown }) {
+  const reachable =
+    error instanceof ApiError ? (error.details as { reachable?: unknown })?.reachable : undefined;
+  if (!Array.isArray(reachable) || reachable.length === 0) return null;
+  return <p class="muted">From these inputs the router can reach: {reachable.join(', ')}.</p>;
 }
 
 /** `GET /v1/routes` for `path`, asked once the choice has rested {@link PLAN_DEBOUNCE_MS}. */

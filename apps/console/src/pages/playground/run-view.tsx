@@ -15,16 +15,13 @@ import type { RunState } from './use-run';
  */
 export function RunView({ run, onCancel }: { run: RunState; onCancel: () => void }) {
   const { job } = run;
+  const status = job?.status ?? (run.phase === 'done' ? 'error' : run.phase);
   return (
     <section class="run-view" aria-label="Run" aria-busy={run.phase !== 'done'}>
       <header class="run-header">
         <h2>Run</h2>
-        <span class="run-status" data-status={job?.status ?? run.phase}>
-          {run.phase === 'sending'
-            ? 'sending…'
-            : run.phase === 'following'
-              ? 'running…'
-              : (job?.status ?? 'error')}
+        <span class="run-status" data-status={status}>
+          {run.phase === 'sending' ? 'sending…' : run.phase === 'following' ? 'running…' : status}
         </span>
         {run.jobId && (
           <span>
