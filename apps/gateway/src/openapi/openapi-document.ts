@@ -513,7 +513,7 @@ export function buildOpenApiDocument(
       '/v1/whoami': {
         get: {
           summary:
-            'Whether this gateway needs keys, and the presented key\'s name and scopes (any valid key; never the key itself): the web console asks it to say which pages a key opens',
+            "Whether this gateway needs keys, and the presented key's name and scopes (any valid key; never the key itself): the web console asks it to say which pages a key opens",
           responses: {
             '200': {
               description: 'who the key is',
@@ -524,7 +524,10 @@ export function buildOpenApiDocument(
                   keysRequired: { type: 'boolean' },
                   key: {
                     type: ['object', 'null'],
-                    properties: { name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
+                    properties: {
+                      name: { type: 'string' },
+                      scopes: { type: 'array', items: { type: 'string' } },
+                    },
                   },
                 },
               }),
