@@ -152,13 +152,24 @@ describe.skipIf(!haveBrowser)(
         const text = await b.waitForText(['Inputs (detected)', 'signal', 'text/csv', 'Timeline', 'Outputs']);
         expect(b.page.url()).toContain(`#/jobs/${chain.id}`);
         expect(text).toContain('builtin.render');
-        // The output's blob read through the API, shown by MediaView with its size.
-        const blob = await fetch(`${gw.url}/v1/blobs/${chain.outputs[0].blobId}`);
-        const bytes = (await blob.arrayBuffer()).byteLength;
+        // The output's blob read through the API and shown by MediaView: the PNG the job made, at its size.
+        const blob = Buffer.from(
+          await (await fetch(`${gw.url}/v1/blobs/${chain.outputs[0].blobId}`)).arrayBuffer(),
+        );
+        const [width, height] = [blob.readUInt32BE(16), blob.readUInt32BE(20)];
         const figure = b.page.locator('figure.media-view');
         await expect.poll(() => figure.count()).toBe(1);
         expect(await figure.getAttribute('data-modality')).toBe('image');
-        expect(await figure.innerText()).toContain(`${bytes} bytes`);
+        const img = figure.locator('img');
+        await expect
+          .poll(() =>
+            img.evaluate((e) => {
+              const loaded = e as unknown as { naturalWidth: number; naturalHeight: number };
+              return [loaded.naturalWidth, loaded.naturalHeight];
+            }),
+          )
+          .toEqual([width, height]);
+        expect(await figure.innerText()).toContain(`${width} × ${height} px`);
         // The detail's timeline: a legend with each hop's time.
         expect(await b.page.locator('.hop-legend li').count()).toBe(3);
         await b.screenshot('console-job-detail');

@@ -130,13 +130,13 @@ describe.skipIf(!haveBrowser)('the console playground and capabilities pages', {
 
       await run(b);
       await b.waitForText(['completed', 'Route taken (3 hops)'], 60_000);
-      const bars = b.page.locator('.hop-timeline .timeline-row.hop');
+      const bars = b.page.locator('.hop-timeline .hop-bar.hop');
       expect(await bars.count()).toBe(3);
-      expect(await b.page.locator('.hop-timeline .timeline-row.queued').innerText()).toMatch(
-        /queued\s+\d+ ms/,
+      expect(await b.page.locator('.hop-timeline .hop-bar.queued').getAttribute('aria-label')).toMatch(
+        /^queued: \d+ ms$/,
       );
       // Each bar is as long as its share of the time: the slowest hop has the longest bar.
-      const widths = await bars.locator('.timeline-bar').evaluateAll((els) =>
+      const widths = await bars.evaluateAll((els) =>
         els.map((el) => ({
           ms: Number(el.getAttribute('data-ms')),
           width: (el as unknown as { getBoundingClientRect(): { width: number } }).getBoundingClientRect()

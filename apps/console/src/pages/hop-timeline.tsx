@@ -47,6 +47,7 @@ export function HopTimeline({
           <li
             key={i}
             class={`hop-bar ${s.kind} ${s.tone}`}
+            data-ms={s.ms}
             style={{ width: `${(s.ms / scale) * 100}%` }}
             title={`${s.label}: ${formatMs(s.ms)}`}
             aria-label={`${s.label}: ${formatMs(s.ms)}`}
@@ -73,10 +74,10 @@ export function HopTimeline({
 }
 
 /** The adapters of a job's route in order (`a → b`), or a dash before it has one. */
-export function RoutePath({ job }: { job: Pick<JobResult, 'route' | 'fallbacks'> }) {
+export function RouteAdapters({ job }: { job: Pick<JobResult, 'route' | 'fallbacks'> }) {
   if (job.route.length === 0) return <span class="muted">–</span>;
   return (
-    <span class="route-path">
+    <span class="route-adapters">
       {job.route.map((hop, i) => (
         <span key={i}>
           {i > 0 && ' → '}

@@ -5,7 +5,7 @@ import { ErrorBox } from '../components/error-box';
 import { useApi } from '../components/use-api';
 import { MediaView, type MediaItem } from '../media/media-view';
 import { href } from '../router';
-import { HopTimeline, RoutePath } from './hop-timeline';
+import { HopTimeline, RouteAdapters } from './hop-timeline';
 import { formatMs, formatTime, StatusBadge, TableScroll } from './ops-format';
 
 /** How often a job that has not ended is read again. */
@@ -92,7 +92,7 @@ export function JobDetail({ id }: { id: string }) {
             <dd class="mono">{job.traceId ?? '–'}</dd>
             <dt>Route</dt>
             <dd>
-              <RoutePath job={job} />
+              <RouteAdapters job={job} />
             </dd>
           </dl>
           {job.warnings.length > 0 && (

@@ -2,7 +2,7 @@ import type { JobList, JobResult } from '@omnigate/contracts';
 import { ErrorBox } from '../components/error-box';
 import { useApi } from '../components/use-api';
 import { href, navigate, route } from '../router';
-import { HopTimeline, RoutePath } from './hop-timeline';
+import { HopTimeline, RouteAdapters } from './hop-timeline';
 import './jobs.css';
 import { JobDetail } from './job-detail';
 import { formatMs, formatTime, StatusBadge, TableScroll } from './ops-format';
@@ -116,7 +116,7 @@ function JobRow({ job }: { job: JobResult }) {
         )}
       </td>
       <td>
-        <RoutePath job={job} />
+        <RouteAdapters job={job} />
       </td>
       <td class="nowrap">{formatTime(job.createdAt)}</td>
       <td class="nowrap">

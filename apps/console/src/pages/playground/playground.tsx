@@ -40,7 +40,9 @@ export function PlaygroundPage() {
   const capabilities = useApi<{ modalities: string[] }>('/v1/capabilities');
   const adapters = useApi<{ adapters: AdapterDescriptor[] }>('/v1/adapters');
   const modalities = capabilities.data?.modalities ?? MODALITIES;
-  const plan = usePlannedRoute(routesQuery(inputs, choice));
+  // An input detection refused (an archive, a corrupt file) is shown with its error, never sent.
+  const usable = inputs.filter((i) => i.error === undefined);
+  const plan = usePlannedRoute(routesQuery(usable, choice));
   const { run, start, cancel } = useRun();
   const optionsError = parseOptions(choice.options).error;
   const running = run !== undefined && run.phase !== 'done';
@@ -52,7 +54,7 @@ export function PlaygroundPage() {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (inputs.length > 0 && !optionsError) start(inputs, choice);
+          if (usable.length > 0 && !optionsError) start(usable, choice);
         }}
       >
         <OutputForm
@@ -60,7 +62,7 @@ export function PlaygroundPage() {
           onChange={setChoice}
           modalities={modalities}
           adapters={adapters.data?.adapters ?? []}
-          hasInputs={inputs.length > 0}
+          hasInputs={usable.length > 0}
         />
         <ErrorBox error={capabilities.error ?? adapters.error} />
         <section class="plan" aria-label="Planned route" aria-busy={plan.loading}>
@@ -75,17 +77,17 @@ export function PlaygroundPage() {
           ) : (
             !plan.loading && (
               <p class="muted">
-                {inputs.length > 0
+                {usable.length > 0
                   ? 'The modality of the inputs is not known yet: the route is planned once they are detected.'
                   : 'Add an input or pick the input modality to plan for.'}
               </p>
             )
           )}
         </section>
-        <button type="submit" disabled={inputs.length === 0 || !!optionsError || running}>
+        <button type="submit" disabled={usable.length === 0 || !!optionsError || running}>
           {running ? 'Running…' : 'Run'}
         </button>
-        {inputs.length === 0 && <small class="run-hint"> Add an input to run.</small>}
+        {usable.length === 0 && <small class="run-hint"> Add an input to run.</small>}
       </form>
       {run && <RunView run={run} onCancel={cancel} />}
     </section>

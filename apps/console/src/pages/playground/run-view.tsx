@@ -4,7 +4,7 @@ import { apiFetch } from '../../api';
 import { ErrorBox } from '../../components/error-box';
 import { MediaView, type MediaItem } from '../../media/media-view';
 import { href } from '../../router';
-import { HopTimeline } from './hop-timeline';
+import { HopTimeline } from '../hop-timeline';
 import { RoutePath } from './route-path';
 import type { RunState } from './use-run';
 
