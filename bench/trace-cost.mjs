@@ -157,7 +157,7 @@ async function child(side) {
 
   // Fastify's hooks, as the gateway installs them (tracing first, then metrics).
   const hooks = { onRequest: [], onResponse: [] };
-  const fastify = { addHook: (name, fn) => hooks[name].push(fn) };
+  const fastify = { addHook: (name, fn) => hooks[name].push(fn), decorateRequest: () => {} };
   if (tracing) installHttpTracing(fastify);
   if (gm) gm.installHttpHook(fastify);
   const runHooks = async (name, request, reply) => {

@@ -22,10 +22,22 @@ let enabled = false;
 /** The registered provider's tracer, got once (not per span) when tracing is turned on. */
 let tracer: Tracer | undefined;
 
-/** Called once the SDK is registered: spans and carriers are made from then on. */
-export function enableTracing(): void {
+/** How many spans the exporter dropped so far (its queue full), once tracing is on. */
+let dropped: () => number = () => 0;
+
+/**
+ * Called once the SDK is registered: spans and carriers are made from then on. `droppedSpans`:
+ * the count of spans its exporter dropped, for the metrics.
+ */
+export function enableTracing(droppedSpans?: () => number): void {
   tracer = trace.getTracer('omnigate');
+  if (droppedSpans) dropped = droppedSpans;
   enabled = true;
+}
+
+/** Spans made and dropped unexported so far: the export queue was full (a collector slow or away). */
+export function droppedSpans(): number {
+  return dropped();
 }
 
 export function tracingEnabled(): boolean {

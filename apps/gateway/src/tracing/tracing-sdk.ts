@@ -49,7 +49,7 @@ export function startTracing(config: TracingConfig, version: string, logger: Log
   provider.register({ propagator: new W3CTraceContextPropagator(), contextManager: null });
   // The SDK's own troubles (an export the collector refused or never answered) go to the log.
   diag.setLogger(diagLogger(logger), DiagLogLevel.WARN);
-  enableTracing();
+  enableTracing(() => processor.dropped);
   logger.info(
     { url: config.url, protocol: config.protocol, serviceName: config.serviceName, sampler: config.sampler },
     'OpenTelemetry tracing on',
