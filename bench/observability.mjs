@@ -238,7 +238,9 @@ async function chatLoad(side, seconds) {
 }
 
 async function throughput(sides, upstream) {
-  const totals = new Map(sides.map((s) => [s.key, { ok: 0, bad: 0, seconds: 0, cpuS: {}, rounds: [] }]));
+  const totals = new Map(
+    sides.map((s) => [s.key, { ok: 0, bad: 0, seconds: 0, cpuS: {}, rounds: [], mainMsRounds: [] }]),
+  );
   console.log(
     `\nc=${CONC}${RATE ? ` at ${RATE} calls/s` : ''}: ${ROUNDS} rounds, per side ${WARMUP_S} s warm-up + ${DURATION_S} s measured`,
   );
@@ -259,9 +261,11 @@ async function throughput(sides, upstream) {
       t.bad += res.bad;
       t.seconds += res.seconds;
       t.rounds.push(round(res.ok / res.seconds, 1));
+      const mainMs = (1000 * cpu.cpuS.sideMain) / res.ok;
+      t.mainMsRounds.push(round(mainMs, 3));
       for (const [k, v] of Object.entries(cpu.cpuS)) t.cpuS[k] = (t.cpuS[k] ?? 0) + v;
       console.log(
-        `  round ${r + 1} ${s.key.padEnd(7)} ${fmt(res.ok / res.seconds, 0)} req/s  p99 ${res.p99} ms${res.bad ? `  ${res.bad} BAD` : ''}`,
+        `  round ${r + 1} ${s.key.padEnd(7)} ${fmt(res.ok / res.seconds, 0)} req/s  p99 ${res.p99} ms  gateway main thread ${fmt(mainMs, 3)} ms/call${res.bad ? `  ${res.bad} BAD` : ''}`,
       );
     }
   }
@@ -274,6 +278,7 @@ async function throughput(sides, upstream) {
       seconds: round(t.seconds, 3),
       rps: round(t.ok / t.seconds, 1),
       rounds: t.rounds,
+      mainThreadMsPerCallRounds: t.mainMsRounds,
       cpuMsPerCall: Object.fromEntries(
         Object.entries(t.cpuS).map(([k, v]) => [k, round((1000 * v) / t.ok, 3)]),
       ),

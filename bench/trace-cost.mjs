@@ -14,6 +14,8 @@
 // the main thread's (/proc/self/task/<pid>/stat) and the whole process's (with the export thread).
 // Usage: npm run build && node bench/trace-cost.mjs
 //   BENCH_GATEWAY_MAIN=path/to/main.js  the compiled gateway whose functions are measured
+//   BENCH_TC_BUILDS=before=path/to/main.js,after=path/to/main.js  several builds instead, their
+//                   sides alternated within each round (the machine's other load spread alike)
 //   BENCH_TC_CALLS=20000  BENCH_TC_CONC=32  BENCH_TC_ROUNDS=3  BENCH_TC_SIDES=off,metrics,tracing,both
 //   BENCH_TC_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/profiles"  options of the side processes
 import { execFileSync, spawn } from 'node:child_process';
@@ -31,46 +33,55 @@ const ROUNDS = Number(env.BENCH_TC_ROUNDS ?? 3);
 const SIDES = (env.BENCH_TC_SIDES ?? 'off,metrics,tracing,both').split(',');
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
 const SELF = fileURLToPath(import.meta.url);
+/** name → compiled main.js */
+const BUILDS = env.BENCH_TC_BUILDS
+  ? Object.fromEntries(env.BENCH_TC_BUILDS.split(',').map((b) => b.split('=')))
+  : { build: SOURCE_MAIN };
 
 if (env.BENCH_TC_SIDE) await child(env.BENCH_TC_SIDE);
 else await parent();
 
 async function parent() {
   const receiver = await startReceiver();
-  const results = Object.fromEntries(SIDES.map((s) => [s, []]));
+  const runs = Object.keys(BUILDS).flatMap((build) => SIDES.map((side) => ({ build, side })));
+  const results = new Map(runs.map((r) => [`${r.build} ${r.side}`, []]));
   for (let r = 0; r < ROUNDS; r++) {
-    for (let k = 0; k < SIDES.length; k++) {
-      const side = SIDES[(k + r) % SIDES.length];
-      const out = await runChild(side, receiver.url);
-      results[side].push(out);
+    for (let k = 0; k < runs.length; k++) {
+      const { build, side } = runs[(k + r) % runs.length];
+      const out = await runChild(side, receiver.url, BUILDS[build]);
+      results.get(`${build} ${side}`).push(out);
       console.log(
-        `round ${r + 1} ${side.padEnd(8)} main ${out.mainMs.toFixed(4)} ms/call, process ${out.processMs.toFixed(4)} ms/call`,
+        `round ${r + 1} ${build} ${side.padEnd(8)} main ${out.mainMs.toFixed(4)} ms/call, process ${out.processMs.toFixed(4)} ms/call`,
       );
     }
   }
-  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const off = results.off ? mean(results.off.map((o) => o.mainMs)) : 0;
-  console.log(`\n${CALLS} calls a round, ${CONC} at once, ${ROUNDS} rounds; ${SOURCE_MAIN}`);
-  console.log('| side | main thread CPU ms/call | less off | process CPU ms/call | rounds (main) |');
-  console.log('| ---- | ---: | ---: | ---: | --- |');
-  for (const side of SIDES) {
-    const main = mean(results[side].map((o) => o.mainMs));
-    const proc = mean(results[side].map((o) => o.processMs));
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  console.log(`\n${CALLS} calls a round, ${CONC} at once, ${ROUNDS} rounds`);
+  for (const [name, main] of Object.entries(BUILDS)) console.log(`${name}: ${main}`);
+  console.log(
+    '| build | side | main thread CPU ms/call (median) | (min) | process CPU ms/call (median) | (min) |',
+  );
+  console.log('| ----- | ---- | ---: | ---: | ---: | ---: |');
+  for (const [key, outs] of results) {
+    const main = outs.map((o) => o.mainMs);
+    const proc = outs.map((o) => o.processMs);
+    const f = (v) => v.toFixed(4);
     console.log(
-      `| ${side} | ${main.toFixed(4)} | ${(main - off).toFixed(4)} | ${proc.toFixed(4)} | ${results[side].map((o) => o.mainMs.toFixed(4)).join(', ')} |`,
+      `| ${key.replace(' ', ' | ')} | ${f(median(main))} | ${f(Math.min(...main))} | ${f(median(proc))} | ${f(Math.min(...proc))} |`,
     );
   }
   console.log(`the receiver got ${receiver.counts.posts} posts, ${receiver.counts.bytes} bytes`);
   await receiver.close();
 }
 
-function runChild(side, url) {
+function runChild(side, url, main) {
   return new Promise((resolve, reject) => {
     const nodeArgs = env.BENCH_TC_NODE_ARGS ? env.BENCH_TC_NODE_ARGS.split(' ') : [];
     const proc = spawn(process.execPath, [...nodeArgs, SELF], {
       env: {
         ...env,
         BENCH_TC_SIDE: side,
+        BENCH_TC_MAIN: main,
         OTEL_EXPORTER_OTLP_ENDPOINT: url,
         NODE_ENV: 'production',
       },
@@ -114,7 +125,7 @@ function ticks(path) {
 }
 
 async function child(side) {
-  const build = join(dirname(SOURCE_MAIN), '..', '..', '..');
+  const build = join(dirname(env.BENCH_TC_MAIN), '..', '..', '..');
   const require = createRequire(join(build, 'x.js'));
   const src = (p) => require(join(build, 'apps/gateway/src', p));
   require('reflect-metadata');
