@@ -122,8 +122,15 @@ export class ThreadSpanProcessor implements SpanProcessor {
     if (this.batch.length === 0 || this.exited) return;
     const spans = this.batch;
     this.batch = [];
-    this.sent += spans.length;
-    this.thread.postMessage({ type: 'spans', spans } satisfies ToExportThread);
+    try {
+      this.thread.postMessage({ type: 'spans', spans } satisfies ToExportThread);
+      this.sent += spans.length;
+    } catch (err) {
+      // A span's data should always copy (the SDK keeps attributes to primitives and arrays of
+      // them); should one not, its batch is dropped, not the process.
+      this.droppedTotal += spans.length;
+      diag.error(`Dropped ${spans.length} spans that could not be sent to the export thread`, err);
+    }
   }
 
   private ask(type: 'flush' | 'shutdown'): Promise<void> {
