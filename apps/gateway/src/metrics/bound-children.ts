@@ -28,21 +28,3 @@ export function childrenOnDemand(counter: Counter<string>): (value: string) => C
     return child;
   };
 }
-
-/**
- * The children of a metric by their label values (one to three), each bound on first use and
- * kept (for label values bounded elsewhere: methods, route templates, statuses, adapter ids). A
- * count or an observation then takes neither a label object nor prom-client's label check.
- */
-export function childrenByValues<T>(
-  bind: (a: string, b: string, c: string) => T,
-): (a: string, b?: string, c?: string) => T {
-  const children = new Map<string, T>();
-  return (a, b = '', c = '') => {
-    // A label value may hold any character but NUL, which no template, id or status has.
-    const key = `${a}\0${b}\0${c}`;
-    let child = children.get(key);
-    if (!child) children.set(key, (child = bind(a, b, c)));
-    return child;
-  };
-}

@@ -8,7 +8,6 @@ import { droppedSpans } from '../tracing/trace-context';
 import { WORK_LANES } from '../jobs/work-lanes';
 import { BatchMetrics } from './batch-metrics';
 import { BlobMetrics } from './blob-metrics';
-import { childrenByValues } from './bound-children';
 import { DetectionMetrics } from './detection-metrics';
 import { ModelMetrics, type ModelLabels } from './model-metrics';
 import { WebhookMetrics } from './webhook-metrics';
@@ -163,24 +162,6 @@ export class GatewayMetrics implements HopObserver {
     collect: () => this.collectQueues(),
   });
 
-  // The labelled children of the per-request and per-hop series, bound once per label set.
-  private readonly httpChild = childrenByValues((method, route, status) => ({
-    requests: this.httpRequests.labels(method, route, status),
-    duration: this.httpDuration.labels(method, route),
-  }));
-  private readonly jobEndChild = childrenByValues((status) => ({
-    ended: this.jobsEnded.labels(status),
-    duration: this.jobDuration.labels(status),
-  }));
-  private readonly hopChild = childrenByValues((adapter, task, outcome) => ({
-    runs: this.hopRuns.labels(adapter, task, outcome),
-    duration: this.hopDuration.labels(adapter, outcome),
-    retries: outcome === 'retried' ? this.hopRetries.labels(adapter) : undefined,
-  }));
-  private readonly jobCreatedChild = childrenByValues((lane, modalities, task) =>
-    this.jobsCreated.labels(lane, modalities, task),
-  );
-
   /** Model backends: tokens, time to first token, time per output token (model-metrics.ts). */
   private readonly models: ModelMetrics;
   /** Batch lines and batches ended (BatchRunner's observer). */
@@ -213,31 +194,29 @@ export class GatewayMetrics implements HopObserver {
   }
 
   httpAnswered(method: string, route: string | undefined, status: number, ms: number): void {
-    const child = this.httpChild(method, route ?? UNMATCHED_ROUTE, String(status));
-    child.requests.inc();
-    child.duration.observe(ms / 1000);
+    const template = route ?? UNMATCHED_ROUTE;
+    this.httpRequests.inc({ method, route: template, status: String(status) });
+    this.httpDuration.observe({ method, route: template }, ms / 1000);
   }
 
   jobEnded(record: JobRecord): void {
     const { status, timings } = record;
-    const child = this.jobEndChild(status);
-    child.ended.inc();
-    if (timings.totalMs !== undefined) child.duration.observe(timings.totalMs / 1000);
+    this.jobsEnded.inc({ status });
+    if (timings.totalMs !== undefined) this.jobDuration.observe({ status }, timings.totalMs / 1000);
     if (timings.queuedMs !== undefined) this.jobQueued.observe(timings.queuedMs / 1000);
   }
 
   hopRan(adapter: string, outcome: HopOutcome, ms: number, task: string): void {
-    const child = this.hopChild(adapter, task, outcome);
-    child.runs.inc();
-    child.duration.observe(ms / 1000);
-    child.retries?.inc();
+    this.hopRuns.inc({ adapter, task, outcome });
+    this.hopDuration.observe({ adapter, outcome }, ms / 1000);
+    if (outcome === 'retried') this.hopRetries.inc({ adapter });
   }
 
   // --- Jobs created, hop retries and fallbacks, adapters and queues ---
 
   /** `modalities`: from `modalityPair`; `task`: the request's (one an adapter declares), if any. */
   jobCreated(lane: string, modalities: string, task: string | undefined): void {
-    this.jobCreatedChild(lane, modalities, task ?? NO_TASK).inc();
+    this.jobsCreated.inc({ lane, modalities, task: task ?? NO_TASK });
   }
 
   fellBack(from: string, to: string): void {

@@ -35,9 +35,6 @@ export class ModelMetrics {
   private readonly ttft: Histogram<'backend' | 'model'>;
   private readonly tpot: Histogram<'backend' | 'model'>;
 
-  /** The children of each configured adapter's series, bound on its first answer. */
-  private readonly children = new Map<string, ReturnType<ModelMetrics['bind']>>();
-
   constructor(
     registry: Registry,
     private readonly labels: ReadonlyMap<string, ModelLabels>,
@@ -80,34 +77,19 @@ export class ModelMetrics {
 
   /** Records what one answer of `adapter` reported; an adapter of no configured backend is not counted. */
   answered(adapter: string, meta: Record<string, unknown> | undefined): void {
-    if (!meta) return;
-    let child = this.children.get(adapter);
-    if (!child) {
-      const labels = this.labels.get(adapter);
-      if (!labels) return;
-      this.children.set(adapter, (child = this.bind(labels)));
-    }
+    const labels = this.labels.get(adapter);
+    if (!labels || !meta) return;
     const { prompt, completion, total } = tokenUsage(meta);
-    if (prompt !== undefined) child.prompt.inc(prompt);
-    if (completion !== undefined) child.completion.inc(completion);
-    if (total !== undefined) child.total.inc(total);
+    if (prompt !== undefined) this.promptTokens.inc(labels, prompt);
+    if (completion !== undefined) this.completionTokens.inc(labels, completion);
+    if (total !== undefined) this.totalTokens.inc(labels, total);
 
     const ttftMs = count(meta.ttftMs);
-    if (ttftMs !== undefined) child.ttft.observe(ttftMs / 1000);
+    if (ttftMs !== undefined) this.ttft.observe(labels, ttftMs / 1000);
     // After the first token: the time the others took, each (OpenTelemetry's definition).
     const generationMs = count(meta.generationMs);
     if (generationMs !== undefined && completion !== undefined && completion > 1) {
-      child.tpot.observe(generationMs / 1000 / (completion - 1));
+      this.tpot.observe(labels, generationMs / 1000 / (completion - 1));
     }
-  }
-
-  private bind(labels: ModelLabels) {
-    return {
-      prompt: this.promptTokens.labels(labels),
-      completion: this.completionTokens.labels(labels),
-      total: this.totalTokens.labels(labels),
-      ttft: this.ttft.labels(labels),
-      tpot: this.tpot.labels(labels),
-    };
   }
 }
