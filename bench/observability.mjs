@@ -26,6 +26,16 @@
 //   BENCH_OBS_QUEUES=50  BENCH_OBS_SCRAPES=200  BENCH_OBS_UNCACHED=20
 //   BENCH_OUT=observability.json (under bench/results/; the Markdown tables go beside it as .md)
 //   BENCH_STRICT=1  also exit 1 when the target is missed
+//   For the CPU cost of one side at a time (the throughput of a shared machine is noise, its CPU
+//   per call much less so):
+//   BENCH_OBS_SIDES=off,metrics,both  the sides to run (a subset: ratios only for those present)
+//   BENCH_OBS_SCRAPE=0  skip the scrape part
+//   BENCH_OBS_RATE=0  calls/s for the whole load instead of as fast as c=CONC goes (0: unlimited);
+//                     a fixed rate gives each side the same work, so its CPU per call compares
+//   BENCH_CPU_PROF=1  run the gateways with --cpu-prof (profiles in bench/results/profiles;
+//                     summarise with node bench/profile-summary.mjs <file>)
+//   The gateway's CPU is shown for the whole process and for its main thread (the event loop)
+//   alone: work a worker thread does (tracing's export) is in the first, not the second.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -38,6 +48,7 @@ import { benchRun } from './lib/lifecycle.mjs';
 import { cpuWindow, machineInfo } from './lib/machine.mjs';
 import { fmt, latencyStats, markdownTable, round } from './lib/numbers.mjs';
 import {
+  cpuProfileArgs,
   redisCommandStats,
   redisVersion,
   startGatewayChild,
@@ -45,7 +56,7 @@ import {
   startRedis,
   stopChild,
 } from './lib/processes.mjs';
-import { LOG_DIR, RESULTS_DIR, ROOT, SOURCE_MAIN } from './lib/shared.mjs';
+import { LOG_DIR, PROFILE_DIR, RESULTS_DIR, ROOT, SOURCE_MAIN } from './lib/shared.mjs';
 
 const env = process.env;
 const CONC = Number(env.BENCH_OBS_CONC ?? 32);
@@ -56,6 +67,10 @@ const SCRAPE_QUEUES = Number(env.BENCH_OBS_QUEUES ?? 50);
 const SCRAPES = Number(env.BENCH_OBS_SCRAPES ?? 200);
 const UNCACHED = Number(env.BENCH_OBS_UNCACHED ?? 20);
 const STRICT = env.BENCH_STRICT === '1';
+const SIDES = (env.BENCH_OBS_SIDES ?? 'off,metrics,both').split(',').map((k) => k.trim());
+const SCRAPE = env.BENCH_OBS_SCRAPE !== '0';
+const RATE = Number(env.BENCH_OBS_RATE ?? 0);
+const CPU_PROF = env.BENCH_CPU_PROF === '1';
 const TARGET = 0.95;
 const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-observability');
 const RUN_ID = `obs${process.pid}${Date.now().toString(36)}`;
@@ -84,8 +99,9 @@ async function main() {
   console.log(`OTLP receiver on ${receiver.url}`);
   const backends = [backend('bench', upstream)];
 
+  for (const key of SIDES) if (!['off', 'metrics', 'both'].includes(key)) throw new Error(`no side ${key}`);
   const sides = [];
-  for (const key of ['off', 'metrics', 'both']) sides.push(await gatewaySide(key, build, backends, receiver));
+  for (const key of SIDES) sides.push(await gatewaySide(key, build, backends, receiver));
   for (const side of sides) await check(side);
 
   const t0 = Date.now();
@@ -93,14 +109,12 @@ async function main() {
   const tracedPosts = { ...receiver.counts };
   for (const side of sides) await stopChild(children, side.gateway);
 
-  const scrape = await scrapeCost(build, upstream);
+  const scrape = SCRAPE ? await scrapeCost(build, upstream) : undefined;
   const wallS = Math.round((Date.now() - t0) / 1000);
 
   const byKey = Object.fromEntries(throughputRuns.map((r) => [r.side, r]));
-  const summary = {
-    metricsOverOff: round(byKey.metrics.rps / byKey.off.rps, 3),
-    bothOverOff: round(byKey.both.rps / byKey.off.rps, 3),
-  };
+  const over = (key) => (byKey[key] && byKey.off ? round(byKey[key].rps / byKey.off.rps, 3) : undefined);
+  const summary = { metricsOverOff: over('metrics'), bothOverOff: over('both') };
   summary.pass = summary.bothOverOff >= TARGET && summary.metricsOverOff >= TARGET;
   const tables = markdown(throughputRuns, summary, scrape, tracedPosts);
   console.log(`\n${tables}`);
@@ -113,11 +127,21 @@ async function main() {
     command,
     build,
     machine,
-    settings: { conc: CONC, warmupS: WARMUP_S, durationS: DURATION_S, rounds: ROUNDS, SCRAPES, UNCACHED },
+    settings: {
+      conc: CONC,
+      rate: RATE || undefined,
+      sides: SIDES,
+      warmupS: WARMUP_S,
+      durationS: DURATION_S,
+      rounds: ROUNDS,
+      SCRAPES,
+      UNCACHED,
+      cpuProf: CPU_PROF,
+    },
     throughput: throughputRuns,
     otlp: tracedPosts,
     summary,
-    target: `both/off and metrics/off req/s >= ${TARGET} (c=${CONC})`,
+    target: `both/off and metrics/off req/s >= ${TARGET} (c=${CONC}${RATE ? `, not at a fixed rate: ${RATE}/s here` : ''})`,
     scrape,
     loadAvgAtEnd: round(os.loadavg()[0], 2),
     wallS,
@@ -162,6 +186,7 @@ async function gatewaySide(key, build, backends, receiver) {
       REDIS_URL: `redis://127.0.0.1:${redis.port}`,
     },
     dropEnv: ['ADAPTER_MODULES', 'API_KEYS', 'OPENAI_API_KEY', ...(key === 'both' ? [] : OTEL_KEYS)],
+    nodeArgs: cpuProfileArgs(CPU_PROF, PROFILE_DIR, `observability-${key}`),
     blobDir: mkTemp(`omnigate-obs-blobs-${key}-`),
   });
   return { key, gateway, pid: gateway.proc.pid, url: gateway.url };
@@ -195,6 +220,7 @@ async function chatLoad(side, seconds) {
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: BODY,
     connections: CONC,
+    ...(RATE > 0 && { overallRate: RATE }),
     pipelining: 1,
     duration: seconds,
     timeout: 30,
@@ -212,22 +238,34 @@ async function chatLoad(side, seconds) {
 }
 
 async function throughput(sides, upstream) {
-  const totals = new Map(sides.map((s) => [s.key, { ok: 0, bad: 0, seconds: 0, cpuS: {}, rounds: [] }]));
-  console.log(`\nc=${CONC}: ${ROUNDS} rounds, per side ${WARMUP_S} s warm-up + ${DURATION_S} s measured`);
+  const totals = new Map(
+    sides.map((s) => [s.key, { ok: 0, bad: 0, seconds: 0, cpuS: {}, rounds: [], mainMsRounds: [] }]),
+  );
+  console.log(
+    `\nc=${CONC}${RATE ? ` at ${RATE} calls/s` : ''}: ${ROUNDS} rounds, per side ${WARMUP_S} s warm-up + ${DURATION_S} s measured`,
+  );
   for (let r = 0; r < ROUNDS; r++) {
     for (const s of rotate(sides, r)) {
       const t = totals.get(s.key);
       if (WARMUP_S > 0) await chatLoad(s, WARMUP_S);
-      const window = cpuWindow({ side: s.pid, upstream: upstream.proc.pid, redis: redis.proc.pid });
+      const window = cpuWindow({
+        side: s.pid,
+        // The main thread's own line in /proc (its task id is the process id).
+        sideMain: `${s.pid}/task/${s.pid}`,
+        upstream: upstream.proc.pid,
+        redis: redis.proc.pid,
+      });
       const res = await chatLoad(s, DURATION_S);
       const cpu = window.end();
       t.ok += res.ok;
       t.bad += res.bad;
       t.seconds += res.seconds;
       t.rounds.push(round(res.ok / res.seconds, 1));
+      const mainMs = (1000 * cpu.cpuS.sideMain) / res.ok;
+      t.mainMsRounds.push(round(mainMs, 3));
       for (const [k, v] of Object.entries(cpu.cpuS)) t.cpuS[k] = (t.cpuS[k] ?? 0) + v;
       console.log(
-        `  round ${r + 1} ${s.key.padEnd(7)} ${fmt(res.ok / res.seconds, 0)} req/s  p99 ${res.p99} ms${res.bad ? `  ${res.bad} BAD` : ''}`,
+        `  round ${r + 1} ${s.key.padEnd(7)} ${fmt(res.ok / res.seconds, 0)} req/s  p99 ${res.p99} ms  gateway main thread ${fmt(mainMs, 3)} ms/call${res.bad ? `  ${res.bad} BAD` : ''}`,
       );
     }
   }
@@ -240,6 +278,7 @@ async function throughput(sides, upstream) {
       seconds: round(t.seconds, 3),
       rps: round(t.ok / t.seconds, 1),
       rounds: t.rounds,
+      mainThreadMsPerCallRounds: t.mainMsRounds,
       cpuMsPerCall: Object.fromEntries(
         Object.entries(t.cpuS).map(([k, v]) => [k, round((1000 * v) / t.ok, 3)]),
       ),
@@ -379,18 +418,31 @@ async function scrapeCost(build, upstream) {
 function markdown(runs, summary, scrape, otlp) {
   const off = runs.find((r) => r.side === 'off');
   const t1 = markdownTable(
-    ['side', 'req/s', 'rounds', '/ off', 'gateway CPU ms/call', 'redis CPU ms/call', 'upstream CPU ms/call'],
+    [
+      'side',
+      'req/s',
+      'rounds',
+      '/ off',
+      'gateway CPU ms/call',
+      'of it main thread',
+      'redis CPU ms/call',
+      'upstream CPU ms/call',
+    ],
     runs.map((r) => [
       r.side,
       fmt(r.rps, 0),
       r.rounds.map((v) => fmt(v, 0)).join(', '),
-      fmt(r.rps / off.rps, 3),
+      off ? fmt(r.rps / off.rps, 3) : '',
       fmt(r.cpuMsPerCall.side, 3),
+      fmt(r.cpuMsPerCall.sideMain, 3),
       fmt(r.cpuMsPerCall.redis, 3),
       fmt(r.cpuMsPerCall.upstream, 3),
     ]),
   );
   const verdict = (v) => (v >= TARGET ? 'pass' : 'miss');
+  const ratio = (name, v) => (v === undefined ? `${name} not run` : `${name} ${fmt(v, 3)} (${verdict(v)})`);
+  const t1Line = `${ratio('metrics/off', summary.metricsOverOff)}, ${ratio('both/off', summary.bothOverOff)} against >= ${TARGET}; the receiver got ${otlp.posts} OTLP posts, ${otlp.bytes} bytes`;
+  if (!scrape) return [t1, '', t1Line].join('\n');
   const t2 = markdownTable(
     ['GET /metrics', 'n', 'mean ms', 'p50 ms', 'p99 ms', 'Redis commands / scrape'],
     [
@@ -416,7 +468,7 @@ function markdown(runs, summary, scrape, otlp) {
   return [
     t1,
     '',
-    `metrics/off ${fmt(summary.metricsOverOff, 3)} (${verdict(summary.metricsOverOff)}), both/off ${fmt(summary.bothOverOff, 3)} (${verdict(summary.bothOverOff)}) against >= ${TARGET}; the receiver got ${otlp.posts} OTLP posts, ${otlp.bytes} bytes`,
+    t1Line,
     '',
     t2,
     '',

@@ -8,11 +8,15 @@ export interface ReceivedSpan {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
+  /** The W3C `tracestate` of its context, if it has one. */
+  traceState?: string;
   kind: number;
   status?: { code?: number; message?: string };
   attributes: Record<string, unknown>;
   /** The spans this one links to (a batch line's to its batch's request). */
   links: { traceId: string; spanId: string }[];
+  /** Its events (an `exception`...), with their attributes. */
+  events: { name: string; attributes: Record<string, unknown> }[];
 }
 
 interface AnyValue {
@@ -59,9 +63,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         resourceSpans?: {
           resource?: { attributes?: KeyValue[] };
           scopeSpans?: {
-            spans?: (Omit<ReceivedSpan, 'service' | 'attributes' | 'links'> & {
+            spans?: (Omit<ReceivedSpan, 'service' | 'attributes' | 'links' | 'events'> & {
               attributes?: KeyValue[];
               links?: { traceId: string; spanId: string }[];
+              events?: { name: string; attributes?: KeyValue[] }[];
             })[];
           }[];
         }[];
@@ -76,10 +81,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
               traceId: s.traceId,
               spanId: s.spanId,
               ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
+              ...(s.traceState ? { traceState: s.traceState } : {}),
               kind: s.kind,
               ...(s.status ? { status: s.status } : {}),
               attributes: attributes(s.attributes),
               links: (s.links ?? []).map(({ traceId, spanId }) => ({ traceId, spanId })),
+              events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attributes(e.attributes) })),
             });
           }
         }

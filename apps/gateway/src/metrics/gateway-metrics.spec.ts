@@ -3,6 +3,7 @@ import pino from 'pino';
 import type { BreakerState } from '../adapters/adapter-health';
 import { loadConfig } from '../config/app-config';
 import { InlineJobBackend } from '../queue/inline-job-backend';
+import { enableTracing } from '../tracing/trace-context';
 import { GatewayMetrics } from './gateway-metrics';
 import { modalityPair } from './modality-labels';
 import { samples } from '../../../../test/metrics-samples';
@@ -118,5 +119,50 @@ describe('Node process metrics', () => {
     const off = new GatewayMetrics(new Map(), false);
     expect(off.registry.getSingleMetric('nodejs_eventloop_lag_seconds')).toBeUndefined();
     expect(await off.scrape()).not.toContain('nodejs_');
+  });
+});
+
+describe('per-request and per-hop series', () => {
+  it('count each label set on its own series, the same set adding up', async () => {
+    const metrics = new GatewayMetrics(new Map(), false);
+    metrics.httpAnswered('POST', '/v1/infer', 200, 20);
+    metrics.httpAnswered('POST', '/v1/infer', 200, 40);
+    metrics.httpAnswered('POST', '/v1/infer', 503, 1);
+    metrics.httpAnswered('GET', undefined, 404, 1);
+    metrics.hopRan('a', 'completed', 5, 'echo');
+    metrics.hopRan('a', 'retried', 5, 'echo');
+    metrics.hopRan('a', 'retried', 7, 'echo');
+    metrics.jobCreated('interactive', 'text->text', undefined);
+    metrics.jobCreated('interactive', 'text->text', 'echo');
+    const s = samples(await metrics.scrape());
+    expect(s.get('omnigate_http_requests_total{method="POST",route="/v1/infer",status="200"}')).toBe(2);
+    expect(s.get('omnigate_http_requests_total{method="POST",route="/v1/infer",status="503"}')).toBe(1);
+    expect(s.get('omnigate_http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(1);
+    expect(s.get('omnigate_http_request_duration_seconds_count{method="POST",route="/v1/infer"}')).toBe(3);
+    expect(s.get('omnigate_http_request_duration_seconds_sum{method="POST",route="/v1/infer"}')).toBeCloseTo(
+      0.061,
+    );
+    expect(s.get('omnigate_hop_runs_total{adapter="a",task="echo",outcome="retried"}')).toBe(2);
+    expect(s.get('omnigate_hop_runs_total{adapter="a",task="echo",outcome="completed"}')).toBe(1);
+    expect(s.get('omnigate_hop_retries_total{adapter="a"}')).toBe(2);
+    expect(s.get('omnigate_hop_duration_seconds_count{adapter="a",outcome="retried"}')).toBe(2);
+    expect(s.get('omnigate_jobs_created_total{lane="interactive",modalities="text->text",task="none"}')).toBe(
+      1,
+    );
+    expect(s.get('omnigate_jobs_created_total{lane="interactive",modalities="text->text",task="echo"}')).toBe(
+      1,
+    );
+  });
+});
+
+describe('omnigate_trace_spans_dropped_total', () => {
+  it("reads the tracing exporter's count of dropped spans at scrape time, 0 without tracing", async () => {
+    const metrics = new GatewayMetrics(new Map(), false);
+    expect(samples(await metrics.scrape()).get('omnigate_trace_spans_dropped_total')).toBe(0);
+    let dropped = 3;
+    enableTracing(() => dropped);
+    expect(samples(await metrics.scrape()).get('omnigate_trace_spans_dropped_total')).toBe(3);
+    dropped = 5;
+    expect(samples(await metrics.scrape()).get('omnigate_trace_spans_dropped_total')).toBe(5);
   });
 });

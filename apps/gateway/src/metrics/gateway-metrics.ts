@@ -4,6 +4,7 @@ import type { AdapterHealth } from '../adapters/adapter-health';
 import type { HopObserver, HopOutcome } from '../jobs/hop-runner';
 import type { HopQueue, QueueCounts, QueueRef } from '../jobs/job-ports';
 import type { JobRecord } from '../jobs/job-record';
+import { droppedSpans } from '../tracing/trace-context';
 import { WORK_LANES } from '../jobs/work-lanes';
 import { BatchMetrics } from './batch-metrics';
 import { BlobMetrics } from './blob-metrics';
@@ -126,6 +127,16 @@ export class GatewayMetrics implements HopObserver {
     help: "Jobs that left a failed route for their next one in this process, from the failed adapter to the next route's first",
     labelNames: ['from', 'to'] as const,
     registers: [this.registry],
+  });
+  /** Read from the tracing exporter at scrape time (0 without tracing). */
+  private readonly spansDropped = new Counter({
+    name: 'omnigate_trace_spans_dropped_total',
+    help: 'Spans made in this process and dropped unexported because the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE): the collector slow or away',
+    registers: [this.registry],
+    collect() {
+      this.reset();
+      this.inc(droppedSpans());
+    },
   });
   private sources?: MetricSources;
   /** The last reading of the queues, shared by the scrapes of the next QUEUE_READ_EVERY_MS. */

@@ -7,6 +7,7 @@ import {
   type Attributes,
   type Link,
   type Span,
+  type Tracer,
 } from '@opentelemetry/api';
 
 /**
@@ -18,10 +19,25 @@ import {
  * the process about a fifth of its throughput on Node 20 (docs/benchmarks.md, Observability).
  */
 let enabled = false;
+/** The registered provider's tracer, got once (not per span) when tracing is turned on. */
+let tracer: Tracer | undefined;
 
-/** Called once the SDK is registered: spans and carriers are made from then on. */
-export function enableTracing(): void {
+/** How many spans the exporter dropped so far (its queue full), once tracing is on. */
+let dropped: () => number = () => 0;
+
+/**
+ * Called once the SDK is registered: spans and carriers are made from then on. `droppedSpans`:
+ * the count of spans its exporter dropped, for the metrics.
+ */
+export function enableTracing(droppedSpans?: () => number): void {
+  tracer = trace.getTracer('omnigate');
+  if (droppedSpans) dropped = droppedSpans;
   enabled = true;
+}
+
+/** Spans made and dropped unexported so far: the export queue was full (a collector slow or away). */
+export function droppedSpans(): number {
+  return dropped();
 }
 
 export function tracingEnabled(): boolean {
@@ -33,8 +49,6 @@ export type TraceCarrier = Record<string, string>;
 
 /** Where a span hangs: a span of this process, the carrier of one from elsewhere, or nothing (a root span). */
 export type TraceParent = Span | TraceCarrier | undefined;
-
-const tracer = () => trace.getTracer('omnigate');
 
 function isSpan(parent: Span | TraceCarrier): parent is Span {
   return typeof (parent as Span).spanContext === 'function';
@@ -48,14 +62,17 @@ export function startSpan(
   kind: SpanKind = SpanKind.INTERNAL,
   links?: Link[],
 ): Span | undefined {
-  if (!enabled) return undefined;
+  if (!tracer) return undefined;
+  // A carrier without a traceparent (a request from a caller that does not trace) starts a trace.
   const context =
     parent === undefined
       ? ROOT_CONTEXT
       : isSpan(parent)
         ? trace.setSpan(ROOT_CONTEXT, parent)
-        : propagation.extract(ROOT_CONTEXT, parent);
-  return tracer().startSpan(name, { kind, attributes, ...(links ? { links } : {}) }, context);
+        : parent.traceparent === undefined
+          ? ROOT_CONTEXT
+          : propagation.extract(ROOT_CONTEXT, parent);
+  return tracer.startSpan(name, links ? { kind, attributes, links } : { kind, attributes }, context);
 }
 
 /** The W3C headers naming `span` as the parent: for job data, a record, an outgoing request. */

@@ -1,13 +1,10 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { redactSecrets } from '@omnigate/adapters';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
-  BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
   type Sampler,
@@ -15,43 +12,50 @@ import {
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
+import { ThreadSpanProcessor } from './thread-span-processor';
 import { enableTracing } from './trace-context';
 import type { TracingConfig } from './tracing-config';
 
 /** The running tracer: `shutdown` exports the spans still buffered, then stops. */
 export interface Tracing {
   shutdown(): Promise<void>;
+  /** Spans dropped so far, not exported: the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE). */
+  droppedSpans(): number;
 }
 
 /**
  * Starts the OpenTelemetry SDK (before the app, so every span has somewhere to go): the W3C
  * propagator, no context manager (parents are passed explicitly), spans batched to the OTLP
- * endpoint (OTEL_BSP_* and the exporter's OTEL_EXPORTER_OTLP_HEADERS / _TIMEOUT are read by the SDK).
+ * endpoint by the SDK's exporter on a thread of its own (thread-span-processor.ts; OTEL_BSP_* are
+ * read as the SDK reads them, the exporter's OTEL_EXPORTER_OTLP_HEADERS / _TIMEOUT by the exporter).
  */
 export function startTracing(config: TracingConfig, version: string, logger: Logger): Tracing {
-  const exporter =
-    config.protocol === 'http/json'
-      ? new JsonTraceExporter({ url: config.url })
-      : new ProtoTraceExporter({ url: config.url });
+  const resource = resourceFromAttributes({
+    [ATTR_SERVICE_NAME]: config.serviceName,
+    [ATTR_SERVICE_VERSION]: version,
+  });
+  const processor = new ThreadSpanProcessor({
+    url: config.url,
+    protocol: config.protocol,
+    resource: resource.attributes,
+  });
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: config.serviceName,
-      [ATTR_SERVICE_VERSION]: version,
-    }),
+    resource,
     sampler: sampler(config),
-    spanProcessors: [new BatchSpanProcessor(exporter)],
+    spanProcessors: [processor],
   });
   // No context manager: parents are passed explicitly (trace-context.ts), which spares every
   // promise of the process AsyncLocalStorage's hooks.
   provider.register({ propagator: new W3CTraceContextPropagator(), contextManager: null });
   // The SDK's own troubles (an export the collector refused or never answered) go to the log.
   diag.setLogger(diagLogger(logger), DiagLogLevel.WARN);
-  enableTracing();
+  enableTracing(() => processor.dropped);
   logger.info(
     { url: config.url, protocol: config.protocol, serviceName: config.serviceName, sampler: config.sampler },
     'OpenTelemetry tracing on',
   );
   return {
+    droppedSpans: () => processor.dropped,
     shutdown: () =>
       provider
         .shutdown()

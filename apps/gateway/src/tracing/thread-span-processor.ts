@@ -1,0 +1,176 @@
+import { createRequire } from 'node:module';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { diag, TraceFlags } from '@opentelemetry/api';
+import { getNumberFromEnv } from '@opentelemetry/core';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  spanData,
+  type ExportThreadOptions,
+  type FromExportThread,
+  type SpanData,
+  type ToExportThread,
+} from './span-data';
+
+/** The batching of the SDK's BatchSpanProcessor, whose OTEL_BSP_* variables it reads alike. */
+export interface ThreadSpanProcessorOptions {
+  /** Spans ended and not yet exported, at most: past it, spans are dropped and counted. OTEL_BSP_MAX_QUEUE_SIZE, 2048. */
+  maxQueueSize?: number;
+  /** Spans sent to the export thread together, at most. OTEL_BSP_MAX_EXPORT_BATCH_SIZE, 512. */
+  maxExportBatchSize?: number;
+  /** How long an ended span waits for a full batch. OTEL_BSP_SCHEDULE_DELAY, 5000 ms. */
+  scheduledDelayMillis?: number;
+  /** A batch's export time limit. OTEL_BSP_EXPORT_TIMEOUT, 30000 ms. */
+  exportTimeoutMillis?: number;
+}
+
+const fromEnv = (value: number | undefined, name: string, fallback: number) =>
+  value ?? getNumberFromEnv(name) ?? fallback;
+
+/**
+ * A span processor like the SDK's BatchSpanProcessor, except that the OTLP encoding and the HTTP
+ * export run on a worker thread (span-export-thread.ts), with the SDK's exporter: the gateway's
+ * event loop only copies an ended span's data and posts it a batch at a time. The queue is
+ * bounded: with maxQueueSize spans ended and not yet exported (a collector slow or away), the
+ * next are dropped and counted (`dropped`), not buffered.
+ */
+export class ThreadSpanProcessor implements SpanProcessor {
+  private readonly maxQueueSize: number;
+  private readonly maxExportBatchSize: number;
+  private readonly scheduledDelayMillis: number;
+  private readonly thread: Worker;
+  private batch: SpanData[] = [];
+  /** Spans posted to the thread that it has not finished with. */
+  private sent = 0;
+  private timer?: NodeJS.Timeout;
+  private droppedTotal = 0;
+  /** Dropped since the last warning. */
+  private droppedUnreported = 0;
+  private lastId = 0;
+  /** Flushes waiting for the thread's answer. */
+  private readonly waiting = new Map<number, () => void>();
+  private closed?: Promise<void>;
+  private exited = false;
+
+  constructor(
+    thread: Omit<ExportThreadOptions, 'exportTimeoutMillis'>,
+    options: ThreadSpanProcessorOptions = {},
+  ) {
+    this.maxQueueSize = fromEnv(options.maxQueueSize, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048);
+    this.maxExportBatchSize = Math.min(
+      this.maxQueueSize,
+      fromEnv(options.maxExportBatchSize, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512),
+    );
+    this.scheduledDelayMillis = fromEnv(options.scheduledDelayMillis, 'OTEL_BSP_SCHEDULE_DELAY', 5000);
+    const exportTimeoutMillis = fromEnv(options.exportTimeoutMillis, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000);
+    this.thread = startThread({ ...thread, exportTimeoutMillis });
+    // The process may end without waiting for it; shutdown() and forceFlush() wait.
+    this.thread.unref();
+    this.thread.on('message', (message: FromExportThread) => this.received(message));
+    this.thread.on('error', (err) => diag.error('the span export thread failed', err));
+    this.thread.on('exit', () => {
+      this.exited = true;
+      this.droppedTotal += this.sent;
+      this.sent = 0;
+      for (const done of this.waiting.values()) done();
+      this.waiting.clear();
+    });
+  }
+
+  /** Spans dropped so far: the queue was full, or the export thread had gone. */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  onStart(): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (this.closed || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (this.exited || this.sent + this.batch.length >= this.maxQueueSize) {
+      this.droppedTotal++;
+      this.droppedUnreported++;
+      return;
+    }
+    if (this.droppedUnreported > 0) {
+      diag.warn(`Dropped ${this.droppedUnreported} spans because maxQueueSize reached`);
+      this.droppedUnreported = 0;
+    }
+    this.batch.push(spanData(span));
+    if (this.batch.length >= this.maxExportBatchSize) this.post();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.post(), this.scheduledDelayMillis);
+      this.timer.unref();
+    }
+  }
+
+  /** Sends every span ended so far and waits until the thread has exported them (or given up). */
+  forceFlush(): Promise<void> {
+    return this.closed ?? this.ask('flush');
+  }
+
+  /** Flushes, shuts the exporter down and ends the thread. */
+  shutdown(): Promise<void> {
+    this.closed ??= this.ask('shutdown').then(async () => {
+      await this.thread.terminate();
+    });
+    return this.closed;
+  }
+
+  private post(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.batch.length === 0 || this.exited) return;
+    const spans = this.batch;
+    this.batch = [];
+    try {
+      this.thread.postMessage({ type: 'spans', spans } satisfies ToExportThread);
+      this.sent += spans.length;
+    } catch (err) {
+      // A span's data should always copy (the SDK keeps attributes to primitives and arrays of
+      // them); should one not, its batch is dropped, not the process.
+      this.droppedTotal += spans.length;
+      diag.error(`Dropped ${spans.length} spans that could not be sent to the export thread`, err);
+    }
+  }
+
+  private ask(type: 'flush' | 'shutdown'): Promise<void> {
+    this.post();
+    if (this.exited) return Promise.resolve();
+    const id = ++this.lastId;
+    this.thread.ref();
+    this.thread.postMessage({ type, id } satisfies ToExportThread);
+    return new Promise<void>((resolve) => this.waiting.set(id, resolve)).finally(() => {
+      if (this.waiting.size === 0 && !this.exited) this.thread.unref();
+    });
+  }
+
+  private received(message: FromExportThread): void {
+    switch (message.type) {
+      case 'exported':
+        this.sent -= message.count;
+        return;
+      case 'flushed':
+        this.waiting.get(message.id)?.();
+        this.waiting.delete(message.id);
+        return;
+      case 'diag':
+        diag[message.level](message.message);
+        return;
+    }
+  }
+}
+
+/**
+ * The export thread, from its file beside this one. Run from TypeScript sources (the tests), it
+ * loads them through tsx, as the thread does not share the test runner's loader.
+ */
+function startThread(options: ExportThreadOptions): Worker {
+  const extension = extname(__filename);
+  const entry = join(__dirname, `span-export-thread${extension}`);
+  if (extension !== '.ts') return new Worker(entry, { workerData: options });
+  const tsx = createRequire(__filename).resolve('tsx/cjs');
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, {
+    eval: true,
+    workerData: options,
+  });
+}
