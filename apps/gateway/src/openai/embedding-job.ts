@@ -1,3 +1,4 @@
+import { INVALID_BACKEND_EMBEDDING } from '@omnigate/adapters';
 import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
 import { z } from 'zod';
 import type { BlobStore } from '../blobs/blob-store';
@@ -30,10 +31,12 @@ export interface EmbeddingList {
   usage: { prompt_tokens: number; total_tokens: number };
 }
 
-/** What an embedding adapter returns as JSON text (`OpenAiEmbeddingOutput`). */
+/** What an embedding adapter returns as JSON text (`OpenAiEmbeddingOutput`); JSON numbers are finite. */
+const Vector = z.array(z.number()).min(1);
 const EmbeddingOutputSchema = z.object({
-  embedding: z.array(z.number()).optional(),
-  embeddings: z.array(z.array(z.number())).optional(),
+  embedding: Vector.optional(),
+  embeddings: z.array(Vector).optional(),
+  model: z.string().optional(),
   usage: z.object({ prompt_tokens: z.number(), total_tokens: z.number() }).partial().optional(),
 });
 
@@ -75,6 +78,7 @@ export function embeddingJobs(
       );
       const base64 = body.encoding_format === 'base64';
       const vectors = results.flatMap((r) => r.vectors);
+      sameSpace(results, vectors);
       const promptTokens = results.reduce((sum, r) => sum + r.promptTokens, 0);
       return {
         object: 'list',
@@ -90,12 +94,34 @@ export function embeddingJobs(
   };
 }
 
+/**
+ * 502 unless every vector of the answer comes from one model and has one length: a list split
+ * into jobs may see one job fall back to another backend, whose vectors (another model's) live
+ * in another space and must not be mixed into the answer as if they were comparable. Replicas of
+ * one model (the same model name) may share the work.
+ */
+function sameSpace(results: JobVectors[], vectors: number[][]): void {
+  const models = new Set(results.map((result) => result.model));
+  const lengths = new Set(vectors.map((vector) => vector.length));
+  if (models.size > 1 || lengths.size > 1) {
+    throw new GatewayError(
+      'adapter_failed',
+      `the texts were embedded by ${[...models].join(', ')} into vectors of ${[...lengths].join(', ')} dimensions; they cannot be answered as one list`,
+      { jobIds: results.map((result) => result.jobId), openAiCode: INVALID_BACKEND_EMBEDDING },
+    );
+  }
+}
+
+/** One job's vectors, the model that made them (the adapter's when it names none) and its tokens. */
+interface JobVectors {
+  jobId: string;
+  vectors: number[][];
+  model: string;
+  promptTokens: number;
+}
+
 /** The `count` vectors of one job, or 502 when the route produced something else. */
-async function embeddingVectors(
-  blobs: BlobStore,
-  record: JobRecord,
-  count: number,
-): Promise<{ vectors: number[][]; promptTokens: number }> {
+async function embeddingVectors(blobs: BlobStore, record: JobRecord, count: number): Promise<JobVectors> {
   const text = await outputText(blobs, singleOutput(record, 'text'));
   let parsed: z.infer<typeof EmbeddingOutputSchema> | undefined;
   try {
@@ -109,8 +135,13 @@ async function embeddingVectors(
     throw new GatewayError(
       'adapter_failed',
       `the route (${record.route.map((s) => s.adapter).join(' -> ')}) did not produce ${count} embedding vector(s)`,
-      { jobId: record.id },
+      { jobId: record.id, openAiCode: INVALID_BACKEND_EMBEDDING },
     );
   }
-  return { vectors, promptTokens: parsed?.usage?.prompt_tokens ?? 0 };
+  return {
+    jobId: record.id,
+    vectors,
+    model: parsed?.model ?? record.route.at(-1)?.adapter ?? 'unknown',
+    promptTokens: parsed?.usage?.prompt_tokens ?? 0,
+  };
 }
