@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobRecord } from '../jobs/job-record';
+import { jsonJobs, type EndpointDeps, type EndpointJobs, type FacadeEndpoint } from './facade-endpoint';
 import { outputText, singleOutput } from './facade-job';
-import type { ModelCatalog } from './model-catalog';
 
 /** A job takes at most this many inputs; a longer list is split into several jobs. */
 const TEXTS_PER_JOB = 16;
@@ -41,15 +41,11 @@ const EmbeddingOutputSchema = z.object({
 });
 
 /**
- * An embeddings body as jobs of task `embed`, 16 texts a job (the endpoint's and a batch line's),
- * and how their completed records, in the same order, become OpenAI's embedding list.
+ * An embeddings body as jobs of task `embed`, 16 texts a job, and how their completed records,
+ * in the same order, become OpenAI's embedding list (route headers from the last job).
  */
-export function embeddingJobs(
-  body: EmbeddingRequest,
-  models: ModelCatalog,
-  blobs: BlobStore,
-  priority?: number,
-): { requests: InferRequest[]; answer(records: JobRecord[]): Promise<EmbeddingList> } {
+export function embeddingJobs(body: EmbeddingRequest, deps: EndpointDeps, priority?: number): EndpointJobs {
+  const { models, blobs } = deps;
   const resolved = models.resolve(body.model, 'embed');
   const task = models.taskFor('embed', resolved);
   const texts = typeof body.input === 'string' ? [body.input] : body.input;
@@ -70,27 +66,44 @@ export function embeddingJobs(
       }),
     );
   }
-  return {
+  return jsonJobs(
     requests,
-    answer: async (records) => {
-      const results = await Promise.all(
-        records.map((record, i) => embeddingVectors(blobs, record, requests[i]!.inputs.length)),
-      );
-      const base64 = body.encoding_format === 'base64';
-      const vectors = results.flatMap((r) => r.vectors);
-      sameSpace(results, vectors);
-      const promptTokens = results.reduce((sum, r) => sum + r.promptTokens, 0);
-      return {
-        object: 'list',
-        data: vectors.map((vector, index) => ({
-          object: 'embedding',
-          index,
-          embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
-        })),
-        model: records.at(-1)?.route.at(-1)?.adapter ?? body.model,
-        usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
-      };
-    },
+    (records) => embeddingList(body, blobs, requests, records),
+    (records) => records.at(-1)!,
+  );
+}
+
+/**
+ * `POST /v1/embeddings`, defined once for the endpoint and its batch lines: the schema, the
+ * jobs (16 texts a job) and the embedding list they answer.
+ */
+export const embeddingsEndpoint: FacadeEndpoint = {
+  lineJobs: (body, deps, priority) => embeddingJobs(EmbeddingRequestSchema.parse(body), deps, priority),
+};
+
+/** The list the records answer, in the encoding the caller asked for (floats unless base64). */
+async function embeddingList(
+  body: EmbeddingRequest,
+  blobs: BlobStore,
+  requests: InferRequest[],
+  records: JobRecord[],
+): Promise<EmbeddingList> {
+  const results = await Promise.all(
+    records.map((record, i) => embeddingVectors(blobs, record, requests[i]!.inputs.length)),
+  );
+  const base64 = body.encoding_format === 'base64';
+  const vectors = results.flatMap((r) => r.vectors);
+  sameSpace(results, vectors);
+  const promptTokens = results.reduce((sum, r) => sum + r.promptTokens, 0);
+  return {
+    object: 'list',
+    data: vectors.map((vector, index) => ({
+      object: 'embedding',
+      index,
+      embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
+    })),
+    model: records.at(-1)?.route.at(-1)?.adapter ?? body.model,
+    usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
   };
 }
 
