@@ -14,6 +14,11 @@ export interface OpenAiTestServerOptions {
   models?: string[];
   /** ffmpeg for encoding speech other than wav and pcm; default FFMPEG_PATH or `ffmpeg` on PATH. */
   ffmpegPath?: string;
+  /**
+   * `requested` (default) answers embeddings in the `encoding_format` asked for, as OpenAI does;
+   * `float` answers floats whatever was asked, as several OpenAI-compatible servers do.
+   */
+  embeddingFormat?: 'requested' | 'float';
   /** Fastify's logger option; default off. */
   logger?: boolean;
 }

@@ -55,7 +55,8 @@ const CREATED = 1_700_000_000;
 
 /**
  * Starts the server. Options: `port` (0 = free port), `host`, `chunkDelayMs` (between streamed
- * chunks), `apiKey` (when set, any other bearer is 401), `models` (known model ids), `ffmpegPath`.
+ * chunks), `apiKey` (when set, any other bearer is 401), `models` (known model ids), `ffmpegPath`,
+ * `embeddingFormat` (`requested`: honours encoding_format; `float`: floats whatever was asked).
  */
 export async function startOpenAiTestServer(options = {}) {
   const settings = {
@@ -65,6 +66,7 @@ export async function startOpenAiTestServer(options = {}) {
     apiKey: options.apiKey,
     models: new Set(options.models ?? TEST_SERVER_MODELS),
     ffmpegPath: options.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg',
+    embeddingFormat: options.embeddingFormat ?? 'requested',
   };
   const requests = [];
   const scripts = [];
@@ -545,7 +547,8 @@ export async function startOpenAiTestServer(options = {}) {
           ),
         );
     }
-    const encoding = body.encoding_format ?? 'float';
+    // A floats-only server ignores encoding_format, as several OpenAI-compatible servers do.
+    const encoding = settings.embeddingFormat === 'float' ? 'float' : (body.encoding_format ?? 'float');
     const tokens = inputs.reduce(
       (sum, input) => sum + (typeof input === 'string' ? countWords(input) : input.length),
       0,

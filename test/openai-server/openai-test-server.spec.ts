@@ -244,4 +244,29 @@ describe('OpenAI test server', () => {
     ).json()) as { data: { embedding: number[] }[] };
     expect(float.data[0].embedding.map((value) => Math.fround(value))).toEqual(cat);
   });
+
+  it('answers floats whatever encoding_format asks when embeddingFormat is float', async () => {
+    const floatsOnly = await startOpenAiTestServer({ embeddingFormat: 'float' });
+    try {
+      const ask = async (url: string, encoding_format: string) =>
+        (await (
+          await fetch(`${url}/embeddings`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              model: 'text-embedding-3-small',
+              input: 'cat',
+              dimensions: 8,
+              encoding_format,
+            }),
+          })
+        ).json()) as { data: { embedding: unknown }[] };
+      const asked = await ask(floatsOnly.url, 'base64');
+      expect(Array.isArray(asked.data[0].embedding)).toBe(true);
+      expect(asked).toEqual(await ask(server.url, 'float'));
+      expect(typeof (await ask(server.url, 'base64')).data[0].embedding).toBe('string');
+    } finally {
+      await floatsOnly.close();
+    }
+  });
 });

@@ -1,29 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BlobIdSchema,
-  FileIdSchema,
-  InferRequestSchema,
-  isTerminalStatus,
-  type InferRequest,
-} from '@omnigate/contracts';
+import { InferRequestSchema, isTerminalStatus } from '@omnigate/contracts';
 import { SpanKind, type Span } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
 import type { InferenceService } from '../inference/inference.service';
-import { answerInfo, chatCompletion } from '../openai/chat-completion';
-import { chatJobRequest } from '../openai/chat-job';
-import { ChatCompletionRequestSchema } from '../openai/chat-request';
-import { EmbeddingRequestSchema, embeddingJobs } from '../openai/embedding-job';
-import {
-  SpeechRequestSchema,
-  speechJobRequest,
-  TranscriptionFieldsSchema,
-  transcriptionJobRequest,
-  wavSamples,
-} from '../openai/audio-jobs';
-import { completed, outputBytes, outputText, singleOutput } from '../openai/facade-job';
-import { ImageGenerationRequestSchema, imageJobs } from '../openai/image-job';
+import type { EndpointDeps, EndpointJobs } from '../openai/facade-endpoint';
+import { FACADE_ENDPOINTS } from '../openai/facade-endpoints';
+import { completed } from '../openai/facade-job';
 import type { ModelCatalog } from '../openai/model-catalog';
 import { invalidParam, toOpenAiError } from '../openai/openai-error';
 import type { JobStore } from '../jobs/job-ports';
@@ -51,26 +35,28 @@ const BatchLineSchema = z.object({
  * A line's jobs as queued (one, or several for a facade body that the endpoint splits: many
  * texts to embed, `n` images), and how their completed records become the endpoint's answer body.
  */
-interface LineJob {
-  requests: InferRequest[];
-  answer(records: JobRecord[]): Promise<unknown>;
-}
+type LineJob = Pick<EndpointJobs, 'requests' | 'lineBody'>;
 
 /**
  * Runs the lines of batches: each line one job (a facade line the endpoint would split, one per
  * part), at the batch priority, answered in OpenAI's line format.
  */
 export class BatchLineRunner {
+  /** What the facade endpoints' mappings read. */
+  private readonly deps: EndpointDeps;
+
   constructor(
     private readonly inference: InferenceService,
     private readonly jobs: JobStore,
-    private readonly blobs: BlobStore,
-    private readonly models: ModelCatalog,
-    private readonly planner: RoutePlanner,
+    blobs: BlobStore,
+    models: ModelCatalog,
+    planner: RoutePlanner,
     /** The queue priority of batch lines: a line asking for a more urgent one gets this. */
     private readonly priority: number,
     private readonly webhooks: WebhookService,
-  ) {}
+  ) {
+    this.deps = { models, blobs, planner };
+  }
 
   /**
    * Answers line `lineNo` (1-based, of the file): an output line, or an error line when the
@@ -160,7 +146,7 @@ export class BatchLineRunner {
         requestId = record.id;
         completed(record);
       }
-      const body = await job.answer(records);
+      const body = await job.lineBody(records);
       const response = { status_code: 200, request_id: requestId, body };
       return { failed: false, line: JSON.stringify({ id, custom_id: customId, response, error: null }) };
     } catch (err) {
@@ -225,110 +211,18 @@ export class BatchLineRunner {
     }
   }
 
+  /** A `/v1/infer` line is the native request; any other, its facade endpoint's (FACADE_ENDPOINTS). */
   private toJob(endpoint: BatchEndpoint, body: Record<string, unknown>): LineJob {
-    switch (endpoint) {
-      case '/v1/infer':
-        return this.inferJob(body);
-      case '/v1/chat/completions':
-        return this.chatJob(body);
-      case '/v1/embeddings':
-        return embeddingJobs(EmbeddingRequestSchema.parse(body), this.models, this.blobs, this.priority);
-      case '/v1/images/generations':
-        return this.imageJob(body);
-      case '/v1/audio/speech':
-        return this.speechJob(body);
-      case '/v1/audio/transcriptions':
-        return this.transcriptionJob(body);
-      default:
-        return assertUnreachable(endpoint);
-    }
+    if (endpoint === '/v1/infer') return this.inferJob(body);
+    return FACADE_ENDPOINTS[endpoint].lineJobs(body, this.deps, this.priority);
   }
 
   private inferJob(body: Record<string, unknown>): LineJob {
     const parsed = InferRequestSchema.parse(body);
     const request = { ...parsed, priority: Math.max(parsed.priority ?? this.priority, this.priority) };
-    return oneJob(request, (record) => this.inference.present(record));
-  }
-
-  /** As `POST /v1/chat/completions` maps its body, without streaming. */
-  private chatJob(body: Record<string, unknown>): LineJob {
-    const chat = ChatCompletionRequestSchema.parse(body);
-    if (chat.stream) throw invalidParam('stream', 'a batch line cannot stream; leave stream out');
-    const { request } = chatJobRequest(chat, this.models, this.priority);
-    return oneJob(request, async (record) => {
-      const content = await outputText(this.blobs, singleOutput(record, 'text'));
-      return chatCompletion(`chatcmpl-${record.id.replaceAll('-', '')}`, content, answerInfo(record));
-    });
-  }
-
-  /**
-   * As `POST /v1/images/generations` maps its body. `b64_json` unless the line asks for `url`,
-   * which is then the gateway's path of the blob (`/v1/blobs/<id>`): a batch has no request host.
-   */
-  private imageJob(body: Record<string, unknown>): LineJob {
-    const images = imageJobs(
-      ImageGenerationRequestSchema.parse(body),
-      this.models,
-      this.blobs,
-      this.priority,
-    );
-    return {
-      requests: images.requests,
-      answer: (records) => images.answer(records, (blobId) => `/v1/blobs/${blobId}`),
-    };
-  }
-
-  /**
-   * As `POST /v1/audio/speech` maps its body. The endpoint answers raw audio; a line's body is
-   * where the audio is instead: `{object: "audio.speech", media_type, bytes, url: /v1/blobs/<id>}`.
-   */
-  private speechJob(body: Record<string, unknown>): LineJob {
-    const { request, format } = speechJobRequest(
-      SpeechRequestSchema.parse(body),
-      this.models,
-      this.planner,
-      this.priority,
-    );
-    return oneJob(request, async (record) => {
-      const audio = singleOutput(record, 'audio');
-      let blob = { id: audio.blobId, bytes: audio.bytes, mediaType: audio.mediaType };
-      if (format === 'pcm' || !blob.id) {
-        // PCM is the WAV's samples (as the endpoint sends them); an inline output gets a blob too.
-        const bytes = await outputBytes(this.blobs, audio);
-        blob = await this.blobs.put(format === 'pcm' ? wavSamples(bytes) : bytes, {
-          mediaType: format === 'pcm' ? 'audio/pcm' : audio.mediaType,
-        });
-      }
-      return {
-        object: 'audio.speech',
-        media_type: blob.mediaType,
-        bytes: blob.bytes,
-        url: `/v1/blobs/${blob.id}`,
-      };
-    });
-  }
-
-  /**
-   * As `POST /v1/audio/transcriptions` maps its fields; `file` is an uploaded file's id (or a
-   * blob id). The body is what the endpoint answers: `{text}`, the verbose JSON, or the text
-   * itself for `text`, `srt` and `vtt`.
-   */
-  private transcriptionJob(body: Record<string, unknown>): LineJob {
-    const { file, ...fields } = TranscriptionLineSchema.parse(body);
-    const transcription = TranscriptionFieldsSchema.parse(fields);
-    const input = FileIdSchema.safeParse(file).success ? { fileId: file } : { blobId: file };
-    const request = transcriptionJobRequest(transcription, input, this.models, this.priority);
-    return oneJob(request, async (record) => {
-      const text = await outputText(this.blobs, singleOutput(record, 'text'));
-      if (transcription.response_format === 'json') return { text };
-      if (transcription.response_format === 'verbose_json') return parseJson(text);
-      return text;
-    });
+    return { requests: [request], lineBody: ([record]) => this.inference.present(record!) };
   }
 }
-
-/** A transcription line's body: the endpoint's fields, and the audio as a file id or blob id. */
-const TranscriptionLineSchema = z.looseObject({ file: z.union([FileIdSchema, BlobIdSchema]) });
 
 /** The reason a batch's stop signal aborts with when its completion window ends. */
 export class BatchExpired extends Error {
@@ -358,11 +252,6 @@ export function expiredLine(raw: string, lineNo: number): BatchResultLine {
 
 function newRequestId(): string {
   return `batch_req_${randomUUID().replaceAll('-', '')}`;
-}
-
-/** A line of one job. */
-function oneJob(request: InferRequest, answer: (record: JobRecord) => Promise<unknown>): LineJob {
-  return { requests: [request], answer: ([record]) => answer(record!) };
 }
 
 /**
@@ -416,8 +305,4 @@ function failure(line: {
   error: { code: string; message: string; line: number };
 }): BatchResultLine {
   return { failed: true, line: JSON.stringify(line) };
-}
-
-function assertUnreachable(value: never): never {
-  throw new Error(`unhandled batch endpoint ${String(value)}`);
 }

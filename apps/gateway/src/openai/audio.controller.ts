@@ -2,67 +2,49 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { InputPart } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
-import { servedBytesHeaders } from '../blobs/served-bytes-headers';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import { InferenceService } from '../inference/inference.service';
 import { formParts, storeInputFile } from '../multipart/form-parts';
 import { RoutePlanner } from '../routing/route-planner';
-import { jsonBody, outputBytes, outputText, routeHeaders, runToCompletion, singleOutput } from './facade-job';
-import {
-  SpeechRequestSchema,
-  speechJobRequest,
-  TranscriptionFieldsSchema,
-  transcriptionJobRequest,
-  wavSamples,
-} from './audio-jobs';
+import { runJobs, sendAnswer, type EndpointDeps } from './facade-endpoint';
+import { blobUrl, jsonBody } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 import { invalidParam } from './openai-error';
+import { SpeechRequestSchema, speechJobs } from './speech-endpoint';
+import { TranscriptionFieldsSchema, transcriptionJobs } from './transcriptions-endpoint';
 
-const TRANSCRIPT_CONTENT_TYPES = {
-  text: 'text/plain; charset=utf-8',
-  srt: 'text/plain; charset=utf-8',
-  vtt: 'text/plain; charset=utf-8',
-} as const;
-
-/** `POST /v1/audio/transcriptions` (multipart, task `transcribe`) and `POST /v1/audio/speech` (task `tts`). */
+/**
+ * `POST /v1/audio/transcriptions` (multipart, task `transcribe`) and `POST /v1/audio/speech`
+ * (task `tts`); their jobs and answers are transcriptions-endpoint.ts's and speech-endpoint.ts's.
+ */
 @Controller('v1/audio')
 export class AudioController {
+  private readonly deps: EndpointDeps;
+
   constructor(
     private readonly inference: InferenceService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly planner: RoutePlanner,
-    private readonly models: ModelCatalog,
-  ) {}
+    planner: RoutePlanner,
+    models: ModelCatalog,
+  ) {
+    this.deps = { models, blobs, planner };
+  }
 
   @Post('transcriptions')
   async transcribe(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const { file, fields } = await this.readUpload(req);
-    const body = TranscriptionFieldsSchema.parse(fields);
-    const request = transcriptionJobRequest(body, file, this.models);
-    const record = await runToCompletion(this.inference, request, req);
-    const text = await outputText(this.blobs, singleOutput(record, 'text'));
-    void reply.status(200).headers(routeHeaders(record));
-    if (body.response_format === 'json') return void (await reply.send({ text }));
-    if (body.response_format === 'verbose_json') {
-      return void (await reply.header('content-type', 'application/json; charset=utf-8').send(text));
-    }
-    await reply.header('content-type', TRANSCRIPT_CONTENT_TYPES[body.response_format]).send(text);
+    const jobs = transcriptionJobs(TranscriptionFieldsSchema.parse(fields), file, this.deps);
+    const records = await runJobs(this.inference, jobs, req);
+    await sendAnswer(reply, await jobs.reply(records, (blobId) => blobUrl(req, blobId)));
   }
 
   @Post('speech')
   async speech(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const body = SpeechRequestSchema.parse(jsonBody(req));
-    const { request, format } = speechJobRequest(body, this.models, this.planner);
-    const record = await runToCompletion(this.inference, request, req);
-    const audio = singleOutput(record, 'audio');
-    const bytes = await outputBytes(this.blobs, audio);
-    await reply
-      .status(200)
-      .headers(routeHeaders(record))
-      .headers(servedBytesHeaders(format === 'pcm' ? 'audio/pcm' : audio.mediaType))
-      .send(format === 'pcm' ? wavSamples(bytes) : bytes);
+    const jobs = speechJobs(SpeechRequestSchema.parse(jsonBody(req)), this.deps);
+    const records = await runJobs(this.inference, jobs, req);
+    await sendAnswer(reply, await jobs.reply(records, (blobId) => blobUrl(req, blobId)));
   }
 
   /** The file and the other fields of a multipart upload; the file goes to the blob store. */

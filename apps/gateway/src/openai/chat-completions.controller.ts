@@ -6,44 +6,49 @@ import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { SSE_HEADERS } from '../events/sse-frame';
 import { InferenceService } from '../inference/inference.service';
 import type { JobRecord } from '../jobs/job-record';
-import { answerInfo, ChatChunkWriter, chatCompletion, nowSeconds } from './chat-completion';
-import { chatJobRequest } from './chat-job';
+import { RoutePlanner } from '../routing/route-planner';
+import { answerInfo, ChatChunkWriter, nowSeconds } from './chat-completion';
+import { chatJobs } from './chat-endpoint';
 import { ChatCompletionRequestSchema, type ChatCompletionRequest } from './chat-request';
+import { runJobs, sendAnswer, type EndpointDeps } from './facade-endpoint';
 import {
+  blobUrl,
   completed,
   describeFallback,
   describeRoute,
   jsonBody,
   outputText,
   routeHeaders,
-  runToCompletion,
   singleOutput,
 } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 import { toOpenAiError } from './openai-error';
 import { callerOf } from '../inference/job-caller';
 
-/** `POST /v1/chat/completions`: a conversation as one job of task `chat`, answered or streamed. */
+/**
+ * `POST /v1/chat/completions`: a conversation as one job of task `chat` (chat-endpoint.ts),
+ * answered whole or streamed (here: a batch line cannot stream).
+ */
 @Controller('v1/chat')
 export class ChatCompletionsController {
+  private readonly deps: EndpointDeps;
+
   constructor(
     private readonly inference: InferenceService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    private readonly models: ModelCatalog,
-  ) {}
+    models: ModelCatalog,
+    planner: RoutePlanner,
+  ) {
+    this.deps = { models, blobs, planner };
+  }
 
   @Post('completions')
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = ChatCompletionRequestSchema.parse(jsonBody(req));
-    const { request, asked } = chatJobRequest(body, this.models);
-    if (body.stream) return this.stream(req, reply, request, body, asked);
-    const record = await runToCompletion(this.inference, request, req);
-    const content = await outputText(this.blobs, singleOutput(record, 'text'));
-    const id = `chatcmpl-${record.id.replaceAll('-', '')}`;
-    await reply
-      .status(200)
-      .headers(routeHeaders(record))
-      .send(chatCompletion(id, content, answerInfo(record)));
+    const jobs = chatJobs(body, this.deps);
+    if (body.stream) return this.stream(req, reply, jobs.requests[0]!, body, jobs.asked);
+    const records = await runJobs(this.inference, jobs, req);
+    await sendAnswer(reply, await jobs.reply(records, (blobId) => blobUrl(req, blobId)));
   }
 
   /**

@@ -2,29 +2,30 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { InferenceService } from '../inference/inference.service';
-import { EmbeddingRequestSchema, embeddingJobs } from './embedding-job';
-import { jsonBody, routeHeaders, runToCompletion } from './facade-job';
+import { RoutePlanner } from '../routing/route-planner';
+import { EmbeddingRequestSchema, embeddingJobs } from './embeddings-endpoint';
+import { runJobs, sendAnswer, type EndpointDeps } from './facade-endpoint';
+import { blobUrl, jsonBody } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 
-/** `POST /v1/embeddings`: task `embed`, 16 texts a job. */
+/** `POST /v1/embeddings`: task `embed`, 16 texts a job (see embeddings-endpoint.ts). */
 @Controller('v1')
 export class EmbeddingsController {
+  private readonly deps: EndpointDeps;
+
   constructor(
     private readonly inference: InferenceService,
-    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    private readonly models: ModelCatalog,
-  ) {}
+    @Inject(BLOB_STORE) blobs: BlobStore,
+    models: ModelCatalog,
+    planner: RoutePlanner,
+  ) {
+    this.deps = { models, blobs, planner };
+  }
 
   @Post('embeddings')
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const jobs = embeddingJobs(EmbeddingRequestSchema.parse(jsonBody(req)), this.models, this.blobs);
-    const records = await Promise.all(
-      jobs.requests.map((request) => runToCompletion(this.inference, request, req)),
-    );
-    const list = await jobs.answer(records);
-    await reply
-      .status(200)
-      .headers(routeHeaders(records.at(-1)!))
-      .send(list);
+    const jobs = embeddingJobs(EmbeddingRequestSchema.parse(jsonBody(req)), this.deps);
+    const records = await runJobs(this.inference, jobs, req);
+    await sendAnswer(reply, await jobs.reply(records, (blobId) => blobUrl(req, blobId)));
   }
 }

@@ -2,26 +2,30 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { InferenceService } from '../inference/inference.service';
-import { blobUrl, jsonBody, routeHeaders, runToCompletion } from './facade-job';
-import { ImageGenerationRequestSchema, imageJobs } from './image-job';
+import { RoutePlanner } from '../routing/route-planner';
+import { runJobs, sendAnswer, type EndpointDeps } from './facade-endpoint';
+import { blobUrl, jsonBody } from './facade-job';
+import { ImageGenerationRequestSchema, imageJobs } from './images-endpoint';
 import { ModelCatalog } from './model-catalog';
 
 /** `POST /v1/images/generations`: see `imageJobs`; a `url` answer is the gateway's own blob URL. */
 @Controller('v1/images')
 export class ImagesController {
+  private readonly deps: EndpointDeps;
+
   constructor(
     private readonly inference: InferenceService,
-    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    private readonly models: ModelCatalog,
-  ) {}
+    @Inject(BLOB_STORE) blobs: BlobStore,
+    models: ModelCatalog,
+    planner: RoutePlanner,
+  ) {
+    this.deps = { models, blobs, planner };
+  }
 
   @Post('generations')
   async generate(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const jobs = imageJobs(ImageGenerationRequestSchema.parse(jsonBody(req)), this.models, this.blobs);
-    const records = await Promise.all(
-      jobs.requests.map((request) => runToCompletion(this.inference, request, req)),
-    );
-    const images = await jobs.answer(records, (blobId) => blobUrl(req, blobId));
-    await reply.status(200).headers(routeHeaders(records[0]!)).send(images);
+    const jobs = imageJobs(ImageGenerationRequestSchema.parse(jsonBody(req)), this.deps);
+    const records = await runJobs(this.inference, jobs, req);
+    await sendAnswer(reply, await jobs.reply(records, (blobId) => blobUrl(req, blobId)));
   }
 }

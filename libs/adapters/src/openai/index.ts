@@ -34,3 +34,4 @@ export {
   type OpenAiEmbeddingOptions,
   type OpenAiEmbeddingOutput,
 } from './openai-embedding.adapter';
+export { backendVectors, INVALID_BACKEND_EMBEDDING } from './embedding-vectors';

@@ -5,6 +5,7 @@ import type { Adapter, AdapterContext, AdapterRequest, AdapterResult } from '../
 import { AdapterError } from '../sdk/adapter-error';
 import { decodeUtf8 } from '../sdk/utf8';
 import type { OpenAiBackendClient } from './openai-backend-client';
+import { backendVectors } from './embedding-vectors';
 import { openAiDescriptor } from './openai-descriptor';
 
 /** text-embedding-3 reads up to 8192 tokens; a few bytes a token. */
@@ -81,23 +82,21 @@ export class OpenAiEmbeddingAdapter implements Adapter<OpenAiEmbeddingOptions> {
     }
     await context.progress(0.1);
 
+    // Asked for explicitly: the client then leaves the answer as it came (it decodes base64 only
+    // when it chose base64 itself, and would turn a float array into a wrong vector), and
+    // backendVectors takes base64 or the floats of a backend that ignores encoding_format.
     const response = await this.upstream.call(adapterId, context, (request) =>
       this.upstream.client.embeddings.create(
-        { ...options, model: this.model, input: texts.length === 1 ? texts[0] : texts },
+        {
+          ...options,
+          model: this.model,
+          input: texts.length === 1 ? texts[0] : texts,
+          encoding_format: 'base64',
+        },
         request,
       ),
     );
-    const vectors = [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding);
-    if (
-      vectors.length !== texts.length ||
-      vectors.some((vector) => !Array.isArray(vector) || vector.length === 0)
-    ) {
-      throw new AdapterError(
-        'adapter_failed',
-        `${adapterId}: the backend returned ${vectors.length} embeddings for ${texts.length} texts`,
-        { retryable: true },
-      );
-    }
+    const vectors = backendVectors(response.data, texts.length, adapterId);
     const output: OpenAiEmbeddingOutput = {
       ...(vectors.length === 1 ? { embedding: vectors[0] } : { embeddings: vectors }),
       model: response.model,

@@ -3,6 +3,7 @@ import type { Adapter } from '../sdk/adapter';
 import {
   startOpenAiTestServer,
   type OpenAiTestServer,
+  type OpenAiTestServerOptions,
 } from '../../../../test/openai-server/openai-test-server.mjs';
 import { createOpenAiAdapters, type OpenAiAdapterDeps } from './create-openai-adapters';
 
@@ -10,8 +11,8 @@ import { createOpenAiAdapters, type OpenAiAdapterDeps } from './create-openai-ad
 export const TEST_API_KEY = 'sk-test-0123456789abcdefSECRET';
 
 /** A test server and a backend pointing at it (not exported from the package). */
-export async function startTestBackend(): Promise<OpenAiTestServer> {
-  return startOpenAiTestServer({ apiKey: TEST_API_KEY });
+export async function startTestBackend(options: OpenAiTestServerOptions = {}): Promise<OpenAiTestServer> {
+  return startOpenAiTestServer({ ...options, apiKey: TEST_API_KEY });
 }
 
 /** The adapters of a backend on the test server, by kind; every kind configured unless `models` says otherwise. */

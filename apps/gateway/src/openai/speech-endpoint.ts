@@ -1,6 +1,9 @@
-import { InferRequestSchema, type InferRequest, type InputPart } from '@omnigate/contracts';
+import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
 import { z } from 'zod';
+import { servedBytesHeaders } from '../blobs/served-bytes-headers';
 import type { RoutePlanner } from '../routing/route-planner';
+import { blobPath, type EndpointDeps, type EndpointJobs, type FacadeEndpoint } from './facade-endpoint';
+import { outputBytes, singleOutput } from './facade-job';
 import type { ModelCatalog } from './model-catalog';
 
 /** The media type asked of the route for each speech format; pcm is WAV without its header. */
@@ -26,44 +29,10 @@ export const SpeechRequestSchema = z
   .meta({ id: 'OpenAiSpeechRequest' });
 export type SpeechRequest = z.infer<typeof SpeechRequestSchema>;
 
-export const TranscriptionFieldsSchema = z.object({
-  model: z.string().min(1).max(256),
-  language: z.string().optional(),
-  prompt: z.string().optional(),
-  response_format: z.enum(['json', 'text', 'verbose_json', 'srt', 'vtt']).default('json'),
-  temperature: z.coerce.number().min(0).max(1).optional(),
-  timestamp_granularities: z.array(z.enum(['word', 'segment'])).optional(),
-});
-export type TranscriptionFields = z.infer<typeof TranscriptionFieldsSchema>;
-
 /**
- * A transcription as a job (the endpoint's and a batch line's): task `transcribe` of the model's
- * adapter, the other fields as options.
- */
-export function transcriptionJobRequest(
-  body: TranscriptionFields,
-  file: InputPart,
-  models: ModelCatalog,
-  priority?: number,
-): InferRequest {
-  const resolved = models.resolve(body.model, 'transcribe');
-  const task = models.taskFor('transcribe', resolved);
-  const { model: _model, ...options } = body;
-  return InferRequestSchema.parse({
-    inputs: [file],
-    output: { modality: 'text' },
-    ...(task ? { task } : {}),
-    ...(resolved.adapter ? { adapter: resolved.adapter } : {}),
-    options,
-    ...(priority !== undefined ? { priority } : {}),
-  });
-}
-
-/**
- * Speech as a job (the endpoint's and a batch line's): task `tts`, the format asked of the route
- * (so `auto` + mp3 is Flite then ffmpeg), speed and instructions as options. OpenAI's voices
- * (alloy, ...) mean nothing to the built-in Flite voice list, so `voice` is passed only when the
- * adapter that would speak takes it.
+ * Speech as a job: task `tts`, the format asked of the route (so `auto` + mp3 is Flite then
+ * ffmpeg), speed and instructions as options. OpenAI's voices (alloy, ...) mean nothing to the
+ * built-in Flite voice list, so `voice` is passed only when the adapter that would speak takes it.
  */
 export function speechJobRequest(
   body: SpeechRequest,
@@ -100,6 +69,49 @@ export function speechJobRequest(
   });
   return { request, format };
 }
+
+/**
+ * Speech's jobs and answers. The endpoint answers the audio itself (PCM: the WAV's samples); a
+ * batch line's body says where the audio is instead: `{object: "audio.speech", media_type,
+ * bytes, url: /v1/blobs/<id>}` (PCM, or audio that came inline, is stored as a blob first).
+ */
+export function speechJobs(body: SpeechRequest, deps: EndpointDeps, priority?: number): EndpointJobs {
+  const { blobs } = deps;
+  const { request, format } = speechJobRequest(body, deps.models, deps.planner, priority);
+  return {
+    requests: [request],
+    reply: async ([record]) => {
+      const audio = singleOutput(record!, 'audio');
+      const bytes = await outputBytes(blobs, audio);
+      return {
+        record: record!,
+        bytes: format === 'pcm' ? wavSamples(bytes) : bytes,
+        headers: servedBytesHeaders(format === 'pcm' ? 'audio/pcm' : audio.mediaType),
+      };
+    },
+    lineBody: async ([record]) => {
+      const audio = singleOutput(record!, 'audio');
+      let blob = { id: audio.blobId, bytes: audio.bytes, mediaType: audio.mediaType };
+      if (format === 'pcm' || !blob.id) {
+        const bytes = await outputBytes(blobs, audio);
+        blob = await blobs.put(format === 'pcm' ? wavSamples(bytes) : bytes, {
+          mediaType: format === 'pcm' ? 'audio/pcm' : audio.mediaType,
+        });
+      }
+      return {
+        object: 'audio.speech',
+        media_type: blob.mediaType,
+        bytes: blob.bytes,
+        url: blobPath(blob.id!),
+      };
+    },
+  };
+}
+
+/** `POST /v1/audio/speech`, defined once for the endpoint and its batch lines. */
+export const speechEndpoint: FacadeEndpoint = {
+  lineJobs: (body, deps, priority) => speechJobs(SpeechRequestSchema.parse(body), deps, priority),
+};
 
 /** The adapter that would speak, or undefined when there is no route (the job's planning says why). */
 function speaker(planner: RoutePlanner, query: Parameters<RoutePlanner['plan']>[0]) {

@@ -1,9 +1,7 @@
-import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
+import { InferRequestSchema } from '@omnigate/contracts';
 import { z } from 'zod';
-import type { BlobStore } from '../blobs/blob-store';
-import type { JobRecord } from '../jobs/job-record';
+import { jsonJobs, type EndpointDeps, type EndpointJobs, type FacadeEndpoint } from './facade-endpoint';
 import { outputBytes, singleOutput } from './facade-job';
-import type { ModelCatalog } from './model-catalog';
 
 const OUTPUT_MEDIA_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 
@@ -43,20 +41,13 @@ const PASSED = [
 ] as const;
 
 /**
- * An image generation body as jobs (the endpoint's and a batch line's): task `generate` when an
- * adapter generates images; with model auto and none that does, the router's text → image route
- * (builtin.render draws the prompt). `n` images are `n` jobs. `answer` takes their completed
- * records and, for `response_format: url`, the URL of an output blob.
+ * An image generation body as jobs: task `generate` when an adapter generates images; with model
+ * auto and none that does, the router's text → image route (builtin.render draws the prompt).
+ * `n` images are `n` jobs (route headers from the first). For `response_format: url` the answer
+ * links each output blob (the caller's host for the endpoint, the blob path for a batch line).
  */
-export function imageJobs(
-  body: ImageGenerationRequest,
-  models: ModelCatalog,
-  blobs: BlobStore,
-  priority?: number,
-): {
-  requests: InferRequest[];
-  answer(records: JobRecord[], urlOf: (blobId: string) => string): Promise<ImagesResponse>;
-} {
+export function imageJobs(body: ImageGenerationRequest, deps: EndpointDeps, priority?: number): EndpointJobs {
+  const { models, blobs } = deps;
   const resolved = models.resolve(body.model, 'generate');
   const task = models.taskFor('generate', resolved, true);
   const options: Record<string, unknown> = {};
@@ -72,9 +63,9 @@ export function imageJobs(
     options,
     ...(priority !== undefined ? { priority } : {}),
   });
-  return {
-    requests: Array.from({ length: body.n ?? 1 }, () => request),
-    answer: async (records, urlOf) => {
+  return jsonJobs(
+    Array.from({ length: body.n ?? 1 }, () => request),
+    async (records, urlOf): Promise<ImagesResponse> => {
       const data = await Promise.all(
         records.map(async (record) => {
           const image = singleOutput(record, 'image');
@@ -84,5 +75,11 @@ export function imageJobs(
       );
       return { created: Math.floor(Date.now() / 1000), data };
     },
-  };
+    (records) => records[0]!,
+  );
 }
+
+/** `POST /v1/images/generations`, defined once for the endpoint and its batch lines. */
+export const imagesEndpoint: FacadeEndpoint = {
+  lineJobs: (body, deps, priority) => imageJobs(ImageGenerationRequestSchema.parse(body), deps, priority),
+};

@@ -1,0 +1,86 @@
+import type { InferRequest } from '@omnigate/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BlobStore } from '../blobs/blob-store';
+import type { InferenceService } from '../inference/inference.service';
+import type { JobRecord } from '../jobs/job-record';
+import type { RoutePlanner } from '../routing/route-planner';
+import { routeHeaders, runToCompletion } from './facade-job';
+import type { ModelCatalog } from './model-catalog';
+
+/** What an endpoint's mapping reads: the models it resolves, the blobs its answer reads, the planner. */
+export interface EndpointDeps {
+  models: ModelCatalog;
+  blobs: BlobStore;
+  planner: RoutePlanner;
+}
+
+/**
+ * The HTTP answer of a facade endpoint: JSON, or bytes with their headers (speech, transcripts
+ * as text); `record` is the job whose route the `x-omnigate-*` headers describe.
+ */
+export type HttpAnswer =
+  | { record: JobRecord; json: unknown }
+  | { record: JobRecord; bytes: Buffer | string; headers: Record<string, string> };
+
+/**
+ * A request (or a batch line) of one endpoint as the jobs to queue and how their completed
+ * records, in the same order, become its answer: written once per endpoint so that the endpoint
+ * and its batch lines cannot drift apart.
+ */
+export interface EndpointJobs {
+  requests: InferRequest[];
+  /** The endpoint's answer; `urlOf` links an output blob from the caller's host. */
+  reply(records: JobRecord[], urlOf: (blobId: string) => string): Promise<HttpAnswer>;
+  /**
+   * A batch line's `response.body`: the same answer as JSON, linking blobs as `/v1/blobs/<id>`
+   * paths (a batch has no request host to prefix).
+   */
+  lineBody(records: JobRecord[]): Promise<unknown>;
+}
+
+/**
+ * One OpenAI endpoint as batch lines call it (FACADE_ENDPOINTS has them by path); its controller
+ * calls the same module's typed mapping.
+ */
+export interface FacadeEndpoint {
+  /**
+   * A line's body as jobs at `priority`: validated by the endpoint's schema and refused (400)
+   * where the endpoint refuses it, plus what a line cannot do (stream).
+   */
+  lineJobs(body: Record<string, unknown>, deps: EndpointDeps, priority: number): EndpointJobs;
+}
+
+/** The path of a line's blob: the gateway's own, without a host. */
+export const blobPath = (blobId: string): string => `/v1/blobs/${blobId}`;
+
+/**
+ * The jobs of an endpoint whose answer is the same JSON for a request and a line (chat,
+ * embeddings, images); `headersFrom` picks the record the route headers describe.
+ */
+export function jsonJobs(
+  requests: InferRequest[],
+  answer: (records: JobRecord[], urlOf: (blobId: string) => string) => Promise<unknown>,
+  headersFrom: (records: JobRecord[]) => JobRecord,
+): EndpointJobs {
+  return {
+    requests,
+    reply: async (records, urlOf) => ({ record: headersFrom(records), json: await answer(records, urlOf) }),
+    lineBody: (records) => answer(records, blobPath),
+  };
+}
+
+/** Runs an endpoint's jobs for the HTTP request `req`, all at once, each to its end. */
+export function runJobs(
+  inference: InferenceService,
+  jobs: EndpointJobs,
+  req: FastifyRequest,
+): Promise<JobRecord[]> {
+  return Promise.all(jobs.requests.map((request) => runToCompletion(inference, request, req)));
+}
+
+/** Sends an endpoint's answer with status 200 and the route headers. */
+export async function sendAnswer(reply: FastifyReply, answer: HttpAnswer): Promise<void> {
+  void reply.status(200).headers(routeHeaders(answer.record));
+  if ('json' in answer) await reply.send(answer.json);
+  else await reply.headers(answer.headers).send(answer.bytes);
+}
