@@ -12,6 +12,8 @@ export const SCREENSHOT_DIR = resolve(__dirname, '../artifacts/screenshots');
 
 export const haveBrowser = existsSync(CHROMIUM);
 
+const CLIENT_ERROR_LOADED = /^Failed to load resource: the server responded with a status of 4\d\d /;
+
 /** A headless browser on the console of the gateway at `baseUrl`, refusing every other host. */
 export interface ConsoleBrowser {
   browser: Browser;
@@ -19,7 +21,7 @@ export interface ConsoleBrowser {
   page: Page;
   /** Hosts the page tried to reach other than the gateway (refused: the console needs no network). */
   elsewhere: string[];
-  /** Console errors and uncaught exceptions of the page (a blank page's usual cause). */
+  /** Console errors (but the API's 4xx answers) and uncaught exceptions of the page (a blank page's usual cause). */
   pageErrors: string[];
   /** Opens `#/<hash>` of the console. */
   open(hash?: string): Promise<void>;
@@ -48,7 +50,9 @@ export async function openConsoleBrowser(
   const page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(err.message));
   page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
+    // A 4xx the API answered is the page's business (it shows the code and message), not an
+    // error of the page: Chromium logs each one as "Failed to load resource".
+    if (msg.type() === 'error' && !CLIENT_ERROR_LOADED.test(msg.text())) pageErrors.push(msg.text());
   });
   return {
     browser,

@@ -1,5 +1,6 @@
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import { currentKey } from './session';
+import { chunksOf } from './streams';
 
 /** An answer of the API that was not a success, with the gateway's error code and message. */
 export class ApiError extends Error {
@@ -76,19 +77,7 @@ export async function* serverEvents(path: string, init: ApiInit = {}): AsyncGene
     headers: { accept: 'text/event-stream', ...(init.headers as Record<string, string>) },
   });
   if (!res.body) return;
-  const reader = res.body
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
+  yield* chunksOf(res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()));
 }
 
 /** Saves `blob` as `name` through the browser's download. */

@@ -79,13 +79,14 @@ describe('AppModule', () => {
   it('gives a worker /health and /metrics only, and the API every controller', async () => {
     expect((await lifeOf('worker')).controllers.sort()).toEqual(['HealthController', 'MetricsController']);
     const api = (await lifeOf('api')).controllers;
-    expect(api).toHaveLength(15);
+    expect(api).toHaveLength(16);
     expect(api).toEqual(
       expect.arrayContaining([
         'HealthController',
         'MetricsController',
         'InferenceController',
         'BatchesController',
+        'WhoamiController',
       ]),
     );
   });

@@ -1,3 +1,4 @@
+import { chunksOf } from '../../streams';
 import { parseEdf, parseWav } from './parse-binary';
 import { parseDelimited, parseJsonSignal } from './parse-text';
 import type { SignalData, SignalHints } from './signal-data';
@@ -43,20 +44,7 @@ export async function parseSignal(
     case 'delimited': {
       const text = blob.stream().pipeThrough(new TextDecoderStream());
       // Progress counts characters against bytes: exact for ASCII, which CSV of numbers is.
-      return parseDelimited(streamChunks(text), hints, progress);
+      return parseDelimited(chunksOf(text), hints, progress);
     }
-  }
-}
-
-async function* streamChunks(stream: ReadableStream<string>): AsyncIterable<string> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
   }
 }
