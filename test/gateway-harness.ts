@@ -34,6 +34,9 @@ export async function startGateway(env: Record<string, string> = {}, logger?: Lo
     PORT: '0',
     HOST: '127.0.0.1',
     JOB_BACKOFF_MS: '50',
+    // Dozens of gateways, browsers and sandboxes share two cores during `npm test`: a Redis
+    // answer can take longer than the production default (2 s) without anything being wrong.
+    REDIS_COMMAND_TIMEOUT_MS: '10000',
     ...env,
   });
   const app = await createGateway(config, logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));

@@ -123,6 +123,8 @@ describe.each([
       {
         REDIS_URL: redis.url,
         API_KEYS,
+        // The production default (the harness gives other tests more room on a loaded machine).
+        REDIS_COMMAND_TIMEOUT_MS: '2000',
         QUEUE_LOCK_MS: '2000',
         QUEUE_STALLED_INTERVAL_MS: '1000',
       },
@@ -217,7 +219,12 @@ describe('a batch running while Redis is frozen', () => {
     setup = await startBackendGateway(
       'rb',
       { chat: 'gpt-4o-mini' },
-      { REDIS_URL: redis.url, BATCH_CONCURRENCY: '4', BATCH_LEASE_MS: '2000' },
+      {
+        REDIS_URL: redis.url,
+        REDIS_COMMAND_TIMEOUT_MS: '2000',
+        BATCH_CONCURRENCY: '4',
+        BATCH_LEASE_MS: '2000',
+      },
     );
   });
   afterAll(async () => {
