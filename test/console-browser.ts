@@ -63,25 +63,31 @@ export async function openConsoleBrowser(
     open: async (hash = '') => {
       await page.goto(`${baseUrl}/#/${hash}`);
     },
-    waitForText: async (texts, timeoutMs = 15_000) => {
-      let text = '';
-      await expect
-        .poll(
-          async () => {
-            text = await page.innerText('body');
-            return texts.filter((t) => !text.includes(t));
-          },
-          { timeout: timeoutMs, interval: 100 },
-        )
-        .toEqual([]);
-      return text;
-    },
-    screenshot: async (name) => {
-      const png = await page.screenshot({ fullPage: true });
-      mkdirSync(SCREENSHOT_DIR, { recursive: true });
-      writeFileSync(join(SCREENSHOT_DIR, `${name}.png`), png);
-      return png;
-    },
+    waitForText: (texts, timeoutMs) => waitForPageText(page, texts, timeoutMs),
+    screenshot: (name) => saveScreenshot(page, name),
     close: () => browser.close(),
   };
+}
+
+/** Waits until `page`'s text holds every one of `texts` (15 s by default), and returns the text. */
+export async function waitForPageText(page: Page, texts: string[], timeoutMs = 15_000): Promise<string> {
+  let text = '';
+  await expect
+    .poll(
+      async () => {
+        text = await page.innerText('body');
+        return texts.filter((t) => !text.includes(t));
+      },
+      { timeout: timeoutMs, interval: 100 },
+    )
+    .toEqual([]);
+  return text;
+}
+
+/** Saves a PNG of the whole of `page` as artifacts/screenshots/<name>.png and returns it. */
+export async function saveScreenshot(page: Page, name: string): Promise<Buffer> {
+  const png = await page.screenshot({ fullPage: true });
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  writeFileSync(join(SCREENSHOT_DIR, `${name}.png`), png);
+  return png;
 }

@@ -1,20 +1,18 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, haveBrowser, saveScreenshot, waitForPageText } from '../console-browser';
 import { startGateway, type TestGateway } from '../gateway-harness';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN_KEY = 'og-admin-key-0123456789abcdef';
 const API_KEYS = JSON.stringify([{ name: 'ops', key: ADMIN_KEY, scopes: ['admin', 'infer'] }]);
 
 /**
  * A person opens /admin/queues in a browser (Debian's Chromium, headless, driven by
  * playwright-core), answers the login prompt with the key as the password, and sees the queues.
- * SCREENSHOT_DIR=<dir> keeps what the browser showed there (queue-dashboard.png,
+ * What the browser showed is kept in artifacts/screenshots (queue-dashboard.png,
  * queue-dashboard-queue.png).
  */
-describe.skipIf(!existsSync(CHROMIUM))('the queue dashboard in a browser', () => {
+describe.skipIf(!haveBrowser)('the queue dashboard in a browser', () => {
   let gw: TestGateway;
   let browser: Browser;
   let context: BrowserContext;
@@ -46,23 +44,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the queue dashboard in a browser', () =>
   /** Navigates and waits until the page's text holds every one of `texts`; returns the text. */
   async function open(path: string, texts: string[]): Promise<string> {
     await page.goto(`${gw.url}${path}`);
-    let text = '';
-    await expect
-      .poll(
-        async () => {
-          text = await page.innerText('body');
-          return texts.filter((t) => !text.includes(t));
-        },
-        { timeout: 15_000, interval: 100 },
-      )
-      .toEqual([]);
-    return text;
+    return waitForPageText(page, texts);
   }
 
   async function screenshot(name: string): Promise<void> {
-    const png = await page.screenshot();
+    const png = await saveScreenshot(page, name);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
-    if (process.env.SCREENSHOT_DIR) writeFileSync(join(process.env.SCREENSHOT_DIR, name), png);
   }
 
   it('asks for the key, then lists every queue', async () => {
@@ -88,7 +75,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the queue dashboard in a browser', () =>
     await stranger.close();
     // Bull Board's page asks Google for its fonts; nothing else leaves the gateway.
     expect(new Set(elsewhere)).toEqual(new Set(['fonts.googleapis.com']));
-    await screenshot('queue-dashboard.png');
+    await screenshot('queue-dashboard');
   });
 
   it("shows a queue's hops, read-only: no button that would change them", async () => {
@@ -101,6 +88,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the queue dashboard in a browser', () =>
     expect(buttons).toContain('Data');
     expect(buttons).not.toContain('Retry all');
     expect(buttons).not.toContain('Clean all');
-    await screenshot('queue-dashboard-queue.png');
+    await screenshot('queue-dashboard-queue');
   });
 });
