@@ -1,4 +1,6 @@
-import { useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { useErrorBoundary, useState } from 'preact/hooks';
+import { ErrorBox } from './components/error-box';
 import { href, route } from './router';
 import { allows, currentKey, forgetKey, refreshSession, session } from './session';
 import { PAGES } from './pages';
@@ -43,7 +45,9 @@ export function App() {
         {s.state === 'need-key' && <KeyPrompt error={s.error} />}
         {s.state === 'ready' &&
           (allows(current.scope) ? (
-            <current.component />
+            <PageBoundary key={current.path}>
+              <current.component />
+            </PageBoundary>
           ) : (
             <div class="error" role="alert">
               <strong>
@@ -114,5 +118,22 @@ function KeyPrompt({ error }: { error?: string }) {
         </button>
       </form>
     </article>
+  );
+}
+
+/**
+ * A page that throws while drawing shows the error, with a way back, instead of a blank page
+ * (the navigation stays usable; another page starts afresh).
+ */
+function PageBoundary({ children }: { children: ComponentChildren }) {
+  const [error, reset] = useErrorBoundary();
+  if (!error) return <>{children}</>;
+  return (
+    <>
+      <ErrorBox error={error} />
+      <button type="button" class="outline" onClick={reset}>
+        Try again
+      </button>
+    </>
   );
 }
