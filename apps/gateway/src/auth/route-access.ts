@@ -39,6 +39,7 @@ const OPENAI_ROOTS = new Set([
   'models',
   'files',
   'batches',
+  'responses',
 ]);
 const BATCH_ROOTS = new Set(['files', 'batches']);
 const OPEN_ROOTS = new Set(['health', 'docs']);

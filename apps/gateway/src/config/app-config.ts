@@ -76,6 +76,7 @@ const EnvSchema = z.object({
   JOB_ATTEMPTS: int(1, 20).default(3),
   JOB_BACKOFF_MS: int(0, 600_000).default(1000),
   JOB_TTL_S: int(60).default(24 * 3600),
+  RESPONSES_TTL_S: int(60).default(30 * 24 * 3600),
   QUEUE_LOCK_MS: int(1000, 3_600_000).default(30_000),
   QUEUE_STALLED_INTERVAL_MS: int(500, 3_600_000).default(30_000),
   REDIS_COMMAND_TIMEOUT_MS: int(100, 60_000).default(2000),
@@ -184,6 +185,8 @@ export interface AppConfig {
     shutdownTimeoutMs: number;
   };
   blobs: { dir: string; maxBytes: number; ttlS: number; jobTierMaxBytes: number };
+  /** Stored responses (`/v1/responses` with `store`): kept this long for retrieval and follow-ups. */
+  responses: { ttlS: number };
   probe: { ffprobePath?: string; timeoutMs: number };
   /** What one input may hold, checked from its metadata before anything decodes it. */
   limits: InputLimits;
@@ -311,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       syncTimeoutMs: e.SYNC_TIMEOUT_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
+    responses: { ttlS: e.RESPONSES_TTL_S },
     blobs: {
       dir: e.BLOB_DIR,
       maxBytes: e.BLOB_MAX_BYTES,

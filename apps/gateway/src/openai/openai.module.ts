@@ -4,14 +4,21 @@ import { BlobsModule } from '../blobs/blobs.module';
 import type { AppConfig } from '../config/app-config';
 import { apiControllers, featureModule } from '../config/feature-module';
 import { InferenceModule } from '../inference/inference.module';
+import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
+import { QueueModule } from '../queue/queue.module';
 import { RoutingModule } from '../routing/routing.module';
 import { AudioController } from './audio.controller';
 import { ChatCompletionsController } from './chat-completions.controller';
 import { EmbeddingsController } from './embeddings.controller';
 import { ImagesController } from './images.controller';
 import { ModelsController } from './models.controller';
+import { createResponseStore, RESPONSE_STORE } from './response-store';
+import { ResponsesController } from './responses.controller';
 
-/** The OpenAI-compatible facade: its routes run the gateway's jobs (ModelCatalog is AdaptersModule's). */
+/**
+ * The OpenAI-compatible facade: its routes run the gateway's jobs (ModelCatalog is AdaptersModule's);
+ * stored responses are kept where the queue driver keeps its state.
+ */
 @Module({})
 export class OpenAiModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -21,6 +28,7 @@ export class OpenAiModule {
         BlobsModule.forRoot(config),
         RoutingModule.forRoot(config),
         AdaptersModule.forRoot(config),
+        QueueModule.forRoot(config),
       ],
       controllers: apiControllers(config, [
         ChatCompletionsController,
@@ -28,7 +36,15 @@ export class OpenAiModule {
         ImagesController,
         EmbeddingsController,
         ModelsController,
+        ResponsesController,
       ]),
+      providers: [
+        {
+          provide: RESPONSE_STORE,
+          useFactory: (backend: JobBackend) => createResponseStore(backend.state, config.responses.ttlS),
+          inject: [JOB_BACKEND],
+        },
+      ],
     }));
   }
 }

@@ -198,7 +198,71 @@ function openAiPaths(): Record<string, unknown> {
         responses: { '200': { description: 'list' } },
       },
     },
+    ...responsePaths(),
     ...fileAndBatchPaths(),
+  };
+}
+
+/** `/v1/responses`: OpenAI's Responses API on the chat path, stored responses kept RESPONSES_TTL_S. */
+function responsePaths(): Record<string, unknown> {
+  const openAiError = { description: "error, in OpenAI's shape {error: {message, type, code, param}}" };
+  const failures = { '4XX': openAiError, '5XX': openAiError };
+  const tags = ['OpenAI-compatible'];
+  const responseId = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+    description: '`resp_…`',
+  };
+  const response = {
+    description: 'the response object: {id, object: response, status, model, output, usage, …}',
+  };
+  return {
+    '/v1/responses': {
+      post: {
+        tags,
+        summary:
+          'A response (one chat job): input as a string or message items (input_text, input_image as a data URL); previous_response_id continues a stored one; not yet stream, background or tools',
+        requestBody: { required: true, content: json(ref('OpenAiResponseCreateRequest')) },
+        responses: { '200': response, ...failures },
+      },
+    },
+    '/v1/responses/{id}': {
+      get: {
+        tags,
+        summary: 'A stored response',
+        parameters: [responseId],
+        responses: { '200': response, ...failures },
+      },
+      delete: {
+        tags,
+        summary: 'Forget a stored response (a follow-up naming it is then 404)',
+        parameters: [responseId],
+        responses: { '200': { description: '{id, object: response, deleted: true}' }, ...failures },
+      },
+    },
+    '/v1/responses/{id}/input_items': {
+      get: {
+        tags,
+        summary: "A stored response's input items, newest first (order=asc: oldest first)",
+        parameters: [
+          responseId,
+          { name: 'order', in: 'query', schema: { type: 'string', enum: ['asc', 'desc'], default: 'desc' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          {
+            name: 'after',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'the last id of the previous page',
+          },
+        ],
+        responses: {
+          '200': { description: 'a page: {object: list, data, first_id, last_id, has_more}' },
+          ...failures,
+        },
+      },
+    },
   };
 }
 

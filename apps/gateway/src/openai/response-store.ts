@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+import type { SharedState } from '../queue/job-backend';
+import type { ChatRequestMessage } from './chat-request';
+import type { ResponseInputMessage } from './responses-request';
+
+/**
+ * A stored response (`store: true`): the Response object as created, the input items it was
+ * asked with, and the conversation up to and including its answer as chat messages (without
+ * instructions, which a follow-up does not inherit), for `previous_response_id`.
+ */
+export interface StoredResponse {
+  response: Record<string, unknown> & { id: string };
+  inputItems: ResponseInputMessage[];
+  conversation: ChatRequestMessage[];
+}
+
+/** Where stored responses are kept, each for the store's TTL. */
+export interface ResponseStore {
+  get(id: string): Promise<StoredResponse | undefined>;
+  put(stored: StoredResponse): Promise<void>;
+  /** False when there was no such response. */
+  delete(id: string): Promise<boolean>;
+}
+
+/** Redis: one key per response (`<prefix>:responses:<id>`, JSON) that expires after `ttlS`. */
+export class RedisResponseStore implements ResponseStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlS: number,
+  ) {}
+
+  async get(id: string): Promise<StoredResponse | undefined> {
+    const raw = await this.redis.get(this.key(id));
+    return raw ? (JSON.parse(raw) as StoredResponse) : undefined;
+  }
+
+  async put(stored: StoredResponse): Promise<void> {
+    await this.redis.set(this.key(stored.response.id), JSON.stringify(stored), 'EX', this.ttlS);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.redis.del(this.key(id))) === 1;
+  }
+
+  private key(id: string): string {
+    return `${this.prefix}:responses:${id}`;
+  }
+}
+
+/** The in-process driver's: gone with the process, like its jobs. */
+export class MemoryResponseStore implements ResponseStore {
+  private readonly responses = new Map<string, { stored: StoredResponse; expiresAt: number }>();
+
+  constructor(private readonly ttlS: number) {}
+
+  async get(id: string): Promise<StoredResponse | undefined> {
+    const entry = this.responses.get(id);
+    if (entry && entry.expiresAt <= Date.now()) this.responses.delete(id);
+    return entry && entry.expiresAt > Date.now() ? entry.stored : undefined;
+  }
+
+  async put(stored: StoredResponse): Promise<void> {
+    this.sweep();
+    this.responses.set(stored.response.id, { stored, expiresAt: Date.now() + this.ttlS * 1000 });
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.responses.delete(id);
+  }
+
+  /** Forgets the expired ones, so that a long-lived process does not keep every response. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.responses) if (entry.expiresAt <= now) this.responses.delete(id);
+  }
+}
+
+export const RESPONSE_STORE = Symbol('ResponseStore');
+
+/** The response store where the queue driver keeps its state. */
+export function createResponseStore(state: SharedState, ttlS: number): ResponseStore {
+  return state.kind === 'redis'
+    ? new RedisResponseStore(state.redis, state.prefix, ttlS)
+    : new MemoryResponseStore(ttlS);
+}
