@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { SharedState } from '../queue/job-backend';
 import type { ChatRequestMessage } from './chat-request';
 import type { ResponseInputMessage } from './responses-request';
@@ -48,33 +49,31 @@ export class RedisResponseStore implements ResponseStore {
   }
 }
 
-/** The in-process driver's: gone with the process, like its jobs. */
+/**
+ * The in-process driver's: gone with the process, like its jobs. Each expires after the TTL, and
+ * at most MEMORY_RESPONSES are kept (the least recently used go first), so memory stays bounded.
+ */
 export class MemoryResponseStore implements ResponseStore {
-  private readonly responses = new Map<string, { stored: StoredResponse; expiresAt: number }>();
+  private readonly responses: LRUCache<string, StoredResponse>;
 
-  constructor(private readonly ttlS: number) {}
+  constructor(ttlS: number) {
+    this.responses = new LRUCache({ max: MEMORY_RESPONSES, ttl: ttlS * 1000 });
+  }
 
   async get(id: string): Promise<StoredResponse | undefined> {
-    const entry = this.responses.get(id);
-    if (entry && entry.expiresAt <= Date.now()) this.responses.delete(id);
-    return entry && entry.expiresAt > Date.now() ? entry.stored : undefined;
+    return this.responses.get(id);
   }
 
   async put(stored: StoredResponse): Promise<void> {
-    this.sweep();
-    this.responses.set(stored.response.id, { stored, expiresAt: Date.now() + this.ttlS * 1000 });
+    this.responses.set(stored.response.id, stored);
   }
 
   async delete(id: string): Promise<boolean> {
     return this.responses.delete(id);
   }
-
-  /** Forgets the expired ones, so that a long-lived process does not keep every response. */
-  private sweep(): void {
-    const now = Date.now();
-    for (const [id, entry] of this.responses) if (entry.expiresAt <= now) this.responses.delete(id);
-  }
 }
+
+const MEMORY_RESPONSES = 10_000;
 
 export const RESPONSE_STORE = Symbol('ResponseStore');
 
