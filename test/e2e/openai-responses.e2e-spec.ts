@@ -105,7 +105,13 @@ describe('POST /v1/responses (official openai client, Redis store)', () => {
         role: 'user',
         content: [
           { type: 'input_text', text: 'What is in this picture?' },
-          { type: 'input_image', image_url: url, detail: 'low' },
+          // Kept by reference: the image is a blob now, its bytes are not stored twice.
+          {
+            type: 'input_image',
+            file_id: expect.stringMatching(/^[0-9a-f]{64}$/),
+            image_url: null,
+            detail: 'low',
+          },
         ],
       },
     ]);
@@ -183,7 +189,8 @@ describe('POST /v1/responses (official openai client, Redis store)', () => {
 
   it('answers 404 in OpenAI’s shape for an unknown id, without calling the backend', async () => {
     const { client } = setup!;
-    const unknown = `resp_${'0'.repeat(32)}`;
+    // A well-formed id made now: unknown, not expired.
+    const unknown = `resp_${Date.now().toString(16).padStart(12, '0')}${'0'.repeat(20)}`;
     const err = await apiError(
       client.responses.create({ model: 'auto', input: 'hi', previous_response_id: unknown }),
     );
@@ -202,12 +209,35 @@ describe('POST /v1/responses (official openai client, Redis store)', () => {
     expect(chatBodies()).toEqual([]);
   });
 
+  it('says an id older than RESPONSES_TTL_S expired (404 response_expired), and a gone file_id is 404', async () => {
+    const { client } = setup!;
+    const made = Date.now() - 31 * 24 * 3600_000;
+    const old = `resp_${made.toString(16).padStart(12, '0')}${'ab'.repeat(10)}`;
+    const err = await apiError(
+      client.responses.create({ model: 'auto', input: 'hi', previous_response_id: old }),
+    );
+    expect(err).toMatchObject({ status: 404, code: 'response_expired', param: 'previous_response_id' });
+    expect(err.message).toContain('expired');
+    expect(await apiError(client.responses.retrieve(old))).toMatchObject({
+      status: 404,
+      code: 'response_expired',
+    });
+    const missing = await apiError(
+      client.responses.create({
+        model: 'auto',
+        input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'f'.repeat(64) }] }],
+      }),
+    );
+    expect(missing.status).toBe(404);
+    expect(chatBodies()).toEqual([]);
+  });
+
   it('refuses unsupported item and part types with 400 naming the type', async () => {
     const { client } = setup!;
     const part = await apiError(
       client.responses.create({
         model: 'auto',
-        input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-abc' }] }],
+        input: [{ role: 'user', content: [{ type: 'refusal', refusal: 'no' } as never] }],
       }),
     );
     expect(part).toMatchObject({
@@ -215,7 +245,7 @@ describe('POST /v1/responses (official openai client, Redis store)', () => {
       type: 'invalid_request_error',
       param: 'input[0].content[0].type',
     });
-    expect(part.message).toContain("'input_file'");
+    expect(part.message).toContain("'refusal'");
     const item = await apiError(
       client.responses.create({
         model: 'auto',

@@ -6,6 +6,8 @@ import {
   ChatCompletionRequestSchema,
   mapConversation,
   type ChatCompletionRequest,
+  type ChatParameters,
+  type MappedConversation,
 } from './chat-request';
 import { jsonJobs, type EndpointDeps, type EndpointJobs, type FacadeEndpoint } from './facade-endpoint';
 import { outputText, singleOutput } from './facade-job';
@@ -30,7 +32,19 @@ export function chatJobRequest(
       throw invalidParam(param, `${param} are not supported by this gateway's chat endpoint yet`);
     }
   }
-  const conversation = mapConversation(body.messages);
+  return conversationJobRequest(mapConversation(body.messages), body, models, priority);
+}
+
+/**
+ * A conversation already mapped to inputs and messages (chat's own mapping, or the Responses
+ * API's, whose media are blob references) as one job of task `chat` with `body`'s parameters.
+ */
+export function conversationJobRequest(
+  conversation: MappedConversation,
+  body: ChatParameters,
+  models: ModelCatalog,
+  priority?: number,
+): { request: InferRequest; asked: string } {
   const resolved = models.resolve(
     body.model,
     'chat',

@@ -222,8 +222,11 @@ function lastUserText(messages: ChatRequestMessage[]): string {
   return text;
 }
 
+/** The model and the parameters a chat job passes through: what the Responses API maps to as well. */
+export type ChatParameters = Pick<ChatCompletionRequest, 'model' | (typeof PASSED_CHAT_PARAMETERS)[number]>;
+
 /** The parameters to pass through as chat options, without the null ones. */
-export function chatOptions(body: ChatCompletionRequest): Record<string, unknown> {
+export function chatOptions(body: ChatParameters): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   for (const key of PASSED_CHAT_PARAMETERS) {
     const value = body[key];

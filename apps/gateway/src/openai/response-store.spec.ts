@@ -4,7 +4,16 @@ import { MemoryResponseStore, type StoredResponse } from './response-store';
 const stored = (id: string): StoredResponse => ({
   response: { id, object: 'response' },
   inputItems: [],
-  conversation: [{ role: 'user', content: id }],
+  conversation: [
+    {
+      id: 'msg_1',
+      type: 'message',
+      role: 'user',
+      status: 'completed',
+      content: [{ type: 'input_text', text: id }],
+    },
+  ],
+  jobId: 'job',
 });
 
 describe('MemoryResponseStore (the in-process driver)', () => {

@@ -1,22 +1,25 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { SharedState } from '../queue/job-backend';
-import type { ChatRequestMessage } from './chat-request';
-import type { ResponseInputMessage } from './responses-request';
+import type { ConversationItem, ResponseInputMessage } from './responses-request';
 
 /**
  * A stored response (`store: true`): the Response object as created, the input items it was
- * asked with, and the conversation up to and including its answer as chat messages (without
- * instructions, which a follow-up does not inherit), for `previous_response_id`.
+ * asked with, the conversation up to and including its answer as items (without instructions,
+ * which a follow-up does not inherit; media by blob id), for `previous_response_id`, and the job
+ * that answered it.
  */
 export interface StoredResponse {
   response: Record<string, unknown> & { id: string };
   inputItems: ResponseInputMessage[];
-  conversation: ChatRequestMessage[];
+  conversation: ConversationItem[];
+  jobId: string;
 }
 
 /** Where stored responses are kept, each for the store's TTL. */
 export interface ResponseStore {
+  /** How long a response is kept, in seconds. */
+  readonly ttlS: number;
   get(id: string): Promise<StoredResponse | undefined>;
   put(stored: StoredResponse): Promise<void>;
   /** False when there was no such response. */
@@ -28,7 +31,7 @@ export class RedisResponseStore implements ResponseStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly ttlS: number,
+    readonly ttlS: number,
   ) {}
 
   async get(id: string): Promise<StoredResponse | undefined> {
@@ -56,7 +59,7 @@ export class RedisResponseStore implements ResponseStore {
 export class MemoryResponseStore implements ResponseStore {
   private readonly responses: LRUCache<string, StoredResponse>;
 
-  constructor(ttlS: number) {
+  constructor(readonly ttlS: number) {
     this.responses = new LRUCache({ max: MEMORY_RESPONSES, ttl: ttlS * 1000 });
   }
 

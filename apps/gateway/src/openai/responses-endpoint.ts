@@ -1,16 +1,36 @@
-import type { InferRequest } from '@omnigate/contracts';
+import { randomBytes } from 'node:crypto';
+import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
 import type { JobRecord } from '../jobs/job-record';
 import { answerInfo } from './chat-completion';
-import { chatJobRequest } from './chat-endpoint';
-import { ChatCompletionRequestSchema, type ChatRequestMessage } from './chat-request';
+import { conversationJobRequest } from './chat-endpoint';
 import type { EndpointDeps } from './facade-endpoint';
 import { outputText, singleOutput } from './facade-job';
 import { invalidParam } from './openai-error';
 import type { StoredResponse } from './response-store';
-import { mapInput, newItemId, type ResponseCreateRequest } from './responses-request';
+import { conversationOf, keepHistoryMedia, storeInlineMedia } from './responses-media';
+import {
+  mapInput,
+  newItemId,
+  type ConversationItem,
+  type ImageGenerationItem,
+  type ResponseCreateRequest,
+  type ResponseInputMessage,
+} from './responses-request';
 
-/** `resp_` and 32 hex digits: the id a stored response is looked up by (anything else is unknown). */
+/**
+ * `resp_`, the creation time (12 hex digits of Unix ms) and 20 random hex digits: the time lets a
+ * missing id be told apart as expired (older than the store's TTL) rather than unknown.
+ */
 export const RESPONSE_ID = /^resp_[0-9a-f]{32}$/;
+
+export function newResponseId(now = Date.now()): string {
+  return `resp_${now.toString(16).padStart(12, '0')}${randomBytes(10).toString('hex')}`;
+}
+
+/** When a well-formed response id was made (ms), from its first 12 hex digits. */
+export function responseCreatedAt(id: string): number {
+  return Number.parseInt(id.slice('resp_'.length, 'resp_'.length + 12), 16);
+}
 
 /** What this gateway's Responses endpoint does not do yet: refused (400) rather than ignored. */
 function refuseUnsupported(body: ResponseCreateRequest): void {
@@ -21,73 +41,151 @@ function refuseUnsupported(body: ResponseCreateRequest): void {
     );
   if (body.background)
     throw invalidParam('background', 'background responses are not supported by this gateway yet');
-  if (body.tools?.length)
-    throw invalidParam('tools', 'tools are not supported by this gateway’s responses endpoint yet');
   if (body.conversation !== undefined && body.conversation !== null) {
     throw invalidParam(
       'conversation',
       'conversations are not supported by this gateway yet; use previous_response_id',
     );
   }
+  body.tools?.forEach((tool, i) => {
+    if (tool.type !== 'image_generation') {
+      throw invalidParam(
+        `tools[${i}].type`,
+        `tools of type '${tool.type}' are not supported by this gateway; image_generation is`,
+        'unsupported_tool_type',
+      );
+    }
+  });
+}
+
+/** Image formats the image tool can answer in, as media types. */
+const IMAGE_FORMATS: Record<string, string> = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg' };
+
+/**
+ * The `image_generation` tool when it is to be used: listed in `tools` and not turned off by
+ * `tool_choice: "none"`. Nothing here decides per turn whether an image would help, so a listed
+ * tool answers the turn with an image.
+ */
+function imageTool(body: ResponseCreateRequest): { mediaType: string } | undefined {
+  const tool = body.tools?.find((t) => t.type === 'image_generation');
+  if (!tool || body.tool_choice === 'none') return undefined;
+  const format = tool.output_format ?? 'png';
+  const mediaType = typeof format === 'string' ? IMAGE_FORMATS[format] : undefined;
+  if (!mediaType) throw invalidParam('tools.output_format', 'output_format must be png, webp or jpeg');
+  return { mediaType };
+}
+
+/** A Responses request ready to run: its job, and how its completed record becomes the response. */
+export interface ResponseJob {
+  request: InferRequest;
+  build(record: JobRecord): Promise<StoredResponse>;
 }
 
 /**
- * A Responses request as one chat job: the earlier turns of `previous` (its conversation), then
- * `instructions` as a system message first, then this input; `build` turns the completed job
- * into the Response object and what to store for a follow-up.
+ * A Responses request as one job on top of `history` (the items of the conversation so far):
+ * its inline media stored as blobs first (kept by reference from then on), then a chat job with
+ * `instructions` as a system message first, or, with the image tool, a job from the turn's
+ * latest media (else the conversation's, else its text) to an image.
  */
-export function responseJob(
+export async function responseJob(
   body: ResponseCreateRequest,
-  previous: StoredResponse | undefined,
+  history: readonly ConversationItem[],
   deps: Pick<EndpointDeps, 'models' | 'blobs'>,
-): {
-  request: InferRequest;
-  build(record: JobRecord): Promise<StoredResponse>;
-} {
+): Promise<ResponseJob> {
   refuseUnsupported(body);
+  const image = imageTool(body);
   const input = mapInput(body.input);
-  const history = previous?.conversation ?? [];
-  const chat = ChatCompletionRequestSchema.parse({
-    model: body.model,
-    messages: [
-      ...(body.instructions ? [{ role: 'system', content: body.instructions }] : []),
-      ...history,
-      ...input.messages,
-    ],
-    temperature: body.temperature,
-    top_p: body.top_p,
-    max_completion_tokens: body.max_output_tokens,
-    user: body.user,
+  await storeInlineMedia(input, deps.blobs);
+  await keepHistoryMedia(history, deps.blobs);
+  const conversation = [...history, ...input];
+  const answered = (output: ConversationItem, text: string, record: JobRecord): StoredResponse => ({
+    response: responseObject(body, record, output, text),
+    inputItems: input,
+    conversation: [...conversation, output],
+    jobId: record.id,
   });
-  const { request } = chatJobRequest(chat, deps.models);
+
+  if (image) {
+    const request = InferRequestSchema.parse({
+      inputs: [imageSource(conversation)],
+      output: { modality: 'image', mediaType: image.mediaType },
+    });
+    return {
+      request,
+      async build(record) {
+        const output = singleOutput(record, 'image');
+        const item: ImageGenerationItem = {
+          id: newItemId('ig'),
+          type: 'image_generation_call',
+          status: 'completed',
+          result: null,
+          file_id: output.blobId ?? (await deps.blobs.put(Buffer.from(output.data ?? '', 'base64'))).id,
+        };
+        return answered(item, '', record);
+      },
+    };
+  }
+
+  const instructions = body.instructions ? [{ role: 'system' as const, content: body.instructions }] : [];
+  const mapped = conversationOf(conversation);
+  const { request } = conversationJobRequest(
+    { ...mapped, messages: [...instructions, ...mapped.messages] },
+    {
+      model: body.model,
+      temperature: body.temperature,
+      top_p: body.top_p,
+      max_completion_tokens: body.max_output_tokens,
+      user: body.user,
+    },
+    deps.models,
+  );
   return {
     request,
     async build(record) {
       const text = await outputText(deps.blobs, singleOutput(record, 'text'));
-      const answer: ChatRequestMessage = { role: 'assistant', content: text };
-      return {
-        response: responseObject(body, record, text),
-        inputItems: input.items,
-        conversation: [...history, ...input.messages, answer],
+      const answer: ResponseInputMessage = {
+        id: newItemId(),
+        type: 'message',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text, annotations: [] }],
       };
+      return answered(answer, text, record);
     },
   };
 }
 
-/** The `response` object of a completed chat job (its id from the job's). */
+/** What the image tool draws from: the latest media of the conversation (this turn's first), else its last text. */
+function imageSource(conversation: readonly ConversationItem[]): InferRequest['inputs'][number] {
+  for (let i = conversation.length - 1; i >= 0; i--) {
+    const item = conversation[i]!;
+    if (item.type === 'image_generation_call') return { blobId: item.file_id };
+    if (item.role === 'assistant') continue;
+    const media = item.content.findLast((p) => 'file_id' in p && p.file_id);
+    if (media && 'file_id' in media && media.file_id) {
+      return media.file_id.startsWith('file-') ? { fileId: media.file_id } : { blobId: media.file_id };
+    }
+    const text = item.content.findLast((p) => p.type === 'input_text');
+    if (text && 'text' in text && text.text !== '') return { text: text.text };
+  }
+  throw invalidParam('input', 'the image tool needs a prompt or media to draw from');
+}
+
+/** The `response` object of a completed job; an image item's `result` is filled in when shown (withImages). */
 function responseObject(
   body: ResponseCreateRequest,
   record: JobRecord,
+  output: ConversationItem,
   text: string,
 ): StoredResponse['response'] {
   const info = answerInfo(record);
-  const truncated = info.finishReason === 'length';
+  const truncated = info.finishReason === 'length' && output.type === 'message';
   const details = (key: string) => {
     const value = info.usage[key];
     return value && typeof value === 'object' ? value : undefined;
   };
   return {
-    id: `resp_${record.id.replaceAll('-', '')}`,
+    id: newResponseId(),
     object: 'response',
     created_at: info.created,
     status: truncated ? 'incomplete' : 'completed',
@@ -97,13 +195,13 @@ function responseObject(
     max_output_tokens: body.max_output_tokens ?? null,
     model: info.model,
     output: [
-      {
-        type: 'message',
-        id: newItemId(),
-        status: truncated ? 'incomplete' : 'completed',
-        role: 'assistant',
-        content: [{ type: 'output_text', text, annotations: [] }],
-      },
+      output.type === 'message'
+        ? {
+            ...output,
+            status: truncated ? 'incomplete' : 'completed',
+            content: [{ type: 'output_text', text, annotations: [] }],
+          }
+        : output,
     ],
     parallel_tool_calls: false,
     previous_response_id: body.previous_response_id ?? null,
@@ -111,8 +209,8 @@ function responseObject(
     temperature: body.temperature ?? null,
     top_p: body.top_p ?? null,
     text: { format: { type: 'text' } },
-    tool_choice: 'auto',
-    tools: [],
+    tool_choice: body.tool_choice ?? 'auto',
+    tools: body.tools ?? [],
     truncation: 'disabled',
     metadata: body.metadata ?? {},
     ...(body.user ? { user: body.user } : {}),
@@ -124,4 +222,24 @@ function responseObject(
       total_tokens: info.usage.total_tokens,
     },
   };
+}
+
+/**
+ * The response as shown: each `image_generation_call` with its image read from its blob as
+ * base64 (`result`); the stored response keeps only the blob id.
+ */
+export async function withImages(
+  response: StoredResponse['response'],
+  blobs: EndpointDeps['blobs'],
+): Promise<StoredResponse['response']> {
+  const output = response.output as ConversationItem[] | undefined;
+  if (!output?.some((item) => item.type === 'image_generation_call')) return response;
+  const shown = await Promise.all(
+    output.map(async (item) =>
+      item.type === 'image_generation_call'
+        ? { ...item, result: (await blobs.read(item.file_id)).toString('base64') }
+        : item,
+    ),
+  );
+  return { ...response, output: shown };
 }

@@ -1,10 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { BlobIdSchema, FileIdSchema, isBase64 } from '@omnigate/contracts';
 import { z } from 'zod';
-import type { ChatContentPart, ChatRequestMessage } from './chat-request';
+import { parseDataUrl } from './chat-request';
 import { invalidParam } from './openai-error';
 
 /** `input_image`'s detail, as chat's `image_url` takes it. */
 const DetailSchema = z.enum(['auto', 'low', 'high']);
+type Detail = z.infer<typeof DetailSchema>;
 
 /**
  * One input item as sent: read loosely so that an item or part of a type this gateway does not
@@ -15,6 +17,9 @@ const InputItemSchema = z.looseObject({
   role: z.string().optional(),
   content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
 });
+
+/** One entry of `tools`: only its type is read here (the image tool's options by its mapping). */
+const ToolSchema = z.looseObject({ type: z.string() });
 
 /** Body of `POST /v1/responses` (the fields the gateway reads; others are ignored). */
 export const ResponseCreateRequestSchema = z
@@ -29,20 +34,36 @@ export const ResponseCreateRequestSchema = z
     top_p: z.number().min(0).max(1).nullish(),
     max_output_tokens: z.number().int().positive().nullish(),
     user: z.string().max(256).nullish(),
+    tools: z.array(ToolSchema).max(128).nullish(),
+    tool_choice: z.union([z.string(), z.looseObject({ type: z.string() })]).nullish(),
     /** Not in this gateway yet: read only to refuse them rather than answer as if they were not sent. */
     stream: z.boolean().nullish(),
     background: z.boolean().nullish(),
-    tools: z.array(z.unknown()).nullish(),
     conversation: z.unknown().optional(),
   })
   .meta({ id: 'OpenAiResponseCreateRequest' });
 export type ResponseCreateRequest = z.infer<typeof ResponseCreateRequestSchema>;
 
-/** A part of an input message as the Responses API lists it back (`input_items`). */
+/** Bytes sent inline with a part (a data URL's or base64 data), not yet a blob. */
+export interface InlineMedia {
+  data: string;
+  mediaType?: string;
+}
+
+/**
+ * A part of a message as the Responses API lists it back. Media are kept by reference: once
+ * stored, `file_id` is an omnigate blob id (or an uploaded file's `file-…` id) and the bytes
+ * sent inline are gone from the item; `inline` is there only between parsing and storing.
+ */
 export type ResponseInputPart =
   | { type: 'input_text'; text: string }
   | { type: 'output_text'; text: string; annotations: [] }
-  | { type: 'input_image'; image_url: string; detail: 'auto' | 'low' | 'high' };
+  | { type: 'input_image'; detail: Detail; file_id: string | null; image_url: null; inline?: InlineMedia }
+  | { type: 'input_audio'; format: 'wav' | 'mp3'; file_id: string | null; inline?: InlineMedia }
+  | { type: 'input_file'; file_id: string | null; filename?: string; inline?: InlineMedia };
+
+/** A media part of a message. */
+export type MediaPart = Extract<ResponseInputPart, { file_id: string | null }>;
 
 /** An input message with its id, as `GET /v1/responses/:id/input_items` answers it. */
 export interface ResponseInputMessage {
@@ -53,39 +74,43 @@ export interface ResponseInputMessage {
   content: ResponseInputPart[];
 }
 
-/** A request's input: the items to list back, and the same turns as chat messages. */
-export interface MappedInput {
-  items: ResponseInputMessage[];
-  messages: ChatRequestMessage[];
+/** An `image_generation_call` output item as kept: its image by blob id, read back when shown. */
+export interface ImageGenerationItem {
+  id: string;
+  type: 'image_generation_call';
+  status: 'completed';
+  /** The image as base64: filled in when the item is shown, never stored. */
+  result: string | null;
+  file_id: string;
 }
 
-/** `msg_` and 32 hex digits, as OpenAI's item ids look. */
-export const newItemId = (): string => `msg_${randomUUID().replaceAll('-', '')}`;
+/** An item of a conversation: a message (input or answer) or a generated image. */
+export type ConversationItem = ResponseInputMessage | ImageGenerationItem;
+
+/** Item ids as OpenAI's look: a prefix and 32 hex digits. */
+export const newItemId = (prefix = 'msg'): string => `${prefix}_${randomBytes(16).toString('hex')}`;
 
 const ROLES = new Set(['user', 'assistant', 'system', 'developer']);
 
 /**
- * The input (a string, or message items of `input_text`, `input_image` with a data URL, and
- * `output_text` for earlier assistant turns) as items and chat messages; any other item or
- * part type is 400 naming it. The data URLs are checked where chat checks them (mapConversation).
+ * The input (a string, or message items of `input_text`, `input_image`, `input_audio`,
+ * `input_file`, and `output_text` for earlier assistant turns) as message items; any other item
+ * or part type is 400 naming it. Media sent inline are checked here and stored by the caller
+ * (responses-media.ts), which turns them into blob references.
  */
-export function mapInput(input: ResponseCreateRequest['input']): MappedInput {
+export function mapInput(input: ResponseCreateRequest['input']): ResponseInputMessage[] {
   if (typeof input === 'string') {
-    return {
-      items: [
-        {
-          id: newItemId(),
-          type: 'message',
-          role: 'user',
-          status: 'completed',
-          content: [{ type: 'input_text', text: input }],
-        },
-      ],
-      messages: [{ role: 'user', content: input }],
-    };
+    return [
+      {
+        id: newItemId(),
+        type: 'message',
+        role: 'user',
+        status: 'completed',
+        content: [{ type: 'input_text', text: input }],
+      },
+    ];
   }
-  const items = input.map((item, i) => inputMessage(item, `input[${i}]`));
-  return { items, messages: items.map(chatMessage) };
+  return input.map((item, i) => inputMessage(item, `input[${i}]`));
 }
 
 function inputMessage(item: z.infer<typeof InputItemSchema>, param: string): ResponseInputMessage {
@@ -126,15 +151,47 @@ function inputPart(part: { type: string } & Record<string, unknown>, param: stri
         : { type: 'output_text', text: part.text, annotations: [] };
     }
     case 'input_image': {
-      if (typeof part.image_url !== 'string' || part.image_url === '') {
-        throw invalidParam(
-          `${param}.image_url`,
-          'an input_image part needs image_url as a base64 data URL (data:image/png;base64,...); file_id is not supported by this gateway yet',
-        );
-      }
       const detail = DetailSchema.safeParse(part.detail ?? 'auto');
       if (!detail.success) throw invalidParam(`${param}.detail`, 'detail must be auto, low or high');
-      return { type: 'input_image', image_url: part.image_url, detail: detail.data };
+      const source = mediaSource(
+        part,
+        'image_url',
+        param,
+        'an input_image part needs image_url (a base64 data URL) or file_id',
+      );
+      return { type: 'input_image', detail: detail.data, image_url: null, ...source };
+    }
+    case 'input_audio': {
+      const audio = z
+        .object({ data: z.string().min(1), format: z.enum(['wav', 'mp3']) })
+        .safeParse(part.input_audio);
+      if (!audio.success) {
+        throw invalidParam(
+          `${param}.input_audio`,
+          'an input_audio part needs input_audio: {data: base64, format: wav or mp3}',
+        );
+      }
+      const { data, format } = audio.data;
+      checkBase64(data, `${param}.input_audio.data`);
+      const mediaType = format === 'mp3' ? 'audio/mpeg' : 'audio/wav';
+      return { type: 'input_audio', format, file_id: null, inline: { data, mediaType } };
+    }
+    case 'input_file': {
+      if (part.file_url !== undefined && part.file_url !== null) {
+        throw invalidParam(
+          `${param}.file_url`,
+          'file URLs are not fetched by this gateway; send file_data (base64 or a data URL) or file_id',
+          'file_url_not_supported',
+        );
+      }
+      const filename = optionalString(part.filename, `${param}.filename`, 255);
+      const source = mediaSource(
+        part,
+        'file_data',
+        param,
+        'an input_file part needs file_data (base64 or a data URL) or file_id',
+      );
+      return { type: 'input_file', ...source, ...(filename ? { filename } : {}) };
     }
     default:
       throw invalidParam(
@@ -145,15 +202,58 @@ function inputPart(part: { type: string } & Record<string, unknown>, param: stri
   }
 }
 
-/** An input message as a chat message: text alone as a string, else chat's parts. */
-function chatMessage(item: ResponseInputMessage): ChatRequestMessage {
-  const [only] = item.content;
-  if (item.content.length === 1 && only && only.type !== 'input_image')
-    return { role: item.role, content: only.text };
-  const content = item.content.map((part): ChatContentPart =>
-    part.type === 'input_image'
-      ? { type: 'image_url', image_url: { url: part.image_url, detail: part.detail } }
-      : { type: 'text', text: part.text },
-  );
-  return { role: item.role, content };
+/**
+ * Exactly one of `file_id` (an omnigate blob id or an uploaded file's id) and the inline field
+ * (`image_url` as a data URL, `file_data` as a data URL or plain base64).
+ */
+function mediaSource(
+  part: Record<string, unknown>,
+  inlineField: 'image_url' | 'file_data',
+  param: string,
+  needs: string,
+): { file_id: string | null; inline?: InlineMedia } {
+  const fileId = part.file_id ?? undefined;
+  const inline = part[inlineField] ?? undefined;
+  if ((fileId === undefined) === (inline === undefined)) throw invalidParam(param, needs);
+  if (fileId !== undefined) {
+    if (
+      typeof fileId !== 'string' ||
+      !(BlobIdSchema.safeParse(fileId).success || FileIdSchema.safeParse(fileId).success)
+    ) {
+      throw invalidParam(
+        `${param}.file_id`,
+        'file_id must be an omnigate blob id (64 hex characters, from POST /v1/blobs or an earlier turn) or an uploaded file id (file-…, from POST /v1/files)',
+      );
+    }
+    return { file_id: fileId };
+  }
+  if (typeof inline !== 'string' || inline === '') throw invalidParam(`${param}.${inlineField}`, needs);
+  if (inlineField === 'image_url' && /^https?:\/\//i.test(inline)) {
+    throw invalidParam(
+      `${param}.image_url`,
+      'image URLs are not fetched by this gateway; send the image inline as a data URL (data:image/png;base64,...) or by file_id',
+      'image_url_not_supported',
+    );
+  }
+  const parsed = parseDataUrl(inline) ?? (inlineField === 'file_data' ? { data: inline } : undefined);
+  if (!parsed) {
+    throw invalidParam(
+      `${param}.${inlineField}`,
+      `${inlineField} must be a base64 data URL (data:image/png;base64,...)`,
+    );
+  }
+  checkBase64(parsed.data, `${param}.${inlineField}`);
+  return { file_id: null, inline: parsed };
+}
+
+function checkBase64(data: string, param: string): void {
+  if (!isBase64(data)) throw invalidParam(param, `${param} is not valid base64`);
+}
+
+function optionalString(value: unknown, param: string, max: number): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length > max) {
+    throw invalidParam(param, `${param} must be a string of at most ${max} characters`);
+  }
+  return value;
 }

@@ -8,7 +8,7 @@ import { InferenceService } from '../inference/inference.service';
 import { jsonBody, routeHeaders, runToCompletion } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 import { RESPONSE_STORE, type ResponseStore, type StoredResponse } from './response-store';
-import { RESPONSE_ID, responseJob } from './responses-endpoint';
+import { RESPONSE_ID, responseCreatedAt, responseJob, withImages } from './responses-endpoint';
 import { ResponseCreateRequestSchema, type ResponseInputMessage } from './responses-request';
 
 /** Query of `GET /v1/responses/:id/input_items`, as OpenAI's (newest first by default). */
@@ -18,13 +18,23 @@ const InputItemsQuerySchema = z.object({
   after: z.string().max(256).optional(),
 });
 
-/** 404 in OpenAI's shape for a response this gateway does not hold (never stored, deleted or expired). */
-function responseNotFound(id: string, param: string | null = null): GatewayError {
+/**
+ * 404 in OpenAI's shape for a response this gateway does not hold: never stored or deleted, or
+ * (code `response_expired`) made longer ago than the store keeps responses, as its id tells.
+ */
+function responseNotFound(id: string, ttlS: number, param: string | null = null): GatewayError {
+  const where = param ? { param } : {};
   // An id of another shape is not quoted back: it is whatever the caller put in the path.
-  const named = RESPONSE_ID.test(id) ? `Response with id '${id}'` : 'A response with this id';
-  return new GatewayError('not_found', `${named} not found.`, {
-    ...(param ? { param } : {}),
-  });
+  if (!RESPONSE_ID.test(id))
+    return new GatewayError('not_found', 'A response with this id not found.', where);
+  if (Date.now() - responseCreatedAt(id) > ttlS * 1000) {
+    return new GatewayError(
+      'not_found',
+      `Response with id '${id}' expired: stored responses are kept for ${ttlS} s (RESPONSES_TTL_S).`,
+      { ...where, openAiCode: 'response_expired' },
+    );
+  }
+  return new GatewayError('not_found', `Response with id '${id}' not found.`, where);
 }
 
 /**
@@ -46,16 +56,20 @@ export class ResponsesController {
     const body = ResponseCreateRequestSchema.parse(jsonBody(req));
     const previousId = body.previous_response_id;
     const previous = previousId ? await this.find(previousId, 'previous_response_id') : undefined;
-    const job = responseJob(body, previous, { models: this.models, blobs: this.blobs });
+    const job = await responseJob(body, previous?.conversation ?? [], {
+      models: this.models,
+      blobs: this.blobs,
+    });
     const record = await runToCompletion(this.inference, job.request, req);
     const stored = await job.build(record);
     if (body.store !== false) await this.store.put(stored);
-    await reply.status(200).headers(routeHeaders(record)).send(stored.response);
+    const response = await withImages(stored.response, this.blobs);
+    await reply.status(200).headers(routeHeaders(record)).send(response);
   }
 
   @Get(':id')
   async retrieve(@Param('id') id: string): Promise<unknown> {
-    return (await this.find(id)).response;
+    return withImages((await this.find(id)).response, this.blobs);
   }
 
   @Get(':id/input_items')
@@ -74,13 +88,13 @@ export class ResponsesController {
 
   @Delete(':id')
   async delete(@Param('id') id: string): Promise<{ id: string; object: 'response'; deleted: true }> {
-    if (!RESPONSE_ID.test(id) || !(await this.store.delete(id))) throw responseNotFound(id);
+    if (!RESPONSE_ID.test(id) || !(await this.store.delete(id))) throw responseNotFound(id, this.store.ttlS);
     return { id, object: 'response', deleted: true };
   }
 
   private async find(id: string, param?: string): Promise<StoredResponse> {
     const stored = RESPONSE_ID.test(id) ? await this.store.get(id) : undefined;
-    if (!stored) throw responseNotFound(id, param);
+    if (!stored) throw responseNotFound(id, this.store.ttlS, param);
     return stored;
   }
 }
