@@ -3,6 +3,7 @@ import { AdaptersModule } from '../adapters/adapters.module';
 import { BlobsModule } from '../blobs/blobs.module';
 import type { AppConfig } from '../config/app-config';
 import { apiControllers, featureModule } from '../config/feature-module';
+import { DetectionModule } from '../detection/detection.module';
 import { InferenceModule } from '../inference/inference.module';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
@@ -26,6 +27,7 @@ export class OpenAiModule {
       imports: [
         InferenceModule.forRoot(config),
         BlobsModule.forRoot(config),
+        DetectionModule.forRoot(config),
         RoutingModule.forRoot(config),
         AdaptersModule.forRoot(config),
         QueueModule.forRoot(config),

@@ -7,7 +7,8 @@ import type { EndpointDeps } from './facade-endpoint';
 import { outputText, singleOutput } from './facade-job';
 import { invalidParam } from './openai-error';
 import type { StoredResponse } from './response-store';
-import { conversationOf, keepHistoryMedia, storeInlineMedia } from './responses-media';
+import { conversationOf, keepHistoryMedia, sourceOf, storeInlineMedia } from './responses-media';
+import { readMediaForModel, type MediaReader } from './responses-reading';
 import {
   mapInput,
   newItemId,
@@ -75,6 +76,9 @@ function imageTool(body: ResponseCreateRequest): { mediaType: string } | undefin
   return { mediaType };
 }
 
+/** What a Responses request needs: the models it resolves, the blobs it keeps, how media are read. */
+export type ResponseDeps = Pick<EndpointDeps, 'models' | 'blobs'> & { reader: MediaReader };
+
 /** A Responses request ready to run: its job, and how its completed record becomes the response. */
 export interface ResponseJob {
   request: InferRequest;
@@ -90,7 +94,7 @@ export interface ResponseJob {
 export async function responseJob(
   body: ResponseCreateRequest,
   history: readonly ConversationItem[],
-  deps: Pick<EndpointDeps, 'models' | 'blobs'>,
+  deps: ResponseDeps,
 ): Promise<ResponseJob> {
   refuseUnsupported(body);
   const image = imageTool(body);
@@ -127,6 +131,7 @@ export async function responseJob(
   }
 
   const instructions = body.instructions ? [{ role: 'system' as const, content: body.instructions }] : [];
+  await readMediaForModel(conversation, deps.reader);
   const mapped = conversationOf(conversation);
   const { request } = conversationJobRequest(
     { ...mapped, messages: [...instructions, ...mapped.messages] },
@@ -155,19 +160,20 @@ export async function responseJob(
   };
 }
 
-/** What the image tool draws from: the latest media of the conversation (this turn's first), else its last text. */
+/**
+ * What the image tool draws from: the latest media of the conversation (a signal is plotted, an
+ * image redrawn), else this turn's text as the prompt.
+ */
 function imageSource(conversation: readonly ConversationItem[]): InferRequest['inputs'][number] {
-  for (let i = conversation.length - 1; i >= 0; i--) {
-    const item = conversation[i]!;
+  for (const item of conversation.toReversed()) {
     if (item.type === 'image_generation_call') return { blobId: item.file_id };
-    if (item.role === 'assistant') continue;
     const media = item.content.findLast((p) => 'file_id' in p && p.file_id);
-    if (media && 'file_id' in media && media.file_id) {
-      return media.file_id.startsWith('file-') ? { fileId: media.file_id } : { blobId: media.file_id };
-    }
-    const text = item.content.findLast((p) => p.type === 'input_text');
-    if (text && 'text' in text && text.text !== '') return { text: text.text };
+    if (media && 'file_id' in media && media.file_id) return sourceOf(media.file_id);
   }
+  const prompt = conversation.at(-1);
+  const text =
+    prompt?.type === 'message' ? prompt.content.findLast((p) => p.type === 'input_text') : undefined;
+  if (text && 'text' in text && text.text !== '') return { text: text.text };
   throw invalidParam('input', 'the image tool needs a prompt or media to draw from');
 }
 

@@ -1,6 +1,7 @@
 import { BlobIdSchema, type InputPart } from '@omnigate/contracts';
 import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
+import type { InferRequest } from '@omnigate/contracts';
 import type { MappedConversation } from './chat-request';
 import { invalidParam } from './openai-error';
 import type {
@@ -15,7 +16,7 @@ export const MAX_MEDIA_PER_TURN = 16;
 
 const isMedia = (part: ResponseInputPart): part is MediaPart => 'file_id' in part;
 
-const mediaOf = (items: readonly ConversationItem[]): MediaPart[] =>
+export const mediaOf = (items: readonly ConversationItem[]): MediaPart[] =>
   items.flatMap((item) => (item.type === 'message' ? item.content.filter(isMedia) : []));
 
 /**
@@ -59,7 +60,7 @@ export async function keepHistoryMedia(
     const fileIds =
       item.type === 'image_generation_call'
         ? [item.file_id]
-        : item.content.filter(isMedia).map((p) => p.file_id);
+        : item.content.filter(isMedia).flatMap((p) => [p.file_id, p.read_as]);
     for (const id of fileIds) if (id && BlobIdSchema.safeParse(id).success) ids.set(id, item.id);
   }
   await Promise.all(
@@ -87,26 +88,23 @@ export function conversationOf(items: readonly ConversationItem[]): MappedConver
   let hasImage = false;
   let hasAudio = false;
 
-  const ref = (
-    fileId: string,
-    part: { type: string; detail?: string; filename?: string; format?: string },
-  ) => {
+  const ref = (fileId: string, part: Partial<MediaPart> & { type: string }) => {
     if (skip > 0) {
       skip--;
       return { type: 'text', text: `[an earlier ${part.type.replace('input_', '')} omitted]` };
     }
-    if (part.type === 'input_image') hasImage = true;
-    if (part.type === 'input_audio') hasAudio = true;
-    const isBlob = BlobIdSchema.safeParse(fileId).success;
-    inputs.push({
-      ...(isBlob ? { blobId: fileId } : { fileId }),
-      ...(part.filename ? { filename: part.filename } : {}),
-      ...(part.format ? { filename: `audio.${part.format}` } : {}),
-    } as InputPart);
+    if (part.read_as) {
+      inputs.push({ blobId: part.read_as, modality: 'text', mediaType: 'text/plain' });
+    } else {
+      if (part.type === 'input_image' || part.modality === 'image') hasImage = true;
+      if (part.type === 'input_audio') hasAudio = true;
+      const filename = 'filename' in part && part.filename ? part.filename : undefined;
+      inputs.push({ ...sourceOf(fileId), ...(filename ? { filename } : {}) } as InputPart);
+    }
     return {
       type: 'input_ref',
       index: inputs.length - 1,
-      ...(part.detail && part.detail !== 'auto' ? { detail: part.detail } : {}),
+      ...('detail' in part && part.detail && part.detail !== 'auto' ? { detail: part.detail } : {}),
     };
   };
 
@@ -141,3 +139,7 @@ function lastText(items: readonly ConversationItem[]): string {
   if (!found) throw invalidParam('input', 'the input holds no text and no media to answer');
   return found.text;
 }
+
+/** A part's `file_id` as an input: an uploaded file's id, else a blob id. */
+export const sourceOf = (fileId: string): InferRequest['inputs'][number] =>
+  fileId.startsWith('file-') ? { fileId } : { blobId: fileId };

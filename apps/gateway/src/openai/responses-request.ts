@@ -58,9 +58,19 @@ export interface InlineMedia {
 export type ResponseInputPart =
   | { type: 'input_text'; text: string }
   | { type: 'output_text'; text: string; annotations: [] }
-  | { type: 'input_image'; detail: Detail; file_id: string | null; image_url: null; inline?: InlineMedia }
-  | { type: 'input_audio'; format: 'wav' | 'mp3'; file_id: string | null; inline?: InlineMedia }
-  | { type: 'input_file'; file_id: string | null; filename?: string; inline?: InlineMedia };
+  | ({ type: 'input_image'; detail: Detail; image_url: null } & MediaFields)
+  | ({ type: 'input_audio'; format: 'wav' | 'mp3' } & MediaFields)
+  | ({ type: 'input_file'; filename?: string } & MediaFields);
+
+/** What every media part holds besides its type's own fields. */
+interface MediaFields {
+  file_id: string | null;
+  inline?: InlineMedia;
+  /** The detected modality, once known (responses-reading.ts). */
+  modality?: string;
+  /** For media a chat model cannot take (audio, signal, point cloud, video): the blob id of the text it was read into. */
+  read_as?: string;
+}
 
 /** A media part of a message. */
 export type MediaPart = Extract<ResponseInputPart, { file_id: string | null }>;

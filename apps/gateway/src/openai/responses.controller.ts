@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { listPage, type ListPage } from '../batches/list-page';
 import { GatewayError } from '../errors/gateway-error';
+import { InputInspector } from '../detection/input-inspector';
 import { InferenceService } from '../inference/inference.service';
 import { jsonBody, routeHeaders, runToCompletion } from './facade-job';
 import { ModelCatalog } from './model-catalog';
@@ -49,6 +50,7 @@ export class ResponsesController {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(RESPONSE_STORE) private readonly store: ResponseStore,
     private readonly models: ModelCatalog,
+    private readonly inspector: InputInspector,
   ) {}
 
   @Post()
@@ -59,6 +61,11 @@ export class ResponsesController {
     const job = await responseJob(body, previous?.conversation ?? [], {
       models: this.models,
       blobs: this.blobs,
+      reader: {
+        inspector: this.inspector,
+        blobs: this.blobs,
+        run: (request) => runToCompletion(this.inference, request, req),
+      },
     });
     const record = await runToCompletion(this.inference, job.request, req);
     const stored = await job.build(record);
