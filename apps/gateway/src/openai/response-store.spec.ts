@@ -31,3 +31,32 @@ describe('MemoryResponseStore (the in-process driver)', () => {
     expect(await store.get('resp_10000')).toBeDefined();
   });
 });
+
+describe('MemoryResponseStore.settle (background responses)', () => {
+  const pending = (id: string): StoredResponse => ({
+    ...stored(id),
+    response: { id, object: 'response', status: 'queued' },
+    background: { jobId: 'job-1', pending: { body: { model: 'auto', input: 'hi' } } },
+  });
+  const settled = (id: string, text: string): StoredResponse => ({
+    ...stored(id),
+    response: { id, object: 'response', status: 'completed', text },
+    background: { jobId: 'job-1' },
+  });
+
+  it('replaces a pending response once; a later settle gets the first one back', async () => {
+    const store = new MemoryResponseStore(60);
+    await store.put(pending('resp_c'));
+    expect(await store.settle(settled('resp_c', 'first'))).toEqual(settled('resp_c', 'first'));
+    expect(await store.settle(settled('resp_c', 'second'))).toEqual(settled('resp_c', 'first'));
+    expect(await store.get('resp_c')).toEqual(settled('resp_c', 'first'));
+  });
+
+  it('does not bring back a response deleted meanwhile', async () => {
+    const store = new MemoryResponseStore(60);
+    await store.put(pending('resp_d'));
+    await store.delete('resp_d');
+    expect(await store.settle(settled('resp_d', 'late'))).toBeUndefined();
+    expect(await store.get('resp_d')).toBeUndefined();
+  });
+});
