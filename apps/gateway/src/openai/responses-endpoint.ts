@@ -14,13 +14,6 @@ export const RESPONSE_ID = /^resp_[0-9a-f]{32}$/;
 
 /** What this gateway's Responses endpoint does not do yet: refused (400) rather than ignored. */
 function refuseUnsupported(body: ResponseCreateRequest): void {
-  if (body.stream)
-    throw invalidParam(
-      'stream',
-      'streamed responses are not supported by this gateway yet; leave stream out',
-    );
-  if (body.background)
-    throw invalidParam('background', 'background responses are not supported by this gateway yet');
   if (body.tools?.length)
     throw invalidParam('tools', 'tools are not supported by this gateway’s responses endpoint yet');
   if (body.conversation !== undefined && body.conversation !== null) {
