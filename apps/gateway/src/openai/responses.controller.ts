@@ -49,9 +49,9 @@ export class ResponsesController {
 
   constructor(
     private readonly inference: InferenceService,
-    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(BLOB_STORE) blobs: BlobStore,
     @Inject(RESPONSE_STORE) private readonly store: ResponseStore,
-    private readonly models: ModelCatalog,
+    models: ModelCatalog,
   ) {
     this.deps = { inference, blobs, store, models };
   }
