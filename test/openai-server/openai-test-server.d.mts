@@ -41,6 +41,8 @@ export interface ScriptedBehaviour {
   hang?: boolean;
   /** Pause between streamed chunks for this call. */
   chunkDelayMs?: number;
+  /** A streamed chat answer breaks off after this many chunks (the first is the role's) with an error event. */
+  failAfterChunks?: number;
 }
 
 export interface RecordedMultipart {

@@ -1,5 +1,6 @@
 // A local OpenAI-compatible server for tests and benchmarks: answers like the real API with
-// deterministic content, records every request, and plays scripted failures (429, 5xx, slow, hang).
+// deterministic content, records every request, and plays scripted failures (429, 5xx, slow, hang,
+// and `failAfterChunks`: a chat stream that breaks off with an error event after that many chunks).
 // Plain ESM so that vitest (TypeScript) and node scripts in bench/ both import it.
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -280,6 +281,13 @@ export async function startOpenAiTestServer(options = {}) {
       if (behaviour.closed.done) return;
       if (index > 0 && delayMs > 0) await Promise.race([sleep(delayMs), behaviour.closed.promise]);
       if (behaviour.closed.done) return;
+      // A scripted failure mid-stream: OpenAI's error body as an event, as the API sends one.
+      if (behaviour.failAfterChunks !== undefined && index === behaviour.failAfterChunks) {
+        raw.end(
+          `data: ${JSON.stringify(errorBody('The server had an error while streaming.', 'server_error'))}\n\n`,
+        );
+        return;
+      }
       raw.write(`data: ${JSON.stringify(event)}\n\n`);
     }
     raw.end('data: [DONE]\n\n');

@@ -13,7 +13,6 @@ const stored = (id: string): StoredResponse => ({
       content: [{ type: 'input_text', text: id }],
     },
   ],
-  jobId: 'job',
 });
 
 describe('MemoryResponseStore (the in-process driver)', () => {
@@ -38,5 +37,34 @@ describe('MemoryResponseStore (the in-process driver)', () => {
     for (let i = 0; i <= 10_000; i++) await store.put(stored(`resp_${i}`));
     expect(await store.get('resp_0')).toBeUndefined();
     expect(await store.get('resp_10000')).toBeDefined();
+  });
+});
+
+describe('MemoryResponseStore.settle (background responses)', () => {
+  const pending = (id: string): StoredResponse => ({
+    ...stored(id),
+    response: { id, object: 'response', status: 'queued' },
+    background: { jobId: 'job-1', pending: { body: { model: 'auto', input: 'hi' }, history: [], input: [] } },
+  });
+  const settled = (id: string, text: string): StoredResponse => ({
+    ...stored(id),
+    response: { id, object: 'response', status: 'completed', text },
+    background: { jobId: 'job-1' },
+  });
+
+  it('replaces a pending response once; a later settle gets the first one back', async () => {
+    const store = new MemoryResponseStore(60);
+    await store.put(pending('resp_c'));
+    expect(await store.settle(settled('resp_c', 'first'))).toEqual(settled('resp_c', 'first'));
+    expect(await store.settle(settled('resp_c', 'second'))).toEqual(settled('resp_c', 'first'));
+    expect(await store.get('resp_c')).toEqual(settled('resp_c', 'first'));
+  });
+
+  it('does not bring back a response deleted meanwhile', async () => {
+    const store = new MemoryResponseStore(60);
+    await store.put(pending('resp_d'));
+    await store.delete('resp_d');
+    expect(await store.settle(settled('resp_d', 'late'))).toBeUndefined();
+    expect(await store.get('resp_d')).toBeUndefined();
   });
 });

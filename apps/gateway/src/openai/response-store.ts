@@ -1,19 +1,27 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { SharedState } from '../queue/job-backend';
+import type { PreparedResponse } from './responses-endpoint';
 import type { ConversationItem, ResponseInputMessage } from './responses-request';
 
 /**
  * A stored response (`store: true`): the Response object as created, the input items it was
- * asked with, the conversation up to and including its answer as items (without instructions,
- * which a follow-up does not inherit; media by blob id), for `previous_response_id`, and the job
- * that answered it.
+ * asked with, and the conversation up to and including its answer as items (without
+ * instructions, which a follow-up does not inherit; media by blob id), for `previous_response_id`.
  */
 export interface StoredResponse {
   response: Record<string, unknown> & { id: string };
   inputItems: ResponseInputMessage[];
   conversation: ConversationItem[];
+  /** A background response's job; `pending` until its end has been read (responses-background.ts). */
+  background?: BackgroundJob;
+}
+
+/** A background response's job, and while it runs what its answer is built from once it ends. */
+export interface BackgroundJob {
   jobId: string;
+  /** The request as prepared (media stored and read), to build the answer from once the job ends. */
+  pending?: PreparedResponse;
 }
 
 /** Where stored responses are kept, each for the store's TTL. */
@@ -24,15 +32,29 @@ export interface ResponseStore {
   put(stored: StoredResponse): Promise<void>;
   /** False when there was no such response. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Replaces a pending background response by its settled form, unless another reader settled
+   * it first: what is stored then is answered, so every reader sees one answer (its item ids
+   * included). Undefined when the response is gone (deleted, expired): it is not brought back.
+   */
+  settle(settled: StoredResponse): Promise<StoredResponse | undefined>;
 }
 
 /** Redis: one key per response (`<prefix>:responses:<id>`, JSON) that expires after `ttlS`. */
 export class RedisResponseStore implements ResponseStore {
+  private readonly redis: Redis & SettleCommand;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
     readonly ttlS: number,
-  ) {}
+  ) {
+    // A script: the check and the write are one step, whichever process settles first.
+    if (!('omnigateSettleResponse' in redis)) {
+      redis.defineCommand('omnigateSettleResponse', { numberOfKeys: 1, lua: SETTLE });
+    }
+    this.redis = redis as Redis & SettleCommand;
+  }
 
   async get(id: string): Promise<StoredResponse | undefined> {
     const raw = await this.redis.get(this.key(id));
@@ -47,10 +69,36 @@ export class RedisResponseStore implements ResponseStore {
     return (await this.redis.del(this.key(id))) === 1;
   }
 
+  async settle(settled: StoredResponse): Promise<StoredResponse | undefined> {
+    const raw = await this.redis.omnigateSettleResponse(
+      this.key(settled.response.id),
+      JSON.stringify(settled),
+      this.ttlS,
+    );
+    if (raw === null) return undefined;
+    return raw === '' ? settled : (JSON.parse(raw) as StoredResponse);
+  }
+
   private key(id: string): string {
     return `${this.prefix}:responses:${id}`;
   }
 }
+
+interface SettleCommand {
+  omnigateSettleResponse(key: string, settled: string, ttlS: number): Promise<string | null>;
+}
+
+/**
+ * Sets KEYS[1] to ARGV[1] (for ARGV[2] seconds) if it holds a pending background response, and
+ * answers '' (the caller has the value); else answers what it holds, nil when nothing.
+ */
+const SETTLE = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return nil end
+local stored = cjson.decode(raw)
+if type(stored.background) ~= 'table' or stored.background.pending == nil then return raw end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return ''`;
 
 /**
  * The in-process driver's: gone with the process, like its jobs. Each expires after the TTL, and
@@ -73,6 +121,13 @@ export class MemoryResponseStore implements ResponseStore {
 
   async delete(id: string): Promise<boolean> {
     return this.responses.delete(id);
+  }
+
+  async settle(settled: StoredResponse): Promise<StoredResponse | undefined> {
+    const current = this.responses.get(settled.response.id);
+    if (!current?.background?.pending) return current;
+    this.responses.set(settled.response.id, settled);
+    return settled;
   }
 }
 

@@ -13,7 +13,6 @@ import {
   mapInput,
   newItemId,
   type ConversationItem,
-  type ImageGenerationItem,
   type ResponseCreateRequest,
   type ResponseInputMessage,
 } from './responses-request';
@@ -33,20 +32,16 @@ export function responseCreatedAt(id: string): number {
   return Number.parseInt(id.slice('resp_'.length, 'resp_'.length + 12), 16);
 }
 
-/** What this gateway's Responses endpoint does not do yet: refused (400) rather than ignored. */
+/** What this gateway's Responses endpoint does not do: refused (400) rather than ignored. */
 function refuseUnsupported(body: ResponseCreateRequest): void {
-  if (body.stream)
-    throw invalidParam(
-      'stream',
-      'streamed responses are not supported by this gateway yet; leave stream out',
-    );
-  if (body.background)
-    throw invalidParam('background', 'background responses are not supported by this gateway yet');
   if (body.conversation !== undefined && body.conversation !== null) {
     throw invalidParam(
       'conversation',
       'conversations are not supported by this gateway yet; use previous_response_id',
     );
+  }
+  if (body.stream && imageTool(body)) {
+    throw invalidParam('stream', 'the image_generation tool does not stream here; leave stream out');
   }
   body.tools?.forEach((tool, i) => {
     if (tool.type !== 'image_generation') {
@@ -79,17 +74,36 @@ function imageTool(body: ResponseCreateRequest): { mediaType: string } | undefin
 /** What a Responses request needs: the models it resolves, the blobs it keeps, how media are read. */
 export type ResponseDeps = Pick<EndpointDeps, 'models' | 'blobs'> & { reader: MediaReader };
 
-/** A Responses request ready to run: its job, and how its completed record becomes the response. */
+/**
+ * A Responses request as prepared: its input items (media stored, by blob id) on top of the
+ * history, each media part read into what a chat model takes. What the answer is built from,
+ * at once or (a background response) once its job has ended, in whichever process reads it.
+ */
+export interface PreparedResponse {
+  body: ResponseCreateRequest;
+  history: ConversationItem[];
+  input: ResponseInputMessage[];
+}
+
+/** A Responses request ready to run: its job, and how the job's completed record becomes the response. */
 export interface ResponseJob {
   request: InferRequest;
-  build(record: JobRecord): Promise<StoredResponse>;
+  prepared: PreparedResponse;
+  /** `ids`: those a stream announced before the answer was known (else new ones). */
+  build(record: JobRecord, ids?: ResponseIds): Promise<StoredResponse>;
+}
+
+/** The ids of a response and of its output item. */
+export interface ResponseIds {
+  response: string;
+  item: string;
 }
 
 /**
  * A Responses request as one job on top of `history` (the items of the conversation so far):
  * its inline media stored as blobs first (kept by reference from then on), then a chat job with
- * `instructions` as a system message first, or, with the image tool, a job from the turn's
- * latest media (else the conversation's, else its text) to an image.
+ * `instructions` as a system message first, or, with the image tool, a job from the
+ * conversation's latest media (else this turn's text) to an image.
  */
 export async function responseJob(
   body: ResponseCreateRequest,
@@ -101,38 +115,19 @@ export async function responseJob(
   const input = mapInput(body.input);
   await storeInlineMedia(input, deps.blobs);
   await keepHistoryMedia(history, deps.blobs);
+  const prepared: PreparedResponse = { body, history: [...history], input };
   const conversation = [...history, ...input];
-  const answered = (output: ConversationItem, text: string, record: JobRecord): StoredResponse => ({
-    response: responseObject(body, record, output, text),
-    inputItems: input,
-    conversation: [...conversation, output],
-    jobId: record.id,
-  });
-
+  const build = (record: JobRecord, ids?: ResponseIds) => buildResponse(prepared, record, deps.blobs, ids);
   if (image) {
     const request = InferRequestSchema.parse({
       inputs: [imageSource(conversation)],
       output: { modality: 'image', mediaType: image.mediaType },
     });
-    return {
-      request,
-      async build(record) {
-        const output = singleOutput(record, 'image');
-        const item: ImageGenerationItem = {
-          id: newItemId('ig'),
-          type: 'image_generation_call',
-          status: 'completed',
-          result: null,
-          file_id: output.blobId ?? (await deps.blobs.put(Buffer.from(output.data ?? '', 'base64'))).id,
-        };
-        return answered(item, '', record);
-      },
-    };
+    return { request, prepared, build };
   }
-
-  const instructions = body.instructions ? [{ role: 'system' as const, content: body.instructions }] : [];
   await readMediaForModel(conversation, deps.reader);
   const mapped = conversationOf(conversation);
+  const instructions = body.instructions ? [{ role: 'system', content: body.instructions }] : [];
   const { request } = conversationJobRequest(
     { ...mapped, messages: [...instructions, ...mapped.messages] },
     {
@@ -144,19 +139,45 @@ export async function responseJob(
     },
     deps.models,
   );
+  return { request, prepared, build };
+}
+
+/**
+ * The stored response of a prepared request whose job completed: an assistant message with the
+ * text answer, or an `image_generation_call` item with the image by blob id.
+ */
+export async function buildResponse(
+  { body, history, input }: PreparedResponse,
+  record: JobRecord,
+  blobs: EndpointDeps['blobs'],
+  ids: ResponseIds = { response: newResponseId(), item: newItemId(imageTool(body) ? 'ig' : 'msg') },
+): Promise<StoredResponse> {
+  let output: ConversationItem;
+  let text = '';
+  if (imageTool(body)) {
+    const image = singleOutput(record, 'image');
+    const fileId = image.blobId ?? (await blobs.put(Buffer.from(image.data ?? '', 'base64'))).id;
+    output = {
+      id: ids.item,
+      type: 'image_generation_call',
+      status: 'completed',
+      result: null,
+      file_id: fileId,
+    };
+  } else {
+    text = await outputText(blobs, singleOutput(record, 'text'));
+    output = {
+      id: ids.item,
+      type: 'message',
+      role: 'assistant',
+      status: 'completed',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    };
+  }
   return {
-    request,
-    async build(record) {
-      const text = await outputText(deps.blobs, singleOutput(record, 'text'));
-      const answer: ResponseInputMessage = {
-        id: newItemId(),
-        type: 'message',
-        role: 'assistant',
-        status: 'completed',
-        content: [{ type: 'output_text', text, annotations: [] }],
-      };
-      return answered(answer, text, record);
-    },
+    response: responseObject(body, record, output, text, ids.response),
+    inputItems: input,
+    conversation: [...history, ...input, output],
   };
 }
 
@@ -183,6 +204,7 @@ function responseObject(
   record: JobRecord,
   output: ConversationItem,
   text: string,
+  id: string,
 ): StoredResponse['response'] {
   const info = answerInfo(record);
   const truncated = info.finishReason === 'length' && output.type === 'message';
@@ -191,7 +213,7 @@ function responseObject(
     return value && typeof value === 'object' ? value : undefined;
   };
   return {
-    id: newResponseId(),
+    id,
     object: 'response',
     created_at: info.created,
     status: truncated ? 'incomplete' : 'completed',

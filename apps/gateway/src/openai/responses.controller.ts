@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
@@ -6,11 +6,21 @@ import { listPage, type ListPage } from '../batches/list-page';
 import { GatewayError } from '../errors/gateway-error';
 import { InputInspector } from '../detection/input-inspector';
 import { InferenceService } from '../inference/inference.service';
+import { callerOf } from '../inference/job-caller';
 import { jsonBody, routeHeaders, runToCompletion } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 import { RESPONSE_STORE, type ResponseStore, type StoredResponse } from './response-store';
+import {
+  cancelBackground,
+  continuable,
+  currentResponse,
+  refuseInBackground,
+  startBackground,
+  type BackgroundDeps,
+} from './responses-background';
 import { RESPONSE_ID, responseCreatedAt, responseJob, withImages } from './responses-endpoint';
 import { ResponseCreateRequestSchema, type ResponseInputMessage } from './responses-request';
+import { streamResponse } from './responses-stream';
 
 /** Query of `GET /v1/responses/:id/input_items`, as OpenAI's (newest first by default). */
 const InputItemsQuerySchema = z.object({
@@ -40,43 +50,68 @@ function responseNotFound(id: string, ttlS: number, param: string | null = null)
 
 /**
  * `/v1/responses` (OpenAI's Responses API) on the chat path (responses-endpoint.ts): each
- * request is one chat job; with `store` (the default) the response, its input items and the
- * conversation so far are kept (response-store.ts) for retrieval and `previous_response_id`.
+ * request is one chat job, answered whole, streamed as Responses events (responses-stream.ts)
+ * or run in the background (responses-background.ts); with `store` (the default) the response,
+ * its input items and the conversation so far are kept (response-store.ts) for retrieval and
+ * `previous_response_id`.
  */
 @Controller('v1/responses')
 export class ResponsesController {
+  private readonly deps: BackgroundDeps;
+
   constructor(
     private readonly inference: InferenceService,
-    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(BLOB_STORE) blobs: BlobStore,
     @Inject(RESPONSE_STORE) private readonly store: ResponseStore,
-    private readonly models: ModelCatalog,
+    models: ModelCatalog,
     private readonly inspector: InputInspector,
-  ) {}
+  ) {
+    this.deps = { inference, blobs, store, models };
+  }
 
   @Post()
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = ResponseCreateRequestSchema.parse(jsonBody(req));
     const previousId = body.previous_response_id;
-    const previous = previousId ? await this.find(previousId, 'previous_response_id') : undefined;
+    const previous = previousId
+      ? continuable(await this.find(previousId, 'previous_response_id'))
+      : undefined;
+    if (body.background) refuseInBackground(body);
     const job = await responseJob(body, previous?.conversation ?? [], {
-      models: this.models,
-      blobs: this.blobs,
+      ...this.deps,
       reader: {
         inspector: this.inspector,
-        blobs: this.blobs,
+        blobs: this.deps.blobs,
+        // The media's reading jobs are the request's own: traced and owned as it is.
         run: (request) => runToCompletion(this.inference, request, req),
       },
     });
+    if (body.background) {
+      const { stored, record } = await startBackground(body, job, this.deps, callerOf(req));
+      await reply.status(200).header('x-omnigate-job', record.id).send(stored.response);
+      return;
+    }
+    if (body.stream) return streamResponse(req, reply, body, job, this.deps);
     const record = await runToCompletion(this.inference, job.request, req);
     const stored = await job.build(record);
     if (body.store !== false) await this.store.put(stored);
-    const response = await withImages(stored.response, this.blobs);
+    const response = await withImages(stored.response, this.deps.blobs);
     await reply.status(200).headers(routeHeaders(record)).send(response);
   }
 
+  /** A stored response; a background one as its job stands (settled once the job ended). */
   @Get(':id')
-  async retrieve(@Param('id') id: string): Promise<unknown> {
-    return withImages((await this.find(id)).response, this.blobs);
+  async retrieve(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+    const stored = await this.find(id);
+    if (stored.background) void reply.header('x-omnigate-job', stored.background.jobId);
+    await reply.send(await withImages(stored.response, this.deps.blobs));
+  }
+
+  /** Cancels a background response's job (400 for any other response, as OpenAI's). */
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(@Param('id') id: string): Promise<unknown> {
+    return (await cancelBackground(await this.find(id, undefined, false), this.deps)).response;
   }
 
   @Get(':id/input_items')
@@ -85,7 +120,7 @@ export class ResponsesController {
     @Query() query: unknown,
   ): Promise<ListPage<ResponseInputMessage>> {
     const { order, limit, after } = InputItemsQuerySchema.parse(query);
-    const items = (await this.find(id)).inputItems;
+    const items = (await this.find(id, undefined, false)).inputItems;
     const ordered = order === 'desc' ? [...items].reverse() : items;
     const start = after === undefined ? 0 : ordered.findIndex((item) => item.id === after) + 1;
     if (after !== undefined && start === 0) return listPage([], false);
@@ -99,9 +134,10 @@ export class ResponsesController {
     return { id, object: 'response', deleted: true };
   }
 
-  private async find(id: string, param?: string): Promise<StoredResponse> {
+  /** The response as it stands (currentResponse), or as stored with `settle` false; 404 if unknown. */
+  private async find(id: string, param?: string, settle = true): Promise<StoredResponse> {
     const stored = RESPONSE_ID.test(id) ? await this.store.get(id) : undefined;
     if (!stored) throw responseNotFound(id, this.store.ttlS, param);
-    return stored;
+    return settle ? currentResponse(stored, this.deps) : stored;
   }
 }

@@ -161,15 +161,25 @@ function responsePaths(): Record<string, unknown> {
       post: {
         tags,
         summary:
-          'A response (one chat job): input as a string or message items (input_text, input_image as a data URL); previous_response_id continues a stored one; not yet stream, background or tools',
+          'A response (one chat job): input as a string or message items (input_text, input_image as a data URL); previous_response_id continues a stored, completed one; stream: true answers Responses server-sent events; background: true answers at once with status queued (needs store; not with stream); not yet tools',
         requestBody: { required: true, content: json(ref('OpenAiResponseCreateRequest')) },
-        responses: { '200': response, ...failures },
+        responses: {
+          '200': {
+            description: `${response.description}; with stream, text/event-stream of response.created, response.in_progress, response.output_item.added, response.content_part.added, response.output_text.delta…, response.output_text.done, response.content_part.done, response.output_item.done, then response.completed, response.incomplete or response.failed (each with sequence_number)`,
+            content: {
+              'application/json': { schema: { type: 'object' } },
+              'text/event-stream': { schema: { type: 'string' } },
+            },
+          },
+          ...failures,
+        },
       },
     },
     '/v1/responses/{id}': {
       get: {
         tags,
-        summary: 'A stored response',
+        summary:
+          'A stored response; a background one as its job stands: queued, in_progress, then completed, failed or cancelled (x-omnigate-job names the job)',
         parameters: [responseId],
         responses: { '200': response, ...failures },
       },
@@ -178,6 +188,15 @@ function responsePaths(): Record<string, unknown> {
         summary: 'Forget a stored response (a follow-up naming it is then 404)',
         parameters: [responseId],
         responses: { '200': { description: '{id, object: response, deleted: true}' }, ...failures },
+      },
+    },
+    '/v1/responses/{id}/cancel': {
+      post: {
+        tags,
+        summary:
+          "Cancel a background response's job: the response, cancelled (one that ended as it is); 400 for a response not made in the background",
+        parameters: [responseId],
+        responses: { '200': response, ...failures },
       },
     },
     '/v1/responses/{id}/input_items': {
