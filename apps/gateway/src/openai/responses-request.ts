@@ -36,7 +36,6 @@ export const ResponseCreateRequestSchema = z
     user: z.string().max(256).nullish(),
     tools: z.array(ToolSchema).max(128).nullish(),
     tool_choice: z.union([z.string(), z.looseObject({ type: z.string() })]).nullish(),
-    /** Not in this gateway yet: read only to refuse them rather than answer as if they were not sent. */
     stream: z.boolean().nullish(),
     background: z.boolean().nullish(),
     conversation: z.unknown().optional(),

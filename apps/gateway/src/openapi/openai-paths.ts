@@ -161,7 +161,7 @@ function responsePaths(): Record<string, unknown> {
       post: {
         tags,
         summary:
-          'A response (one chat job): input as a string or message items (input_text, input_image as a data URL); previous_response_id continues a stored, completed one; stream: true answers Responses server-sent events; background: true answers at once with status queued (needs store; not with stream); not yet tools',
+          'A response (one chat job): input as a string or message items (input_text, output_text, input_image, input_audio, input_file: media of any modality, inline or by file_id, kept by blob id); previous_response_id continues a stored, completed one (404 response_expired past RESPONSES_TTL_S); tools: [{type: image_generation}] answers an image_generation_call item from the image route; stream: true answers Responses server-sent events; background: true answers at once with status queued (needs store; not with stream)',
         requestBody: { required: true, content: json(ref('OpenAiResponseCreateRequest')) },
         responses: {
           '200': {
