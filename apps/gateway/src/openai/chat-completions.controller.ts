@@ -3,6 +3,7 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { InferRequest } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { AUDIO_ANSWER_STORE, type AudioAnswerStore } from './audio-answer-store';
 import { SSE_HEADERS } from '../events/sse-frame';
 import { InferenceService } from '../inference/inference.service';
 import type { JobRecord } from '../jobs/job-record';
@@ -38,14 +39,15 @@ export class ChatCompletionsController {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     models: ModelCatalog,
     planner: RoutePlanner,
+    @Inject(AUDIO_ANSWER_STORE) audioAnswers: AudioAnswerStore,
   ) {
-    this.deps = { models, blobs, planner };
+    this.deps = { models, blobs, planner, audioAnswers };
   }
 
   @Post('completions')
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = ChatCompletionRequestSchema.parse(jsonBody(req));
-    const jobs = chatJobs(body, this.deps);
+    const jobs = await chatJobs(body, this.deps);
     if (body.stream) return this.stream(req, reply, jobs.requests[0]!, body, jobs.asked);
     const records = await runJobs(this.inference, jobs, req);
     await sendAnswer(reply, await jobs.reply(records, (blobId) => blobUrl(req, blobId)));
