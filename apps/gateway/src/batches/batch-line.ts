@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { InferRequestSchema, isTerminalStatus } from '@omnigate/contracts';
+import { InferRequestSchema, isTerminalStatus, type InferRequest } from '@omnigate/contracts';
 import { SpanKind, type Span } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
 import type { InferenceService } from '../inference/inference.service';
+import type { AudioAnswerStore } from '../openai/audio-answer-store';
 import type { EndpointDeps, EndpointJobs } from '../openai/facade-endpoint';
 import { FACADE_ENDPOINTS } from '../openai/facade-endpoints';
 import { completed } from '../openai/facade-job';
@@ -35,7 +36,7 @@ const BatchLineSchema = z.object({
  * A line's jobs as queued (one, or several for a facade body that the endpoint splits: many
  * texts to embed, `n` images), and how their completed records become the endpoint's answer body.
  */
-type LineJob = Pick<EndpointJobs, 'requests' | 'lineBody'>;
+type LineJob = Pick<EndpointJobs, 'requests' | 'followUp' | 'lineBody'>;
 
 /**
  * Runs the lines of batches: each line one job (a facade line the endpoint would split, one per
@@ -54,8 +55,10 @@ export class BatchLineRunner {
     /** The queue priority of batch lines: a line asking for a more urgent one gets this. */
     private readonly priority: number,
     private readonly webhooks: WebhookService,
+    /** The spoken chat answers a line's conversation may refer to, and its spoken answers are kept in. */
+    audioAnswers: AudioAnswerStore,
   ) {
-    this.deps = { models, blobs, planner };
+    this.deps = { models, blobs, planner, audioAnswers };
   }
 
   /**
@@ -110,7 +113,7 @@ export class BatchLineRunner {
       const value = parseJson(raw);
       customId = customIdOf(value);
       const line = BatchLineSchema.parse(value);
-      job = this.toJob(lineEndpoint(line.url, endpoint), line.body);
+      job = await this.toJob(lineEndpoint(line.url, endpoint), line.body);
       for (const request of job.requests) if (request.webhook) await this.webhooks.check(request.webhook);
     } catch (err) {
       const { body } = toOpenAiError(err);
@@ -133,19 +136,31 @@ export class BatchLineRunner {
   ): Promise<BatchResultLine | undefined> {
     // The job the answer comes from: the last one, or the one that failed.
     let requestId: string | null = null;
-    try {
-      for (const request of job.requests) {
+    /** Queues `requests` and waits for them all; undefined when the signal aborted the wait. */
+    const run = async (requests: InferRequest[]): Promise<JobRecord[] | undefined> => {
+      const ids: string[] = [];
+      for (const request of requests) {
         if (signal.aborted) return undefined;
         // In the batch lane: worked where WORKER_LANES has it, never by the direct lane.
-        queued.push((await this.inference.submit(request, 'batch', { span })).id);
+        const jobId = (await this.inference.submit(request, 'batch', { span })).id;
+        ids.push(jobId);
+        queued.push(jobId);
       }
-      const timeouts = job.requests.map((request) => request.timeoutMs ?? LINE_TIMEOUT_MS);
-      const records = await this.wait(queued, timeouts, signal);
-      if (!records) return undefined;
-      for (const record of records) {
+      const timeouts = requests.map((request) => request.timeoutMs ?? LINE_TIMEOUT_MS);
+      const records = await this.wait(ids, timeouts, signal);
+      for (const record of records ?? []) {
         requestId = record.id;
         completed(record);
       }
+      return records;
+    };
+    try {
+      let records = await run(job.requests);
+      if (records && job.followUp) {
+        const more = await run(await job.followUp(records));
+        records = more && [...records, ...more];
+      }
+      if (!records) return undefined;
       const body = await job.lineBody(records);
       const response = { status_code: 200, request_id: requestId, body };
       return { failed: false, line: JSON.stringify({ id, custom_id: customId, response, error: null }) };
@@ -212,7 +227,7 @@ export class BatchLineRunner {
   }
 
   /** A `/v1/infer` line is the native request; any other, its facade endpoint's (FACADE_ENDPOINTS). */
-  private toJob(endpoint: BatchEndpoint, body: Record<string, unknown>): LineJob {
+  private toJob(endpoint: BatchEndpoint, body: Record<string, unknown>): LineJob | Promise<LineJob> {
     if (endpoint === '/v1/infer') return this.inferJob(body);
     return FACADE_ENDPOINTS[endpoint].lineJobs(body, this.deps, this.priority);
   }

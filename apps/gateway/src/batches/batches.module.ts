@@ -10,6 +10,7 @@ import { InferenceService } from '../inference/inference.service';
 import { LOGGER } from '../logging/logger';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { MetricsModule } from '../metrics/metrics.module';
+import { audioAnswerStore } from '../openai/audio-answer-store';
 import { ModelCatalog } from '../openai/model-catalog';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
@@ -71,6 +72,7 @@ export class BatchesModule {
                 planner,
                 config.batches.priority,
                 webhooks,
+                audioAnswerStore(backend.state, config.responses.ttlS),
               ),
               backend.bus,
               webhooks,

@@ -2,6 +2,7 @@ import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { InputPart } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { AUDIO_ANSWER_STORE, type AudioAnswerStore } from './audio-answer-store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import { InferenceService } from '../inference/inference.service';
@@ -28,8 +29,9 @@ export class AudioController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     planner: RoutePlanner,
     models: ModelCatalog,
+    @Inject(AUDIO_ANSWER_STORE) audioAnswers: AudioAnswerStore,
   ) {
-    this.deps = { models, blobs, planner };
+    this.deps = { models, blobs, planner, audioAnswers };
   }
 
   @Post('transcriptions')

@@ -1,3 +1,4 @@
+import type { ChatAudio } from './chat-audio';
 import type { JobRecord } from '../jobs/job-record';
 
 /** Token counts as OpenAI reports them; zeros when the answering adapter reports none. */
@@ -35,8 +36,13 @@ export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** A `chat.completion` with one choice. */
-export function chatCompletion(id: string, content: string, info: ChatAnswerInfo): unknown {
+/** A `chat.completion` with one choice; with `audio` (a spoken answer) its content is null, as on OpenAI. */
+export function chatCompletion(
+  id: string,
+  content: string,
+  info: ChatAnswerInfo,
+  audio?: ChatAudio,
+): unknown {
   return {
     id,
     object: 'chat.completion',
@@ -45,7 +51,9 @@ export function chatCompletion(id: string, content: string, info: ChatAnswerInfo
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content, refusal: null },
+        message: audio
+          ? { role: 'assistant', content: null, refusal: null, audio }
+          : { role: 'assistant', content, refusal: null },
         logprobs: null,
         finish_reason: info.finishReason,
       },
@@ -54,7 +62,10 @@ export function chatCompletion(id: string, content: string, info: ChatAnswerInfo
   };
 }
 
-/** Writes a `chat.completion.chunk` stream: role first, content pieces, the finish, usage. */
+/**
+ * Writes a `chat.completion.chunk` stream: role first, content pieces (or for a spoken answer
+ * `delta.audio`: transcript pieces, the audio's data, its id and expiry), the finish, usage.
+ */
 export class ChatChunkWriter {
   constructor(
     private readonly id: string,
@@ -63,12 +74,28 @@ export class ChatChunkWriter {
     private readonly write: (event: string) => void,
   ) {}
 
-  role(model: string): void {
-    this.chunk(model, { role: 'assistant', content: '' }, null);
+  /** The first chunk; a spoken answer's content is null. */
+  role(model: string, content: string | null = ''): void {
+    this.chunk(model, { role: 'assistant', content }, null);
   }
 
   content(model: string, piece: string): void {
     this.chunk(model, { content: piece }, null);
+  }
+
+  /** A piece of a spoken answer's transcript; the first names the audio (`id`). */
+  transcript(model: string, piece: string, id?: string): void {
+    this.chunk(model, { audio: { ...(id ? { id } : {}), transcript: piece } }, null);
+  }
+
+  /** A chunk of a spoken answer's audio, base64. */
+  audioData(model: string, data: string): void {
+    this.chunk(model, { audio: { data } }, null);
+  }
+
+  /** The end of a spoken answer: its id and until when a later turn may refer to it. */
+  audioEnd(model: string, id: string, expiresAt: number): void {
+    this.chunk(model, { audio: { id, expires_at: expiresAt } }, null);
   }
 
   /** The finish chunk, the usage chunk when asked for, and `[DONE]`. */

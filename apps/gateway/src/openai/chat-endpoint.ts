@@ -1,5 +1,13 @@
 import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
 import type { JobRecord } from '../jobs/job-record';
+import {
+  chatTranscript,
+  spokenAnswer,
+  spokenMessageAudio,
+  withTranscripts,
+  type SpokenAnswer,
+  type SpokenFormat,
+} from './chat-audio';
 import { answerInfo, chatCompletion } from './chat-completion';
 import {
   chatOptions,
@@ -72,25 +80,68 @@ export async function chatAnswer(deps: Pick<EndpointDeps, 'blobs'>, record: JobR
   return chatCompletion(`chatcmpl-${record.id.replaceAll('-', '')}`, content, answerInfo(record));
 }
 
-/** A whole (not streamed) chat completion: its one job and its answer. */
-export function chatJobs(
+/** The `chat.completion` of a spoken answer: the chat job's, with `message.audio` from its speech job. */
+export async function spokenChatAnswer(
+  deps: Pick<EndpointDeps, 'blobs' | 'audioAnswers'>,
+  chat: JobRecord,
+  speech: JobRecord,
+  format: SpokenFormat,
+): Promise<unknown> {
+  const audio = await spokenMessageAudio(deps, chat, speech, format);
+  return chatCompletion(`chatcmpl-${chat.id.replaceAll('-', '')}`, audio.transcript, answerInfo(chat), audio);
+}
+
+/**
+ * A request as what runs before any job: the spoken answer it asks for (checked first, so that
+ * a bad voice or format is refused before the chat runs), and the conversation with earlier
+ * spoken answers as their transcripts.
+ */
+export async function prepareChat(
+  body: ChatCompletionRequest,
+  deps: EndpointDeps,
+): Promise<{ body: ChatCompletionRequest; spoken?: SpokenAnswer }> {
+  const spoken = spokenAnswer(body, deps);
+  const messages = await withTranscripts(body.messages, deps.audioAnswers);
+  return { body: { ...body, messages }, ...(spoken ? { spoken } : {}) };
+}
+
+/**
+ * A whole (not streamed) chat completion: its one job and its answer; for a spoken answer, the
+ * chat job and then the speech job that says its text.
+ */
+export async function chatJobs(
   body: ChatCompletionRequest,
   deps: EndpointDeps,
   priority?: number,
-): EndpointJobs & { asked: string } {
-  const { request, asked } = chatJobRequest(body, deps.models, priority);
+): Promise<EndpointJobs & { asked: string }> {
+  const prepared = await prepareChat(body, deps);
+  const { request, asked } = chatJobRequest(prepared.body, deps.models, priority);
+  const { spoken } = prepared;
+  if (!spoken) {
+    const jobs = jsonJobs(
+      [request],
+      ([record]) => chatAnswer(deps, record!),
+      ([record]) => record!,
+    );
+    return { ...jobs, asked };
+  }
   const jobs = jsonJobs(
     [request],
-    ([record]) => chatAnswer(deps, record!),
-    ([record]) => record!,
+    ([chat, speech]) => spokenChatAnswer(deps, chat!, speech!, spoken.format),
+    (records) => records,
   );
-  return { ...jobs, asked };
+  return {
+    ...jobs,
+    followUp: async ([chat]) => [spoken.request(await chatTranscript(deps, chat!), priority)],
+    asked,
+  };
 }
 
 /**
  * `POST /v1/chat/completions`, defined once for the endpoint and its batch lines: the schema is
  * ChatCompletionRequestSchema (chat-request.ts, with the conversation's mapping), the job is
- * chatJobRequest, the answer chatAnswer; streaming is the controller's alone (a line cannot).
+ * chatJobRequest (and a spoken answer's speech job, chat-audio.ts), the answer chatAnswer or
+ * spokenChatAnswer; streaming is the controller's alone (a line cannot).
  */
 export const chatEndpoint: FacadeEndpoint = {
   lineJobs(body, deps, priority) {

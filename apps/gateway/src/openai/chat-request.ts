@@ -26,11 +26,22 @@ const ChatContentPartSchema = z.discriminatedUnion('type', [
 ]);
 export type ChatContentPart = z.infer<typeof ChatContentPartSchema>;
 
-/** One message; fields beyond role, content and name (tool_calls, tool_call_id) pass through. */
+/** The id of an earlier spoken answer (`message.audio.id`); bounded, so that a lookup key is too. */
+export const AudioIdSchema = z.string().min(1).max(128);
+
+/** One message; fields beyond role, content, name and audio (tool_calls, tool_call_id) pass through. */
 const ChatMessageSchema = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
   content: z.union([z.string(), z.array(ChatContentPartSchema), z.null()]).optional(),
   name: z.string().optional(),
+  /** An assistant turn that was a spoken answer, by its id: the model is sent its transcript. */
+  audio: z
+    .object({ id: AudioIdSchema })
+    .meta({
+      description:
+        'An earlier spoken answer by its id (assistant turns): the model is sent its transcript; unknown or expired ids are 400',
+    })
+    .nullish(),
 });
 export type ChatRequestMessage = z.infer<typeof ChatMessageSchema>;
 
@@ -47,6 +58,26 @@ export const PASSED_CHAT_PARAMETERS = [
   'presence_penalty',
   'frequency_penalty',
 ] as const;
+
+/**
+ * The audio formats OpenAI's chat completions take; `aac` is refused (400) here: the speech
+ * hop's encoder (ffmpeg) writes the others.
+ */
+export const CHAT_AUDIO_FORMATS = ['wav', 'aac', 'mp3', 'flac', 'opus', 'pcm16'] as const;
+
+/** `audio` of a request for a spoken answer. */
+const ChatAudioParamSchema = z.object({
+  /** One of OpenAI's voices (alloy, ash, ...), or a voice the speaking adapter has (slt, kal16, ...). */
+  voice: z.union([z.string().min(1).max(64), z.object({ id: z.string().min(1).max(128) })]).meta({
+    description:
+      "One of OpenAI's voices (alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, shimmer, verse, marin, cedar: the built-in Flite voice closest to it when the speaker does not have it) or a voice the speaking adapter has (Flite: slt, kal16, kal, awb, rms); others, and custom voices ({id}), are 400",
+  }),
+  format: z.enum(CHAT_AUDIO_FORMATS).meta({
+    description:
+      'wav, mp3, flac, opus (Ogg), or pcm16 (raw 16-bit mono little-endian samples at 24 kHz); aac is 400',
+  }),
+});
+export type ChatAudioParam = z.infer<typeof ChatAudioParamSchema>;
 
 /** Body of `POST /v1/chat/completions` (the fields the gateway reads; others are ignored). */
 export const ChatCompletionRequestSchema = z
@@ -66,11 +97,29 @@ export const ChatCompletionRequestSchema = z
     user: z.string().max(256).nullish(),
     presence_penalty: z.number().min(-2).max(2).nullish(),
     frequency_penalty: z.number().min(-2).max(2).nullish(),
+    /** `["text", "audio"]` asks for a spoken answer as well: a speech job after the chat job. */
+    modalities: z
+      .array(z.enum(['text', 'audio']))
+      .min(1)
+      .max(2)
+      .meta({
+        description:
+          '["text", "audio"]: a spoken answer (message.audio: id, data, transcript, expires_at; content null) from any chat model, said by a speech job after the chat job',
+      })
+      .nullish(),
+    /** The voice and format of a spoken answer; required when `modalities` has `audio`. */
+    audio: ChatAudioParamSchema.meta({
+      description: 'The voice and format of a spoken answer; required when modalities includes audio',
+    }).nullish(),
     /** Not supported: read only to refuse them rather than answer as if they were not sent. */
     tools: z.array(z.unknown()).nullish(),
     functions: z.array(z.unknown()).nullish(),
   })
-  .meta({ id: 'OpenAiChatCompletionRequest' });
+  .meta({
+    id: 'OpenAiChatCompletionRequest',
+    description:
+      "OpenAI's chat completion request as the gateway reads it; modalities + audio ask for a spoken answer, and an assistant message's audio.id refers to an earlier one",
+  });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
 /** The conversation as gateway inputs: each media part an input, replaced by an `input_ref` to it. */

@@ -1,6 +1,7 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { AUDIO_ANSWER_STORE, type AudioAnswerStore } from './audio-answer-store';
 import { InferenceService } from '../inference/inference.service';
 import { RoutePlanner } from '../routing/route-planner';
 import { EmbeddingRequestSchema, embeddingJobs } from './embeddings-endpoint';
@@ -18,8 +19,9 @@ export class EmbeddingsController {
     @Inject(BLOB_STORE) blobs: BlobStore,
     models: ModelCatalog,
     planner: RoutePlanner,
+    @Inject(AUDIO_ANSWER_STORE) audioAnswers: AudioAnswerStore,
   ) {
-    this.deps = { models, blobs, planner };
+    this.deps = { models, blobs, planner, audioAnswers };
   }
 
   @Post('embeddings')

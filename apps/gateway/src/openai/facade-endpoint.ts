@@ -1,26 +1,32 @@
 import type { InferRequest } from '@omnigate/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BlobStore } from '../blobs/blob-store';
+import type { AudioAnswerStore } from './audio-answer-store';
 import type { InferenceService } from '../inference/inference.service';
 import type { JobRecord } from '../jobs/job-record';
 import type { RoutePlanner } from '../routing/route-planner';
 import { routeHeaders, runToCompletion } from './facade-job';
 import type { ModelCatalog } from './model-catalog';
 
-/** What an endpoint's mapping reads: the models it resolves, the blobs its answer reads, the planner. */
+/**
+ * What an endpoint's mapping reads: the models it resolves, the blobs its answer reads, the
+ * planner, and the spoken chat answers a later turn may refer to.
+ */
 export interface EndpointDeps {
   models: ModelCatalog;
   blobs: BlobStore;
   planner: RoutePlanner;
+  audioAnswers: AudioAnswerStore;
 }
 
 /**
  * The HTTP answer of a facade endpoint: JSON, or bytes with their headers (speech, transcripts
- * as text); `record` is the job whose route the `x-omnigate-*` headers describe.
+ * as text); `record` is the job whose route the `x-omnigate-*` headers describe, or the jobs of
+ * a chain (a spoken chat answer: the chat, then its speech), in order.
  */
 export type HttpAnswer =
-  | { record: JobRecord; json: unknown }
-  | { record: JobRecord; bytes: Buffer | string; headers: Record<string, string> };
+  | { record: JobRecord | JobRecord[]; json: unknown }
+  | { record: JobRecord | JobRecord[]; bytes: Buffer | string; headers: Record<string, string> };
 
 /**
  * A request (or a batch line) of one endpoint as the jobs to queue and how their completed
@@ -29,6 +35,12 @@ export type HttpAnswer =
  */
 export interface EndpointJobs {
   requests: InferRequest[];
+  /**
+   * Jobs that can only be asked once `requests` have all completed (a spoken chat answer's
+   * speech says the chat's text), from their records; their records follow those in `reply`
+   * and `lineBody`.
+   */
+  followUp?(records: JobRecord[]): Promise<InferRequest[]>;
   /** The endpoint's answer; `urlOf` links an output blob from the caller's host. */
   reply(records: JobRecord[], urlOf: (blobId: string) => string): Promise<HttpAnswer>;
   /**
@@ -47,7 +59,11 @@ export interface FacadeEndpoint {
    * A line's body as jobs at `priority`: validated by the endpoint's schema and refused (400)
    * where the endpoint refuses it, plus what a line cannot do (stream).
    */
-  lineJobs(body: Record<string, unknown>, deps: EndpointDeps, priority: number): EndpointJobs;
+  lineJobs(
+    body: Record<string, unknown>,
+    deps: EndpointDeps,
+    priority: number,
+  ): EndpointJobs | Promise<EndpointJobs>;
 }
 
 /** The path of a line's blob: the gateway's own, without a host. */
@@ -60,7 +76,7 @@ export const blobPath = (blobId: string): string => `/v1/blobs/${blobId}`;
 export function jsonJobs(
   requests: InferRequest[],
   answer: (records: JobRecord[], urlOf: (blobId: string) => string) => Promise<unknown>,
-  headersFrom: (records: JobRecord[]) => JobRecord,
+  headersFrom: (records: JobRecord[]) => JobRecord | JobRecord[],
 ): EndpointJobs {
   return {
     requests,
@@ -69,18 +85,24 @@ export function jsonJobs(
   };
 }
 
-/** Runs an endpoint's jobs for the HTTP request `req`, all at once, each to its end. */
-export function runJobs(
+/**
+ * Runs an endpoint's jobs for the HTTP request `req`, all at once, each to its end; then its
+ * follow-up jobs, if any, the same way.
+ */
+export async function runJobs(
   inference: InferenceService,
   jobs: EndpointJobs,
   req: FastifyRequest,
 ): Promise<JobRecord[]> {
-  return Promise.all(jobs.requests.map((request) => runToCompletion(inference, request, req)));
+  const run = (requests: InferRequest[]) =>
+    Promise.all(requests.map((request) => runToCompletion(inference, request, req)));
+  const records = await run(jobs.requests);
+  return jobs.followUp ? [...records, ...(await run(await jobs.followUp(records)))] : records;
 }
 
 /** Sends an endpoint's answer with status 200 and the route headers. */
 export async function sendAnswer(reply: FastifyReply, answer: HttpAnswer): Promise<void> {
-  void reply.status(200).headers(routeHeaders(answer.record));
+  void reply.status(200).headers(routeHeaders(...[answer.record].flat()));
   if ('json' in answer) await reply.send(answer.json);
   else await reply.headers(answer.headers).send(answer.bytes);
 }

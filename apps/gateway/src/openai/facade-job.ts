@@ -69,12 +69,16 @@ export function describeFallback(record: JobRecord): string | undefined {
   return [...record.fallbacks.map((f) => f.adapter), answered].join(' -> ');
 }
 
-/** The headers every facade answer carries: the job, its route and the fallback taken. */
-export function routeHeaders(record: JobRecord): Record<string, string> {
-  const fallback = describeFallback(record);
+/**
+ * The headers every facade answer carries: the job, its route and the fallback taken. A chain
+ * of jobs (a spoken chat answer: the chat, then its speech) lists its jobs, its hops in order
+ * and each job's fallback, comma-separated.
+ */
+export function routeHeaders(...records: JobRecord[]): Record<string, string> {
+  const fallback = records.flatMap((record) => describeFallback(record) ?? []).join(', ');
   return {
-    'x-omnigate-job': record.id,
-    'x-omnigate-route': describeRoute(record),
+    'x-omnigate-job': records.map((record) => record.id).join(', '),
+    'x-omnigate-route': records.map(describeRoute).join(' | '),
     ...(fallback ? { 'x-omnigate-fallback': fallback } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { AUDIO_ANSWER_STORE, type AudioAnswerStore } from './audio-answer-store';
 import { InferenceService } from '../inference/inference.service';
 import { RoutePlanner } from '../routing/route-planner';
 import { runJobs, sendAnswer, type EndpointDeps } from './facade-endpoint';
@@ -18,8 +19,9 @@ export class ImagesController {
     @Inject(BLOB_STORE) blobs: BlobStore,
     models: ModelCatalog,
     planner: RoutePlanner,
+    @Inject(AUDIO_ANSWER_STORE) audioAnswers: AudioAnswerStore,
   ) {
-    this.deps = { models, blobs, planner };
+    this.deps = { models, blobs, planner, audioAnswers };
   }
 
   @Post('generations')

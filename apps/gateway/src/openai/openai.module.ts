@@ -8,6 +8,7 @@ import { InferenceModule } from '../inference/inference.module';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
 import { RoutingModule } from '../routing/routing.module';
+import { AUDIO_ANSWER_STORE, audioAnswerStore } from './audio-answer-store';
 import { AudioController } from './audio.controller';
 import { ChatCompletionsController } from './chat-completions.controller';
 import { EmbeddingsController } from './embeddings.controller';
@@ -18,7 +19,7 @@ import { ResponsesController } from './responses.controller';
 
 /**
  * The OpenAI-compatible facade: its routes run the gateway's jobs (ModelCatalog is AdaptersModule's);
- * stored responses are kept where the queue driver keeps its state.
+ * stored responses and spoken chat answers are kept where the queue driver keeps its state.
  */
 @Module({})
 export class OpenAiModule {
@@ -41,6 +42,11 @@ export class OpenAiModule {
         ResponsesController,
       ]),
       providers: [
+        {
+          provide: AUDIO_ANSWER_STORE,
+          useFactory: (backend: JobBackend) => audioAnswerStore(backend.state, config.responses.ttlS),
+          inject: [JOB_BACKEND],
+        },
         {
           provide: RESPONSE_STORE,
           useFactory: (backend: JobBackend) => createResponseStore(backend.state, config.responses.ttlS),

@@ -115,7 +115,7 @@ export function openAiPaths(): Record<string, unknown> {
   });
   return {
     '/v1/chat/completions': post(
-      'Chat completion (stream: true for server-sent events)',
+      'Chat completion (stream: true for server-sent events); modalities ["text", "audio"] with audio {voice, format} adds a spoken answer (message.audio, or delta.audio transcript pieces then data when streamed) said by a speech job after the chat job',
       json(ref('OpenAiChatCompletionRequest')),
     ),
     '/v1/embeddings': post('Embeddings', json(ref('OpenAiEmbeddingRequest'))),
