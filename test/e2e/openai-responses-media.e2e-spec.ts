@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { durationOf, ffprobe } from '../../libs/adapters/src/builtin/media/media.testing';
 import { fixture } from '../fixtures';
 import { startBackendGateway, type BackendGateway } from '../gateway-harness';
 
@@ -171,6 +172,53 @@ describe('Responses across turns with media (official openai client)', () => {
       { type: 'text', text: 'Same picture?' },
       { type: 'image_url', image_url: { url, detail: 'high' } },
     ]);
+  });
+
+  it('speaks the answer with modalities + audio: an output_audio part, read back as text in the next turn', async () => {
+    const { client } = setup!;
+    const spoken = await client.responses
+      .create({
+        model: 'gpt-4o-mini',
+        input: 'Say something',
+        modalities: ['text', 'audio'],
+        audio: { voice: 'alloy', format: 'mp3' },
+      } as never)
+      .withResponse();
+    expect(spoken.response.headers.get('x-omnigate-route')).toBe(
+      `text->text ${ID}.chat | text->audio builtin.speech | audio->audio builtin.audio`,
+    );
+    expect(spoken.response.headers.get('x-omnigate-job')!.split(', ')).toHaveLength(2);
+    const [message] = spoken.data.output as unknown as {
+      content: { type: string; text?: string; transcript?: string; data?: string; format?: string }[];
+    }[];
+    const [text, audio] = message!.content;
+    expect(text).toMatchObject({ type: 'output_text', text: 'Echo: Say something' });
+    expect(audio).toMatchObject({ type: 'output_audio', transcript: 'Echo: Say something', format: 'mp3' });
+    const probed = await ffprobe(Buffer.from(audio!.data!, 'base64'));
+    expect(probed.streams[0]).toMatchObject({ codec_type: 'audio', codec_name: 'mp3' });
+    expect(durationOf(probed)).toBeGreaterThan(0.5);
+    const again = await client.responses.retrieve(spoken.data.id);
+    expect(again).toEqual(spoken.data);
+
+    await client.responses.create({
+      model: 'gpt-4o-mini',
+      input: 'And again',
+      previous_response_id: spoken.data.id,
+    });
+    expect(texts(chatBodies()[1]!.messages)).toEqual(['Say something', 'Echo: Say something', 'And again']);
+    const refused = await client.responses
+      .create({
+        model: 'auto',
+        input: 'hi',
+        stream: true,
+        modalities: ['text', 'audio'],
+        audio: { voice: 'alloy', format: 'wav' },
+      } as never)
+      .then(
+        () => undefined,
+        (err: { status: number; param: string }) => ({ status: err.status, param: err.param }),
+      );
+    expect(refused).toEqual({ status: 400, param: 'stream' });
   });
 
   it('refuses tools it does not have, a file URL and an image tool with an unknown format (400)', async () => {

@@ -87,7 +87,7 @@ export interface SpokenAnswer {
  * speaking adapter has; 422 `no_route` when nothing can speak in the format.
  */
 export function spokenAnswer(
-  body: ChatCompletionRequest,
+  body: Pick<ChatCompletionRequest, 'modalities' | 'audio'>,
   deps: Pick<EndpointDeps, 'planner' | 'models'>,
 ): SpokenAnswer | undefined {
   if (!body.modalities?.includes('audio')) return undefined;

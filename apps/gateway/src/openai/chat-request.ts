@@ -66,7 +66,7 @@ export const PASSED_CHAT_PARAMETERS = [
 export const CHAT_AUDIO_FORMATS = ['wav', 'aac', 'mp3', 'flac', 'opus', 'pcm16'] as const;
 
 /** `audio` of a request for a spoken answer. */
-const ChatAudioParamSchema = z.object({
+export const ChatAudioParamSchema = z.object({
   /** One of OpenAI's voices (alloy, ash, ...), or a voice the speaking adapter has (slt, kal16, ...). */
   voice: z.union([z.string().min(1).max(64), z.object({ id: z.string().min(1).max(128) })]).meta({
     description:

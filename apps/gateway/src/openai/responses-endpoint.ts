@@ -4,7 +4,9 @@ import type { JobRecord } from '../jobs/job-record';
 import { answerInfo } from './chat-completion';
 import { conversationJobRequest } from './chat-endpoint';
 import type { EndpointDeps } from './facade-endpoint';
-import { outputText, singleOutput } from './facade-job';
+import { outputBytes, outputText, singleOutput } from './facade-job';
+import { spokenAnswer, type SpokenAnswer } from './chat-audio';
+import { wavSamples } from './speech-endpoint';
 import { invalidParam } from './openai-error';
 import type { StoredResponse } from './response-store';
 import { conversationOf, keepHistoryMedia, sourceOf, storeInlineMedia } from './responses-media';
@@ -13,6 +15,7 @@ import {
   mapInput,
   newItemId,
   type ConversationItem,
+  type OutputAudioPart,
   type ResponseCreateRequest,
   type ResponseInputMessage,
 } from './responses-request';
@@ -43,6 +46,12 @@ function refuseUnsupported(body: ResponseCreateRequest): void {
   if (body.stream && imageTool(body)) {
     throw invalidParam('stream', 'the image_generation tool does not stream here; leave stream out');
   }
+  if (body.modalities?.includes('audio') && (body.stream || body.background)) {
+    throw invalidParam(
+      body.stream ? 'stream' : 'background',
+      'a spoken answer (modalities with audio) is answered whole here: leave stream and background out',
+    );
+  }
   body.tools?.forEach((tool, i) => {
     if (tool.type !== 'image_generation') {
       throw invalidParam(
@@ -72,7 +81,7 @@ function imageTool(body: ResponseCreateRequest): { mediaType: string } | undefin
 }
 
 /** What a Responses request needs: the models it resolves, the blobs it keeps, how media are read. */
-export type ResponseDeps = Pick<EndpointDeps, 'models' | 'blobs'> & { reader: MediaReader };
+export type ResponseDeps = Pick<EndpointDeps, 'models' | 'blobs' | 'planner'> & { reader: MediaReader };
 
 /**
  * A Responses request as prepared: its input items (media stored, by blob id) on top of the
@@ -90,7 +99,9 @@ export interface ResponseJob {
   request: InferRequest;
   prepared: PreparedResponse;
   /** `ids`: those a stream announced before the answer was known (else new ones). */
-  build(record: JobRecord, ids?: ResponseIds): Promise<StoredResponse>;
+  build(record: JobRecord, ids?: ResponseIds, spoken?: OutputAudioPart): Promise<StoredResponse>;
+  /** With `modalities: ["text", "audio"]`: the speech job that says the answer, run after the chat job. */
+  speech?: SpokenAnswer;
 }
 
 /** The ids of a response and of its output item. */
@@ -112,12 +123,14 @@ export async function responseJob(
 ): Promise<ResponseJob> {
   refuseUnsupported(body);
   const image = imageTool(body);
+  const speech = body.modalities?.includes('audio') ? spokenAnswer(body, deps) : undefined;
   const input = mapInput(body.input);
   await storeInlineMedia(input, deps.blobs);
   await keepHistoryMedia(history, deps.blobs);
   const prepared: PreparedResponse = { body, history: [...history], input };
   const conversation = [...history, ...input];
-  const build = (record: JobRecord, ids?: ResponseIds) => buildResponse(prepared, record, deps.blobs, ids);
+  const build = (record: JobRecord, ids?: ResponseIds, spoken?: OutputAudioPart) =>
+    buildResponse(prepared, record, deps.blobs, ids, spoken);
   if (image) {
     const request = InferRequestSchema.parse({
       inputs: [imageSource(conversation)],
@@ -139,7 +152,7 @@ export async function responseJob(
     },
     deps.models,
   );
-  return { request, prepared, build };
+  return { request, prepared, build, ...(speech ? { speech } : {}) };
 }
 
 /**
@@ -151,6 +164,7 @@ export async function buildResponse(
   record: JobRecord,
   blobs: EndpointDeps['blobs'],
   ids: ResponseIds = { response: newResponseId(), item: newItemId(imageTool(body) ? 'ig' : 'msg') },
+  spoken?: OutputAudioPart,
 ): Promise<StoredResponse> {
   let output: ConversationItem;
   let text = '';
@@ -171,7 +185,7 @@ export async function buildResponse(
       type: 'message',
       role: 'assistant',
       status: 'completed',
-      content: [{ type: 'output_text', text, annotations: [] }],
+      content: [{ type: 'output_text', text, annotations: [] }, ...(spoken ? [spoken] : [])],
     };
   }
   return {
@@ -198,7 +212,7 @@ function imageSource(conversation: readonly ConversationItem[]): InferRequest['i
   throw invalidParam('input', 'the image tool needs a prompt or media to draw from');
 }
 
-/** The `response` object of a completed job; an image item's `result` is filled in when shown (withImages). */
+/** The `response` object of a completed job; an image item's `result` is filled in when shown (withMedia). */
 function responseObject(
   body: ResponseCreateRequest,
   record: JobRecord,
@@ -223,13 +237,7 @@ function responseObject(
     max_output_tokens: body.max_output_tokens ?? null,
     model: info.model,
     output: [
-      output.type === 'message'
-        ? {
-            ...output,
-            status: truncated ? 'incomplete' : 'completed',
-            content: [{ type: 'output_text', text, annotations: [] }],
-          }
-        : output,
+      output.type === 'message' ? { ...output, status: truncated ? 'incomplete' : 'completed' } : output,
     ],
     parallel_tool_calls: false,
     previous_response_id: body.previous_response_id ?? null,
@@ -253,21 +261,50 @@ function responseObject(
 }
 
 /**
- * The response as shown: each `image_generation_call` with its image read from its blob as
- * base64 (`result`); the stored response keeps only the blob id.
+ * The job of `speech` saying `transcript`, and its answer as the message's `output_audio` part: the audio
+ * (in the format asked; pcm16 as raw samples) kept as a blob, its bytes read back when shown.
  */
-export async function withImages(
+export async function spokenPart(
+  speech: SpokenAnswer,
+  transcript: string,
+  run: (request: InferRequest) => Promise<JobRecord>,
+  blobs: EndpointDeps['blobs'],
+): Promise<{ part: OutputAudioPart; record: JobRecord }> {
+  const record = await run(speech.request(transcript));
+  const output = singleOutput(record, 'audio');
+  const bytes = await outputBytes(blobs, output);
+  const audio = speech.format === 'pcm16' ? wavSamples(bytes) : bytes;
+  const blob = await blobs.put(audio, { mediaType: output.mediaType ?? 'application/octet-stream' });
+  return {
+    part: { type: 'output_audio', transcript, format: speech.format, blob_id: blob.id, data: null },
+    record,
+  };
+}
+
+/**
+ * The response as shown: each `image_generation_call` with its image (`result`) and each
+ * `output_audio` part with its audio (`data`) read from their blobs as base64; the stored
+ * response keeps only the blob ids.
+ */
+export async function withMedia(
   response: StoredResponse['response'],
   blobs: EndpointDeps['blobs'],
 ): Promise<StoredResponse['response']> {
   const output = response.output as ConversationItem[] | undefined;
-  if (!output?.some((item) => item.type === 'image_generation_call')) return response;
+  const base64 = async (blobId: string) => (await blobs.read(blobId)).toString('base64');
+  const hasMedia = (item: ConversationItem) =>
+    item.type === 'image_generation_call' || item.content.some((part) => part.type === 'output_audio');
+  if (!output?.some(hasMedia)) return response;
   const shown = await Promise.all(
-    output.map(async (item) =>
-      item.type === 'image_generation_call'
-        ? { ...item, result: (await blobs.read(item.file_id)).toString('base64') }
-        : item,
-    ),
+    output.map(async (item) => {
+      if (item.type === 'image_generation_call') return { ...item, result: await base64(item.file_id) };
+      const content = await Promise.all(
+        item.content.map(async (part) =>
+          part.type === 'output_audio' ? { ...part, data: await base64(part.blob_id) } : part,
+        ),
+      );
+      return { ...item, content };
+    }),
   );
   return { ...response, output: shown };
 }

@@ -116,10 +116,12 @@ export function conversationOf(items: readonly ConversationItem[]): MappedConver
         content: [{ type: 'text', text: 'The image generated in the previous answer:' }, image],
       };
     }
-    const [only] = item.content;
-    if (item.content.length === 1 && only && !isMedia(only)) return { role: item.role, content: only.text };
-    const content = item.content.map((part) =>
-      isMedia(part) ? ref(part.file_id!, part) : { type: 'text', text: part.text },
+    // A spoken answer's audio says what its output_text says: the model reads the text.
+    const parts = item.content.filter((part) => part.type !== 'output_audio');
+    const [only] = parts;
+    if (parts.length === 1 && only && 'text' in only) return { role: item.role, content: only.text };
+    const content = parts.map((part) =>
+      isMedia(part) ? ref(part.file_id!, part) : { type: 'text', text: 'text' in part ? part.text : '' },
     );
     return { role: item.role, content };
   });

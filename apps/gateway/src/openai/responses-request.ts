@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BlobIdSchema, FileIdSchema, isBase64 } from '@omnigate/contracts';
 import { z } from 'zod';
-import { parseDataUrl } from './chat-request';
+import { ChatAudioParamSchema, parseDataUrl } from './chat-request';
 import { invalidParam } from './openai-error';
 
 /** `input_image`'s detail, as chat's `image_url` takes it. */
@@ -36,6 +36,13 @@ export const ResponseCreateRequestSchema = z
     user: z.string().max(256).nullish(),
     tools: z.array(ToolSchema).max(128).nullish(),
     tool_choice: z.union([z.string(), z.looseObject({ type: z.string() })]).nullish(),
+    /** As on Chat Completions: `["text", "audio"]` with `audio` adds the answer spoken (an `output_audio` part). */
+    modalities: z
+      .array(z.enum(['text', 'audio']))
+      .min(1)
+      .max(2)
+      .nullish(),
+    audio: ChatAudioParamSchema.nullish(),
     stream: z.boolean().nullish(),
     background: z.boolean().nullish(),
     conversation: z.unknown().optional(),
@@ -57,9 +64,22 @@ export interface InlineMedia {
 export type ResponseInputPart =
   | { type: 'input_text'; text: string }
   | { type: 'output_text'; text: string; annotations: [] }
+  | OutputAudioPart
   | ({ type: 'input_image'; detail: Detail; image_url: null } & MediaFields)
   | ({ type: 'input_audio'; format: 'wav' | 'mp3' } & MediaFields)
   | ({ type: 'input_file'; filename?: string } & MediaFields);
+
+/**
+ * A spoken answer (`modalities: ["text", "audio"]`), beside the answer's `output_text`: its
+ * audio by blob id, `data` filled in (base64) when shown, never stored.
+ */
+export interface OutputAudioPart {
+  type: 'output_audio';
+  transcript: string;
+  format: string;
+  blob_id: string;
+  data: string | null;
+}
 
 /** What every media part holds besides its type's own fields. */
 interface MediaFields {

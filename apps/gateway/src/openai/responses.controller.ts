@@ -6,6 +6,7 @@ import { listPage, type ListPage } from '../batches/list-page';
 import { GatewayError } from '../errors/gateway-error';
 import { InputInspector } from '../detection/input-inspector';
 import { InferenceService } from '../inference/inference.service';
+import { RoutePlanner } from '../routing/route-planner';
 import { callerOf } from '../inference/job-caller';
 import { jsonBody, routeHeaders, runToCompletion } from './facade-job';
 import { ModelCatalog } from './model-catalog';
@@ -18,7 +19,9 @@ import {
   startBackground,
   type BackgroundDeps,
 } from './responses-background';
-import { RESPONSE_ID, responseCreatedAt, responseJob, withImages } from './responses-endpoint';
+import { RESPONSE_ID, responseCreatedAt, responseJob, spokenPart, withMedia } from './responses-endpoint';
+import { chatTranscript } from './chat-audio';
+import type { InferRequest } from '@omnigate/contracts';
 import { ResponseCreateRequestSchema, type ResponseInputMessage } from './responses-request';
 import { streamResponse } from './responses-stream';
 
@@ -65,6 +68,7 @@ export class ResponsesController {
     @Inject(RESPONSE_STORE) private readonly store: ResponseStore,
     models: ModelCatalog,
     private readonly inspector: InputInspector,
+    private readonly planner: RoutePlanner,
   ) {
     this.deps = { inference, blobs, store, models };
   }
@@ -79,6 +83,7 @@ export class ResponsesController {
     if (body.background) refuseInBackground(body);
     const job = await responseJob(body, previous?.conversation ?? [], {
       ...this.deps,
+      planner: this.planner,
       reader: {
         inspector: this.inspector,
         blobs: this.deps.blobs,
@@ -92,11 +97,19 @@ export class ResponsesController {
       return;
     }
     if (body.stream) return streamResponse(req, reply, body, job, this.deps);
-    const record = await runToCompletion(this.inference, job.request, req);
-    const stored = await job.build(record);
+    const run = (request: InferRequest) => runToCompletion(this.inference, request, req);
+    const record = await run(job.request);
+    const spoken = job.speech
+      ? await spokenPart(job.speech, await chatTranscript(this.deps, record), run, this.deps.blobs)
+      : undefined;
+    const stored = await job.build(record, undefined, spoken?.part);
     if (body.store !== false) await this.store.put(stored);
-    const response = await withImages(stored.response, this.deps.blobs);
-    await reply.status(200).headers(routeHeaders(record)).send(response);
+    const response = await withMedia(stored.response, this.deps.blobs);
+    const records = spoken ? [record, spoken.record] : [record];
+    await reply
+      .status(200)
+      .headers(routeHeaders(...records))
+      .send(response);
   }
 
   /** A stored response; a background one as its job stands (settled once the job ended). */
@@ -104,7 +117,7 @@ export class ResponsesController {
   async retrieve(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     const stored = await this.find(id);
     if (stored.background) void reply.header('x-omnigate-job', stored.background.jobId);
-    await reply.send(await withImages(stored.response, this.deps.blobs));
+    await reply.send(await withMedia(stored.response, this.deps.blobs));
   }
 
   /** Cancels a background response's job (400 for any other response, as OpenAI's). */
