@@ -3,6 +3,7 @@ import type { JobRecord } from '../jobs/job-record';
 import { answerInfo } from './chat-completion';
 import { chatJobRequest } from './chat-endpoint';
 import { ChatCompletionRequestSchema, type ChatRequestMessage } from './chat-request';
+import { conversationIdOf } from './conversation-id';
 import type { EndpointDeps } from './facade-endpoint';
 import { outputText, singleOutput } from './facade-job';
 import { invalidParam } from './openai-error';
@@ -23,22 +24,19 @@ function refuseUnsupported(body: ResponseCreateRequest): void {
     throw invalidParam('background', 'background responses are not supported by this gateway yet');
   if (body.tools?.length)
     throw invalidParam('tools', 'tools are not supported by this gateway’s responses endpoint yet');
-  if (body.conversation !== undefined && body.conversation !== null) {
-    throw invalidParam(
-      'conversation',
-      'conversations are not supported by this gateway yet; use previous_response_id',
-    );
-  }
+  // With previous_response_id too, 400: the caller reads the conversation (conversation-turn.ts).
+  conversationIdOf(body);
 }
 
 /**
- * A Responses request as one chat job: the earlier turns of `previous` (its conversation), then
+ * A Responses request as one chat job: the earlier turns of `previous` (the stored response's
+ * conversation, or a conversation's messages: ConversationTurn.previous), then
  * `instructions` as a system message first, then this input; `build` turns the completed job
  * into the Response object and what to store for a follow-up.
  */
 export function responseJob(
   body: ResponseCreateRequest,
-  previous: StoredResponse | undefined,
+  previous: Pick<StoredResponse, 'conversation'> | undefined,
   deps: Pick<EndpointDeps, 'models' | 'blobs'>,
 ): {
   request: InferRequest;
@@ -81,6 +79,7 @@ function responseObject(
   text: string,
 ): StoredResponse['response'] {
   const info = answerInfo(record);
+  const conversation = conversationIdOf(body);
   const truncated = info.finishReason === 'length';
   const details = (key: string) => {
     const value = info.usage[key];
@@ -107,6 +106,7 @@ function responseObject(
     ],
     parallel_tool_calls: false,
     previous_response_id: body.previous_response_id ?? null,
+    ...(conversation ? { conversation: { id: conversation } } : {}),
     store: body.store ?? true,
     temperature: body.temperature ?? null,
     top_p: body.top_p ?? null,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ChatContentPart, ChatRequestMessage } from './chat-request';
+import { ConversationParamSchema } from './conversation-id';
 import { invalidParam } from './openai-error';
 
 /** `input_image`'s detail, as chat's `image_url` takes it. */
@@ -10,7 +11,7 @@ const DetailSchema = z.enum(['auto', 'low', 'high']);
  * One input item as sent: read loosely so that an item or part of a type this gateway does not
  * take is refused by name (400) rather than as a schema mismatch.
  */
-const InputItemSchema = z.looseObject({
+export const InputItemSchema = z.looseObject({
   type: z.string().optional(),
   role: z.string().optional(),
   content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
@@ -33,7 +34,8 @@ export const ResponseCreateRequestSchema = z
     stream: z.boolean().nullish(),
     background: z.boolean().nullish(),
     tools: z.array(z.unknown()).nullish(),
-    conversation: z.unknown().optional(),
+    /** The conversation (conversation-turn.ts) whose items come before this input, and to which its items are added. */
+    conversation: ConversationParamSchema.nullish(),
   })
   .meta({ id: 'OpenAiResponseCreateRequest' });
 export type ResponseCreateRequest = z.infer<typeof ResponseCreateRequestSchema>;
@@ -67,9 +69,10 @@ const ROLES = new Set(['user', 'assistant', 'system', 'developer']);
 /**
  * The input (a string, or message items of `input_text`, `input_image` with a data URL, and
  * `output_text` for earlier assistant turns) as items and chat messages; any other item or
- * part type is 400 naming it. The data URLs are checked where chat checks them (mapConversation).
+ * part type is 400 naming it (`param`: where the items are, `input` or a conversation's `items`).
+ * The data URLs are checked where chat checks them (mapConversation).
  */
-export function mapInput(input: ResponseCreateRequest['input']): MappedInput {
+export function mapInput(input: ResponseCreateRequest['input'], param = 'input'): MappedInput {
   if (typeof input === 'string') {
     return {
       items: [
@@ -84,7 +87,7 @@ export function mapInput(input: ResponseCreateRequest['input']): MappedInput {
       messages: [{ role: 'user', content: input }],
     };
   }
-  const items = input.map((item, i) => inputMessage(item, `input[${i}]`));
+  const items = input.map((item, i) => inputMessage(item, `${param}[${i}]`));
   return { items, messages: items.map(chatMessage) };
 }
 
@@ -146,7 +149,7 @@ function inputPart(part: { type: string } & Record<string, unknown>, param: stri
 }
 
 /** An input message as a chat message: text alone as a string, else chat's parts. */
-function chatMessage(item: ResponseInputMessage): ChatRequestMessage {
+export function chatMessage(item: ResponseInputMessage): ChatRequestMessage {
   const [only] = item.content;
   if (item.content.length === 1 && only && only.type !== 'input_image')
     return { role: item.role, content: only.text };

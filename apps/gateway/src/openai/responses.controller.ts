@@ -5,6 +5,8 @@ import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { listPage, type ListPage } from '../batches/list-page';
 import { GatewayError } from '../errors/gateway-error';
 import { InferenceService } from '../inference/inference.service';
+import { CONVERSATION_STORE, type ConversationStore } from './conversation-store';
+import { conversationTurn } from './conversation-turn';
 import { jsonBody, routeHeaders, runToCompletion } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 import { RESPONSE_STORE, type ResponseStore, type StoredResponse } from './response-store';
@@ -38,18 +40,21 @@ export class ResponsesController {
     private readonly inference: InferenceService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(RESPONSE_STORE) private readonly store: ResponseStore,
+    @Inject(CONVERSATION_STORE) private readonly conversations: ConversationStore,
     private readonly models: ModelCatalog,
   ) {}
 
   @Post()
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = ResponseCreateRequestSchema.parse(jsonBody(req));
+    const turn = await conversationTurn(this.conversations, body);
     const previousId = body.previous_response_id;
-    const previous = previousId ? await this.find(previousId, 'previous_response_id') : undefined;
+    const previous = previousId ? await this.find(previousId, 'previous_response_id') : turn?.previous;
     const job = responseJob(body, previous, { models: this.models, blobs: this.blobs });
     const record = await runToCompletion(this.inference, job.request, req);
     const stored = await job.build(record);
     if (body.store !== false) await this.store.put(stored);
+    await turn?.record(stored);
     await reply.status(200).headers(routeHeaders(record)).send(stored.response);
   }
 
