@@ -11,6 +11,8 @@ import { LOGGER } from '../logging/logger';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { MetricsModule } from '../metrics/metrics.module';
 import { ModelCatalog } from '../openai/model-catalog';
+import { RESPONSE_STORE, type ResponseStore } from '../openai/response-store';
+import { ResponseStateModule } from '../openai/response-state.module';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
 import { RoutePlanner } from '../routing/route-planner';
@@ -43,6 +45,7 @@ export class BatchesModule {
         FilesModule.forRoot(config),
         InferenceModule.forRoot(config),
         MetricsModule.forRoot(config),
+        ResponseStateModule.forRoot(config),
       ],
       controllers: apiControllers(config, [FilesController, BatchesController]),
       providers: [
@@ -58,6 +61,7 @@ export class BatchesModule {
             planner: RoutePlanner,
             logger: Logger,
             metrics: GatewayMetrics,
+            responses: ResponseStore,
           ) =>
             new BatchRunner(
               config,
@@ -71,6 +75,7 @@ export class BatchesModule {
                 planner,
                 config.batches.priority,
                 webhooks,
+                responses,
               ),
               backend.bus,
               webhooks,
@@ -88,6 +93,7 @@ export class BatchesModule {
             RoutePlanner,
             LOGGER,
             GatewayMetrics,
+            RESPONSE_STORE,
           ],
         },
         {
