@@ -328,7 +328,7 @@ describe('batches (official openai client)', () => {
       client.batches.create({
         ...base,
         input_file_id: file.id,
-        endpoint: '/v1/responses' as '/v1/chat/completions',
+        endpoint: '/v1/moderations' as '/v1/chat/completions',
       }),
     ).rejects.toMatchObject({ status: 400, param: 'endpoint' });
     await expect(

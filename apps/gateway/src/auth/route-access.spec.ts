@@ -38,6 +38,8 @@ describe('routeAccess', () => {
     ['POST', '/v1/responses', 'infer', 'openai'],
     ['GET', '/v1/responses/:id/input_items', 'infer', 'openai'],
     ['DELETE', '/v1/responses/:id', 'infer', 'openai'],
+    ['POST', '/v1/conversations', 'infer', 'openai'],
+    ['DELETE', '/v1/conversations/:id/items/:item_id', 'infer', 'openai'],
     ['POST', '/v1/files', 'batch', 'openai'],
     ['GET', '/v1/files/:id/content', 'batch', 'openai'],
     ['GET', '/v1/batches/:id', 'batch', 'openai'],

@@ -40,6 +40,7 @@ const OPENAI_ROOTS = new Set([
   'files',
   'batches',
   'responses',
+  'conversations',
 ]);
 const BATCH_ROOTS = new Set(['files', 'batches']);
 const OPEN_ROOTS = new Set(['health', 'docs']);

@@ -6,10 +6,11 @@ import type { BlobStore } from '../blobs/blob-store';
 import { GatewayError } from '../errors/gateway-error';
 import type { InferenceService } from '../inference/inference.service';
 import type { AudioAnswerStore } from '../openai/audio-answer-store';
-import type { EndpointDeps, EndpointJobs } from '../openai/facade-endpoint';
+import type { LineDeps, LineJobs } from '../openai/facade-endpoint';
 import { FACADE_ENDPOINTS } from '../openai/facade-endpoints';
 import { completed } from '../openai/facade-job';
 import type { ModelCatalog } from '../openai/model-catalog';
+import type { ResponseStore } from '../openai/response-store';
 import { invalidParam, toOpenAiError } from '../openai/openai-error';
 import type { JobStore } from '../jobs/job-ports';
 import type { JobRecord } from '../jobs/job-record';
@@ -33,18 +34,12 @@ const BatchLineSchema = z.object({
 });
 
 /**
- * A line's jobs as queued (one, or several for a facade body that the endpoint splits: many
- * texts to embed, `n` images), and how their completed records become the endpoint's answer body.
- */
-type LineJob = Pick<EndpointJobs, 'requests' | 'followUp' | 'lineBody'>;
-
-/**
  * Runs the lines of batches: each line one job (a facade line the endpoint would split, one per
  * part), at the batch priority, answered in OpenAI's line format.
  */
 export class BatchLineRunner {
   /** What the facade endpoints' mappings read. */
-  private readonly deps: EndpointDeps;
+  private readonly deps: LineDeps;
 
   constructor(
     private readonly inference: InferenceService,
@@ -57,8 +52,10 @@ export class BatchLineRunner {
     private readonly webhooks: WebhookService,
     /** The spoken chat answers a line's conversation may refer to, and its spoken answers are kept in. */
     audioAnswers: AudioAnswerStore,
+    /** Stored responses: a `/v1/responses` line reads its previous_response_id there and stores its answer. */
+    responses: ResponseStore,
   ) {
-    this.deps = { models, blobs, planner, audioAnswers };
+    this.deps = { models, blobs, planner, audioAnswers, responses };
   }
 
   /**
@@ -108,7 +105,7 @@ export class BatchLineRunner {
   ): Promise<BatchResultLine | undefined> {
     const id = newRequestId();
     let customId: string | null = null;
-    let job: LineJob;
+    let job: LineJobs;
     try {
       const value = parseJson(raw);
       customId = customIdOf(value);
@@ -116,6 +113,8 @@ export class BatchLineRunner {
       job = await this.toJob(lineEndpoint(line.url, endpoint), line.body);
       for (const request of job.requests) if (request.webhook) await this.webhooks.check(request.webhook);
     } catch (err) {
+      // Not the line's fault (a store it reads, such as a previous response's, is away): no answer.
+      if (isRedisUnavailable(err)) throw err;
       const { body } = toOpenAiError(err);
       const error = { code: body.error.code ?? 'invalid_request', message: body.error.message, line: lineNo };
       return failure({ id, custom_id: customId, response: null, error });
@@ -128,7 +127,7 @@ export class BatchLineRunner {
 
   /** Queues the line's jobs (their ids go to `queued` as they are) and answers from their records. */
   private async answer(
-    job: LineJob,
+    job: LineJobs,
     queued: string[],
     { id, customId, lineNo }: { id: string; customId: string | null; lineNo: number },
     signal: AbortSignal,
@@ -226,13 +225,16 @@ export class BatchLineRunner {
     }
   }
 
-  /** A `/v1/infer` line is the native request; any other, its facade endpoint's (FACADE_ENDPOINTS). */
-  private toJob(endpoint: BatchEndpoint, body: Record<string, unknown>): LineJob | Promise<LineJob> {
+  /**
+   * A `/v1/infer` line is the native request; any other, its facade endpoint's (FACADE_ENDPOINTS),
+   * which may read a store first (a `/v1/responses` line's previous_response_id).
+   */
+  private async toJob(endpoint: BatchEndpoint, body: Record<string, unknown>): Promise<LineJobs> {
     if (endpoint === '/v1/infer') return this.inferJob(body);
     return FACADE_ENDPOINTS[endpoint].lineJobs(body, this.deps, this.priority);
   }
 
-  private inferJob(body: Record<string, unknown>): LineJob {
+  private inferJob(body: Record<string, unknown>): LineJobs {
     const parsed = InferRequestSchema.parse(body);
     const request = { ...parsed, priority: Math.max(parsed.priority ?? this.priority, this.priority) };
     return { requests: [request], lineBody: ([record]) => this.inference.present(record!) };

@@ -22,6 +22,7 @@ export const BATCH_ENDPOINTS = [
   '/v1/images/generations',
   '/v1/audio/speech',
   '/v1/audio/transcriptions',
+  '/v1/responses',
 ] as const;
 export type BatchEndpoint = (typeof BATCH_ENDPOINTS)[number];
 

@@ -10,8 +10,10 @@ import { InferenceService } from '../inference/inference.service';
 import { LOGGER } from '../logging/logger';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { MetricsModule } from '../metrics/metrics.module';
-import { audioAnswerStore } from '../openai/audio-answer-store';
+import { AUDIO_ANSWER_STORE, type AudioAnswerStore } from '../openai/audio-answer-store';
 import { ModelCatalog } from '../openai/model-catalog';
+import { RESPONSE_STORE, type ResponseStore } from '../openai/response-store';
+import { ResponseStateModule } from '../openai/response-state.module';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
 import { RoutePlanner } from '../routing/route-planner';
@@ -44,6 +46,7 @@ export class BatchesModule {
         FilesModule.forRoot(config),
         InferenceModule.forRoot(config),
         MetricsModule.forRoot(config),
+        ResponseStateModule.forRoot(config),
       ],
       controllers: apiControllers(config, [FilesController, BatchesController]),
       providers: [
@@ -59,6 +62,8 @@ export class BatchesModule {
             planner: RoutePlanner,
             logger: Logger,
             metrics: GatewayMetrics,
+            responses: ResponseStore,
+            audioAnswers: AudioAnswerStore,
           ) =>
             new BatchRunner(
               config,
@@ -72,7 +77,8 @@ export class BatchesModule {
                 planner,
                 config.batches.priority,
                 webhooks,
-                audioAnswerStore(backend.state, config.responses.ttlS),
+                audioAnswers,
+                responses,
               ),
               backend.bus,
               webhooks,
@@ -90,6 +96,8 @@ export class BatchesModule {
             RoutePlanner,
             LOGGER,
             GatewayMetrics,
+            RESPONSE_STORE,
+            AUDIO_ANSWER_STORE,
           ],
         },
         {

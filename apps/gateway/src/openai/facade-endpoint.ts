@@ -7,6 +7,7 @@ import type { JobRecord } from '../jobs/job-record';
 import type { RoutePlanner } from '../routing/route-planner';
 import { routeHeaders, runToCompletion } from './facade-job';
 import type { ModelCatalog } from './model-catalog';
+import type { ResponseStore } from './response-store';
 
 /**
  * What an endpoint's mapping reads: the models it resolves, the blobs its answer reads, the
@@ -17,6 +18,14 @@ export interface EndpointDeps {
   blobs: BlobStore;
   planner: RoutePlanner;
   audioAnswers: AudioAnswerStore;
+}
+
+/**
+ * What a batch line's mapping reads: the endpoint's, and the stored responses (a `/v1/responses`
+ * line continues a stored one and stores its own).
+ */
+export interface LineDeps extends EndpointDeps {
+  responses: ResponseStore;
 }
 
 /**
@@ -51,19 +60,22 @@ export interface EndpointJobs {
 }
 
 /**
+ * A batch line's jobs as queued (one, or several for a body that the endpoint splits: many texts
+ * to embed, `n` images), and how their completed records become its answer's body.
+ */
+export type LineJobs = Pick<EndpointJobs, 'requests' | 'lineBody' | 'followUp'>;
+
+/**
  * One OpenAI endpoint as batch lines call it (FACADE_ENDPOINTS has them by path); its controller
  * calls the same module's typed mapping.
  */
 export interface FacadeEndpoint {
   /**
    * A line's body as jobs at `priority`: validated by the endpoint's schema and refused (400)
-   * where the endpoint refuses it, plus what a line cannot do (stream).
+   * where the endpoint refuses it, plus what a line cannot do (stream). A promise where the
+   * mapping reads a store first (a response's `previous_response_id`).
    */
-  lineJobs(
-    body: Record<string, unknown>,
-    deps: EndpointDeps,
-    priority: number,
-  ): EndpointJobs | Promise<EndpointJobs>;
+  lineJobs(body: Record<string, unknown>, deps: LineDeps, priority: number): LineJobs | Promise<LineJobs>;
 }
 
 /** The path of a line's blob: the gateway's own, without a host. */

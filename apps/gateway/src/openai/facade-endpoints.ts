@@ -2,6 +2,7 @@ import { chatEndpoint } from './chat-endpoint';
 import { embeddingsEndpoint } from './embeddings-endpoint';
 import type { FacadeEndpoint } from './facade-endpoint';
 import { imagesEndpoint } from './images-endpoint';
+import { responsesEndpoint } from './responses-line';
 import { speechEndpoint } from './speech-endpoint';
 import { transcriptionsEndpoint } from './transcriptions-endpoint';
 
@@ -15,6 +16,7 @@ export const FACADE_ENDPOINTS = {
   '/v1/images/generations': imagesEndpoint,
   '/v1/audio/speech': speechEndpoint,
   '/v1/audio/transcriptions': transcriptionsEndpoint,
+  '/v1/responses': responsesEndpoint,
 } as const satisfies Record<string, FacadeEndpoint>;
 
 export type FacadePath = keyof typeof FACADE_ENDPOINTS;

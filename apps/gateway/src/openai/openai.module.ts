@@ -5,21 +5,20 @@ import type { AppConfig } from '../config/app-config';
 import { apiControllers, featureModule } from '../config/feature-module';
 import { DetectionModule } from '../detection/detection.module';
 import { InferenceModule } from '../inference/inference.module';
-import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
 import { RoutingModule } from '../routing/routing.module';
-import { AUDIO_ANSWER_STORE, audioAnswerStore } from './audio-answer-store';
 import { AudioController } from './audio.controller';
 import { ChatCompletionsController } from './chat-completions.controller';
+import { ConversationsController } from './conversations.controller';
 import { EmbeddingsController } from './embeddings.controller';
 import { ImagesController } from './images.controller';
 import { ModelsController } from './models.controller';
-import { createResponseStore, RESPONSE_STORE } from './response-store';
+import { ResponseStateModule } from './response-state.module';
 import { ResponsesController } from './responses.controller';
 
 /**
  * The OpenAI-compatible facade: its routes run the gateway's jobs (ModelCatalog is AdaptersModule's);
- * stored responses and spoken chat answers are kept where the queue driver keeps its state.
+ * stored responses, conversations and spoken chat answers are ResponseStateModule's.
  */
 @Module({})
 export class OpenAiModule {
@@ -32,6 +31,7 @@ export class OpenAiModule {
         RoutingModule.forRoot(config),
         AdaptersModule.forRoot(config),
         QueueModule.forRoot(config),
+        ResponseStateModule.forRoot(config),
       ],
       controllers: apiControllers(config, [
         ChatCompletionsController,
@@ -40,19 +40,8 @@ export class OpenAiModule {
         EmbeddingsController,
         ModelsController,
         ResponsesController,
+        ConversationsController,
       ]),
-      providers: [
-        {
-          provide: AUDIO_ANSWER_STORE,
-          useFactory: (backend: JobBackend) => audioAnswerStore(backend.state, config.responses.ttlS),
-          inject: [JOB_BACKEND],
-        },
-        {
-          provide: RESPONSE_STORE,
-          useFactory: (backend: JobBackend) => createResponseStore(backend.state, config.responses.ttlS),
-          inject: [JOB_BACKEND],
-        },
-      ],
     }));
   }
 }

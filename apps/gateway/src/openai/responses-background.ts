@@ -4,6 +4,7 @@ import type { InferenceService } from '../inference/inference.service';
 import type { JobCaller } from '../inference/job-caller';
 import type { JobRecord } from '../jobs/job-record';
 import type { EndpointDeps } from './facade-endpoint';
+import { conversationIdOf } from './conversation-id';
 import { invalidParam } from './openai-error';
 import type { ResponseStore, StoredResponse } from './response-store';
 import { buildResponse, newResponseId, type ResponseJob } from './responses-endpoint';
@@ -24,6 +25,12 @@ export interface BackgroundDeps extends Pick<EndpointDeps, 'models' | 'blobs'> {
  */
 /** What a background response cannot be: checked before anything is stored or run. */
 export function refuseInBackground(body: ResponseCreateRequest): void {
+  if (conversationIdOf(body) !== undefined) {
+    throw invalidParam(
+      'conversation',
+      'a background response is not added to a conversation here; use previous_response_id, or leave background out',
+    );
+  }
   if (body.store === false) {
     throw invalidParam('store', 'a background response is stored: leave store out or set it to true');
   }

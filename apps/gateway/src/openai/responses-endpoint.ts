@@ -3,6 +3,7 @@ import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
 import type { JobRecord } from '../jobs/job-record';
 import { answerInfo } from './chat-completion';
 import { conversationJobRequest } from './chat-endpoint';
+import { conversationIdOf } from './conversation-id';
 import type { EndpointDeps } from './facade-endpoint';
 import { outputBytes, outputText, singleOutput } from './facade-job';
 import { spokenAnswer, type SpokenAnswer } from './chat-audio';
@@ -37,12 +38,8 @@ export function responseCreatedAt(id: string): number {
 
 /** What this gateway's Responses endpoint does not do: refused (400) rather than ignored. */
 function refuseUnsupported(body: ResponseCreateRequest): void {
-  if (body.conversation !== undefined && body.conversation !== null) {
-    throw invalidParam(
-      'conversation',
-      'conversations are not supported by this gateway yet; use previous_response_id',
-    );
-  }
+  // With previous_response_id too, 400: the caller reads the conversation (conversation-turn.ts).
+  conversationIdOf(body);
   if (body.stream && imageTool(body)) {
     throw invalidParam('stream', 'the image_generation tool does not stream here; leave stream out');
   }
@@ -81,7 +78,10 @@ function imageTool(body: ResponseCreateRequest): { mediaType: string } | undefin
 }
 
 /** What a Responses request needs: the models it resolves, the blobs it keeps, how media are read. */
-export type ResponseDeps = Pick<EndpointDeps, 'models' | 'blobs' | 'planner'> & { reader: MediaReader };
+export type ResponseDeps = Pick<EndpointDeps, 'models' | 'blobs' | 'planner'> & {
+  /** Without one (a batch line), media go to the chat job as they are, for its route to read. */
+  reader?: MediaReader;
+};
 
 /**
  * A Responses request as prepared: its input items (media stored, by blob id) on top of the
@@ -138,7 +138,7 @@ export async function responseJob(
     });
     return { request, prepared, build };
   }
-  await readMediaForModel(conversation, deps.reader);
+  if (deps.reader) await readMediaForModel(conversation, deps.reader);
   const mapped = conversationOf(conversation);
   const instructions = body.instructions ? [{ role: 'system', content: body.instructions }] : [];
   const { request } = conversationJobRequest(
@@ -221,6 +221,7 @@ function responseObject(
   id: string,
 ): StoredResponse['response'] {
   const info = answerInfo(record);
+  const conversation = conversationIdOf(body);
   const truncated = info.finishReason === 'length' && output.type === 'message';
   const details = (key: string) => {
     const value = info.usage[key];
@@ -241,6 +242,7 @@ function responseObject(
     ],
     parallel_tool_calls: false,
     previous_response_id: body.previous_response_id ?? null,
+    ...(conversation ? { conversation: { id: conversation } } : {}),
     store: body.store ?? true,
     temperature: body.temperature ?? null,
     top_p: body.top_p ?? null,
@@ -261,24 +263,20 @@ function responseObject(
 }
 
 /**
- * The job of `speech` saying `transcript`, and its answer as the message's `output_audio` part: the audio
+ * What the speech job (`record`) said of `transcript`, as the message's `output_audio` part: the audio
  * (in the format asked; pcm16 as raw samples) kept as a blob, its bytes read back when shown.
  */
-export async function spokenPart(
+export async function spokenPartOf(
   speech: SpokenAnswer,
   transcript: string,
-  run: (request: InferRequest) => Promise<JobRecord>,
+  record: JobRecord,
   blobs: EndpointDeps['blobs'],
-): Promise<{ part: OutputAudioPart; record: JobRecord }> {
-  const record = await run(speech.request(transcript));
+): Promise<OutputAudioPart> {
   const output = singleOutput(record, 'audio');
   const bytes = await outputBytes(blobs, output);
   const audio = speech.format === 'pcm16' ? wavSamples(bytes) : bytes;
   const blob = await blobs.put(audio, { mediaType: output.mediaType ?? 'application/octet-stream' });
-  return {
-    part: { type: 'output_audio', transcript, format: speech.format, blob_id: blob.id, data: null },
-    record,
-  };
+  return { type: 'output_audio', transcript, format: speech.format, blob_id: blob.id, data: null };
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BlobIdSchema, FileIdSchema, isBase64 } from '@omnigate/contracts';
 import { z } from 'zod';
 import { ChatAudioParamSchema, parseDataUrl } from './chat-request';
+import { ConversationParamSchema } from './conversation-id';
 import { invalidParam } from './openai-error';
 
 /** `input_image`'s detail, as chat's `image_url` takes it. */
@@ -12,7 +13,7 @@ type Detail = z.infer<typeof DetailSchema>;
  * One input item as sent: read loosely so that an item or part of a type this gateway does not
  * take is refused by name (400) rather than as a schema mismatch.
  */
-const InputItemSchema = z.looseObject({
+export const InputItemSchema = z.looseObject({
   type: z.string().optional(),
   role: z.string().optional(),
   content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
@@ -45,7 +46,8 @@ export const ResponseCreateRequestSchema = z
     audio: ChatAudioParamSchema.nullish(),
     stream: z.boolean().nullish(),
     background: z.boolean().nullish(),
-    conversation: z.unknown().optional(),
+    /** The conversation (conversation-turn.ts) whose items come before this input, and to which its items are added. */
+    conversation: ConversationParamSchema.nullish(),
   })
   .meta({ id: 'OpenAiResponseCreateRequest' });
 export type ResponseCreateRequest = z.infer<typeof ResponseCreateRequestSchema>;
@@ -125,9 +127,10 @@ const ROLES = new Set(['user', 'assistant', 'system', 'developer']);
  * The input (a string, or message items of `input_text`, `input_image`, `input_audio`,
  * `input_file`, and `output_text` for earlier assistant turns) as message items; any other item
  * or part type is 400 naming it. Media sent inline are checked here and stored by the caller
- * (responses-media.ts), which turns them into blob references.
+ * (responses-media.ts), which turns them into blob references. `param`: where the items are,
+ * `input` or a conversation's `items`.
  */
-export function mapInput(input: ResponseCreateRequest['input']): ResponseInputMessage[] {
+export function mapInput(input: ResponseCreateRequest['input'], param = 'input'): ResponseInputMessage[] {
   if (typeof input === 'string') {
     return [
       {
@@ -139,7 +142,7 @@ export function mapInput(input: ResponseCreateRequest['input']): ResponseInputMe
       },
     ];
   }
-  return input.map((item, i) => inputMessage(item, `input[${i}]`));
+  return input.map((item, i) => inputMessage(item, `${param}[${i}]`));
 }
 
 function inputMessage(item: z.infer<typeof InputItemSchema>, param: string): ResponseInputMessage {

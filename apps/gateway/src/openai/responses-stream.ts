@@ -4,7 +4,7 @@ import type { InferenceService } from '../inference/inference.service';
 import { callerOf } from '../inference/job-caller';
 import type { JobRecord } from '../jobs/job-record';
 import { completed, describeFallback, describeRoute, routeHeaders } from './facade-job';
-import type { ResponseStore, StoredResponse } from './response-store';
+import type { StoredResponse } from './response-store';
 import { newResponseId, type ResponseJob } from './responses-endpoint';
 import { newItemId, type ResponseCreateRequest } from './responses-request';
 import { responseError, unfinishedResponse } from './unfinished-response';
@@ -104,7 +104,9 @@ export async function streamResponse(
   reply: FastifyReply,
   body: ResponseCreateRequest,
   job: ResponseJob,
-  deps: { inference: InferenceService; store: ResponseStore },
+  deps: { inference: InferenceService },
+  /** Keeps the answer (stored with `store`, added to its conversation) before the last event. */
+  keep: (stored: StoredResponse) => Promise<void>,
 ): Promise<void> {
   const raw = reply.raw;
   const abort = new AbortController();
@@ -151,7 +153,7 @@ export async function streamResponse(
       const fallback = describeFallback(record);
       raw.write(fallback ? `: x-omnigate-fallback ${fallback}\n\n` : '\n');
     }
-    if (body.store !== false) await deps.store.put(stored);
+    await keep(stored);
     events.finish(stored.response, item);
     raw.end();
   } catch (err) {

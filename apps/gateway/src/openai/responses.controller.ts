@@ -3,11 +3,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { listPage, type ListPage } from '../batches/list-page';
-import { GatewayError } from '../errors/gateway-error';
 import { InputInspector } from '../detection/input-inspector';
 import { InferenceService } from '../inference/inference.service';
 import { RoutePlanner } from '../routing/route-planner';
 import { callerOf } from '../inference/job-caller';
+import { CONVERSATION_STORE, type ConversationStore } from './conversation-store';
+import { conversationTurn } from './conversation-turn';
+import { findStoredResponse, responseNotFound } from './stored-response';
 import { jsonBody, routeHeaders, runToCompletion } from './facade-job';
 import { ModelCatalog } from './model-catalog';
 import { RESPONSE_STORE, type ResponseStore, type StoredResponse } from './response-store';
@@ -19,8 +21,10 @@ import {
   startBackground,
   type BackgroundDeps,
 } from './responses-background';
-import { RESPONSE_ID, responseCreatedAt, responseJob, spokenPart, withMedia } from './responses-endpoint';
-import { chatTranscript } from './chat-audio';
+import { RESPONSE_ID, responseJob, spokenPartOf, withMedia } from './responses-endpoint';
+import { chatTranscript, type SpokenAnswer } from './chat-audio';
+import type { JobRecord } from '../jobs/job-record';
+import type { OutputAudioPart } from './responses-request';
 import type { InferRequest } from '@omnigate/contracts';
 import { ResponseCreateRequestSchema, type ResponseInputMessage } from './responses-request';
 import { streamResponse } from './responses-stream';
@@ -31,25 +35,6 @@ const InputItemsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   after: z.string().max(256).optional(),
 });
-
-/**
- * 404 in OpenAI's shape for a response this gateway does not hold: never stored or deleted, or
- * (code `response_expired`) made longer ago than the store keeps responses, as its id tells.
- */
-function responseNotFound(id: string, ttlS: number, param: string | null = null): GatewayError {
-  const where = param ? { param } : {};
-  // An id of another shape is not quoted back: it is whatever the caller put in the path.
-  if (!RESPONSE_ID.test(id))
-    return new GatewayError('not_found', 'A response with this id not found.', where);
-  if (Date.now() - responseCreatedAt(id) > ttlS * 1000) {
-    return new GatewayError(
-      'not_found',
-      `Response with id '${id}' expired: stored responses are kept for ${ttlS} s (RESPONSES_TTL_S).`,
-      { ...where, openAiCode: 'response_expired' },
-    );
-  }
-  return new GatewayError('not_found', `Response with id '${id}' not found.`, where);
-}
 
 /**
  * `/v1/responses` (OpenAI's Responses API) on the chat path (responses-endpoint.ts): each
@@ -69,6 +54,7 @@ export class ResponsesController {
     models: ModelCatalog,
     private readonly inspector: InputInspector,
     private readonly planner: RoutePlanner,
+    @Inject(CONVERSATION_STORE) private readonly conversations: ConversationStore,
   ) {
     this.deps = { inference, blobs, store, models };
   }
@@ -76,10 +62,11 @@ export class ResponsesController {
   @Post()
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = ResponseCreateRequestSchema.parse(jsonBody(req));
+    const turn = await conversationTurn(this.conversations, body);
     const previousId = body.previous_response_id;
     const previous = previousId
       ? continuable(await this.find(previousId, 'previous_response_id'))
-      : undefined;
+      : turn?.previous;
     if (body.background) refuseInBackground(body);
     const job = await responseJob(body, previous?.conversation ?? [], {
       ...this.deps,
@@ -96,20 +83,34 @@ export class ResponsesController {
       await reply.status(200).header('x-omnigate-job', record.id).send(stored.response);
       return;
     }
-    if (body.stream) return streamResponse(req, reply, body, job, this.deps);
+    // Kept before the answer is sent: stored (with `store`), and added to its conversation.
+    const keep = async (stored: StoredResponse) => {
+      if (body.store !== false) await this.store.put(stored);
+      await turn?.record(stored);
+    };
+    if (body.stream) return streamResponse(req, reply, body, job, this.deps, keep);
     const run = (request: InferRequest) => runToCompletion(this.inference, request, req);
     const record = await run(job.request);
-    const spoken = job.speech
-      ? await spokenPart(job.speech, await chatTranscript(this.deps, record), run, this.deps.blobs)
-      : undefined;
+    const spoken = job.speech && (await this.speak(job.speech, record, run));
     const stored = await job.build(record, undefined, spoken?.part);
-    if (body.store !== false) await this.store.put(stored);
+    await keep(stored);
     const response = await withMedia(stored.response, this.deps.blobs);
     const records = spoken ? [record, spoken.record] : [record];
     await reply
       .status(200)
       .headers(routeHeaders(...records))
       .send(response);
+  }
+
+  /** The speech job saying a chat job's answer, and the answer's `output_audio` part. */
+  private async speak(
+    speech: SpokenAnswer,
+    chat: JobRecord,
+    run: (request: InferRequest) => Promise<JobRecord>,
+  ): Promise<{ part: OutputAudioPart; record: JobRecord }> {
+    const transcript = await chatTranscript(this.deps, chat);
+    const record = await run(speech.request(transcript));
+    return { part: await spokenPartOf(speech, transcript, record, this.deps.blobs), record };
   }
 
   /** A stored response; a background one as its job stands (settled once the job ended). */
@@ -149,8 +150,7 @@ export class ResponsesController {
 
   /** The response as it stands (currentResponse), or as stored with `settle` false; 404 if unknown. */
   private async find(id: string, param?: string, settle = true): Promise<StoredResponse> {
-    const stored = RESPONSE_ID.test(id) ? await this.store.get(id) : undefined;
-    if (!stored) throw responseNotFound(id, this.store.ttlS, param);
+    const stored = await findStoredResponse(this.store, id, param);
     return settle ? currentResponse(stored, this.deps) : stored;
   }
 }

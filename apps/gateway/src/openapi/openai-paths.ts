@@ -138,6 +138,7 @@ export function openAiPaths(): Record<string, unknown> {
       },
     },
     ...responsePaths(),
+    ...conversationPaths(),
     ...fileAndBatchPaths(),
   };
 }
@@ -161,7 +162,7 @@ function responsePaths(): Record<string, unknown> {
       post: {
         tags,
         summary:
-          'A response (one chat job): input as a string or message items (input_text, output_text, input_image, input_audio, input_file: media of any modality, inline or by file_id, kept by blob id); previous_response_id continues a stored, completed one (404 response_expired past RESPONSES_TTL_S); tools: [{type: image_generation}] answers an image_generation_call item from the image route; stream: true answers Responses server-sent events; background: true answers at once with status queued (needs store; not with stream)',
+          'A response (one chat job): input as a string or message items (input_text, output_text, input_image, input_audio, input_file: media of any modality, inline or by file_id, kept by blob id); previous_response_id continues a stored, completed one (404 response_expired past RESPONSES_TTL_S); conversation (an id or {id}; not with previous_response_id, not in the background) continues a conversation and adds the input and output items to it; tools: [{type: image_generation}] answers an image_generation_call item from the image route; modalities + audio add an output_audio part; stream: true answers Responses server-sent events; background: true answers at once with status queued (needs store; not with stream)',
         requestBody: { required: true, content: json(ref('OpenAiResponseCreateRequest')) },
         responses: {
           '200': {
@@ -212,6 +213,95 @@ function responsePaths(): Record<string, unknown> {
           '200': { description: 'a page: {object: list, data, first_id, last_id, has_more}' },
           ...failures,
         },
+      },
+    },
+  };
+}
+
+/**
+ * `/v1/conversations`: OpenAI's Conversations API, kept RESPONSES_TTL_S from the last change; at
+ * most 1,000 items of at most 4 MiB each (as JSON), 32 MiB in all.
+ */
+function conversationPaths(): Record<string, unknown> {
+  const failures = openAiFailures;
+  const tags = ['OpenAI-compatible'];
+  const conversationId = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+    description: '`conv_…`',
+  };
+  const itemId = { name: 'item_id', in: 'path', required: true, schema: { type: 'string' } };
+  const conversation = { description: '{id, object: conversation, created_at, metadata}' };
+  const page = { description: 'a page: {object: list, data, first_id, last_id, has_more}' };
+  return {
+    '/v1/conversations': {
+      post: {
+        tags,
+        summary:
+          'Create a conversation with up to 20 message items (input_text, input_image as a data URL, output_text) and metadata; another item or part type is 400 naming it',
+        requestBody: { required: false, content: json(ref('OpenAiConversationCreateRequest')) },
+        responses: { '200': conversation, ...failures },
+      },
+    },
+    '/v1/conversations/{id}': {
+      get: {
+        tags,
+        summary: 'A conversation',
+        parameters: [conversationId],
+        responses: { '200': conversation, ...failures },
+      },
+      post: {
+        tags,
+        summary: "Replace a conversation's metadata",
+        parameters: [conversationId],
+        requestBody: { required: true, content: json(ref('OpenAiConversationUpdateRequest')) },
+        responses: { '200': conversation, ...failures },
+      },
+      delete: {
+        tags,
+        summary: 'Delete a conversation and its items',
+        parameters: [conversationId],
+        responses: {
+          '200': { description: '{id, object: conversation.deleted, deleted: true}' },
+          ...failures,
+        },
+      },
+    },
+    '/v1/conversations/{id}/items': {
+      get: {
+        tags,
+        summary:
+          "A conversation's items, newest first (order=asc: oldest first); include is accepted and ignored (image URLs are always there)",
+        parameters: [
+          conversationId,
+          { name: 'order', in: 'query', schema: { type: 'string', enum: ['asc', 'desc'], default: 'desc' } },
+          ...pageParameters({ maximum: 100, default: 20 }),
+        ],
+        responses: { '200': page, ...failures },
+      },
+      post: {
+        tags,
+        summary:
+          'Add up to 20 items after the last (all or none; 400 beyond 1,000 items, for an id the conversation has, or an item too large)',
+        parameters: [conversationId],
+        requestBody: { required: true, content: json(ref('OpenAiConversationItemsCreateRequest')) },
+        responses: { '200': { description: 'the items added, as a list' }, ...failures },
+      },
+    },
+    '/v1/conversations/{id}/items/{item_id}': {
+      get: {
+        tags,
+        summary: 'An item of a conversation',
+        parameters: [conversationId, itemId],
+        responses: { '200': { description: 'the item' }, ...failures },
+      },
+      delete: {
+        tags,
+        summary: 'Delete an item; answers the conversation',
+        parameters: [conversationId, itemId],
+        responses: { '200': conversation, ...failures },
       },
     },
   };
