@@ -41,6 +41,12 @@ export interface ScriptedBehaviour {
   hang?: boolean;
   /** Pause between streamed chunks for this call. */
   chunkDelayMs?: number;
+  /**
+   * Chat completions: answer this text (or what the function makes of the request body) instead
+   * of the echo, e.g. a planner's JSON plan.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the body of any chat request
+  content?: string | ((body: any) => string);
 }
 
 export interface RecordedMultipart {
