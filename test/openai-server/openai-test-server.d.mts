@@ -43,6 +43,12 @@ export interface ScriptedBehaviour {
   chunkDelayMs?: number;
   /** A streamed chat answer breaks off after this many chunks (the first is the role's) with an error event. */
   failAfterChunks?: number;
+  /**
+   * Chat completions: answer this text (or what the function makes of the request body) instead
+   * of the echo, e.g. a planner's JSON plan.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the body of any chat request
+  content?: string | ((body: any) => string);
 }
 
 export interface RecordedMultipart {

@@ -205,7 +205,11 @@ export async function startOpenAiTestServer(options = {}) {
       return reply
         .code(400)
         .send(errorBody(reading.error, 'invalid_request_error', 'messages', 'invalid_value'));
-    const answer = chatAnswer(reading, body.response_format);
+    // A scripted `content` (a string, or a function of the request body) replaces the echo.
+    const answer =
+      behaviour.content === undefined
+        ? chatAnswer(reading, body.response_format)
+        : String(typeof behaviour.content === 'function' ? behaviour.content(body) : behaviour.content);
     const limit = body.max_completion_tokens ?? body.max_tokens;
     let pieces = answer.split(/(?<= )/);
     let finishReason = 'stop';

@@ -9,3 +9,4 @@ export * from './modality';
 export * from './output-spec';
 export * from './openai-backend';
 export * from './remote-adapter';
+export * from './task-plan';

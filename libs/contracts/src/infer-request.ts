@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InputPartSchema } from './input-part';
 import { OutputSpecSchema } from './output-spec';
+import { PlannerKindSchema } from './task-plan';
 
 export const WebhookSchema = z.strictObject({ url: z.url(), secret: z.string().min(1).optional() });
 
@@ -25,6 +26,11 @@ export const InferRequestSchema = z
     /** 1 is most urgent, 10 least; interactive default 5. */
     priority: z.number().int().min(1).max(10).optional(),
     webhook: WebhookSchema.optional(),
+    /**
+     * `llm`: a chat model (PLANNER_MODEL) plans the tasks, checked against the graph, and writes a
+     * text answer from their results; `graph`: the cost search. Default: PLANNER (`graph`).
+     */
+    planner: PlannerKindSchema.optional(),
   })
   .meta({ id: 'InferRequest' });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorCodeSchema } from './error-code';
 import { ModalitySchema } from './modality';
+import { PlannerReportSchema } from './task-plan';
 
 export const JOB_STATUSES = ['queued', 'active', 'completed', 'failed', 'cancelled'] as const;
 export const JobStatusSchema = z.enum(JOB_STATUSES);
@@ -88,6 +89,8 @@ export const JobResultSchema = z
     /** Routes tried before `route`, in order; absent when the first route was the one. */
     fallbacks: z.array(FallbackSchema).optional(),
     error: JobErrorSchema.optional(),
+    /** How the LLM planner planned the job, when it was asked to (`planner: "llm"`). */
+    planner: PlannerReportSchema.optional(),
     createdAt: z.string(),
     finishedAt: z.string().optional(),
     /** The OpenTelemetry trace the job's spans belong to, when the gateway traces (32 hex digits). */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseApiKeys, type ApiKey } from '../auth/api-keys';
 import { WORK_LANES, type WorkLane } from '../jobs/work-lanes';
 import { tracingFromEnv, type TracingConfig } from '../tracing/tracing-config';
+import { plannerConfig, type PlannerConfig } from './planner-config';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -58,6 +59,9 @@ const EnvSchema = z.object({
   /** Checked by openAiBackendsFromEnv (contracts), which knows their shape. */
   OPENAI_BACKENDS: z.string().optional(),
   OPENAI_API_KEY: z.string().optional(),
+  PLANNER: z.enum(['graph', 'llm']).default('graph'),
+  /** Checked by plannerConfig against the backends: a chat adapter's id or its model. */
+  PLANNER_MODEL: z.string().trim().min(1).max(256).optional(),
   /** Checked by parseApiKeys, which hashes the keys and never quotes them in an error. */
   API_KEYS: z.string().optional(),
   BLOB_DIR: z.string().min(1).default('.data/blobs'),
@@ -156,6 +160,8 @@ export interface AppConfig {
   };
   /** OpenAI-compatible backends (OPENAI_BACKENDS, or OPENAI_API_KEY alone); each yields adapters. */
   openAiBackends: OpenAiBackend[];
+  /** The LLM planner (PLANNER, PLANNER_MODEL): off unless a chat adapter is named. */
+  planner: PlannerConfig;
   /** API_KEYS, held as sha256 digests; empty: every route is open. */
   auth: { apiKeys: ApiKey[] };
   queue: {
@@ -254,6 +260,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`, { cause: err });
   }
+  let planner: PlannerConfig;
+  try {
+    planner = plannerConfig(e.PLANNER, e.PLANNER_MODEL, openAiBackends);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+  }
   let trustProxy: TrustProxy = false;
   try {
     if (e.TRUST_PROXY !== undefined) trustProxy = parseTrustProxy(e.TRUST_PROXY);
@@ -294,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       modules: e.SANDBOX_ADAPTER_MODULES,
     },
     openAiBackends,
+    planner,
     auth: { apiKeys },
     breaker: { failures: e.BREAKER_FAILURES, cooldownMs: e.BREAKER_COOLDOWN_MS },
     adapterProbeMs: e.ADAPTER_PROBE_MS,

@@ -66,7 +66,12 @@ export class InferenceController {
 
   private async parse(req: FastifyRequest, accept: string[]): Promise<InferRequest> {
     const body = await readInferBody(req, this.blobs, this.config);
-    const request = InferRequestSchema.parse(body);
+    const parsed = InferRequestSchema.parse(body);
+    // PLANNER's default is the native API's: a request that pins its adapter keeps the graph.
+    const request: InferRequest = {
+      ...parsed,
+      planner: parsed.planner ?? (parsed.adapter ? 'graph' : this.config.planner.default),
+    };
     const asked = concreteAccept(accept);
     if (!request.output.mediaType && asked && !wantsJson(accept)) {
       return { ...request, output: { ...request.output, mediaType: asked } };

@@ -1,4 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AdapterRegistry } from '../adapters/adapter-registry';
+import { AdaptersModule } from '../adapters/adapters.module';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { BlobsModule } from '../blobs/blobs.module';
 import type { AppConfig } from '../config/app-config';
@@ -15,13 +17,15 @@ import { modalityPair } from '../metrics/modality-labels';
 import { MetricsModule } from '../metrics/metrics.module';
 import { JOB_BACKEND, type JobBackend } from '../queue/job-backend';
 import { QueueModule } from '../queue/queue.module';
+import { LlmPlanner } from '../planning/llm-planner';
+import { PlannedJobs } from '../planning/planned-job';
 import { ModalityRegistry } from '../routing/modality-registry';
 import { RoutePlanner } from '../routing/route-planner';
 import { RoutingModule } from '../routing/routing.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { DetectController } from './detect.controller';
 import { InferenceController } from './inference.controller';
-import { InferenceService } from './inference.service';
+import { InferenceService, type LlmPlanning } from './inference.service';
 
 /** Jobs as clients see them: /v1/infer, /v1/jobs (and their events), /v1/detect. */
 @Module({})
@@ -33,6 +37,7 @@ export class InferenceModule {
         BlobsModule.forRoot(config),
         DetectionModule.forRoot(config),
         RoutingModule.forRoot(config),
+        AdaptersModule.forRoot(config),
         JobEndingsModule,
         JobsModule.forRoot(config),
         WebhooksModule.forRoot(config),
@@ -51,8 +56,10 @@ export class InferenceModule {
             endings: JobEndings,
             runner: HopRunner,
             metrics: GatewayMetrics,
+            adapters: AdapterRegistry,
           ) => {
             const known = (modality: string) => modalities.isKnown(modality);
+            const llm = llmPlanning(config, adapters, backend, endings, runner);
             return new InferenceService(
               config,
               blobs,
@@ -66,6 +73,7 @@ export class InferenceModule {
                 jobCreated: (lane, inputs, output, task) =>
                   metrics.jobCreated(lane, modalityPair(inputs, output, known), task),
               },
+              llm,
             );
           },
           inject: [
@@ -77,10 +85,25 @@ export class InferenceModule {
             JobEndings,
             HopRunner,
             GatewayMetrics,
+            AdapterRegistry,
           ],
         },
       ],
       exports: [InferenceService],
     }));
   }
+}
+
+/** The LLM planner when PLANNER_MODEL names a chat adapter; none otherwise (only the graph plans). */
+function llmPlanning(
+  config: AppConfig,
+  adapters: AdapterRegistry,
+  backend: JobBackend,
+  endings: JobEndings,
+  runner: HopRunner,
+): LlmPlanning | undefined {
+  const model = config.planner.adapter;
+  if (!model) return undefined;
+  const planner = new LlmPlanner(model, adapters, config.queue.syncTimeoutMs);
+  return { planner, jobs: new PlannedJobs(planner, backend.store, endings, runner) };
 }

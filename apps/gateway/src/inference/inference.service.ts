@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AdapterInput } from '@omnigate/adapters';
-import { isTerminalStatus, type InferRequest, type JobList, type ListJobsQuery } from '@omnigate/contracts';
+import {
+  isTerminalStatus,
+  type InferRequest,
+  type JobList,
+  type ListJobsQuery,
+  type PlannerReport,
+} from '@omnigate/contracts';
 import type { AppConfig } from '../config/app-config';
 import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
@@ -19,6 +25,9 @@ import { laneField, laneOf, type WorkLane } from '../jobs/work-lanes';
 import { tagJob, type JobTag } from '../logging/request-log';
 import { watchJob } from '../jobs/job-waiter';
 import { REDIS_RETRY_AFTER_MS, RedisUnavailableError } from '../queue/redis-connections';
+import type { LlmPlanner } from '../planning/llm-planner';
+import type { PlannedJobs } from '../planning/planned-job';
+import type { PlanningQuestion } from '../planning/plan-prompt';
 import type { ModalityRegistry } from '../routing/modality-registry';
 import { planRoute } from '../routing/route-plan';
 import type { RoutePlanner } from '../routing/route-planner';
@@ -36,6 +45,21 @@ export interface JobObserver {
     output: string,
     task: string | undefined,
   ): void;
+}
+
+/** The request's inputs, stored (or on their way: `written`) and detected. */
+type Inspected = Awaited<ReturnType<InputInspector['inspect']>>;
+
+/** What the LLM planner leaves to a graph job when its plan was refused: a warning and its report. */
+interface PlannerFallback {
+  warnings: string[];
+  planner: PlannerReport;
+}
+
+/** The LLM planner (planning/): stages 1–2 here, the planned job's lifecycle in `jobs`. */
+export interface LlmPlanning {
+  planner: LlmPlanner;
+  jobs: PlannedJobs;
 }
 
 interface PreparedJob {
@@ -64,6 +88,8 @@ export class InferenceService {
     private readonly here?: Pick<HopRunner, 'reserve' | 'startHere' | 'leaseMs' | 'cancel'>,
     /** Told of every job created here, if given. */
     private readonly observer?: JobObserver,
+    /** The LLM planner, when PLANNER_MODEL names one: requests with `planner: "llm"` go to it. */
+    private readonly llm?: LlmPlanning,
   ) {}
 
   /**
@@ -76,7 +102,10 @@ export class InferenceService {
     lane: WorkLane = 'interactive',
     caller?: JobCaller,
   ): Promise<JobRecord> {
-    const job = await this.prepare(request, caller);
+    const inspected = await this.inspect(request, caller);
+    const planned = await this.planWithLlm(request, inspected, caller);
+    if (planned && 'job' in planned) return planned.job.record;
+    const job = await this.prepare(request, inspected, caller, false, planned?.fallback);
     await this.enqueue({ ...job, hop: { ...job.hop, ...laneField(lane) } });
     return job.record;
   }
@@ -87,7 +116,13 @@ export class InferenceService {
     timeoutMs = this.config.queue.syncTimeoutMs,
     caller?: JobCaller,
   ): Promise<JobRecord> {
-    return this.runPrepared(await this.prepare(request, caller), timeoutMs);
+    const inspected = await this.inspect(request, caller);
+    const planned = await this.planWithLlm(request, inspected, caller);
+    if (planned && 'job' in planned) return this.waitPlanned(planned.job, timeoutMs);
+    return this.runPrepared(
+      await this.prepare(request, inspected, caller, false, planned?.fallback),
+      timeoutMs,
+    );
   }
 
   /**
@@ -103,7 +138,8 @@ export class InferenceService {
       caller?: JobCaller;
     },
   ): Promise<JobRecord> {
-    const job = await this.prepare(request, options.caller, true);
+    const inspected = await this.inspect(request, options.caller);
+    const job = await this.prepare(request, inspected, options.caller, true);
     return this.runPrepared(job, options.timeoutMs ?? this.config.queue.syncTimeoutMs, options);
   }
 
@@ -231,13 +267,11 @@ export class InferenceService {
     return error;
   }
 
-  /** Everything up to the queue: store and detect the inputs, plan the route, check options. */
-  private async prepare(request: InferRequest, caller?: JobCaller, streaming = false): Promise<PreparedJob> {
-    const parent = caller?.span;
-    const output = request.output;
-    this.modalities.assertKnown(output.modality, 'output');
+  /** Stores and detects the request's inputs (the output modality checked first). */
+  private async inspect(request: InferRequest, caller?: JobCaller): Promise<Inspected> {
+    this.modalities.assertKnown(request.output.modality, 'output');
     // The texts the first hop carries need not be stored before it starts (see enqueue).
-    const stored = await inSpan('detect', parent, async (span) => {
+    return inSpan('detect', caller?.span, async (span) => {
       const inspected = await this.inspector.inspect(request.inputs, {
         deferTextUpTo: MAX_CARRIED_INPUT_TEXT_BYTES,
       });
@@ -247,6 +281,112 @@ export class InferenceService {
       );
       return inspected;
     });
+  }
+
+  /**
+   * The LLM planner's turn, for a request that asks for it (`planner: "llm"`; the native API
+   * gives PLANNER's default): a job that runs its plan, or, when the plan was refused, what the
+   * graph job that runs instead carries (a warning, the planner's report). 400 when no planner
+   * model is configured.
+   */
+  private async planWithLlm(
+    request: InferRequest,
+    stored: Inspected,
+    caller?: JobCaller,
+  ): Promise<{ job: Awaited<ReturnType<PlannedJobs['start']>> } | { fallback: PlannerFallback } | undefined> {
+    if (request.planner !== 'llm') return undefined;
+    if (!this.llm) {
+      throw new GatewayError(
+        'invalid_request',
+        'planner "llm" needs a planner model: set PLANNER_MODEL to a chat adapter or model',
+        { planner: 'llm' },
+      );
+    }
+    // The tasks read the inputs from the store, as any job's later hops do.
+    await Promise.all(stored.flatMap((s) => (s.written ? [s.written] : [])));
+    const detected = stored.map((s) => s.detection);
+    const question: PlanningQuestion = {
+      inputs: detected.map((d, i) => {
+        const part = request.inputs[i];
+        return {
+          modality: d.modality,
+          mediaType: d.mediaType,
+          ...(d.meta ? { meta: d.meta } : {}),
+          ...(part && 'text' in part && d.modality === 'text' ? { text: part.text } : {}),
+        };
+      }),
+      output: request.output.modality,
+      ...(request.task ? { task: request.task } : {}),
+      ...(request.adapter ? { adapter: request.adapter } : {}),
+      ...(request.options ? { options: request.options } : {}),
+    };
+    // The model's calls and the tasks are jobs of their own: their spans, not their log tags.
+    const span = caller?.span ? { span: caller.span } : undefined;
+    const outcome = await inSpan('plan', caller?.span, () => this.llm!.planner.plan(question, this, span));
+    if (!outcome.ok) return { fallback: { warnings: [outcome.warning], planner: outcome.report } };
+    const id = randomUUID();
+    tagJob(caller?.tag, id);
+    const trace = caller?.span && carrierOf(caller.span);
+    const job = await this.llm.jobs.start(
+      {
+        request,
+        inputs: this.adapterInputs(stored),
+        detected,
+        check: outcome.check,
+        report: outcome.report,
+        question,
+        jobs: this,
+        ...(span ? { caller: span } : {}),
+        ...(trace ? { trace } : {}),
+      },
+      id,
+    );
+    this.observer?.jobCreated('interactive', detected, request.output.modality, request.task);
+    return { job };
+  }
+
+  /** A planned job's record once it ends, or as it stands after `timeoutMs` (the caller gets 202). */
+  private async waitPlanned(
+    job: Awaited<ReturnType<PlannedJobs['start']>>,
+    timeoutMs: number,
+  ): Promise<JobRecord> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>(
+      (resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)),
+    );
+    try {
+      const ended = await Promise.race([job.ended, late]);
+      return ended ?? (await this.backend.store.get(job.record.id).catch(() => undefined)) ?? job.record;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The stored inputs as adapters see them. */
+  private adapterInputs(stored: Inspected): AdapterInput[] {
+    return stored.map(({ blob, detection }) => ({
+      modality: detection.modality,
+      mediaType: detection.mediaType,
+      blobId: blob.id,
+      bytes: blob.bytes,
+      ...(blob.filename ? { filename: blob.filename } : {}),
+      ...(detection.meta ? { meta: detection.meta } : {}),
+    }));
+  }
+
+  /**
+   * Everything up to the queue once the inputs are stored and detected: plan the route, check
+   * options. `fallback`: the LLM planner's refused plan, shown on the job.
+   */
+  private async prepare(
+    request: InferRequest,
+    stored: Inspected,
+    caller?: JobCaller,
+    streaming = false,
+    fallback?: PlannerFallback,
+  ): Promise<PreparedJob> {
+    const parent = caller?.span;
+    const output = request.output;
     const detected = stored.map((s) => s.detection);
     const query = {
       inputs: detected.map((d) => d.modality),
@@ -275,14 +415,7 @@ export class InferenceService {
       return { primary: planned, alternatives: fallbacks };
     });
     const priority = request.priority ?? DEFAULT_PRIORITY;
-    const inputs: AdapterInput[] = stored.map(({ blob }, i) => ({
-      modality: detected[i].modality,
-      mediaType: detected[i].mediaType,
-      blobId: blob.id,
-      bytes: blob.bytes,
-      ...(blob.filename ? { filename: blob.filename } : {}),
-      ...(detected[i].meta ? { meta: detected[i].meta } : {}),
-    }));
+    const inputs = this.adapterInputs(stored);
 
     const id = randomUUID();
     tagJob(caller?.tag, id);
@@ -294,7 +427,8 @@ export class InferenceService {
       outputs: [],
       route: primary.route,
       detected,
-      warnings: primary.warnings,
+      warnings: [...(fallback?.warnings ?? []), ...primary.warnings],
+      ...(fallback ? { planner: fallback.planner } : {}),
       timings: {},
       createdAt: new Date().toISOString(),
       outputSpec: output,

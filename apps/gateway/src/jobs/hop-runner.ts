@@ -84,6 +84,18 @@ export class HopRunner {
   }
 
   /**
+   * Keeps the lease of job `jobId` (created with `leaseMs`) renewed until the returned function is
+   * called: for a job this process runs without hops of its own (the LLM planner's, whose tasks
+   * are jobs of their own), so that it is failed, not left `active`, should this process die.
+   */
+  holdLease(jobId: string): () => void {
+    const leases = this.lane?.leases;
+    if (!leases) return () => {};
+    leases.hold(jobId);
+    return () => leases.release(jobId);
+  }
+
+  /**
    * Runs the first hop of a sync job in this process, without the queue, in a slot `reserve`
    * gave: its outcome reaches waiters as a queued hop's would. `saved`: the writes of the job's
    * record (with its lease, `leaseMs`) and of the inputs the hop carries, still under way.
