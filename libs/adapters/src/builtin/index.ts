@@ -13,6 +13,8 @@ import { SignalToolsAdapter } from './signal-tools/signal-tools.adapter';
 import { ImageAnalysisAdapter } from './image-analysis/image-analysis.adapter';
 import { SpeechAdapter } from './speech/speech.adapter';
 import { TextAnalysisAdapter } from './text/text.adapter';
+import type { SystemTools } from './system-tools';
+import { VisionAdapter } from './vision/vision.adapter';
 
 export { EchoAdapter, EchoOptionsSchema, type EchoOptions } from './echo/echo.adapter';
 export {
@@ -73,6 +75,9 @@ export {
 export { SpeechAdapter, SpeechOptionsSchema, type SpeechOptions } from './speech/speech.adapter';
 export { FLITE_VOICES, type FliteVoice } from './speech/flite';
 export { readWavInfo, type WavInfo } from './speech/wav';
+export { VisionAdapter, VisionOptionsSchema, type VisionOptions } from './vision/vision.adapter';
+export { HumanEngine, type Detections, type DetectedFace, type DetectedObject } from './vision/human-engine';
+export { findSystemTools, type SystemToolPaths, type SystemTools } from './system-tools';
 export {
   TextAnalysisAdapter,
   TextAnalysisOptionsSchema,
@@ -94,12 +99,20 @@ export {
 export interface BuiltinAdapterSettings {
   /** LIMIT_*: what one input may hold, checked again by every decoder before it allocates. */
   limits: InputLimits;
+  /**
+   * BUILTIN_MODELS: whether the adapters that load a model into the worker process (objects and
+   * faces, offline speech recognition) exist; off leaves them out. Default on.
+   */
+  models?: boolean;
+  /** The optional system packages found at start-up (findSystemTools); absent: none of them. */
+  tools?: SystemTools;
 }
 
 /** One instance of every built-in adapter, for the gateway's registry. */
 export function createBuiltinAdapters(
   settings: BuiltinAdapterSettings = { limits: DEFAULT_INPUT_LIMITS },
 ): Adapter[] {
+  const models = settings.models ?? true;
   // One Ffmpeg for the media and point-cloud adapters: the binaries are resolved (and FFMPEG_PATH checked) once.
   const ffmpeg = new Ffmpeg();
   return [
@@ -114,6 +127,7 @@ export function createBuiltinAdapters(
     new SpeechAdapter(),
     new ImageTextAdapter(settings.limits),
     new PointCloudAdapter(ffmpeg, settings.limits),
+    ...(models ? [new VisionAdapter(settings.limits)] : []),
     new EchoAdapter(),
   ];
 }
