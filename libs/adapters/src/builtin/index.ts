@@ -15,6 +15,7 @@ import { SpeechAdapter } from './speech/speech.adapter';
 import { TextAnalysisAdapter } from './text/text.adapter';
 import type { SystemTools } from './system-tools';
 import { VisionAdapter } from './vision/vision.adapter';
+import { PocketsphinxAdapter } from './transcribe/pocketsphinx.adapter';
 
 export { EchoAdapter, EchoOptionsSchema, type EchoOptions } from './echo/echo.adapter';
 export {
@@ -77,6 +78,12 @@ export { FLITE_VOICES, type FliteVoice } from './speech/flite';
 export { readWavInfo, type WavInfo } from './speech/wav';
 export { VisionAdapter, VisionOptionsSchema, type VisionOptions } from './vision/vision.adapter';
 export { HumanEngine, type Detections, type DetectedFace, type DetectedObject } from './vision/human-engine';
+export {
+  PocketsphinxAdapter,
+  PocketsphinxOptionsSchema,
+  LOW_ACCURACY_WARNING,
+  type PocketsphinxOptions,
+} from './transcribe/pocketsphinx.adapter';
 export { findSystemTools, type SystemToolPaths, type SystemTools } from './system-tools';
 export {
   TextAnalysisAdapter,
@@ -124,10 +131,13 @@ export function createBuiltinAdapters(
     new SignalToolsAdapter(settings.limits),
     new ImageAnalysisAdapter(settings.limits),
     new TextAnalysisAdapter(settings.limits),
-    new SpeechAdapter(),
+    new SpeechAdapter(settings.tools?.text2wave),
     new ImageTextAdapter(settings.limits),
     new PointCloudAdapter(ffmpeg, settings.limits),
     ...(models ? [new VisionAdapter(settings.limits)] : []),
+    ...(models && settings.tools?.pocketsphinx
+      ? [new PocketsphinxAdapter(settings.tools.pocketsphinx, ffmpeg, settings.limits)]
+      : []),
     new EchoAdapter(),
   ];
 }
