@@ -5,6 +5,7 @@ import { Ffmpeg } from './media/ffmpeg';
 import { FfmpegAudioAdapter } from './media/ffmpeg-audio.adapter';
 import { FfmpegVideoAdapter } from './media/ffmpeg-video.adapter';
 import { ImageTextAdapter } from './ocr/image-text.adapter';
+import { TesseractEngine } from './ocr/tesseract';
 import { PointCloudAdapter } from './pointcloud/pointcloud.adapter';
 import { TextRenderAdapter } from './render/text-render.adapter';
 import { SharpImageAdapter } from './sharp/sharp-image.adapter';
@@ -132,7 +133,7 @@ export function createBuiltinAdapters(
     new ImageAnalysisAdapter(settings.limits),
     new TextAnalysisAdapter(settings.limits),
     new SpeechAdapter(settings.tools?.text2wave),
-    new ImageTextAdapter(settings.limits),
+    new ImageTextAdapter(settings.limits, new TesseractEngine(undefined, settings.tools?.tessdata)),
     new PointCloudAdapter(ffmpeg, settings.limits),
     ...(models ? [new VisionAdapter(settings.limits)] : []),
     ...(models && settings.tools?.pocketsphinx
