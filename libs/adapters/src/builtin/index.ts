@@ -52,6 +52,7 @@ export {
   type SharpImageOptions,
 } from './sharp/sharp-image.adapter';
 export { ImageTextAdapter, ImageTextOptionsSchema, type ImageTextOptions } from './ocr/image-text.adapter';
+export { TesseractEngine, OCR_LANGUAGES, type OcrLanguage } from './ocr/tesseract';
 export {
   formatSignalSummary,
   summarizeSignal,
