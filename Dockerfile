@@ -11,9 +11,11 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim AS runtime
 # ffmpeg for the audio and video adapters (and ffprobe for detection); fonts for text rendering
-# (Latin and CJK); curl for health checks.
+# (Latin and CJK); curl for health checks; offline perception: Festival and its HTS voice (speech),
+# pocketsphinx and its US English model (transcribe), Tesseract's Chinese models (OCR).
 RUN apt-get update \
   && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core fonts-noto-cjk fontconfig curl \
+    festival festvox-us-slt-hts pocketsphinx pocketsphinx-en-us tesseract-ocr-chi-sim tesseract-ocr-chi-tra \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production BLOB_DIR=/data/blobs PORT=3000

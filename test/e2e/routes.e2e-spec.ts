@@ -48,4 +48,17 @@ describe('GET /v1/routes and /v1/capabilities', () => {
     );
     expect(matrix.find((m) => m.from === 'text' && m.to === 'image')?.route).not.toBeNull();
   });
+
+  it('lists every task with its edges, the offline perception ones too', async () => {
+    const { body } = await get('/v1/capabilities');
+    const tasks = body.tasks as { task: string; edges: { adapter: string; from: string[]; to: string }[] }[];
+    const edges = (task: string) => tasks.find((t) => t.task === task)?.edges ?? [];
+    expect(edges('detect')).toEqual([
+      { adapter: 'builtin.vision', from: ['image'], to: 'text' },
+      { adapter: 'builtin.vision', from: ['image'], to: 'image' },
+    ]);
+    expect(edges('faces').map((e) => e.to)).toEqual(['text', 'image']);
+    expect(edges('ocr')).toContainEqual({ adapter: 'builtin.image', from: ['image'], to: 'text' });
+    expect(tasks.map((t) => t.task)).toEqual([...tasks.map((t) => t.task)].sort());
+  });
 });

@@ -1,4 +1,9 @@
-import { createBuiltinAdapters, createOpenAiAdapters, type Adapter } from '@omnigate/adapters';
+import {
+  createBuiltinAdapters,
+  createOpenAiAdapters,
+  findSystemTools,
+  type Adapter,
+} from '@omnigate/adapters';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { AdapterSandbox } from '../sandbox/adapter-sandbox';
@@ -12,16 +17,24 @@ import { AdapterRegistry } from './adapter-registry';
  */
 export async function createAdapterRegistry(config: AppConfig, logger: Logger): Promise<AdapterRegistry> {
   const { sandbox: settings } = config;
+  const { tools, missing } = findSystemTools(config.builtins.tools);
+  if (missing.length > 0) {
+    logger.info(
+      { missing },
+      `built-in adapters without their system package are absent; to have them, apt-get install ${missing.join('; ')}`,
+    );
+  }
+  const builtinSettings = { limits: config.limits, models: config.builtins.models, tools };
   const sandbox =
     settings.processes > 0
       ? new AdapterSandbox(
-          { ...settings, process: { limits: config.limits, modules: settings.modules } },
+          { ...settings, process: { ...builtinSettings, modules: settings.modules } },
           logger,
         )
       : undefined;
   const isolate = (adapters: Adapter[]) => (sandbox ? adapters.map((a) => sandbox.wrap(a)) : adapters);
 
-  const builtins = createBuiltinAdapters({ limits: config.limits });
+  const builtins = createBuiltinAdapters(builtinSettings);
   const registry = new AdapterRegistry(isolate(builtins));
   for (const backend of config.openAiBackends) {
     const adapters = createOpenAiAdapters(backend, { maxResponseBytes: config.blobs.maxBytes });

@@ -95,6 +95,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
 
+  it('has the model-backed built-ins on unless BUILTIN_MODELS=off, and passes the system tool paths', () => {
+    expect(loadConfig({}).builtins).toEqual({ models: true, tools: {} });
+    expect(
+      loadConfig({ BUILTIN_MODELS: 'off', POCKETSPHINX_PATH: '/nowhere/pocketsphinx_continuous' }).builtins,
+    ).toEqual({ models: false, tools: { pocketsphinx: '/nowhere/pocketsphinx_continuous' } });
+    expect(() => loadConfig({ BUILTIN_MODELS: 'maybe' })).toThrow(/BUILTIN_MODELS/);
+  });
+
   it('has metrics on unless METRICS=off', () => {
     expect(loadConfig({}).metrics).toBe(true);
     expect(loadConfig({ METRICS: 'on' }).metrics).toBe(true);

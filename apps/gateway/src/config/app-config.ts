@@ -1,4 +1,4 @@
-import type { InputLimits } from '@omnigate/adapters';
+import type { InputLimits, SystemToolPaths } from '@omnigate/adapters';
 import { openAiBackendsFromEnv, type OpenAiBackend } from '@omnigate/contracts';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -86,6 +86,13 @@ const EnvSchema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: int(100, 60_000).default(2000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(25_000),
   FFPROBE_PATH: z.string().min(1).optional(),
+  BUILTIN_MODELS: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((v) => v === 'on'),
+  TEXT2WAVE_PATH: z.string().min(1).optional(),
+  POCKETSPHINX_PATH: z.string().min(1).optional(),
+  TESSDATA_PREFIX: z.string().min(1).optional(),
   PROBE_TIMEOUT_MS: int(100, 600_000).default(10_000),
   LIMIT_IMAGE_PIXELS: int(1).default(100_000_000),
   LIMIT_MEDIA_DURATION_S: int(1).default(3 * 3600),
@@ -196,6 +203,12 @@ export interface AppConfig {
   probe: { ffprobePath?: string; timeoutMs: number };
   /** What one input may hold, checked from its metadata before anything decodes it. */
   limits: InputLimits;
+  /**
+   * Built-in adapters: `models` (BUILTIN_MODELS) says whether those that load a model into the
+   * worker process exist; `tools` where to find the optional system packages (TEXT2WAVE_PATH,
+   * POCKETSPHINX_PATH, TESSDATA_PREFIX; a path that names no file turns that tool off).
+   */
+  builtins: { models: boolean; tools: SystemToolPaths };
   /**
    * Batches (`/v1/batches`): input limits, the queue priority of their lines (1 first, higher
    * later; interactive requests default to 5), lines in flight per batch, and how long a
@@ -341,6 +354,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       signalValues: e.LIMIT_SIGNAL_VALUES,
       points: e.LIMIT_POINTS,
       textChars: e.LIMIT_TEXT_CHARS,
+    },
+    builtins: {
+      models: e.BUILTIN_MODELS,
+      tools: {
+        ...(e.TEXT2WAVE_PATH ? { text2wave: e.TEXT2WAVE_PATH } : {}),
+        ...(e.POCKETSPHINX_PATH ? { pocketsphinx: e.POCKETSPHINX_PATH } : {}),
+        ...(e.TESSDATA_PREFIX ? { tessdata: e.TESSDATA_PREFIX } : {}),
+      },
     },
     webhooks: {
       ...(e.WEBHOOK_SECRET ? { secret: e.WEBHOOK_SECRET } : {}),

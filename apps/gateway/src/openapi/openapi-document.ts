@@ -202,7 +202,8 @@ export function buildOpenApiDocument(
       },
       '/v1/capabilities': {
         get: {
-          summary: 'The modality matrix: for each (from, to) pair, the route the router would take, or null',
+          summary:
+            'The modality matrix: for each (from, to) pair, the route the router would take, or null; and `tasks`: every task an adapter performs (detect, faces, transcribe ...), with its adapters and their (from → to) edges',
           responses: { '200': { description: 'the matrix' } },
         },
       },

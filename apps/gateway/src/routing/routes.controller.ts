@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import type { RouteStep } from '@omnigate/contracts';
 import { z } from 'zod';
+import { AdapterRegistry } from '../adapters/adapter-registry';
 import { ModalityRegistry } from './modality-registry';
 import { RoutePlanner, toRouteSteps } from './route-planner';
 
@@ -20,6 +21,7 @@ export class RoutesController {
   constructor(
     private readonly planner: RoutePlanner,
     private readonly modalities: ModalityRegistry,
+    private readonly adapters: AdapterRegistry,
   ) {}
 
   /** `GET /v1/routes?from=audio&to=image&task=`: the route the router would take, and its fallbacks. */
@@ -46,13 +48,18 @@ export class RoutesController {
     return { from, to: q.to, route: toRouteSteps(best), alternatives: rest.map(toRouteSteps) };
   }
 
-  /** `GET /v1/capabilities`: for each (from, to) pair of modalities, the route the router would take. */
+  /**
+   * `GET /v1/capabilities`: for each (from, to) pair of modalities, the route the router would
+   * take (with no task: the cheapest); and every task some adapter performs, with its one-hop
+   * edges, so that tasks no default route shows (`detect`, `faces`, `transcribe`) are listed too.
+   */
   @Get('capabilities')
   capabilities(): {
     modalities: string[];
     routable: number;
     pairs: number;
     matrix: { from: string; to: string; route: RouteStep[] | null }[];
+    tasks: TaskEdges[];
   } {
     const modalities = this.modalities.list();
     const matrix = modalities.flatMap((from) =>
@@ -61,6 +68,31 @@ export class RoutesController {
         return { from, to, route: best ? toRouteSteps(best) : null };
       }),
     );
-    return { modalities, routable: matrix.filter((m) => m.route).length, pairs: matrix.length, matrix };
+    return {
+      modalities,
+      routable: matrix.filter((m) => m.route).length,
+      pairs: matrix.length,
+      matrix,
+      tasks: this.tasks(),
+    };
   }
+
+  /** Every task, sorted, with the adapters and (inputs → output) edges that perform it. */
+  private tasks(): TaskEdges[] {
+    const byTask = new Map<string, TaskEdges>();
+    for (const adapter of this.adapters.list()) {
+      for (const capability of adapter.descriptor.capabilities) {
+        let entry = byTask.get(capability.task);
+        if (!entry) byTask.set(capability.task, (entry = { task: capability.task, edges: [] }));
+        entry.edges.push({ adapter: adapter.descriptor.id, from: capability.inputs, to: capability.output });
+      }
+    }
+    return [...byTask.values()].sort((a, b) => a.task.localeCompare(b.task));
+  }
+}
+
+/** One task and the adapters' capabilities that perform it. */
+interface TaskEdges {
+  task: string;
+  edges: { adapter: string; from: string[]; to: string }[];
 }

@@ -108,7 +108,7 @@ async function run(task: SandboxTask): Promise<void> {
 }
 
 async function buildAdapters(data: SandboxProcessData): Promise<Map<string, Adapter>> {
-  const built = createBuiltinAdapters({ limits: data.limits });
+  const built = createBuiltinAdapters({ limits: data.limits, models: data.models, tools: data.tools });
   built.push(...(await loadAdapterModules(data.modules, { logger: ipcLogger() as unknown as Logger })));
   return new Map(built.map((adapter) => [adapter.descriptor.id, adapter]));
 }

@@ -1,10 +1,20 @@
-import { AdapterError, type AdapterRequest, type AdapterResult, type InputLimits } from '@omnigate/adapters';
+import {
+  AdapterError,
+  type AdapterRequest,
+  type AdapterResult,
+  type InputLimits,
+  type SystemTools,
+} from '@omnigate/adapters';
 import type { ErrorCode } from '@omnigate/contracts';
 
 /** What every sandbox process is started with: how to build the adapters it runs. */
 export interface SandboxProcessData {
   /** LIMIT_*, for createBuiltinAdapters. */
   limits: InputLimits;
+  /** BUILTIN_MODELS, for createBuiltinAdapters (default on). */
+  models?: boolean;
+  /** The optional system packages the gateway found at start-up (default: none). */
+  tools?: SystemTools;
   /** SANDBOX_ADAPTER_MODULES, resolved to absolute paths or package names. */
   modules: string[];
 }

@@ -1,6 +1,7 @@
 import { AdapterDescriptorSchema } from '@omnigate/contracts';
 import { describe, expect, it } from 'vitest';
 import { createBuiltinAdapters } from '.';
+import { DEFAULT_INPUT_LIMITS } from '../sdk/input-limits';
 
 describe('createBuiltinAdapters', () => {
   const adapters = createBuiltinAdapters();
@@ -18,12 +19,21 @@ describe('createBuiltinAdapters', () => {
       'builtin.speech',
       'builtin.image',
       'builtin.pointcloud',
+      'builtin.vision',
       'builtin.echo',
     ]);
     for (const adapter of adapters) {
       expect(AdapterDescriptorSchema.parse(adapter.descriptor)).toEqual(adapter.descriptor);
       expect(adapter.descriptor.version).toBe('1.0.0');
     }
+  });
+
+  it('leaves the model-backed adapters out with models off (BUILTIN_MODELS=off)', () => {
+    const ids = createBuiltinAdapters({ limits: DEFAULT_INPUT_LIMITS, models: false }).map(
+      (a) => a.descriptor.id,
+    );
+    expect(ids).not.toContain('builtin.vision');
+    expect(ids).toContain('builtin.image');
   });
 
   it('gives every adapter an options schema that accepts {} and drops unknown keys instead of failing', () => {

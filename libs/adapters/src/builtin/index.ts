@@ -5,6 +5,7 @@ import { Ffmpeg } from './media/ffmpeg';
 import { FfmpegAudioAdapter } from './media/ffmpeg-audio.adapter';
 import { FfmpegVideoAdapter } from './media/ffmpeg-video.adapter';
 import { ImageTextAdapter } from './ocr/image-text.adapter';
+import { TesseractEngine } from './ocr/tesseract';
 import { PointCloudAdapter } from './pointcloud/pointcloud.adapter';
 import { TextRenderAdapter } from './render/text-render.adapter';
 import { SharpImageAdapter } from './sharp/sharp-image.adapter';
@@ -13,6 +14,9 @@ import { SignalToolsAdapter } from './signal-tools/signal-tools.adapter';
 import { ImageAnalysisAdapter } from './image-analysis/image-analysis.adapter';
 import { SpeechAdapter } from './speech/speech.adapter';
 import { TextAnalysisAdapter } from './text/text.adapter';
+import type { SystemTools } from './system-tools';
+import { VisionAdapter } from './vision/vision.adapter';
+import { PocketsphinxAdapter } from './transcribe/pocketsphinx.adapter';
 
 export { EchoAdapter, EchoOptionsSchema, type EchoOptions } from './echo/echo.adapter';
 export {
@@ -48,6 +52,7 @@ export {
   type SharpImageOptions,
 } from './sharp/sharp-image.adapter';
 export { ImageTextAdapter, ImageTextOptionsSchema, type ImageTextOptions } from './ocr/image-text.adapter';
+export { TesseractEngine, OCR_LANGUAGES, type OcrLanguage } from './ocr/tesseract';
 export {
   formatSignalSummary,
   summarizeSignal,
@@ -73,6 +78,15 @@ export {
 export { SpeechAdapter, SpeechOptionsSchema, type SpeechOptions } from './speech/speech.adapter';
 export { FLITE_VOICES, type FliteVoice } from './speech/flite';
 export { readWavInfo, type WavInfo } from './speech/wav';
+export { VisionAdapter, VisionOptionsSchema, type VisionOptions } from './vision/vision.adapter';
+export { HumanEngine, type Detections, type DetectedFace, type DetectedObject } from './vision/human-engine';
+export {
+  PocketsphinxAdapter,
+  PocketsphinxOptionsSchema,
+  LOW_ACCURACY_WARNING,
+  type PocketsphinxOptions,
+} from './transcribe/pocketsphinx.adapter';
+export { findSystemTools, type SystemToolPaths, type SystemTools } from './system-tools';
 export {
   TextAnalysisAdapter,
   TextAnalysisOptionsSchema,
@@ -94,12 +108,20 @@ export {
 export interface BuiltinAdapterSettings {
   /** LIMIT_*: what one input may hold, checked again by every decoder before it allocates. */
   limits: InputLimits;
+  /**
+   * BUILTIN_MODELS: whether the adapters that load a model into the worker process (objects and
+   * faces, offline speech recognition) exist; off leaves them out. Default on.
+   */
+  models?: boolean;
+  /** The optional system packages found at start-up (findSystemTools); absent: none of them. */
+  tools?: SystemTools;
 }
 
 /** One instance of every built-in adapter, for the gateway's registry. */
 export function createBuiltinAdapters(
   settings: BuiltinAdapterSettings = { limits: DEFAULT_INPUT_LIMITS },
 ): Adapter[] {
+  const models = settings.models ?? true;
   // One Ffmpeg for the media and point-cloud adapters: the binaries are resolved (and FFMPEG_PATH checked) once.
   const ffmpeg = new Ffmpeg();
   return [
@@ -111,9 +133,13 @@ export function createBuiltinAdapters(
     new SignalToolsAdapter(settings.limits),
     new ImageAnalysisAdapter(settings.limits),
     new TextAnalysisAdapter(settings.limits),
-    new SpeechAdapter(),
-    new ImageTextAdapter(settings.limits),
+    new SpeechAdapter(settings.tools?.text2wave),
+    new ImageTextAdapter(settings.limits, new TesseractEngine(undefined, settings.tools?.tessdata)),
     new PointCloudAdapter(ffmpeg, settings.limits),
+    ...(models ? [new VisionAdapter(settings.limits)] : []),
+    ...(models && settings.tools?.pocketsphinx
+      ? [new PocketsphinxAdapter(settings.tools.pocketsphinx, ffmpeg, settings.limits)]
+      : []),
     new EchoAdapter(),
   ];
 }

@@ -9,7 +9,7 @@ import { baseMediaType } from '../../sdk/media-type';
 import { parseOptions, requireInput } from '../inputs';
 import { openImage } from '../sharp/image-input';
 import { describeImage, formatDescription } from './describe-image';
-import { TesseractEngine } from './tesseract';
+import { TesseractEngine, type OcrLanguage, type OcrResult } from './tesseract';
 
 const ADAPTER_ID = 'builtin.image';
 const TASKS = ['ocr', 'describe'] as const;
@@ -25,6 +25,8 @@ const MAX_OCR_PIXELS = 40_000_000;
  */
 const OCR_BASE_MS = 30_000;
 const OCR_MS_PER_MEGAPIXEL = 40_000;
+/** A reading at least this confident (0..100) ends the automatic language search. */
+const CONFIDENT = 80;
 /** sharp's own default pixel limit, for describe. */
 const MAX_DESCRIBE_PIXELS = 268_402_689;
 
@@ -34,6 +36,19 @@ export const ImageTextOptionsSchema = z.object({
    * 6 is one uniform block, 7 a single line, 8 a single word, 11 sparse text.
    */
   psm: z.number().int().min(3).max(13).optional(),
+  /**
+   * ocr: `eng`, `chi_sim`, `chi_tra` or a combination (`chi_sim+eng`); when absent, English is
+   * read first and, if it reads poorly, Chinese (simplified, then traditional) with English, and
+   * the most confident reading is kept.
+   */
+  language: z
+    .string()
+    .max(32)
+    .regex(
+      /^(eng|chi_sim|chi_tra)(\+(eng|chi_sim|chi_tra)){0,2}$/,
+      'eng, chi_sim, chi_tra, or a combination such as chi_sim+eng',
+    )
+    .optional(),
   /** describe: how many palette colours to list. */
   colours: z.number().int().min(1).max(16).default(5),
 });
@@ -63,7 +78,7 @@ export class ImageTextAdapter implements Adapter<ImageTextOptions> {
     id: ADAPTER_ID,
     version: '1.0.0',
     description:
-      'Image to text without a model server: English OCR with tesseract.js, and a description (size, format, channels, alpha, orientation, dominant colours)',
+      "Image to text without a model server: OCR in English (and Chinese, simplified and traditional, when Debian's traineddata is installed) with tesseract.js, and a description (size, format, channels, alpha, orientation, dominant colours)",
     capabilities: TASKS.map(capability),
     concurrency: 2,
     costHint: 2,
@@ -94,6 +109,7 @@ export class ImageTextAdapter implements Adapter<ImageTextOptions> {
 
     if (task === 'describe') {
       if (options.psm !== undefined) warnings.push('psm is ignored by describe');
+      if (options.language !== undefined) warnings.push('language is ignored by describe');
       const image = await openImage(source, this.limits, MAX_DESCRIBE_PIXELS);
       const description = await describeImage(image, options.colours).catch((error: unknown) => {
         context.signal.throwIfAborted();
@@ -123,16 +139,42 @@ export class ImageTextAdapter implements Adapter<ImageTextOptions> {
     }
     await context.progress(0.1);
 
-    let result;
+    const requested = options.language ? [...new Set(options.language.split('+'))] : undefined;
+    const missing = requested?.filter((language) => !this.engine.has(language as OcrLanguage));
+    if (missing?.length) {
+      throw AdapterError.unprocessable(
+        `no OCR model for ${missing.join(', ')} here (apt-get install ${missing.map((l) => `tesseract-ocr-${l.replace('_', '-')}`).join(' ')})`,
+      );
+    }
+    const candidates = requested
+      ? [requested.join('+')]
+      : [
+          'eng',
+          ...(['chi_sim', 'chi_tra'] as const).filter((l) => this.engine.has(l)).map((l) => `${l}+eng`),
+        ];
+
+    let result: OcrResult | undefined;
+    let language = candidates[0];
     const budgetMs = this.ocrBudgetMs(size.width * size.height);
     const overrun = AbortSignal.timeout(budgetMs);
     try {
-      result = await this.engine.recognize(png, {
-        psm: String(options.psm ?? 3) as PSM,
-        json,
-        signal: AbortSignal.any([context.signal, overrun]),
-        onProgress: (fraction) => void context.progress(0.1 + 0.85 * fraction).catch(() => undefined),
-      });
+      for (const [index, languages] of candidates.entries()) {
+        const reading = await this.engine.recognize(png, {
+          psm: String(options.psm ?? 3) as PSM,
+          json,
+          languages,
+          signal: AbortSignal.any([context.signal, overrun]),
+          onProgress: (fraction) =>
+            void context
+              .progress(0.1 + (0.85 * (index + fraction)) / candidates.length)
+              .catch(() => undefined),
+        });
+        if (!result || reading.confidence > result.confidence) {
+          result = reading;
+          language = languages;
+        }
+        if (result.confidence >= CONFIDENT && result.text.trim() !== '') break;
+      }
     } catch (error) {
       context.signal.throwIfAborted();
       if (overrun.aborted) {
@@ -145,6 +187,7 @@ export class ImageTextAdapter implements Adapter<ImageTextOptions> {
       }
       throw new AdapterError('adapter_failed', `OCR failed: ${errorMessage(error)}`, { cause: error });
     }
+    if (!result) throw new AdapterError('adapter_failed', 'OCR gave no reading');
     await context.progress(1);
 
     const text = result.text.trim();
@@ -152,7 +195,7 @@ export class ImageTextAdapter implements Adapter<ImageTextOptions> {
     const value = {
       text,
       confidence: result.confidence,
-      language: 'eng',
+      language,
       psm: options.psm ?? 3,
       width: size.width,
       height: size.height,

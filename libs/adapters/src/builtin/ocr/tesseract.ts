@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createWorker, OEM, type PSM, type Page, type Worker } from 'tesseract.js';
 
@@ -24,9 +26,13 @@ export function englishLangPath(): string {
   return join(dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int');
 }
 
+/** The languages OCR reads: English from npm, Chinese from Debian's traineddata when installed. */
+export const OCR_LANGUAGES = ['eng', 'chi_sim', 'chi_tra'] as const;
+export type OcrLanguage = (typeof OCR_LANGUAGES)[number];
+
 /**
  * One tesseract.js worker (a worker thread running the WASM core from node_modules), created on
- * first use and reused. Jobs run one at a time; a job that is aborted terminates the worker, so the
+ * first use and reused; it switches languages (`reinitialize`) when a job asks for others. Jobs run one at a time; a job that is aborted terminates the worker, so the
  * next job starts a fresh one instead of waiting behind an abandoned recognition.
  */
 export class TesseractEngine {
@@ -34,12 +40,33 @@ export class TesseractEngine {
   private queue: Promise<unknown> = Promise.resolve();
   private onProgress?: (fraction: number) => void;
 
-  constructor(private readonly langPath = englishLangPath()) {}
+  private languages = 'eng';
+  private langDir?: string;
 
-  /** Recognises English text in an image (PNG/JPEG/BMP bytes). Rejects with `signal.reason` when aborted. */
+  constructor(
+    private readonly langPath = englishLangPath(),
+    /** Debian's Chinese traineddata files, by language, when installed. */
+    private readonly chinese: Partial<Record<'chi_sim' | 'chi_tra', string>> = {},
+  ) {}
+
+  /** Whether the model of a language is here. */
+  has(language: OcrLanguage): boolean {
+    return language === 'eng' || this.chinese[language] !== undefined;
+  }
+
+  /**
+   * Recognises text in an image (PNG/JPEG/BMP bytes) in `languages` (`eng`, `chi_sim+eng` ...,
+   * each present: see `has`). Rejects with `signal.reason` when aborted.
+   */
   recognize(
     image: Buffer,
-    options: { psm: PSM; json: boolean; signal: AbortSignal; onProgress?: (fraction: number) => void },
+    options: {
+      psm: PSM;
+      json: boolean;
+      signal: AbortSignal;
+      languages?: string;
+      onProgress?: (fraction: number) => void;
+    },
   ): Promise<OcrResult> {
     const run = () => this.run(image, options);
     const job = this.queue.then(run, run);
@@ -51,11 +78,19 @@ export class TesseractEngine {
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await terminate(worker);
+    if (this.langDir) rmSync(this.langDir, { recursive: true, force: true });
+    this.langDir = undefined;
   }
 
   private async run(
     image: Buffer,
-    options: { psm: PSM; json: boolean; signal: AbortSignal; onProgress?: (fraction: number) => void },
+    options: {
+      psm: PSM;
+      json: boolean;
+      signal: AbortSignal;
+      languages?: string;
+      onProgress?: (fraction: number) => void;
+    },
   ): Promise<OcrResult> {
     const { signal } = options;
     signal.throwIfAborted();
@@ -73,6 +108,11 @@ export class TesseractEngine {
     const work = (async () => {
       const ready = await worker;
       signal.throwIfAborted();
+      const languages = options.languages ?? 'eng';
+      if (languages !== this.languages) {
+        await ready.reinitialize(languages, OEM.LSTM_ONLY);
+        this.languages = languages;
+      }
       await ready.setParameters({ tessedit_pageseg_mode: options.psm });
       this.onProgress = options.onProgress;
       const { data } = await ready.recognize(image, {}, { text: true, blocks: options.json });
@@ -89,11 +129,28 @@ export class TesseractEngine {
     }
   }
 
+  /**
+   * tesseract.js reads every language of a worker from one directory, English from npm (gzipped)
+   * and Chinese from Debian (plain): a private directory of symbolic links to both, made once.
+   */
+  private languageDir(): string {
+    if (this.langDir) return this.langDir;
+    const dir = mkdtempSync(join(tmpdir(), 'omnigate-tessdata-'));
+    symlinkSync(join(this.langPath, 'eng.traineddata.gz'), join(dir, 'eng.traineddata'));
+    for (const [language, file] of Object.entries(this.chinese)) {
+      if (file) symlinkSync(file, join(dir, `${language}.traineddata`));
+    }
+    this.langDir = dir;
+    return dir;
+  }
+
   private workerPromise(): Promise<Worker> {
     if (!this.worker) {
+      this.languages = 'eng';
       const created = createWorker('eng', OEM.LSTM_ONLY, {
-        langPath: this.langPath,
-        gzip: true,
+        langPath: this.languageDir(),
+        // Files are read as named; a gzipped one (npm's English model) is recognised by its magic bytes.
+        gzip: false,
         // Read the model from langPath every time; never write eng.traineddata into the working directory.
         cacheMethod: 'none',
         logger: (message) => {

@@ -186,7 +186,7 @@ describe('SpeechAdapter', () => {
 
   it('validates options', () => {
     const schema = new SpeechAdapter().options;
-    expect(schema.parse({})).toEqual({ voice: 'slt', rate: 1 });
+    expect(schema.parse({})).toEqual({ voice: 'slt', rate: 1, engine: 'auto' });
     expect(schema.safeParse({ voice: 'awb_time' }).success).toBe(false);
     expect(schema.safeParse({ voice: 'nobody' }).success).toBe(false);
     expect(schema.safeParse({ rate: 0 }).success).toBe(false);

@@ -5,6 +5,7 @@ import { AdapterError } from '../../sdk/adapter-error';
 import { errorMessage } from '../../sdk/error-message';
 import { decodeUtf8 } from '../../sdk/utf8';
 import { parseOptions, requireInput } from '../inputs';
+import { festivalSynthesize } from './festival';
 import { FLITE_MAX_CHARACTERS, FLITE_VOICES, fliteSynthesize } from './flite';
 import { boundedUtterances } from './utterances';
 import { readWavInfo } from './wav';
@@ -19,30 +20,45 @@ export const SpeechOptionsSchema = z.object({
   voice: z.enum(FLITE_VOICES).default('slt'),
   /** Speaking rate relative to the voice's own, 0.25 to 4 (2 is twice as fast). */
   rate: z.number().min(0.25).max(4).default(1),
+  /**
+   * auto: Festival (its slt HTS voice) when installed and the voice is slt, else Flite;
+   * festival or flite to choose (festival falls back to Flite, with a warning, when not installed).
+   */
+  engine: z.enum(['auto', 'festival', 'flite']).default('auto'),
 });
 export type SpeechOptions = z.infer<typeof SpeechOptionsSchema>;
 
-/** English text to speech with Flite (CMU), compiled to WASI and run offline in a worker thread. */
+/**
+ * English text to speech offline: with Festival's HTS voice when Debian's festival and
+ * festvox-us-slt-hts are installed (`text2wave`), else with Flite (CMU) compiled to WASI, run in
+ * a child process.
+ */
 export class SpeechAdapter implements Adapter<SpeechOptions> {
   readonly options = SpeechOptionsSchema;
+  readonly descriptor: AdapterDescriptor;
 
-  readonly descriptor: AdapterDescriptor = {
-    id: ADAPTER_ID,
-    version: '1.0.0',
-    description: 'English text to speech (Flite, offline, WASI): mono 16-bit PCM WAV',
-    capabilities: [
-      {
-        task: 'tts',
-        inputs: ['text'],
-        output: 'audio',
-        outputMediaTypes: ['audio/wav'],
-        limits: { maxBytes: MAX_TEXT_BYTES },
-      },
-    ],
-    concurrency: 2,
-    costHint: 2,
-    latencyHintMs: 500,
-  };
+  /** `text2wave`: Festival's, when installed (findSystemTools). */
+  constructor(private readonly text2wave?: string) {
+    this.descriptor = {
+      id: ADAPTER_ID,
+      version: '1.0.0',
+      description: this.text2wave
+        ? 'English text to speech offline (Festival, slt HTS voice; Flite voices on request): mono 16-bit PCM WAV'
+        : 'English text to speech (Flite, offline, WASI): mono 16-bit PCM WAV',
+      capabilities: [
+        {
+          task: 'tts',
+          inputs: ['text'],
+          output: 'audio',
+          outputMediaTypes: ['audio/wav'],
+          limits: { maxBytes: MAX_TEXT_BYTES },
+        },
+      ],
+      concurrency: 2,
+      costHint: 2,
+      latencyHintMs: 500,
+    };
+  }
 
   async invoke(request: AdapterRequest<SpeechOptions>, context: AdapterContext): Promise<AdapterResult> {
     const options = parseOptions(this.options, request.options, ADAPTER_ID);
@@ -91,9 +107,20 @@ export class SpeechAdapter implements Adapter<SpeechOptions> {
     }
     await context.progress(0.1);
 
+    const festival = this.text2wave !== undefined && options.engine !== 'flite' && options.voice === 'slt';
+    if (options.engine === 'festival' && !festival) {
+      warnings.push(
+        this.text2wave
+          ? `Festival has no voice ${options.voice}: Flite spoke`
+          : 'Festival is not installed (apt-get install festival festvox-us-slt-hts): Flite spoke',
+      );
+    }
     let wav: Buffer;
     try {
-      wav = await fliteSynthesize(boundedUtterances(text), options, context.signal);
+      wav =
+        festival && this.text2wave
+          ? await festivalSynthesize(this.text2wave, boundedUtterances(text), options.rate, context.signal)
+          : await fliteSynthesize(boundedUtterances(text), options, context.signal);
     } catch (error) {
       if (context.signal.aborted) throw context.signal.reason ?? error;
       if (AdapterError.is(error)) throw error;
@@ -103,10 +130,17 @@ export class SpeechAdapter implements Adapter<SpeechOptions> {
     }
     const info = readWavInfo(wav);
     if (!info || info.dataBytes === 0) {
-      throw new AdapterError('adapter_failed', 'flite produced no audio for this text');
+      throw new AdapterError(
+        'adapter_failed',
+        `${festival ? 'Festival' : 'flite'} produced no audio for this text`,
+      );
     }
     await context.progress(1);
-    return { outputs: [{ modality: 'audio', mediaType: 'audio/wav', data: wav }], warnings };
+    return {
+      outputs: [{ modality: 'audio', mediaType: 'audio/wav', data: wav }],
+      meta: { engine: festival ? 'festival' : 'flite' },
+      warnings,
+    };
   }
 }
 

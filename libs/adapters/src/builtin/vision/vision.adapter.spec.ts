@@ -1,0 +1,193 @@
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdapterError } from '../../sdk/adapter-error';
+import { DEFAULT_INPUT_LIMITS } from '../../sdk/input-limits';
+import { binaryOutput, createAdapterHarness, textOutput } from '../testing';
+import { boxStrokeWidth } from './draw-boxes';
+import { humanPaths } from './human-engine';
+import { VisionAdapter } from './vision.adapter';
+
+/**
+ * The sample sheet shipped with @vladmandic/human: a strip of photos of people along its top.
+ * The fifth (x 640–784, y 0–160 of the 1280-pixel sheet) is one woman standing, head to foot.
+ */
+const SAMPLES = join(dirname(dirname(humanPaths().humanModule)), 'assets', 'samples.jpg');
+const PERSON = { left: 640, top: 0, width: 144, height: 160 };
+/** Where the test pastes that photo, twice its size, on a plain grey canvas. */
+const CANVAS = { width: 800, height: 600 };
+const PASTED = { x: 300, y: 150, width: 288, height: 320 };
+
+async function personOnCanvas(): Promise<Buffer> {
+  const person = await sharp(SAMPLES).extract(PERSON).resize(PASTED.width, PASTED.height).png().toBuffer();
+  return sharp({ create: { ...CANVAS, channels: 3, background: '#808080' } })
+    .composite([{ input: person, left: PASTED.x, top: PASTED.y }])
+    .png()
+    .toBuffer();
+}
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+describe('VisionAdapter (real models)', () => {
+  // One adapter, so the models load once for the whole file.
+  const adapter = new VisionAdapter(DEFAULT_INPUT_LIMITS);
+  let picture: Buffer;
+
+  beforeAll(async () => {
+    picture = await personOnCanvas();
+  });
+  afterAll(() => adapter.close());
+
+  it('finds the one person, where the photo was pasted', async () => {
+    const harness = createAdapterHarness();
+    const input = harness.put(picture, { modality: 'image', mediaType: 'image/png' });
+    const result = await harness.invoke(adapter, {
+      task: 'detect',
+      inputs: [input],
+      output: { modality: 'text', mediaType: 'application/json' },
+    });
+    const value = JSON.parse(textOutput(result).text) as {
+      width: number;
+      height: number;
+      counts: Record<string, number>;
+      objects: { label: string; score: number; box: Box }[];
+    };
+    expect(value).toMatchObject({ width: CANVAS.width, height: CANVAS.height });
+    const people = value.objects.filter((o) => o.label === 'person');
+    expect(people).toHaveLength(1);
+    expect(value.counts.person).toBe(1);
+    const [{ box, score }] = people;
+    expect(score).toBeGreaterThan(0.3);
+    // Inside the pasted photo (a few pixels of slack), and most of its height: she stands head to foot.
+    expect(box.x).toBeGreaterThanOrEqual(PASTED.x - 8);
+    expect(box.y).toBeGreaterThanOrEqual(PASTED.y - 8);
+    expect(box.x + box.width).toBeLessThanOrEqual(PASTED.x + PASTED.width + 8);
+    expect(box.y + box.height).toBeLessThanOrEqual(PASTED.y + PASTED.height + 8);
+    expect(box.height).toBeGreaterThan(PASTED.height * 0.6);
+    expect(box.width).toBeGreaterThan(PASTED.width * 0.2);
+    expect(adapter.engine.loads).toBe(1);
+  });
+
+  it('answers plain text with a count and one line per object', async () => {
+    const harness = createAdapterHarness();
+    const input = harness.put(picture, { modality: 'image', mediaType: 'image/png' });
+    const result = await harness.invoke(adapter, {
+      task: 'detect',
+      inputs: [input],
+      output: { modality: 'text' },
+      options: { labels: ['person'] },
+    });
+    const text = textOutput(result).text;
+    expect(text).toMatch(
+      /^1 object in the 800×600 image: 1 person\nperson \d+% at x=\d+ y=\d+ w=\d+ h=\d+\n$/,
+    );
+  });
+
+  it('draws each box at the detection: box colour along its edges, the photo untouched inside', async () => {
+    const harness = createAdapterHarness();
+    const input = harness.put(picture, { modality: 'image', mediaType: 'image/png' });
+    const json = await harness.invoke(adapter, {
+      task: 'detect',
+      inputs: [input],
+      output: { modality: 'text', mediaType: 'application/json' },
+    });
+    const [{ box }] = (JSON.parse(textOutput(json).text) as { objects: { box: Box }[] }).objects;
+    const drawn = binaryOutput(
+      await harness.invoke(adapter, { task: 'detect', inputs: [input], output: { modality: 'image' } }),
+    );
+    expect(drawn.mediaType).toBe('image/png');
+    const { data, info } = await sharp(drawn.data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect(info).toMatchObject({ width: CANVAS.width, height: CANVAS.height });
+    const pixel = (x: number, y: number) => {
+      const at = (y * info.width + x) * info.channels;
+      return [data[at], data[at + 1], data[at + 2]];
+    };
+    const magenta = [255, 0, 255];
+    const inset = Math.floor(boxStrokeWidth(CANVAS.width, CANVAS.height) / 2);
+    const right = box.x + box.width - 1 - inset;
+    const bottom = box.y + box.height - 1 - inset;
+    // Points along the left, right and bottom edges (the top one carries the caption).
+    for (const f of [0.25, 0.5, 0.75]) {
+      const y = Math.round(box.y + box.height * f);
+      const x = Math.round(box.x + box.width * f);
+      expect(pixel(box.x + inset, y)).toEqual(magenta);
+      expect(pixel(right, y)).toEqual(magenta);
+      expect(pixel(x, bottom)).toEqual(magenta);
+    }
+    // The grey canvas well outside the box is as it was.
+    expect(pixel(20, CANVAS.height - 20)).toEqual([128, 128, 128]);
+  });
+
+  it('finds the one face, with an age, a gender guess, an emotion and a descriptor', async () => {
+    const harness = createAdapterHarness();
+    // The third photo of the strip: a man, his face turned to the camera.
+    const man = await sharp(SAMPLES)
+      .extract({ left: 325, top: 0, width: 210, height: 160 })
+      .resize(630, 480)
+      .png()
+      .toBuffer();
+    const input = harness.put(man, { modality: 'image', mediaType: 'image/png' });
+    const result = await harness.invoke(adapter, {
+      task: 'faces',
+      inputs: [input],
+      output: { modality: 'text', mediaType: 'application/json' },
+      options: { descriptor: true },
+    });
+    const value = JSON.parse(textOutput(result).text) as {
+      faces: { box: Box; age: number; gender: string; emotion: string; descriptor: number[] }[];
+    };
+    expect(value.faces).toHaveLength(1);
+    const [face] = value.faces;
+    expect(face.age).toBeGreaterThan(15);
+    expect(face.age).toBeLessThan(70);
+    // Gender is a weak estimate on a face this small (the model is unsure either way): only its form is checked.
+    expect(['male', 'female', 'unknown']).toContain(face.gender);
+    expect(typeof face.emotion).toBe('string');
+    expect(face.descriptor).toHaveLength(1024);
+    // The face is in the upper half of the photo, the suit below it.
+    expect(face.box.y + face.box.height).toBeLessThan(330);
+  });
+
+  it('refuses an output it cannot write, and a non-image, as unprocessable', async () => {
+    const harness = createAdapterHarness();
+    const input = harness.put(picture, { modality: 'image', mediaType: 'image/png' });
+    await expect(
+      harness.invoke(adapter, { task: 'detect', inputs: [input], output: { modality: 'audio' } }),
+    ).rejects.toMatchObject({ code: 'unprocessable_input' });
+    const junk = harness.put(Buffer.from('not an image'), { modality: 'image', mediaType: 'image/png' });
+    const error = await harness
+      .invoke(adapter, { task: 'detect', inputs: [junk], output: { modality: 'text' } })
+      .catch((e: unknown) => e);
+    expect(AdapterError.is(error) && error.code).toBe('unprocessable_input');
+  });
+
+  it('stops at once when the job is aborted, and the next job loads the models again', async () => {
+    const local = new VisionAdapter(DEFAULT_INPUT_LIMITS);
+    try {
+      const harness = createAdapterHarness();
+      const input = harness.put(picture, { modality: 'image', mediaType: 'image/png' });
+      const running = harness.invoke(local, {
+        task: 'detect',
+        inputs: [input],
+        output: { modality: 'text' },
+      });
+      setTimeout(() => harness.controller.abort(new Error('cancelled')), 50);
+      await expect(running).rejects.toThrow('cancelled');
+      const again = createAdapterHarness();
+      const next = await again.invoke(local, {
+        task: 'detect',
+        inputs: [again.put(picture, { modality: 'image', mediaType: 'image/png' })],
+        output: { modality: 'text' },
+      });
+      expect(textOutput(next).text).toContain('1 person');
+      expect(local.engine.loads).toBe(2);
+    } finally {
+      await local.close();
+    }
+  });
+});
