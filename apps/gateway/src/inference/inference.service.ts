@@ -27,7 +27,7 @@ import { watchJob } from '../jobs/job-waiter';
 import { REDIS_RETRY_AFTER_MS, RedisUnavailableError } from '../queue/redis-connections';
 import type { LlmPlanner } from '../planning/llm-planner';
 import type { PlannedJobs } from '../planning/planned-job';
-import type { PlanningQuestion } from '../planning/plan-prompt';
+import { planningQuestion } from '../planning/plan-prompt';
 import type { ModalityRegistry } from '../routing/modality-registry';
 import { planRoute } from '../routing/route-plan';
 import type { RoutePlanner } from '../routing/route-planner';
@@ -305,21 +305,7 @@ export class InferenceService {
     // The tasks read the inputs from the store, as any job's later hops do.
     await Promise.all(stored.flatMap((s) => (s.written ? [s.written] : [])));
     const detected = stored.map((s) => s.detection);
-    const question: PlanningQuestion = {
-      inputs: detected.map((d, i) => {
-        const part = request.inputs[i];
-        return {
-          modality: d.modality,
-          mediaType: d.mediaType,
-          ...(d.meta ? { meta: d.meta } : {}),
-          ...(part && 'text' in part && d.modality === 'text' ? { text: part.text } : {}),
-        };
-      }),
-      output: request.output.modality,
-      ...(request.task ? { task: request.task } : {}),
-      ...(request.adapter ? { adapter: request.adapter } : {}),
-      ...(request.options ? { options: request.options } : {}),
-    };
+    const question = planningQuestion(request, detected);
     // The model's calls and the tasks are jobs of their own: their spans, not their log tags.
     const span = caller?.span ? { span: caller.span } : undefined;
     const outcome = await inSpan('plan', caller?.span, () => this.llm!.planner.plan(question, this, span));

@@ -1,4 +1,5 @@
 import type { Adapter } from '@omnigate/adapters';
+import type { Detection, InferRequest } from '@omnigate/contracts';
 
 /**
  * The planner model's prompts (HuggingGPT's task planning and response generation), as plain
@@ -32,6 +33,25 @@ export interface PlanningQuestion {
   adapter?: string;
   /** The caller's adapter options, for the model to place on the tasks that take them. */
   options?: Record<string, unknown>;
+}
+
+/** What the planner is asked about a request: its detected inputs (and its own words), its output, what it pinned. */
+export function planningQuestion(request: InferRequest, detected: Detection[]): PlanningQuestion {
+  return {
+    inputs: detected.map((d, i) => {
+      const part = request.inputs[i];
+      return {
+        modality: d.modality,
+        mediaType: d.mediaType,
+        ...(d.meta ? { meta: d.meta } : {}),
+        ...(part && 'text' in part && d.modality === 'text' ? { text: part.text } : {}),
+      };
+    }),
+    output: request.output.modality,
+    ...(request.task ? { task: request.task } : {}),
+    ...(request.adapter ? { adapter: request.adapter } : {}),
+    ...(request.options ? { options: request.options } : {}),
+  };
 }
 
 export const PLANNING_SYSTEM_PROMPT = [
