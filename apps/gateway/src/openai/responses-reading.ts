@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { InferRequestSchema, type InferRequest } from '@omnigate/contracts';
 import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
@@ -6,6 +7,9 @@ import type { JobRecord } from '../jobs/job-record';
 import { outputBytes, singleOutput } from './facade-job';
 import { mediaOf, sourceOf } from './responses-media';
 import type { ConversationItem, MediaPart } from './responses-request';
+
+/** Reading jobs one request runs at the same time. */
+const READS_AT_ONCE = 2;
 
 /** What a chat model reads as it is: text, and images (a vision model, or a description hop before it). */
 const READ_AS_IS = new Set(['text', 'image']);
@@ -30,7 +34,9 @@ export async function readMediaForModel(
   items: readonly ConversationItem[],
   reader: MediaReader,
 ): Promise<void> {
-  await Promise.all(mediaOf(items).map((part) => readPart(part, reader)));
+  // A turn brings at most MAX_MEDIA_PER_TURN new media: read a few at a time, not all at once.
+  const limit = pLimit(READS_AT_ONCE);
+  await Promise.all(mediaOf(items).map((part) => limit(() => readPart(part, reader))));
 }
 
 async function readPart(part: MediaPart, reader: MediaReader): Promise<void> {
