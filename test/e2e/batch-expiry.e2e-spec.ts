@@ -166,6 +166,7 @@ describe.each(['bullmq', 'inline'])('batch completion windows (%s)', (driver) =>
       '/v1/images/generations',
       '/v1/audio/speech',
       '/v1/audio/transcriptions',
+      '/v1/responses',
     ];
     expect(create.endpoint!.enum).toEqual(endpoints);
     expect(doc.components.schemas.OpenAiBatch!.properties.endpoint!.enum).toEqual(endpoints);
