@@ -79,7 +79,7 @@ describe('AppModule', () => {
   it('gives a worker /health and /metrics only, and the API every controller', async () => {
     expect((await lifeOf('worker')).controllers.sort()).toEqual(['HealthController', 'MetricsController']);
     const api = (await lifeOf('api')).controllers;
-    expect(api).toHaveLength(17);
+    expect(api).toHaveLength(18);
     expect(api).toEqual(
       expect.arrayContaining([
         'HealthController',
@@ -88,6 +88,7 @@ describe('AppModule', () => {
         'BatchesController',
         'WhoamiController',
         'ResponsesController',
+        'ConversationsController',
       ]),
     );
   });
