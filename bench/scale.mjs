@@ -23,7 +23,9 @@
 //               the polls' own commands are in it), per line = its window / lines. Then
 //               MONITOR_JOBS jobs of relay-1, relay-3 and webp under MONITOR: each command
 //               classed by the key it touches (per job, per queue, one global key, PUBLISH), for
-//               the Redis Cluster model (MONITOR slows Redis: no timing is taken there).
+//               the Redis Cluster model (MONITOR slows Redis: no timing is taken there); and
+//               PUBSUB NUMSUB of <prefix>:job-events, with a listener of the bench's own on it
+//               (as one more API process would be): the messages and bytes each job sends it.
 //   throughput  PNG → WebP of an IMAGE_WIDTH-wide PNG (made from image/fixture.jpg with sharp,
 //               uploaded once) with 1 API and W workers for each W of WORKERS: LOAD_WARMUP_S s,
 //               then LOAD_CONC closed loops for LOAD_S s (bench/lib/load.mjs): jobs/s, p50/p99,
@@ -584,15 +586,34 @@ async function keyClasses(setup, kinds, request) {
     if (inScript) entry.inScripts++;
     else entry.topLevel++;
   });
+  // The gateway's processes that hear every job's events (before this bench's own listener).
+  const channel = `${prefix}job-events`;
+  const [, subscribers] = await redis.client.pubsub('NUMSUB', channel);
+  // A listener of our own, as one more API process would be: what each job sends it.
+  const listener = redis.client.duplicate();
+  let heard;
+  listener.on('messageBuffer', (_channel, message) => {
+    if (!heard) return;
+    heard.messages++;
+    heard.bytes += message.length;
+  });
+  await listener.subscribe(channel);
   const out = {};
+  const events = {};
   try {
     for (const kind of ['relay-1', 'relay-3', 'webp']) {
       tally = {};
+      heard = { messages: 0, bytes: 0 };
       await runJobs(MONITOR_JOBS, 4, () => request(kind));
       // The commands that follow the answer (the worker's completion) arrive just after it.
       await sleep(300);
       const t = tally;
       tally = undefined;
+      events[kind] = {
+        messagesPerJob: round(heard.messages / MONITOR_JOBS, 2),
+        payloadBytesPerJob: round(heard.bytes / MONITOR_JOBS, 0),
+      };
+      heard = undefined;
       out[kind] = Object.fromEntries(
         Object.entries(t)
           .sort((a, b) => b[1].topLevel + b[1].inScripts - (a[1].topLevel + a[1].inScripts))
@@ -607,8 +628,13 @@ async function keyClasses(setup, kinds, request) {
     }
   } finally {
     monitor.disconnect();
+    listener.disconnect();
   }
-  return { jobsPerKind: MONITOR_JOBS, perJob: out };
+  return {
+    jobsPerKind: MONITOR_JOBS,
+    perJob: out,
+    jobEvents: { channel: 'job-events', gatewaySubscribers: Number(subscribers), perListener: events },
+  };
 }
 
 /** Segments under QUEUE_PREFIX that are not BullMQ queues, and where their keys belong. */
@@ -1021,6 +1047,14 @@ function printPerJob(jobs, perHop, batch, keys) {
       console.log(`  ${kind}:`);
       for (const [k, v] of Object.entries(classes)) console.log(`    ${v.topLevel} / ${v.inScripts}  ${k}`);
     }
+    const ev = keys.jobEvents;
+    console.log(
+      `job events: ${ev.gatewaySubscribers} gateway process(es) subscribed to <prefix>:job-events; each listener hears, per job: ${Object.entries(
+        ev.perListener,
+      )
+        .map(([k, v]) => `${k} ${v.messagesPerJob} messages, ${v.payloadBytesPerJob} bytes`)
+        .join('; ')}`,
+    );
   }
 }
 
