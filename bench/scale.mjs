@@ -6,7 +6,8 @@
 // free port, a fresh QUEUE_PREFIX and a BLOB_DIR in a temp dir (QUEUE_DRIVER=bullmq,
 // LOG_LEVEL=warn, NODE_ENV=production, ADAPTER_MODULES=./bench/adapters/relay.mjs), run from a
 // copy of the build in bench/results/build-scale/. Phases (BENCH_SCALE_ONLY):
-//   perjob      1 API + 1 worker. Idle: IDLE_S s with no traffic, its rates (Redis commands,
+//   perjob      1 API + 1 worker, and a bystander: a second API that no client calls (its CPU
+//               is what one more process pays for the others' jobs: their events). Idle: IDLE_S s with no traffic, its rates (Redis commands,
 //               bytes, CPU; the processes' CPU) are subtracted from every window below. Then,
 //               each in a window of its own (CONFIG RESETSTAT at the start; INFO commandstats,
 //               INFO stats total_net_input_bytes/total_net_output_bytes and INFO cpu
@@ -231,7 +232,7 @@ async function main() {
  * An API and `workers` workers sharing a fresh QUEUE_PREFIX and BLOB_DIR; `extraEnv` on all of
  * them (e.g. the S3 store). Resolves { api, workers, prefix, stop() }.
  */
-async function startSetup(name, workers, extraEnv = {}, privateEnv = {}) {
+async function startSetup(name, workers, extraEnv = {}, privateEnv = {}, { bystander = false } = {}) {
   const blobDir = mkTemp(`omnigate-scale-${name}-`);
   const prefix = `${RUN_ID}${name.replace(/[^A-Za-z0-9]/g, '')}`;
   const common = {
@@ -267,7 +268,11 @@ async function startSetup(name, workers, extraEnv = {}, privateEnv = {}) {
     for (let i = 1; i <= workers; i++) {
       ws.push(await launch(`worker${i}`, { ROLE: 'worker', SANDBOX_PROCESSES: String(SANDBOX_PROCESSES) }));
     }
-    return { api, workers: ws, prefix, stop };
+    // An API no client calls: what it spends on the other processes' jobs (their events).
+    const idleApi = bystander
+      ? await launch('bystander', { ROLE: 'api', WORKER_LANES: 'interactive' })
+      : undefined;
+    return { api, workers: ws, bystander: idleApi, prefix, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -281,6 +286,7 @@ function setupPids(setup) {
     api: withChildren(setup.api),
     workers: setup.workers.flatMap(withChildren),
     redis: redis.proc.pid,
+    ...(setup.bystander ? { bystander: withChildren(setup.bystander) } : {}),
   };
 }
 
@@ -396,7 +402,7 @@ async function perJobPhase() {
   console.log(
     '\n=== perjob: Redis commands, bytes and CPU per job, per hop, per batch line (1 API + 1 worker)',
   );
-  const setup = await startSetup('perjob', 1);
+  const setup = await startSetup('perjob', 1, {}, {}, { bystander: true });
   try {
     const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(CONC, 4) });
     const png = readFileSync(join(FIXTURES, 'image/fixture.png'));
@@ -980,6 +986,7 @@ function printPerJob(jobs, perHop, batch, keys) {
     fmt(j.perJob.redisCpuMs, 3),
     fmt(j.perJob.cpuMs.api, 3),
     fmt(j.perJob.cpuMs.workers, 3),
+    fmt(j.perJob.cpuMs.bystander, 3),
   ]);
   rows.push([
     'per hop',
@@ -992,6 +999,7 @@ function printPerJob(jobs, perHop, batch, keys) {
     fmt(perHop.redisCpuMs, 3),
     fmt(perHop.cpuMs.api, 3),
     fmt(perHop.cpuMs.workers, 3),
+    fmt(perHop.cpuMs.bystander, 3),
   ]);
   if (batch) {
     const p = batch.perLine;
@@ -1006,6 +1014,7 @@ function printPerJob(jobs, perHop, batch, keys) {
       fmt(p.redisCpuMs, 3),
       fmt(p.cpuMs.api, 3),
       fmt(p.cpuMs.workers, 3),
+      fmt(p.cpuMs.bystander, 3),
     ]);
   }
   console.log(
@@ -1021,6 +1030,7 @@ function printPerJob(jobs, perHop, batch, keys) {
         'Redis CPU ms',
         'API CPU ms',
         'worker CPU ms',
+        'bystander API CPU ms',
       ],
       rows,
     ),
