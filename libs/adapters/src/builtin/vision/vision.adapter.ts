@@ -41,7 +41,7 @@ export const VisionOptionsSchema = z.object({
   labels: z.array(z.string().min(1).max(64)).max(80).optional(),
   /** faces, JSON output: each face's 1024-number descriptor, for matching faces across images. */
   descriptor: z.boolean().default(false),
-  /** detect on a video: seconds between sampled frames (default 1); widened so that the whole video fits in maxFrames. */
+  /** detect on a video: seconds between sampled frames (default 1), widened so that the whole video fits in maxFrames. */
   intervalS: z.number().min(0.1).max(3600).optional(),
   /** detect on a video: the most frames sampled (default 30). */
   maxFrames: z.number().int().min(1).max(MAX_SAMPLED_FRAMES).optional(),
@@ -82,9 +82,10 @@ const VIDEO_DETECT: Capability = {
  * dog ...) with CenterNet, `faces` finds faces with BlazeFace and estimates age, gender and emotion
  * (FaceRes, an emotion model). Both answer text (one line per detection, or JSON with boxes and
  * counts) or the image with the boxes drawn; `detect` also reads a video, sampling frames
- * through it, and answers the objects of each frame with its time. The models come inside the @vladmandic/human
- * package and run on TensorFlow.js's WebAssembly backend in a thread of the worker process,
- * loaded on first use (a quarter to half a second, 250 to 450 MB) and shared by every job.
+ * through it, and answers the objects of each frame with its time. The models come inside the
+ * @vladmandic/human package and run on TensorFlow.js's WebAssembly backend in a thread of the
+ * worker process, loaded on first use (a quarter to half a second, 250 to 450 MB) and shared by
+ * every job.
  */
 export class VisionAdapter implements Adapter<VisionOptions> {
   readonly options = VisionOptionsSchema;
@@ -122,8 +123,9 @@ export class VisionAdapter implements Adapter<VisionOptions> {
     const warnings: string[] = [];
     const video = request.inputs.find((candidate) => candidate.modality === 'video');
     if (video) {
-      if (task !== 'detect')
+      if (task !== 'detect') {
         throw AdapterError.unprocessable(`${ADAPTER_ID} ${task} reads images, not video`);
+      }
       if (outputType.startsWith('image/')) {
         throw AdapterError.unprocessable(`${ADAPTER_ID} detect on a video writes text, not an image`);
       }
