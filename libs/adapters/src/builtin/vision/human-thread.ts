@@ -5,8 +5,8 @@
  * no subpath for it), which uses the installed `@tensorflow/tfjs-core`, `-converter` and
  * `-backend-wasm` on TensorFlow.js's Node platform: no browser globals to fake. Measured against
  * the browser bundle this replaced (`dist/human.esm.js`, run with `WorkerGlobalScope` and
- * `__dirname` faked): the same detections, the same load time (0.2–0.3 s) and warm latency
- * within noise, 20 MB more RSS at most.
+ * `__dirname` faked): the same detections, the same CPU time per image, warm latency and memory
+ * within the noise of a loaded machine (docs/benchmarks.md).
  *
  * Two things are still done by hand, both thread-local:
  * - `wasmPath` is the backend's own folder on disk: Human's default is a CDN, and in Node the
