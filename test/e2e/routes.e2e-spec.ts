@@ -56,6 +56,7 @@ describe('GET /v1/routes and /v1/capabilities', () => {
     expect(edges('detect')).toEqual([
       { adapter: 'builtin.vision', from: ['image'], to: 'text' },
       { adapter: 'builtin.vision', from: ['image'], to: 'image' },
+      { adapter: 'builtin.vision', from: ['video'], to: 'text' },
     ]);
     expect(edges('faces').map((e) => e.to)).toEqual(['text', 'image']);
     expect(edges('ocr')).toContainEqual({ adapter: 'builtin.image', from: ['image'], to: 'text' });

@@ -136,7 +136,7 @@ export function createBuiltinAdapters(
     new SpeechAdapter(settings.tools?.text2wave),
     new ImageTextAdapter(settings.limits, new TesseractEngine(undefined, settings.tools?.tessdata)),
     new PointCloudAdapter(ffmpeg, settings.limits),
-    ...(models ? [new VisionAdapter(settings.limits)] : []),
+    ...(models ? [new VisionAdapter(settings.limits, ffmpeg)] : []),
     ...(models && settings.tools?.pocketsphinx
       ? [new PocketsphinxAdapter(settings.tools.pocketsphinx, ffmpeg, settings.limits)]
       : []),

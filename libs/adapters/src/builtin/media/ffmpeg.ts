@@ -133,6 +133,11 @@ export interface MediaStream {
   durationS?: number;
   /** Frames per second of a video stream (average, else nominal); undefined when unknown. */
   frameRate?: number;
+  /**
+   * Degrees the picture is turned when shown (phones record upright video sideways and say so);
+   * ffmpeg applies it when decoding, so at 90 or 270 the decoded frames are height × width.
+   */
+  rotation?: number;
 }
 
 /** The probed length in seconds: the container's, else the longest stream's; undefined when neither says. */
@@ -439,6 +444,8 @@ interface RawProbe {
     duration?: string;
     avg_frame_rate?: string;
     r_frame_rate?: string;
+    side_data_list?: { rotation?: number }[];
+    tags?: { rotate?: string };
   }[];
 }
 
@@ -464,8 +471,17 @@ function parseProbe(stdout: string): MediaProbe {
       channels: stream.channels,
       durationS: seconds(stream.duration),
       frameRate: frameRate(stream.avg_frame_rate) ?? frameRate(stream.r_frame_rate),
+      rotation: rotation(stream),
     })),
   };
+}
+
+/** The display rotation in degrees (0 to 359): the display matrix's, else the older `rotate` tag's. */
+function rotation(stream: NonNullable<RawProbe['streams']>[number]): number | undefined {
+  const fromMatrix = stream.side_data_list?.find((data) => typeof data.rotation === 'number')?.rotation;
+  const degrees = fromMatrix ?? (stream.tags?.rotate !== undefined ? Number(stream.tags.rotate) : undefined);
+  if (degrees === undefined || !Number.isFinite(degrees)) return undefined;
+  return ((Math.round(degrees) % 360) + 360) % 360;
 }
 
 /** ffprobe's `30000/1001`-style rate; `0/0` (unknown, or not a video stream) is undefined. */

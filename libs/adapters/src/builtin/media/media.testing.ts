@@ -168,3 +168,33 @@ export function corruptedPng(): Buffer {
   const png = fixture('image/fixture.png');
   return Buffer.concat([png.subarray(0, 44_736), Buffer.alloc(26), png.subarray(44_736)]);
 }
+
+/**
+ * An H.264 MP4 of `seconds` at 25 fps showing one picture throughout (tests only); with
+ * `rotation`, the picture is stored turned back by that many degrees and the file says to turn
+ * it when shown, as a phone records upright video.
+ */
+export async function stillVideo(picture: Buffer, seconds: number, rotation = 0): Promise<Buffer> {
+  const turn = {
+    0: [],
+    90: ['-vf', 'transpose=1'],
+    180: ['-vf', 'hflip,vflip'],
+    270: ['-vf', 'transpose=2'],
+  };
+  const still = await ffmpegInTemp(
+    (dir) => [
+      ...['-loop', '1', '-framerate', '25', '-t', String(seconds), '-i', join(dir, 'input.bin')],
+      ...(turn[rotation as keyof typeof turn] ?? []),
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
+    ],
+    'mp4',
+    picture,
+  );
+  if (rotation === 0) return still;
+  // ffmpeg 5 writes a display matrix from the `rotate` tag when copying into MP4.
+  return ffmpegInTemp(
+    (dir) => ['-i', join(dir, 'input.bin'), '-c', 'copy', '-metadata:s:v:0', `rotate=${rotation}`],
+    'mp4',
+    still,
+  );
+}

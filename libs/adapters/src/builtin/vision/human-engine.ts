@@ -65,12 +65,15 @@ export const DEFAULT_HUMAN_ENGINE_SETTINGS: HumanEngineSettings = {
 /** The most faces and objects one image yields. */
 export const MAX_DETECTIONS = 100;
 
-/** Where the package and its models are: resolved, never loaded (the package's main entry needs tfjs-node). */
+/**
+ * Where the package, its models and the WebAssembly backend are: resolved, never loaded here
+ * (the package's main entry needs tfjs-node; the thread loads the node-wasm build by this path).
+ */
 export function humanPaths(): { humanModule: string; modelsDir: string; wasmDir: string } {
   const root = dirname(dirname(require.resolve('@vladmandic/human')));
   const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
   return {
-    humanModule: join(root, 'dist', 'human.esm.js'),
+    humanModule: join(root, 'dist', 'human.node-wasm.js'),
     modelsDir: join(root, 'models'),
     wasmDir: wasmDir.endsWith('dist') ? wasmDir : join(wasmDir, 'dist'),
   };

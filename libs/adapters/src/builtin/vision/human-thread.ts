@@ -1,15 +1,19 @@
 /**
  * The source of the worker thread that holds the @vladmandic/human models (run with `eval: true`).
  *
- * It loads `dist/human.esm.js`, the build with TensorFlow.js bundled inside: the package's Node
- * builds need `@tensorflow/tfjs-converter`, which is not installed, and its `exports` map hides
- * them anyway. That build takes Node for a browser only if it is told so, hence three
- * thread-local globals, none of which reaches the gateway's own thread:
- * - `WorkerGlobalScope`, so TensorFlow.js picks its browser platform (the Node one wants
- *   `util`, which the bundle leaves out);
- * - `__dirname`, which the bundled WebAssembly loader reads in Node;
- * - `fetch`, which serves the model and `.wasm` files from disk (Node's own cannot read
- *   `file://` URLs) and refuses everything else: nothing is ever fetched from a network.
+ * It requires `dist/human.node-wasm.js` by its absolute path (the package's `exports` map has
+ * no subpath for it), which uses the installed `@tensorflow/tfjs-core`, `-converter` and
+ * `-backend-wasm` on TensorFlow.js's Node platform: no browser globals to fake. Measured against
+ * the browser bundle this replaced (`dist/human.esm.js`, run with `WorkerGlobalScope` and
+ * `__dirname` faked): the same detections, the same CPU time per image, warm latency and memory
+ * within the noise of a loaded machine (docs/benchmarks.md).
+ *
+ * Two things are still done by hand, both thread-local:
+ * - `wasmPath` is the backend's own folder on disk: Human's default is a CDN, and in Node the
+ *   backend reads the `.wasm` file from that folder itself (with `fs`, no fetch);
+ * - `fetch` serves the model files from disk (Human loads models through the global `fetch`,
+ *   and Node's own cannot read `file://` URLs) and refuses everything else, so nothing in this
+ *   thread is ever fetched from a network.
  *
  * Messages in: `{ id, width, height, data (RGB bytes), objects, faces, minScore, descriptor }`.
  * Messages out: `{ type: 'ready' }`, `{ type: 'failed', message }`, then per image
@@ -20,23 +24,20 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { readFile } = require('node:fs/promises');
 const { pathToFileURL, fileURLToPath } = require('node:url');
 const { humanModule, modelsDir, wasmDir, maxFaces, maxObjects } = workerData;
-const roots = [modelsDir, wasmDir].map((dir) => pathToFileURL(dir).href + '/');
-const TYPES = { json: 'application/json', wasm: 'application/wasm' };
+const modelsRoot = pathToFileURL(modelsDir).href + '/';
 globalThis.fetch = async (url) => {
   const href = String(url);
-  if (!roots.some((root) => href.startsWith(root))) throw new Error('offline: will not fetch ' + href);
+  if (!href.startsWith(modelsRoot)) throw new Error('offline: will not fetch ' + href);
   const path = fileURLToPath(href);
-  const type = TYPES[path.slice(path.lastIndexOf('.') + 1)] || 'application/octet-stream';
+  const type = path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
   return new Response(await readFile(path), { headers: { 'content-type': type } });
 };
-globalThis.WorkerGlobalScope ??= class WorkerGlobalScope {};
-globalThis.__dirname ??= wasmDir;
 
 const config = {
   backend: 'wasm',
-  wasmPath: roots[1],
-  wasmPlatformFetch: true,
-  modelBasePath: roots[0],
+  wasmPath: wasmDir + '/',
+  wasmPlatformFetch: false,
+  modelBasePath: modelsRoot,
   debug: false,
   async: true,
   warmup: 'none',
@@ -65,7 +66,7 @@ const round = (value, digits = 3) => Math.round(value * 10 ** digits) / 10 ** di
 
 let human;
 (async () => {
-  const { Human } = await import(pathToFileURL(humanModule).href);
+  const { Human } = require(humanModule);
   human = new Human(config);
   await human.load();
   parentPort.postMessage({ type: 'ready' });

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdapterError } from '../../sdk/adapter-error';
 import { DEFAULT_INPUT_LIMITS } from '../../sdk/input-limits';
+import { stillVideo } from '../media/media.testing';
 import { binaryOutput, createAdapterHarness, textOutput } from '../testing';
 import { boxStrokeWidth } from './draw-boxes';
 import { humanPaths } from './human-engine';
@@ -164,6 +165,102 @@ describe('VisionAdapter (real models)', () => {
       .invoke(adapter, { task: 'detect', inputs: [junk], output: { modality: 'text' } })
       .catch((e: unknown) => e);
     expect(AdapterError.is(error) && error.code).toBe('unprocessable_input');
+  });
+
+  describe('detect on a video', () => {
+    let video: Buffer;
+    beforeAll(async () => {
+      // 3 s of the person on the canvas, stored sideways with a 90° display rotation, as phones record.
+      video = await stillVideo(picture, 3, 90);
+    });
+
+    it('finds the person at each sampled second, where the photo was pasted, with per-label counts', async () => {
+      const harness = createAdapterHarness();
+      const input = harness.put(video, { modality: 'video', mediaType: 'video/mp4' });
+      const result = await harness.invoke(adapter, {
+        task: 'detect',
+        inputs: [input],
+        output: { modality: 'text', mediaType: 'application/json' },
+        options: { labels: ['person'] },
+      });
+      const value = JSON.parse(textOutput(result).text) as {
+        width: number;
+        height: number;
+        intervalS: number;
+        counts: Record<string, number>;
+        frameCounts: Record<string, number>;
+        frames: { timeS: number; objects: { label: string; score: number; box: Box }[] }[];
+      };
+      expect(value).toMatchObject({ width: CANVAS.width, height: CANVAS.height, intervalS: 1 });
+      expect(value.counts).toEqual({ person: 1 });
+      expect(value.frameCounts).toEqual({ person: 3 });
+      expect(value.frames.map((f) => f.timeS)).toEqual([0, 1, 2]);
+      for (const { objects } of value.frames) {
+        expect(objects).toHaveLength(1);
+        const [{ box }] = objects;
+        // The frames are read at 640 pixels: boxes come back in the video's own, a little coarser.
+        expect(box.x).toBeGreaterThanOrEqual(PASTED.x - 12);
+        expect(box.y).toBeGreaterThanOrEqual(PASTED.y - 12);
+        expect(box.x + box.width).toBeLessThanOrEqual(PASTED.x + PASTED.width + 12);
+        expect(box.y + box.height).toBeLessThanOrEqual(PASTED.y + PASTED.height + 12);
+        expect(box.height).toBeGreaterThan(PASTED.height * 0.6);
+      }
+      expect(harness.progress.at(-1)).toBeCloseTo(0.95);
+    });
+
+    it('answers text: a summary, then each sampled time with what was seen; at most maxFrames', async () => {
+      const harness = createAdapterHarness();
+      const input = harness.put(video, { modality: 'video', mediaType: 'video/mp4' });
+      const result = await harness.invoke(adapter, {
+        task: 'detect',
+        inputs: [input],
+        output: { modality: 'text' },
+        options: { labels: ['person'], maxFrames: 2 },
+      });
+      expect(textOutput(result)).toMatchObject({ mediaType: 'text/plain' });
+      expect(textOutput(result).text).toMatch(
+        /^2 frames of the 800×600 video, one every 1\.5 s: person in 2 \(at most 1 at once\)\n0\.0 s: person 0\.\d\d \[\d+,\d+,\d+,\d+\]\n1\.5 s: person 0\.\d\d \[\d+,\d+,\d+,\d+\]\n$/,
+      );
+      expect(result.warnings).toEqual([
+        'one frame every 1.5 s was sampled, so that the video fits in 2 frames',
+      ]);
+    });
+
+    it('refuses faces, an image output and a broken video as unprocessable', async () => {
+      const harness = createAdapterHarness();
+      const input = harness.put(video, { modality: 'video', mediaType: 'video/mp4' });
+      for (const request of [
+        { task: 'faces', inputs: [input], output: { modality: 'text' } },
+        { task: 'detect', inputs: [input], output: { modality: 'image' } },
+        {
+          task: 'detect',
+          inputs: [harness.put(video.subarray(0, 2_000), { modality: 'video', mediaType: 'video/mp4' })],
+          output: { modality: 'text' },
+        },
+      ]) {
+        const error = await harness.invoke(adapter, request).catch((e: unknown) => e);
+        expect(AdapterError.is(error) && error.code).toBe('unprocessable_input');
+      }
+    });
+
+    it('stops between frames when the job is aborted', async () => {
+      const harness = createAdapterHarness();
+      const input = harness.put(video, { modality: 'video', mediaType: 'video/mp4' });
+      const seen: number[] = [];
+      const context = {
+        ...harness.context,
+        progress: async (fraction: number) => {
+          seen.push(fraction);
+          // After the first frame's detections: stop the job.
+          if (seen.length === 2) harness.controller.abort(new Error('cancelled'));
+        },
+      };
+      const options = adapter.options.parse({});
+      await expect(
+        adapter.invoke({ task: 'detect', inputs: [input], output: { modality: 'text' }, options }, context),
+      ).rejects.toThrow('cancelled');
+      expect(seen).toHaveLength(2);
+    });
   });
 
   it('stops at once when the job is aborted, and the next job loads the models again', async () => {
