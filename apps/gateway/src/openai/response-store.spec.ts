@@ -44,7 +44,7 @@ describe('MemoryResponseStore.settle (background responses)', () => {
   const pending = (id: string): StoredResponse => ({
     ...stored(id),
     response: { id, object: 'response', status: 'queued' },
-    background: { jobId: 'job-1', pending: { body: { model: 'auto', input: 'hi' }, history: [], input: [] } },
+    background: { jobId: 'job-1', pending: { body: { model: 'auto' }, history: [], input: [] } },
   });
   const settled = (id: string, text: string): StoredResponse => ({
     ...stored(id),

@@ -68,7 +68,7 @@ const IMAGE_FORMATS: Record<string, string> = { png: 'image/png', webp: 'image/w
  * `tool_choice: "none"`. Nothing here decides per turn whether an image would help, so a listed
  * tool answers the turn with an image.
  */
-function imageTool(body: ResponseCreateRequest): { mediaType: string } | undefined {
+function imageTool(body: ResponseParameters): { mediaType: string } | undefined {
   const tool = body.tools?.find((t) => t.type === 'image_generation');
   if (!tool || body.tool_choice === 'none') return undefined;
   const format = tool.output_format ?? 'png';
@@ -83,13 +83,16 @@ export type ResponseDeps = Pick<EndpointDeps, 'models' | 'blobs' | 'planner'> & 
   reader?: MediaReader;
 };
 
+/** A request's parameters without its input (which may hold megabytes of media sent inline). */
+export type ResponseParameters = Omit<ResponseCreateRequest, 'input'>;
+
 /**
  * A Responses request as prepared: its input items (media stored, by blob id) on top of the
  * history, each media part read into what a chat model takes. What the answer is built from,
  * at once or (a background response) once its job has ended, in whichever process reads it.
  */
 export interface PreparedResponse {
-  body: ResponseCreateRequest;
+  body: ResponseParameters;
   history: ConversationItem[];
   input: ResponseInputMessage[];
 }
@@ -127,7 +130,8 @@ export async function responseJob(
   const input = mapInput(body.input);
   await storeInlineMedia(input, deps.blobs);
   await keepHistoryMedia(history, deps.blobs);
-  const prepared: PreparedResponse = { body, history: [...history], input };
+  const { input: _sent, ...parameters } = body;
+  const prepared: PreparedResponse = { body: parameters, history: [...history], input };
   const conversation = [...history, ...input];
   const build = (record: JobRecord, ids?: ResponseIds, spoken?: OutputAudioPart) =>
     buildResponse(prepared, record, deps.blobs, ids, spoken);
@@ -214,7 +218,7 @@ function imageSource(conversation: readonly ConversationItem[]): InferRequest['i
 
 /** The `response` object of a completed job; an image item's `result` is filled in when shown (withMedia). */
 function responseObject(
-  body: ResponseCreateRequest,
+  body: ResponseParameters,
   record: JobRecord,
   output: ConversationItem,
   text: string,

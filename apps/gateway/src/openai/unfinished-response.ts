@@ -1,7 +1,7 @@
 import type { JobRecord } from '../jobs/job-record';
 import { toOpenAiError } from './openai-error';
 import type { StoredResponse } from './response-store';
-import type { ResponseCreateRequest } from './responses-request';
+import type { ResponseParameters } from './responses-endpoint';
 
 /** A Response's `status` before it has an answer, or once it will never have one. */
 export type UnfinishedStatus = 'queued' | 'in_progress' | 'failed' | 'cancelled';
@@ -19,7 +19,7 @@ export interface ResponseError {
  * `model` is the one asked for until an adapter answers.
  */
 export function unfinishedResponse(
-  body: ResponseCreateRequest,
+  body: ResponseParameters,
   id: string,
   status: UnfinishedStatus,
   error: ResponseError | null = null,
