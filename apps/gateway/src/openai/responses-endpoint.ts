@@ -171,7 +171,6 @@ export async function buildResponse(
   spoken?: OutputAudioPart,
 ): Promise<StoredResponse> {
   let output: ConversationItem;
-  let text = '';
   if (imageTool(body)) {
     const image = singleOutput(record, 'image');
     const fileId = image.blobId ?? (await blobs.put(Buffer.from(image.data ?? '', 'base64'))).id;
@@ -183,7 +182,7 @@ export async function buildResponse(
       file_id: fileId,
     };
   } else {
-    text = await outputText(blobs, singleOutput(record, 'text'));
+    const text = await outputText(blobs, singleOutput(record, 'text'));
     output = {
       id: ids.item,
       type: 'message',
@@ -193,7 +192,7 @@ export async function buildResponse(
     };
   }
   return {
-    response: responseObject(body, record, output, text, ids.response),
+    response: responseObject(body, record, output, ids.response),
     inputItems: input,
     conversation: [...history, ...input, output],
   };
@@ -221,7 +220,6 @@ function responseObject(
   body: ResponseParameters,
   record: JobRecord,
   output: ConversationItem,
-  text: string,
   id: string,
 ): StoredResponse['response'] {
   const info = answerInfo(record);
