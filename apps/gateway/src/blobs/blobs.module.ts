@@ -27,7 +27,11 @@ export class BlobsModule {
       imports: [QueueModule.forRoot(config), MetricsModule.forRoot(config)],
       controllers: apiControllers(config, [BlobsController]),
       providers: [
-        { provide: DURABLE_BLOB_STORE, useFactory: () => durableStore(config) },
+        {
+          provide: DURABLE_BLOB_STORE,
+          useFactory: (logger: Logger) => durableStore(config, logger),
+          inject: [LOGGER],
+        },
         {
           provide: BLOB_STORE,
           useFactory: (backend: JobBackend, durable: BlobStore, metrics: GatewayMetrics) =>
@@ -72,10 +76,10 @@ export class BlobsModule {
  * One per process, shared by the API's and the workers' tiered stores. With S3, `localPath`
  * copies go under BLOB_DIR (the only local files an S3-backed process keeps).
  */
-function durableStore(config: AppConfig): BlobStore {
+function durableStore(config: AppConfig, logger: Logger): BlobStore {
   const store = config.blobs.store;
   if (store.kind === 'fs') return new FsBlobStore(config.blobs.dir);
-  return new S3BlobStore({
+  const s3 = new S3BlobStore({
     client: createS3Client(store),
     bucket: store.bucket,
     prefix: store.prefix,
@@ -83,6 +87,18 @@ function durableStore(config: AppConfig): BlobStore {
     localCopiesDir: join(config.blobs.dir, 's3-copies'),
     localCopiesMaxBytes: store.localCopiesMaxBytes,
   });
+  // Not fatal: the server may come later (requests answer 503 meanwhile), but a missing bucket
+  // or refused credentials should be said at once rather than as 500s.
+  s3.checkBucket().then(
+    () =>
+      logger.info(
+        { bucket: store.bucket, endpoint: store.endpoint ?? 'aws' },
+        'blob store: S3 bucket reachable',
+      ),
+    (err: unknown) =>
+      logger.error({ err, bucket: store.bucket }, 'blob store: the S3 bucket (S3_BUCKET) cannot be reached'),
+  );
+  return s3;
 }
 
 /**

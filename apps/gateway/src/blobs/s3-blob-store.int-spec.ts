@@ -303,6 +303,24 @@ describe('S3BlobStore against s3rver', () => {
     });
   });
 
+  it('checks its bucket: a missing one is an error, not a store of missing blobs', async () => {
+    await expect(store.checkBucket()).resolves.toBeUndefined();
+    const elsewhere = new S3BlobStore({
+      client: createS3Client({ ...config, bucket: 'no-such-bucket' }),
+      bucket: 'no-such-bucket',
+      prefix: '',
+      ttlS: 3600,
+      localCopiesDir: join(dir, 'elsewhere'),
+      localCopiesMaxBytes: 0,
+    });
+    try {
+      await expect(elsewhere.checkBucket()).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+      await expect(elsewhere.put(Buffer.from('x'))).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    } finally {
+      await elsewhere.onApplicationShutdown();
+    }
+  });
+
   describe('the server down', () => {
     it('fails as BlobStoreUnavailableError, writes nothing, and works again once the server is back', async () => {
       const before = await store.put(Buffer.from('stored before'));

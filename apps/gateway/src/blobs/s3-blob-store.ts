@@ -7,6 +7,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -330,6 +331,11 @@ export class S3BlobStore implements BlobStore {
     });
     // Signing is local: no request to the server.
     return getSignedUrl(this.client, command, { expiresIn: ttlS });
+  }
+
+  /** Rejects when the bucket is missing, refused or unreachable: what start-up logs. */
+  async checkBucket(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
   }
 
   /** Nest calls this on shutdown: local copies go, connections close. */

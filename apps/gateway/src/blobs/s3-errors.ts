@@ -37,9 +37,13 @@ function shape(err: unknown): SdkErrorShape {
   return typeof err === 'object' && err !== null ? (err as SdkErrorShape) : {};
 }
 
-/** S3 answered that the object (or, for a HEAD, anything) is not there. */
+/**
+ * S3 answered that the object is not there. (A HEAD's 404 has no body to tell a missing bucket
+ * from a missing key: the bucket is checked at start-up, S3BlobStore.checkBucket.)
+ */
 export function isS3NotFound(err: unknown): boolean {
   const e = shape(err);
+  if (e.name === 'NoSuchBucket') return false;
   return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
 }
 
