@@ -227,6 +227,18 @@ describe('BLOB_STORE=s3: an API and a worker process sharing a bucket, not a fol
     expect(answers.find((a) => a.custom_id === 'echo')!.response.body.outputs[0].text).toBe('hi');
   });
 
+  it('counts the bytes each process wrote to and read from the bucket (store="s3")', async () => {
+    const sample = async (proc: GatewayProcess, name: string) => {
+      const text = await (await fetch(`${proc.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{store="s3"}`));
+      return Number(line?.split(' ')[1]);
+    };
+    // The API stored the uploads and read outputs for their downloads; the worker stored outputs.
+    expect(await sample(api, 'omnigate_blob_written_bytes_total')).toBeGreaterThan(0);
+    expect(await sample(api, 'omnigate_blob_read_bytes_total')).toBeGreaterThan(0);
+    expect(await sample(worker, 'omnigate_blob_written_bytes_total')).toBeGreaterThan(0);
+  });
+
   it('keeps nothing in either process folder: API and worker share only the bucket', () => {
     expect(storedFiles(apiDir())).toEqual([]);
     expect(storedFiles(workerDir())).toEqual([]);
