@@ -11,6 +11,7 @@ import { AdapterRegistrations } from './adapters/adapter-registrations';
 import { AppModule } from './app.module';
 import { BatchRunner } from './batches/batch-runner';
 import { BlobExpiry } from './blobs/blob-expiry';
+import { DURABLE_BLOB_STORE } from './blobs/blobs.module';
 import { FsBlobStore } from './blobs/fs-blob-store';
 import { loadConfig } from './config/app-config';
 import { InferenceService } from './inference/inference.service';
@@ -60,7 +61,7 @@ async function lifeOf(role: string) {
   const modules = [...app.get(ModulesContainer).values()];
   // Providers of modules other than AppModule, by class token (main.ts, tests).
   expect(app.get(InferenceService)).toBeInstanceOf(InferenceService);
-  expect(app.get(FsBlobStore)).toBeInstanceOf(FsBlobStore);
+  expect(app.get(DURABLE_BLOB_STORE)).toBeInstanceOf(FsBlobStore);
   await app.close();
   return {
     modules: modules.map((m) => m.metatype.name),

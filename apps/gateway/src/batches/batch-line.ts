@@ -15,6 +15,7 @@ import { invalidParam, toOpenAiError } from '../openai/openai-error';
 import type { JobStore } from '../jobs/job-ports';
 import type { JobRecord } from '../jobs/job-record';
 import { watchJob } from '../jobs/job-waiter';
+import { isBlobStoreUnavailable } from '../blobs/blob-errors';
 import { isRedisUnavailable } from '../queue/redis-connections';
 import type { RoutePlanner } from '../routing/route-planner';
 import type { WebhookService } from '../webhooks/webhook.service';
@@ -114,7 +115,7 @@ export class BatchLineRunner {
       for (const request of job.requests) if (request.webhook) await this.webhooks.check(request.webhook);
     } catch (err) {
       // Not the line's fault (a store it reads, such as a previous response's, is away): no answer.
-      if (isRedisUnavailable(err)) throw err;
+      if (isRedisUnavailable(err) || isBlobStoreUnavailable(err)) throw err;
       const { body } = toOpenAiError(err);
       const error = { code: body.error.code ?? 'invalid_request', message: body.error.message, line: lineNo };
       return failure({ id, custom_id: customId, response: null, error });
@@ -164,7 +165,7 @@ export class BatchLineRunner {
       const response = { status_code: 200, request_id: requestId, body };
       return { failed: false, line: JSON.stringify({ id, custom_id: customId, response, error: null }) };
     } catch (err) {
-      if (isRedisUnavailable(err)) throw err;
+      if (isRedisUnavailable(err) || isBlobStoreUnavailable(err)) throw err;
       // A line of several jobs answers with its first failure: the others' answers would be dropped.
       if (queued.length > 1) await this.cancel(queued).catch(() => {});
       const { status, body } = toOpenAiError(err);

@@ -65,6 +65,17 @@ export interface BlobStore {
   touch(id: string): Promise<boolean>;
   /** Removes blobs last written before `olderThan`; returns how many. */
   sweep(olderThan: Date): Promise<number>;
+  /**
+   * A URL a client can fetch the content from without the gateway (a presigned S3 GET), valid
+   * `ttlS` seconds and answered with `headers`; undefined when this store has no such URL for it.
+   */
+  directUrl?(id: string, ttlS: number, headers: DirectUrlHeaders): Promise<string | undefined>;
+}
+
+/** The headers a direct download is answered with (what the gateway would have sent). */
+export interface DirectUrlHeaders {
+  contentType: string;
+  contentDisposition?: string;
 }
 
 export const BLOB_STORE = Symbol('BlobStore');

@@ -44,12 +44,33 @@ export class BlobsController {
   async download(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     const blob = await this.blobs.stat(id);
     if (!blob) throw new BlobNotFoundError(id);
+    const headers = servedBytesHeaders(blob.mediaType, blob.filename);
+    const direct = await this.directUrl(blob.id, headers);
+    if (direct) {
+      // The URL expires: the redirect is not to be kept, the content itself is (by the bucket's answer).
+      await reply.status(307).header('location', direct).header('cache-control', 'no-store').send();
+      return;
+    }
     void reply
-      .headers(servedBytesHeaders(blob.mediaType, blob.filename))
+      .headers(headers)
       .header('content-length', String(blob.bytes))
       .header('etag', `"${blob.id}"`)
       .header('cache-control', 'private, max-age=31536000, immutable');
     await reply.send(this.blobs.stream(id));
+  }
+
+  /**
+   * With BLOB_STORE=s3 and S3_PRESIGN_TTL_S, a presigned URL of the bucket, answered with the
+   * headers the gateway would send but the CSP (the bucket is another origin than the gateway's,
+   * so the content's scripts cannot reach it); blobs of the job tier have none.
+   */
+  private async directUrl(id: string, headers: Record<string, string>): Promise<string | undefined> {
+    const store = this.config.blobs.store;
+    if (store.kind !== 's3' || store.presignTtlS === undefined || !this.blobs.directUrl) return undefined;
+    return this.blobs.directUrl(id, store.presignTtlS, {
+      contentType: headers['content-type'],
+      ...(headers['content-disposition'] && { contentDisposition: headers['content-disposition'] }),
+    });
   }
 }
 

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobTooLargeError } from './blob-errors';
-import type { BlobInfo, BlobStore, BlobTraffic, PutOptions, StagedBlob } from './blob-store';
+import type {
+  BlobInfo,
+  BlobStore,
+  BlobTraffic,
+  DirectUrlHeaders,
+  PutOptions,
+  StagedBlob,
+} from './blob-store';
 import type { JobBlobTier } from './job-blob-tier';
 
 const ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -116,5 +123,10 @@ export class TieredBlobStore implements BlobStore {
   sweep(olderThan: Date): Promise<number> {
     // The job tier expires on its own, with the job records.
     return this.durable.sweep(olderThan);
+  }
+
+  /** Only the durable store may have one: the job tier is read through the gateway. */
+  async directUrl(id: string, ttlS: number, headers: DirectUrlHeaders): Promise<string | undefined> {
+    return this.durable.directUrl?.(id, ttlS, headers);
   }
 }

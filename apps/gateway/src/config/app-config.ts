@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKey } from '../auth/api-keys';
+import { blobStoreFromEnv, type BlobStoreConfig } from '../blobs/blob-store-config';
 import { WORK_LANES, type WorkLane } from '../jobs/work-lanes';
 import { tracingFromEnv, type TracingConfig } from '../tracing/tracing-config';
 import { plannerConfig, type PlannerConfig } from './planner-config';
@@ -197,7 +198,8 @@ export interface AppConfig {
     syncTimeoutMs: number;
     shutdownTimeoutMs: number;
   };
-  blobs: { dir: string; maxBytes: number; ttlS: number; jobTierMaxBytes: number };
+  /** `store`: BLOB_STORE and its S3_* variables (blobs/blob-store-config.ts). */
+  blobs: { dir: string; maxBytes: number; ttlS: number; jobTierMaxBytes: number; store: BlobStoreConfig };
   /** Stored responses (`/v1/responses` with `store`): kept this long for retrieval and follow-ups. */
   responses: { ttlS: number };
   probe: { ffprobePath?: string; timeoutMs: number };
@@ -298,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // No cause: it could quote the value, and main prints a start-up error's cause.
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
+  const blobStore = blobStoreConfig(env, e.BLOB_MAX_BYTES);
   return {
     http: {
       port: e.PORT,
@@ -346,6 +349,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBytes: e.BLOB_MAX_BYTES,
       ttlS: e.BLOB_TTL_S,
       jobTierMaxBytes: e.BLOB_JOB_TIER_MAX_BYTES,
+      store: blobStore,
     },
     probe: { ...(e.FFPROBE_PATH ? { ffprobePath: e.FFPROBE_PATH } : {}), timeoutMs: e.PROBE_TIMEOUT_MS },
     limits: {
@@ -383,6 +387,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     console: { enabled: e.CONSOLE, dir: resolve(e.CONSOLE_DIR ?? join('dist', 'console')) },
     ...(tracing ? { tracing } : {}),
   };
+}
+
+/** S3 copies an object in one request up to 5 GiB: a blob must fit, as the S3 store renames by copy. */
+const S3_COPY_MAX_BYTES = 5 * 1024 ** 3;
+
+function blobStoreConfig(env: NodeJS.ProcessEnv, maxBytes: number): BlobStoreConfig {
+  let store: BlobStoreConfig;
+  try {
+    store = blobStoreFromEnv(env);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+  }
+  if (store.kind === 's3' && maxBytes > S3_COPY_MAX_BYTES) {
+    throw new ConfigError(
+      `invalid configuration: BLOB_MAX_BYTES: at most ${S3_COPY_MAX_BYTES} (5 GiB) with BLOB_STORE=s3`,
+    );
+  }
+  return store;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');

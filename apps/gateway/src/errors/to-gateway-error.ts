@@ -2,7 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { AdapterError } from '@omnigate/adapters';
 import type { ErrorCode } from '@omnigate/contracts';
 import { ZodError } from 'zod';
-import { BlobNotFoundError, BlobTooLargeError } from '../blobs/blob-errors';
+import { BlobNotFoundError, BlobStoreUnavailableError, BlobTooLargeError } from '../blobs/blob-errors';
 import { DetectionError } from '../detection/detection-error';
 import { REDIS_RETRY_AFTER_MS, RedisUnavailableError } from '../queue/redis-connections';
 import { GatewayError } from './gateway-error';
@@ -24,6 +24,9 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: 'unavailable',
   504: 'timeout',
 };
+
+/** What a 503 for an unreachable blob store asks a client to wait (Retry-After), as for Redis. */
+const BLOB_STORE_RETRY_AFTER_MS = 2000;
 
 /** The router's "Cannot GET <url>" repeats a URL of up to 16 KB: its first 256 characters are enough. */
 const MAX_MESSAGE_CHARS = 256;
@@ -49,6 +52,10 @@ export function toGatewayError(err: unknown): GatewayError {
     return new GatewayError('payload_too_large', err.message, { limitBytes: err.limit }, { cause: err });
   if (err instanceof AdapterError)
     return new GatewayError(err.code, err.message, err.details, { cause: err });
+  if (err instanceof BlobStoreUnavailableError) {
+    const details = { retryAfterMs: BLOB_STORE_RETRY_AFTER_MS };
+    return new GatewayError('unavailable', `${err.message}; try again shortly`, details, { cause: err });
+  }
   if (err instanceof RedisUnavailableError) {
     const details = { retryAfterMs: REDIS_RETRY_AFTER_MS };
     return new GatewayError('unavailable', `${err.message}; try again shortly`, details, { cause: err });

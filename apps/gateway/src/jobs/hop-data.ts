@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AdapterError, type AdapterInput, type AdapterOutput, type BlobReader } from '@omnigate/adapters';
 import type { ErrorCode, OutputPart } from '@omnigate/contracts';
+import { isBlobStoreUnavailable } from '../blobs/blob-errors';
 import type { BlobStore } from '../blobs/blob-store';
 import type { HopJob } from './job-record';
 
@@ -92,6 +93,10 @@ export function classifyFailure(err: unknown): {
   }
   if (err instanceof Error && err.name === 'AbortError') {
     return { code: 'timeout', message: 'the job was interrupted', retryable: true };
+  }
+  // Reading the inputs or storing the outputs failed, not the adapter: said so if it stays failing.
+  if (isBlobStoreUnavailable(err)) {
+    return { code: 'unavailable', message: 'the blob store (S3) is not reachable', retryable: true };
   }
   // An unexpected exception is the adapter's fault, not the caller's; it may be transient.
   return { code: 'adapter_failed', message: 'the adapter failed unexpectedly', retryable: true };

@@ -304,7 +304,14 @@ export function buildOpenApiDocument(
         get: {
           summary: 'Download a blob with its media type',
           parameters: [blobId],
-          responses: { '200': { description: 'the bytes' }, ...errors(404) },
+          responses: {
+            '200': { description: 'the bytes' },
+            '307': {
+              description:
+                'with BLOB_STORE=s3 and S3_PRESIGN_TTL_S: a presigned URL of the bucket (in Location) that serves the bytes for that many seconds',
+            },
+            ...errors(404, 503),
+          },
         },
       },
       '/v1/adapters': {
