@@ -42,7 +42,7 @@ describe('docker-compose.yml: blobs in a MinIO bucket', () => {
   });
 
   it('gives every omnigate process BLOB_STORE=s3 on that bucket, and no shared volume', () => {
-    expect(omnigate.sort()).toEqual(['batch-worker', 'gateway', 'worker']);
+    expect(omnigate.sort()).toEqual(['api-replica', 'batch-worker', 'gateway', 'worker']);
     for (const name of omnigate) {
       const service = services[name]!;
       const env = Object.fromEntries(

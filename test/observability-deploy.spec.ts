@@ -83,7 +83,7 @@ function hostAndPort(url: string): { host: string; port: number } {
 describe('docker-compose.yml: the observability profile', () => {
   it('adds Prometheus, Grafana and Jaeger, and nothing runs without it that needs them', () => {
     expect([...profiled].sort()).toEqual(['grafana', 'jaeger', 'prometheus']);
-    expect([...omnigate].sort()).toEqual(['batch-worker', 'gateway', 'worker']);
+    expect([...omnigate].sort()).toEqual(['api-replica', 'batch-worker', 'gateway', 'worker']);
     for (const name of Object.keys(services)) {
       if (profiled.includes(name)) continue;
       const needs = services[name]!.depends_on ?? [];
