@@ -111,7 +111,7 @@ describe('/v1/files: media files as /v1/infer inputs, listing and deleting (offi
       // A file past its expires_at is not listed, and the list forgets it.
       const redis = new Redis(inject('redisUrl'));
       try {
-        const key = `${listGw.config.queue.prefix}:files`;
+        const key = `{${listGw.config.queue.prefix}:files}:files`;
         const stale = JSON.parse((await redis.hget(key, uploaded[0]!))!) as { file: { expires_at: number } };
         stale.file.expires_at = Math.floor(Date.now() / 1000) - 1;
         await redis.hset(key, uploaded[0]!, JSON.stringify(stale));
