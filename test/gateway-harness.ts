@@ -82,7 +82,8 @@ export async function spawnGatewayProcess(env: Record<string, string>): Promise<
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [GATEWAY_MAIN], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    // The test Redis as it is now (a file may choose a cluster after its suites were collected).
+    env: { ...process.env, LOG_LEVEL: 'warn', ...redisEnv(), ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));

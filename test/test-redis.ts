@@ -13,9 +13,9 @@ export type RedisEnv = Record<string, string> & { REDIS_URL: string };
 let chosen: Record<string, string> | undefined;
 
 /**
- * Points every gateway this test file starts afterwards (in process or spawned) at a Redis
- * Cluster or Sentinels: call it before the suites are collected (a file that re-runs other
- * suites imports them after it).
+ * Points every gateway this test file starts afterwards (startGateway, spawnGatewayProcess) and
+ * every testRedis() at a Redis Cluster or Sentinels: call it in a root `beforeAll`, which runs
+ * before the hooks of the suites a file imports to run them again there.
  */
 export function useRedis(
   env: { REDIS_CLUSTER_NODES: string } | { REDIS_SENTINELS: string; REDIS_SENTINEL_NAME: string },

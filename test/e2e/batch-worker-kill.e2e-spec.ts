@@ -12,7 +12,7 @@ import { sharedQueue, spawnGatewayProcess, type GatewayProcess } from '../gatewa
 import { readEvents, type SseEvent } from '../sse';
 import { hopQueuePrefix } from '../../apps/gateway/src/queue/bullmq-hop-queue';
 import type { RedisClient } from '../../apps/gateway/src/queue/redis-connections';
-import { testRedis } from '../test-redis';
+import { redisEnv, testRedis } from '../test-redis';
 
 type ResultLine = {
   id: string;
@@ -67,7 +67,7 @@ describe('batches: the worker process killed mid-batch (ROLE=api + ROLE=worker o
     api = await spawnGatewayProcess({ ...env, ROLE: 'api', BATCH_CONCURRENCY: '16' });
     children.push(api);
     client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    redis = testRedis(env, { maxRetriesPerRequest: null });
+    redis = testRedis(redisEnv(), { maxRetriesPerRequest: null });
     // The adapter's BullMQ queue of the batch lane, read from the test to see which hops the
     // dead worker held.
     const name = hopQueueName(ADAPTER, 'batch');
