@@ -1,3 +1,5 @@
+// Redis beyond one server for the tests: a three-master Redis Cluster, and a master behind a
+// Sentinel, each a group of redis-server children of the test on free ports.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
