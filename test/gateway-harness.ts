@@ -6,10 +6,10 @@ import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino, { type Logger } from 'pino';
 import OpenAI from 'openai';
-import { inject } from 'vitest';
 import { createGateway } from '../apps/gateway/src/app.factory';
 import { loadConfig, type AppConfig } from '../apps/gateway/src/config/app-config';
 import { freePort } from './free-port';
+import { redisEnv, type RedisEnv } from './test-redis';
 import { startOpenAiTestServer, type OpenAiTestServer } from './openai-server/openai-test-server.mjs';
 
 export interface TestGateway {
@@ -27,7 +27,7 @@ export interface TestGateway {
 export async function startGateway(env: Record<string, string> = {}, logger?: Logger): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'omnigate-e2e-'));
   const config = loadConfig({
-    REDIS_URL: inject('redisUrl'),
+    ...redisEnv(),
     QUEUE_DRIVER: 'bullmq',
     QUEUE_PREFIX: `test-${randomUUID()}`,
     BLOB_DIR: join(dir, 'blobs'),
@@ -82,7 +82,8 @@ export async function spawnGatewayProcess(env: Record<string, string>): Promise<
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [GATEWAY_MAIN], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    // The test Redis as it is now (a file may choose a cluster after its suites were collected).
+    env: { ...process.env, LOG_LEVEL: 'warn', ...redisEnv(), ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -143,7 +144,7 @@ export async function startBackendGateway(
 
 /** What gateway processes sharing one queue have in common: the test Redis, a fresh prefix, one blob folder. */
 export interface SharedQueue {
-  env: { REDIS_URL: string; QUEUE_DRIVER: 'bullmq'; QUEUE_PREFIX: string; BLOB_DIR: string };
+  env: RedisEnv & { QUEUE_DRIVER: 'bullmq'; QUEUE_PREFIX: string; BLOB_DIR: string };
   /** Removes the blob folder. */
   remove(): void;
 }
@@ -152,7 +153,7 @@ export function sharedQueue(): SharedQueue {
   const dir = mkdtempSync(join(tmpdir(), 'omnigate-shared-'));
   return {
     env: {
-      REDIS_URL: inject('redisUrl'),
+      ...redisEnv(),
       QUEUE_DRIVER: 'bullmq',
       QUEUE_PREFIX: `test-${randomUUID()}`,
       BLOB_DIR: join(dir, 'blobs'),

@@ -4,6 +4,7 @@ import { verifyWebhook } from '../../apps/gateway/src/webhooks/webhook-signature
 import { startGateway, type TestGateway } from '../gateway-harness';
 import { readEvents } from '../sse';
 import { startWebhookReceiver, type WebhookReceiver } from '../webhook-receiver';
+import { webhookQueuePrefix } from '../../apps/gateway/src/webhooks/bullmq-webhook-queue';
 
 const MODULES = './test/adapters/stream-adapters.mjs';
 
@@ -141,7 +142,7 @@ describe.each(['bullmq', 'inline'])('batch webhooks (%s)', (driver) => {
       // The delivery kept on the `webhooks` queue holds what it announces, not where or the secret.
       const redis = new Redis(inject('redisUrl'));
       try {
-        const data = await redis.hget(`${gw.config.queue.prefix}:webhooks:${id}`, 'data');
+        const data = await redis.hget(`${webhookQueuePrefix(gw.config.queue.prefix)}:webhooks:${id}`, 'data');
         expect(data).toContain(id);
         expect(data).not.toContain(SECRET);
         expect(data).not.toContain(receiver.url);

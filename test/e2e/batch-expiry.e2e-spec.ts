@@ -285,7 +285,7 @@ describe('a batch and the lifetime of its input file (BLOB_TTL_S)', () => {
     const { Redis } = await import('ioredis');
     const redis = new Redis(gw.config.queue.redisUrl);
     try {
-      expect(await redis.hdel(`${gw.config.queue.prefix}:files`, fileId)).toBe(1);
+      expect(await redis.hdel(`{${gw.config.queue.prefix}:files}:files`, fileId)).toBe(1);
     } finally {
       redis.disconnect();
     }

@@ -11,6 +11,7 @@ import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hopQueueName } from '../../apps/gateway/src/jobs/work-lanes';
 import { sharedQueue, spawnGatewayProcess, startGateway, type GatewayProcess } from '../gateway-harness';
+import { hopQueuePrefix } from '../../apps/gateway/src/queue/bullmq-hop-queue';
 
 /** test.typist (stream-adapters.mjs) types its input back a word at a time, `delayMs` per word. */
 const ADAPTER = 'test.typist';
@@ -110,10 +111,13 @@ describe('the batch lane in a worker of its own (WORKER_LANES)', () => {
     children.push(api);
     client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-    batchQueue = new Queue(hopQueueName(ADAPTER, 'batch'), { connection: redis, prefix: env.QUEUE_PREFIX });
+    batchQueue = new Queue(hopQueueName(ADAPTER, 'batch'), {
+      connection: redis,
+      prefix: hopQueuePrefix(env.QUEUE_PREFIX, hopQueueName(ADAPTER, 'batch')),
+    });
     interactiveQueue = new Queue(hopQueueName(ADAPTER, 'interactive'), {
       connection: redis,
-      prefix: env.QUEUE_PREFIX,
+      prefix: hopQueuePrefix(env.QUEUE_PREFIX, hopQueueName(ADAPTER, 'interactive')),
     });
   });
 
@@ -254,8 +258,10 @@ describe('both lanes in one process (the default)', () => {
   it('runs batch lines on the batch queues, never in the direct lane, and sync requests in the direct lane', async () => {
     const gw = await startGateway({ BATCH_CONCURRENCY: '4' });
     const redis = new Redis(gw.config.queue.redisUrl, { maxRetriesPerRequest: null });
-    const queue = (lane: 'interactive' | 'batch') =>
-      new Queue(hopQueueName('builtin.echo', lane), { connection: redis, prefix: gw.config.queue.prefix });
+    const queue = (lane: 'interactive' | 'batch') => {
+      const name = hopQueueName('builtin.echo', lane);
+      return new Queue(name, { connection: redis, prefix: hopQueuePrefix(gw.config.queue.prefix, name) });
+    };
     const [interactive, batch] = [queue('interactive'), queue('batch')];
     try {
       const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });

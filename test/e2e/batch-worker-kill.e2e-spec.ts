@@ -5,12 +5,14 @@
 // worker held come back through BullMQ's stalled-job recovery, here on a short lock and check
 // interval (QUEUE_LOCK_MS, QUEUE_STALLED_INTERVAL_MS; 30 s each by default).
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hopQueueName } from '../../apps/gateway/src/jobs/work-lanes';
 import { sharedQueue, spawnGatewayProcess, type GatewayProcess } from '../gateway-harness';
 import { readEvents, type SseEvent } from '../sse';
+import { hopQueuePrefix } from '../../apps/gateway/src/queue/bullmq-hop-queue';
+import type { RedisClient } from '../../apps/gateway/src/queue/redis-connections';
+import { redisEnv, testRedis } from '../test-redis';
 
 type ResultLine = {
   id: string;
@@ -52,7 +54,7 @@ describe('batches: the worker process killed mid-batch (ROLE=api + ROLE=worker o
   const children: GatewayProcess[] = [];
   let api: GatewayProcess;
   let client: OpenAI;
-  let redis: Redis;
+  let redis: RedisClient;
   let queue: Queue;
 
   const spawnWorker = async () => {
@@ -65,10 +67,11 @@ describe('batches: the worker process killed mid-batch (ROLE=api + ROLE=worker o
     api = await spawnGatewayProcess({ ...env, ROLE: 'api', BATCH_CONCURRENCY: '16' });
     children.push(api);
     client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+    redis = testRedis(redisEnv(), { maxRetriesPerRequest: null });
     // The adapter's BullMQ queue of the batch lane, read from the test to see which hops the
     // dead worker held.
-    queue = new Queue(hopQueueName(ADAPTER, 'batch'), { connection: redis, prefix });
+    const name = hopQueueName(ADAPTER, 'batch');
+    queue = new Queue(name, { connection: redis, prefix: hopQueuePrefix(prefix, name) });
   });
 
   afterAll(async () => {

@@ -13,6 +13,8 @@ import {
   type GatewayProcess,
   type TestGateway,
 } from '../gateway-harness';
+import { hopQueueKey } from '../../apps/gateway/src/queue/bullmq-hop-queue';
+import { directLeasesKey } from '../../apps/gateway/src/queue/redis-job-store';
 
 interface Job {
   id: string;
@@ -72,7 +74,7 @@ describe('the direct lane: the process running a job killed mid-call', () => {
     // The job's id: the one lease under this prefix, taken with its record.
     let id = '';
     await expect
-      .poll(async () => (id = (await redis.zrange(`${prefix}:direct-leases`, '0', '-1'))[0] ?? ''))
+      .poll(async () => (id = (await redis.zrange(directLeasesKey(prefix), '0', '-1'))[0] ?? ''))
       .not.toBe('');
     await expect.poll(async () => (await seen(id)).status).toBe('active');
 
@@ -94,8 +96,8 @@ describe('the direct lane: the process running a job killed mid-call', () => {
       });
     // Noticed within a lease and a sweep (and some slack for a loaded machine).
     expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + SWEEP_MS + 3000);
-    expect(await redis.zcard(`${prefix}:direct-leases`)).toBe(0);
+    expect(await redis.zcard(directLeasesKey(prefix))).toBe(0);
     // It never went through the queue.
-    expect(await redis.exists(`${prefix}:test.typist:id`)).toBe(0);
+    expect(await redis.exists(hopQueueKey(prefix, 'test.typist', 'id'))).toBe(0);
   });
 });

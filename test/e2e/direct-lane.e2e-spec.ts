@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, type TestGateway } from '../gateway-harness';
+import { hopQueueKey } from '../../apps/gateway/src/queue/bullmq-hop-queue';
+import { jobKey } from '../../apps/gateway/src/queue/redis-job-store';
 
 const MODULES = './test/adapters/stream-adapters.mjs';
 /** test.metered: at most 3 calls started per 1.5 s, by every process together. */
@@ -45,7 +47,7 @@ async function infer(gw: TestGateway, body: unknown): Promise<{ status: number; 
 async function queueUsed(prefix: string, adapter = 'test.typist'): Promise<boolean> {
   const redis = new Redis(inject('redisUrl'));
   try {
-    return (await redis.exists(`${prefix}:${adapter}:id`)) === 1;
+    return (await redis.exists(hopQueueKey(prefix, adapter, 'id'))) === 1;
   } finally {
     redis.disconnect();
   }
@@ -55,7 +57,7 @@ async function queueUsed(prefix: string, adapter = 'test.typist'): Promise<boole
 async function queueCompleted(prefix: string, adapter: string): Promise<number> {
   const redis = new Redis(inject('redisUrl'));
   try {
-    return await redis.zcard(`${prefix}:${adapter}:completed`);
+    return await redis.zcard(hopQueueKey(prefix, adapter, 'completed'));
   } finally {
     redis.disconnect();
   }
@@ -132,8 +134,8 @@ describe('the direct lane (DISPATCH=auto): sync jobs run in the process that too
     const redis = new Redis(inject('redisUrl'));
     let id: string | undefined;
     try {
-      const keys = await redis.keys(`${prefix}:job:*`);
-      id = keys.map((k) => k.slice(`${prefix}:job:`.length)).find((k) => !k.includes(':'));
+      const keys = await redis.keys(jobKey(prefix, '*'));
+      id = keys.map((k) => k.slice(jobKey(prefix, '').length)).find((k) => !k.includes(':'));
     } finally {
       redis.disconnect();
     }

@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
 import OpenAI, { toFile } from 'openai';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../fixtures';
 import { startGateway, type TestGateway } from '../gateway-harness';
+import { testRedis } from '../test-redis';
 
 interface InferBody {
   outputs: { mediaType: string; data?: string }[];
@@ -109,9 +109,9 @@ describe('/v1/files: media files as /v1/infer inputs, listing and deleting (offi
       expect(bad.status).toBe(400);
 
       // A file past its expires_at is not listed, and the list forgets it.
-      const redis = new Redis(inject('redisUrl'));
+      const redis = testRedis();
       try {
-        const key = `${listGw.config.queue.prefix}:files`;
+        const key = `{${listGw.config.queue.prefix}:files}:files`;
         const stale = JSON.parse((await redis.hget(key, uploaded[0]!))!) as { file: { expires_at: number } };
         stale.file.expires_at = Math.floor(Date.now() / 1000) - 1;
         await redis.hset(key, uploaded[0]!, JSON.stringify(stale));

@@ -1,5 +1,5 @@
 import { AdapterRegistrationSchema, type AdapterRegistration } from '@omnigate/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connections';
 import type { Logger } from 'pino';
 import type { SharedState } from '../queue/job-backend';
 
@@ -18,7 +18,7 @@ export class RedisRegistrationStore implements RegistrationStore {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly logger: Logger,
   ) {

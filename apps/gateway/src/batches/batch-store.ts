@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connections';
+import { slotTag } from '../queue/slot-tag';
 import type { TraceCarrier } from '../tracing/trace-context';
 import type { Webhook } from '../webhooks/webhook-queue';
 import type { BatchObject, BatchPatch, BatchStatus } from './batch-object';
@@ -104,32 +105,36 @@ const decodeAnswer = (raw: string): BatchResultLine => ({ failed: raw[0] === 'e'
 
 /**
  * Redis: the batch as JSON (`batch:<id>`), a sorted set in creation order for listing, a set of the
- * active ones, and per batch a hash of answered lines, a hash of counts and a lease key.
+ * active ones, and per batch a hash of answered lines, a hash of counts and a lease key. A new
+ * batch goes into the lists in the script that saves it, and a settled one leaves the active set
+ * with its lines: every key has one hash tag (`{<prefix>:batches}`: one Redis Cluster slot).
  */
 export class RedisBatchStore implements BatchStore {
-  private readonly scripts: Redis & RecordLineCommand;
+  private readonly scripts: RedisClient & RecordLineCommand;
+  private readonly tag: string;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisClient,
+    prefix: string,
   ) {
+    this.tag = slotTag(prefix, 'batches');
     // A script command goes as EVALSHA (the script once per connection), and auto-pipelines.
     if (!('omnigateRecordLine' in redis)) {
       redis.defineCommand('omnigateRecordLine', { numberOfKeys: 2, lua: RECORD_LINE });
     }
-    this.scripts = redis as Redis & RecordLineCommand;
+    this.scripts = redis as RedisClient & RecordLineCommand;
   }
 
   private key(id: string, part?: 'lines' | 'counts' | 'lease' | 'webhook' | 'trace'): string {
-    return part ? `${this.prefix}:batch:${id}:${part}` : `${this.prefix}:batch:${id}`;
+    return part ? `${this.tag}:batch:${id}:${part}` : `${this.tag}:batch:${id}`;
   }
 
   private get orderKey(): string {
-    return `${this.prefix}:batches:order`;
+    return `${this.tag}:batches:order`;
   }
 
   private get activeKey(): string {
-    return `${this.prefix}:batches:active`;
+    return `${this.tag}:batches:active`;
   }
 
   async create(batch: BatchObject, webhook?: Webhook, trace?: TraceCarrier): Promise<void> {

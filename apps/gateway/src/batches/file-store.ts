@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connections';
+import { slotTag } from '../queue/slot-tag';
 import type { FilePurpose, StoredFile } from './file-object';
 import type { SharedState } from '../queue/job-backend';
 
@@ -45,18 +46,19 @@ async function collect(
 
 /**
  * Redis: one hash, id → JSON, shared by every gateway process, and a sorted set of the ids by
- * upload time (milliseconds) for listing.
+ * upload time (milliseconds) for listing; MULTIs change both, so they share a hash tag
+ * (`{<prefix>:files}`: one Redis Cluster slot).
  */
 export class RedisFileStore implements FileStore {
   private readonly key: string;
   private readonly orderKey: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
-    this.key = `${prefix}:files`;
-    this.orderKey = `${prefix}:files:order`;
+    this.key = `${slotTag(prefix, 'files')}:files`;
+    this.orderKey = `${this.key}:order`;
   }
 
   async get(id: string): Promise<StoredFile | undefined> {

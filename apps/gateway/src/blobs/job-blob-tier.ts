@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connections';
 import { LRUCache } from 'lru-cache';
 import type { BlobInfo } from './blob-store';
 
@@ -20,10 +20,10 @@ interface PutBlobCommand {
 
 /** The tier of the BullMQ driver: one Redis hash per blob, shared by every API and worker process. */
 export class RedisJobBlobTier implements JobBlobTier {
-  private readonly scripts: Redis & PutBlobCommand;
+  private readonly scripts: RedisClient & PutBlobCommand;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlS: number,
   ) {
@@ -31,10 +31,10 @@ export class RedisJobBlobTier implements JobBlobTier {
     if (!('omnigatePutJobBlob' in redis)) {
       redis.defineCommand('omnigatePutJobBlob', { numberOfKeys: 1, lua: PUT_BLOB });
     }
-    this.scripts = redis as Redis & PutBlobCommand;
+    this.scripts = redis as RedisClient & PutBlobCommand;
   }
 
-  private get redis(): Redis {
+  private get redis(): RedisClient {
     return this.scripts;
   }
 

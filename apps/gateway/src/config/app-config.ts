@@ -8,6 +8,7 @@ import { blobStoreFromEnv, type BlobStoreConfig } from '../blobs/blob-store-conf
 import { WORK_LANES, type WorkLane } from '../jobs/work-lanes';
 import { tracingFromEnv, type TracingConfig } from '../tracing/tracing-config';
 import { plannerConfig, type PlannerConfig } from './planner-config';
+import { redisTopologyFromEnv, type RedisTopology } from './redis-topology';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -175,6 +176,8 @@ export interface AppConfig {
   queue: {
     driver: 'auto' | 'bullmq' | 'inline';
     redisUrl: string;
+    /** One server (REDIS_URL), a Redis Cluster or Sentinels (config/redis-topology.ts). */
+    redisTopology: RedisTopology;
     prefix: string;
     workerAdapters: string[];
     /**
@@ -293,6 +296,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
+  let redisTopology: RedisTopology;
+  try {
+    redisTopology = redisTopologyFromEnv(env);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+  }
   let apiKeys: ApiKey[] = [];
   try {
     if (e.API_KEYS !== undefined) apiKeys = parseApiKeys(e.API_KEYS);
@@ -329,6 +338,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queue: {
       driver: e.QUEUE_DRIVER,
       redisUrl: e.REDIS_URL,
+      redisTopology,
       prefix: e.QUEUE_PREFIX,
       workerAdapters: e.WORKER_ADAPTERS,
       workerLanes: e.WORKER_LANES,

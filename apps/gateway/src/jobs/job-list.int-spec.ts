@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../config/app-config';
 import { GatewayError } from '../errors/gateway-error';
 import { InlineJobBackend } from '../queue/inline-job-backend';
-import { jobKey, RedisJobStore, recentJobsKey } from '../queue/redis-job-store';
+import { directLeasesKey, jobKey, RedisJobStore, recentJobsKey } from '../queue/redis-job-store';
 import { listJobs, MAX_READ_PER_PAGE } from './job-list';
 import type { JobStore } from './job-ports';
 import type { JobRecord } from './job-record';
@@ -280,7 +280,7 @@ describe('the list of recent jobs in Redis', () => {
       const job = record();
       await store.create(job, 5000);
       expect((await listJobs(store, { limit: 20 })).data.map((j) => j.id)).toEqual([job.id]);
-      expect(await redis.zscore(`${prefix}:direct-leases`, job.id)).not.toBeNull();
+      expect(await redis.zscore(directLeasesKey(prefix), job.id)).not.toBeNull();
     } finally {
       redis.disconnect();
       subscriber.disconnect();

@@ -8,6 +8,7 @@ import { loadConfig } from '../config/app-config';
 import type { QueueRef } from '../jobs/job-ports';
 import type { HopJob } from '../jobs/job-record';
 import { hopQueueName } from '../jobs/work-lanes';
+import { hopQueuePrefix } from '../queue/bullmq-hop-queue';
 import type { JobBackend } from '../queue/job-backend';
 import { createJobBackend } from '../queue/job-backend.factory';
 import { GatewayMetrics, QUEUE_READ_EVERY_MS } from './gateway-metrics';
@@ -86,16 +87,19 @@ describe('queue gauges (BullMQ, real Redis)', () => {
     expect(fresh.get('omnigate_queue_hops{adapter="test.b",lane="interactive",state="waiting"}')).toBe(1);
   });
 
-  it("reads the numbers BullMQ's getJobCounts does, for every state a hop can be in, in one pipeline", async () => {
+  it("reads the numbers BullMQ's getJobCounts does, for every state a hop can be in, in one round trip", async () => {
     const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
     const queues = new Map<string, Queue>();
     const queue = (ref: QueueRef) => {
       const name = hopQueueName(ref.adapter, ref.lane);
-      if (!queues.has(name)) queues.set(name, new Queue(name, { connection, prefix }));
+      if (!queues.has(name))
+        queues.set(name, new Queue(name, { connection, prefix: hopQueuePrefix(prefix, name) }));
       return queues.get(name)!;
     };
-    const worker = (ref: QueueRef) =>
-      new Worker(hopQueueName(ref.adapter, ref.lane), null, { connection, prefix, autorun: false });
+    const worker = (ref: QueueRef) => {
+      const name = hopQueueName(ref.adapter, ref.lane);
+      return new Worker(name, null, { connection, prefix: hopQueuePrefix(prefix, name), autorun: false });
+    };
     const a: QueueRef = { adapter: 'test.a', lane: 'interactive' };
     const aBatch: QueueRef = { adapter: 'test.a', lane: 'batch' };
     const b: QueueRef = { adapter: 'test.b', lane: 'interactive' };
@@ -120,9 +124,10 @@ describe('queue gauges (BullMQ, real Redis)', () => {
       const refs = [a, aBatch, b, none];
       const pipelines = vi.spyOn(Redis.prototype, 'pipeline');
       const counts = await backend.hops.counts!(refs);
-      // One pipeline (one round trip) of 5 reads per queue: no script, no Queue object.
-      expect(pipelines).toHaveBeenCalledTimes(1);
-      expect(pipelines.mock.results[0]!.value).toHaveProperty('length', 5 * refs.length);
+      // A pipeline of 5 reads per queue (each queue has a Redis Cluster slot of its own), all sent
+      // in one turn: no script, no Queue object.
+      expect(pipelines).toHaveBeenCalledTimes(refs.length);
+      for (const made of pipelines.mock.results) expect(made.value).toHaveProperty('length', 5);
       pipelines.mockRestore();
 
       const expected = await Promise.all(

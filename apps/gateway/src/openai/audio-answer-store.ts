@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connections';
 import { LRUCache } from 'lru-cache';
 import type { SharedState } from '../queue/job-backend';
 
@@ -27,7 +27,7 @@ export interface AudioAnswerStore {
 /** Redis: one key per answer (`<prefix>:chat-audio:<id>`, JSON) that expires after `ttlS`. */
 export class RedisAudioAnswerStore implements AudioAnswerStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     readonly ttlS: number,
   ) {}
@@ -38,8 +38,9 @@ export class RedisAudioAnswerStore implements AudioAnswerStore {
 
   async getMany(ids: readonly string[]): Promise<(StoredAudioAnswer | undefined)[]> {
     if (ids.length === 0) return [];
-    // One round trip for every reference of a conversation.
-    const raw = await this.redis.mget(...ids.map((id) => this.key(id)));
+    // One round trip for every reference of a conversation: the GETs of one turn share it
+    // (auto-pipelining), and each may go to its own node in a Redis Cluster, as MGET could not.
+    const raw = await Promise.all(ids.map((id) => this.redis.get(this.key(id))));
     return raw.map((value) => (value ? (JSON.parse(value) as StoredAudioAnswer) : undefined));
   }
 

@@ -117,7 +117,7 @@ describe('RedisConversationStore keys', () => {
     const conv = conversation();
     await store.create(conv, [item('a')]);
     const keys = (await redis.keys(`${prefix}:*`)).sort();
-    const base = `${prefix}:conversation:${conv.id}`;
+    const base = `${prefix}:conversation:{${conv.id}}`;
     expect(keys).toEqual([base, `${base}:items`, `${base}:order`]);
     for (const key of keys) await redis.expire(key, 5);
     await store.update(conv.id, { touched: 'yes' });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connections';
 import { LRUCache } from 'lru-cache';
 import type { SharedState } from '../queue/job-backend';
 
@@ -133,16 +133,16 @@ interface ConversationCommands {
 }
 
 /**
- * Redis, beside the batches' keys: per conversation a hash (`conversation:<id>`: the object as
- * JSON and the items' bytes), its items by id (`conversation:<id>:items`, JSON) and their order
- * (`conversation:<id>:order`, a sorted set by sequence number). Each change is one script and
+ * Redis, beside the batches' keys: per conversation a hash (`conversation:{<id>}`: the object as
+ * JSON and the items' bytes), its items by id (`conversation:{<id>}:items`, JSON) and their order
+ * (`conversation:{<id>}:order`, a sorted set by sequence number). Each change is one script and
  * starts the three keys' TTL again; a page is a rank, a range and one HMGET.
  */
 export class RedisConversationStore implements ConversationStore {
-  private readonly scripts: Redis & ConversationCommands;
+  private readonly scripts: RedisClient & ConversationCommands;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlS: number,
   ) {
@@ -152,7 +152,7 @@ export class RedisConversationStore implements ConversationStore {
       redis.defineCommand('omnigateConversationDeleteItem', { numberOfKeys: 3, lua: DELETE_ITEM });
       redis.defineCommand('omnigateConversationUpdate', { numberOfKeys: 3, lua: UPDATE });
     }
-    this.scripts = redis as Redis & ConversationCommands;
+    this.scripts = redis as RedisClient & ConversationCommands;
   }
 
   create(conversation: ConversationObject, items: ConversationItem[]): Promise<AppendResult> {
@@ -258,9 +258,12 @@ export class RedisConversationStore implements ConversationStore {
     return raws.filter((raw) => raw !== null).map((raw) => JSON.parse(raw) as ConversationItem);
   }
 
-  /** The conversation's hash, its items and their order. */
+  /**
+   * The conversation's hash, its items and their order: its scripts change the three together,
+   * so they share a hash tag, the conversation's id (one Redis Cluster slot per conversation).
+   */
   private keys(id: string): [string, string, string] {
-    const key = `${this.prefix}:conversation:${id}`;
+    const key = `${this.prefix}:conversation:{${id}}`;
     return [key, `${key}:items`, `${key}:order`];
   }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connections';
 import { LRUCache } from 'lru-cache';
 import type { SharedState } from '../queue/job-backend';
 import type { PreparedResponse } from './responses-endpoint';
@@ -42,10 +42,10 @@ export interface ResponseStore {
 
 /** Redis: one key per response (`<prefix>:responses:<id>`, JSON) that expires after `ttlS`. */
 export class RedisResponseStore implements ResponseStore {
-  private readonly redis: Redis & SettleCommand;
+  private readonly redis: RedisClient & SettleCommand;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
     readonly ttlS: number,
   ) {
@@ -53,7 +53,7 @@ export class RedisResponseStore implements ResponseStore {
     if (!('omnigateSettleResponse' in redis)) {
       redis.defineCommand('omnigateSettleResponse', { numberOfKeys: 1, lua: SETTLE });
     }
-    this.redis = redis as Redis & SettleCommand;
+    this.redis = redis as RedisClient & SettleCommand;
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {

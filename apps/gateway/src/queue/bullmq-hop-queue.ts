@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Queue, QueueKeys, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connections';
+import { slotTag } from './slot-tag';
 import type { Logger } from 'pino';
 import {
   FinalHopError,
@@ -45,12 +46,26 @@ interface WindowCommand {
   omnigateTakeFromWindow(limiterKey: string, max: number, durationMs: number): Promise<number>;
 }
 
+/**
+ * The BullMQ prefix of hop queue `name`: a hash tag of its own (`{<prefix>:hop:<name>}`), so that
+ * each queue's keys, which BullMQ's scripts use together, share a Redis Cluster slot, and
+ * different queues spread over the cluster's nodes.
+ */
+export function hopQueuePrefix(prefix: string, name: string): string {
+  return slotTag(prefix, `hop:${name}`);
+}
+
+/** The key of BullMQ's `type` (`wait`, `limiter` ...) of hop queue `name`. */
+export function hopQueueKey(prefix: string, name: string, type: string): string {
+  return new QueueKeys(hopQueuePrefix(prefix, name)).toKey(name, type);
+}
+
 /** The connection with the window's script defined on it (once per connection). */
-function withWindow(redis: Redis): Redis & WindowCommand {
+function withWindow(redis: RedisClient): RedisClient & WindowCommand {
   if (!('omnigateTakeFromWindow' in redis)) {
     redis.defineCommand('omnigateTakeFromWindow', { numberOfKeys: 1, lua: TAKE_FROM_WINDOW });
   }
-  return redis as Redis & WindowCommand;
+  return redis as RedisClient & WindowCommand;
 }
 
 /**
@@ -62,19 +77,16 @@ export class BullMqHopQueue implements HopQueue {
   private readonly queues = new Map<string, Queue<HopJob>>();
   /** By queue name. */
   private readonly workers = new Map<string, Worker<HopJob>>();
-  private readonly keys: QueueKeys;
 
   constructor(
     /** Where hops are added: a connection that fails fast for requests, one that waits for workers. */
-    private readonly producer: Redis,
+    private readonly producer: RedisClient,
     /** What the workers' own connections are made from: one that waits for Redis (BullMQ requires it). */
-    private readonly consumer: Redis,
+    private readonly consumer: RedisClient,
     private readonly prefix: string,
     private readonly retry: RetryPolicy & { lockMs: number; stalledIntervalMs: number },
     private readonly logger: Logger,
-  ) {
-    this.keys = new QueueKeys(prefix);
-  }
+  ) {}
 
   private queue(name: string): Queue<HopJob> {
     let queue = this.queues.get(name);
@@ -83,7 +95,7 @@ export class BullMqHopQueue implements HopQueue {
       // connection that fails fast), and a queue that failed to start is made again next time.
       const made = new Queue<HopJob>(name, {
         connection: this.producer,
-        prefix: this.prefix,
+        prefix: hopQueuePrefix(this.prefix, name),
         skipWaitingForReady: true,
       });
       // Mostly the connection's errors, which its own listener logs already.
@@ -126,8 +138,8 @@ export class BullMqHopQueue implements HopQueue {
   }
 
   /** One turn from the adapter's window: 0 when taken, else how long (ms) until the window ends. */
-  private async takeFromWindow(redis: Redis, adapterId: string, limit: RateLimit): Promise<number> {
-    const key = this.keys.toKey(hopQueueName(adapterId, 'interactive'), 'limiter');
+  private async takeFromWindow(redis: RedisClient, adapterId: string, limit: RateLimit): Promise<number> {
+    const key = hopQueueKey(this.prefix, hopQueueName(adapterId, 'interactive'), 'limiter');
     return withWindow(redis).omnigateTakeFromWindow(key, limit.max, Math.floor(limit.durationMs));
   }
 
@@ -160,7 +172,7 @@ export class BullMqHopQueue implements HopQueue {
       },
       {
         connection: this.consumer,
-        prefix: this.prefix,
+        prefix: hopQueuePrefix(this.prefix, name),
         concurrency: limits.concurrency,
         // A hop whose worker died is found by the other workers' stalled checks and run again.
         lockDuration: this.retry.lockMs,
@@ -200,42 +212,45 @@ export class BullMqHopQueue implements HopQueue {
   }
 
   /**
-   * Every queue's counts in one pipeline (one round trip, no Queue object made to read them):
-   * the keys BullMQ's getJobCounts reads for these states, as its getCounts script does (LLEN of
-   * the `wait` and `active` lists, ZCARD of the `prioritized`, `delayed` and `failed` sorted sets).
-   * Waiting is `wait` and `prioritized` (a hop with a priority waits in the latter). A paused
-   * queue keeps its jobs in `wait` (BullMQ 5+); `waiting-children` is never read: hops have no
-   * children. What the script does besides, skip a marker that BullMQ before 5 left at the end
-   * of `wait`, has nothing to skip in the lists BullMQ 6 makes.
+   * Every queue's counts, a pipeline per queue sent together (one round trip; no Queue object
+   * made to read them; one pipeline per queue because a Redis Cluster runs a pipeline on one
+   * node and each queue has a slot of its own): the keys BullMQ's getJobCounts reads for these
+   * states, as its getCounts script does (LLEN of the `wait` and `active` lists, ZCARD of the
+   * `prioritized`, `delayed` and `failed` sorted sets). Waiting is `wait` and `prioritized` (a
+   * hop with a priority waits in the latter). A paused queue keeps its jobs in `wait` (BullMQ
+   * 5+); `waiting-children` is never read: hops have no children. What the script does besides,
+   * skip a marker that BullMQ before 5 left at the end of `wait`, has nothing to skip in the
+   * lists BullMQ 6 makes.
    */
   async counts(queues: readonly QueueRef[]): Promise<QueueCounts[]> {
-    const pipeline = this.producer.pipeline();
-    for (const { adapter, lane } of queues) {
-      const key = (type: string) => this.keys.toKey(hopQueueName(adapter, lane), type);
-      pipeline
-        .llen(key('wait'))
-        .zcard(key('prioritized'))
-        .llen(key('active'))
-        .zcard(key('delayed'))
-        .zcard(key('failed'));
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([err]) => err);
-    if (failed || replies.length !== COUNTS_PER_QUEUE * queues.length) {
-      throw new Error("could not read the hop queues' counts", { cause: failed?.[0] });
-    }
-    const count = (i: number) => Number(replies[i]![1]);
-    return queues.map(({ adapter, lane }, q) => {
-      const at = q * COUNTS_PER_QUEUE;
-      return {
-        adapter,
-        lane,
-        waiting: count(at) + count(at + 1),
-        active: count(at + 2),
-        delayed: count(at + 3),
-        failed: count(at + 4),
-      };
-    });
+    return Promise.all(
+      queues.map(async ({ adapter, lane }) => {
+        const name = hopQueueName(adapter, lane);
+        const key = (type: string) => hopQueueKey(this.prefix, name, type);
+        const replies =
+          (await this.producer
+            .pipeline()
+            .llen(key('wait'))
+            .zcard(key('prioritized'))
+            .llen(key('active'))
+            .zcard(key('delayed'))
+            .zcard(key('failed'))
+            .exec()) ?? [];
+        const failed = replies.find(([err]) => err);
+        if (failed || replies.length !== COUNTS_PER_QUEUE) {
+          throw new Error(`could not read hop queue ${name}'s counts`, { cause: failed?.[0] });
+        }
+        const count = (i: number) => Number(replies[i]![1]);
+        return {
+          adapter,
+          lane,
+          waiting: count(0) + count(1),
+          active: count(2),
+          delayed: count(3),
+          failed: count(4),
+        };
+      }),
+    );
   }
 
   async stop(adapterId: string, lane: WorkLane = 'interactive'): Promise<void> {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connections';
 import type { Logger } from 'pino';
 
 /** A topic of the bus and the type of its messages (see jobs/bus-topics.ts for all of them). */
@@ -52,8 +52,8 @@ export class RedisClusterBus implements ClusterBus {
   private readonly channels = new Set<string>();
 
   constructor(
-    private readonly redis: Redis,
-    private readonly subscriber: Redis,
+    private readonly redis: RedisClient,
+    private readonly subscriber: RedisClient,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connections';
 
 interface Corkable {
   write: (...args: never[]) => boolean;
@@ -16,7 +16,7 @@ const patched = new WeakSet<object>();
  * the connection and every reply are the same, unlike ioredis's auto-pipelining (which BullMQ
  * does not support). Applied again to each new socket after a reconnect.
  */
-export function coalesceWrites(redis: Redis): void {
+export function coalesceWrites(redis: RedisClient): void {
   const patch = () => {
     const stream = (redis as unknown as { stream?: Corkable }).stream;
     if (!stream || patched.has(stream) || typeof stream.cork !== 'function') return;

@@ -14,7 +14,7 @@ export async function createJobBackend(config: AppConfig, logger: Logger): Promi
       return await RedisJobBackend.connect({ ...config.queue, connectTimeoutMs: 2000 }, logger);
     } catch (err) {
       logger.warn(
-        { err, redisUrl: redactUrl(config.queue.redisUrl) },
+        { err, redis: whereRedisIs(config.queue) },
         'QUEUE_DRIVER=auto: Redis does not answer, so jobs run IN-PROCESS: they do not survive a restart and no other process can take them. Start Redis or set QUEUE_DRIVER=bullmq for production.',
       );
       return inline(config, logger);
@@ -23,12 +23,9 @@ export async function createJobBackend(config: AppConfig, logger: Logger): Promi
   try {
     return await RedisJobBackend.connect(config.queue, logger);
   } catch (err) {
-    throw new Error(
-      `QUEUE_DRIVER=bullmq but Redis at REDIS_URL=${redactUrl(config.queue.redisUrl)} does not answer`,
-      {
-        cause: err,
-      },
-    );
+    throw new Error(`QUEUE_DRIVER=bullmq but Redis at ${whereRedisIs(config.queue)} does not answer`, {
+      cause: err,
+    });
   }
 }
 
@@ -44,6 +41,17 @@ function inline(config: AppConfig, logger: Logger): JobBackend {
     );
   }
   return new InlineJobBackend(config.queue, logger);
+}
+
+/** Where Redis was looked for, as the variable that says it (a password in REDIS_URL hidden). */
+function whereRedisIs(queue: AppConfig['queue']): string {
+  const nodes = (list: { host: string; port: number }[]) => list.map((n) => `${n.host}:${n.port}`).join(',');
+  const topology = queue.redisTopology;
+  if (topology.kind === 'cluster') return `REDIS_CLUSTER_NODES=${nodes(topology.nodes)}`;
+  if (topology.kind === 'sentinel') {
+    return `REDIS_SENTINELS=${nodes(topology.sentinels)} (master ${topology.name})`;
+  }
+  return `REDIS_URL=${redactUrl(queue.redisUrl)}`;
 }
 
 function redactUrl(url: string): string {

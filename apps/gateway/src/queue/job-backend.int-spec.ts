@@ -12,6 +12,7 @@ import { FsBlobStore } from '../blobs/fs-blob-store';
 import { loadConfig, type AppConfig } from '../config/app-config';
 import type { JobBackend } from './job-backend';
 import { createJobBackend } from './job-backend.factory';
+import { jobKey } from './redis-job-store';
 import type { HopJob, JobRecord, PlannedRoute } from '../jobs/job-record';
 import { HopRunner } from '../jobs/hop-runner';
 import { JobEndings } from '../jobs/job-endings';
@@ -390,7 +391,7 @@ for (const driver of ['inline', 'bullmq'] as const) {
       } else {
         // The Redis connection is closed now: read the record with a fresh client.
         const redis = new Redis(config.queue.redisUrl);
-        const raw = await redis.get(`${config.queue.prefix}:job:${id}`);
+        const raw = await redis.get(jobKey(config.queue.prefix, id));
         await redis.quit();
         expect((JSON.parse(raw!) as JobRecord).status).toBe('completed');
       }

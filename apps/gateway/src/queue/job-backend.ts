@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connections';
 import type { JobBlobTier } from '../blobs/job-blob-tier';
 import type { DirectLeaseStore, HopQueue, JobStore, RateCounter } from '../jobs/job-ports';
 import type { ClusterBus } from './cluster-bus';
@@ -12,10 +12,10 @@ export type SharedState =
   | {
       kind: 'redis';
       /** The connection requests use: it fails fast while Redis is away. */
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       /** A new connection of its own that waits for Redis (for work that outlives requests). */
-      waitingConnection(): Redis;
+      waitingConnection(): RedisClient;
     }
   | { kind: 'memory' };
 

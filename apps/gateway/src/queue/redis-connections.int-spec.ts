@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../../test/redis-server';
 import { BullMqHopQueue } from './bullmq-hop-queue';
 import type { HopJob } from '../jobs/job-record';
-import { FailFastConnections, RedisUnavailableError, waitingRedis } from './redis-connections';
+import {
+  FailFastConnections,
+  RedisUnavailableError,
+  waitingRedis,
+  type RedisClient,
+  type RedisTarget,
+} from './redis-connections';
 
 const TIMEOUT_MS = 500;
+const single = (url: string): RedisTarget => ({ url, topology: { kind: 'single' } });
 const logger = pino({ level: 'silent' });
 
 /** The rejection of `promise` and how long it took to come. */
@@ -33,14 +39,14 @@ const hop = (adapter: string): HopJob =>
 
 describe('connections to a Redis that goes away', () => {
   let redis: RedisServer;
-  const opened: Redis[] = [];
-  const open = <T extends Redis>(connection: T): T => {
+  const opened: RedisClient[] = [];
+  const open = <T extends RedisClient>(connection: T): T => {
     opened.push(connection);
     connection.on('error', () => {});
     return connection;
   };
   /** A fail-fast connection of `connections`, connected (before, its commands fail). */
-  const connected = async (connections: FailFastConnections): Promise<Redis> => {
+  const connected = async (connections: FailFastConnections): Promise<RedisClient> => {
     const connection = open(connections.open({ lazyConnect: true }));
     await connection.connect();
     return connection;
@@ -54,7 +60,7 @@ describe('connections to a Redis that goes away', () => {
   });
 
   it('fail fast, as RedisUnavailableError, when Redis is gone; an error Redis answers stays itself', async () => {
-    const connections = new FailFastConnections(redis.url, TIMEOUT_MS);
+    const connections = new FailFastConnections(single(redis.url), TIMEOUT_MS);
     const fast = await connected(connections);
     await fast.set('k', 'v');
     const { err: wrongType } = await failure(fast.hget('k', 'f'));
@@ -70,7 +76,7 @@ describe('connections to a Redis that goes away', () => {
   });
 
   it('give up on a Redis that does not answer after the timeout, and the peers at once after that', async () => {
-    const connections = new FailFastConnections(redis.url, TIMEOUT_MS);
+    const connections = new FailFastConnections(single(redis.url), TIMEOUT_MS);
     const [one, other] = await Promise.all([connected(connections), connected(connections)]);
 
     redis.pause();
@@ -97,9 +103,9 @@ describe('connections to a Redis that goes away', () => {
   });
 
   it('add hops to a queue first used during the outage at once, and again once Redis is back', async () => {
-    const connections = new FailFastConnections(redis.url, TIMEOUT_MS);
+    const connections = new FailFastConnections(single(redis.url), TIMEOUT_MS);
     const producer = await connected(connections);
-    const consumer = open(waitingRedis(redis.url));
+    const consumer = open(waitingRedis(single(redis.url)));
     const hops = new BullMqHopQueue(
       producer,
       consumer,
@@ -138,7 +144,7 @@ describe('connections to a Redis that goes away', () => {
   });
 
   it('that wait carry their commands out once Redis is back', async () => {
-    const waiting = open(waitingRedis(redis.url));
+    const waiting = open(waitingRedis(single(redis.url)));
     await waiting.ping();
     await redis.kill();
     const pending = waiting.set('k', 'kept');

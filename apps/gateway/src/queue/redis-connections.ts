@@ -1,4 +1,18 @@
-import { type Command, Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, type Command, Redis, ReplyError, type RedisOptions } from 'ioredis';
+import type { RedisTopology } from '../config/redis-topology';
+
+/** A connection to Redis: one server's (also the master Sentinels name), or a Redis Cluster's. */
+export type RedisClient = Redis | Cluster;
+
+/** Where connections go: REDIS_URL (its credentials and TLS) and the topology (config/redis-topology.ts). */
+/** Options without ioredis 6's reply mapping (RESP2 replies, the default, are what the code reads). */
+type Options = Omit<RedisOptions, 'replyMapping'>;
+type NodeOptions = Omit<NonNullable<ClusterOptions['redisOptions']>, 'replyMapping'>;
+
+export interface RedisTarget {
+  url: string;
+  topology: RedisTopology;
+}
 
 /** Redis is not connected, or did not answer in time: the request may be tried again shortly (503). */
 export class RedisUnavailableError extends Error {
@@ -26,6 +40,9 @@ type ConnectionOptions = Pick<RedisOptions, 'lazyConnect' | 'connectTimeout' | '
 /** Reconnection attempts at most a second apart: the gateway is back about a second after Redis. */
 const reconnectSoon = (attempt: number) => Math.min(attempt * 100, 1000);
 
+/** Commands whose rejections a fail-fast connection already turns into RedisUnavailableError. */
+const wrapped = new WeakSet<Command>();
+
 /**
  * The connections whose commands requests await. While one is not connected its commands fail
  * at once (no offline queue); when Redis gives no answer for `timeoutMs` the connection is
@@ -40,38 +57,35 @@ export class FailFastConnections {
   lost = false;
 
   constructor(
-    readonly url: string,
+    readonly target: RedisTarget,
     readonly timeoutMs: number,
   ) {}
 
-  open(options: ConnectionOptions = {}): Redis {
-    return new FailFastRedis(this, options);
+  open(options: ConnectionOptions = {}): RedisClient {
+    return this.target.topology.kind === 'cluster'
+      ? new FailFastCluster(this, options)
+      : new FailFastRedis(this, options);
   }
-}
 
-/** Commands whose rejections FailFastRedis already turns into RedisUnavailableError. */
-const wrapped = new WeakSet<Command>();
-
-class FailFastRedis extends Redis {
-  constructor(
-    private readonly group: FailFastConnections,
-    options: ConnectionOptions,
-  ) {
-    super(group.url, {
+  /** What a fail-fast connection's node connections are given, whatever the topology. */
+  nodeOptions(options: ConnectionOptions): Options {
+    return {
       ...options,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       // No answer for so long drops the connection: its pending commands fail then, after the
       // group is marked lost (a command timeout would fail them first, and a request could
       // still send its next command to a peer before the peer knows).
-      socketTimeout: group.timeoutMs,
+      socketTimeout: this.timeoutMs,
       retryStrategy: reconnectSoon,
-    });
-    this.on('close', () => (group.lost = true));
-    this.on('ready', () => (group.lost = false));
+    };
   }
 
-  override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
+  /**
+   * `command` made to fail as RedisUnavailableError unless Redis answered the error; true when it
+   * was rejected at once because another connection of the group lost Redis (nothing is written).
+   */
+  refused(command: Command, ready: boolean): boolean {
     // A command can be sent more than once (a pipeline, a script retried as EVAL): wrap once.
     if (!wrapped.has(command)) {
       wrapped.add(command);
@@ -79,13 +93,94 @@ class FailFastRedis extends Redis {
       command.reject = (err: Error) =>
         reject(err instanceof ReplyError ? err : new RedisUnavailableError(err));
     }
-    if (this.group.lost && this.status === 'ready') {
+    if (this.lost && ready) {
       // As ioredis itself does for a connection that is not ready: nothing is written.
       command.reject(new Error('another connection to Redis got no answer'));
-      return command.promise;
+      return true;
     }
+    return false;
+  }
+}
+
+class FailFastRedis extends Redis {
+  constructor(
+    private readonly group: FailFastConnections,
+    options: ConnectionOptions,
+  ) {
+    super(group.target.url, { ...group.nodeOptions(options), ...topologyOptions(group.target.topology) });
+    this.on('close', () => (group.lost = true));
+    this.on('ready', () => (group.lost = false));
+  }
+
+  override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
+    if (this.group.refused(command, this.status === 'ready')) return command.promise;
     return super.sendCommand(command, stream);
   }
+}
+
+/**
+ * The same for a Redis Cluster: its commands fail at once while it is not ready (no offline
+ * queue), and a node that does not answer drops its connection. The cluster is marked lost
+ * when it closes (every node gone), not when one node is: ioredis moves that node's slots on.
+ */
+class FailFastCluster extends Cluster {
+  constructor(
+    private readonly group: FailFastConnections,
+    options: ConnectionOptions,
+  ) {
+    // ioredis takes these of the cluster, not of its nodes.
+    const { lazyConnect, enableAutoPipelining, retryStrategy, enableOfflineQueue, ...node } =
+      group.nodeOptions(options);
+    super(clusterNodes(group.target), {
+      ...clusterOptions(group.target.url, node),
+      lazyConnect,
+      enableAutoPipelining,
+      enableOfflineQueue,
+      clusterRetryStrategy: retryStrategy,
+    });
+    this.on('close', () => (group.lost = true));
+    this.on('ready', () => (group.lost = false));
+  }
+
+  override sendCommand(
+    command: Command,
+    stream?: Parameters<Cluster['sendCommand']>[1],
+    node?: unknown,
+  ): unknown {
+    if (this.group.refused(command, this.status === 'ready')) return command.promise;
+    return super.sendCommand(command, stream, node);
+  }
+}
+
+/** What a Sentinel topology adds to a server's options (ioredis asks the Sentinels for the master). */
+function topologyOptions(topology: RedisTopology): Options {
+  if (topology.kind !== 'sentinel') return {};
+  return {
+    sentinels: topology.sentinels,
+    name: topology.name,
+    ...(topology.sentinelPassword !== undefined ? { sentinelPassword: topology.sentinelPassword } : {}),
+  };
+}
+
+function clusterNodes(target: RedisTarget): { host: string; port: number }[] {
+  if (target.topology.kind !== 'cluster') throw new Error('not a cluster topology');
+  return target.topology.nodes;
+}
+
+/**
+ * A cluster's options: REDIS_URL's user, password and TLS for every node (a cluster has no
+ * database but 0), the node connections' own options beside them.
+ */
+function clusterOptions(url: string, node: NodeOptions): { redisOptions: NodeOptions } {
+  const u = new URL(url);
+  return {
+    redisOptions: {
+      ...node,
+      ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+      ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    },
+  };
 }
 
 /**
@@ -93,6 +188,20 @@ class FailFastRedis extends Redis {
  * commands wait while Redis is away and go out once it is back, which BullMQ requires of a
  * Worker's connections.
  */
-export function waitingRedis(url: string, options: ConnectionOptions = {}): Redis {
-  return new Redis(url, { ...options, maxRetriesPerRequest: null, retryStrategy: reconnectSoon });
+export function waitingRedis(target: RedisTarget, options: ConnectionOptions = {}): RedisClient {
+  if (target.topology.kind === 'cluster') {
+    const { lazyConnect, enableAutoPipelining, ...node } = options;
+    return new Cluster(clusterNodes(target), {
+      ...clusterOptions(target.url, { ...node, maxRetriesPerRequest: null }),
+      lazyConnect,
+      enableAutoPipelining,
+      clusterRetryStrategy: reconnectSoon,
+    });
+  }
+  return new Redis(target.url, {
+    ...options,
+    maxRetriesPerRequest: null,
+    retryStrategy: reconnectSoon,
+    ...topologyOptions(target.topology),
+  });
 }

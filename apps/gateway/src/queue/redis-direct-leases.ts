@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connections';
 import type { DirectLeaseStore } from '../jobs/job-ports';
 import type { JobEvent, JobRecord } from '../jobs/job-record';
 import { directLeasesKey, jobEventsChannel, jobKey, withRecordJson } from './redis-job-store';
@@ -19,7 +19,10 @@ if not redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return {} end
 ${NOW_MS}
 return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))`;
 
-/** A lease still run out is dropped; with a record (ARGV[2]) the job is saved failed and announced too. */
+/**
+ * A lease still run out is dropped; with a record (ARGV[2]) the job is saved failed and announced
+ * too, on channel ARGV[5] (an argument: a channel has no Redis Cluster slot).
+ */
 const EXPIRE = `
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not score then return 0 end
@@ -28,7 +31,7 @@ if tonumber(score) > now then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 if ARGV[2] ~= '' then
   redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
-  redis.call('PUBLISH', KEYS[3], ARGV[4])
+  redis.call('PUBLISH', ARGV[5], ARGV[4])
 end
 return 1`;
 
@@ -38,11 +41,11 @@ interface LeaseCommands {
   omnigateExpireLease(
     leases: string,
     key: string,
-    channel: string,
     id: string,
     value: string,
     ttlS: number,
     message: string,
+    channel: string,
   ): Promise<number>;
 }
 
@@ -55,11 +58,11 @@ const RENEW_BATCH = 1000;
  * (RedisJobStore takes a lease with a record and drops it with the save that ends the job).
  */
 export class RedisDirectLeaseStore implements DirectLeaseStore {
-  private readonly scripts: Redis & LeaseCommands;
+  private readonly scripts: RedisClient & LeaseCommands;
   private readonly key: string;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
     /** How long the records live (JOB_TTL_S): a failed job is kept as long. */
     private readonly ttlS: number,
@@ -68,9 +71,9 @@ export class RedisDirectLeaseStore implements DirectLeaseStore {
     if (!('omnigateRenewLeases' in redis)) {
       redis.defineCommand('omnigateRenewLeases', { numberOfKeys: 1, lua: RENEW });
       redis.defineCommand('omnigateExpiredLeases', { numberOfKeys: 2, lua: EXPIRED });
-      redis.defineCommand('omnigateExpireLease', { numberOfKeys: 3, lua: EXPIRE });
+      redis.defineCommand('omnigateExpireLease', { numberOfKeys: 2, lua: EXPIRE });
     }
-    this.scripts = redis as Redis & LeaseCommands;
+    this.scripts = redis as RedisClient & LeaseCommands;
   }
 
   async renew(ids: readonly string[], leaseMs: number): Promise<void> {
@@ -97,11 +100,11 @@ export class RedisDirectLeaseStore implements DirectLeaseStore {
     const done = await this.scripts.omnigateExpireLease(
       this.key,
       jobKey(this.prefix, id),
-      jobEventsChannel(this.prefix),
       id,
       value,
       this.ttlS,
       message,
+      jobEventsChannel(this.prefix),
     );
     return done === 1;
   }

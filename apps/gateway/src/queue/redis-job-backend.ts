@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connections';
 import type { Logger } from 'pino';
 import { RedisJobBlobTier } from '../blobs/job-blob-tier';
 import type { AppConfig } from '../config/app-config';
@@ -7,14 +7,14 @@ import { coalesceWrites } from './coalesced-writes';
 import { RedisClusterBus } from './cluster-bus';
 import type { JobBackend, SharedState } from './job-backend';
 import type { RateCounter } from '../jobs/job-ports';
-import { FailFastConnections, waitingRedis } from './redis-connections';
+import { FailFastConnections, waitingRedis, type RedisTarget } from './redis-connections';
 import { RedisDirectLeaseStore } from './redis-direct-leases';
 import { RedisJobStore } from './redis-job-store';
 
 /** Fixed windows in Redis: INCR, PEXPIRE NX (the first hit starts the window) and PTTL in one MULTI. */
 class RedisRateCounter implements RateCounter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
@@ -43,10 +43,10 @@ export class RedisJobBackend implements JobBackend {
   readonly state: SharedState;
 
   private constructor(
-    private readonly redis: Redis,
-    private readonly subscriber: Redis,
-    private readonly bullConnection: Redis,
-    private readonly workerConnection: Redis,
+    private readonly redis: RedisClient,
+    private readonly subscriber: RedisClient,
+    private readonly bullConnection: RedisClient,
+    private readonly workerConnection: RedisClient,
     readonly store: RedisJobStore,
     workerStore: RedisJobStore,
     readonly hops: BullMqHopQueue,
@@ -70,7 +70,8 @@ export class RedisJobBackend implements JobBackend {
     logger: Logger,
   ): Promise<RedisJobBackend> {
     const options = { lazyConnect: true, connectTimeout: config.connectTimeoutMs ?? 10_000 };
-    const requests = new FailFastConnections(config.redisUrl, config.commandTimeoutMs);
+    const target = redisTarget(config);
+    const requests = new FailFastConnections(target, config.commandTimeoutMs);
     const redis = requests.open({
       ...options,
       // Commands issued in the same tick by concurrent requests share one round trip.
@@ -86,7 +87,7 @@ export class RedisJobBackend implements JobBackend {
     }
     redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
     coalesceWrites(redis);
-    const subscriber = waitingRedis(config.redisUrl, options);
+    const subscriber = waitingRedis(target, options);
     subscriber.on('error', (err) => logger.warn({ err }, 'redis subscriber error'));
     // The queue's connections, without auto-pipelining (BullMQ does not support it): one for
     // requests, one for workers. The job store (and the job blob tier) use them too, with
@@ -96,7 +97,7 @@ export class RedisJobBackend implements JobBackend {
     const bullConnection = requests.open(options);
     bullConnection.on('error', (err) => logger.warn({ err }, 'redis (bullmq) connection error'));
     coalesceWrites(bullConnection);
-    const workerConnection = waitingRedis(config.redisUrl, options);
+    const workerConnection = waitingRedis(target, options);
     workerConnection.on('error', (err) => logger.warn({ err }, 'redis (workers) connection error'));
     coalesceWrites(workerConnection);
     const store = new RedisJobStore(bullConnection, subscriber, config.prefix, config.jobTtlS, logger);
@@ -125,8 +126,8 @@ export class RedisJobBackend implements JobBackend {
   }
 
   /** A new connection for a queue of work that outlives requests (webhook deliveries). */
-  private workerRedis(): Redis {
-    const connection = waitingRedis(this.config.redisUrl, { lazyConnect: true });
+  private workerRedis(): RedisClient {
+    const connection = waitingRedis(redisTarget(this.config), { lazyConnect: true });
     connection.on('error', (err) => this.logger.warn({ err }, 'redis (workers) connection error'));
     return connection;
   }
@@ -140,4 +141,8 @@ export class RedisJobBackend implements JobBackend {
     this.subscriber.disconnect();
     await Promise.all([this.bullConnection.quit(), this.workerConnection.quit(), this.redis.quit()]);
   }
+}
+
+function redisTarget(config: AppConfig['queue']): RedisTarget {
+  return { url: config.redisUrl, topology: config.redisTopology };
 }

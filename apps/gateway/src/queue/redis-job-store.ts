@@ -1,14 +1,19 @@
 import { isTerminalStatus } from '@omnigate/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connections';
 import type { Logger } from 'pino';
 import type { JobListStart, JobStore, RecentJobs } from '../jobs/job-ports';
 import type { JobEvent, JobRecord } from '../jobs/job-record';
+import { slotTag } from './slot-tag';
 
-/** SET with a TTL and PUBLISH, in one step (as a MULTI would); then a job's lease dropped, if named. */
+/**
+ * SET with a TTL and PUBLISH on channel ARGV[5], in one step (as a MULTI would); then a job's
+ * lease dropped, if named. The channel is an argument, not a key: in a Redis Cluster every key
+ * of a script is in one slot, and a channel has none (PUBLISH reaches every node).
+ */
 const SET_AND_PUBLISH = `
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('PUBLISH', KEYS[2], ARGV[3])
-if ARGV[4] ~= '' then redis.call('ZREM', KEYS[3], ARGV[4]) end
+redis.call('PUBLISH', ARGV[5], ARGV[3])
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[2], ARGV[4]) end
 return 1`;
 
 /** Stale entries of the list of recent jobs one create removes at most: a create's work stays bounded. */
@@ -62,12 +67,12 @@ return redis.call('ZREVRANGEBYSCORE', KEYS[1], top, oldest, 'WITHSCORES', 'LIMIT
 interface StoreCommands {
   omnigateSetAndPublish(
     key: string,
-    channel: string,
     leases: string,
     value: string,
     ttlS: number,
     message: string,
     dropLeaseOf: string,
+    channel: string,
   ): Promise<number>;
   omnigateCreateJob(
     key: string,
@@ -87,14 +92,22 @@ interface StoreCommands {
   ): Promise<string[] | null>;
 }
 
+/**
+ * The hash tag of every job store key (records, `active` marks, the direct lane's leases, the
+ * list of recent jobs): its scripts tie a record to those two lists in one step, so all of them
+ * are in one Redis Cluster slot (docs/redis-keys.md says what that costs).
+ */
+export const jobsTag = (prefix: string): string => slotTag(prefix, 'jobs');
 /** Where the job records of `prefix` live, by id. */
-export const jobKey = (prefix: string, id: string): string => `${prefix}:job:${id}`;
-/** The one channel of every job's events. */
+export const jobKey = (prefix: string, id: string): string => `${jobsTag(prefix)}:job:${id}`;
+/** A job's `active` mark (markActive), beside its record. */
+export const jobActiveKey = (prefix: string, id: string): string => `${jobKey(prefix, id)}:active`;
+/** The one channel of every job's events (a channel, not a key: it has no slot). */
 export const jobEventsChannel = (prefix: string): string => `${prefix}:job-events`;
 /** The direct lane's leases: a sorted set of job ids by when their lease runs out (ms, Redis's clock). */
-export const directLeasesKey = (prefix: string): string => `${prefix}:direct-leases`;
+export const directLeasesKey = (prefix: string): string => `${jobsTag(prefix)}:direct-leases`;
 /** The list of recent jobs: a sorted set of job ids by position (JobListPosition). */
-export const recentJobsKey = (prefix: string): string => `${prefix}:jobs:recent`;
+export const recentJobsKey = (prefix: string): string => `${jobsTag(prefix)}:jobs:recent`;
 
 /** What the views of one store (`on`) share: its subscription's listeners, the ends ahead. */
 interface SharedEvents {
@@ -115,7 +128,7 @@ export class RedisJobStore implements JobStore {
    */
   private readonly unended: SharedEvents['unended'];
 
-  private readonly scripts: Redis & StoreCommands;
+  private readonly scripts: RedisClient & StoreCommands;
   private readonly leases: string;
   private readonly list: string;
 
@@ -124,8 +137,8 @@ export class RedisJobStore implements JobStore {
      * The hop queue's connection: a hop added after `create` is called (not only after it
      * settles) reaches Redis after its record, and one turn's commands of both share a write.
      */
-    redis: Redis,
-    private readonly subscriber: Redis,
+    redis: RedisClient,
+    private readonly subscriber: RedisClient,
     private readonly prefix: string,
     private readonly ttlS: number,
     private readonly logger: Logger,
@@ -139,14 +152,14 @@ export class RedisJobStore implements JobStore {
     // Scripts, not MULTIs: one command each, and no pipeline object (which would copy every
     // BullMQ script defined on this connection).
     if (!('omnigateSetAndPublish' in redis)) {
-      redis.defineCommand('omnigateSetAndPublish', { numberOfKeys: 3, lua: SET_AND_PUBLISH });
+      redis.defineCommand('omnigateSetAndPublish', { numberOfKeys: 2, lua: SET_AND_PUBLISH });
       redis.defineCommand('omnigateCreateJob', { numberOfKeys: 3, lua: CREATE });
       redis.defineCommand('omnigateRecentJobs', { numberOfKeys: 1, lua: RECENT });
     }
-    this.scripts = redis as Redis & StoreCommands;
+    this.scripts = redis as RedisClient & StoreCommands;
   }
 
-  private get redis(): Redis {
+  private get redis(): RedisClient {
     return this.scripts;
   }
 
@@ -154,7 +167,7 @@ export class RedisJobStore implements JobStore {
    * The same store, its commands sent on `redis` instead (e.g. one that waits for Redis rather
    * than failing fast); it shares the one subscription and its listeners.
    */
-  on(redis: Redis): RedisJobStore {
+  on(redis: RedisClient): RedisJobStore {
     const { listeners, unended } = this;
     return new RedisJobStore(redis, this.subscriber, this.prefix, this.ttlS, this.logger, {
       listeners,
@@ -231,7 +244,7 @@ export class RedisJobStore implements JobStore {
 
   /** A job's `active` state lives in a key of its own, so marking it needs no read of the record. */
   private activeKey(id: string): string {
-    return `${this.prefix}:job:${id}:active`;
+    return jobActiveKey(this.prefix, id);
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -271,12 +284,12 @@ export class RedisJobStore implements JobStore {
   async markActive(id: string, attempt: number): Promise<void> {
     await this.scripts.omnigateSetAndPublish(
       this.activeKey(id),
-      this.channel,
       this.leases,
       String(attempt),
       this.ttlS,
       JSON.stringify({ id, status: 'active' } satisfies JobEvent),
       '',
+      this.channel,
     );
   }
 
@@ -284,13 +297,13 @@ export class RedisJobStore implements JobStore {
     const value = JSON.stringify(record);
     await this.scripts.omnigateSetAndPublish(
       this.key(record.id),
-      this.channel,
       this.leases,
       value,
       this.ttlS,
       event.record === record ? withRecordJson(event, value) : JSON.stringify(event),
       // The end of a job ends its lease, whoever ends it (its process, or a cancel elsewhere).
       isTerminalStatus(event.status) ? record.id : '',
+      this.channel,
     );
   }
 

@@ -1,5 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connections';
+import { slotTag } from '../queue/slot-tag';
 import type { Logger } from 'pino';
 import { retryDelayMs } from '../jobs/retry-policy';
 import { WebhookRefusedError } from './webhook-address-guard';
@@ -12,6 +13,9 @@ import {
 } from './webhook-queue';
 
 const QUEUE_NAME = 'webhooks';
+/** The deliveries' BullMQ prefix under the gateway's: `{<prefix>:webhooks}`. */
+export const webhookQueuePrefix = (prefix: string): string => slotTag(prefix, 'webhooks');
+
 /** The backoff type of deliveries: the worker's `backoffStrategy` computes it (with jitter). */
 const BACKOFF_TYPE = 'omnigate-webhook';
 const CONCURRENCY = 8;
@@ -20,14 +24,17 @@ const CONCURRENCY = 8;
 export class BullMqWebhookQueue implements WebhookQueue {
   private readonly queue: Queue<WebhookDelivery>;
   private worker?: Worker<WebhookDelivery>;
+  /** BullMQ's prefix for the queue: a hash tag of its own (one Redis Cluster slot for its keys). */
+  private readonly prefix: string;
 
   constructor(
-    private readonly connection: Redis,
-    private readonly prefix: string,
+    private readonly connection: RedisClient,
+    prefix: string,
     private readonly policy: WebhookQueuePolicy,
     private readonly logger: Logger,
   ) {
-    this.queue = new Queue<WebhookDelivery>(QUEUE_NAME, { connection, prefix });
+    this.prefix = webhookQueuePrefix(prefix);
+    this.queue = new Queue<WebhookDelivery>(QUEUE_NAME, { connection, prefix: this.prefix });
     // The connection's errors, which its own listener logs already (without one, BullMQ prints them).
     this.queue.on('error', (err) => logger.debug({ err }, 'webhook queue error'));
   }
