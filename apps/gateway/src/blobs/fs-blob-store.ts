@@ -3,28 +3,21 @@ import { link, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFi
 import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { BlobNotFoundError, BlobTooLargeError } from './blob-errors';
+import {
+  BLOB_ID_PATTERN,
+  DEFAULT_MEDIA_TYPE,
+  HashingMeter,
+  SmallBlobCache,
+  STALE_TMP_MS,
+} from './blob-store-parts';
 import type { BlobInfo, BlobStore, PutOptions } from './blob-store';
 
-const ID_PATTERN = /^[0-9a-f]{64}$/;
 const SHARD_PATTERN = /^[0-9a-f]{2}$/;
-const DEFAULT_MEDIA_TYPE = 'application/octet-stream';
-/** A temp file untouched this long belongs to an upload that died. */
-const STALE_TMP_MS = 60 * 60 * 1000;
 const READ_CHUNK_BYTES = 64 * 1024;
-/** Blobs up to this size stay in memory after a write or read: a job's inputs are read again soon. */
-const CACHED_BLOB_MAX_BYTES = 256 * 1024;
-const CACHE_MAX_BYTES = 64 * 1024 * 1024;
-const CACHE_TTL_MS = 10 * 60 * 1000;
-
-interface CachedBlob {
-  info: BlobInfo;
-  data?: Buffer;
-}
 
 const SidecarSchema = z.object({
   mediaType: z.string(),
@@ -46,11 +39,7 @@ export class FsBlobStore implements BlobStore {
   private readonly dir: string;
   private readonly tmpDir: string;
   private dirsReady: Promise<void> | undefined;
-  private readonly cache = new LRUCache<string, CachedBlob>({
-    maxSize: CACHE_MAX_BYTES,
-    sizeCalculation: (entry) => (entry.data?.length ?? 0) + 256,
-    ttl: CACHE_TTL_MS,
-  });
+  private readonly cache = new SmallBlobCache();
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -101,14 +90,14 @@ export class FsBlobStore implements BlobStore {
   }
 
   private remember(info: BlobInfo, data?: Buffer): BlobInfo {
-    this.cache.set(info.id, { info, ...(data && data.length <= CACHED_BLOB_MAX_BYTES ? { data } : {}) });
+    this.cache.remember(info, data);
     return info;
   }
 
   async stat(id: string): Promise<BlobInfo | undefined> {
-    if (!ID_PATTERN.test(id)) return undefined;
-    const cached = this.cache.get(id);
-    if (cached) return cached.info;
+    if (!BLOB_ID_PATTERN.test(id)) return undefined;
+    const cached = this.cache.info(id);
+    if (cached) return cached;
     const content = await statIfExists(this.contentPath(id));
     if (!content) return undefined;
     const sidecar = (await this.readSidecar(id)) ?? {
@@ -119,13 +108,12 @@ export class FsBlobStore implements BlobStore {
   }
 
   async read(id: string): Promise<Buffer> {
-    const cached = this.cache.get(id)?.data;
+    const cached = this.cache.data(id);
     if (cached) return cached;
     const handle = await this.openContent(id);
     try {
       const data = await handle.readFile();
-      const entry = this.cache.get(id);
-      if (entry && data.length <= CACHED_BLOB_MAX_BYTES) this.cache.set(id, { ...entry, data });
+      this.cache.rememberData(id, data);
       return data;
     } finally {
       await handle.close();
@@ -136,7 +124,7 @@ export class FsBlobStore implements BlobStore {
     if (!Number.isSafeInteger(bytes) || bytes < 0) {
       throw new RangeError(`readPrefix needs a non-negative integer byte count, got ${bytes}`);
     }
-    const cached = this.cache.get(id)?.data;
+    const cached = this.cache.data(id);
     if (cached) return cached.subarray(0, bytes);
     const handle = await this.openContent(id);
     try {
@@ -155,19 +143,19 @@ export class FsBlobStore implements BlobStore {
   }
 
   async localPath(id: string): Promise<string | undefined> {
-    if (!ID_PATTERN.test(id)) return undefined;
+    if (!BLOB_ID_PATTERN.test(id)) return undefined;
     const path = this.contentPath(id);
     return (await statIfExists(path)) ? path : undefined;
   }
 
   stream(id: string): Readable {
-    const cached = this.cache.get(id)?.data;
+    const cached = this.cache.data(id);
     if (cached) return Readable.from([cached], { objectMode: false });
     return Readable.from(this.chunks(id), { objectMode: false });
   }
 
   async touch(id: string): Promise<boolean> {
-    if (!ID_PATTERN.test(id)) return false;
+    if (!BLOB_ID_PATTERN.test(id)) return false;
     const now = new Date();
     try {
       await utimes(this.contentPath(id), now, now);
@@ -199,11 +187,12 @@ export class FsBlobStore implements BlobStore {
         if (!SHARD_PATTERN.test(inner)) continue;
         const names = new Set(await listDir(join(this.dir, outer, inner)));
         for (const name of names) {
-          if (ID_PATTERN.test(name)) {
+          if (BLOB_ID_PATTERN.test(name)) {
             if (await attempt(this.removeIfStale(name, cutoffMs))) removed++;
           } else if (name.endsWith('.json')) {
             const id = name.slice(0, -'.json'.length);
-            if (ID_PATTERN.test(id) && !names.has(id)) await attempt(this.removeOrphanSidecar(id, cutoffMs));
+            if (BLOB_ID_PATTERN.test(id) && !names.has(id))
+              await attempt(this.removeOrphanSidecar(id, cutoffMs));
           }
         }
       }
@@ -300,7 +289,7 @@ export class FsBlobStore implements BlobStore {
 
   private async openContent(id: string): Promise<FileHandle> {
     // Checked before any path is built: only 64 hex characters can name a file here.
-    if (!ID_PATTERN.test(id)) throw new BlobNotFoundError(id);
+    if (!BLOB_ID_PATTERN.test(id)) throw new BlobNotFoundError(id);
     try {
       return await open(this.contentPath(id), 'r');
     } catch (err) {
@@ -351,30 +340,6 @@ export class FsBlobStore implements BlobStore {
   private async removeOrphanSidecar(id: string, cutoffMs: number): Promise<void> {
     if (await statIfExists(this.contentPath(id))) return;
     await removeIfOlder(this.sidecarPath(id), cutoffMs);
-  }
-}
-
-/** Passes bytes through, hashing and counting them; fails as soon as the count passes the limit. */
-class HashingMeter extends Transform {
-  bytes = 0;
-  private readonly hash = createHash('sha256');
-
-  constructor(private readonly maxBytes: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) {
-      callback(new BlobTooLargeError(this.maxBytes));
-      return;
-    }
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Readable, Transform, type TransformCallback, pipeline as pipelineCallback } from 'node:stream';
+import { Readable, pipeline as pipelineCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   CopyObjectCommand,
@@ -15,29 +15,27 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { LRUCache } from 'lru-cache';
 import { BlobNotFoundError, BlobTooLargeError } from './blob-errors';
+import {
+  BLOB_ID_PATTERN,
+  DEFAULT_MEDIA_TYPE,
+  HashingMeter,
+  SmallBlobCache,
+  STALE_TMP_MS,
+} from './blob-store-parts';
 import type { BlobInfo, BlobStore, DirectUrlHeaders, PutOptions } from './blob-store';
 import { LocalCopies } from './local-copies';
 import { S3ExpiryIndex } from './s3-expiry-index';
 import { fromS3Error, isS3InvalidRange, isS3NotFound } from './s3-errors';
 
-const ID_PATTERN = /^[0-9a-f]{64}$/;
-const DEFAULT_MEDIA_TYPE = 'application/octet-stream';
 /**
  * Multipart part size and parts in flight: an upload holds at most (queue + 1) parts in memory,
  * 24 MiB, whatever its length (S3 allows 10,000 parts: 80 GiB, past the 5 GiB BLOB_MAX_BYTES cap).
  */
 const PART_BYTES = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
-/** A temporary object untouched this long belongs to an upload that died. */
-const STALE_TMP_MS = 60 * 60 * 1000;
 /** Metadata values are headers: a longer (percent-encoded) filename is cut to fit S3's 2 KB. */
 const FILENAME_MAX_CHARS = 1024;
-/** As in the fs store: small blobs stay in memory after a write or read. */
-const CACHED_BLOB_MAX_BYTES = 256 * 1024;
-const CACHE_MAX_BYTES = 64 * 1024 * 1024;
-const CACHE_TTL_MS = 10 * 60 * 1000;
 
 /** What the gateway keeps in an object's user metadata (x-amz-meta-*). */
 interface ObjectMeta {
@@ -46,11 +44,6 @@ interface ObjectMeta {
   createdAt: string;
   /** Epoch ms of the last write or touch: what expiry goes by. */
   writtenAt: number;
-}
-
-interface CachedBlob {
-  info: BlobInfo;
-  data?: Buffer;
 }
 
 export interface S3BlobStoreOptions {
@@ -85,11 +78,7 @@ export class S3BlobStore implements BlobStore {
   private readonly index: S3ExpiryIndex;
   private readonly copies: LocalCopies;
   private readonly clock: () => number;
-  private readonly cache = new LRUCache<string, CachedBlob>({
-    maxSize: CACHE_MAX_BYTES,
-    sizeCalculation: (entry) => (entry.data?.length ?? 0) + 256,
-    ttl: CACHE_TTL_MS,
-  });
+  private readonly cache = new SmallBlobCache();
 
   constructor(options: S3BlobStoreOptions) {
     this.client = options.client;
@@ -218,14 +207,14 @@ export class S3BlobStore implements BlobStore {
   }
 
   private remember(info: BlobInfo, data?: Buffer): BlobInfo {
-    this.cache.set(info.id, { info, ...(data && data.length <= CACHED_BLOB_MAX_BYTES ? { data } : {}) });
+    this.cache.remember(info, data);
     return info;
   }
 
   async stat(id: string): Promise<BlobInfo | undefined> {
-    if (!ID_PATTERN.test(id)) return undefined;
-    const cached = this.cache.get(id);
-    if (cached) return cached.info;
+    if (!BLOB_ID_PATTERN.test(id)) return undefined;
+    const cached = this.cache.info(id);
+    if (cached) return cached;
     try {
       const found = await this.head(id);
       return found && toInfo(id, found.bytes, found.meta);
@@ -235,13 +224,12 @@ export class S3BlobStore implements BlobStore {
   }
 
   async read(id: string): Promise<Buffer> {
-    const cached = this.cache.get(id)?.data;
+    const cached = this.cache.data(id);
     if (cached) return cached;
     const chunks: Buffer[] = [];
     for await (const chunk of this.chunks(id)) chunks.push(chunk);
     const data = Buffer.concat(chunks);
-    const entry = this.cache.get(id);
-    if (entry && data.length <= CACHED_BLOB_MAX_BYTES) this.cache.set(id, { ...entry, data });
+    this.cache.rememberData(id, data);
     return data;
   }
 
@@ -249,7 +237,7 @@ export class S3BlobStore implements BlobStore {
     if (!Number.isSafeInteger(bytes) || bytes < 0) {
       throw new RangeError(`readPrefix needs a non-negative integer byte count, got ${bytes}`);
     }
-    const cached = this.cache.get(id)?.data;
+    const cached = this.cache.data(id);
     if (cached) return cached.subarray(0, bytes);
     if (bytes === 0) {
       if (!(await this.stat(id))) throw new BlobNotFoundError(id);
@@ -277,13 +265,13 @@ export class S3BlobStore implements BlobStore {
   }
 
   stream(id: string): Readable {
-    const cached = this.cache.get(id)?.data;
+    const cached = this.cache.data(id);
     if (cached) return Readable.from([cached], { objectMode: false });
     return Readable.from(this.chunks(id), { objectMode: false });
   }
 
   async touch(id: string): Promise<boolean> {
-    if (!ID_PATTERN.test(id)) return false;
+    if (!BLOB_ID_PATTERN.test(id)) return false;
     try {
       const found = await this.head(id);
       if (!found) return false;
@@ -352,7 +340,7 @@ export class S3BlobStore implements BlobStore {
       // A put of the same bytes between this HEAD and the DELETE loses its copy: S3 has no
       // conditional delete to close that window (one round trip wide).
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.contentKey(id) }));
-      this.cache.delete(id);
+      this.cache.forget(id);
       return true;
     } catch (err) {
       throw fromS3Error(err);
@@ -408,7 +396,7 @@ export class S3BlobStore implements BlobStore {
   /** The content (or the `range` of it), as it arrives; BlobNotFoundError when there is none. */
   private async *chunks(id: string, range?: string): AsyncGenerator<Buffer> {
     // Checked before any key is built: only 64 hex characters can name an object here.
-    if (!ID_PATTERN.test(id)) throw new BlobNotFoundError(id);
+    if (!BLOB_ID_PATTERN.test(id)) throw new BlobNotFoundError(id);
     let body: Readable;
     try {
       const answer = await this.client.send(
@@ -439,30 +427,6 @@ export class S3BlobStore implements BlobStore {
       Readable.from(this.chunks(id), { objectMode: false }),
       createWriteStream(path, { flags: 'wx' }),
     );
-  }
-}
-
-/** Passes bytes through, hashing and counting them; fails as soon as the count passes the limit. */
-class HashingMeter extends Transform {
-  bytes = 0;
-  private readonly hash = createHash('sha256');
-
-  constructor(private readonly maxBytes: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) {
-      callback(new BlobTooLargeError(this.maxBytes));
-      return;
-    }
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
   }
 }
 
