@@ -17,6 +17,10 @@ import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { readSpans, type ExportThreadOptions, type FromExportThread, type ToExportThread } from './span-data';
+import { lowerThreadPriority } from './thread-priority';
+
+// Below the event loop's priority: a batch posted must not pre-empt it (thread-priority.ts).
+lowerThreadPriority(10);
 
 const port = parentPort!;
 const options = workerData as ExportThreadOptions;
