@@ -17,6 +17,11 @@
 //   BENCH_TC_BUILDS=before=path/to/main.js,after=path/to/main.js  several builds instead, their
 //                   sides alternated within each round (the machine's other load spread alike)
 //   BENCH_TC_CALLS=20000  BENCH_TC_CONC=32  BENCH_TC_ROUNDS=3  BENCH_TC_SIDES=off,metrics,tracing,both
+//   BENCH_TC_RATE=0       calls a second, at most (0: as fast as they go; the spans then come far
+//                         faster than any collector takes them, which the export thread's CPU shows)
+//   BENCH_TC_QUEUE=10000000  OTEL_BSP_MAX_QUEUE_SIZE of the sides: by default large enough that no
+//                         span is dropped, so each is posted to the export thread as in the gateway
+//                         (the default 2048 would drop nearly all of a hot loop's spans unposted)
 //   BENCH_TC_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/profiles"  options of the side processes
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -31,6 +36,8 @@ const CALLS = Number(env.BENCH_TC_CALLS ?? 20_000);
 const CONC = Number(env.BENCH_TC_CONC ?? 32);
 const ROUNDS = Number(env.BENCH_TC_ROUNDS ?? 3);
 const SIDES = (env.BENCH_TC_SIDES ?? 'off,metrics,tracing,both').split(',');
+const RATE = Number(env.BENCH_TC_RATE ?? 0);
+const QUEUE = env.BENCH_TC_QUEUE ?? '10000000';
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
 const SELF = fileURLToPath(import.meta.url);
 /** name → compiled main.js */
@@ -56,18 +63,20 @@ async function parent() {
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-  console.log(`\n${CALLS} calls a round, ${CONC} at once, ${ROUNDS} rounds`);
+  console.log(
+    `\n${CALLS} calls a round, ${CONC} at once, ${RATE > 0 ? `at most ${RATE}/s, ` : ''}${ROUNDS} rounds, OTEL_BSP_MAX_QUEUE_SIZE ${QUEUE}`,
+  );
   for (const [name, main] of Object.entries(BUILDS)) console.log(`${name}: ${main}`);
   console.log(
-    '| build | side | main thread CPU ms/call (median) | (min) | process CPU ms/call (median) | (min) |',
+    '| build | side | main thread CPU ms/call (median) | (min) | process CPU ms/call (median) | (min) | spans dropped (max) |',
   );
-  console.log('| ----- | ---- | ---: | ---: | ---: | ---: |');
+  console.log('| ----- | ---- | ---: | ---: | ---: | ---: | ---: |');
   for (const [key, outs] of results) {
     const main = outs.map((o) => o.mainMs);
     const proc = outs.map((o) => o.processMs);
     const f = (v) => v.toFixed(4);
     console.log(
-      `| ${key.replace(' ', ' | ')} | ${f(median(main))} | ${f(Math.min(...main))} | ${f(median(proc))} | ${f(Math.min(...proc))} |`,
+      `| ${key.replace(' ', ' | ')} | ${f(median(main))} | ${f(Math.min(...main))} | ${f(median(proc))} | ${f(Math.min(...proc))} | ${Math.max(...outs.map((o) => o.dropped))} |`,
     );
   }
   console.log(`the receiver got ${receiver.counts.posts} posts, ${receiver.counts.bytes} bytes`);
@@ -82,6 +91,7 @@ function runChild(side, url, main) {
         ...env,
         BENCH_TC_SIDE: side,
         BENCH_TC_MAIN: main,
+        OTEL_BSP_MAX_QUEUE_SIZE: QUEUE,
         OTEL_EXPORTER_OTLP_ENDPOINT: url,
         NODE_ENV: 'production',
       },
@@ -217,6 +227,9 @@ async function child(side) {
     );
     // The hop, with its adapter's call.
     const hop = { jobId, adapter: adapterId, task: 'chat', hop: 0, generation: 0, trace };
+    // The job goes through a queue: the event loop turns (and takes the export thread's messages)
+    // at least once a call, as in the gateway.
+    await new Promise((r) => setImmediate(r));
     const spans = HopSpans.start(hop, 1, model);
     const headers = spans?.headers;
     if (headers && !headers.traceparent) throw new Error('no traceparent for the backend');
@@ -229,12 +242,18 @@ async function child(side) {
     await runHooks('onResponse', request, reply);
   }
 
-  // Warm-up, then the measured calls.
+  // Warm-up, then the measured calls (call k not before k/RATE s from the start, with a rate).
   const run = async (n) => {
     let next = 0;
+    const t0 = performance.now();
     await Promise.all(
       Array.from({ length: CONC }, async () => {
-        while (next < n) await call(next++);
+        while (next < n) {
+          const k = next++;
+          const wait = RATE > 0 ? t0 + (k * 1000) / RATE - performance.now() : 0;
+          if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+          await call(k);
+        }
       }),
     );
   };

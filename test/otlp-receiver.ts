@@ -11,12 +11,21 @@ export interface ReceivedSpan {
   /** The W3C `tracestate` of its context, if it has one. */
   traceState?: string;
   kind: number;
+  /** The OTLP span flags: the W3C trace flags, and whether the parent was remote (0x100 | 0x200). */
+  flags?: number;
+  /** Its start and end, epoch milliseconds (from the nanoseconds sent). */
+  startMs: number;
+  endMs: number;
+  /** Its instrumentation scope's name. */
+  scope?: string;
+  /** Its resource's attributes. */
+  resource: Record<string, unknown>;
   status?: { code?: number; message?: string };
   attributes: Record<string, unknown>;
   /** The spans this one links to (a batch line's to its batch's request). */
   links: { traceId: string; spanId: string }[];
   /** Its events (an `exception`...), with their attributes. */
-  events: { name: string; attributes: Record<string, unknown> }[];
+  events: { name: string; timeMs: number; attributes: Record<string, unknown> }[];
 }
 
 interface AnyValue {
@@ -43,6 +52,7 @@ const value = (v: AnyValue): unknown =>
   v.arrayValue
     ? (v.arrayValue.values ?? []).map(value)
     : (v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue)));
+const millis = (nanos: string | number | undefined) => Number(BigInt(nanos ?? 0) / 1000n) / 1000;
 const attributes = (list: KeyValue[] = []) => Object.fromEntries(list.map((a) => [a.key, value(a.value)]));
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
@@ -63,16 +73,23 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         resourceSpans?: {
           resource?: { attributes?: KeyValue[] };
           scopeSpans?: {
-            spans?: (Omit<ReceivedSpan, 'service' | 'attributes' | 'links' | 'events'> & {
+            scope?: { name?: string };
+            spans?: (Omit<
+              ReceivedSpan,
+              'service' | 'attributes' | 'links' | 'events' | 'startMs' | 'endMs' | 'scope' | 'resource'
+            > & {
+              startTimeUnixNano?: string;
+              endTimeUnixNano?: string;
               attributes?: KeyValue[];
               links?: { traceId: string; spanId: string }[];
-              events?: { name: string; attributes?: KeyValue[] }[];
+              events?: { name: string; timeUnixNano?: string; attributes?: KeyValue[] }[];
             })[];
           }[];
         }[];
       };
       for (const rs of body.resourceSpans ?? []) {
-        const service = String(attributes(rs.resource?.attributes)['service.name']);
+        const resource = attributes(rs.resource?.attributes);
+        const service = String(resource['service.name']);
         for (const ss of rs.scopeSpans ?? []) {
           for (const s of ss.spans ?? []) {
             spans.push({
@@ -83,10 +100,19 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
               ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
               ...(s.traceState ? { traceState: s.traceState } : {}),
               kind: s.kind,
+              ...(s.flags !== undefined ? { flags: s.flags } : {}),
+              startMs: millis(s.startTimeUnixNano),
+              endMs: millis(s.endTimeUnixNano),
+              ...(ss.scope?.name ? { scope: ss.scope.name } : {}),
+              resource,
               ...(s.status ? { status: s.status } : {}),
               attributes: attributes(s.attributes),
               links: (s.links ?? []).map(({ traceId, spanId }) => ({ traceId, spanId })),
-              events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attributes(e.attributes) })),
+              events: (s.events ?? []).map((e) => ({
+                name: e.name,
+                timeMs: millis(e.timeUnixNano),
+                attributes: attributes(e.attributes),
+              })),
             });
           }
         }

@@ -3,7 +3,10 @@ import pino from 'pino';
 import type { BreakerState } from '../adapters/adapter-health';
 import { loadConfig } from '../config/app-config';
 import { InlineJobBackend } from '../queue/inline-job-backend';
+import { CompactTracerProvider } from '../tracing/compact-tracer';
+import { spanLimitsFromEnv } from '../tracing/span-limits';
 import { enableTracing } from '../tracing/trace-context';
+import { traceSampler } from '../tracing/trace-sampler';
 import { GatewayMetrics } from './gateway-metrics';
 import { modalityPair } from './modality-labels';
 import { samples } from '../../../../test/metrics-samples';
@@ -160,7 +163,12 @@ describe('omnigate_trace_spans_dropped_total', () => {
     const metrics = new GatewayMetrics(new Map(), false);
     expect(samples(await metrics.scrape()).get('omnigate_trace_spans_dropped_total')).toBe(0);
     let dropped = 3;
-    enableTracing(() => dropped);
+    const provider = new CompactTracerProvider({
+      sample: traceSampler('always_on', 1),
+      limits: spanLimitsFromEnv(),
+      sink: { onEnd: () => {} },
+    });
+    enableTracing(provider.getTracer('omnigate'), () => dropped);
     expect(samples(await metrics.scrape()).get('omnigate_trace_spans_dropped_total')).toBe(3);
     dropped = 5;
     expect(samples(await metrics.scrape()).get('omnigate_trace_spans_dropped_total')).toBe(5);

@@ -6,21 +6,25 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { ExportResultCode, globalErrorHandler, type ExportResult } from '@opentelemetry/core';
+import {
+  ExportResultCode,
+  globalErrorHandler,
+  type ExportResult,
+  type InstrumentationScope,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  readableSpan,
-  type ExportThreadOptions,
-  type FromExportThread,
-  type SpanData,
-  type ToExportThread,
-} from './span-data';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { readSpans, type ExportThreadOptions, type FromExportThread, type ToExportThread } from './span-data';
+import { lowerThreadPriority } from './thread-priority';
+
+// Below the event loop's priority: a batch posted must not pre-empt it (thread-priority.ts).
+lowerThreadPriority(10);
 
 const port = parentPort!;
 const options = workerData as ExportThreadOptions;
-const post = (message: FromExportThread) => port.postMessage(message);
+const post = (message: FromExportThread, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 
 const text = (args: unknown[]) =>
   args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
@@ -41,11 +45,13 @@ const exporter =
     ? new JsonTraceExporter({ url: options.url })
     : new ProtoTraceExporter({ url: options.url });
 const resource = resourceFromAttributes(options.resource);
+/** The tracers' scopes, by index. */
+const scopes: InstrumentationScope[] = [];
 /** The exports under way: a flush waits for them. */
 const pending = new Set<Promise<void>>();
 
 /** Exports one batch; settles when it is done or given up (after exportTimeoutMillis), never rejects. */
-function exportBatch(spans: SpanData[]): Promise<void> {
+function exportBatch(spans: ReadableSpan[]): Promise<void> {
   return new Promise<void>((resolve) => {
     let done = false;
     const finish = (error?: Error) => {
@@ -57,12 +63,10 @@ function exportBatch(spans: SpanData[]): Promise<void> {
       resolve();
     };
     const timer = setTimeout(() => finish(new Error('Timeout')), options.exportTimeoutMillis);
-    exporter.export(
-      spans.map((span) => readableSpan(span, resource)),
-      (result: ExportResult) =>
-        finish(
-          result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error('export failed')),
-        ),
+    exporter.export(spans, (result: ExportResult) =>
+      finish(
+        result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error('export failed')),
+      ),
     );
   });
 }
@@ -74,8 +78,24 @@ async function flush(): Promise<void> {
 
 port.on('message', (message: ToExportThread) => {
   switch (message.type) {
+    case 'scope': {
+      const { name, version, schemaUrl } = message.scope;
+      scopes[message.scope.index] = { name, version, schemaUrl };
+      return;
+    }
     case 'spans': {
-      const exported = exportBatch(message.spans).finally(() => pending.delete(exported));
+      let spans: ReadableSpan[];
+      try {
+        spans = readSpans(message.batch, message.clock, resource, scopes);
+        const { numbers } = message.batch;
+        post({ type: 'read', numbers }, [numbers.buffer as ArrayBuffer]);
+      } catch (err) {
+        // Never expected (the gateway wrote the batch); its spans are given up, not the thread.
+        globalErrorHandler(err as Error);
+        post({ type: 'exported', count: message.count });
+        return;
+      }
+      const exported = exportBatch(spans).finally(() => pending.delete(exported));
       pending.add(exported);
       return;
     }

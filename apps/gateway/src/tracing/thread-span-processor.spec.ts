@@ -8,11 +8,12 @@ import {
   trace,
   TraceFlags,
 } from '@opentelemetry/api';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../../../../test/otlp-receiver';
+import { CompactTracerProvider } from './compact-tracer';
+import { spanLimitsFromEnv } from './span-limits';
 import { ThreadSpanProcessor, type ThreadSpanProcessorOptions } from './thread-span-processor';
+import { traceSampler } from './trace-sampler';
 
 const SERVICE = 'thread-spec';
 
@@ -30,19 +31,27 @@ describe('ThreadSpanProcessor: spans exported from a worker thread', () => {
 
   /** A tracer whose spans go to `url` through a ThreadSpanProcessor. */
   function tracerTo(url: string, options: ThreadSpanProcessorOptions = {}) {
-    const resource = resourceFromAttributes({ 'service.name': SERVICE });
     const processor = new ThreadSpanProcessor(
-      { url: `${url}/v1/traces`, protocol: 'http/json', resource: resource.attributes },
+      {
+        url: `${url}/v1/traces`,
+        protocol: 'http/json',
+        resource: { 'service.name': SERVICE, 'service.version': '1.2.3' },
+      },
       options,
     );
-    const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
-    cleanups.push(() => provider.shutdown());
+    const provider = new CompactTracerProvider({
+      sample: traceSampler('always_on', 1),
+      limits: spanLimitsFromEnv(),
+      sink: processor,
+    });
+    cleanups.push(() => processor.shutdown());
     return { processor, tracer: provider.getTracer('omnigate') };
   }
 
-  it('delivers each span with its parent, attributes, events, links, status and trace state', async () => {
+  it('delivers each span with its parent, attributes, events, links, status, trace state, times, scope and resource', async () => {
     const otlp = await receiver();
     const { processor, tracer } = tracerTo(otlp.url, { scheduledDelayMillis: 60_000 });
+    const before = Date.now();
     // A caller's context, with a tracestate, as propagation.extract makes it.
     const caller = trace.setSpanContext(ROOT_CONTEXT, {
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
@@ -64,9 +73,12 @@ describe('ThreadSpanProcessor: spans exported from a worker thread', () => {
     );
     hop.recordException(new Error('adapter down'));
     hop.setStatus({ code: SpanStatusCode.ERROR, message: 'adapter down' });
+    await new Promise((r) => setTimeout(r, 30));
     hop.end();
     server.setAttribute('http.response.status_code', 200);
+    server.setAttribute('omnigate.note', 'naïve — 中文');
     server.end();
+    const after = Date.now();
     // Nothing is exported before the batch is due...
     await new Promise((r) => setTimeout(r, 100));
     expect(otlp.spans).toEqual([]);
@@ -78,12 +90,28 @@ describe('ThreadSpanProcessor: spans exported from a worker thread', () => {
     expect(s).toMatchObject({
       service: SERVICE,
       name: 'POST /v1/infer',
+      spanId: linked.spanId,
       kind: 2,
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       parentSpanId: '00f067aa0ba902b7',
       traceState: 'vendor=abc',
-      attributes: { 'http.route': '/v1/infer', 'http.response.status_code': 200 },
+      // Sampled, the parent remote.
+      flags: 0x301,
+      scope: 'omnigate',
+      resource: { 'service.name': SERVICE, 'service.version': '1.2.3' },
+      attributes: {
+        'http.route': '/v1/infer',
+        'http.response.status_code': 200,
+        'omnigate.note': 'naïve — 中文',
+      },
     });
+    // Times on the wall clock (within a millisecond: the clocks are read apart), in order.
+    expect(s.startMs).toBeGreaterThanOrEqual(before - 1);
+    expect(s.endMs).toBeLessThanOrEqual(after + 1);
+    expect(h.startMs).toBeGreaterThanOrEqual(s.startMs);
+    expect(h.endMs - h.startMs).toBeGreaterThanOrEqual(29);
+    expect(h.events[0].timeMs).toBeGreaterThanOrEqual(h.startMs);
+    expect(h.events[0].timeMs).toBeLessThanOrEqual(h.endMs);
     expect(h).toMatchObject({
       service: SERVICE,
       name: 'hop echo',
@@ -91,6 +119,8 @@ describe('ThreadSpanProcessor: spans exported from a worker thread', () => {
       traceId: s.traceId,
       parentSpanId: s.spanId,
       traceState: 'vendor=abc',
+      // Sampled, the parent local.
+      flags: 0x101,
       status: { code: 2, message: 'adapter down' },
       attributes: { 'omnigate.hop.index': 0, 'omnigate.route': ['a', 'b'] },
       links: [{ traceId: s.traceId, spanId: s.spanId }],

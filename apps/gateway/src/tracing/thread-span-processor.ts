@@ -1,14 +1,13 @@
 import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { diag, TraceFlags } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
 import { getNumberFromEnv } from '@opentelemetry/core';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { RecordingSpan, SpanSink } from './recording-span';
 import {
-  spanData,
+  SpanBatchWriter,
   type ExportThreadOptions,
   type FromExportThread,
-  type SpanData,
   type ToExportThread,
 } from './span-data';
 
@@ -24,22 +23,30 @@ export interface ThreadSpanProcessorOptions {
   exportTimeoutMillis?: number;
 }
 
+/** The characters of a batch's text past which it is sent, full or not (a string has at most 2²⁹−24). */
+const MAX_BATCH_TEXT = 1 << 24;
+
 const fromEnv = (value: number | undefined, name: string, fallback: number) =>
   value ?? getNumberFromEnv(name) ?? fallback;
 
 /**
- * A span processor like the SDK's BatchSpanProcessor, except that the OTLP encoding and the HTTP
- * export run on a worker thread (span-export-thread.ts), with the SDK's exporter: the gateway's
- * event loop only copies an ended span's data and posts it a batch at a time. The queue is
+ * The span processor of the CompactTracer (compact-tracer.ts), batching as the SDK's
+ * BatchSpanProcessor does, except that the OTLP encoding and the HTTP export run on a worker
+ * thread (span-export-thread.ts), with the SDK's exporter: the gateway's event loop only appends
+ * an ended span's data to a flat batch (span-data.ts) and posts it a batch at a time. The queue is
  * bounded: with maxQueueSize spans ended and not yet exported (a collector slow or away), the
  * next are dropped and counted (`dropped`), not buffered.
  */
-export class ThreadSpanProcessor implements SpanProcessor {
+export class ThreadSpanProcessor implements SpanSink {
   private readonly maxQueueSize: number;
   private readonly maxExportBatchSize: number;
   private readonly scheduledDelayMillis: number;
   private readonly thread: Worker;
-  private batch: SpanData[] = [];
+  private readonly batch = new SpanBatchWriter();
+  /** Spans in `batch`. */
+  private batched = 0;
+  /** The scopes (by index) the thread has been sent. */
+  private readonly scopesSent: boolean[] = [];
   /** Spans posted to the thread that it has not finished with. */
   private sent = 0;
   private timer?: NodeJS.Timeout;
@@ -82,11 +89,9 @@ export class ThreadSpanProcessor implements SpanProcessor {
     return this.droppedTotal;
   }
 
-  onStart(): void {}
-
-  onEnd(span: ReadableSpan): void {
-    if (this.closed || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.exited || this.sent + this.batch.length >= this.maxQueueSize) {
+  onEnd(span: RecordingSpan): void {
+    if (this.closed) return;
+    if (this.exited || this.sent + this.batched >= this.maxQueueSize) {
       this.droppedTotal++;
       this.droppedUnreported++;
       return;
@@ -95,8 +100,15 @@ export class ThreadSpanProcessor implements SpanProcessor {
       diag.warn(`Dropped ${this.droppedUnreported} spans because maxQueueSize reached`);
       this.droppedUnreported = 0;
     }
-    this.batch.push(spanData(span));
-    if (this.batch.length >= this.maxExportBatchSize) this.post();
+    const scope = span.owner.scope;
+    if (!this.scopesSent[scope.index]) {
+      // Ahead of the spans that name it: messages arrive in order.
+      this.thread.postMessage({ type: 'scope', scope } satisfies ToExportThread);
+      this.scopesSent[scope.index] = true;
+    }
+    this.batch.write(span);
+    // A batch is sent when full, or before its text nears the length a string may have.
+    if (++this.batched >= this.maxExportBatchSize || this.batch.textLength > MAX_BATCH_TEXT) this.post();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.post(), this.scheduledDelayMillis);
       this.timer.unref();
@@ -119,17 +131,21 @@ export class ThreadSpanProcessor implements SpanProcessor {
   private post(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.batch.length === 0 || this.exited) return;
-    const spans = this.batch;
-    this.batch = [];
+    if (this.batched === 0 || this.exited) return;
+    const batch = this.batch.take();
+    const count = this.batched;
+    this.batched = 0;
     try {
-      this.thread.postMessage({ type: 'spans', spans } satisfies ToExportThread);
-      this.sent += spans.length;
+      const clock = { epochMs: Date.now(), perfMs: performance.now() };
+      this.thread.postMessage({ type: 'spans', batch, count, clock } satisfies ToExportThread, [
+        batch.numbers.buffer as ArrayBuffer,
+      ]);
+      this.sent += count;
     } catch (err) {
-      // A span's data should always copy (the SDK keeps attributes to primitives and arrays of
-      // them); should one not, its batch is dropped, not the process.
-      this.droppedTotal += spans.length;
-      diag.error(`Dropped ${spans.length} spans that could not be sent to the export thread`, err);
+      // A span's data should always copy (attributes are kept to primitives and arrays of them);
+      // should one not, its batch is dropped, not the process.
+      this.droppedTotal += count;
+      diag.error(`Dropped ${count} spans that could not be sent to the export thread`, err);
     }
   }
 
@@ -148,6 +164,9 @@ export class ThreadSpanProcessor implements SpanProcessor {
     switch (message.type) {
       case 'exported':
         this.sent -= message.count;
+        return;
+      case 'read':
+        this.batch.recycle(message.numbers);
         return;
       case 'flushed':
         this.waiting.get(message.id)?.();

@@ -1,9 +1,10 @@
-import { propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { afterAll, describe, expect, it } from 'vitest';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { parseTraceParent } from '@opentelemetry/core';
+import { describe, expect, it } from 'vitest';
+import { CompactTracerProvider } from './compact-tracer';
 import { HopSpans } from './hop-spans';
+import type { RecordingSpan } from './recording-span';
+import { spanLimitsFromEnv } from './span-limits';
 import {
   carrierOf,
   enableTracing,
@@ -13,6 +14,7 @@ import {
   traceIdOf,
   tracingEnabled,
 } from './trace-context';
+import { traceSampler } from './trace-sampler';
 
 const hop = { jobId: 'j1', adapter: 'builtin.echo', task: 'echo', hop: 1, generation: 0 };
 const TRACE_ID = '1'.repeat(32);
@@ -20,19 +22,17 @@ const PARENT = { traceparent: `00-${TRACE_ID}-${'2'.repeat(16)}-01` };
 const chat = { backend: 'local', kind: 'chat' as const, model: 'tiny-chat', host: '127.0.0.1:8000' };
 
 describe('trace context', () => {
-  const exporter = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  let ended: RecordingSpan[] = [];
+  const provider = new CompactTracerProvider({
+    sample: traceSampler('parentbased_always_on', 1),
+    limits: spanLimitsFromEnv(),
+    sink: { onEnd: (span) => ended.push(span) },
+  });
   const finished = () => {
-    const spans = exporter.getFinishedSpans();
-    exporter.reset();
+    const spans = ended;
+    ended = [];
     return spans;
   };
-  // The API's globals: nothing registered here outlives the file.
-  afterAll(async () => {
-    await provider.shutdown();
-    trace.disable();
-    propagation.disable();
-  });
 
   it('makes nothing until tracing is on', async () => {
     expect(tracingEnabled()).toBe(false);
@@ -43,8 +43,7 @@ describe('trace context', () => {
   });
 
   it('hangs spans under a span or a carrier, passed explicitly, without a context manager', async () => {
-    provider.register({ propagator: new W3CTraceContextPropagator(), contextManager: null });
-    enableTracing();
+    enableTracing(provider.getTracer('omnigate'));
     const request = startSpan('POST /v1/infer', PARENT, {}, SpanKind.SERVER)!;
     const carrier = carrierOf(request);
     expect(carrier).toEqual({ traceparent: `00-${TRACE_ID}-${request.spanContext().spanId}-01` });
@@ -60,16 +59,21 @@ describe('trace context', () => {
     request.end();
 
     const [detect, plan, batchLine, server] = finished();
-    expect(server.parentSpanContext?.spanId).toBe('2'.repeat(16));
+    expect(server.parentSpanId).toBe('2'.repeat(16));
+    expect(server.parentIsRemote).toBe(true);
     for (const child of [detect, plan]) {
-      expect(child.spanContext().traceId).toBe(TRACE_ID);
-      expect(child.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
+      expect(child.traceId).toBe(TRACE_ID);
+      expect(child.parentSpanId).toBe(request.spanContext().spanId);
+      expect(child.parentIsRemote).toBe(false);
     }
-    expect(plan.status).toEqual({ code: SpanStatusCode.ERROR, message: 'no route' });
+    expect(detect.statusCode).toBe(SpanStatusCode.UNSET);
+    expect([plan.statusCode, plan.statusMessage]).toEqual([SpanStatusCode.ERROR, 'no route']);
     // A linked span starts its own trace.
-    expect(batchLine.parentSpanContext).toBeUndefined();
-    expect(batchLine.spanContext().traceId).not.toBe(TRACE_ID);
-    expect(batchLine.links.map((l) => l.context.spanId)).toEqual([request.spanContext().spanId]);
+    expect(batchLine.parentSpanId).toBeUndefined();
+    expect(batchLine.traceId).not.toBe(TRACE_ID);
+    expect(batchLine.links?.map((l) => [l.context.traceId, l.context.spanId, l.context.isRemote])).toEqual([
+      [TRACE_ID, request.spanContext().spanId, true],
+    ]);
   });
 
   it("makes a hop's span and its adapter call's, whose headers name the call", () => {
@@ -83,22 +87,60 @@ describe('trace context', () => {
 
     const [call, failed, , root] = finished();
     expect(call.name).toBe('adapter builtin.echo');
-    expect(call.parentSpanContext?.spanId).toBe(failed.spanContext().spanId);
+    expect(call.parentSpanId).toBe(failed.spanId);
     expect(spans.headers.traceparent).toContain(call.spanContext().spanId);
     expect(failed.name).toBe('hop builtin.echo');
-    expect(failed.parentSpanContext?.spanId).toBe('2'.repeat(16));
-    expect(failed.attributes).toMatchObject({
+    expect(failed.parentSpanId).toBe('2'.repeat(16));
+    expect(failed.attributeObject()).toMatchObject({
       'omnigate.adapter.id': 'builtin.echo',
       'omnigate.task': 'echo',
       'omnigate.hop.index': 1,
       'omnigate.hop.attempt': 2,
       'omnigate.hop.outcome': 'failed',
     });
-    expect(failed.status).toEqual({ code: SpanStatusCode.ERROR, message: 'the backend is down' });
-    expect(failed.events.map((e) => e.name)).toEqual(['exception']);
+    expect([failed.statusCode, failed.statusMessage]).toEqual([SpanStatusCode.ERROR, 'the backend is down']);
+    expect(failed.events?.map((e) => e.name)).toEqual(['exception']);
     // No carried context: a root span; a cancellation is no error.
-    expect(root.parentSpanContext).toBeUndefined();
-    expect(root.status.code).toBe(SpanStatusCode.UNSET);
+    expect(root.parentSpanId).toBeUndefined();
+    expect(root.statusCode).toBe(SpanStatusCode.UNSET);
+  });
+
+  it("reads a carrier's traceparent exactly as the W3C propagator does, hostile ones included", () => {
+    const id = `${TRACE_ID}-${'2'.repeat(16)}`;
+    const headers = [
+      `00-${id}-01`,
+      `00-${id}-00`,
+      `00-${id}-ff`,
+      ` 00-${id}-01 `,
+      `00-${id.toUpperCase()}-01`,
+      `00-${'0'.repeat(32)}-${'2'.repeat(16)}-01`,
+      `00-${TRACE_ID}-${'0'.repeat(16)}-01`,
+      `ff-${id}-01`,
+      `01-${id}-01-future`,
+      `00-${id}-01-x`,
+      `00-${id}-0g`,
+      `00_${id}-01`,
+      `00-${TRACE_ID}x${'2'.repeat(16)}-01`,
+      'x'.repeat(55),
+      `00-${id}-01`.padEnd(10_000, '-'),
+    ];
+    for (const traceparent of headers) {
+      const span = startSpan('request', { traceparent }, {}, SpanKind.SERVER)!;
+      span.end();
+      const expected = parseTraceParent(traceparent);
+      if (expected && (expected.traceFlags & 1) === 0) {
+        // Unsampled upstream: unsampled here (parent-based), nothing recorded, the trace carried on.
+        expect(span.isRecording(), traceparent).toBe(false);
+        expect(span.spanContext().traceId).toBe(expected.traceId);
+        continue;
+      }
+      const recorded = span as RecordingSpan;
+      expect([recorded.parentSpanId, recorded.parentIsRemote], traceparent.slice(0, 60)).toEqual(
+        expected ? [expected.spanId, true] : [undefined, false],
+      );
+      if (expected) expect(recorded.traceId).toBe(expected.traceId);
+    }
+    finished();
   });
 
   it("makes a model backend's call a GenAI client span with its usage", () => {
@@ -113,7 +155,7 @@ describe('trace context', () => {
     const [call] = finished();
     expect(call.name).toBe('chat tiny-chat');
     expect(call.kind).toBe(SpanKind.CLIENT);
-    expect(call.attributes).toEqual({
+    expect(call.attributeObject()).toEqual({
       'gen_ai.operation.name': 'chat',
       'gen_ai.system': 'openai',
       'gen_ai.provider.name': 'openai',

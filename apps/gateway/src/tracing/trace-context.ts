@@ -1,36 +1,40 @@
 import {
-  propagation,
-  ROOT_CONTEXT,
+  INVALID_SPANID,
+  INVALID_TRACEID,
+  isSpanContextValid,
   SpanKind,
   SpanStatusCode,
-  trace,
   type Attributes,
   type Link,
   type Span,
-  type Tracer,
+  type SpanContext,
 } from '@opentelemetry/api';
+import { parseTraceParent, TraceState } from '@opentelemetry/core';
+import type { CompactTracer } from './compact-tracer';
+import { RecordingSpan } from './recording-span';
 
 /**
- * The gateway's side of tracing, on the OpenTelemetry API alone (the SDK is tracing-sdk.ts).
- * Every function is a no-op, allocating nothing, until the SDK has started (enableTracing).
+ * The gateway's side of tracing, on the OpenTelemetry API's types and its own tracer
+ * (tracing-sdk.ts starts it). Every function is a no-op, allocating nothing, until tracing has
+ * started (enableTracing).
  *
  * Parents are passed explicitly (a Span within a process, a carrier across processes): no
  * context manager is registered, because AsyncLocalStorage's async hooks cost every promise of
  * the process about a fifth of its throughput on Node 20 (docs/benchmarks.md, Observability).
  */
 let enabled = false;
-/** The registered provider's tracer, got once (not per span) when tracing is turned on. */
-let tracer: Tracer | undefined;
+/** The gateway's tracer, once tracing is on. */
+let tracer: CompactTracer | undefined;
 
 /** How many spans the exporter dropped so far (its queue full), once tracing is on. */
 let dropped: () => number = () => 0;
 
 /**
- * Called once the SDK is registered: spans and carriers are made from then on. `droppedSpans`:
- * the count of spans its exporter dropped, for the metrics.
+ * Called once tracing has started: spans and carriers are made from then on, by `with`.
+ * `droppedSpans`: the count of spans its exporter dropped, for the metrics.
  */
-export function enableTracing(droppedSpans?: () => number): void {
-  tracer = trace.getTracer('omnigate');
+export function enableTracing(with_: CompactTracer, droppedSpans?: () => number): void {
+  tracer = with_;
   if (droppedSpans) dropped = droppedSpans;
   enabled = true;
 }
@@ -63,29 +67,88 @@ export function startSpan(
   links?: Link[],
 ): Span | undefined {
   if (!tracer) return undefined;
-  // A carrier without a traceparent (a request from a caller that does not trace) starts a trace.
-  const context =
-    parent === undefined
-      ? ROOT_CONTEXT
+  // A carrier without a valid traceparent (a caller that does not trace) starts a trace.
+  const under =
+    parent === undefined || parent instanceof RecordingSpan
+      ? parent
       : isSpan(parent)
-        ? trace.setSpan(ROOT_CONTEXT, parent)
-        : parent.traceparent === undefined
-          ? ROOT_CONTEXT
-          : propagation.extract(ROOT_CONTEXT, parent);
-  return tracer.startSpan(name, links ? { kind, attributes, links } : { kind, attributes }, context);
+        ? parent.spanContext()
+        : extract(parent);
+  return tracer.start(name, under, attributes, kind, links);
 }
 
-/** The W3C headers naming `span` as the parent: for job data, a record, an outgoing request. */
+/**
+ * The W3C headers naming `span` as the parent: for job data, a record, an outgoing request (what
+ * the W3C propagator's inject writes; none for an invalid context).
+ */
 export function carrierOf(span: Span): TraceCarrier {
-  const carrier: TraceCarrier = {};
-  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
-  return carrier;
+  if (span instanceof RecordingSpan) {
+    const traceparent = span.traceparent();
+    return span.traceState ? { traceparent, tracestate: span.traceState.serialize() } : { traceparent };
+  }
+  const context = span.spanContext();
+  if (!isSpanContextValid(context)) return {};
+  const flags = (context.traceFlags & 0xff).toString(16).padStart(2, '0');
+  const traceparent = `00-${context.traceId}-${context.spanId}-${flags}`;
+  return context.traceState ? { traceparent, tracestate: context.traceState.serialize() } : { traceparent };
+}
+
+/**
+ * The remote context a carrier names, as the W3C propagator's extract reads it (the first of
+ * repeated headers; repeated tracestate headers joined); undefined without a valid traceparent.
+ */
+function extract(carrier: TraceCarrier): SpanContext | undefined {
+  const header = carrier.traceparent as string | string[] | undefined;
+  const traceparent = Array.isArray(header) ? header[0] : header;
+  if (typeof traceparent !== 'string') return undefined;
+  const parsed = parseTraceparent(traceparent);
+  if (!parsed) return undefined;
+  const context: SpanContext = {
+    traceId: parsed.traceId,
+    spanId: parsed.spanId,
+    traceFlags: parsed.traceFlags,
+    isRemote: true,
+  };
+  const state = carrier.tracestate as string | string[] | undefined;
+  if (state) context.traceState = new TraceState(Array.isArray(state) ? state.join(',') : state);
+  return context;
+}
+
+/**
+ * parseTraceParent's answer, without its regular expression for the usual form (version 00:
+ * 55 characters, lowercase hex, ids not all zeros), which is all the gateway's own carriers.
+ */
+function parseTraceparent(header: string): Pick<SpanContext, 'traceId' | 'spanId' | 'traceFlags'> | null {
+  if (
+    header.length !== 55 ||
+    !header.startsWith('00-') ||
+    header.charCodeAt(35) !== DASH ||
+    header.charCodeAt(52) !== DASH
+  ) {
+    return parseTraceParent(header);
+  }
+  // Of this shape, the regular expression takes exactly what is hex with ids not all zeros.
+  if (!lowerHex(header, 3, 35) || !lowerHex(header, 36, 52) || !lowerHex(header, 53, 55)) return null;
+  const traceId = header.slice(3, 35);
+  const spanId = header.slice(36, 52);
+  if (traceId === INVALID_TRACEID || spanId === INVALID_SPANID) return null;
+  return { traceId, spanId, traceFlags: parseInt(header.slice(53), 16) };
+}
+
+const DASH = 45;
+
+function lowerHex(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
 }
 
 /** A link to the span a carrier names (a batch line's to its batch); none for an unreadable carrier. */
 export function linkTo(carrier: TraceCarrier | undefined): Link[] | undefined {
   if (!enabled || !carrier) return undefined;
-  const linked = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, carrier));
+  const linked = extract(carrier);
   return linked ? [{ context: linked }] : undefined;
 }
 

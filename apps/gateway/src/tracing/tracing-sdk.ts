@@ -1,19 +1,13 @@
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { diag, DiagLogLevel, propagation, trace, type DiagLogger } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { redactSecrets } from '@omnigate/adapters';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-} from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
+import { CompactTracerProvider } from './compact-tracer';
+import { spanLimitsFromEnv } from './span-limits';
 import { ThreadSpanProcessor } from './thread-span-processor';
 import { enableTracing } from './trace-context';
+import { traceSampler } from './trace-sampler';
 import type { TracingConfig } from './tracing-config';
 
 /** The running tracer: `shutdown` exports the spans still buffered, then stops. */
@@ -24,32 +18,30 @@ export interface Tracing {
 }
 
 /**
- * Starts the OpenTelemetry SDK (before the app, so every span has somewhere to go): the W3C
- * propagator, no context manager (parents are passed explicitly), spans batched to the OTLP
- * endpoint by the SDK's exporter on a thread of its own (thread-span-processor.ts; OTEL_BSP_* are
- * read as the SDK reads them, the exporter's OTEL_EXPORTER_OTLP_HEADERS / _TIMEOUT by the exporter).
+ * Starts tracing (before the app, so every span has somewhere to go): the gateway's own tracer
+ * (compact-tracer.ts: the OpenTelemetry API's Tracer with spans far cheaper than the SDK's, its
+ * samplers' decisions and span limits alike), registered as the API's global provider with the
+ * W3C propagator and no context manager (parents are passed explicitly); spans batched to the
+ * OTLP endpoint by the SDK's exporter on a thread of its own (thread-span-processor.ts; OTEL_BSP_*
+ * are read as the SDK reads them, the exporter's OTEL_EXPORTER_OTLP_HEADERS / _TIMEOUT by the
+ * exporter).
  */
 export function startTracing(config: TracingConfig, version: string, logger: Logger): Tracing {
-  const resource = resourceFromAttributes({
-    [ATTR_SERVICE_NAME]: config.serviceName,
-    [ATTR_SERVICE_VERSION]: version,
-  });
   const processor = new ThreadSpanProcessor({
     url: config.url,
     protocol: config.protocol,
-    resource: resource.attributes,
+    resource: { [ATTR_SERVICE_NAME]: config.serviceName, [ATTR_SERVICE_VERSION]: version },
   });
-  const provider = new NodeTracerProvider({
-    resource,
-    sampler: sampler(config),
-    spanProcessors: [processor],
+  const provider = new CompactTracerProvider({
+    sample: traceSampler(config.sampler, config.samplerRatio),
+    limits: spanLimitsFromEnv(),
+    sink: processor,
   });
-  // No context manager: parents are passed explicitly (trace-context.ts), which spares every
-  // promise of the process AsyncLocalStorage's hooks.
-  provider.register({ propagator: new W3CTraceContextPropagator(), contextManager: null });
+  trace.setGlobalTracerProvider(provider);
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   // The SDK's own troubles (an export the collector refused or never answered) go to the log.
   diag.setLogger(diagLogger(logger), DiagLogLevel.WARN);
-  enableTracing(() => processor.dropped);
+  enableTracing(provider.getTracer('omnigate'), () => processor.dropped);
   logger.info(
     { url: config.url, protocol: config.protocol, serviceName: config.serviceName, sampler: config.sampler },
     'OpenTelemetry tracing on',
@@ -57,7 +49,7 @@ export function startTracing(config: TracingConfig, version: string, logger: Log
   return {
     droppedSpans: () => processor.dropped,
     shutdown: () =>
-      provider
+      processor
         .shutdown()
         .catch((err: unknown) => logger.warn({ err }, 'could not flush the last spans'))
         .finally(() => diag.disable()),
@@ -89,22 +81,4 @@ export function diagLogger(logger: Logger, everyMs = 60_000): DiagLogger {
   };
   const ignore = () => {};
   return { error: warn, warn, info: ignore, debug: ignore, verbose: ignore };
-}
-
-function sampler(config: TracingConfig): Sampler {
-  const ratio = () => new TraceIdRatioBasedSampler(config.samplerRatio);
-  switch (config.sampler) {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return ratio();
-    case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: ratio() });
-  }
 }

@@ -1,0 +1,168 @@
+import {
+  context as contextApi,
+  INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
+  SpanKind,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanOptions,
+  type TimeInput,
+  type Tracer,
+  type TracerOptions,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
+import { RecordingSpan, type SpanOwner, type SpanSink, type TracerScope } from './recording-span';
+import { newSpanId, newTraceId } from './span-ids';
+import type { SpanLimits } from './span-limits';
+import type { SampleDecision } from './trace-sampler';
+
+/** What every tracer of a provider shares. */
+export interface CompactTracerOptions {
+  sample: SampleDecision;
+  limits: SpanLimits;
+  sink: SpanSink;
+}
+
+/**
+ * The gateway's tracer provider (registered as the API's global one): the tracers of
+ * compact-tracer, one per instrumentation scope.
+ */
+export class CompactTracerProvider implements TracerProvider {
+  private readonly tracers = new Map<string, CompactTracer>();
+
+  constructor(private readonly options: CompactTracerOptions) {}
+
+  getTracer(name: string, version?: string, options?: TracerOptions): CompactTracer {
+    const key = `${name}@${version ?? ''}:${options?.schemaUrl ?? ''}`;
+    let tracer = this.tracers.get(key);
+    if (!tracer) {
+      const scope = { index: this.tracers.size, name, version, schemaUrl: options?.schemaUrl };
+      tracer = new CompactTracer(scope, this.options);
+      this.tracers.set(key, tracer);
+    }
+    return tracer;
+  }
+}
+
+/**
+ * A Tracer of the OpenTelemetry API whose spans are RecordingSpans (recording-span.ts): the
+ * SDK's Tracer's decisions (the configured sampler, a child in its parent's trace with its trace
+ * state, an unsampled span non-recording but still propagated, suppressed tracing honoured)
+ * without its per-span cost. `start` takes the parent itself, not a Context: the gateway passes
+ * parents explicitly (trace-context.ts), and a Context per span is an allocation it can spare.
+ */
+export class CompactTracer implements Tracer, SpanOwner {
+  readonly limits: SpanLimits;
+  readonly sink: SpanSink;
+  private readonly sample: SampleDecision;
+
+  constructor(
+    readonly scope: TracerScope,
+    options: CompactTracerOptions,
+  ) {
+    this.limits = options.limits;
+    this.sink = options.sink;
+    this.sample = options.sample;
+  }
+
+  startSpan(name: string, options: SpanOptions = {}, context: Context = contextApi.active()): Span {
+    if (isTracingSuppressed(context)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    const span = options.root ? undefined : trace.getSpan(context);
+    const parent = span instanceof RecordingSpan ? span : span?.spanContext();
+    return this.start(name, parent, options.attributes, options.kind, options.links, options.startTime);
+  }
+
+  /**
+   * A span under `parent` (a span of this tracer, or the context of any other; none: a new
+   * trace): a RecordingSpan when sampled, else a non-recording span whose context still carries
+   * the trace.
+   */
+  start(
+    name: string,
+    parent: RecordingSpan | SpanContext | undefined,
+    attributes?: Attributes,
+    kind: SpanKind = SpanKind.INTERNAL,
+    links?: Link[],
+    startTime?: TimeInput,
+  ): Span {
+    const spanId = newSpanId();
+    if (parent instanceof RecordingSpan) {
+      // A span of this process, recording: sampled, so its children are under parent-based samplers.
+      if (!this.sample(LOCAL_SAMPLED, parent.traceId))
+        return unsampled(parent.traceId, spanId, parent.traceState);
+      return new RecordingSpan(
+        this,
+        name,
+        kind,
+        parent.traceId,
+        spanId,
+        parent.spanId,
+        false,
+        parent.traceState,
+        attributes,
+        links,
+        startTime,
+      );
+    }
+    const context = parent;
+    const valid = context !== undefined && isSpanContextValid(context);
+    const traceId = valid ? context.traceId : newTraceId();
+    const traceState = valid ? context.traceState : undefined;
+    if (!this.sample(valid ? context : undefined, traceId)) return unsampled(traceId, spanId, traceState);
+    return new RecordingSpan(
+      this,
+      name,
+      kind,
+      traceId,
+      spanId,
+      valid ? context.spanId : undefined,
+      valid && context.isRemote === true,
+      traceState,
+      attributes,
+      links,
+      startTime,
+    );
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    options: SpanOptions,
+    fn: F,
+  ): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    options: SpanOptions,
+    context: Context,
+    fn: F,
+  ): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    ...args: [F] | [SpanOptions, F] | [SpanOptions, Context, F]
+  ): ReturnType<F> {
+    const fn = args[args.length - 1] as (span: Span) => ReturnType<F>;
+    const options = args.length > 1 ? (args[0] as SpanOptions) : undefined;
+    const parentContext = args.length === 3 ? args[1] : contextApi.active();
+    const span = this.startSpan(name, options, parentContext);
+    return contextApi.with(trace.setSpan(parentContext, span), fn, undefined, span);
+  }
+}
+
+/** The parent context a recording span of this process stands for, to the sampler. */
+const LOCAL_SAMPLED = { traceFlags: TraceFlags.SAMPLED, isRemote: false };
+
+/** An unsampled span: records nothing, but its context (flags 00) still propagates the trace. */
+function unsampled(traceId: string, spanId: string, traceState: SpanContext['traceState']): Span {
+  return trace.wrapSpanContext({
+    traceId,
+    spanId,
+    traceFlags: TraceFlags.NONE,
+    ...(traceState && { traceState }),
+  });
+}

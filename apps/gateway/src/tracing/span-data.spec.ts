@@ -1,0 +1,136 @@
+import { createTraceState, SpanKind, SpanStatusCode, TraceFlags, type SpanContext } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { describe, expect, it } from 'vitest';
+import { CompactTracerProvider } from './compact-tracer';
+import type { RecordingSpan } from './recording-span';
+import { readSpans, SpanBatchWriter } from './span-data';
+import { spanLimitsFromEnv } from './span-limits';
+import { traceSampler } from './trace-sampler';
+
+const REMOTE: SpanContext = {
+  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+  spanId: '00f067aa0ba902b7',
+  traceFlags: TraceFlags.SAMPLED,
+  isRemote: true,
+};
+
+describe('span batches: from the gateway to its export thread', () => {
+  const ended: RecordingSpan[] = [];
+  const provider = new CompactTracerProvider({
+    sample: traceSampler('parentbased_always_on', 1),
+    limits: spanLimitsFromEnv(),
+    sink: { onEnd: (span) => ended.push(span) },
+  });
+  const tracer = provider.getTracer('omnigate');
+
+  it('packs ended spans into a batch the export thread reads back as the SDK would have made them', () => {
+    const other = provider.getTracer('other', '2.0');
+    const traceState = createTraceState('vendor=abc');
+    const server = tracer.start(
+      'POST /v1/infer',
+      { ...REMOTE, traceState },
+      {
+        'http.route': '/v1/infer',
+        'omnigate.note': 'naïve — 中文',
+      },
+      SpanKind.SERVER,
+    ) as RecordingSpan;
+    const hop = other.start(
+      'hop',
+      server,
+      {
+        count: 3,
+        ratio: 0.5,
+        ok: true,
+        route: ['a', 'b'],
+        gaps: ['x', null, 'y'] as never,
+      },
+      SpanKind.CLIENT,
+      [{ context: { ...REMOTE, traceState }, attributes: { why: 'batch' } }],
+    ) as RecordingSpan;
+    hop.recordException(new Error('down'));
+    hop.setStatus({ code: SpanStatusCode.ERROR, message: 'down' });
+    hop.end();
+    server.end();
+
+    const writer = new SpanBatchWriter(8);
+    for (const span of ended) writer.write(span);
+    const batch = writer.take();
+    // What the processor posts: a structured clone, the numbers' buffer transferred.
+    const copy = structuredClone(batch, { transfer: [batch.numbers.buffer as ArrayBuffer] });
+    const clock = { epochMs: Date.now(), perfMs: performance.now() };
+    const resource = resourceFromAttributes({ 'service.name': 'spec' });
+    const scopes = [
+      { name: 'omnigate', version: undefined, schemaUrl: undefined },
+      { name: 'other', version: '2.0', schemaUrl: undefined },
+    ];
+    const [h, s] = readSpans(copy, clock, resource, scopes);
+
+    const epoch = (perfMs: number) => perfMs + clock.epochMs - clock.perfMs;
+    expect(s).toMatchObject({
+      name: 'POST /v1/infer',
+      kind: SpanKind.SERVER,
+      parentSpanContext: { traceId: REMOTE.traceId, spanId: REMOTE.spanId, isRemote: true },
+      status: { code: SpanStatusCode.UNSET },
+      attributes: { 'http.route': '/v1/infer', 'omnigate.note': 'naïve — 中文' },
+      events: [],
+      links: [],
+      droppedAttributesCount: 0,
+      resource,
+      instrumentationScope: scopes[0],
+    });
+    expect(s.spanContext()).toMatchObject({ traceId: REMOTE.traceId, spanId: server.spanId, traceFlags: 1 });
+    expect(s.spanContext().traceState?.serialize()).toBe('vendor=abc');
+    expect(hrTimeToMilliseconds(s.startTime)).toBeCloseTo(epoch(server.startTime), 2);
+    expect(hrTimeToMilliseconds(s.endTime)).toBeCloseTo(epoch(server.endTime), 2);
+    expect(hrTimeToMilliseconds(s.duration)).toBeCloseTo(server.endTime - server.startTime, 3);
+
+    expect(h).toMatchObject({
+      name: 'hop',
+      kind: SpanKind.CLIENT,
+      parentSpanContext: { spanId: server.spanId, isRemote: false },
+      status: { code: SpanStatusCode.ERROR, message: 'down' },
+      attributes: { count: 3, ratio: 0.5, ok: true, route: ['a', 'b'], gaps: ['x', null, 'y'] },
+      instrumentationScope: scopes[1],
+    });
+    expect(h.events.map((e) => [e.name, e.attributes?.['exception.message']])).toEqual([
+      ['exception', 'down'],
+    ]);
+    expect(hrTimeToMilliseconds(h.events[0].time)).toBeCloseTo(epoch(hop.events![0].time), 2);
+    expect(h.links).toHaveLength(1);
+    expect(h.links[0].context).toMatchObject({
+      traceId: REMOTE.traceId,
+      spanId: REMOTE.spanId,
+      isRemote: true,
+    });
+    expect(h.links[0].context.traceState?.serialize()).toBe('vendor=abc');
+    expect(h.links[0].attributes).toEqual({ why: 'batch' });
+  });
+
+  it('grows a batch past its first capacity, and writes the next in an array given back', () => {
+    ended.length = 0;
+    for (let i = 0; i < 50; i++) tracer.start(`s${i}`, undefined, { i, text: 'x'.repeat(i) }).end();
+    const writer = new SpanBatchWriter(16);
+    for (const span of ended) writer.write(span);
+    const first = writer.take();
+    expect(first.numbers.length).toBeGreaterThan(16);
+    const clock = { epochMs: Date.now(), perfMs: performance.now() };
+    const resource = resourceFromAttributes({});
+    const scopes = [{ name: 'omnigate' }];
+    const spans = readSpans(first, clock, resource, scopes);
+    expect(spans.map((s) => [s.name, s.attributes.i, s.attributes.text])).toEqual(
+      ended.map((_, i) => [`s${i}`, i, 'x'.repeat(i)]),
+    );
+    // Given back while the next batch is written: the one after is written in it.
+    writer.recycle(first.numbers);
+    writer.write(ended[6]);
+    const second = writer.take();
+    writer.write(ended[7]);
+    const third = writer.take();
+    expect(second.numbers).not.toBe(first.numbers);
+    expect(third.numbers).toBe(first.numbers);
+    expect(readSpans(second, clock, resource, scopes).map((s) => s.name)).toEqual(['s6']);
+    expect(readSpans(third, clock, resource, scopes).map((s) => s.name)).toEqual(['s7']);
+  });
+});
