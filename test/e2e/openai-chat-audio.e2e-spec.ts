@@ -2,9 +2,10 @@
 // `modalities: ["text", "audio"]` runs the chat job, then a speech job that says its answer;
 // `message.audio` carries the audio (decoded here by ffprobe), its transcript, id and expiry, and
 // a later turn may refer to it by id. With the official `openai` client against the test server.
-import OpenAI, { APIError, toFile } from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { durationOf, ffprobe } from '../../libs/adapters/src/builtin/media/media.testing';
+import { apiError } from '../openai-errors';
 import { startBackendGateway, type BackendGateway, type TestGateway } from '../gateway-harness';
 import type { OpenAiTestServer } from '../openai-server/openai-test-server.mjs';
 
@@ -17,17 +18,6 @@ interface AudioDelta {
   transcript?: string;
   data?: string;
   expires_at?: number;
-}
-
-/** The status, code and param of the APIError a call throws, and its message. */
-async function apiError(call: Promise<unknown>) {
-  const err = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(APIError);
-  const { status, code, param, message } = err as APIError;
-  return { status, code, param, message };
 }
 
 describe('spoken chat answers (modalities: ["text", "audio"], official openai client)', () => {

@@ -1,24 +1,11 @@
 // Issue 16, item 1: OpenAI's Conversations API, and `conversation` on POST /v1/responses, with
 // the official `openai` client against a gateway on Redis and the local OpenAI test server.
-import { APIError } from 'openai';
 import type { ConversationItem } from 'openai/resources/conversations/items';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { apiError } from '../openai-errors';
 import { startBackendGateway, type BackendGateway } from '../gateway-harness';
 
 const ID = 'cv';
-
-/** The status, code, type and param of the APIError a call throws. */
-async function apiError(
-  call: Promise<unknown>,
-): Promise<{ status?: number; code?: unknown; type?: unknown; param?: unknown; message: string }> {
-  const err = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(APIError);
-  const { status, code, type, param, message } = err as APIError;
-  return { status, code, type, param, message };
-}
 
 /** A message item's text, its parts joined. */
 const textOf = (item: ConversationItem): string =>

@@ -2,27 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI, { APIError } from 'openai';
+import OpenAI from 'openai';
 import type { Response, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { apiError } from '../openai-errors';
 import { startBackendGateway, startGateway, type BackendGateway, type TestGateway } from '../gateway-harness';
 import { readEvents } from '../sse';
 
 const ID = 'rl';
 const MODELS = { chat: 'gpt-4o-mini' };
-
-/** The status, code, type and param of the APIError a call throws. */
-async function apiError(
-  call: Promise<unknown>,
-): Promise<{ status?: number; code?: unknown; type?: unknown; param?: unknown; message: string }> {
-  const err = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(APIError);
-  const { status, code, type, param, message } = err as APIError;
-  return { status, code, type, param, message };
-}
 
 /** Reads `read` every 50 ms until `done` holds (at most `timeoutMs`), and answers the last read. */
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {

@@ -1,22 +1,9 @@
-import { APIError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixture } from '../fixtures';
+import { apiError } from '../openai-errors';
 import { startBackendGateway, type BackendGateway } from '../gateway-harness';
 
 const ID = 'rs';
-
-/** The status, code, type and param of the APIError a call throws. */
-async function apiError(
-  call: Promise<unknown>,
-): Promise<{ status?: number; code?: unknown; type?: unknown; param?: unknown; message: string }> {
-  const err = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(APIError);
-  const { status, code, type, param, message } = err as APIError;
-  return { status, code, type, param, message };
-}
 
 describe('POST /v1/responses (official openai client, Redis store)', () => {
   let setup: BackendGateway | undefined;
