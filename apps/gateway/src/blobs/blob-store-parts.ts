@@ -32,9 +32,10 @@ export class SmallBlobCache {
     ttl: 10 * 60 * 1000,
   });
 
-  /** A blob just written or stat'ed, with its bytes when they are at hand and small. */
-  remember(info: BlobInfo, data?: Buffer): void {
+  /** A blob just written or stat'ed, with its bytes when they are at hand and small; its info back. */
+  remember(info: BlobInfo, data?: Buffer): BlobInfo {
     this.entries.set(info.id, { info, ...(data && data.length <= CACHED_BLOB_MAX_BYTES ? { data } : {}) });
+    return info;
   }
 
   /** The bytes of a blob just read, kept when small and its info is known. */

@@ -65,7 +65,7 @@ export class FsBlobStore implements BlobStore {
       const id = meter.digest();
       const existed = await this.commitContent(tmpPath, id);
       const sidecar = await this.writeSidecar(id, options, existed);
-      return this.remember(toInfo(id, meter.bytes, sidecar));
+      return this.cache.remember(toInfo(id, meter.bytes, sidecar));
     } catch (err) {
       // Cleanup is best effort: the error worth reporting is the one that failed the put.
       await rm(tmpPath, { force: true }).catch(() => undefined);
@@ -82,16 +82,11 @@ export class FsBlobStore implements BlobStore {
       await writeFile(tmpPath, data, { flag: 'wx' });
       const existed = await this.commitContent(tmpPath, id);
       const sidecar = await this.writeSidecar(id, options, existed);
-      return this.remember(toInfo(id, data.length, sidecar), data);
+      return this.cache.remember(toInfo(id, data.length, sidecar), data);
     } catch (err) {
       await rm(tmpPath, { force: true }).catch(() => undefined);
       throw err;
     }
-  }
-
-  private remember(info: BlobInfo, data?: Buffer): BlobInfo {
-    this.cache.remember(info, data);
-    return info;
   }
 
   async stat(id: string): Promise<BlobInfo | undefined> {

@@ -103,7 +103,7 @@ export class S3BlobStore implements BlobStore {
     if (Buffer.isBuffer(data)) {
       if (data.length > maxBytes) throw new BlobTooLargeError(maxBytes);
       const id = createHash('sha256').update(data).digest('hex');
-      return this.remember(await this.commit(id, data.length, options, { body: data }), data);
+      return this.cache.remember(await this.commit(id, data.length, options, { body: data }), data);
     }
     const meter = new HashingMeter(maxBytes);
     // pipeline destroys the source when the meter fails (too large) or is destroyed below.
@@ -113,12 +113,12 @@ export class S3BlobStore implements BlobStore {
       if (head.ended) {
         // One part's worth or less: hashed already, so it goes straight to its content key.
         const body = Buffer.concat(head.chunks);
-        return this.remember(await this.commit(meter.digest(), body.length, options, { body }), body);
+        return this.cache.remember(await this.commit(meter.digest(), body.length, options, { body }), body);
       }
       const tmpKey = `${this.prefix}tmp/${randomUUID()}`;
       await this.upload(tmpKey, Readable.from(continued(head), { objectMode: false }));
       try {
-        return this.remember(await this.commit(meter.digest(), meter.bytes, options, { tmpKey }));
+        return this.cache.remember(await this.commit(meter.digest(), meter.bytes, options, { tmpKey }));
       } finally {
         // Best effort: a temporary object left behind is swept an hour later.
         await this.client
@@ -204,11 +204,6 @@ export class S3BlobStore implements BlobStore {
         Metadata: toMetadata(meta),
       }),
     );
-  }
-
-  private remember(info: BlobInfo, data?: Buffer): BlobInfo {
-    this.cache.remember(info, data);
-    return info;
   }
 
   async stat(id: string): Promise<BlobInfo | undefined> {
