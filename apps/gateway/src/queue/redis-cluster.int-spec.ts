@@ -8,7 +8,7 @@ import type { BatchObject } from '../batches/batch-object';
 import { RedisFileStore } from '../batches/file-store';
 import type { StoredFile } from '../batches/file-object';
 import { loadConfig } from '../config/app-config';
-import type { JobRecord } from '../jobs/job-record';
+import { testRecord } from '../jobs/job-record.testing';
 import { RedisAudioAnswerStore } from '../openai/audio-answer-store';
 import { RedisConversationStore } from '../openai/conversation-store';
 import { RedisResponseStore, type StoredResponse } from '../openai/response-store';
@@ -23,22 +23,7 @@ import type { RedisClient } from './redis-connections';
 
 const logger = pino({ level: 'silent' });
 
-const record = (id: string, status: JobRecord['status'] = 'queued'): JobRecord =>
-  ({
-    id,
-    status,
-    outputs: [],
-    route: [],
-    detected: [],
-    warnings: [],
-    timings: {},
-    createdAt: new Date().toISOString(),
-    outputSpec: { modality: 'text' },
-    plan: [],
-    priority: 5,
-    inputs: [],
-    alternatives: [],
-  }) as unknown as JobRecord;
+const record = testRecord;
 
 describe('the Redis stores on a Redis Cluster (three masters)', () => {
   let cluster: RedisCluster;

@@ -3,24 +3,11 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { JobEvent, JobRecord } from '../jobs/job-record';
+import { testRecord } from '../jobs/job-record.testing';
 import { RedisDirectLeaseStore } from './redis-direct-leases';
 import { directLeasesKey, RedisJobStore } from './redis-job-store';
 
-const record = (id: string, status: JobRecord['status']): JobRecord => ({
-  id,
-  status,
-  outputs: [],
-  route: [],
-  detected: [],
-  warnings: [],
-  timings: {},
-  createdAt: new Date().toISOString(),
-  outputSpec: { modality: 'text' },
-  plan: [],
-  priority: 5,
-  inputs: [],
-  alternatives: [],
-});
+const record = testRecord;
 
 describe('RedisDirectLeaseStore: the direct lane’s leases beside the job records', () => {
   let redis: Redis;

@@ -2,26 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
-import type { JobRecord } from '../jobs/job-record';
+import { testRecord } from '../jobs/job-record.testing';
 import { watchJob } from '../jobs/job-waiter';
 import { RedisJobStore } from './redis-job-store';
 
-const record = (id: string, status: JobRecord['status']): JobRecord =>
-  ({
-    id,
-    status,
-    outputs: [],
-    route: [],
-    detected: [],
-    warnings: [],
-    timings: {},
-    createdAt: new Date().toISOString(),
-    outputSpec: { modality: 'text' },
-    plan: [],
-    priority: 5,
-    inputs: [],
-    alternatives: [],
-  }) as unknown as JobRecord;
+const record = testRecord;
 
 describe('RedisJobStore', () => {
   const connections: Redis[] = [];
