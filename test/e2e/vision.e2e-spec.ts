@@ -1,39 +1,15 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stillVideo } from '../../libs/adapters/src/builtin/media/media.testing';
 import { boxStrokeWidth } from '../../libs/adapters/src/builtin/vision/draw-boxes';
+import {
+  CANVAS,
+  PASTED,
+  personOnCanvas,
+  SAMPLES,
+  type Box,
+} from '../../libs/adapters/src/builtin/vision/vision.testing';
 import { startGateway, type TestGateway } from '../gateway-harness';
-
-/** The sample sheet shipped with @vladmandic/human: a strip of photos of people along its top. */
-const SAMPLES = join(
-  dirname(dirname(createRequire(__filename).resolve('@vladmandic/human'))),
-  'assets',
-  'samples.jpg',
-);
-/** The fifth photo of the strip, one woman head to foot, pasted twice its size on a grey canvas. */
-const CANVAS = { width: 800, height: 600 };
-const PASTED = { x: 300, y: 150, width: 288, height: 320 };
-
-async function personOnCanvas(): Promise<Buffer> {
-  const person = await sharp(SAMPLES)
-    .extract({ left: 640, top: 0, width: 144, height: 160 })
-    .resize(PASTED.width, PASTED.height)
-    .png()
-    .toBuffer();
-  return sharp({ create: { ...CANVAS, channels: 3, background: '#808080' } })
-    .composite([{ input: person, left: PASTED.x, top: PASTED.y }])
-    .png()
-    .toBuffer();
-}
-
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
 interface JobBody {
   status: string;

@@ -1,4 +1,3 @@
-import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdapterError } from '../../sdk/adapter-error';
@@ -6,33 +5,8 @@ import { DEFAULT_INPUT_LIMITS } from '../../sdk/input-limits';
 import { stillVideo } from '../media/media.testing';
 import { binaryOutput, createAdapterHarness, textOutput } from '../testing';
 import { boxStrokeWidth } from './draw-boxes';
-import { humanPaths } from './human-engine';
 import { VisionAdapter } from './vision.adapter';
-
-/**
- * The sample sheet shipped with @vladmandic/human: a strip of photos of people along its top.
- * The fifth (x 640–784, y 0–160 of the 1280-pixel sheet) is one woman standing, head to foot.
- */
-const SAMPLES = join(dirname(dirname(humanPaths().humanModule)), 'assets', 'samples.jpg');
-const PERSON = { left: 640, top: 0, width: 144, height: 160 };
-/** Where the test pastes that photo, twice its size, on a plain grey canvas. */
-const CANVAS = { width: 800, height: 600 };
-const PASTED = { x: 300, y: 150, width: 288, height: 320 };
-
-async function personOnCanvas(): Promise<Buffer> {
-  const person = await sharp(SAMPLES).extract(PERSON).resize(PASTED.width, PASTED.height).png().toBuffer();
-  return sharp({ create: { ...CANVAS, channels: 3, background: '#808080' } })
-    .composite([{ input: person, left: PASTED.x, top: PASTED.y }])
-    .png()
-    .toBuffer();
-}
-
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+import { CANVAS, PASTED, personOnCanvas, SAMPLES, type Box } from './vision.testing';
 
 describe('VisionAdapter (real models)', () => {
   // One adapter, so the models load once for the whole file.
