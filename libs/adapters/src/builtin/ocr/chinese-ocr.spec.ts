@@ -1,29 +1,14 @@
-import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findSystemTools } from '../system-tools';
 import { createAdapterHarness, textOutput } from '../testing';
 import { ImageTextAdapter } from './image-text.adapter';
 import { TesseractEngine } from './tesseract';
+import { renderText } from './ocr.testing';
 
 const { tools } = findSystemTools();
 
-/** Black text drawn by Pango in Noto CJK (fonts-noto-cjk) at 300 dpi, on white with a margin. */
-async function renderCjk(text: string, font: string): Promise<Buffer> {
-  const glyphs = await sharp({ text: { text, font: `${font} 10`, dpi: 300, rgba: true } })
-    .png()
-    .toBuffer({ resolveWithObject: true });
-  return sharp({
-    create: {
-      width: glyphs.info.width + 80,
-      height: glyphs.info.height + 80,
-      channels: 3,
-      background: '#ffffff',
-    },
-  })
-    .composite([{ input: glyphs.data, top: 40, left: 40 }])
-    .png()
-    .toBuffer();
-}
+/** Black text in `font` at 10 pt (Noto CJK from fonts-noto-cjk for Chinese). */
+const renderCjk = (text: string, font: string) => renderText(text, `${font} 10`);
 
 const SIMPLIFIED = '全模态大模型能够理解语音和图像';
 const TRADITIONAL = '全模態大模型能夠理解語音和圖像';

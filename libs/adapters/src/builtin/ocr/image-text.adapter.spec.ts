@@ -9,24 +9,7 @@ import { createAdapterHarness, textOutput } from '../testing';
 import type { ImageDescription } from './describe-image';
 import { ImageTextAdapter } from './image-text.adapter';
 import { englishLangPath } from './tesseract';
-
-/** Black text rendered by sharp (Pango) at 300 dpi, on a white PNG with a margin. */
-async function renderText(text: string): Promise<Buffer> {
-  const glyphs = await sharp({ text: { text, dpi: 300, rgba: true } })
-    .png()
-    .toBuffer({ resolveWithObject: true });
-  return sharp({
-    create: {
-      width: glyphs.info.width + 80,
-      height: glyphs.info.height + 80,
-      channels: 3,
-      background: '#ffffff',
-    },
-  })
-    .composite([{ input: glyphs.data, top: 40, left: 40 }])
-    .png()
-    .toBuffer();
-}
+import { renderText } from './ocr.testing';
 
 /** A page of twelve lines: long enough to interrupt while it is read. */
 const foxPage = () => renderText(Array.from({ length: 12 }, () => 'the quick brown fox jumps').join('\n'));
