@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Cluster } from 'ioredis';
 import { freePort } from './free-port';
 
 /** A Redis Cluster of three masters (no replicas), children of the test, on 127.0.0.1. */
@@ -14,6 +15,17 @@ export interface RedisCluster {
   nodes: string;
   /** Stops every node and removes their folder. */
   stop(): Promise<void>;
+}
+
+/** The keys matching `pattern` on every master of the cluster (KEYS: for tests' small clusters only). */
+export async function clusterKeys(cluster: RedisCluster, pattern: string): Promise<string[]> {
+  const client = new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })));
+  try {
+    await new Promise((ready) => client.once('ready', ready));
+    return (await Promise.all(client.nodes('master').map((n) => n.keys(pattern)))).flat();
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** A Sentinel watching one master, both children of the test, on 127.0.0.1. */

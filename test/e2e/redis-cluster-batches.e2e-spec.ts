@@ -1,9 +1,8 @@
 // Issue 17: the batch suite whose worker process is killed mid-batch, run again with the API
 // and worker processes on a three-master Redis Cluster started here (it spawns dist: npm run
 // build first). The hop queues, the job records and the batch's keys are on different slots.
-import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { startRedisCluster, type RedisCluster } from '../redis-cluster';
+import { clusterKeys, startRedisCluster, type RedisCluster } from '../redis-cluster';
 import { useRedis } from '../test-redis';
 // Run again here, after this file's root hooks: on the cluster.
 import './batch-worker-kill.e2e-spec';
@@ -16,16 +15,9 @@ beforeAll(async () => {
 afterAll(async () => {
   try {
     // The suite ran on the cluster: its batch lane's hop queue and its batch are there.
-    const client = new Cluster(cluster!.ports.map((port) => ({ host: '127.0.0.1', port })));
-    try {
-      await new Promise((ready) => client.once('ready', ready));
-      const on = async (pattern: string) =>
-        (await Promise.all(client.nodes('master').map((n) => n.keys(pattern)))).flat();
-      expect(await on('{test-*:hop:test.typist@batch}:test.typist@batch:completed')).toHaveLength(1);
-      expect(await on('{test-*:batches}:batch:*')).not.toHaveLength(0);
-    } finally {
-      client.disconnect();
-    }
+    const on = (pattern: string) => clusterKeys(cluster!, pattern);
+    expect(await on('{test-*:hop:test.typist@batch}:test.typist@batch:completed')).toHaveLength(1);
+    expect(await on('{test-*:batches}:batch:*')).not.toHaveLength(0);
   } finally {
     await cluster?.stop();
   }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_BACKEND, type JobBackend } from '../../apps/gateway/src/queue/job-backend';
 import { fixture } from '../fixtures';
 import { startGateway } from '../gateway-harness';
-import { startRedisCluster, type RedisCluster } from '../redis-cluster';
+import { clusterKeys, startRedisCluster, type RedisCluster } from '../redis-cluster';
 import { useRedis } from '../test-redis';
 // Run again here, after this file's root hooks: on the cluster.
 import './infer.e2e-spec';
@@ -24,17 +24,9 @@ afterAll(async () => {
   try {
     // Every suite of this file ran on the cluster: the job records of each one's gateways are
     // there under their prefixes (the one above, infer's, registration's two sharing one).
-    const client = new Cluster(cluster!.ports.map((port) => ({ host: '127.0.0.1', port })));
-    try {
-      await new Promise((ready) => client.once('ready', ready));
-      const keys = (
-        await Promise.all(client.nodes('master').map((n) => n.keys('{test-*:jobs}:job:*')))
-      ).flat();
-      const prefixes = new Set(keys.map((k) => k.slice(1, k.indexOf(':jobs}'))));
-      expect(prefixes.size).toBeGreaterThanOrEqual(3);
-    } finally {
-      client.disconnect();
-    }
+    const keys = await clusterKeys(cluster!, '{test-*:jobs}:job:*');
+    const prefixes = new Set(keys.map((k) => k.slice(1, k.indexOf(':jobs}'))));
+    expect(prefixes.size).toBeGreaterThanOrEqual(3);
   } finally {
     await cluster?.stop();
   }
