@@ -32,6 +32,8 @@
 //   BENCH_OBS_SCRAPE=0  skip the scrape part
 //   BENCH_OBS_RATE=0  calls/s for the whole load instead of as fast as c=CONC goes (0: unlimited);
 //                     a fixed rate gives each side the same work, so its CPU per call compares
+//   BENCH_OBS_SAMPLER=always_on  the both side's OTEL_TRACES_SAMPLER (always_off: the trace context
+//                     still propagated, nothing recorded: what propagation alone costs)
 //   BENCH_CPU_PROF=1  run the gateways with --cpu-prof (profiles in bench/results/profiles;
 //                     summarise with node bench/profile-summary.mjs <file>)
 //   The gateway's CPU is shown for the whole process and for its main thread (the event loop)
@@ -170,7 +172,7 @@ async function gatewaySide(key, build, backends, receiver) {
     ...(key === 'both' && {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_TRACES_SAMPLER: 'always_on',
+      OTEL_TRACES_SAMPLER: env.BENCH_OBS_SAMPLER ?? 'always_on',
       OTEL_SERVICE_NAME: 'omnigate-bench',
     }),
   };

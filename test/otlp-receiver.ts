@@ -40,7 +40,27 @@ interface KeyValue {
   value: AnyValue;
 }
 
-/** A local OTLP http/json receiver: collects what is POSTed to /v1/traces. */
+/** An ExportTraceServiceRequest in OTLP/JSON's shape (the fields the tests read). */
+interface ExportRequest {
+  resourceSpans?: {
+    resource?: { attributes?: KeyValue[] };
+    scopeSpans?: {
+      scope?: { name?: string };
+      spans?: (Omit<
+        ReceivedSpan,
+        'service' | 'attributes' | 'links' | 'events' | 'startMs' | 'endMs' | 'scope' | 'resource'
+      > & {
+        startTimeUnixNano?: string;
+        endTimeUnixNano?: string;
+        attributes?: KeyValue[];
+        links?: { traceId: string; spanId: string }[];
+        events?: { name: string; timeUnixNano?: string; attributes?: KeyValue[] }[];
+      })[];
+    }[];
+  }[];
+}
+
+/** A local OTLP/HTTP receiver, http/json and http/protobuf: collects what is POSTed to /v1/traces. */
 export interface OtlpReceiver {
   /** http://127.0.0.1:<port>, for OTEL_EXPORTER_OTLP_ENDPOINT */
   url: string;
@@ -61,32 +81,14 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (
-        req.method !== 'POST' ||
-        req.url !== '/v1/traces' ||
-        !req.headers['content-type']?.includes('json')
-      ) {
+      const type = req.headers['content-type'] ?? '';
+      const json = type.includes('json');
+      if (req.method !== 'POST' || req.url !== '/v1/traces' || (!json && !type.includes('protobuf'))) {
         res.writeHead(415).end();
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        resourceSpans?: {
-          resource?: { attributes?: KeyValue[] };
-          scopeSpans?: {
-            scope?: { name?: string };
-            spans?: (Omit<
-              ReceivedSpan,
-              'service' | 'attributes' | 'links' | 'events' | 'startMs' | 'endMs' | 'scope' | 'resource'
-            > & {
-              startTimeUnixNano?: string;
-              endTimeUnixNano?: string;
-              attributes?: KeyValue[];
-              links?: { traceId: string; spanId: string }[];
-              events?: { name: string; timeUnixNano?: string; attributes?: KeyValue[] }[];
-            })[];
-          }[];
-        }[];
-      };
+      const bytes = Buffer.concat(chunks);
+      const body = json ? (JSON.parse(bytes.toString('utf8')) as ExportRequest) : decodeRequest(bytes);
       for (const rs of body.resourceSpans ?? []) {
         const resource = attributes(rs.resource?.attributes);
         const service = String(resource['service.name']);
@@ -117,7 +119,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           }
         }
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      // An empty ExportTraceServiceResponse, in the request's encoding.
+      if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -131,4 +135,133 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         server.close(() => done());
       }),
   };
+}
+
+/**
+ * An OTLP/HTTP protobuf request read into OTLP/JSON's shape (ids as hex, times as decimal
+ * nanoseconds), the fields of opentelemetry/proto's trace.proto and common.proto that the tests
+ * read: so one set of assertions holds for both protocols.
+ */
+function decodeRequest(bytes: Uint8Array): ExportRequest {
+  return {
+    resourceSpans: messages(bytes, 1).map((rs) => ({
+      resource: { attributes: messages(one(rs, 1) ?? EMPTY, 1).map(keyValue) },
+      scopeSpans: messages(rs, 2).map((ss) => ({
+        scope: { name: string(one(one(ss, 1) ?? EMPTY, 1)) },
+        spans: messages(ss, 2).map((s) => {
+          const status = one(s, 15);
+          const parent = one(s, 4);
+          const traceState = string(one(s, 3));
+          return {
+            traceId: hex(one(s, 1)),
+            spanId: hex(one(s, 2)),
+            ...(parent ? { parentSpanId: hex(parent) } : {}),
+            ...(traceState ? { traceState } : {}),
+            name: string(one(s, 5)) ?? '',
+            kind: Number(scalar(s, 6) ?? 0n),
+            flags: Number(scalar(s, 16) ?? 0n),
+            startTimeUnixNano: String(scalar(s, 7) ?? 0n),
+            endTimeUnixNano: String(scalar(s, 8) ?? 0n),
+            attributes: messages(s, 9).map(keyValue),
+            events: messages(s, 11).map((e) => ({
+              name: string(one(e, 2)) ?? '',
+              timeUnixNano: String(scalar(e, 1) ?? 0n),
+              attributes: messages(e, 3).map(keyValue),
+            })),
+            links: messages(s, 13).map((l) => ({ traceId: hex(one(l, 1)), spanId: hex(one(l, 2)) })),
+            status: status
+              ? {
+                  code: Number(scalar(status, 3) ?? 0n),
+                  ...(string(one(status, 2)) ? { message: string(one(status, 2)) } : {}),
+                }
+              : undefined,
+          };
+        }),
+      })),
+    })),
+  };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A field's value: a varint or fixed number as a bigint, a length-delimited one as its bytes. */
+type WireValue = bigint | Uint8Array;
+
+/** Every field of a message, in order. */
+function fields(bytes: Uint8Array): [number, WireValue][] {
+  const out: [number, WireValue][] = [];
+  let at = 0;
+  const varint = () => {
+    let value = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const byte = bytes[at++];
+      value |= BigInt(byte & 0x7f) << shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  while (at < bytes.length) {
+    const key = Number(varint());
+    const field = key >>> 3;
+    switch (key & 7) {
+      case 0:
+        out.push([field, varint()]);
+        break;
+      case 1:
+        out.push([field, view.getBigUint64(at, true)]);
+        at += 8;
+        break;
+      case 2: {
+        const length = Number(varint());
+        out.push([field, bytes.subarray(at, at + length)]);
+        at += length;
+        break;
+      }
+      case 5:
+        out.push([field, BigInt(view.getUint32(at, true))]);
+        at += 4;
+        break;
+      default:
+        throw new Error(`unexpected wire type ${key & 7}`);
+    }
+  }
+  return out;
+}
+
+const messages = (bytes: Uint8Array, field: number) =>
+  fields(bytes)
+    .filter(([f, v]) => f === field && v instanceof Uint8Array)
+    .map(([, v]) => v as Uint8Array);
+const one = (bytes: Uint8Array, field: number) => messages(bytes, field)[0];
+const scalar = (bytes: Uint8Array, field: number) =>
+  fields(bytes).find(([f, v]) => f === field && typeof v === 'bigint')?.[1] as bigint | undefined;
+const string = (bytes: Uint8Array | undefined) =>
+  bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? EMPTY).toString('hex');
+
+function keyValue(bytes: Uint8Array): KeyValue {
+  return { key: string(one(bytes, 1)) ?? '', value: anyValue(one(bytes, 2) ?? EMPTY) };
+}
+
+function anyValue(bytes: Uint8Array): AnyValue {
+  const [entry] = fields(bytes);
+  if (!entry) return {};
+  const [field, v] = entry;
+  switch (field) {
+    case 1:
+      return { stringValue: string(v as Uint8Array) };
+    case 2:
+      return { boolValue: v === 1n };
+    case 3:
+      return { intValue: BigInt.asIntN(64, v as bigint).toString() };
+    case 4: {
+      const view = new DataView(new ArrayBuffer(8));
+      view.setBigUint64(0, v as bigint, true);
+      return { doubleValue: view.getFloat64(0, true) };
+    }
+    case 5:
+      return { arrayValue: { values: messages(v as Uint8Array, 1).map(anyValue) } };
+    default:
+      return {};
+  }
 }

@@ -66,7 +66,8 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
     const env = {
       ...queue.env,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      // The default protocol, http/protobuf (http/json: thread-span-processor.spec.ts).
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OPENAI_BACKENDS: JSON.stringify([{ id: 'tr', baseUrl: backend.url, models: { chat: 'gpt-4o-mini' } }]),
       WEBHOOK_ALLOW_PRIVATE: 'true',

@@ -69,7 +69,7 @@ export interface ExportThreadOptions {
 }
 
 /** How an attribute value is packed: its tag, then the value. */
-const enum Tag {
+export enum Tag {
   String = 0,
   Number = 1,
   Boolean = 2,
@@ -110,29 +110,30 @@ export class SpanBatchWriter {
     return batch;
   }
 
+  /**
+   * A span's data, in the order of the OTLP Span message's fields (otlp-protobuf.ts writes them as
+   * it reads them).
+   */
   write(span: RecordingSpan): void {
     this.number(span.owner.scope.index);
-    this.string(span.name);
-    this.number(span.kind);
     this.string(span.traceId);
     this.string(span.spanId);
     this.optional(span.traceState?.serialize());
     this.optional(span.parentSpanId);
-    this.number(span.parentIsRemote ? 1 : 0);
+    this.string(span.name);
+    this.number(span.kind);
     this.number(span.startTime);
     this.number(span.endTime);
-    this.number(span.statusCode);
-    this.optional(span.statusMessage);
-    this.number(span.droppedAttributesCount);
     this.attributes(span.attributes);
+    this.number(span.droppedAttributesCount);
     const events = span.events;
     this.number(events?.length ?? 0);
     if (events) {
       for (const event of events) {
-        this.string(event.name);
         this.number(event.time);
-        this.number(event.droppedAttributesCount);
+        this.string(event.name);
         this.attributes(event.attributes);
+        this.number(event.droppedAttributesCount);
       }
     }
     this.number(span.droppedEventsCount);
@@ -142,14 +143,17 @@ export class SpanBatchWriter {
       for (const { context, attributes, droppedAttributesCount } of links) {
         this.string(context.traceId);
         this.string(context.spanId);
+        this.optional(context.traceState?.serialize());
+        this.attributes(attributes);
+        this.number(droppedAttributesCount);
         this.number(context.traceFlags);
         this.number(context.isRemote === true ? 1 : 0);
-        this.optional(context.traceState?.serialize());
-        this.number(droppedAttributesCount);
-        this.attributes(attributes);
       }
     }
     this.number(span.droppedLinksCount);
+    this.optional(span.statusMessage);
+    this.number(span.statusCode);
+    this.number(span.parentIsRemote ? 1 : 0);
   }
 
   private number(value: number): void {
@@ -205,12 +209,17 @@ export class SpanBatchWriter {
   }
 }
 
-/** Reads a batch back (on the export thread). */
-class SpanBatchReader {
+/**
+ * Reads a batch back (on the export thread), in the order SpanBatchWriter wrote it: a value at a
+ * time, or a string's place in the text (`stringLength`, then `textAt` moves past it) for a
+ * reader that copies its characters without making a string of them (otlp-protobuf.ts).
+ */
+export class SpanBatchReader {
   private at = 0;
-  private textAt = 0;
+  /** Where the next string starts in the batch's text. */
+  textAt = 0;
 
-  constructor(private readonly batch: SpanBatch) {}
+  constructor(readonly batch: SpanBatch) {}
 
   get done(): boolean {
     return this.at >= this.batch.length;
@@ -218,6 +227,18 @@ class SpanBatchReader {
 
   number(): number {
     return this.batch.numbers[this.at++];
+  }
+
+  /** The next number, without moving past it. */
+  peek(): number {
+    return this.batch.numbers[this.at];
+  }
+
+  /** Whether the next value is an absent optional string (and if so, past it). */
+  absent(): boolean {
+    if (this.batch.numbers[this.at] !== -1) return false;
+    this.at++;
+    return true;
   }
 
   string(): string {
@@ -228,7 +249,7 @@ class SpanBatchReader {
   }
 
   optional(): string | undefined {
-    return this.batch.numbers[this.at] === -1 ? (this.at++, undefined) : this.string();
+    return this.absent() ? undefined : this.string();
   }
 
   attributes(): Attributes {
@@ -275,51 +296,53 @@ export function readSpans(
   const spans: ReadableSpan[] = [];
   while (!read.done) {
     const scope = scopes[read.number()];
-    const name = read.string();
-    const kind = read.number() as SpanKind;
     const traceId = read.string();
     const spanId = read.string();
     const state = traceState(read.optional());
     const context: SpanContext = { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState: state };
     const parentSpanId = read.optional();
-    const parentIsRemote = read.number() === 1;
+    const name = read.string();
+    const kind = read.number() as SpanKind;
     const startTime = time(read.number());
     const endTime = time(read.number());
-    const code = read.number() as SpanStatusCode;
-    const message = read.optional();
-    const droppedAttributesCount = read.number();
     const attributes = read.attributes();
+    const droppedAttributesCount = read.number();
     const events: TimedEvent[] = [];
     for (let n = read.number(); n > 0; n--) {
-      const eventName = read.string();
       const eventTime = time(read.number());
-      const dropped = read.number();
+      const eventName = read.string();
+      const eventAttributes = read.attributes();
       events.push({
         name: eventName,
         time: eventTime,
-        droppedAttributesCount: dropped,
-        attributes: read.attributes(),
+        attributes: eventAttributes,
+        droppedAttributesCount: read.number(),
       });
     }
     const droppedEventsCount = read.number();
     const links: Link[] = [];
     for (let n = read.number(); n > 0; n--) {
+      const linkTraceId = read.string();
+      const linkSpanId = read.string();
+      const linkState = traceState(read.optional());
+      const linkAttributes = read.attributes();
+      const dropped = read.number();
       const linked: SpanContext = {
-        traceId: read.string(),
-        spanId: read.string(),
+        traceId: linkTraceId,
+        spanId: linkSpanId,
         traceFlags: read.number(),
         isRemote: read.number() === 1,
       };
-      const linkState = traceState(read.optional());
       if (linkState) linked.traceState = linkState;
-      const dropped = read.number();
-      const linkAttributes = read.attributes();
       const link: Link = { context: linked };
       if (Object.keys(linkAttributes).length > 0) link.attributes = linkAttributes;
       if (dropped > 0) link.droppedAttributesCount = dropped;
       links.push(link);
     }
     const droppedLinksCount = read.number();
+    const message = read.optional();
+    const code = read.number() as SpanStatusCode;
+    const parentIsRemote = read.number() === 1;
     spans.push({
       name,
       kind,

@@ -1,8 +1,10 @@
 /**
  * The export thread (a worker_thread started by ThreadSpanProcessor): gets the data of ended
- * spans, and encodes and POSTs them with the SDK's own OTLP exporter, so that neither the OTLP
- * encoding nor the HTTP export runs on the gateway's event loop. The exporter reads the
- * OTEL_EXPORTER_OTLP_* variables from the environment the thread inherited.
+ * spans, encodes them and POSTs them with the SDK's OTLP/HTTP transport (its retries, timeouts,
+ * headers, compression and OTEL_EXPORTER_OTLP_* variables, read from the environment the thread
+ * inherited), so that neither the encoding nor the HTTP export runs on the gateway's event loop.
+ * http/protobuf is written straight from the packed batch (otlp-protobuf.ts); http/json by the
+ * SDK's serializer from the spans read back (readSpans).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
@@ -12,11 +14,27 @@ import {
   type ExportResult,
   type InstrumentationScope,
 } from '@opentelemetry/core';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import {
+  convertLegacyHttpOptions,
+  createOtlpHttpExportDelegate,
+} from '@opentelemetry/otlp-exporter-base/node-http';
+import {
+  JsonTraceSerializer,
+  ProtobufTraceSerializer,
+  type IExportTraceServiceResponse,
+  type ISerializer,
+} from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { readSpans, type ExportThreadOptions, type FromExportThread, type ToExportThread } from './span-data';
+import { encodeTraceRequest } from './otlp-protobuf';
+import {
+  readSpans,
+  type ClockAnchor,
+  type ExportThreadOptions,
+  type FromExportThread,
+  type SpanBatch,
+  type ToExportThread,
+} from './span-data';
 import { lowerThreadPriority } from './thread-priority';
 
 // Below the event loop's priority: a batch posted must not pre-empt it (thread-priority.ts).
@@ -40,18 +58,47 @@ diag.setLogger(
   DiagLogLevel.WARN,
 );
 
-const exporter =
-  options.protocol === 'http/json'
-    ? new JsonTraceExporter({ url: options.url })
-    : new ProtoTraceExporter({ url: options.url });
+/** One `spans` message: what the exporter is given, encoded when it sends it (at once). */
+interface SpanExport {
+  batch: SpanBatch;
+  count: number;
+  clock: ClockAnchor;
+}
+
+const json = options.protocol === 'http/json';
 const resource = resourceFromAttributes(options.resource);
 /** The tracers' scopes, by index. */
 const scopes: InstrumentationScope[] = [];
+const serializer: ISerializer<SpanExport, IExportTraceServiceResponse> = json
+  ? {
+      serializeRequest: ({ batch, clock }) =>
+        JsonTraceSerializer.serializeRequest(readSpans(batch, clock, resource, scopes)),
+      deserializeResponse: (data) => JsonTraceSerializer.deserializeResponse(data),
+    }
+  : {
+      serializeRequest: ({ batch, clock }) => encodeTraceRequest(batch, clock, options.resource, scopes),
+      deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
+    };
+// The SDK's OTLPTraceExporter (http or proto), but with the serializer above.
+const exporter = new OTLPExporterBase(
+  createOtlpHttpExportDelegate(
+    convertLegacyHttpOptions({ url: options.url }, 'TRACES', 'v1/traces', {
+      'Content-Type': json ? 'application/json' : 'application/x-protobuf',
+    }),
+    serializer,
+    'otlp_http_span_exporter',
+    { name: 'span', countItems: (request) => request.count },
+    undefined,
+  ),
+);
 /** The exports under way: a flush waits for them. */
 const pending = new Set<Promise<void>>();
 
-/** Exports one batch; settles when it is done or given up (after exportTimeoutMillis), never rejects. */
-function exportBatch(spans: ReadableSpan[]): Promise<void> {
+/**
+ * Exports one batch; settles when it is done or given up (after exportTimeoutMillis), never
+ * rejects. The batch is encoded before this returns, so its numbers can be given back.
+ */
+function exportBatch(request: SpanExport): Promise<void> {
   return new Promise<void>((resolve) => {
     let done = false;
     const finish = (error?: Error) => {
@@ -59,15 +106,20 @@ function exportBatch(spans: ReadableSpan[]): Promise<void> {
       done = true;
       clearTimeout(timer);
       if (error) globalErrorHandler(error);
-      post({ type: 'exported', count: spans.length });
+      post({ type: 'exported', count: request.count });
       resolve();
     };
     const timer = setTimeout(() => finish(new Error('Timeout')), options.exportTimeoutMillis);
-    exporter.export(spans, (result: ExportResult) =>
-      finish(
-        result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error('export failed')),
-      ),
-    );
+    try {
+      exporter.export(request, (result: ExportResult) =>
+        finish(
+          result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error('export failed')),
+        ),
+      );
+    } catch (err) {
+      // Never expected (the gateway wrote the batch); its spans are given up, not the thread.
+      finish(err as Error);
+    }
   });
 }
 
@@ -84,19 +136,10 @@ port.on('message', (message: ToExportThread) => {
       return;
     }
     case 'spans': {
-      let spans: ReadableSpan[];
-      try {
-        spans = readSpans(message.batch, message.clock, resource, scopes);
-        const { numbers } = message.batch;
-        post({ type: 'read', numbers }, [numbers.buffer as ArrayBuffer]);
-      } catch (err) {
-        // Never expected (the gateway wrote the batch); its spans are given up, not the thread.
-        globalErrorHandler(err as Error);
-        post({ type: 'exported', count: message.count });
-        return;
-      }
-      const exported = exportBatch(spans).finally(() => pending.delete(exported));
+      const { batch, count, clock } = message;
+      const exported = exportBatch({ batch, count, clock }).finally(() => pending.delete(exported));
       pending.add(exported);
+      post({ type: 'read', numbers: batch.numbers }, [batch.numbers.buffer as ArrayBuffer]);
       return;
     }
     case 'flush':

@@ -30,11 +30,15 @@ describe('ThreadSpanProcessor: spans exported from a worker thread', () => {
   }
 
   /** A tracer whose spans go to `url` through a ThreadSpanProcessor. */
-  function tracerTo(url: string, options: ThreadSpanProcessorOptions = {}) {
+  function tracerTo(
+    url: string,
+    options: ThreadSpanProcessorOptions = {},
+    protocol: 'http/json' | 'http/protobuf' = 'http/protobuf',
+  ) {
     const processor = new ThreadSpanProcessor(
       {
         url: `${url}/v1/traces`,
-        protocol: 'http/json',
+        protocol,
         resource: { 'service.name': SERVICE, 'service.version': '1.2.3' },
       },
       options,
@@ -48,91 +52,97 @@ describe('ThreadSpanProcessor: spans exported from a worker thread', () => {
     return { processor, tracer: provider.getTracer('omnigate') };
   }
 
-  it('delivers each span with its parent, attributes, events, links, status, trace state, times, scope and resource', async () => {
-    const otlp = await receiver();
-    const { processor, tracer } = tracerTo(otlp.url, { scheduledDelayMillis: 60_000 });
-    const before = Date.now();
-    // A caller's context, with a tracestate, as propagation.extract makes it.
-    const caller = trace.setSpanContext(ROOT_CONTEXT, {
-      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-      spanId: '00f067aa0ba902b7',
-      traceFlags: TraceFlags.SAMPLED,
-      isRemote: true,
-      traceState: createTraceState('vendor=abc'),
-    });
-    const server = tracer.startSpan(
-      'POST /v1/infer',
-      { kind: SpanKind.SERVER, attributes: { 'http.route': '/v1/infer' } },
-      caller,
-    );
-    const linked = server.spanContext();
-    const hop = tracer.startSpan(
-      'hop echo',
-      { attributes: { 'omnigate.hop.index': 0, 'omnigate.route': ['a', 'b'] }, links: [{ context: linked }] },
-      trace.setSpan(ROOT_CONTEXT, server),
-    );
-    hop.recordException(new Error('adapter down'));
-    hop.setStatus({ code: SpanStatusCode.ERROR, message: 'adapter down' });
-    await new Promise((r) => setTimeout(r, 30));
-    hop.end();
-    server.setAttribute('http.response.status_code', 200);
-    server.setAttribute('omnigate.note', 'naïve — 中文');
-    server.end();
-    const after = Date.now();
-    // Nothing is exported before the batch is due...
-    await new Promise((r) => setTimeout(r, 100));
-    expect(otlp.spans).toEqual([]);
-    // ...or flushed.
-    await processor.forceFlush();
+  it.each(['http/protobuf', 'http/json'] as const)(
+    'delivers each span over %s with its parent, attributes, events, links, status, trace state, times, scope and resource',
+    async (protocol) => {
+      const otlp = await receiver();
+      const { processor, tracer } = tracerTo(otlp.url, { scheduledDelayMillis: 60_000 }, protocol);
+      const before = Date.now();
+      // A caller's context, with a tracestate, as propagation.extract makes it.
+      const caller = trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '00f067aa0ba902b7',
+        traceFlags: TraceFlags.SAMPLED,
+        isRemote: true,
+        traceState: createTraceState('vendor=abc'),
+      });
+      const server = tracer.startSpan(
+        'POST /v1/infer',
+        { kind: SpanKind.SERVER, attributes: { 'http.route': '/v1/infer' } },
+        caller,
+      );
+      const linked = server.spanContext();
+      const hop = tracer.startSpan(
+        'hop echo',
+        {
+          attributes: { 'omnigate.hop.index': 0, 'omnigate.route': ['a', 'b'] },
+          links: [{ context: linked }],
+        },
+        trace.setSpan(ROOT_CONTEXT, server),
+      );
+      hop.recordException(new Error('adapter down'));
+      hop.setStatus({ code: SpanStatusCode.ERROR, message: 'adapter down' });
+      await new Promise((r) => setTimeout(r, 30));
+      hop.end();
+      server.setAttribute('http.response.status_code', 200);
+      server.setAttribute('omnigate.note', 'naïve — 中文');
+      server.end();
+      const after = Date.now();
+      // Nothing is exported before the batch is due...
+      await new Promise((r) => setTimeout(r, 100));
+      expect(otlp.spans).toEqual([]);
+      // ...or flushed.
+      await processor.forceFlush();
 
-    expect(otlp.spans).toHaveLength(2);
-    const [h, s] = otlp.spans;
-    expect(s).toMatchObject({
-      service: SERVICE,
-      name: 'POST /v1/infer',
-      spanId: linked.spanId,
-      kind: 2,
-      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-      parentSpanId: '00f067aa0ba902b7',
-      traceState: 'vendor=abc',
-      // Sampled, the parent remote.
-      flags: 0x301,
-      scope: 'omnigate',
-      resource: { 'service.name': SERVICE, 'service.version': '1.2.3' },
-      attributes: {
-        'http.route': '/v1/infer',
-        'http.response.status_code': 200,
-        'omnigate.note': 'naïve — 中文',
-      },
-    });
-    // Times on the wall clock (within a millisecond: the clocks are read apart), in order.
-    expect(s.startMs).toBeGreaterThanOrEqual(before - 1);
-    expect(s.endMs).toBeLessThanOrEqual(after + 1);
-    expect(h.startMs).toBeGreaterThanOrEqual(s.startMs);
-    expect(h.endMs - h.startMs).toBeGreaterThanOrEqual(29);
-    expect(h.events[0].timeMs).toBeGreaterThanOrEqual(h.startMs);
-    expect(h.events[0].timeMs).toBeLessThanOrEqual(h.endMs);
-    expect(h).toMatchObject({
-      service: SERVICE,
-      name: 'hop echo',
-      kind: 1,
-      traceId: s.traceId,
-      parentSpanId: s.spanId,
-      traceState: 'vendor=abc',
-      // Sampled, the parent local.
-      flags: 0x101,
-      status: { code: 2, message: 'adapter down' },
-      attributes: { 'omnigate.hop.index': 0, 'omnigate.route': ['a', 'b'] },
-      links: [{ traceId: s.traceId, spanId: s.spanId }],
-    });
-    expect(h.events).toEqual([
-      expect.objectContaining({
-        name: 'exception',
-        attributes: expect.objectContaining({ 'exception.message': 'adapter down' }),
-      }),
-    ]);
-    expect(processor.dropped).toBe(0);
-  });
+      expect(otlp.spans).toHaveLength(2);
+      const [h, s] = otlp.spans;
+      expect(s).toMatchObject({
+        service: SERVICE,
+        name: 'POST /v1/infer',
+        spanId: linked.spanId,
+        kind: 2,
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        parentSpanId: '00f067aa0ba902b7',
+        traceState: 'vendor=abc',
+        // Sampled, the parent remote.
+        flags: 0x301,
+        scope: 'omnigate',
+        resource: { 'service.name': SERVICE, 'service.version': '1.2.3' },
+        attributes: {
+          'http.route': '/v1/infer',
+          'http.response.status_code': 200,
+          'omnigate.note': 'naïve — 中文',
+        },
+      });
+      // Times on the wall clock (within a millisecond: the clocks are read apart), in order.
+      expect(s.startMs).toBeGreaterThanOrEqual(before - 1);
+      expect(s.endMs).toBeLessThanOrEqual(after + 1);
+      expect(h.startMs).toBeGreaterThanOrEqual(s.startMs);
+      expect(h.endMs - h.startMs).toBeGreaterThanOrEqual(29);
+      expect(h.events[0].timeMs).toBeGreaterThanOrEqual(h.startMs);
+      expect(h.events[0].timeMs).toBeLessThanOrEqual(h.endMs);
+      expect(h).toMatchObject({
+        service: SERVICE,
+        name: 'hop echo',
+        kind: 1,
+        traceId: s.traceId,
+        parentSpanId: s.spanId,
+        traceState: 'vendor=abc',
+        // Sampled, the parent local.
+        flags: 0x101,
+        status: { code: 2, message: 'adapter down' },
+        attributes: { 'omnigate.hop.index': 0, 'omnigate.route': ['a', 'b'] },
+        links: [{ traceId: s.traceId, spanId: s.spanId }],
+      });
+      expect(h.events).toEqual([
+        expect.objectContaining({
+          name: 'exception',
+          attributes: expect.objectContaining({ 'exception.message': 'adapter down' }),
+        }),
+      ]);
+      expect(processor.dropped).toBe(0);
+    },
+  );
 
   it('sends a batch once it is full, without waiting for the delay', async () => {
     const otlp = await receiver();
