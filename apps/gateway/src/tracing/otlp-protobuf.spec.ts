@@ -36,7 +36,9 @@ describe('encodeTraceRequest: the OTLP protobuf body straight from a packed batc
     const writer = new SpanBatchWriter(8);
     for (const span of ended.splice(0)) writer.write(span);
     const batch = writer.take();
-    return structuredClone(batch, { transfer: [batch.numbers.buffer as ArrayBuffer] });
+    return structuredClone(batch, {
+      transfer: [batch.bytes.buffer as ArrayBuffer, batch.numbers.buffer as ArrayBuffer],
+    });
   }
 
   /** Both encodings of one batch: ours, and the SDK's serializer on the spans read back. */

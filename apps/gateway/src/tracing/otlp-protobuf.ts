@@ -10,8 +10,9 @@ export interface OtlpScope {
 
 /**
  * A batch of spans as the OTLP/HTTP protobuf body (an ExportTraceServiceRequest), written
- * straight from the packed batch (span-data.ts) on the export thread: no ReadableSpan, no
- * attribute object, no Uint8Array per id, one pass. The bytes are those the SDK's
+ * straight from the packed batch (span-data.ts) on the export thread: its strings and ids are
+ * already the bytes the body carries, so they are copied as they are; no ReadableSpan, no
+ * attribute object, one pass. The bytes are those the SDK's
  * ProtobufTraceSerializer writes for the same spans (otlp-protobuf.spec.ts compares them), whose
  * field order and choices (an integer as int_value, the span flags, the empty fields it writes or
  * skips) it follows; the spans are grouped by scope, scopes in the order they first appear.
@@ -85,17 +86,17 @@ const IS_REMOTE = 0x200;
 /** A Span message (opentelemetry/proto/trace/v1/trace.proto), fields 1 to 16 in order. */
 function writeSpan(w: ProtoWriter, read: SpanBatchReader, offset: number): void {
   w.tag(1, LEN);
-  w.hexBytes(read); // trace_id
+  w.field(read); // trace_id
   w.tag(2, LEN);
-  w.hexBytes(read); // span_id
+  w.field(read); // span_id
   optionalString(w, 3, read); // trace_state
   const hasParent = !read.absent();
   if (hasParent) {
     w.tag(4, LEN);
-    w.hexBytes(read); // parent_span_id
+    w.field(read); // parent_span_id
   }
   w.tag(5, LEN);
-  w.text(read); // name
+  w.field(read); // name
   w.tag(6, VARINT);
   w.varint(read.number() + 1); // kind: the API's SpanKind is the proto's less one
   w.tag(7, I64);
@@ -111,7 +112,7 @@ function writeSpan(w: ProtoWriter, read: SpanBatchReader, offset: number): void 
     w.tag(1, I64);
     w.time(read.number() + offset);
     w.tag(2, LEN);
-    w.text(read);
+    w.field(read);
     writeAttributes(w, 3, read);
     w.tag(4, VARINT);
     w.varint(read.number());
@@ -123,9 +124,9 @@ function writeSpan(w: ProtoWriter, read: SpanBatchReader, offset: number): void 
     w.tag(13, LEN); // links
     const at = w.begin();
     w.tag(1, LEN);
-    w.hexBytes(read);
+    w.field(read);
     w.tag(2, LEN);
-    w.hexBytes(read);
+    w.field(read);
     optionalString(w, 3, read);
     writeAttributes(w, 4, read);
     w.tag(5, VARINT);
@@ -157,7 +158,7 @@ function optionalString(w: ProtoWriter, field: number, read: SpanBatchReader): v
     return;
   }
   w.tag(field, LEN);
-  w.text(read);
+  w.field(read);
 }
 
 /** Packed attributes as repeated KeyValue fields. */
@@ -166,7 +167,7 @@ function writeAttributes(w: ProtoWriter, field: number, read: SpanBatchReader): 
     w.tag(field, LEN);
     const keyValue = w.begin();
     w.tag(1, LEN);
-    w.text(read); // key
+    w.field(read); // key
     w.tag(2, LEN);
     const value = w.begin();
     writePackedValue(w, read);
@@ -180,7 +181,7 @@ function writePackedValue(w: ProtoWriter, read: SpanBatchReader): void {
   switch (read.number() as Tag) {
     case Tag.String:
       w.tag(1, LEN);
-      w.text(read);
+      w.field(read);
       return;
     case Tag.Number:
       writeNumber(w, read.number());
@@ -344,32 +345,22 @@ class ProtoWriter {
 
   /** A string field's length and UTF-8 bytes. */
   string(value: string): void {
-    this.chars(value, 0, value.length);
+    const encoded = encoder.encode(value);
+    this.varint(encoded.length);
+    this.bytes(encoded, encoded.length);
   }
 
-  /** The next string of a batch, copied from its text without a string of its own. */
-  text(read: SpanBatchReader): void {
+  /** The next string or id of a batch: its length and bytes, copied as they are. */
+  field(read: SpanBatchReader): void {
     const length = read.number();
-    const start = read.textAt;
-    read.textAt += length;
-    this.chars(read.batch.text, start, length);
-  }
-
-  /** The next string of a batch, hex digits, as the bytes they stand for (an id). */
-  hexBytes(read: SpanBatchReader): void {
-    const digits = read.number();
-    const text = read.batch.text;
-    let at = read.textAt;
-    read.textAt += digits;
-    const length = digits >>> 1;
+    const from = read.byteAt;
+    read.byteAt += length;
     this.varint(length);
     this.room(length);
-    const b = this.buffer;
-    let pos = this.pos;
-    for (const end = pos + length; pos < end; at += 2) {
-      b[pos++] = (HEX[text.charCodeAt(at) & 0x7f] << 4) | HEX[text.charCodeAt(at + 1) & 0x7f];
-    }
-    this.pos = pos;
+    const source = read.batch.bytes;
+    if (length > 32) this.buffer.set(source.subarray(from, from + length), this.pos);
+    else for (let i = 0; i < length; i++) this.buffer[this.pos + i] = source[from + i];
+    this.pos += length;
   }
 
   /** Bytes as they are (already framed fields). */
@@ -401,28 +392,6 @@ class ProtoWriter {
     this.buffer[at + size - 1] = v;
   }
 
-  /** Characters of `text` as a string field: copied as they are when ASCII (the usual case), else encoded. */
-  private chars(text: string, start: number, length: number): void {
-    const before = this.pos;
-    this.varint(length);
-    this.room(length);
-    const b = this.buffer;
-    let pos = this.pos;
-    for (let i = start, end = start + length; i < end; i++) {
-      const code = text.charCodeAt(i);
-      if (code > 0x7f) {
-        // Not ASCII: the length was the characters', not the bytes'; written again, encoded.
-        this.pos = before;
-        const encoded = encoder.encode(text.slice(start, end));
-        this.varint(encoded.length);
-        this.bytes(encoded, encoded.length);
-        return;
-      }
-      b[pos++] = code;
-    }
-    this.pos = pos;
-  }
-
   /** Room for `bytes` more, the buffer doubled as often as needed. */
   private room(bytes: number): void {
     const needed = this.pos + bytes;
@@ -434,11 +403,4 @@ class ProtoWriter {
     this.buffer = grown;
     this.view = new DataView(grown.buffer);
   }
-}
-
-/** Hex digits' values (either case, as the SDK's hexToBinary reads them), by character code. */
-const HEX = new Uint8Array(128);
-for (let digit = 0; digit < 16; digit++) {
-  HEX['0123456789abcdef'.charCodeAt(digit)] = digit;
-  HEX['0123456789ABCDEF'.charCodeAt(digit)] = digit;
 }

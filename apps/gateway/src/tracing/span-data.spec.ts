@@ -57,8 +57,10 @@ describe('span batches: from the gateway to its export thread', () => {
     const writer = new SpanBatchWriter(8);
     for (const span of ended) writer.write(span);
     const batch = writer.take();
-    // What the processor posts: a structured clone, the numbers' buffer transferred.
-    const copy = structuredClone(batch, { transfer: [batch.numbers.buffer as ArrayBuffer] });
+    // What the processor posts: a structured clone, the arrays' buffers transferred.
+    const copy = structuredClone(batch, {
+      transfer: [batch.bytes.buffer as ArrayBuffer, batch.numbers.buffer as ArrayBuffer],
+    });
     const clock = { epochMs: Date.now(), perfMs: performance.now() };
     const resource = resourceFromAttributes({ 'service.name': 'spec' });
     const scopes = [
@@ -111,10 +113,11 @@ describe('span batches: from the gateway to its export thread', () => {
   it('grows a batch past its first capacity, and writes the next in an array given back', () => {
     ended.length = 0;
     for (let i = 0; i < 50; i++) tracer.start(`s${i}`, undefined, { i, text: 'x'.repeat(i) }).end();
-    const writer = new SpanBatchWriter(16);
+    const writer = new SpanBatchWriter(16, 64);
     for (const span of ended) writer.write(span);
     const first = writer.take();
     expect(first.numbers.length).toBeGreaterThan(16);
+    expect(first.bytes.length).toBeGreaterThan(64);
     const clock = { epochMs: Date.now(), perfMs: performance.now() };
     const resource = resourceFromAttributes({});
     const scopes = [{ name: 'omnigate' }];
@@ -123,13 +126,14 @@ describe('span batches: from the gateway to its export thread', () => {
       ended.map((_, i) => [`s${i}`, i, 'x'.repeat(i)]),
     );
     // Given back while the next batch is written: the one after is written in it.
-    writer.recycle(first.numbers);
+    writer.recycle(first);
     writer.write(ended[6]);
     const second = writer.take();
     writer.write(ended[7]);
     const third = writer.take();
     expect(second.numbers).not.toBe(first.numbers);
     expect(third.numbers).toBe(first.numbers);
+    expect(third.bytes).toBe(first.bytes);
     expect(readSpans(second, clock, resource, scopes).map((s) => s.name)).toEqual(['s6']);
     expect(readSpans(third, clock, resource, scopes).map((s) => s.name)).toEqual(['s7']);
   });

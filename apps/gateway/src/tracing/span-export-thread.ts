@@ -139,7 +139,8 @@ port.on('message', (message: ToExportThread) => {
       const { batch, count, clock } = message;
       const exported = exportBatch({ batch, count, clock }).finally(() => pending.delete(exported));
       pending.add(exported);
-      post({ type: 'read', numbers: batch.numbers }, [batch.numbers.buffer as ArrayBuffer]);
+      const { bytes, numbers } = batch;
+      post({ type: 'read', bytes, numbers }, [bytes.buffer as ArrayBuffer, numbers.buffer as ArrayBuffer]);
       return;
     }
     case 'flush':

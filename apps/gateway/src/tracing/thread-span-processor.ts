@@ -23,8 +23,8 @@ export interface ThreadSpanProcessorOptions {
   exportTimeoutMillis?: number;
 }
 
-/** The characters of a batch's text past which it is sent, full or not (a string has at most 2²⁹−24). */
-const MAX_BATCH_TEXT = 1 << 24;
+/** The bytes of a batch's strings past which it is sent, full or not. */
+const MAX_BATCH_BYTES = 1 << 24;
 
 const fromEnv = (value: number | undefined, name: string, fallback: number) =>
   value ?? getNumberFromEnv(name) ?? fallback;
@@ -107,8 +107,8 @@ export class ThreadSpanProcessor implements SpanSink {
       this.scopesSent[scope.index] = true;
     }
     this.batch.write(span);
-    // A batch is sent when full, or before its text nears the length a string may have.
-    if (++this.batched >= this.maxExportBatchSize || this.batch.textLength > MAX_BATCH_TEXT) this.post();
+    // A batch is sent when full, or once its strings are large (a span's attributes can be long).
+    if (++this.batched >= this.maxExportBatchSize || this.batch.bytesWritten > MAX_BATCH_BYTES) this.post();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.post(), this.scheduledDelayMillis);
       this.timer.unref();
@@ -138,6 +138,7 @@ export class ThreadSpanProcessor implements SpanSink {
     try {
       const clock = { epochMs: Date.now(), perfMs: performance.now() };
       this.thread.postMessage({ type: 'spans', batch, count, clock } satisfies ToExportThread, [
+        batch.bytes.buffer as ArrayBuffer,
         batch.numbers.buffer as ArrayBuffer,
       ]);
       this.sent += count;
@@ -166,7 +167,7 @@ export class ThreadSpanProcessor implements SpanSink {
         this.sent -= message.count;
         return;
       case 'read':
-        this.batch.recycle(message.numbers);
+        this.batch.recycle(message);
         return;
       case 'flushed':
         this.waiting.get(message.id)?.();
