@@ -9,39 +9,15 @@ import {
   SpanStatusCode,
   trace,
   TraceFlags,
-  type SpanContext,
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CompactTracerProvider } from './compact-tracer';
 import { RecordingSpan } from './recording-span';
 import { newSpanId, newTraceId } from './span-ids';
-import { spanLimitsFromEnv, type SpanLimits } from './span-limits';
 import { traceSampler } from './trace-sampler';
+import { REMOTE, tracerWith } from './tracing.testing';
 import type { TraceSampler } from './tracing-config';
-
-const REMOTE: SpanContext = {
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-  spanId: '00f067aa0ba902b7',
-  traceFlags: TraceFlags.SAMPLED,
-  isRemote: true,
-};
-
-/** A tracer whose ended spans land in `ended`. */
-function tracerWith(
-  sampler: TraceSampler = 'parentbased_always_on',
-  limits: Partial<SpanLimits> = {},
-  ratio = 1,
-) {
-  const ended: RecordingSpan[] = [];
-  const provider = new CompactTracerProvider({
-    sample: traceSampler(sampler, ratio),
-    limits: { ...spanLimitsFromEnv(), ...limits },
-    sink: { onEnd: (span) => ended.push(span) },
-  });
-  return { tracer: provider.getTracer('omnigate'), ended, provider };
-}
 
 /** The API's diagnostics while a test runs. */
 function diagnostics() {

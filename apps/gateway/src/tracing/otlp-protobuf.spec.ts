@@ -1,29 +1,14 @@
-import { createTraceState, SpanKind, SpanStatusCode, TraceFlags, type SpanContext } from '@opentelemetry/api';
+import { createTraceState, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
-import { CompactTracerProvider } from './compact-tracer';
+import { REMOTE, tracerWith } from './tracing.testing';
 import { encodeTraceRequest } from './otlp-protobuf';
 import type { RecordingSpan } from './recording-span';
 import { readSpans, SpanBatchWriter } from './span-data';
-import { spanLimitsFromEnv } from './span-limits';
-import { traceSampler } from './trace-sampler';
-
-const REMOTE: SpanContext = {
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-  spanId: '00f067aa0ba902b7',
-  traceFlags: TraceFlags.SAMPLED,
-  isRemote: true,
-};
 
 describe('encodeTraceRequest: the OTLP protobuf body straight from a packed batch', () => {
-  const ended: RecordingSpan[] = [];
-  const provider = new CompactTracerProvider({
-    sample: traceSampler('parentbased_always_on', 1),
-    limits: spanLimitsFromEnv(),
-    sink: { onEnd: (span) => ended.push(span) },
-  });
-  const omnigate = provider.getTracer('omnigate');
+  const { tracer: omnigate, ended, provider } = tracerWith();
   const other = provider.getTracer('other', '2.0', { schemaUrl: 'https://opentelemetry.io/schemas/1.30.0' });
   const resourceAttributes = { 'service.name': 'spec', 'service.version': '1.2.3', 'process.pid': 4242 };
   const scopes = [

@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import { SpanBatchReader, Tag, type ClockAnchor, type SpanBatch } from './span-data';
+import { SpanBatchReader, Tag, withRoom, type ClockAnchor, type SpanBatch } from './span-data';
 
 /** An instrumentation scope as the request names it. */
 export interface OtlpScope {
@@ -12,10 +12,10 @@ export interface OtlpScope {
  * A batch of spans as the OTLP/HTTP protobuf body (an ExportTraceServiceRequest), written
  * straight from the packed batch (span-data.ts) on the export thread: its strings and ids are
  * already the bytes the body carries, so they are copied as they are; no ReadableSpan, no
- * attribute object, one pass. The bytes are those the SDK's
- * ProtobufTraceSerializer writes for the same spans (otlp-protobuf.spec.ts compares them), whose
- * field order and choices (an integer as int_value, the span flags, the empty fields it writes or
- * skips) it follows; the spans are grouped by scope, scopes in the order they first appear.
+ * attribute object, one pass. The bytes are those the SDK's ProtobufTraceSerializer writes for
+ * the same spans (otlp-protobuf.spec.ts compares them): its field order and choices (an integer
+ * as int_value, the span flags, which empty fields it writes or skips), the spans grouped by
+ * scope, scopes in the order they first appear.
  */
 export function encodeTraceRequest(
   batch: SpanBatch,
@@ -221,7 +221,10 @@ function writeNumber(w: ProtoWriter, value: number): void {
   }
 }
 
-/** An attribute object (the resource's) as repeated KeyValue fields: strings, numbers, booleans, arrays of them. */
+/**
+ * An attribute object (the resource's, once a batch) as repeated KeyValue fields: strings,
+ * numbers, booleans, arrays of them; as writePackedValue writes the packed ones.
+ */
 function writeAttributeObject(w: ProtoWriter, field: number, attributes: Attributes): void {
   for (const key of Object.keys(attributes)) {
     w.tag(field, LEN);
@@ -392,14 +395,10 @@ class ProtoWriter {
     this.buffer[at + size - 1] = v;
   }
 
-  /** Room for `bytes` more, the buffer doubled as often as needed. */
+  /** Room for `bytes` more. */
   private room(bytes: number): void {
-    const needed = this.pos + bytes;
-    if (needed <= this.buffer.length) return;
-    let capacity = this.buffer.length * 2;
-    while (capacity < needed) capacity *= 2;
-    const grown = new Uint8Array(capacity);
-    grown.set(this.buffer.subarray(0, this.pos));
+    const grown = withRoom(this.buffer, this.pos, this.pos + bytes);
+    if (grown === this.buffer) return;
     this.buffer = grown;
     this.view = new DataView(grown.buffer);
   }

@@ -1,28 +1,13 @@
-import { createTraceState, SpanKind, SpanStatusCode, TraceFlags, type SpanContext } from '@opentelemetry/api';
+import { createTraceState, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
-import { CompactTracerProvider } from './compact-tracer';
+import { REMOTE, tracerWith } from './tracing.testing';
 import type { RecordingSpan } from './recording-span';
 import { readSpans, SpanBatchWriter } from './span-data';
-import { spanLimitsFromEnv } from './span-limits';
-import { traceSampler } from './trace-sampler';
-
-const REMOTE: SpanContext = {
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-  spanId: '00f067aa0ba902b7',
-  traceFlags: TraceFlags.SAMPLED,
-  isRemote: true,
-};
 
 describe('span batches: from the gateway to its export thread', () => {
-  const ended: RecordingSpan[] = [];
-  const provider = new CompactTracerProvider({
-    sample: traceSampler('parentbased_always_on', 1),
-    limits: spanLimitsFromEnv(),
-    sink: { onEnd: (span) => ended.push(span) },
-  });
-  const tracer = provider.getTracer('omnigate');
+  const { tracer, ended, provider } = tracerWith();
 
   it('packs ended spans into a batch the export thread reads back as the SDK would have made them', () => {
     const other = provider.getTracer('other', '2.0');

@@ -91,6 +91,19 @@ for (let digit = 0; digit < 16; digit++) {
   HEX['0123456789ABCDEF'.charCodeAt(digit)] = digit;
 }
 
+/**
+ * `array` when it holds `needed` elements, else a copy of its first `used` in one doubled as often
+ * as needed (the writers of batches and of the protobuf body grow alike).
+ */
+export function withRoom<T extends Uint8Array | Float64Array>(array: T, used: number, needed: number): T {
+  if (needed <= array.length) return array;
+  let capacity = Math.max(1, array.length) * 2;
+  while (capacity < needed) capacity *= 2;
+  const grown = new (array.constructor as new (length: number) => T)(capacity);
+  grown.set(array.subarray(0, used));
+  return grown;
+}
+
 /** Packs ended spans into a batch (on the gateway's thread: appends, no encoding). */
 export class SpanBatchWriter {
   private bytes: Uint8Array;
@@ -188,11 +201,7 @@ export class SpanBatchWriter {
   }
 
   private number(value: number): void {
-    if (this.length === this.numbers.length) {
-      const grown = new Float64Array(this.numbers.length * 2);
-      grown.set(this.numbers);
-      this.numbers = grown;
-    }
+    this.numbers = withRoom(this.numbers, this.length, this.length + 1);
     this.numbers[this.length++] = value;
   }
 
@@ -232,15 +241,9 @@ export class SpanBatchWriter {
     this.number(count);
   }
 
-  /** Room for `count` more bytes, the array doubled as often as needed. */
+  /** Room for `count` more bytes. */
   private room(count: number): void {
-    const needed = this.byteLength + count;
-    if (needed <= this.bytes.length) return;
-    let capacity = this.bytes.length * 2;
-    while (capacity < needed) capacity *= 2;
-    const grown = new Uint8Array(capacity);
-    grown.set(this.bytes.subarray(0, this.byteLength));
-    this.bytes = grown;
+    this.bytes = withRoom(this.bytes, this.byteLength, this.byteLength + count);
   }
 
   /** A string or nothing (length -1). */
