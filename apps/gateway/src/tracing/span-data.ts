@@ -24,9 +24,8 @@ import type { FlatAttributes, RecordingSpan, TracerScope } from './recording-spa
  * from them (otlp-protobuf.ts), or makes the SDK's ReadableSpans again (readSpans).
  */
 export interface SpanBatch {
+  /** The strings' bytes (the array is longer than they: each string's length is among the numbers). */
   bytes: Uint8Array;
-  /** The bytes used: the array is longer. */
-  byteLength: number;
   numbers: Float64Array;
   /** The numbers used: the array is longer. */
   length: number;
@@ -133,12 +132,7 @@ export class SpanBatchWriter {
 
   /** The batch so far; the writer starts a new one, as large as this one had to grow. */
   take(): SpanBatch {
-    const batch = {
-      bytes: this.bytes,
-      byteLength: this.byteLength,
-      numbers: this.numbers,
-      length: this.length,
-    };
+    const batch = { bytes: this.bytes, numbers: this.numbers, length: this.length };
     this.numberCapacity = Math.max(this.numberCapacity, this.numbers.length);
     this.byteCapacity = Math.max(this.byteCapacity, this.bytes.length);
     const spare = this.spare.pop();

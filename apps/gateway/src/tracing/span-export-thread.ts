@@ -96,7 +96,7 @@ const pending = new Set<Promise<void>>();
 
 /**
  * Exports one batch; settles when it is done or given up (after exportTimeoutMillis), never
- * rejects. The batch is encoded before this returns, so its numbers can be given back.
+ * rejects. The batch is encoded before this returns, so its arrays can be given back.
  */
 function exportBatch(request: SpanExport): Promise<void> {
   return new Promise<void>((resolve) => {
