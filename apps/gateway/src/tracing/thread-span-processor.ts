@@ -32,8 +32,8 @@ const fromEnv = (value: number | undefined, name: string, fallback: number) =>
 /**
  * The span processor of the CompactTracer (compact-tracer.ts), batching as the SDK's
  * BatchSpanProcessor does, except that the OTLP encoding and the HTTP export run on a worker
- * thread (span-export-thread.ts), with the SDK's exporter: the gateway's event loop only appends
- * an ended span's data to a flat batch (span-data.ts) and posts it a batch at a time. The queue is
+ * thread (span-export-thread.ts), through the SDK's OTLP/HTTP transport: the gateway's event loop
+ * only appends an ended span's data to a flat batch (span-data.ts) and posts it a batch at a time. The queue is
  * bounded: with maxQueueSize spans ended and not yet exported (a collector slow or away), the
  * next are dropped and counted (`dropped`), not buffered.
  */

@@ -22,9 +22,8 @@ export interface Tracing {
  * (compact-tracer.ts: the OpenTelemetry API's Tracer with spans far cheaper than the SDK's, its
  * samplers' decisions and span limits alike), registered as the API's global provider with the
  * W3C propagator and no context manager (parents are passed explicitly); spans batched to the
- * OTLP endpoint by the SDK's exporter on a thread of its own (thread-span-processor.ts; OTEL_BSP_*
- * are read as the SDK reads them, the exporter's OTEL_EXPORTER_OTLP_HEADERS / _TIMEOUT by the
- * exporter).
+ * OTLP endpoint from a thread of its own (thread-span-processor.ts; OTEL_BSP_* are read as the
+ * SDK reads them, OTEL_EXPORTER_OTLP_HEADERS / _TIMEOUT by the SDK's OTLP/HTTP transport).
  */
 export function startTracing(config: TracingConfig, version: string, logger: Logger): Tracing {
   const processor = new ThreadSpanProcessor({
