@@ -36,6 +36,9 @@
 //                     a fixed rate gives each side the same work, so its CPU per call compares
 //   BENCH_OBS_SAMPLER=always_on  the both side's OTEL_TRACES_SAMPLER (always_off: the trace context
 //                     still propagated, nothing recorded: what propagation alone costs)
+//   BENCH_OBS_RESTART_EVERY=0  start every side afresh every N rounds (0: one process per side for
+//                     the whole run): a process's own state (its heap, its compiled code) then
+//                     varies within the run instead of biasing all of it
 //   BENCH_OBS_NODE_ARGS="--max-semi-space-size=64"  Node options of every gateway side
 //   BENCH_CPU_PROF=1  run the gateways with --cpu-prof (profiles in bench/results/profiles;
 //                     summarise with node bench/profile-summary.mjs <file>)
@@ -72,6 +75,7 @@ const SCRAPE_QUEUES = Number(env.BENCH_OBS_QUEUES ?? 50);
 const SCRAPES = Number(env.BENCH_OBS_SCRAPES ?? 200);
 const UNCACHED = Number(env.BENCH_OBS_UNCACHED ?? 20);
 const STRICT = env.BENCH_STRICT === '1';
+const RESTART_EVERY = Number(env.BENCH_OBS_RESTART_EVERY ?? 0);
 const SIDES = (env.BENCH_OBS_SIDES ?? 'off,metrics,both').split(',').map((k) => k.trim());
 const SCRAPE = env.BENCH_OBS_SCRAPE !== '0';
 const RATE = Number(env.BENCH_OBS_RATE ?? 0);
@@ -111,7 +115,14 @@ async function main() {
   for (const side of sides) await check(side);
 
   const t0 = Date.now();
-  const throughputRuns = await throughput(sides, upstream);
+  // A side started afresh: the same settings, a new process (and so a new heap and new JIT state).
+  const restart = async (side) => {
+    await stopChild(children, side.gateway);
+    const fresh = await gatewaySide(side.key, build, backends, receiver);
+    await check(fresh);
+    return fresh;
+  };
+  const throughputRuns = await throughput(sides, upstream, restart);
   const tracedPosts = { ...receiver.counts };
   for (const side of sides) await stopChild(children, side.gateway);
 
@@ -148,6 +159,7 @@ async function main() {
     settings: {
       conc: CONC,
       rate: RATE || undefined,
+      restartEvery: RESTART_EVERY || undefined,
       sides: SIDES,
       warmupS: WARMUP_S,
       durationS: DURATION_S,
@@ -255,7 +267,7 @@ async function chatLoad(side, seconds) {
   };
 }
 
-async function throughput(sides, upstream) {
+async function throughput(sides, upstream, restart) {
   const totals = new Map(
     sides.map((s) => [s.key, { ok: 0, bad: 0, seconds: 0, cpuS: {}, rounds: [], mainMsRounds: [] }]),
   );
@@ -263,6 +275,9 @@ async function throughput(sides, upstream) {
     `\nc=${CONC}${RATE ? ` at ${RATE} calls/s` : ''}: ${ROUNDS} rounds, per side ${WARMUP_S} s warm-up + ${DURATION_S} s measured`,
   );
   for (let r = 0; r < ROUNDS; r++) {
+    if (RESTART_EVERY > 0 && r > 0 && r % RESTART_EVERY === 0) {
+      for (let i = 0; i < sides.length; i++) sides[i] = await restart(sides[i]);
+    }
     for (const s of rotate(sides, r)) {
       const t = totals.get(s.key);
       if (WARMUP_S > 0) await chatLoad(s, WARMUP_S);
