@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { REMOTE, tracerWith } from './tracing.testing';
 import { encodeTraceRequest } from './otlp-protobuf';
 import type { RecordingSpan } from './recording-span';
-import { readSpans, SpanBatchWriter } from './span-data';
+import { readSpans } from './readable-spans';
+import { SpanBatchWriter } from './span-data';
 
 describe('encodeTraceRequest: the OTLP protobuf body straight from a packed batch', () => {
   const { tracer: omnigate, ended, provider } = tracerWith();

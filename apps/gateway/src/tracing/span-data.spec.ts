@@ -4,7 +4,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
 import { REMOTE, tracerWith } from './tracing.testing';
 import type { RecordingSpan } from './recording-span';
-import { readSpans, SpanBatchWriter } from './span-data';
+import { readSpans } from './readable-spans';
+import { SpanBatchWriter } from './span-data';
 
 describe('span batches: from the gateway to its export thread', () => {
   const { tracer, ended, provider } = tracerWith();

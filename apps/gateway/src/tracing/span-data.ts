@@ -1,18 +1,6 @@
-import {
-  createTraceState,
-  TraceFlags,
-  type Attributes,
-  type AttributeValue,
-  type HrTime,
-  type Link,
-  type SpanContext,
-  type SpanKind,
-  type SpanStatusCode,
-} from '@opentelemetry/api';
-import { hrTimeDuration, millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
-import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import type { FlatAttributes, RecordingSpan, TracerScope } from './recording-span';
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import { withRoom } from './protobuf-writer';
+import type { FlatAttributes, RecordingSpan } from './recording-span';
 
 /**
  * What the export thread gets of ended spans: a batch packed into two arrays, in
@@ -21,7 +9,7 @@ import type { FlatAttributes, RecordingSpan, TracerScope } from './recording-spa
  * byte length of each string). Both arrays' buffers are transferred to the thread and given back
  * for the next batch: the post copies nothing, far cheaper, on the event loop and on the thread,
  * than cloning an object, or a string, per span. The thread writes the protobuf body straight
- * from them (otlp-protobuf.ts), or makes the SDK's ReadableSpans again (readSpans).
+ * from them (otlp-protobuf.ts), or makes the SDK's ReadableSpans again (readable-spans.ts).
  */
 export interface SpanBatch {
   /** The strings' bytes (the array is longer than they: each string's length is among the numbers). */
@@ -29,45 +17,6 @@ export interface SpanBatch {
   numbers: Float64Array;
   /** The numbers used: the array is longer. */
   length: number;
-}
-
-/**
- * A moment on both clocks, taken when a batch is posted: the thread turns the spans'
- * performance.now() times into epoch times with it, anchored to the wall clock a batch at a
- * time as the SDK anchors each span (performance.now() alone drifts from the wall clock).
- */
-export interface ClockAnchor {
-  epochMs: number;
-  perfMs: number;
-}
-
-/** Between the gateway and its export thread (span-export-thread.ts). */
-export type ToExportThread =
-  | { type: 'spans'; batch: SpanBatch; count: number; clock: ClockAnchor }
-  /** A tracer's scope, sent before the first span that names it. */
-  | { type: 'scope'; scope: TracerScope }
-  /** Answered with `flushed` once every span sent before it was exported (or failed). */
-  | { type: 'flush'; id: number }
-  /** Flushes, shuts the exporter down, answers `flushed`. */
-  | { type: 'shutdown'; id: number };
-
-export type FromExportThread =
-  /** `count` spans of a `spans` message are done with, exported or not. */
-  | { type: 'exported'; count: number }
-  /** A batch's arrays, read: given back to be written again (new buffers per batch cost more than the batch). */
-  | { type: 'read'; bytes: Uint8Array; numbers: Float64Array }
-  | { type: 'flushed'; id: number }
-  /** The exporter's diagnostics, for the gateway's log. */
-  | { type: 'diag'; level: 'error' | 'warn'; message: string };
-
-/** What the export thread is started with (its workerData). */
-export interface ExportThreadOptions {
-  url: string;
-  protocol: 'http/protobuf' | 'http/json';
-  /** The resource's attributes (service.name...). */
-  resource: Attributes;
-  /** A batch's export time limit: past it, its spans are given up and the next batch goes. */
-  exportTimeoutMillis: number;
 }
 
 /** How an attribute value is packed: its tag, then the value. */
@@ -88,19 +37,6 @@ const HEX = new Uint8Array(128);
 for (let digit = 0; digit < 16; digit++) {
   HEX['0123456789abcdef'.charCodeAt(digit)] = digit;
   HEX['0123456789ABCDEF'.charCodeAt(digit)] = digit;
-}
-
-/**
- * `array` when it holds `needed` elements, else a copy of its first `used` in one doubled as often
- * as needed (the writers of batches and of the protobuf body grow alike).
- */
-export function withRoom<T extends Uint8Array | Float64Array>(array: T, used: number, needed: number): T {
-  if (needed <= array.length) return array;
-  let capacity = Math.max(1, array.length) * 2;
-  while (capacity < needed) capacity *= 2;
-  const grown = new (array.constructor as new (length: number) => T)(capacity);
-  grown.set(array.subarray(0, used));
-  return grown;
 }
 
 /** Packs ended spans into a batch (on the gateway's thread: appends, no encoding). */
@@ -364,92 +300,4 @@ export class SpanBatchReader {
         return null;
     }
   }
-}
-
-/** The spans of a batch again, as the SDK's exporters read them (on the export thread). */
-export function readSpans(
-  batch: SpanBatch,
-  clock: ClockAnchor,
-  resource: Resource,
-  scopes: readonly InstrumentationScope[],
-): ReadableSpan[] {
-  const offset = clock.epochMs - clock.perfMs;
-  const time = (perfMs: number): HrTime => millisToHrTime(perfMs + offset);
-  const traceState = (header: string | undefined) =>
-    header === undefined ? undefined : createTraceState(header);
-  const read = new SpanBatchReader(batch);
-  const spans: ReadableSpan[] = [];
-  while (!read.done) {
-    const scope = scopes[read.number()];
-    const traceId = read.id();
-    const spanId = read.id();
-    const state = traceState(read.optional());
-    const context: SpanContext = { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState: state };
-    const parentSpanId = read.optionalId();
-    const name = read.string();
-    const kind = read.number() as SpanKind;
-    const startTime = time(read.number());
-    const endTime = time(read.number());
-    const attributes = read.attributes();
-    const droppedAttributesCount = read.number();
-    const events: TimedEvent[] = [];
-    for (let n = read.number(); n > 0; n--) {
-      const eventTime = time(read.number());
-      const eventName = read.string();
-      const eventAttributes = read.attributes();
-      events.push({
-        name: eventName,
-        time: eventTime,
-        attributes: eventAttributes,
-        droppedAttributesCount: read.number(),
-      });
-    }
-    const droppedEventsCount = read.number();
-    const links: Link[] = [];
-    for (let n = read.number(); n > 0; n--) {
-      const linkTraceId = read.id();
-      const linkSpanId = read.id();
-      const linkState = traceState(read.optional());
-      const linkAttributes = read.attributes();
-      const dropped = read.number();
-      const linked: SpanContext = {
-        traceId: linkTraceId,
-        spanId: linkSpanId,
-        traceFlags: read.number(),
-        isRemote: read.number() === 1,
-      };
-      if (linkState) linked.traceState = linkState;
-      const link: Link = { context: linked };
-      if (Object.keys(linkAttributes).length > 0) link.attributes = linkAttributes;
-      if (dropped > 0) link.droppedAttributesCount = dropped;
-      links.push(link);
-    }
-    const droppedLinksCount = read.number();
-    const message = read.optional();
-    const code = read.number() as SpanStatusCode;
-    const parentIsRemote = read.number() === 1;
-    spans.push({
-      name,
-      kind,
-      spanContext: () => context,
-      parentSpanContext:
-        parentSpanId === undefined
-          ? undefined
-          : { traceId, spanId: parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: parentIsRemote },
-      startTime,
-      endTime,
-      duration: hrTimeDuration(startTime, endTime),
-      ended: true,
-      status: message === undefined ? { code } : { code, message },
-      attributes,
-      droppedAttributesCount,
-      events,
-      droppedEventsCount,
-      links,
-      droppedLinksCount,
-      resource,
-      instrumentationScope: scope,
-    });
-  }
-  return spans;
 }

@@ -4,7 +4,7 @@
  * headers, compression and OTEL_EXPORTER_OTLP_* variables, read from the environment the thread
  * inherited), so that neither the encoding nor the HTTP export runs on the gateway's event loop.
  * http/protobuf is written straight from the packed batch (otlp-protobuf.ts); http/json by the
- * SDK's serializer from the spans read back (readSpans).
+ * SDK's serializer from the spans read back (readable-spans.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
@@ -27,14 +27,14 @@ import {
 } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { encodeTraceRequest } from './otlp-protobuf';
-import {
-  readSpans,
-  type ClockAnchor,
-  type ExportThreadOptions,
-  type FromExportThread,
-  type SpanBatch,
-  type ToExportThread,
-} from './span-data';
+import type {
+  ClockAnchor,
+  ExportThreadOptions,
+  FromExportThread,
+  ToExportThread,
+} from './export-thread-protocol';
+import { readSpans } from './readable-spans';
+import type { SpanBatch } from './span-data';
 import { lowerThreadPriority } from './thread-priority';
 
 // Below the event loop's priority: a batch posted must not pre-empt it (thread-priority.ts).

@@ -4,12 +4,8 @@ import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import { getNumberFromEnv } from '@opentelemetry/core';
 import type { RecordingSpan, SpanSink } from './recording-span';
-import {
-  SpanBatchWriter,
-  type ExportThreadOptions,
-  type FromExportThread,
-  type ToExportThread,
-} from './span-data';
+import type { ExportThreadOptions, FromExportThread, ToExportThread } from './export-thread-protocol';
+import { SpanBatchWriter } from './span-data';
 
 /** The batching of the SDK's BatchSpanProcessor, whose OTEL_BSP_* variables it reads alike. */
 export interface ThreadSpanProcessorOptions {
