@@ -40,6 +40,14 @@
 //                     the whole run): a process's own state (its heap, its compiled code) then
 //                     varies within the run instead of biasing all of it
 //   BENCH_OBS_NODE_ARGS="--max-semi-space-size=64"  Node options of every gateway side
+//   BENCH_OBS_TOGGLE_S=0  also (after the rounds) TOGGLE_S s of load at c=CONC on one more gateway
+//                     with both's settings and TRACING_PAUSE_SIGNAL=SIGUSR2, whose tracing this bench
+//                     pauses and resumes every BENCH_OBS_TOGGLE_MS=1000 ms: calls/s and main-thread
+//                     CPU per call in the windows with tracing on against those with it paused, in
+//                     one process (no per-process state, no drift between rounds: the steadiest
+//                     same-run view of what tracing costs). BENCH_OBS_SIDES= (empty) runs only this.
+//   BENCH_OBS_ALT_MAIN=path/to/main.js  adds the side `alt`: both's settings on another build (a
+//                     change to tracing against the current one, in the same run; alt/off shown)
 //   BENCH_CPU_PROF=1  run the gateways with --cpu-prof (profiles in bench/results/profiles;
 //                     summarise with node bench/profile-summary.mjs <file>)
 //   The gateway's CPU is shown for the whole process and for its main thread (the event loop)
@@ -76,7 +84,15 @@ const SCRAPES = Number(env.BENCH_OBS_SCRAPES ?? 200);
 const UNCACHED = Number(env.BENCH_OBS_UNCACHED ?? 20);
 const STRICT = env.BENCH_STRICT === '1';
 const RESTART_EVERY = Number(env.BENCH_OBS_RESTART_EVERY ?? 0);
-const SIDES = (env.BENCH_OBS_SIDES ?? 'off,metrics,both').split(',').map((k) => k.trim());
+const ALT_MAIN = env.BENCH_OBS_ALT_MAIN;
+const SIDES = (env.BENCH_OBS_SIDES ?? `off,metrics,both${ALT_MAIN ? ',alt' : ''}`)
+  .split(',')
+  .map((k) => k.trim())
+  .filter(Boolean);
+const TOGGLE_S = Number(env.BENCH_OBS_TOGGLE_S ?? 0);
+const TOGGLE_MS = Number(env.BENCH_OBS_TOGGLE_MS ?? 1000);
+/** The sides whose gateway traces (the OTEL_* settings of `both`). */
+const TRACED_SIDES = ['both', 'alt', 'toggle'];
 const SCRAPE = env.BENCH_OBS_SCRAPE !== '0';
 const RATE = Number(env.BENCH_OBS_RATE ?? 0);
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
@@ -97,6 +113,9 @@ async function main() {
   const machine = machineInfo();
   const build = snapshotGatewayBuild(SOURCE_MAIN, SNAPSHOT_DIR);
   console.log(`build ${build.source} (commit ${build.commit}, built ${build.builtAt})`);
+  const altBuild = ALT_MAIN && snapshotGatewayBuild(ALT_MAIN, `${SNAPSHOT_DIR}-alt`);
+  if (altBuild)
+    console.log(`alt build ${altBuild.source} (commit ${altBuild.commit}, built ${altBuild.builtAt})`);
   const upstream = await startOpenAiTestServer(children, {
     name: 'upstream',
     chunkDelayMs: 0,
@@ -109,22 +128,27 @@ async function main() {
   console.log(`OTLP receiver on ${receiver.url}`);
   const backends = [backend('bench', upstream)];
 
-  for (const key of SIDES) if (!['off', 'metrics', 'both'].includes(key)) throw new Error(`no side ${key}`);
+  for (const key of SIDES) {
+    if (!['off', 'metrics', 'both', ...(altBuild ? ['alt'] : [])].includes(key))
+      throw new Error(`no side ${key}`);
+  }
+  const buildOf = (key) => (key === 'alt' ? altBuild : build);
   const sides = [];
-  for (const key of SIDES) sides.push(await gatewaySide(key, build, backends, receiver));
+  for (const key of SIDES) sides.push(await gatewaySide(key, buildOf(key), backends, receiver));
   for (const side of sides) await check(side);
 
   const t0 = Date.now();
   // A side started afresh: the same settings, a new process (and so a new heap and new JIT state).
   const restart = async (side) => {
     await stopChild(children, side.gateway);
-    const fresh = await gatewaySide(side.key, build, backends, receiver);
+    const fresh = await gatewaySide(side.key, buildOf(side.key), backends, receiver);
     await check(fresh);
     return fresh;
   };
   const throughputRuns = await throughput(sides, upstream, restart);
   const tracedPosts = { ...receiver.counts };
   for (const side of sides) await stopChild(children, side.gateway);
+  const toggled = TOGGLE_S > 0 ? await pausedAndResumed(build, backends, receiver) : undefined;
 
   const scrape = SCRAPE ? await scrapeCost(build, upstream) : undefined;
   const wallS = Math.round((Date.now() - t0) / 1000);
@@ -143,9 +167,19 @@ async function main() {
     metricsOverOff: over('metrics'),
     bothOverOff: over('both'),
     pairedMedian: { metricsOverOff: paired('metrics'), bothOverOff: paired('both') },
+    ...(altBuild && {
+      altOverOff: over('alt'),
+      altOverBoth: byKey.both && round(byKey.alt.rps / byKey.both.rps, 3),
+      altPairedMedianOverOff: paired('alt'),
+    }),
   };
   summary.pass = summary.bothOverOff >= TARGET && summary.metricsOverOff >= TARGET;
-  const tables = markdown(throughputRuns, summary, scrape, tracedPosts);
+  const tables = [
+    throughputRuns.length ? markdown(throughputRuns, summary, scrape, tracedPosts) : '',
+    toggled ? toggleMarkdown(toggled) : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
   console.log(`\n${tables}`);
 
   const command = env.BENCH_GATEWAY_MAIN
@@ -169,6 +203,7 @@ async function main() {
       cpuProf: CPU_PROF,
     },
     throughput: throughputRuns,
+    ...(toggled && { pausedAndResumed: toggled }),
     otlp: tracedPosts,
     summary,
     target: `both/off and metrics/off req/s >= ${TARGET} (c=${CONC}${RATE ? `, not at a fixed rate: ${RATE}/s here` : ''})`,
@@ -197,12 +232,13 @@ async function gatewaySide(key, build, backends, receiver) {
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     METRICS: key === 'off' ? 'off' : 'on',
-    ...(key === 'both' && {
+    ...(TRACED_SIDES.includes(key) && {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       OTEL_TRACES_SAMPLER: env.BENCH_OBS_SAMPLER ?? 'always_on',
       OTEL_SERVICE_NAME: 'omnigate-bench',
     }),
+    ...(key === 'toggle' && { TRACING_PAUSE_SIGNAL: 'SIGUSR2' }),
   };
   const gateway = await startGatewayChild(children, {
     name: key,
@@ -215,7 +251,12 @@ async function gatewaySide(key, build, backends, receiver) {
       OPENAI_BACKENDS: JSON.stringify(backends),
       REDIS_URL: `redis://127.0.0.1:${redis.port}`,
     },
-    dropEnv: ['ADAPTER_MODULES', 'API_KEYS', 'OPENAI_API_KEY', ...(key === 'both' ? [] : OTEL_KEYS)],
+    dropEnv: [
+      'ADAPTER_MODULES',
+      'API_KEYS',
+      'OPENAI_API_KEY',
+      ...(TRACED_SIDES.includes(key) ? [] : OTEL_KEYS),
+    ],
     nodeArgs: [...NODE_ARGS, ...cpuProfileArgs(CPU_PROF, PROFILE_DIR, `observability-${key}`)],
     blobDir: mkTemp(`omnigate-obs-blobs-${key}-`),
   });
@@ -317,6 +358,95 @@ async function throughput(sides, upstream, restart) {
       ),
     };
   });
+}
+
+/**
+ * One gateway with tracing at 100 % under load at c=CONC for TOGGLE_S s, its tracing paused and
+ * resumed (SIGUSR2, TRACING_PAUSE_SIGNAL) every TOGGLE_MS: each window's calls (answers counted as
+ * they come) and the gateway's main-thread CPU. The first window (the load starting) is left out.
+ * Windows next to each other ran a moment apart in the same process, so the median of their
+ * ratios leaves out the machine's drift and the process's own state.
+ */
+async function pausedAndResumed(build, backends, receiver) {
+  const side = await gatewaySide('toggle', build, backends, receiver);
+  await check(side);
+  if (WARMUP_S > 0) await chatLoad(side, WARMUP_S);
+  const main = { sideMain: `${side.pid}/task/${side.pid}` };
+  const windows = [];
+  let on = true;
+  let calls = 0;
+  let started = { at: performance.now(), cpu: cpuWindow(main) };
+  const instance = autocannon({
+    url: `${side.url}/v1/chat/completions`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: BODY,
+    connections: CONC,
+    pipelining: 1,
+    duration: TOGGLE_S,
+    timeout: 30,
+  });
+  instance.on('response', (_client, statusCode) => {
+    if (statusCode === 200) calls++;
+  });
+  const timer = setInterval(() => {
+    const cpu = started.cpu.end();
+    windows.push({ on, ms: performance.now() - started.at, calls, mainCpuS: cpu.cpuS.sideMain });
+    calls = 0;
+    on = !on;
+    process.kill(side.pid, 'SIGUSR2');
+    started = { at: performance.now(), cpu: cpuWindow(main) };
+  }, TOGGLE_MS);
+  const result = await instance;
+  clearInterval(timer);
+  await stopChild(children, side.gateway);
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) throw new Error(`toggle: ${bad} failed calls at c=${CONC}`);
+
+  const kept = windows.slice(1);
+  const rate = (w) => w.calls / w.ms;
+  const pairs = [];
+  for (let i = 1; i < kept.length; i++) {
+    const [a, b] = kept[i].on ? [kept[i], kept[i - 1]] : [kept[i - 1], kept[i]];
+    pairs.push(rate(a) / rate(b));
+  }
+  pairs.sort((x, y) => x - y);
+  const quantile = (q) => round(pairs[Math.min(pairs.length - 1, Math.floor(q * pairs.length))], 3);
+  const mid = pairs.length >> 1;
+  const sum = (state, f) => kept.filter((w) => w.on === state).reduce((t, w) => t + f(w), 0);
+  const of = (state) => ({
+    windows: kept.filter((w) => w.on === state).length,
+    callsPerS: round((1000 * sum(state, (w) => w.calls)) / sum(state, (w) => w.ms), 1),
+    mainMsPerCall: round((1000 * sum(state, (w) => w.mainCpuS)) / sum(state, (w) => w.calls), 3),
+  });
+  const traced = of(true);
+  const paused = of(false);
+  return {
+    seconds: TOGGLE_S,
+    windowMs: TOGGLE_MS,
+    traced,
+    paused,
+    ratio: round(traced.callsPerS / paused.callsPerS, 3),
+    pairs: pairs.length,
+    pairedMedian: round(pairs.length % 2 ? pairs[mid] : (pairs[mid - 1] + pairs[mid]) / 2, 3),
+    pairedQuartiles: [quantile(0.25), quantile(0.75)],
+  };
+}
+
+function toggleMarkdown(t) {
+  const table = markdownTable(
+    ['tracing (one process, alternating)', 'windows', 'calls/s', 'main thread CPU ms/call'],
+    [
+      ['on (100 %)', String(t.traced.windows), fmt(t.traced.callsPerS, 0), fmt(t.traced.mainMsPerCall, 3)],
+      ['paused', String(t.paused.windows), fmt(t.paused.callsPerS, 0), fmt(t.paused.mainMsPerCall, 3)],
+    ],
+  );
+  const verdict = t.pairedMedian >= TARGET ? 'pass' : 'miss';
+  return [
+    table,
+    '',
+    `on/paused ${fmt(t.ratio, 3)} over all windows; the median of ${t.pairs} adjacent windows' ratios ${fmt(t.pairedMedian, 3)} (${verdict} against >= ${TARGET}; quartiles ${t.pairedQuartiles.map((q) => fmt(q, 3)).join(', ')}); ${t.seconds} s at c=${CONC}, ${t.windowMs} ms windows`,
+  ].join('\n');
 }
 
 /** A tiny OTLP/HTTP receiver: 200 to every POST /v1/traces, counting posts and bytes. */
@@ -480,6 +610,9 @@ function markdown(runs, summary, scrape, otlp) {
     pairedMedian.bothOverOff === undefined
       ? ''
       : `; the median of each round's ratio: metrics/off ${fmt(pairedMedian.metricsOverOff, 3)}, both/off ${fmt(pairedMedian.bothOverOff, 3)}`,
+    summary.altOverOff === undefined
+      ? ''
+      : `; alt (both on BENCH_OBS_ALT_MAIN's build)/off ${fmt(summary.altOverOff, 3)} (median of the rounds' ${fmt(summary.altPairedMedianOverOff, 3)}), alt/both ${fmt(summary.altOverBoth, 3)}`,
     `; the receiver got ${otlp.posts} OTLP posts, ${otlp.bytes} bytes`,
   ].join('');
   if (!scrape) return [t1, '', t1Line].join('\n');

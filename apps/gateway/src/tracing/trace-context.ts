@@ -24,6 +24,8 @@ import { RecordingSpan } from './recording-span';
  */
 let enabled = false;
 /** The gateway's tracer, once tracing is on. */
+let started: CompactTracer | undefined;
+/** The tracer spans are made with: `started`, unless tracing is paused (pauseTracing). */
 let tracer: CompactTracer | undefined;
 
 /** How many spans the exporter dropped so far (its queue full), once tracing is on. */
@@ -34,9 +36,17 @@ let dropped: () => number = () => 0;
  * `droppedSpans`: the count of spans its exporter dropped, for the metrics.
  */
 export function enableTracing(with_: CompactTracer, droppedSpans?: () => number): void {
-  tracer = with_;
+  started = tracer = with_;
   if (droppedSpans) dropped = droppedSpans;
   enabled = true;
+}
+
+/**
+ * Pauses tracing (no span made, no context propagated: as if it were off) or resumes it: for an
+ * operator (TRACING_PAUSE_SIGNAL), and for measuring what tracing costs within one process.
+ */
+export function pauseTracing(paused: boolean): void {
+  tracer = paused ? undefined : started;
 }
 
 /** Spans made and dropped unexported so far: the export queue was full (a collector slow or away). */

@@ -29,6 +29,7 @@ describe('tracingFromEnv', () => {
         OTEL_SERVICE_NAME: 'gw-eu',
         OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
         OTEL_TRACES_SAMPLER_ARG: '0.25',
+        TRACING_PAUSE_SIGNAL: 'SIGUSR2',
       }),
     ).toEqual({
       url: 'https://collector/custom/traces',
@@ -36,6 +37,7 @@ describe('tracingFromEnv', () => {
       serviceName: 'gw-eu',
       sampler: 'parentbased_traceidratio',
       samplerRatio: 0.25,
+      pauseSignal: 'SIGUSR2',
     });
   });
 
@@ -57,6 +59,9 @@ describe('tracingFromEnv', () => {
     expect(() => tracingFromEnv({ ...on, OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(/OTEL_TRACES_SAMPLER_ARG/);
     expect(() => tracingFromEnv({ ...on, OTEL_SDK_DISABLED: 'yes' })).toThrow(/OTEL_SDK_DISABLED/);
     expect(() => tracingFromEnv({ ...on, OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/OTEL_TRACES_EXPORTER/);
+    expect(() => tracingFromEnv({ ...on, TRACING_PAUSE_SIGNAL: 'SIGTERM' })).toThrow(
+      /TRACING_PAUSE_SIGNAL: expected SIGUSR2, got "SIGTERM"/,
+    );
   });
 
   it('stops start-up through loadConfig, and is absent from the config when off', () => {

@@ -22,7 +22,16 @@ export interface TracingConfig {
   sampler: TraceSampler;
   /** The ratio of the `traceidratio` samplers, 0 to 1. */
   samplerRatio: number;
+  /**
+   * TRACING_PAUSE_SIGNAL: the signal that pauses span making and resumes it, each time it comes
+   * (tracing paused is tracing off, the exporter kept); none by default.
+   */
+  pauseSignal?: TracingPauseSignal;
 }
+
+/** The signals TRACING_PAUSE_SIGNAL may name: ones Node and the gateway leave free. */
+export const TRACING_PAUSE_SIGNALS = ['SIGUSR2'] as const;
+export type TracingPauseSignal = (typeof TRACING_PAUSE_SIGNALS)[number];
 
 /**
  * Tracing from the standard OpenTelemetry variables: on when an OTLP endpoint is set
@@ -72,12 +81,19 @@ export function tracingFromEnv(env: NodeJS.ProcessEnv): TracingConfig | undefine
   if (!Number.isFinite(samplerRatio) || samplerRatio < 0 || samplerRatio > 1) {
     throw new Error(`OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got ${JSON.stringify(arg)}`);
   }
+  const pauseSignal = get('TRACING_PAUSE_SIGNAL');
+  if (pauseSignal !== undefined && !(TRACING_PAUSE_SIGNALS as readonly string[]).includes(pauseSignal)) {
+    throw new Error(
+      `TRACING_PAUSE_SIGNAL: expected ${TRACING_PAUSE_SIGNALS.join(' or ')}, got ${JSON.stringify(pauseSignal)}`,
+    );
+  }
   return {
     url,
     protocol: protocol as OtlpProtocol,
     serviceName: get('OTEL_SERVICE_NAME') ?? 'omnigate',
     sampler: sampler as TraceSampler,
     samplerRatio,
+    ...(pauseSignal && { pauseSignal: pauseSignal as TracingPauseSignal }),
   };
 }
 

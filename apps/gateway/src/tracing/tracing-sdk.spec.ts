@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { propagation, trace } from '@opentelemetry/api';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSpan } from './trace-context';
+import { carrierOf, startSpan } from './trace-context';
 import { diagLogger, startTracing } from './tracing-sdk';
 
 /** A pino logger whose lines land in `lines`. */
@@ -51,6 +51,41 @@ describe('the tracing SDK', () => {
     await tracing.shutdown();
     expect(lines[0]).toMatchObject({ msg: 'OpenTelemetry tracing on', serviceName: 'sdk-spec' });
     expect(String(warned()?.msg)).toMatch(/^OpenTelemetry: .*ECONNREFUSED/);
+  });
+
+  it('pauses and resumes span making on TRACING_PAUSE_SIGNAL, each time it comes', async () => {
+    const { lines, logger } = capture();
+    const tracing = startTracing(
+      {
+        url: `http://127.0.0.1:${await closedPort()}/v1/traces`,
+        protocol: 'http/protobuf',
+        serviceName: 'pause-spec',
+        sampler: 'always_on',
+        samplerRatio: 1,
+        pauseSignal: 'SIGUSR2',
+      },
+      '0.0.0',
+      logger,
+    );
+    try {
+      expect(startSpan('before', undefined)).toBeDefined();
+      // What the signal's arrival runs (a real SIGUSR2 would reach the test runner too).
+      process.emit('SIGUSR2');
+      // Paused: no span, and nothing to propagate (a caller's trace is not continued either).
+      expect(
+        startSpan('paused', { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` }),
+      ).toBeUndefined();
+      process.emit('SIGUSR2');
+      const resumed = startSpan('resumed', undefined)!;
+      // Not ended: nothing to export to the closed port.
+      expect(carrierOf(resumed).traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    } finally {
+      await tracing.shutdown();
+    }
+    expect(process.listenerCount('SIGUSR2')).toBe(0);
+    expect(lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['OpenTelemetry tracing paused', 'OpenTelemetry tracing resumed']),
+    );
   });
 
   it('writes at most one diagnostic line a period, counting the ones it left out', () => {

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { CompactTracerProvider } from './compact-tracer';
 import { spanLimitsFromEnv } from './span-limits';
 import { ThreadSpanProcessor } from './thread-span-processor';
-import { enableTracing } from './trace-context';
+import { enableTracing, pauseTracing } from './trace-context';
 import { traceSampler } from './trace-sampler';
 import type { TracingConfig } from './tracing-config';
 
@@ -41,17 +41,36 @@ export function startTracing(config: TracingConfig, version: string, logger: Log
   // The SDK's own troubles (an export the collector refused or never answered) go to the log.
   diag.setLogger(diagLogger(logger), DiagLogLevel.WARN);
   enableTracing(provider.getTracer('omnigate'), () => processor.dropped);
+  const { pauseSignal } = config;
+  let paused = false;
+  const togglePause = () => {
+    paused = !paused;
+    pauseTracing(paused);
+    logger.info(
+      { signal: pauseSignal },
+      paused ? 'OpenTelemetry tracing paused' : 'OpenTelemetry tracing resumed',
+    );
+  };
+  if (pauseSignal) process.on(pauseSignal, togglePause);
   logger.info(
-    { url: config.url, protocol: config.protocol, serviceName: config.serviceName, sampler: config.sampler },
+    {
+      url: config.url,
+      protocol: config.protocol,
+      serviceName: config.serviceName,
+      sampler: config.sampler,
+      ...(pauseSignal && { pauseSignal }),
+    },
     'OpenTelemetry tracing on',
   );
   return {
     droppedSpans: () => processor.dropped,
-    shutdown: () =>
-      processor
+    shutdown: () => {
+      if (pauseSignal) process.off(pauseSignal, togglePause);
+      return processor
         .shutdown()
         .catch((err: unknown) => logger.warn({ err }, 'could not flush the last spans'))
-        .finally(() => diag.disable()),
+        .finally(() => diag.disable());
+    },
   };
 }
 
