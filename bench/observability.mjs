@@ -424,6 +424,7 @@ async function pausedAndResumed(build, backends, receiver) {
   return {
     seconds: TOGGLE_S,
     windowMs: TOGGLE_MS,
+    sampler: env.BENCH_OBS_SAMPLER ?? 'always_on',
     traced,
     paused,
     ratio: round(traced.callsPerS / paused.callsPerS, 3),
@@ -437,7 +438,12 @@ function toggleMarkdown(t) {
   const table = markdownTable(
     ['tracing (one process, alternating)', 'windows', 'calls/s', 'main thread CPU ms/call'],
     [
-      ['on (100 %)', String(t.traced.windows), fmt(t.traced.callsPerS, 0), fmt(t.traced.mainMsPerCall, 3)],
+      [
+        `on (${t.sampler})`,
+        String(t.traced.windows),
+        fmt(t.traced.callsPerS, 0),
+        fmt(t.traced.mainMsPerCall, 3),
+      ],
       ['paused', String(t.paused.windows), fmt(t.paused.callsPerS, 0), fmt(t.paused.mainMsPerCall, 3)],
     ],
   );
