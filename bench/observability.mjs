@@ -62,7 +62,7 @@ import { snapshotGatewayBuild } from './lib/build.mjs';
 import { httpRequest } from './lib/http.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { cpuWindow, machineInfo } from './lib/machine.mjs';
-import { fmt, latencyStats, markdownTable, round } from './lib/numbers.mjs';
+import { fmt, latencyStats, markdownTable, median, pct, round } from './lib/numbers.mjs';
 import {
   cpuProfileArgs,
   redisCommandStats,
@@ -159,9 +159,7 @@ async function main() {
   // drift of a shared machine's speed from round to round, so its median is the steadier view.
   const paired = (key) => {
     if (!byKey[key] || !byKey.off) return undefined;
-    const ratios = byKey[key].rounds.map((v, r) => v / byKey.off.rounds[r]).sort((a, b) => a - b);
-    const mid = ratios.length >> 1;
-    return round(ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2, 3);
+    return round(median(byKey[key].rounds.map((v, r) => v / byKey.off.rounds[r])), 3);
   };
   const summary = {
     metricsOverOff: over('metrics'),
@@ -284,8 +282,9 @@ function rotate(sides, k) {
   return [...sides.slice(i), ...sides.slice(0, i)];
 }
 
-async function chatLoad(side, seconds) {
-  const result = await autocannon({
+/** Chat calls at c=CONC for `seconds`; `onAnswer(statusCode)` is told of each answer as it comes. */
+async function chatLoad(side, seconds, onAnswer) {
+  const instance = autocannon({
     url: `${side.url}/v1/chat/completions`,
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -299,6 +298,8 @@ async function chatLoad(side, seconds) {
     renderResultsTable: false,
     renderLatencyTable: false,
   });
+  if (onAnswer) instance.on('response', (_client, statusCode) => onAnswer(statusCode));
+  const result = await instance;
   return {
     ok: result['2xx'],
     bad: result.non2xx + result.errors + result.timeouts,
@@ -376,19 +377,6 @@ async function pausedAndResumed(build, backends, receiver) {
   let on = true;
   let calls = 0;
   let started = { at: performance.now(), cpu: cpuWindow(main) };
-  const instance = autocannon({
-    url: `${side.url}/v1/chat/completions`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: BODY,
-    connections: CONC,
-    pipelining: 1,
-    duration: TOGGLE_S,
-    timeout: 30,
-  });
-  instance.on('response', (_client, statusCode) => {
-    if (statusCode === 200) calls++;
-  });
   const timer = setInterval(() => {
     const cpu = started.cpu.end();
     windows.push({ on, ms: performance.now() - started.at, calls, mainCpuS: cpu.cpuS.sideMain });
@@ -397,10 +385,11 @@ async function pausedAndResumed(build, backends, receiver) {
     process.kill(side.pid, 'SIGUSR2');
     started = { at: performance.now(), cpu: cpuWindow(main) };
   }, TOGGLE_MS);
-  const result = await instance;
+  const { bad } = await chatLoad(side, TOGGLE_S, (statusCode) => {
+    if (statusCode === 200) calls++;
+  });
   clearInterval(timer);
   await stopChild(children, side.gateway);
-  const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) throw new Error(`toggle: ${bad} failed calls at c=${CONC}`);
 
   const kept = windows.slice(1);
@@ -410,9 +399,7 @@ async function pausedAndResumed(build, backends, receiver) {
     const [a, b] = kept[i].on ? [kept[i], kept[i - 1]] : [kept[i - 1], kept[i]];
     pairs.push(rate(a) / rate(b));
   }
-  pairs.sort((x, y) => x - y);
-  const quantile = (q) => round(pairs[Math.min(pairs.length - 1, Math.floor(q * pairs.length))], 3);
-  const mid = pairs.length >> 1;
+  const sorted = Float64Array.from(pairs).sort();
   const sum = (state, f) => kept.filter((w) => w.on === state).reduce((t, w) => t + f(w), 0);
   const of = (state) => ({
     windows: kept.filter((w) => w.on === state).length,
@@ -429,8 +416,8 @@ async function pausedAndResumed(build, backends, receiver) {
     paused,
     ratio: round(traced.callsPerS / paused.callsPerS, 3),
     pairs: pairs.length,
-    pairedMedian: round(pairs.length % 2 ? pairs[mid] : (pairs[mid - 1] + pairs[mid]) / 2, 3),
-    pairedQuartiles: [quantile(0.25), quantile(0.75)],
+    pairedMedian: round(median(pairs), 3),
+    pairedQuartiles: [round(pct(sorted, 25), 3), round(pct(sorted, 75), 3)],
   };
 }
 

@@ -13,6 +13,14 @@ export function pct(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
 }
 
+/** The median of `values` (any order; the mean of the middle two for an even count); NaN when empty. */
+export function median(values) {
+  const sorted = Float64Array.from(values).sort();
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** `v` with `digits` decimals, or 'n/a' for null, undefined and NaN. */
 export function fmt(v, digits = 2) {
   return v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(digits);

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { carrierOf, startSpan } from './trace-context';
 import { diagLogger, startTracing } from './tracing-sdk';
+import type { TracingConfig } from './tracing-config';
 
 /** A pino logger whose lines land in `lines`. */
 function capture() {
@@ -21,6 +22,18 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** Tracing at 100 % to a closed port (nothing is ever exported), with `settings` on top. */
+async function toClosedPort(settings: Partial<TracingConfig>): Promise<TracingConfig> {
+  return {
+    url: `http://127.0.0.1:${await closedPort()}/v1/traces`,
+    protocol: 'http/protobuf',
+    serviceName: 'sdk-spec',
+    sampler: 'always_on',
+    samplerRatio: 1,
+    ...settings,
+  };
+}
+
 describe('the tracing SDK', () => {
   afterAll(() => {
     trace.disable();
@@ -32,17 +45,7 @@ describe('the tracing SDK', () => {
     // Read by the SDK: export at once, give up on the closed port soon.
     process.env.OTEL_BSP_SCHEDULE_DELAY = '10';
     process.env.OTEL_EXPORTER_OTLP_TIMEOUT = '300';
-    const tracing = startTracing(
-      {
-        url: `http://127.0.0.1:${await closedPort()}/v1/traces`,
-        protocol: 'http/json',
-        serviceName: 'sdk-spec',
-        sampler: 'always_on',
-        samplerRatio: 1,
-      },
-      '0.0.0',
-      logger,
-    );
+    const tracing = startTracing(await toClosedPort({ protocol: 'http/json' }), '0.0.0', logger);
     delete process.env.OTEL_BSP_SCHEDULE_DELAY;
     delete process.env.OTEL_EXPORTER_OTLP_TIMEOUT;
     startSpan('lost', undefined)!.end();
@@ -55,18 +58,7 @@ describe('the tracing SDK', () => {
 
   it('pauses and resumes span making on TRACING_PAUSE_SIGNAL, each time it comes', async () => {
     const { lines, logger } = capture();
-    const tracing = startTracing(
-      {
-        url: `http://127.0.0.1:${await closedPort()}/v1/traces`,
-        protocol: 'http/protobuf',
-        serviceName: 'pause-spec',
-        sampler: 'always_on',
-        samplerRatio: 1,
-        pauseSignal: 'SIGUSR2',
-      },
-      '0.0.0',
-      logger,
-    );
+    const tracing = startTracing(await toClosedPort({ pauseSignal: 'SIGUSR2' }), '0.0.0', logger);
     try {
       expect(startSpan('before', undefined)).toBeDefined();
       // What the signal's arrival runs (a real SIGUSR2 would reach the test runner too).
