@@ -298,10 +298,14 @@ describe.skipIf(!haveBrowser)('the console playground on a phone-width screen', 
           ].map(fixture),
         );
       await b.waitForText(['397 points', '2 channels', '2048 × 858 px', 'unsupported_media']);
-      const overflow = await b.page.evaluate<number>(
-        'document.documentElement.scrollWidth - window.innerWidth',
-      );
-      expect(overflow).toBeLessThanOrEqual(0);
+      // Once the viewers have sized themselves to their cards: the signal plot and the point
+      // cloud follow their card's width through a ResizeObserver, a moment after they are drawn
+      // (a full test run under load once saw the page 109 px too wide at that moment).
+      await expect
+        .poll(() => b.page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'), {
+          timeout: 5000,
+        })
+        .toBeLessThanOrEqual(0);
       await b.screenshot('console-media-phone');
     } finally {
       await b.close();
