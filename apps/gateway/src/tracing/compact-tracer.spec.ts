@@ -13,7 +13,7 @@ import {
 import { suppressTracing } from '@opentelemetry/core';
 import { TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingSpan } from './recording-span';
+import { RecordingSpan, SharedAttributes } from './recording-span';
 import { newSpanId, newTraceId } from './span-ids';
 import { traceSampler } from './trace-sampler';
 import { REMOTE, tracerWith } from './tracing.testing';
@@ -175,6 +175,36 @@ describe('CompactTracer', () => {
       'Invalid attribute value set for key: mixed',
       'Invalid attribute key: ',
     ]);
+  });
+
+  it('starts spans with shared attributes, checked once, and gives a span its own copy when it sets one of them', () => {
+    const lines = diagnostics();
+    const limits = { attributeCountLimit: 3, attributeValueLengthLimit: 4 };
+    const { tracer } = tracerWith('always_on', limits);
+    const shared = new SharedAttributes({ a: 'long value', bad: { nested: true } as never, b: 2 });
+    const first = tracer.start('s', undefined, shared) as RecordingSpan;
+    const second = tracer.start('s', undefined, shared) as RecordingSpan;
+    // Checked and cut once, for both spans, which keep them by reference.
+    expect(lines).toEqual(['Invalid attribute value set for key: bad']);
+    expect(first.shared).toBe(second.shared);
+    expect(first.attributeObject()).toEqual({ a: 'long', b: 2 });
+
+    first.setAttribute('c', true);
+    first.setAttribute('d', 'over the limit');
+    expect(first.attributeObject()).toEqual({ a: 'long', b: 2, c: true });
+    expect(first.droppedAttributesCount).toBe(1);
+    expect(first.shared).toBe(second.shared);
+
+    second.setAttribute('b', 3);
+    expect(second.shared).toBeUndefined();
+    expect(second.attributeObject()).toEqual({ a: 'long', b: 3 });
+    expect(first.attributeObject()).toEqual({ a: 'long', b: 2, c: true });
+
+    // Other limits: made again for them.
+    const { tracer: wider } = tracerWith('always_on', { attributeCountLimit: 1 });
+    const third = wider.start('s', undefined, shared) as RecordingSpan;
+    expect(third.attributeObject()).toEqual({ a: 'long value' });
+    expect(third.droppedAttributesCount).toBe(1);
   });
 
   it('records links, status and exceptions as the SDK does', () => {

@@ -17,7 +17,13 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import { RecordingSpan, type SpanOwner, type SpanSink, type TracerScope } from './recording-span';
+import {
+  RecordingSpan,
+  type SharedAttributes,
+  type SpanOwner,
+  type SpanSink,
+  type TracerScope,
+} from './recording-span';
 import { newSpanId, newTraceId } from './span-ids';
 import type { SpanLimits } from './span-limits';
 import type { SampleDecision } from './trace-sampler';
@@ -86,7 +92,7 @@ export class CompactTracer implements Tracer, SpanOwner {
   start(
     name: string,
     parent: RecordingSpan | SpanContext | undefined,
-    attributes?: Attributes,
+    attributes?: Attributes | SharedAttributes,
     kind: SpanKind = SpanKind.INTERNAL,
     links?: Link[],
     startTime?: TimeInput,

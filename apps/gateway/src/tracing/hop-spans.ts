@@ -1,6 +1,7 @@
 import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
 import type { ModelAdapter } from '../adapters/model-adapters';
 import { tokenUsage } from '../adapters/model-adapters';
+import { SharedAttributes } from './recording-span';
 import { carrierOf, endSpan, startSpan, type TraceCarrier } from './trace-context';
 import type { OpenAiModelKind } from '@omnigate/contracts';
 
@@ -25,6 +26,51 @@ const OPERATIONS: Record<OpenAiModelKind, string> = {
   image: 'generate_content',
 };
 
+/** A span's name and the attributes it starts with, made once for many spans. */
+interface SpanStart {
+  name: string;
+  attributes: SharedAttributes;
+}
+
+/** The GenAI client span's start of a model's calls (the adapters' models live as long as the process). */
+const modelCalls = new WeakMap<ModelAdapter, SpanStart>();
+
+function modelCall(model: ModelAdapter): SpanStart {
+  let start = modelCalls.get(model);
+  if (!start) {
+    const operation = OPERATIONS[model.kind];
+    start = {
+      name: `${operation} ${model.model}`,
+      attributes: new SharedAttributes({
+        'gen_ai.operation.name': operation,
+        'gen_ai.system': 'openai',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': model.model,
+        'server.address': model.host,
+        'omnigate.backend.id': model.backend,
+      }),
+    };
+    modelCalls.set(model, start);
+  }
+  return start;
+}
+
+/** An adapter's hop span and call span starts, by adapter id. */
+const adapterStarts = new Map<string, { hop: SpanStart; call: SpanStart }>();
+/** Adapters come and go at run time: past this many, the remembered starts are made again. */
+const MAX_ADAPTER_STARTS = 1024;
+
+function adapterStart(adapter: string): { hop: SpanStart; call: SpanStart } {
+  let start = adapterStarts.get(adapter);
+  if (!start) {
+    if (adapterStarts.size >= MAX_ADAPTER_STARTS) adapterStarts.clear();
+    const attributes = new SharedAttributes({ 'omnigate.adapter.id': adapter });
+    start = { hop: { name: `hop ${adapter}`, attributes }, call: { name: `adapter ${adapter}`, attributes } };
+    adapterStarts.set(adapter, start);
+  }
+  return start;
+}
+
 /**
  * The spans of one run of a hop: the hop's own (the adapter's call, storing its outputs, the
  * job's next step), child of the request that created the job, and the adapter call's within it.
@@ -40,37 +86,23 @@ export class HopSpans {
   private constructor(
     private readonly hop: Span,
     private readonly model: ModelAdapter | undefined,
-    adapter: string,
+    call: SpanStart,
   ) {
-    this.call = model
-      ? startSpan(
-          `${OPERATIONS[model.kind]} ${model.model}`,
-          hop,
-          {
-            'gen_ai.operation.name': OPERATIONS[model.kind],
-            'gen_ai.system': 'openai',
-            'gen_ai.provider.name': 'openai',
-            'gen_ai.request.model': model.model,
-            'server.address': model.host,
-            'omnigate.backend.id': model.backend,
-          },
-          SpanKind.CLIENT,
-        )!
-      : startSpan(`adapter ${adapter}`, hop, { 'omnigate.adapter.id': adapter })!;
+    this.call = startSpan(call.name, hop, call.attributes, model ? SpanKind.CLIENT : SpanKind.INTERNAL)!;
     this.headers = carrierOf(this.call);
   }
 
   /** The spans of a hop run; undefined when tracing is off. `model`: the adapter's backend, if it is a model's. */
   static start(hop: HopSpanFields, attempt: number, model: ModelAdapter | undefined): HopSpans | undefined {
-    const span = startSpan(`hop ${hop.adapter}`, hop.trace, {
-      'omnigate.job.id': hop.jobId,
-      'omnigate.adapter.id': hop.adapter,
-      'omnigate.task': hop.task,
-      'omnigate.hop.index': hop.hop,
-      'omnigate.hop.generation': hop.generation,
-      'omnigate.hop.attempt': attempt,
-    });
-    return span && new HopSpans(span, model, hop.adapter);
+    const starts = adapterStart(hop.adapter);
+    const span = startSpan(starts.hop.name, hop.trace, starts.hop.attributes);
+    if (!span) return undefined;
+    span.setAttribute('omnigate.job.id', hop.jobId);
+    span.setAttribute('omnigate.task', hop.task);
+    span.setAttribute('omnigate.hop.index', hop.hop);
+    span.setAttribute('omnigate.hop.generation', hop.generation);
+    span.setAttribute('omnigate.hop.attempt', attempt);
+    return new HopSpans(span, model, model ? modelCall(model) : starts.call);
   }
 
   /** The adapter answered, with the `meta` it reported (a model's usage, its answer's id and model). */

@@ -1,5 +1,6 @@
-import { SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SharedAttributes } from './recording-span';
 import { carrierOf, startSpan } from './trace-context';
 
 /**
@@ -24,17 +25,30 @@ export function requestSpan(request: FastifyRequest): Span | undefined {
  */
 export function installHttpTracing(fastify: FastifyInstance): void {
   fastify.decorateRequest(SPAN, null);
+  // A server span's name and attributes, made once per route template and method (both bounded:
+  // the routes are the server's, the methods those Node's HTTP parser accepts).
+  const starts = new Map<string, Map<string, { name: string; attributes: SharedAttributes }>>();
+  const startOf = (method: string, route: string | undefined) => {
+    let byMethod = starts.get(route ?? '');
+    if (!byMethod) starts.set(route ?? '', (byMethod = new Map()));
+    let start = byMethod.get(method);
+    if (!start) {
+      start = route
+        ? {
+            name: `${method} ${route}`,
+            attributes: new SharedAttributes({ 'http.request.method': method, 'http.route': route }),
+          }
+        : { name: method, attributes: new SharedAttributes({ 'http.request.method': method }) };
+      byMethod.set(method, start);
+    }
+    return start;
+  };
   fastify.addHook('onRequest', (request, reply, done) => {
-    const method = request.method;
-    const route = request.routeOptions.url;
-    // The attributes in one object, made once: the SDK copies them into the span.
-    const attributes: Attributes = route
-      ? { 'http.request.method': method, 'http.route': route }
-      : { 'http.request.method': method };
+    const start = startOf(request.method, request.routeOptions.url);
     const span = startSpan(
-      route ? `${method} ${route}` : method,
+      start.name,
       request.headers as Record<string, string>,
-      attributes,
+      start.attributes,
       SpanKind.SERVER,
     );
     if (span) {

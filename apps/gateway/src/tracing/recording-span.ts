@@ -57,6 +57,42 @@ export interface SpanLink {
   droppedAttributesCount: number;
 }
 
+/**
+ * Attributes that many spans start with alike (a model backend's call, a route's request):
+ * checked, cut to the limits and packed for the export (span-data.ts) once, instead of at every
+ * span. A span keeps them by reference; setting one of their keys on it gives it its own copy.
+ */
+export class SharedAttributes {
+  private made?: SharedList;
+
+  constructor(readonly attributes: Attributes) {}
+
+  /** The attributes as spans under `limits` keep them (made once; again only for other limits). */
+  list(limits: SpanLimits): SharedList {
+    if (this.made?.limits !== limits) {
+      const list: FlatAttributes = [];
+      const dropped = appendChecked(list, this.attributes, limits);
+      this.made = { limits, list, dropped };
+    }
+    return this.made;
+  }
+}
+
+/** SharedAttributes for one set of limits, and their packed form once the export has made it. */
+export interface SharedList {
+  readonly limits: SpanLimits;
+  readonly list: FlatAttributes;
+  /** How many were left out (over the count limit). */
+  readonly dropped: number;
+  packed?: PackedAttributes;
+}
+
+/** Attributes as span-data.ts packs them: the numbers and the strings' bytes, to be appended as they are. */
+export interface PackedAttributes {
+  numbers: Float64Array;
+  bytes: Uint8Array;
+}
+
 /** Milliseconds on performance.now()'s clock: what a span's times are kept as. */
 const now = () => performance.now();
 
@@ -69,8 +105,9 @@ const now = () => performance.now();
  * warnings on an ended span).
  */
 export class RecordingSpan implements Span {
-  /** Data for the export, read once the span has ended. */
+  /** Data for the export, read once the span has ended: its own attributes, after the shared ones. */
   attributes: FlatAttributes = [];
+  shared?: SharedList;
   droppedAttributesCount = 0;
   events?: SpanEvent[];
   droppedEventsCount = 0;
@@ -94,13 +131,19 @@ export class RecordingSpan implements Span {
     /** Whether the parent is another process's (from a carrier). */
     readonly parentIsRemote: boolean,
     readonly traceState: TraceState | undefined,
-    attributes: Attributes | undefined,
+    attributes: Attributes | SharedAttributes | undefined,
     links: Link[] | undefined,
     startTime: TimeInput | undefined,
   ) {
     this.startTime = startTime === undefined ? now() : toClock(startTime);
     if (links) for (const link of links) this.addLink(link);
-    if (attributes) this.initialAttributes(attributes);
+    if (attributes instanceof SharedAttributes) {
+      this.shared = attributes.list(owner.limits);
+      this.droppedAttributesCount = this.shared.dropped;
+    } else if (attributes) {
+      // setAttributes on a new span: an object's keys are distinct, so none is looked for in the list.
+      this.droppedAttributesCount = appendChecked(this.attributes, attributes, owner.limits);
+    }
   }
 
   spanContext(): SpanContext {
@@ -128,15 +171,19 @@ export class RecordingSpan implements Span {
       diag.warn(`Invalid attribute value set for key: ${key}`);
       return this;
     }
-    const list = this.attributes;
-    for (let i = 0; i < list.length; i += 2) {
-      if (list[i] === key) {
-        list[i + 1] = this.truncated(value);
-        return this;
-      }
+    const { attributeCountLimit, attributeValueLengthLimit } = this.owner.limits;
+    const shared = this.shared;
+    if (shared && keyIndex(shared.list, key) >= 0) {
+      // One of the shared ones changes: the span's own copy of them, then its own attributes.
+      this.attributes = shared.list.concat(this.attributes);
+      this.shared = undefined;
     }
-    if (list.length / 2 >= this.owner.limits.attributeCountLimit) this.droppedAttributesCount++;
-    else list.push(key, this.truncated(value));
+    const list = this.attributes;
+    const at = keyIndex(list, key);
+    if (at >= 0) list[at + 1] = truncated(value, attributeValueLengthLimit);
+    else if ((list.length + (this.shared?.list.length ?? 0)) / 2 >= attributeCountLimit) {
+      this.droppedAttributesCount++;
+    } else list.push(key, truncated(value, attributeValueLengthLimit));
     return this;
   }
 
@@ -256,26 +303,9 @@ export class RecordingSpan implements Span {
     } else diag.warn(`Failed to record an exception ${String(exception)}`);
   }
 
-  /** setAttributes on a new span: an object's keys are distinct, so none is looked for in the list. */
-  private initialAttributes(attributes: Attributes): void {
-    const list = this.attributes;
-    const limit = this.owner.limits.attributeCountLimit;
-    for (const key in attributes) {
-      if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
-      const value = attributes[key];
-      if (value == null) continue;
-      if (key.length === 0 || !isAttributeValue(value)) {
-        diag.warn(`Invalid attribute value set for key: ${key}`);
-        continue;
-      }
-      if (list.length / 2 >= limit) this.droppedAttributesCount++;
-      else list.push(key, this.truncated(value));
-    }
-  }
-
   /** The attributes as an object (for tests and logs; the export reads the flat list). */
   attributeObject(): Attributes {
-    return flatToObject(this.attributes);
+    return flatToObject(this.shared ? this.shared.list.concat(this.attributes) : this.attributes);
   }
 
   private ended(): boolean {
@@ -284,18 +314,6 @@ export class RecordingSpan implements Span {
       `Cannot execute the operation on ended Span {traceId: ${this.traceId}, spanId: ${this.spanId}}`,
     );
     return true;
-  }
-
-  /** A string (or the strings of an array) cut to the value length limit; an array copied. */
-  private truncated(value: AttributeValue): AttributeValue {
-    const limit = this.owner.limits.attributeValueLengthLimit;
-    if (typeof value === 'string') return value.length > limit ? value.slice(0, limit) : value;
-    if (Array.isArray(value)) {
-      return value.map((v: unknown) =>
-        typeof v === 'string' && v.length > limit ? v.slice(0, limit) : v,
-      ) as AttributeValue;
-    }
-    return value;
   }
 
   /** An event's or a link's attributes, valid ones only, at most `limit` of them, and how many were left out. */
@@ -311,10 +329,47 @@ export class RecordingSpan implements Span {
       }
       if (value == null) continue;
       if (list.length / 2 >= limit) dropped++;
-      else list.push(key, this.truncated(value));
+      else list.push(key, truncated(value, this.owner.limits.attributeValueLengthLimit));
     }
     return [list, dropped];
   }
+}
+
+/**
+ * Appends the valid attributes of an object (its keys are distinct: none is looked for in the
+ * list) while the list holds fewer than the count limit; returns how many were left out.
+ */
+function appendChecked(list: FlatAttributes, attributes: Attributes, limits: SpanLimits): number {
+  let dropped = 0;
+  for (const key in attributes) {
+    if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
+    const value = attributes[key];
+    if (value == null) continue;
+    if (key.length === 0 || !isAttributeValue(value)) {
+      diag.warn(`Invalid attribute value set for key: ${key}`);
+      continue;
+    }
+    if (list.length / 2 >= limits.attributeCountLimit) dropped++;
+    else list.push(key, truncated(value, limits.attributeValueLengthLimit));
+  }
+  return dropped;
+}
+
+/** Where `key` is in a flat list (its index), or -1. */
+function keyIndex(list: FlatAttributes, key: string): number {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === key) return i;
+  return -1;
+}
+
+/** A string (or the strings of an array) cut to `limit`; an array copied. */
+function truncated(value: AttributeValue, limit: number): AttributeValue {
+  if (typeof value === 'string') return value.length > limit ? value.slice(0, limit) : value;
+  if (Array.isArray(value)) {
+    return value.map((v: unknown) =>
+      typeof v === 'string' && v.length > limit ? v.slice(0, limit) : v,
+    ) as AttributeValue;
+  }
+  return value;
 }
 
 /** Flat attributes as an object. */

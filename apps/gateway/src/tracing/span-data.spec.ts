@@ -3,7 +3,7 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
 import { REMOTE, tracerWith } from './tracing.testing';
-import type { RecordingSpan } from './recording-span';
+import { SharedAttributes, type RecordingSpan } from './recording-span';
 import { readSpans } from './readable-spans';
 import { SpanBatchWriter } from './span-data';
 
@@ -122,5 +122,33 @@ describe('span batches: from the gateway to its export thread', () => {
     expect(third.bytes).toBe(first.bytes);
     expect(readSpans(second, clock, resource, scopes).map((s) => s.name)).toEqual(['s6']);
     expect(readSpans(third, clock, resource, scopes).map((s) => s.name)).toEqual(['s7']);
+  });
+  it('packs shared attributes once and writes them before each span’s own', () => {
+    ended.length = 0;
+    const shared = new SharedAttributes({ 'gen_ai.request.model': 'modèle-中文', route: ['a', 'b'], n: 1 });
+    for (let i = 0; i < 20; i++) {
+      const span = tracer.start(`call ${i}`, undefined, shared);
+      if (i % 2 === 0) span.setAttribute('own', `x${i}`);
+      if (i === 3) span.setAttribute('n', 2);
+      span.end();
+    }
+    const writer = new SpanBatchWriter(8, 16);
+    for (const span of ended) writer.write(span);
+    const spans = readSpans(
+      writer.take(),
+      { epochMs: Date.now(), perfMs: performance.now() },
+      resourceFromAttributes({}),
+      [{ name: 'omnigate' }],
+    );
+    expect(spans.map((s) => s.attributes)).toEqual(
+      ended.map((_, i) => ({
+        'gen_ai.request.model': 'modèle-中文',
+        route: ['a', 'b'],
+        n: i === 3 ? 2 : 1,
+        ...(i % 2 === 0 ? { own: `x${i}` } : {}),
+      })),
+    );
+    expect(ended[0].shared?.packed).toBeDefined();
+    expect(ended[0].shared).toBe(ended[1].shared);
   });
 });

@@ -1,6 +1,6 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import { withRoom } from './protobuf-writer';
-import type { FlatAttributes, RecordingSpan } from './recording-span';
+import type { FlatAttributes, PackedAttributes, RecordingSpan, SharedList } from './recording-span';
 
 /**
  * What the export thread gets of ended spans: a batch packed into two arrays, in
@@ -98,7 +98,7 @@ export class SpanBatchWriter {
     this.number(span.kind);
     this.number(span.startTime);
     this.number(span.endTime);
-    this.attributes(span.attributes);
+    this.attributes(span.attributes, span.shared);
     this.number(span.droppedAttributesCount);
     const events = span.events;
     this.number(events?.length ?? 0);
@@ -182,12 +182,39 @@ export class SpanBatchWriter {
     else this.string(value);
   }
 
-  private attributes(list: FlatAttributes): void {
-    this.number(list.length / 2);
+  /** Attributes: their count, then each key and value (shared ones first, packed once for all spans). */
+  private attributes(list: FlatAttributes, shared?: SharedList): void {
+    if (!shared) {
+      this.number(list.length / 2);
+      this.entries(list);
+      return;
+    }
+    this.number((shared.list.length + list.length) / 2);
+    const packed = (shared.packed ??= SpanBatchWriter.pack(shared.list));
+    this.numbers = withRoom(this.numbers, this.length, this.length + packed.numbers.length);
+    this.numbers.set(packed.numbers, this.length);
+    this.length += packed.numbers.length;
+    this.room(packed.bytes.length);
+    this.bytes.set(packed.bytes, this.byteLength);
+    this.byteLength += packed.bytes.length;
+    this.entries(list);
+  }
+
+  private entries(list: FlatAttributes): void {
     for (let i = 0; i < list.length; i += 2) {
       this.string(list[i] as string);
       this.value(list[i + 1]);
     }
+  }
+
+  /** The entries of a flat list, packed as `attributes` appends them after their count. */
+  static pack(list: FlatAttributes): PackedAttributes {
+    const writer = new SpanBatchWriter(2 * list.length, 64 * list.length);
+    writer.entries(list);
+    return {
+      numbers: writer.numbers.slice(0, writer.length),
+      bytes: writer.bytes.slice(0, writer.byteLength),
+    };
   }
 
   /** A value as tracing keeps them: a string, number or boolean, or an array of them (with gaps). */

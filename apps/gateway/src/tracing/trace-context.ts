@@ -11,7 +11,7 @@ import {
 } from '@opentelemetry/api';
 import { parseTraceParent, TraceState } from '@opentelemetry/core';
 import type { CompactTracer } from './compact-tracer';
-import { RecordingSpan } from './recording-span';
+import { RecordingSpan, type SharedAttributes } from './recording-span';
 
 /**
  * The gateway's side of tracing, on the OpenTelemetry API's types and its own tracer
@@ -68,11 +68,14 @@ function isSpan(parent: Span | TraceCarrier): parent is Span {
   return typeof (parent as Span).spanContext === 'function';
 }
 
-/** Starts a span under `parent`; undefined when tracing is off. */
+/**
+ * Starts a span under `parent`; undefined when tracing is off. `attributes`: its first ones, or
+ * attributes shared by many spans (made once: see SharedAttributes).
+ */
 export function startSpan(
   name: string,
   parent: TraceParent,
-  attributes: Attributes = {},
+  attributes?: Attributes | SharedAttributes,
   kind: SpanKind = SpanKind.INTERNAL,
   links?: Link[],
 ): Span | undefined {
