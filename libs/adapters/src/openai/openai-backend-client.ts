@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { OpenAiBackend } from '@omnigate/contracts';
 import type { AdapterContext } from '../sdk/adapter';
-import { requestFetch } from '../sdk/request-fetch';
+import { EXTRA_HEADERS, requestFetch } from '../sdk/request-fetch';
 import { toAdapterError } from './openai-errors';
 
 /** Without a configured timeout, one call may take this long (image generation is the slow one). */
@@ -9,16 +9,23 @@ export const DEFAULT_OPENAI_TIMEOUT_MS = 120_000;
 /** Without a configured bound, one answer may be this long (speech and images are the long ones). */
 export const DEFAULT_OPENAI_MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
 
+/** The `openai` client's per-call options. */
+type RequestOptions = NonNullable<Parameters<OpenAI['chat']['completions']['create']>[1]>;
+
 /** The per-call options of the `openai` client an upstream call is made with. */
 export interface UpstreamRequest {
   signal: AbortSignal;
   headers?: Readonly<Record<string, string>>;
+  /** The trace context for the backend client's own fetch (requestFetch's EXTRA_HEADERS). */
+  fetchOptions?: RequestOptions['fetchOptions'];
 }
 
 /** What a backend's adapters share: one `openai` client and how to call it. */
 export class OpenAiBackendClient {
   readonly client: OpenAI;
   readonly timeoutMs: number;
+  /** Whether the client fetches with requestFetch, which takes a call's trace context beside its headers. */
+  private readonly ownFetch: boolean;
 
   constructor(
     readonly backend: OpenAiBackend,
@@ -27,11 +34,13 @@ export class OpenAiBackendClient {
   ) {
     this.timeoutMs = backend.timeoutMs ?? DEFAULT_OPENAI_TIMEOUT_MS;
     this.client = client ?? createOpenAiClient(backend, maxResponseBytes);
+    this.ownFetch = client === undefined;
   }
 
   /**
    * Runs one upstream call with the job's abort signal and trace headers (the `openai` client's
-   * request options); every failure leaves as an AdapterError (see toAdapterError).
+   * request options: the headers beside the client's own, when it fetches with requestFetch);
+   * every failure leaves as an AdapterError (see toAdapterError).
    */
   async call<T>(
     adapterId: string,
@@ -40,10 +49,14 @@ export class OpenAiBackendClient {
   ): Promise<T> {
     try {
       context.signal.throwIfAborted();
+      const trace = context.traceHeaders;
+      const signal = context.signal;
       return await run(
-        context.traceHeaders
-          ? { signal: context.signal, headers: context.traceHeaders }
-          : { signal: context.signal },
+        !trace
+          ? { signal }
+          : this.ownFetch
+            ? { signal, fetchOptions: { [EXTRA_HEADERS]: trace } as RequestOptions['fetchOptions'] }
+            : { signal, headers: trace },
       );
     } catch (error) {
       throw toAdapterError(error, {

@@ -18,6 +18,7 @@ afterAll(() => server.close());
 describe('OpenAiTranscriptionAdapter', () => {
   it('uploads the audio as a file with its name and type, and returns the transcript as text', async () => {
     const harness = createAdapterHarness();
+    harness.context.traceHeaders = { traceparent: `00-${'3'.repeat(32)}-${'4'.repeat(16)}-01` };
     const wav = fixture('audio/jfk.wav');
     const result = await harness.invoke(testAdapters(server).transcription, {
       task: 'transcribe',
@@ -25,7 +26,9 @@ describe('OpenAiTranscriptionAdapter', () => {
       output: { modality: 'text' },
       options: { language: 'en', prompt: 'A speech.', temperature: 0 },
     });
-    const { body } = server.lastRequest('/v1/audio/transcriptions')!;
+    const { body, headers } = server.lastRequest('/v1/audio/transcriptions')!;
+    // An upload goes through fetch, not undici's request(): the trace context goes with it all the same.
+    expect(headers.traceparent).toBe(harness.context.traceHeaders?.traceparent);
     expect(body.fields).toEqual({
       model: 'whisper-1',
       response_format: 'json',

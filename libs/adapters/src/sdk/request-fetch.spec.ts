@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponseTooLargeError } from './bounded-fetch';
-import { requestFetch } from './request-fetch';
+import { EXTRA_HEADERS, requestFetch, type WithExtraHeaders } from './request-fetch';
 
 let server: Server;
 let base: string;
@@ -65,6 +65,34 @@ describe('requestFetch', () => {
     expect(await response.json()).toEqual({ echo: '{"a":1}' });
     expect(response.headers.get('set-cookie')).toBe('a=1, b=2');
     expect(seen.at(-1)).toMatchObject({ method: 'POST', body: '{"a":1}', headers: { 'x-key': 'k' } });
+  });
+
+  it('sends extra headers beside the request’s own, and hands them to the fallback in its headers', async () => {
+    const extra = { traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` };
+    await fetch(`${base}/json`, {
+      method: 'POST',
+      headers: new Headers({ 'x-key': 'k' }),
+      body: '{}',
+      [EXTRA_HEADERS]: extra,
+    } as WithExtraHeaders);
+    expect(seen.at(-1)?.headers).toMatchObject({ 'x-key': 'k', ...extra });
+
+    const inits: RequestInit[] = [];
+    const viaFallback = requestFetch(500, {
+      fallback: async (_input, init) => {
+        inits.push(init!);
+        return new Response('fallback');
+      },
+    });
+    const body = new FormData();
+    await viaFallback(`${base}/json`, {
+      method: 'POST',
+      body,
+      headers: { 'x-key': 'k' },
+      [EXTRA_HEADERS]: extra,
+    } as WithExtraHeaders);
+    expect(Object.fromEntries(new Headers(inits[0].headers))).toEqual({ 'x-key': 'k', ...extra });
+    expect(inits[0].body).toBe(body);
   });
 
   it('fails an answer without a length once its bytes pass the bound', async () => {

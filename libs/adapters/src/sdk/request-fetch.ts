@@ -6,6 +6,17 @@ import { boundedFetch, ResponseTooLargeError } from './bounded-fetch';
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
+ * Headers a caller adds to one request as `init[EXTRA_HEADERS]` instead of in `init.headers`: a
+ * client that merges its own headers per call through web Headers (the `openai` client does,
+ * and for a small request that merge costs more than undici's whole request) leaves them alone,
+ * and they go out as they are. A call's trace context travels this way.
+ */
+export const EXTRA_HEADERS = Symbol('omnigate.extra-headers');
+
+/** A fetch `init` that may carry EXTRA_HEADERS. */
+export type WithExtraHeaders = RequestInit & { [EXTRA_HEADERS]?: Readonly<Record<string, string>> };
+
+/**
  * `boundedFetch` with the same contract (redirects not followed unless asked, answers bounded by
  * `maxBytes`, failing with ResponseTooLargeError), cheaper for what model backends mostly get: a
  * request whose body is text or bytes (JSON). Those go out through undici's `request()`, which
@@ -25,13 +36,14 @@ export function requestFetch(
       (typeof input === 'string' || input instanceof URL) &&
       (init?.redirect === undefined || init.redirect === 'manual') &&
       (body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array);
-    if (!simple) return fallback(input, init);
+    const extra = (init as WithExtraHeaders | undefined)?.[EXTRA_HEADERS];
+    if (!simple) return fallback(input, extra ? withHeaders(init!, extra) : init);
     const signal = init?.signal ?? undefined;
     let answer: Dispatcher.ResponseData;
     try {
       answer = await request(input, {
         method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers: flatHeaders(init?.headers),
+        headers: flatHeaders(init?.headers, extra),
         body: body ?? undefined,
         signal,
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
@@ -85,13 +97,23 @@ function discard(body: Readable): void {
 }
 
 /** fetch's header forms as the flat list undici takes (names as given, repeated names kept). */
-function flatHeaders(headers: NonNullable<Parameters<typeof fetch>[1]>['headers']): string[] {
+function flatHeaders(
+  headers: NonNullable<Parameters<typeof fetch>[1]>['headers'],
+  extra?: Readonly<Record<string, string>>,
+): string[] {
   const flat: string[] = [];
-  if (!headers) return flat;
   if (headers instanceof Headers) headers.forEach((value, name) => flat.push(name, value));
   else if (Array.isArray(headers)) for (const [name, value] of headers) flat.push(name, value);
-  else for (const [name, value] of Object.entries(headers)) flat.push(name, String(value));
+  else if (headers) for (const [name, value] of Object.entries(headers)) flat.push(name, String(value));
+  if (extra) for (const name in extra) flat.push(name, extra[name]);
   return flat;
+}
+
+/** `init` with the extra headers in its headers, for a fetch that knows nothing of them. */
+function withHeaders(init: RequestInit, extra: Readonly<Record<string, string>>): RequestInit {
+  const headers = new Headers(init.headers);
+  for (const name in extra) headers.set(name, extra[name]);
+  return { ...init, headers };
 }
 
 function headerPairs(headers: Record<string, string | string[] | undefined>): [string, string][] {
