@@ -47,7 +47,10 @@
 //                     one process (no per-process state, no drift between rounds: the steadiest
 //                     same-run view of what tracing costs). BENCH_OBS_SIDES= (empty) runs only this.
 //   BENCH_OBS_ALT_MAIN=path/to/main.js  adds the side `alt`: both's settings on another build (a
-//                     change to tracing against the current one, in the same run; alt/off shown)
+//                     change to tracing against the current one, in the same run; alt/off shown);
+//                     with TOGGLE_S, a second toggled gateway runs the alt build, and the load moves
+//                     between the two every BENCH_OBS_TOGGLE_SEGMENT_S=10 s (each build's on/paused
+//                     from the same stretch of the machine's time, alternated)
 //   BENCH_CPU_PROF=1  run the gateways with --cpu-prof (profiles in bench/results/profiles;
 //                     summarise with node bench/profile-summary.mjs <file>)
 //   The gateway's CPU is shown for the whole process and for its main thread (the event loop)
@@ -91,8 +94,9 @@ const SIDES = (env.BENCH_OBS_SIDES ?? `off,metrics,both${ALT_MAIN ? ',alt' : ''}
   .filter(Boolean);
 const TOGGLE_S = Number(env.BENCH_OBS_TOGGLE_S ?? 0);
 const TOGGLE_MS = Number(env.BENCH_OBS_TOGGLE_MS ?? 1000);
+const TOGGLE_SEGMENT_S = Number(env.BENCH_OBS_TOGGLE_SEGMENT_S ?? 10);
 /** The sides whose gateway traces (the OTEL_* settings of `both`). */
-const TRACED_SIDES = ['both', 'alt', 'toggle'];
+const TRACED_SIDES = ['both', 'alt', 'toggle', 'toggle-alt'];
 const SCRAPE = env.BENCH_OBS_SCRAPE !== '0';
 const RATE = Number(env.BENCH_OBS_RATE ?? 0);
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
@@ -148,7 +152,8 @@ async function main() {
   const throughputRuns = await throughput(sides, upstream, restart);
   const tracedPosts = { ...receiver.counts };
   for (const side of sides) await stopChild(children, side.gateway);
-  const toggled = TOGGLE_S > 0 ? await pausedAndResumed(build, backends, receiver) : undefined;
+  const toggleBuilds = [['toggle', build], ...(altBuild ? [['toggle-alt', altBuild]] : [])];
+  const toggled = TOGGLE_S > 0 ? await pausedAndResumed(toggleBuilds, backends, receiver) : undefined;
 
   const scrape = SCRAPE ? await scrapeCost(build, upstream) : undefined;
   const wallS = Math.round((Date.now() - t0) / 1000);
@@ -236,7 +241,7 @@ async function gatewaySide(key, build, backends, receiver) {
       OTEL_TRACES_SAMPLER: env.BENCH_OBS_SAMPLER ?? 'always_on',
       OTEL_SERVICE_NAME: 'omnigate-bench',
     }),
-    ...(key === 'toggle' && { TRACING_PAUSE_SIGNAL: 'SIGUSR2' }),
+    ...(key.startsWith('toggle') && { TRACING_PAUSE_SIGNAL: 'SIGUSR2' }),
   };
   const gateway = await startGatewayChild(children, {
     name: key,
@@ -364,41 +369,63 @@ async function throughput(sides, upstream, restart) {
 /**
  * One gateway with tracing at 100 % under load at c=CONC for TOGGLE_S s, its tracing paused and
  * resumed (SIGUSR2, TRACING_PAUSE_SIGNAL) every TOGGLE_MS: each window's calls (answers counted as
- * they come) and the gateway's main-thread CPU. The first window (the load starting) is left out.
- * Windows next to each other ran a moment apart in the same process, so the median of their
- * ratios leaves out the machine's drift and the process's own state.
+ * they come) and the gateway's main-thread CPU. The first window of each stretch of load (the load
+ * starting) is left out. Windows next to each other ran a moment apart in the same process, so the
+ * median of their ratios leaves out the machine's drift and the process's own state. With an alt
+ * build, a second such gateway runs it, and the load moves between the two every TOGGLE_SEGMENT_S
+ * s: each build's ratios come from the same stretch of the machine's time, alternated.
  */
-async function pausedAndResumed(build, backends, receiver) {
-  const side = await gatewaySide('toggle', build, backends, receiver);
-  await check(side);
-  if (WARMUP_S > 0) await chatLoad(side, WARMUP_S);
+async function pausedAndResumed(builds, backends, receiver) {
+  const sides = [];
+  for (const [key, build] of builds) {
+    const side = await gatewaySide(key, build, backends, receiver);
+    await check(side);
+    if (WARMUP_S > 0) await chatLoad(side, WARMUP_S);
+    sides.push({ key, side, on: true, windows: [] });
+  }
+  const segment = sides.length > 1 ? TOGGLE_SEGMENT_S : TOGGLE_S;
+  for (let done = 0; done < TOGGLE_S; done += segment) {
+    for (const toggled of sides) await toggleStretch(toggled, Math.min(segment, TOGGLE_S - done));
+  }
+  for (const { side } of sides) await stopChild(children, side.gateway);
+  return Object.fromEntries(sides.map(({ key, windows }) => [key, summarizeToggle(windows)]));
+}
+
+/** `seconds` of load on a toggled gateway, its tracing paused or resumed every TOGGLE_MS. */
+async function toggleStretch(toggled, seconds) {
+  const { side } = toggled;
   const main = { sideMain: `${side.pid}/task/${side.pid}` };
   const windows = [];
-  let on = true;
   let calls = 0;
   let started = { at: performance.now(), cpu: cpuWindow(main) };
   const timer = setInterval(() => {
     const cpu = started.cpu.end();
-    windows.push({ on, ms: performance.now() - started.at, calls, mainCpuS: cpu.cpuS.sideMain });
+    windows.push({ on: toggled.on, ms: performance.now() - started.at, calls, mainCpuS: cpu.cpuS.sideMain });
     calls = 0;
-    on = !on;
+    toggled.on = !toggled.on;
     process.kill(side.pid, 'SIGUSR2');
     started = { at: performance.now(), cpu: cpuWindow(main) };
   }, TOGGLE_MS);
-  const { bad } = await chatLoad(side, TOGGLE_S, (statusCode) => {
+  const { bad } = await chatLoad(side, seconds, (statusCode) => {
     if (statusCode === 200) calls++;
   });
   clearInterval(timer);
-  await stopChild(children, side.gateway);
-  if (bad > 0) throw new Error(`toggle: ${bad} failed calls at c=${CONC}`);
+  if (bad > 0) throw new Error(`${toggled.key}: ${bad} failed calls at c=${CONC}`);
+  // The first window had the load starting; windows next to each other only within a stretch.
+  toggled.windows.push(windows.slice(1));
+}
 
-  const kept = windows.slice(1);
+/** On against paused over a gateway's stretches of windows. */
+function summarizeToggle(stretches) {
   const rate = (w) => w.calls / w.ms;
   const pairs = [];
-  for (let i = 1; i < kept.length; i++) {
-    const [a, b] = kept[i].on ? [kept[i], kept[i - 1]] : [kept[i - 1], kept[i]];
-    pairs.push(rate(a) / rate(b));
+  for (const kept of stretches) {
+    for (let i = 1; i < kept.length; i++) {
+      const [a, b] = kept[i].on ? [kept[i], kept[i - 1]] : [kept[i - 1], kept[i]];
+      pairs.push(rate(a) / rate(b));
+    }
   }
+  const kept = stretches.flat();
   const sorted = Float64Array.from(pairs).sort();
   const sum = (state, f) => kept.filter((w) => w.on === state).reduce((t, w) => t + f(w), 0);
   const of = (state) => ({
@@ -421,25 +448,36 @@ async function pausedAndResumed(build, backends, receiver) {
   };
 }
 
-function toggleMarkdown(t) {
-  const table = markdownTable(
-    ['tracing (one process, alternating)', 'windows', 'calls/s', 'main thread CPU ms/call'],
-    [
+function toggleMarkdown(toggled) {
+  const rows = [];
+  for (const [key, t] of Object.entries(toggled)) {
+    const build = key === 'toggle' ? '' : ' (alt build)';
+    rows.push(
       [
-        `on (${t.sampler})`,
+        `on (${t.sampler})${build}`,
         String(t.traced.windows),
         fmt(t.traced.callsPerS, 0),
         fmt(t.traced.mainMsPerCall, 3),
       ],
-      ['paused', String(t.paused.windows), fmt(t.paused.callsPerS, 0), fmt(t.paused.mainMsPerCall, 3)],
-    ],
+      [
+        `paused${build}`,
+        String(t.paused.windows),
+        fmt(t.paused.callsPerS, 0),
+        fmt(t.paused.mainMsPerCall, 3),
+      ],
+    );
+  }
+  const table = markdownTable(
+    ['tracing (one process, alternating)', 'windows', 'calls/s', 'main thread CPU ms/call'],
+    rows,
   );
-  const verdict = t.pairedMedian >= TARGET ? 'pass' : 'miss';
-  return [
-    table,
-    '',
-    `on/paused ${fmt(t.ratio, 3)} over all windows; the median of ${t.pairs} adjacent windows' ratios ${fmt(t.pairedMedian, 3)} (${verdict} against >= ${TARGET}; quartiles ${t.pairedQuartiles.map((q) => fmt(q, 3)).join(', ')}); ${t.seconds} s at c=${CONC}, ${t.windowMs} ms windows`,
-  ].join('\n');
+  const lines = Object.entries(toggled).map(([key, t]) => {
+    const verdict = t.pairedMedian >= TARGET ? 'pass' : 'miss';
+    const build = key === 'toggle' ? '' : ' (alt build)';
+    return `on/paused${build} ${fmt(t.ratio, 3)} over all windows; the median of ${t.pairs} adjacent windows' ratios ${fmt(t.pairedMedian, 3)} (${verdict} against >= ${TARGET}; quartiles ${t.pairedQuartiles.map((q) => fmt(q, 3)).join(', ')}); ${t.seconds} s at c=${CONC}, ${t.windowMs} ms windows`;
+  });
+  if (toggled['toggle-alt']) lines.push(`stretches of ${TOGGLE_SEGMENT_S} s on each build in turn`);
+  return [table, '', ...lines].join('\n');
 }
 
 /** A tiny OTLP/HTTP receiver: 200 to every POST /v1/traces, counting posts and bytes. */
