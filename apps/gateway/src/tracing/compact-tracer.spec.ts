@@ -14,7 +14,7 @@ import { suppressTracing } from '@opentelemetry/core';
 import { TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingSpan, SharedAttributes } from './recording-span';
-import { newSpanId, newTraceId } from './span-ids';
+import { newSpanId, newTraceId, TraceId } from './span-ids';
 import { traceSampler } from './trace-sampler';
 import { REMOTE, tracerWith } from './tracing.testing';
 import type { TraceSampler } from './tracing-config';
@@ -37,6 +37,15 @@ describe('CompactTracer', () => {
     expect(spans.size).toBe(5000);
     for (const id of traces) expect(id).toMatch(/^[0-9a-f]{32}$/);
     for (const id of spans) expect(id).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('keeps a trace’s id as words, read from and written as hex digits alike', () => {
+    const upper = '4BF92F3577B34DA6A3CE929D0E0E4736';
+    const read = TraceId.fromHex(upper);
+    expect([read.w0, read.w1, read.w2, read.w3]).toEqual([0x4bf92f35, 0x77b34da6, 0xa3ce929d, 0x0e0e4736]);
+    expect(read.hex).toBe(upper);
+    expect(new TraceId(read.w0, read.w1, read.w2, read.w3).hex).toBe(upper.toLowerCase());
+    expect(new TraceId(0, 1, 0xffffffff, 0x10).hex).toBe('0000000000000001ffffffff00000010');
   });
 
   it('hangs a child in its parent’s trace: a span of its own, a remote context, or none', () => {
@@ -141,9 +150,9 @@ describe('CompactTracer', () => {
       const sdk = new TraceIdRatioBasedSampler(ratio);
       let sampled = 0;
       for (let i = 0; i < 2000; i++) {
-        const traceId = newTraceId();
+        const traceId = TraceId.random();
         const decision =
-          sdk.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
+          sdk.shouldSample(ROOT_CONTEXT, traceId.hex).decision === SamplingDecision.RECORD_AND_SAMPLED;
         expect(ours(undefined, traceId)).toBe(decision);
         if (decision) sampled++;
       }
@@ -151,8 +160,8 @@ describe('CompactTracer', () => {
     }
     // Parent-based: the parent decides, the ratio only roots.
     const parentBased = traceSampler('parentbased_traceidratio', 0);
-    expect(parentBased(REMOTE, REMOTE.traceId)).toBe(true);
-    expect(parentBased(undefined, REMOTE.traceId)).toBe(false);
+    expect(parentBased(REMOTE, TraceId.fromHex(REMOTE.traceId))).toBe(true);
+    expect(parentBased(undefined, TraceId.fromHex(REMOTE.traceId))).toBe(false);
   });
 
   it('keeps attributes as the SDK does: valid values, overwritten by key, within the limits', () => {

@@ -24,7 +24,7 @@ import {
   type SpanSink,
   type TracerScope,
 } from './recording-span';
-import { newSpanId, newTraceId } from './span-ids';
+import { newSpanId, TraceId, wordOfHex } from './span-ids';
 import type { SpanLimits } from './span-limits';
 import type { SampleDecision } from './trace-sampler';
 
@@ -97,18 +97,16 @@ export class CompactTracer implements Tracer, SpanOwner {
     links?: Link[],
     startTime?: TimeInput,
   ): Span {
-    const spanId = newSpanId();
     if (parent instanceof RecordingSpan) {
       // A span of this process, recording: sampled, so its children are under parent-based samplers.
-      if (!this.sample(LOCAL_SAMPLED, parent.traceId))
-        return unsampled(parent.traceId, spanId, parent.traceState);
+      if (!this.sample(LOCAL_SAMPLED, parent.trace)) return unsampled(parent.traceId, parent.traceState);
       return new RecordingSpan(
         this,
         name,
         kind,
-        parent.traceId,
-        spanId,
-        parent.spanId,
+        parent.trace,
+        parent.idHigh,
+        parent.idLow,
         false,
         parent.traceState,
         attributes,
@@ -118,16 +116,16 @@ export class CompactTracer implements Tracer, SpanOwner {
     }
     const context = parent;
     const valid = context !== undefined && isSpanContextValid(context);
-    const traceId = valid ? context.traceId : newTraceId();
+    const trace = valid ? TraceId.fromHex(context.traceId) : TraceId.random();
     const traceState = valid ? context.traceState : undefined;
-    if (!this.sample(valid ? context : undefined, traceId)) return unsampled(traceId, spanId, traceState);
+    if (!this.sample(valid ? context : undefined, trace)) return unsampled(trace.hex, traceState);
     return new RecordingSpan(
       this,
       name,
       kind,
-      traceId,
-      spanId,
-      valid ? context.spanId : undefined,
+      trace,
+      valid ? wordOfHex(context.spanId, 0) : -1,
+      valid ? wordOfHex(context.spanId, 8) : -1,
       valid && context.isRemote === true,
       traceState,
       attributes,
@@ -164,10 +162,10 @@ export class CompactTracer implements Tracer, SpanOwner {
 const LOCAL_SAMPLED = { traceFlags: TraceFlags.SAMPLED, isRemote: false };
 
 /** An unsampled span: records nothing, but its context (flags 00) still propagates the trace. */
-function unsampled(traceId: string, spanId: string, traceState: SpanContext['traceState']): Span {
+function unsampled(traceId: string, traceState: SpanContext['traceState']): Span {
   return trace.wrapSpanContext({
     traceId,
-    spanId,
+    spanId: newSpanId(),
     traceFlags: TraceFlags.NONE,
     ...(traceState && { traceState }),
   });

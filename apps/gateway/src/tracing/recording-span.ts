@@ -14,6 +14,7 @@ import {
   type TraceState,
 } from '@opentelemetry/api';
 import { hrTimeToMilliseconds, isAttributeValue, isTimeInput, isTimeInputHrTime } from '@opentelemetry/core';
+import { hexOfWord, randomLowWord, randomWord, type TraceId } from './span-ids';
 import type { SpanLimits } from './span-limits';
 
 /** Where a span goes when it ends: the export queue (thread-span-processor.ts), or a test's list. */
@@ -118,16 +119,20 @@ export class RecordingSpan implements Span {
   /** performance.now() when it started and ended (ms). */
   readonly startTime: number;
   endTime = -1;
+  /** The span's id, as two words (random: span-ids.ts). */
+  readonly idHigh: number;
+  readonly idLow: number;
+  private spanHex?: string;
   private context?: SpanContext;
 
   constructor(
     readonly owner: SpanOwner,
     public name: string,
     readonly kind: SpanKind,
-    readonly traceId: string,
-    readonly spanId: string,
-    /** The parent's span id, when it has a parent. */
-    readonly parentSpanId: string | undefined,
+    readonly trace: TraceId,
+    /** The parent's span id's words; -1 and -1 without a parent. */
+    readonly parentHigh: number,
+    readonly parentLow: number,
     /** Whether the parent is another process's (from a carrier). */
     readonly parentIsRemote: boolean,
     readonly traceState: TraceState | undefined,
@@ -135,6 +140,8 @@ export class RecordingSpan implements Span {
     links: Link[] | undefined,
     startTime: TimeInput | undefined,
   ) {
+    this.idHigh = randomWord();
+    this.idLow = randomLowWord(this.idHigh);
     this.startTime = startTime === undefined ? now() : toClock(startTime);
     if (links) for (const link of links) this.addLink(link);
     if (attributes instanceof SharedAttributes) {
@@ -144,6 +151,21 @@ export class RecordingSpan implements Span {
       // setAttributes on a new span: an object's keys are distinct, so none is looked for in the list.
       this.droppedAttributesCount = appendChecked(this.attributes, attributes, owner.limits);
     }
+  }
+
+  /** The trace id's 32 hex digits. */
+  get traceId(): string {
+    return this.trace.hex;
+  }
+
+  /** The span id's 16 hex digits (made when first asked for). */
+  get spanId(): string {
+    return (this.spanHex ??= hexOfWord(this.idHigh) + hexOfWord(this.idLow));
+  }
+
+  /** The parent's span id's hex digits, when it has a parent. */
+  get parentSpanId(): string | undefined {
+    return this.parentHigh < 0 ? undefined : hexOfWord(this.parentHigh) + hexOfWord(this.parentLow);
   }
 
   spanContext(): SpanContext {

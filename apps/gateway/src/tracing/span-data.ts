@@ -1,5 +1,6 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import { withRoom } from './protobuf-writer';
+import type { TraceId } from './span-ids';
 import type { FlatAttributes, PackedAttributes, RecordingSpan, SharedList } from './recording-span';
 
 /**
@@ -89,11 +90,11 @@ export class SpanBatchWriter {
    */
   write(span: RecordingSpan): void {
     this.number(span.owner.scope.index);
-    this.id(span.traceId);
-    this.id(span.spanId);
+    this.traceIdWords(span.trace);
+    this.spanIdWords(span.idHigh, span.idLow);
     this.optional(span.traceState?.serialize());
-    if (span.parentSpanId === undefined) this.number(-1);
-    else this.id(span.parentSpanId);
+    if (span.parentHigh < 0) this.number(-1);
+    else this.spanIdWords(span.parentHigh, span.parentLow);
     this.string(span.name);
     this.number(span.kind);
     this.number(span.startTime);
@@ -169,6 +170,35 @@ export class SpanBatchWriter {
     }
     this.byteLength = at;
     this.number(count);
+  }
+
+  /** A trace id (kept as words: span-ids.ts): its 16 bytes, big-endian as OTLP sends it, and their count. */
+  private traceIdWords({ w0, w1, w2, w3 }: TraceId): void {
+    this.room(16);
+    this.word(w0);
+    this.word(w1);
+    this.word(w2);
+    this.word(w3);
+    this.number(16);
+  }
+
+  /** A span id's 8 bytes (from its two words), and their count. */
+  private spanIdWords(high: number, low: number): void {
+    this.room(8);
+    this.word(high);
+    this.word(low);
+    this.number(8);
+  }
+
+  /** A word's 4 bytes, big-endian (room made by the caller). */
+  private word(word: number): void {
+    const bytes = this.bytes;
+    const at = this.byteLength;
+    bytes[at] = word >>> 24;
+    bytes[at + 1] = (word >>> 16) & 0xff;
+    bytes[at + 2] = (word >>> 8) & 0xff;
+    bytes[at + 3] = word & 0xff;
+    this.byteLength = at + 4;
   }
 
   /** Room for `count` more bytes. */

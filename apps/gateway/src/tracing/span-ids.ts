@@ -1,34 +1,92 @@
 import { randomFillSync } from 'node:crypto';
 
 /**
- * Random hex digits taken a little at a time: one randomFillSync call and one hex conversion per
- * 512 span ids, not one per id. An id is a slice of this string (V8 keeps a long enough slice as
- * a view of it, not a copy).
+ * Ids as 32-bit words (a span's two, a trace's four), random from the CSPRNG: the ids of the
+ * SDK's RandomIdGenerator, never all zeros (the W3C invalid id). A span keeps its ids as words,
+ * which the export packs as the bytes they are without reading hex digits back; the hex digits
+ * are made only for what needs them (a `traceparent`, a span context).
  */
-const BYTES = Buffer.allocUnsafe(4096);
-let pool = '';
-let offset = 0;
+const WORDS = new Uint32Array(1024);
+let taken = WORDS.length;
 
-const ZEROS = { 16: '0'.repeat(16), 32: '0'.repeat(32) };
+/** A random word: one randomFillSync call per 1024 of them. */
+export function randomWord(): number {
+  if (taken === WORDS.length) {
+    randomFillSync(WORDS);
+    taken = 0;
+  }
+  return WORDS[taken++];
+}
 
-/**
- * A new random id of `digits` hex digits (32 for a trace, 16 for a span), lowercase, never all
- * zeros (the W3C invalid id): the ids of the SDK's RandomIdGenerator, from the CSPRNG.
- */
-function randomId(digits: 16 | 32): string {
-  for (;;) {
-    if (offset + digits > pool.length) {
-      randomFillSync(BYTES);
-      pool = BYTES.toString('hex');
-      offset = 0;
+/** Two hex digits of each byte value. */
+const PAIRS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** A word's 8 lowercase hex digits. */
+export function hexOfWord(word: number): string {
+  return PAIRS[word >>> 24] + PAIRS[(word >>> 16) & 0xff] + PAIRS[(word >>> 8) & 0xff] + PAIRS[word & 0xff];
+}
+
+/** Values of hex digits (either case) by character code; 16 for any other character. */
+const DIGITS = new Uint8Array(128).fill(16);
+for (let digit = 0; digit < 16; digit++) {
+  DIGITS['0123456789abcdef'.charCodeAt(digit)] = digit;
+  DIGITS['0123456789ABCDEF'.charCodeAt(digit)] = digit;
+}
+
+/** The word 8 hex digits from `at` stand for (the caller has checked they are hex digits). */
+export function wordOfHex(hex: string, at: number): number {
+  let word = 0;
+  for (let i = at; i < at + 8; i++) word = (word << 4) | DIGITS[hex.charCodeAt(i) & 0x7f];
+  return word >>> 0;
+}
+
+/** A trace's id: its four words, shared by the spans of the trace in this process, and its hex digits once asked for. */
+export class TraceId {
+  private digits?: string;
+
+  constructor(
+    readonly w0: number,
+    readonly w1: number,
+    readonly w2: number,
+    readonly w3: number,
+    hex?: string,
+  ) {
+    this.digits = hex;
+  }
+
+  /** 32 lowercase hex digits (or those it was read from). */
+  get hex(): string {
+    return (this.digits ??=
+      hexOfWord(this.w0) + hexOfWord(this.w1) + hexOfWord(this.w2) + hexOfWord(this.w3));
+  }
+
+  /** A new random trace id. */
+  static random(): TraceId {
+    for (;;) {
+      const id = new TraceId(randomWord(), randomWord(), randomWord(), randomWord());
+      if ((id.w0 | id.w1 | id.w2 | id.w3) !== 0) return id;
     }
-    const id = pool.slice(offset, (offset += digits));
-    if (id !== ZEROS[digits]) return id;
+  }
+
+  /** The id 32 hex digits (already checked) stand for. */
+  static fromHex(hex: string): TraceId {
+    return new TraceId(wordOfHex(hex, 0), wordOfHex(hex, 8), wordOfHex(hex, 16), wordOfHex(hex, 24), hex);
+  }
+}
+
+/** A random word for a span id's low half: not zero when its high half is (an id is never all zeros). */
+export function randomLowWord(high: number): number {
+  for (;;) {
+    const low = randomWord();
+    if ((high | low) !== 0) return low;
   }
 }
 
 /** A new trace id: 32 lowercase hex digits. */
-export const newTraceId = (): string => randomId(32);
+export const newTraceId = (): string => TraceId.random().hex;
 
 /** A new span id: 16 lowercase hex digits. */
-export const newSpanId = (): string => randomId(16);
+export function newSpanId(): string {
+  const high = randomWord();
+  return hexOfWord(high) + hexOfWord(randomLowWord(high));
+}

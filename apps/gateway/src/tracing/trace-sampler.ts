@@ -1,4 +1,5 @@
 import { TraceFlags, type SpanContext } from '@opentelemetry/api';
+import type { TraceId } from './span-ids';
 import type { TraceSampler } from './tracing-config';
 
 /**
@@ -8,7 +9,7 @@ import type { TraceSampler } from './tracing-config';
  */
 export type SampleDecision = (
   parent: Pick<SpanContext, 'traceFlags' | 'isRemote'> | undefined,
-  traceId: string,
+  traceId: TraceId,
 ) => boolean;
 
 export function traceSampler(sampler: TraceSampler, ratio: number): SampleDecision {
@@ -44,18 +45,5 @@ function parentBased(root: SampleDecision): SampleDecision {
 function traceIdRatio(ratio: number): SampleDecision {
   const normalized = Number.isNaN(ratio) ? 0 : Math.min(1, Math.max(0, ratio));
   const upperBound = normalized === 1 ? 0x100000000 : Math.floor(normalized * 0xffffffff);
-  return (_parent, traceId) => traceId.length === 32 && accumulate(traceId) < upperBound;
-}
-
-function accumulate(traceId: string): number {
-  let accumulation = 0;
-  for (let i = 0; i < 32; i += 8) {
-    let part = 0;
-    for (let j = 0; j < 8; j++) {
-      const c = traceId.charCodeAt(i + j);
-      part = (part << 4) | (c < 58 ? c - 48 : c < 71 ? c - 55 : c - 87);
-    }
-    accumulation = (accumulation ^ part) >>> 0;
-  }
-  return accumulation;
+  return (_parent, traceId) => (traceId.w0 ^ traceId.w1 ^ traceId.w2 ^ traceId.w3) >>> 0 < upperBound;
 }
