@@ -14,7 +14,7 @@ import {
   type TraceState,
 } from '@opentelemetry/api';
 import { hrTimeToMilliseconds, isAttributeValue, isTimeInput, isTimeInputHrTime } from '@opentelemetry/core';
-import { hexOfWord, randomLowWord, randomWord, type TraceId } from './span-ids';
+import { randomLowWord, randomWord, spanIdHex, traceparentOf, type TraceId } from './span-ids';
 import type { SpanLimits } from './span-limits';
 
 /** Where a span goes when it ends: the export queue (thread-span-processor.ts), or a test's list. */
@@ -123,6 +123,7 @@ export class RecordingSpan implements Span {
   readonly idHigh: number;
   readonly idLow: number;
   private spanHex?: string;
+  private header?: string;
   private context?: SpanContext;
 
   constructor(
@@ -160,12 +161,12 @@ export class RecordingSpan implements Span {
 
   /** The span id's 16 hex digits (made when first asked for). */
   get spanId(): string {
-    return (this.spanHex ??= hexOfWord(this.idHigh) + hexOfWord(this.idLow));
+    return (this.spanHex ??= spanIdHex(this.idHigh, this.idLow));
   }
 
   /** The parent's span id's hex digits, when it has a parent. */
   get parentSpanId(): string | undefined {
-    return this.parentHigh < 0 ? undefined : hexOfWord(this.parentHigh) + hexOfWord(this.parentLow);
+    return this.parentHigh < 0 ? undefined : spanIdHex(this.parentHigh, this.parentLow);
   }
 
   spanContext(): SpanContext {
@@ -178,9 +179,9 @@ export class RecordingSpan implements Span {
     });
   }
 
-  /** The span's W3C `traceparent`: the header its children in other processes hang under. */
+  /** The span's W3C `traceparent`: the header its children in other processes hang under (made once). */
   traceparent(): string {
-    return `00-${this.traceId}-${this.spanId}-01`;
+    return (this.header ??= traceparentOf(this.trace, this.idHigh, this.idLow));
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {

@@ -18,13 +18,38 @@ export function randomWord(): number {
   return WORDS[taken++];
 }
 
-/** Two hex digits of each byte value. */
-const PAIRS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+/** The hex digits' character codes. */
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** Where ids' hex digits are written, to be read as one string (one allocation, no concatenation). */
+const TEXT = Buffer.allocUnsafe(55);
 
-/** A word's 8 lowercase hex digits. */
-export function hexOfWord(word: number): string {
-  return PAIRS[word >>> 24] + PAIRS[(word >>> 16) & 0xff] + PAIRS[(word >>> 8) & 0xff] + PAIRS[word & 0xff];
+/** A word's 8 lowercase hex digits into TEXT from `at`. */
+function putWord(at: number, word: number): void {
+  for (let shift = 28; shift >= 0; shift -= 4) TEXT[at++] = HEX[(word >>> shift) & 0xf];
 }
+
+/** A span id's 16 lowercase hex digits, from its two words. */
+export function spanIdHex(high: number, low: number): string {
+  putWord(0, high);
+  putWord(8, low);
+  return TEXT.toString('latin1', 0, 16);
+}
+
+/** The W3C `traceparent` (version 00, sampled) naming a span of `trace` by its id's words. */
+export function traceparentOf(trace: TraceId, high: number, low: number): string {
+  TEXT.write('00-', 0, 'latin1');
+  putWord(3, trace.w0);
+  putWord(11, trace.w1);
+  putWord(19, trace.w2);
+  putWord(27, trace.w3);
+  TEXT[35] = DASH;
+  putWord(36, high);
+  putWord(44, low);
+  TEXT.write('-01', 52, 'latin1');
+  return TEXT.toString('latin1', 0, 55);
+}
+
+const DASH = 45;
 
 /** Values of hex digits (either case) by character code; 16 for any other character. */
 const DIGITS = new Uint8Array(128).fill(16);
@@ -56,8 +81,14 @@ export class TraceId {
 
   /** 32 lowercase hex digits (or those it was read from). */
   get hex(): string {
-    return (this.digits ??=
-      hexOfWord(this.w0) + hexOfWord(this.w1) + hexOfWord(this.w2) + hexOfWord(this.w3));
+    if (this.digits === undefined) {
+      putWord(0, this.w0);
+      putWord(8, this.w1);
+      putWord(16, this.w2);
+      putWord(24, this.w3);
+      this.digits = TEXT.toString('latin1', 0, 32);
+    }
+    return this.digits;
   }
 
   /** A new random trace id. */
@@ -88,5 +119,5 @@ export const newTraceId = (): string => TraceId.random().hex;
 /** A new span id: 16 lowercase hex digits. */
 export function newSpanId(): string {
   const high = randomWord();
-  return hexOfWord(high) + hexOfWord(randomLowWord(high));
+  return spanIdHex(high, randomLowWord(high));
 }
