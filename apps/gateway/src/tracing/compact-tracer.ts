@@ -24,7 +24,7 @@ import {
   type SpanSink,
   type TracerScope,
 } from './recording-span';
-import { newSpanId, TraceId, wordOfHex } from './span-ids';
+import { newSpanId, spanIdHex, TraceId, wordOfHex } from './span-ids';
 import type { SpanLimits } from './span-limits';
 import type { SampleDecision } from './trace-sampler';
 
@@ -115,8 +115,10 @@ export class CompactTracer implements Tracer, SpanOwner {
       );
     }
     const context = parent;
-    const valid = context !== undefined && isSpanContextValid(context);
-    const trace = valid ? TraceId.fromHex(context.traceId) : TraceId.random();
+    // A carrier's context was checked as it was read: its words are ready.
+    const remote = context instanceof RemoteContext;
+    const valid = remote || (context !== undefined && isSpanContextValid(context));
+    const trace = remote ? context.trace : valid ? TraceId.fromHex(context.traceId) : TraceId.random();
     const traceState = valid ? context.traceState : undefined;
     if (!this.sample(valid ? context : undefined, trace)) return unsampled(trace.hex, traceState);
     return new RecordingSpan(
@@ -124,8 +126,8 @@ export class CompactTracer implements Tracer, SpanOwner {
       name,
       kind,
       trace,
-      valid ? wordOfHex(context.spanId, 0) : -1,
-      valid ? wordOfHex(context.spanId, 8) : -1,
+      remote ? context.high : valid ? wordOfHex(context.spanId, 0) : -1,
+      remote ? context.low : valid ? wordOfHex(context.spanId, 8) : -1,
       valid && context.isRemote === true,
       traceState,
       attributes,
@@ -155,6 +157,30 @@ export class CompactTracer implements Tracer, SpanOwner {
     const parentContext = args.length === 3 ? args[1] : contextApi.active();
     const span = this.startSpan(name, options, parentContext);
     return contextApi.with(trace.setSpan(parentContext, span), fn, undefined, span);
+  }
+}
+
+/**
+ * The context of a span in another process, as read from a valid W3C `traceparent`
+ * (trace-context.ts): its ids as words, their hex digits made only if asked for.
+ */
+export class RemoteContext implements SpanContext {
+  readonly isRemote = true;
+  traceState?: SpanContext['traceState'];
+
+  constructor(
+    readonly trace: TraceId,
+    readonly high: number,
+    readonly low: number,
+    readonly traceFlags: number,
+  ) {}
+
+  get traceId(): string {
+    return this.trace.hex;
+  }
+
+  get spanId(): string {
+    return spanIdHex(this.high, this.low);
   }
 }
 

@@ -65,6 +65,22 @@ export function wordOfHex(hex: string, at: number): number {
   return word >>> 0;
 }
 
+/** Values of lowercase hex digits by character code; -1 for any other character. */
+const LOWER = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < 16; digit++) LOWER['0123456789abcdef'.charCodeAt(digit)] = digit;
+
+/** The word `digits` lowercase hex digits from `at` stand for (at most 8), or -1 if one is not such a digit. */
+export function lowerHexWord(text: string, at: number, digits = 8): number {
+  let word = 0;
+  for (let i = at; i < at + digits; i++) {
+    const code = text.charCodeAt(i);
+    const value = code < 128 ? LOWER[code] : -1;
+    if (value < 0) return -1;
+    word = (word << 4) | value;
+  }
+  return word >>> 0;
+}
+
 /** A trace's id: its four words, shared by the spans of the trace in this process, and its hex digits once asked for. */
 export class TraceId {
   private digits?: string;

@@ -119,6 +119,8 @@ describe('trace context', () => {
       `01-${id}-01-future`,
       `00-${id}-01-x`,
       `00-${id}-0g`,
+      `00-${TRACE_ID.slice(0, 31)}é-${'2'.repeat(16)}-01`,
+      `00-${TRACE_ID}-${'2'.repeat(15)}\u0132-01`,
       `00_${id}-01`,
       `00-${TRACE_ID}x${'2'.repeat(16)}-01`,
       'x'.repeat(55),

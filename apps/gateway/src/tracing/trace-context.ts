@@ -1,6 +1,4 @@
 import {
-  INVALID_SPANID,
-  INVALID_TRACEID,
   isSpanContextValid,
   SpanKind,
   SpanStatusCode,
@@ -10,8 +8,9 @@ import {
   type SpanContext,
 } from '@opentelemetry/api';
 import { parseTraceParent, TraceState } from '@opentelemetry/core';
-import type { CompactTracer } from './compact-tracer';
+import { RemoteContext, type CompactTracer } from './compact-tracer';
 import { RecordingSpan, type SharedAttributes } from './recording-span';
+import { lowerHexWord, TraceId } from './span-ids';
 
 /**
  * The gateway's side of tracing, on the OpenTelemetry API's types and its own tracer
@@ -114,49 +113,42 @@ function extract(carrier: TraceCarrier): SpanContext | undefined {
   const header = carrier.traceparent as string | string[] | undefined;
   const traceparent = Array.isArray(header) ? header[0] : header;
   if (typeof traceparent !== 'string') return undefined;
-  const parsed = parseTraceparent(traceparent);
-  if (!parsed) return undefined;
-  const context: SpanContext = {
-    traceId: parsed.traceId,
-    spanId: parsed.spanId,
-    traceFlags: parsed.traceFlags,
-    isRemote: true,
-  };
+  const context = parseTraceparent(traceparent);
+  if (!context) return undefined;
   const state = carrier.tracestate as string | string[] | undefined;
   if (state) context.traceState = new TraceState(Array.isArray(state) ? state.join(',') : state);
   return context;
 }
 
 /**
- * parseTraceParent's answer, without its regular expression for the usual form (version 00:
- * 55 characters, lowercase hex, ids not all zeros), which is all the gateway's own carriers.
+ * parseTraceParent's answer as a remote context, without its regular expression for the usual
+ * form (version 00: 55 characters, lowercase hex, ids not all zeros), which is all the gateway's
+ * own carriers: the ids read as words as they are checked.
  */
-function parseTraceparent(header: string): Pick<SpanContext, 'traceId' | 'spanId' | 'traceFlags'> | null {
+function parseTraceparent(header: string): SpanContext | undefined {
   if (
     header.length !== 55 ||
     !header.startsWith('00-') ||
     header.charCodeAt(35) !== DASH ||
     header.charCodeAt(52) !== DASH
   ) {
-    return parseTraceParent(header);
+    const parsed = parseTraceParent(header);
+    return parsed ? { ...parsed, isRemote: true } : undefined;
   }
+  const w0 = lowerHexWord(header, 3);
+  const w1 = lowerHexWord(header, 11);
+  const w2 = lowerHexWord(header, 19);
+  const w3 = lowerHexWord(header, 27);
+  const high = lowerHexWord(header, 36);
+  const low = lowerHexWord(header, 44);
+  const flags = lowerHexWord(header, 53, 2);
   // Of this shape, the regular expression takes exactly what is hex with ids not all zeros.
-  if (!lowerHex(header, 3, 35) || !lowerHex(header, 36, 52) || !lowerHex(header, 53, 55)) return null;
-  const traceId = header.slice(3, 35);
-  const spanId = header.slice(36, 52);
-  if (traceId === INVALID_TRACEID || spanId === INVALID_SPANID) return null;
-  return { traceId, spanId, traceFlags: parseInt(header.slice(53), 16) };
+  if (w0 < 0 || w1 < 0 || w2 < 0 || w3 < 0 || high < 0 || low < 0 || flags < 0) return undefined;
+  if ((w0 | w1 | w2 | w3) === 0 || (high | low) === 0) return undefined;
+  return new RemoteContext(new TraceId(w0, w1, w2, w3), high, low, flags);
 }
 
 const DASH = 45;
-
-function lowerHex(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
-}
 
 /** A link to the span a carrier names (a batch line's to its batch); none for an unreadable carrier. */
 export function linkTo(carrier: TraceCarrier | undefined): Link[] | undefined {
