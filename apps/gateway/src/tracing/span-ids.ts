@@ -37,7 +37,9 @@ export function spanIdHex(high: number, low: number): string {
 
 /** The W3C `traceparent` (version 00, sampled) naming a span of `trace` by its id's words. */
 export function traceparentOf(trace: TraceId, high: number, low: number): string {
-  TEXT.write('00-', 0, 'latin1');
+  TEXT[0] = ZERO;
+  TEXT[1] = ZERO;
+  TEXT[2] = DASH;
   putWord(3, trace.w0);
   putWord(11, trace.w1);
   putWord(19, trace.w2);
@@ -45,11 +47,14 @@ export function traceparentOf(trace: TraceId, high: number, low: number): string
   TEXT[35] = DASH;
   putWord(36, high);
   putWord(44, low);
-  TEXT.write('-01', 52, 'latin1');
+  TEXT[52] = DASH;
+  TEXT[53] = ZERO;
+  TEXT[54] = ZERO + 1;
   return TEXT.toString('latin1', 0, 55);
 }
 
 const DASH = 45;
+const ZERO = 48;
 
 /** Values of hex digits (either case) by character code; 16 for any other character. */
 const DIGITS = new Uint8Array(128).fill(16);
