@@ -170,7 +170,7 @@ async function main() {
     metricsOverOff: over('metrics'),
     bothOverOff: over('both'),
     pairedMedian: { metricsOverOff: paired('metrics'), bothOverOff: paired('both') },
-    ...(altBuild && {
+    ...(byKey.alt && {
       altOverOff: over('alt'),
       altOverBoth: byKey.both && round(byKey.alt.rps / byKey.both.rps, 3),
       altPairedMedianOverOff: paired('alt'),
