@@ -149,7 +149,6 @@ export class RecordingSpan implements Span {
       this.shared = attributes.list(owner.limits);
       this.droppedAttributesCount = this.shared.dropped;
     } else if (attributes) {
-      // setAttributes on a new span: an object's keys are distinct, so none is looked for in the list.
       this.droppedAttributesCount = appendChecked(this.attributes, attributes, owner.limits);
     }
   }

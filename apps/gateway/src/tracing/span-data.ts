@@ -1,6 +1,6 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import { withRoom } from './protobuf-writer';
-import type { TraceId } from './span-ids';
+import { HEX_VALUES, type TraceId } from './span-ids';
 import type { FlatAttributes, PackedAttributes, RecordingSpan, SharedList } from './recording-span';
 
 /**
@@ -32,13 +32,6 @@ export enum Tag {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** Hex digits' values (either case, as the SDK's hexToBinary reads them), by character code. */
-const HEX = new Uint8Array(128);
-for (let digit = 0; digit < 16; digit++) {
-  HEX['0123456789abcdef'.charCodeAt(digit)] = digit;
-  HEX['0123456789ABCDEF'.charCodeAt(digit)] = digit;
-}
 
 /** Packs ended spans into a batch (on the gateway's thread: appends, no encoding). */
 export class SpanBatchWriter {
@@ -166,7 +159,8 @@ export class SpanBatchWriter {
     const bytes = this.bytes;
     let at = this.byteLength;
     for (let i = 0; i < count; i++) {
-      bytes[at++] = (HEX[hex.charCodeAt(2 * i) & 0x7f] << 4) | HEX[hex.charCodeAt(2 * i + 1) & 0x7f];
+      bytes[at++] =
+        (HEX_VALUES[hex.charCodeAt(2 * i) & 0x7f] << 4) | HEX_VALUES[hex.charCodeAt(2 * i + 1) & 0x7f];
     }
     this.byteLength = at;
     this.number(count);

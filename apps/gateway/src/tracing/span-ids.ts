@@ -56,17 +56,17 @@ export function traceparentOf(trace: TraceId, high: number, low: number): string
 const DASH = 45;
 const ZERO = 48;
 
-/** Values of hex digits (either case) by character code; 16 for any other character. */
-const DIGITS = new Uint8Array(128).fill(16);
+/** Values of hex digits (either case, as the SDK's hexToBinary reads them) by character code. */
+export const HEX_VALUES = new Uint8Array(128);
 for (let digit = 0; digit < 16; digit++) {
-  DIGITS['0123456789abcdef'.charCodeAt(digit)] = digit;
-  DIGITS['0123456789ABCDEF'.charCodeAt(digit)] = digit;
+  HEX_VALUES['0123456789abcdef'.charCodeAt(digit)] = digit;
+  HEX_VALUES['0123456789ABCDEF'.charCodeAt(digit)] = digit;
 }
 
 /** The word 8 hex digits from `at` stand for (the caller has checked they are hex digits). */
 export function wordOfHex(hex: string, at: number): number {
   let word = 0;
-  for (let i = at; i < at + 8; i++) word = (word << 4) | DIGITS[hex.charCodeAt(i) & 0x7f];
+  for (let i = at; i < at + 8; i++) word = (word << 4) | HEX_VALUES[hex.charCodeAt(i) & 0x7f];
   return word >>> 0;
 }
 
