@@ -151,6 +151,12 @@ describe.each([
     await until('the workers call the backend', 10_000, async () =>
       backend.requests.filter((r) => r.path === '/v1/chat/completions').length === 2 ? true : undefined,
     );
+    // A hop in the direct lane starts beside its job's first write: both records saved (listed)
+    // before Redis goes, or a busy machine can take Redis away with a record still on its way.
+    await until('both jobs are saved', 10_000, async () => {
+      const listed = await call(gw, '/v1/jobs?limit=5');
+      return (listed.body as { data?: unknown[] }).data?.length === 2 ? true : undefined;
+    });
 
     await lose(redis);
     const lostAt = Date.now();
