@@ -13,7 +13,8 @@ import {
 import { suppressTracing } from '@opentelemetry/core';
 import { TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingSpan, SharedAttributes } from './recording-span';
+import { RecordingSpan } from './recording-span';
+import { SharedAttributes } from './span-attributes';
 import { newSpanId, newTraceId, TraceId } from './span-ids';
 import { traceSampler } from './trace-sampler';
 import { REMOTE, tracerWith } from './tracing.testing';

@@ -17,13 +17,8 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import {
-  RecordingSpan,
-  type SharedAttributes,
-  type SpanOwner,
-  type SpanSink,
-  type TracerScope,
-} from './recording-span';
+import { RecordingSpan, type SpanOwner, type SpanSink, type TracerScope } from './recording-span';
+import type { SharedAttributes } from './span-attributes';
 import { newSpanId, spanIdHex, TraceId, wordOfHex } from './span-ids';
 import type { SpanLimits } from './span-limits';
 import type { SampleDecision } from './trace-sampler';

@@ -1,7 +1,7 @@
 import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
 import type { ModelAdapter } from '../adapters/model-adapters';
 import { tokenUsage } from '../adapters/model-adapters';
-import { SharedAttributes } from './recording-span';
+import { SharedAttributes } from './span-attributes';
 import { carrierOf, endSpan, startSpan, type TraceCarrier } from './trace-context';
 import type { OpenAiModelKind } from '@omnigate/contracts';
 

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SharedAttributes } from './recording-span';
+import { SharedAttributes } from './span-attributes';
 import { carrierOf, startSpan } from './trace-context';
 
 /**

@@ -15,6 +15,15 @@ import {
 } from '@opentelemetry/api';
 import { hrTimeToMilliseconds, isAttributeValue, isTimeInput, isTimeInputHrTime } from '@opentelemetry/core';
 import { randomLowWord, randomWord, spanIdHex, traceparentOf, type TraceId } from './span-ids';
+import {
+  appendChecked,
+  flatToObject,
+  keyIndex,
+  SharedAttributes,
+  truncated,
+  type FlatAttributes,
+  type SharedList,
+} from './span-attributes';
 import type { SpanLimits } from './span-limits';
 
 /** Where a span goes when it ends: the export queue (thread-span-processor.ts), or a test's list. */
@@ -37,12 +46,6 @@ export interface SpanOwner {
   readonly sink: SpanSink;
 }
 
-/**
- * Attributes as a flat list, key then value (`[k0, v0, k1, v1...]`): a span has a handful, so a
- * scan finds a key as fast as an object would, and the list goes to the export thread as is.
- */
-export type FlatAttributes = unknown[];
-
 /** An event of a span (an exception): its time is on the span's clock (see RecordingSpan.startTime). */
 export interface SpanEvent {
   name: string;
@@ -56,42 +59,6 @@ export interface SpanLink {
   context: SpanContext;
   attributes: FlatAttributes;
   droppedAttributesCount: number;
-}
-
-/**
- * Attributes that many spans start with alike (a model backend's call, a route's request):
- * checked, cut to the limits and packed for the export (span-data.ts) once, instead of at every
- * span. A span keeps them by reference; setting one of their keys on it gives it its own copy.
- */
-export class SharedAttributes {
-  private made?: SharedList;
-
-  constructor(readonly attributes: Attributes) {}
-
-  /** The attributes as spans under `limits` keep them (made once; again only for other limits). */
-  list(limits: SpanLimits): SharedList {
-    if (this.made?.limits !== limits) {
-      const list: FlatAttributes = [];
-      const dropped = appendChecked(list, this.attributes, limits);
-      this.made = { limits, list, dropped };
-    }
-    return this.made;
-  }
-}
-
-/** SharedAttributes for one set of limits, and their packed form once the export has made it. */
-export interface SharedList {
-  readonly limits: SpanLimits;
-  readonly list: FlatAttributes;
-  /** How many were left out (over the count limit). */
-  readonly dropped: number;
-  packed?: PackedAttributes;
-}
-
-/** Attributes as span-data.ts packs them: the numbers and the strings' bytes, to be appended as they are. */
-export interface PackedAttributes {
-  numbers: Float64Array;
-  bytes: Uint8Array;
 }
 
 /** Milliseconds on performance.now()'s clock: what a span's times are kept as. */
@@ -355,50 +322,6 @@ export class RecordingSpan implements Span {
     }
     return [list, dropped];
   }
-}
-
-/**
- * Appends the valid attributes of an object (its keys are distinct: none is looked for in the
- * list) while the list holds fewer than the count limit; returns how many were left out.
- */
-function appendChecked(list: FlatAttributes, attributes: Attributes, limits: SpanLimits): number {
-  let dropped = 0;
-  for (const key in attributes) {
-    if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
-    const value = attributes[key];
-    if (value == null) continue;
-    if (key.length === 0 || !isAttributeValue(value)) {
-      diag.warn(`Invalid attribute value set for key: ${key}`);
-      continue;
-    }
-    if (list.length / 2 >= limits.attributeCountLimit) dropped++;
-    else list.push(key, truncated(value, limits.attributeValueLengthLimit));
-  }
-  return dropped;
-}
-
-/** Where `key` is in a flat list (its index), or -1. */
-function keyIndex(list: FlatAttributes, key: string): number {
-  for (let i = 0; i < list.length; i += 2) if (list[i] === key) return i;
-  return -1;
-}
-
-/** A string (or the strings of an array) cut to `limit`; an array copied. */
-function truncated(value: AttributeValue, limit: number): AttributeValue {
-  if (typeof value === 'string') return value.length > limit ? value.slice(0, limit) : value;
-  if (Array.isArray(value)) {
-    return value.map((v: unknown) =>
-      typeof v === 'string' && v.length > limit ? v.slice(0, limit) : v,
-    ) as AttributeValue;
-  }
-  return value;
-}
-
-/** Flat attributes as an object. */
-export function flatToObject(list: FlatAttributes): Attributes {
-  const attributes: Attributes = {};
-  for (let i = 0; i < list.length; i += 2) attributes[list[i] as string] = list[i + 1] as AttributeValue;
-  return attributes;
 }
 
 /**

@@ -3,7 +3,8 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
 import { REMOTE, tracerWith } from './tracing.testing';
-import { SharedAttributes, type RecordingSpan } from './recording-span';
+import type { RecordingSpan } from './recording-span';
+import { SharedAttributes } from './span-attributes';
 import { readSpans } from './readable-spans';
 import { SpanBatchWriter } from './span-data';
 

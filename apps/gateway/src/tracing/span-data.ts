@@ -1,7 +1,8 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import { withRoom } from './protobuf-writer';
 import { HEX_VALUES, type TraceId } from './span-ids';
-import type { FlatAttributes, PackedAttributes, RecordingSpan, SharedList } from './recording-span';
+import type { RecordingSpan } from './recording-span';
+import type { FlatAttributes, PackedAttributes, SharedList } from './span-attributes';
 
 /**
  * What the export thread gets of ended spans: a batch packed into two arrays, in

@@ -9,7 +9,8 @@ import {
 } from '@opentelemetry/api';
 import { parseTraceParent, TraceState } from '@opentelemetry/core';
 import { RemoteContext, type CompactTracer } from './compact-tracer';
-import { RecordingSpan, type SharedAttributes } from './recording-span';
+import { RecordingSpan } from './recording-span';
+import type { SharedAttributes } from './span-attributes';
 import { lowerHexWord, TraceId } from './span-ids';
 
 /**
