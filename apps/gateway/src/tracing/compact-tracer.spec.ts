@@ -15,7 +15,7 @@ import { TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingSpan } from './recording-span';
 import { SharedAttributes } from './span-attributes';
-import { newSpanId, newTraceId, TraceId } from './span-ids';
+import { newSpanId, TraceId } from './span-ids';
 import { traceSampler } from './trace-sampler';
 import { REMOTE, tracerWith } from './tracing.testing';
 import type { TraceSampler } from './tracing-config';
@@ -32,7 +32,7 @@ describe('CompactTracer', () => {
   afterEach(() => diag.disable());
 
   it('makes W3C ids: 32 and 16 lowercase hex digits, all distinct', () => {
-    const traces = new Set(Array.from({ length: 5000 }, newTraceId));
+    const traces = new Set(Array.from({ length: 5000 }, () => TraceId.random().hex));
     const spans = new Set(Array.from({ length: 5000 }, newSpanId));
     expect(traces.size).toBe(5000);
     expect(spans.size).toBe(5000);

@@ -1,7 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { ClockAnchor } from './export-thread-protocol';
 import { I32, I64, LEN, ProtoWriter, VARINT } from './protobuf-writer';
-import { SpanBatchReader, Tag, type SpanBatch } from './span-data';
+import { SpanBatchReader } from './span-batch-reader';
+import { Tag, type SpanBatch } from './span-data';
 
 /** An instrumentation scope as the request names it. */
 export interface OtlpScope {

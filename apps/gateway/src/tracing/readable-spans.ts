@@ -11,7 +11,8 @@ import { hrTimeDuration, millisToHrTime, type InstrumentationScope } from '@open
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { ClockAnchor } from './export-thread-protocol';
-import { SpanBatchReader, type SpanBatch } from './span-data';
+import { SpanBatchReader } from './span-batch-reader';
+import type { SpanBatch } from './span-data';
 
 /** The spans of a batch again, as the SDK's serializers read them (on the export thread, for http/json). */
 export function readSpans(

@@ -1,4 +1,3 @@
-import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import { withRoom } from './protobuf-writer';
 import { HEX_VALUES, type TraceId } from './span-ids';
 import type { RecordingSpan } from './recording-span';
@@ -11,7 +10,8 @@ import type { FlatAttributes, PackedAttributes, SharedList } from './span-attrib
  * byte length of each string). Both arrays' buffers are transferred to the thread and given back
  * for the next batch: the post copies nothing, far cheaper, on the event loop and on the thread,
  * than cloning an object, or a string, per span. The thread writes the protobuf body straight
- * from them (otlp-protobuf.ts), or makes the SDK's ReadableSpans again (readable-spans.ts).
+ * from them (otlp-protobuf.ts), or makes the SDK's ReadableSpans again (readable-spans.ts), both
+ * through SpanBatchReader (span-batch-reader.ts).
  */
 export interface SpanBatch {
   /** The strings' bytes (the array is longer than they: each string's length is among the numbers). */
@@ -32,7 +32,6 @@ export enum Tag {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Packs ended spans into a batch (on the gateway's thread: appends, no encoding). */
 export class SpanBatchWriter {
@@ -263,93 +262,6 @@ export class SpanBatchWriter {
           this.number(value.length);
           for (const element of value as unknown[]) this.value(element);
         } else this.number(Tag.Empty);
-    }
-  }
-}
-
-/**
- * Reads a batch back (on the export thread), in the order SpanBatchWriter wrote it: a value at a
- * time, or a string's bytes where they are (its length, then `byteAt` moves past them) for a
- * reader that copies them without making a string of them (otlp-protobuf.ts).
- */
-export class SpanBatchReader {
-  private at = 0;
-  /** Where the next string's bytes start. */
-  byteAt = 0;
-
-  constructor(readonly batch: SpanBatch) {}
-
-  get done(): boolean {
-    return this.at >= this.batch.length;
-  }
-
-  number(): number {
-    return this.batch.numbers[this.at++];
-  }
-
-  /** The next number, without moving past it. */
-  peek(): number {
-    return this.batch.numbers[this.at];
-  }
-
-  /** Whether the next value is an absent optional string (and if so, past it). */
-  absent(): boolean {
-    if (this.batch.numbers[this.at] !== -1) return false;
-    this.at++;
-    return true;
-  }
-
-  string(): string {
-    return decoder.decode(this.next());
-  }
-
-  /** An id, as hex digits. */
-  id(): string {
-    const bytes = this.next();
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-  }
-
-  optionalId(): string | undefined {
-    return this.absent() ? undefined : this.id();
-  }
-
-  /** The next string's bytes. */
-  private next(): Uint8Array {
-    const length = this.number();
-    const start = this.byteAt;
-    this.byteAt += length;
-    return this.batch.bytes.subarray(start, this.byteAt);
-  }
-
-  optional(): string | undefined {
-    return this.absent() ? undefined : this.string();
-  }
-
-  attributes(): Attributes {
-    const attributes: Attributes = {};
-    for (let n = this.number(); n > 0; n--) {
-      const key = this.string();
-      attributes[key] = this.value() as AttributeValue;
-    }
-    return attributes;
-  }
-
-  private value(): unknown {
-    const tag = this.number() as Tag;
-    switch (tag) {
-      case Tag.String:
-        return this.string();
-      case Tag.Number:
-        return this.number();
-      case Tag.Boolean:
-        return this.number() === 1;
-      case Tag.Array: {
-        const values: unknown[] = [];
-        for (let n = this.number(); n > 0; n--) values.push(this.value());
-        return values;
-      }
-      case Tag.Empty:
-        return null;
     }
   }
 }

@@ -134,9 +134,6 @@ export function randomLowWord(high: number): number {
   }
 }
 
-/** A new trace id: 32 lowercase hex digits. */
-export const newTraceId = (): string => TraceId.random().hex;
-
 /** A new span id: 16 lowercase hex digits. */
 export function newSpanId(): string {
   const high = randomWord();
