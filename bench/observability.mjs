@@ -1,5 +1,5 @@
 // The cost of metrics and tracing (issue 14, section Benchmarks), in one run:
-//   Throughput: three omnigate sides, each a child process of the same build copy
+//   Throughput: omnigate sides, each a child process of the same build copy
 //   (bench/results/build-observability/), ROLE=all, QUEUE_DRIVER=bullmq, DISPATCH=auto,
 //   LOG_LEVEL=warn, NODE_ENV=production, on one private redis-server (a QUEUE_PREFIX each):
 //     off      METRICS=off, tracing off (no OTEL_* variable)
@@ -7,14 +7,24 @@
 //     both     METRICS=on, tracing on: OTEL_EXPORTER_OTLP_ENDPOINT at a tiny OTLP/HTTP receiver in
 //              this process (node:http, 200 to every POST /v1/traces, counting posts and bytes),
 //              OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, OTEL_TRACES_SAMPLER=always_on
+//     (and, named in BENCH_OBS_SIDES only, for finding where a cost lies:)
+//     paused    both's settings, its tracing paused from the start (TRACING_PAUSE_SIGNAL): what
+//               tracing set up costs when it makes no span
+//     unsampled both's settings with OTEL_TRACES_SAMPLER=always_off: the trace context still
+//               propagated, no span recorded
 //   Upstream: the repository's OpenAI-compatible test server in a child process (OPENAI_BACKENDS
-//   backend `bench`, model bench.chat). Load: autocannon, c=CONC, POST /v1/chat/completions
-//   non-streamed; ROUNDS rounds, each side in a rotating order, WARMUP_S s warm-up then
-//   DURATION_S s measured per side. Requests/s over the rounds, ratios metrics/off and both/off,
-//   the side's CPU per call.
-//   Target (issue 14): both/off >= 0.95 (and metrics/off, reported alike). Also shown: the median
-//   over the rounds of each round's ratio (the sides of a round run back to back, so a shared
-//   machine's drift from round to round mostly cancels in it).
+//   backend `bench`, model bench.chat). Load: c=CONC, POST /v1/chat/completions non-streamed.
+//   Interleaved (the verdict): every side's gateway runs at once and the load moves from one to
+//   the next every INTERLEAVE_MS (1 s), in turn, over warm connections (bench/lib/interleave.mjs),
+//   for INTERLEAVE_S s in all, over INTERLEAVE_SETS sets of processes started afresh. This VM's
+//   speed drifts by tens of percent over seconds: runs of a few seconds one after the other
+//   differ by more than what they compare, windows of a second in turn cancel most of it, and
+//   several sets of processes average their own state (heap, compiled code). calls/s of each
+//   side over its windows, its ratio to off, the median of the cycles' ratios (a cycle: one
+//   window of every side), main-thread CPU per call.
+//   Rounds (BENCH_OBS_ROUNDS, 0 by default): the earlier way, each side alone in turn for
+//   WARMUP_S s warm-up then DURATION_S s, autocannon, ROUNDS rounds in a rotating order.
+//   Target (issue 14): both/off >= 0.95 (and metrics/off, reported alike).
 //   Scrape: one more gateway, ROLE=api, QUEUE_DRIVER=bullmq, on the same redis, with enough
 //   OPENAI_BACKENDS that its adapters x 2 lanes make SCRAPE_QUEUES queues in omnigate_queue_hops
 //   (the queue gauges read Redis at most once a second). GET /metrics: the first scrape; UNCACHED
@@ -22,9 +32,10 @@
 //   to back (cached within the second, but once a second). Time per scrape (mean, p50, p99), the
 //   exposition's size, Redis commands per scrape (INFO commandstats before and after, less an
 //   idle window of the same length and the INFO calls themselves).
-// Usage: npm run bench:observability   (builds, then runs this file; about 1 minute). Knobs (env):
+// Usage: npm run bench:observability   (builds, then runs this file; about 2 minutes). Knobs (env):
 //   BENCH_GATEWAY_MAIN=path/to/main.js  compiled gateway (default dist/apps/gateway/apps/gateway/src/main.js)
-//   BENCH_OBS_CONC=32  BENCH_OBS_WARMUP_S=2  BENCH_OBS_S=4  BENCH_OBS_ROUNDS=3
+//   BENCH_OBS_CONC=32  BENCH_OBS_WARMUP_S=2  BENCH_OBS_INTERLEAVE_S=60  BENCH_OBS_INTERLEAVE_MS=1000
+//   BENCH_OBS_INTERLEAVE_SETS=2  BENCH_OBS_ROUNDS=0  BENCH_OBS_S=4
 //   BENCH_OBS_QUEUES=50  BENCH_OBS_SCRAPES=200  BENCH_OBS_UNCACHED=20
 //   BENCH_OUT=observability.json (under bench/results/; the Markdown tables go beside it as .md)
 //   BENCH_STRICT=1  also exit 1 when the target is missed
@@ -63,6 +74,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { snapshotGatewayBuild } from './lib/build.mjs';
 import { httpRequest } from './lib/http.mjs';
+import { interleavedLoad, interleavedSummary } from './lib/interleave.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { cpuWindow, machineInfo } from './lib/machine.mjs';
 import { fmt, latencyStats, markdownTable, median, pct, round } from './lib/numbers.mjs';
@@ -81,7 +93,10 @@ const env = process.env;
 const CONC = Number(env.BENCH_OBS_CONC ?? 32);
 const WARMUP_S = Number(env.BENCH_OBS_WARMUP_S ?? 2);
 const DURATION_S = Number(env.BENCH_OBS_S ?? 4);
-const ROUNDS = Number(env.BENCH_OBS_ROUNDS ?? 3);
+const ROUNDS = Number(env.BENCH_OBS_ROUNDS ?? 0);
+const INTERLEAVE_S = Number(env.BENCH_OBS_INTERLEAVE_S ?? 60);
+const INTERLEAVE_MS = Number(env.BENCH_OBS_INTERLEAVE_MS ?? 1000);
+const INTERLEAVE_SETS = Number(env.BENCH_OBS_INTERLEAVE_SETS ?? 2);
 const SCRAPE_QUEUES = Number(env.BENCH_OBS_QUEUES ?? 50);
 const SCRAPES = Number(env.BENCH_OBS_SCRAPES ?? 200);
 const UNCACHED = Number(env.BENCH_OBS_UNCACHED ?? 20);
@@ -96,7 +111,7 @@ const TOGGLE_S = Number(env.BENCH_OBS_TOGGLE_S ?? 0);
 const TOGGLE_MS = Number(env.BENCH_OBS_TOGGLE_MS ?? 1000);
 const TOGGLE_SEGMENT_S = Number(env.BENCH_OBS_TOGGLE_SEGMENT_S ?? 10);
 /** The sides whose gateway traces (the OTEL_* settings of `both`). */
-const TRACED_SIDES = ['both', 'alt', 'toggle', 'toggle-alt'];
+const TRACED_SIDES = ['both', 'paused', 'unsampled', 'alt', 'toggle', 'toggle-alt'];
 const SCRAPE = env.BENCH_OBS_SCRAPE !== '0';
 const RATE = Number(env.BENCH_OBS_RATE ?? 0);
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
@@ -133,13 +148,15 @@ async function main() {
   const backends = [backend('bench', upstream)];
 
   for (const key of SIDES) {
-    if (!['off', 'metrics', 'both', ...(altBuild ? ['alt'] : [])].includes(key))
+    if (!['off', 'metrics', 'both', 'paused', 'unsampled', ...(altBuild ? ['alt'] : [])].includes(key))
       throw new Error(`no side ${key}`);
   }
   const buildOf = (key) => (key === 'alt' ? altBuild : build);
   const sides = [];
-  for (const key of SIDES) sides.push(await gatewaySide(key, buildOf(key), backends, receiver));
-  for (const side of sides) await check(side);
+  if (ROUNDS > 0) {
+    for (const key of SIDES) sides.push(await gatewaySide(key, buildOf(key), backends, receiver));
+    for (const side of sides) await check(side);
+  }
 
   const t0 = Date.now();
   // A side started afresh: the same settings, a new process (and so a new heap and new JIT state).
@@ -149,9 +166,11 @@ async function main() {
     await check(fresh);
     return fresh;
   };
-  const throughputRuns = await throughput(sides, upstream, restart);
-  const tracedPosts = { ...receiver.counts };
+  const throughputRuns = ROUNDS > 0 ? await throughput(sides, upstream, restart) : [];
   for (const side of sides) await stopChild(children, side.gateway);
+  const interleaved =
+    INTERLEAVE_S > 0 && SIDES.includes('off') ? await interleave(buildOf, backends, receiver) : undefined;
+  const tracedPosts = { ...receiver.counts };
   const toggleBuilds = [['toggle', build], ...(altBuild ? [['toggle-alt', altBuild]] : [])];
   const toggled = TOGGLE_S > 0 ? await pausedAndResumed(toggleBuilds, backends, receiver) : undefined;
 
@@ -176,9 +195,20 @@ async function main() {
       altPairedMedianOverOff: paired('alt'),
     }),
   };
-  summary.pass = summary.bothOverOff >= TARGET && summary.metricsOverOff >= TARGET;
+  if (interleaved) {
+    // The verdict from the interleaved load when it ran: the same stretch of the machine's time.
+    summary.metricsOverOff = interleaved.sides.metrics?.overBase;
+    summary.bothOverOff = interleaved.sides.both?.overBase;
+    summary.cycleMedian = {
+      metricsOverOff: interleaved.sides.metrics?.cycleMedian,
+      bothOverOff: interleaved.sides.both?.cycleMedian,
+    };
+  }
+  summary.pass = summary.bothOverOff >= TARGET && (summary.metricsOverOff ?? 1) >= TARGET;
   const tables = [
-    throughputRuns.length ? markdown(throughputRuns, summary, scrape, tracedPosts) : '',
+    interleaved ? interleavedMarkdown(interleaved, tracedPosts) : '',
+    throughputRuns.length ? markdown(throughputRuns, summary, tracedPosts) : '',
+    scrape ? scrapeMarkdown(scrape) : '',
     toggled ? toggleMarkdown(toggled) : '',
   ]
     .filter(Boolean)
@@ -201,11 +231,15 @@ async function main() {
       warmupS: WARMUP_S,
       durationS: DURATION_S,
       rounds: ROUNDS,
+      interleaveS: INTERLEAVE_S,
+      interleaveMs: INTERLEAVE_MS,
+      interleaveSets: INTERLEAVE_SETS,
       SCRAPES,
       UNCACHED,
       cpuProf: CPU_PROF,
     },
     throughput: throughputRuns,
+    ...(interleaved && { interleaved }),
     ...(toggled && { pausedAndResumed: toggled }),
     otlp: tracedPosts,
     summary,
@@ -238,10 +272,10 @@ async function gatewaySide(key, build, backends, receiver) {
     ...(TRACED_SIDES.includes(key) && {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_TRACES_SAMPLER: env.BENCH_OBS_SAMPLER ?? 'always_on',
+      OTEL_TRACES_SAMPLER: key === 'unsampled' ? 'always_off' : (env.BENCH_OBS_SAMPLER ?? 'always_on'),
       OTEL_SERVICE_NAME: 'omnigate-bench',
     }),
-    ...(key.startsWith('toggle') && { TRACING_PAUSE_SIGNAL: 'SIGUSR2' }),
+    ...((key.startsWith('toggle') || key === 'paused') && { TRACING_PAUSE_SIGNAL: 'SIGUSR2' }),
   };
   const gateway = await startGatewayChild(children, {
     name: key,
@@ -263,6 +297,8 @@ async function gatewaySide(key, build, backends, receiver) {
     nodeArgs: [...NODE_ARGS, ...cpuProfileArgs(CPU_PROF, PROFILE_DIR, `observability-${key}`)],
     blobDir: mkTemp(`omnigate-obs-blobs-${key}-`),
   });
+  // `paused`: tracing set up as on `both`, then paused at once (what being set up costs).
+  if (key === 'paused') process.kill(gateway.proc.pid, 'SIGUSR2');
   return { key, gateway, pid: gateway.proc.pid, url: gateway.url };
 }
 
@@ -364,6 +400,83 @@ async function throughput(sides, upstream, restart) {
       ),
     };
   });
+}
+
+/**
+ * The sides' throughput from one stretch of the machine's time: every side's gateway runs at
+ * once and the load (c=CONC) moves from one to the next every INTERLEAVE_MS, in turn, for
+ * INTERLEAVE_S s in all, over INTERLEAVE_SETS sets of processes started afresh (a process's own
+ * state, its heap and its compiled code, varies from one to the next by a few percent).
+ */
+async function interleave(buildOf, backends, receiver) {
+  const runs = [];
+  for (let set = 0; set < INTERLEAVE_SETS; set++) {
+    const sides = [];
+    for (const key of SIDES) sides.push(await gatewaySide(key, buildOf(key), backends, receiver));
+    for (const side of sides) await check(side);
+    for (const side of sides) if (WARMUP_S > 0) await chatLoad(side, WARMUP_S);
+    const windows = await interleavedLoad(sides, {
+      conc: CONC,
+      seconds: INTERLEAVE_S / INTERLEAVE_SETS,
+      windowMs: INTERLEAVE_MS,
+      request: {
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: BODY,
+      },
+    });
+    for (const side of sides) await stopChild(children, side.gateway);
+    const bad = windows.reduce((t, w) => t + w.bad, 0);
+    if (bad > 0) throw new Error(`interleaved set ${set + 1}: ${bad} failed calls at c=${CONC}`);
+    runs.push(windows);
+    const one = interleavedSummary([windows], SIDES, 'off');
+    console.log(
+      `  set ${set + 1}: ${SIDES.map((k) => `${k} ${fmt(one.sides[k].callsPerS, 0)}/s`).join(', ')}`,
+    );
+  }
+  return {
+    ...interleavedSummary(runs, SIDES, 'off'),
+    seconds: INTERLEAVE_S,
+    windowMs: INTERLEAVE_MS,
+    sets: INTERLEAVE_SETS,
+  };
+}
+
+function interleavedMarkdown(interleaved, otlp) {
+  const table = markdownTable(
+    [
+      'side (interleaved)',
+      'windows',
+      'calls/s',
+      '/ off',
+      'median of cycles',
+      'quartiles',
+      'main thread CPU ms/call',
+    ],
+    SIDES.map((key) => {
+      const s = interleaved.sides[key];
+      return [
+        key,
+        String(s.windows),
+        fmt(s.callsPerS, 0),
+        key === 'off' ? '1.000' : fmt(s.overBase, 3),
+        key === 'off' ? '' : fmt(s.cycleMedian, 3),
+        key === 'off' ? '' : s.cycleQuartiles.map((q) => fmt(q, 3)).join(', '),
+        fmt(s.mainMsPerCall, 3),
+        `${fmt(s.readsPerCall, 2)} / ${fmt(s.writesPerCall, 2)}`,
+      ];
+    }),
+  );
+  const verdict = (v) => (v >= TARGET ? 'pass' : 'miss');
+  const ratios = SIDES.filter((k) => k !== 'off').map(
+    (k) => `${k}/off ${fmt(interleaved.sides[k].overBase, 3)} (${verdict(interleaved.sides[k].overBase)})`,
+  );
+  return [
+    table,
+    '',
+    `${ratios.join(', ')} against >= ${TARGET}; c=${CONC}, the load moved between the sides every ${interleaved.windowMs} ms for ${interleaved.seconds} s over ${interleaved.sets} sets of processes (${interleaved.cycles} cycles); the receiver got ${otlp.posts} OTLP posts, ${otlp.bytes} bytes`,
+  ].join('\n');
 }
 
 /**
@@ -609,7 +722,7 @@ async function scrapeCost(build, upstream) {
   };
 }
 
-function markdown(runs, summary, scrape, otlp) {
+function markdown(runs, summary, otlp) {
   const off = runs.find((r) => r.side === 'off');
   const t1 = markdownTable(
     [
@@ -646,7 +759,10 @@ function markdown(runs, summary, scrape, otlp) {
       : `; alt (both on BENCH_OBS_ALT_MAIN's build)/off ${fmt(summary.altOverOff, 3)} (median of the rounds' ${fmt(summary.altPairedMedianOverOff, 3)}), alt/both ${fmt(summary.altOverBoth, 3)}`,
     `; the receiver got ${otlp.posts} OTLP posts, ${otlp.bytes} bytes`,
   ].join('');
-  if (!scrape) return [t1, '', t1Line].join('\n');
+  return [t1, '', t1Line].join('\n');
+}
+
+function scrapeMarkdown(scrape) {
   const t2 = markdownTable(
     ['GET /metrics', 'n', 'mean ms', 'p50 ms', 'p99 ms', 'Redis commands / scrape'],
     [
@@ -670,10 +786,6 @@ function markdown(runs, summary, scrape, otlp) {
     ],
   );
   return [
-    t1,
-    '',
-    t1Line,
-    '',
     t2,
     '',
     `${scrape.queues} queues (${scrape.openaiBackends} OPENAI_BACKENDS, ROLE=api), exposition ${scrape.bytes} bytes; Redis idle ${scrape.redisIdleCommandsPerS} commands/s subtracted`,
