@@ -453,6 +453,7 @@ function interleavedMarkdown(interleaved, otlp) {
       'median of cycles',
       'quartiles',
       'main thread CPU ms/call',
+      'read / write syscalls a call',
     ],
     SIDES.map((key) => {
       const s = interleaved.sides[key];
