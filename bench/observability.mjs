@@ -32,10 +32,10 @@
 //   to back (cached within the second, but once a second). Time per scrape (mean, p50, p99), the
 //   exposition's size, Redis commands per scrape (INFO commandstats before and after, less an
 //   idle window of the same length and the INFO calls themselves).
-// Usage: npm run bench:observability   (builds, then runs this file; about 2 minutes). Knobs (env):
+// Usage: npm run bench:observability   (builds, then runs this file; about 3 minutes). Knobs (env):
 //   BENCH_GATEWAY_MAIN=path/to/main.js  compiled gateway (default dist/apps/gateway/apps/gateway/src/main.js)
-//   BENCH_OBS_CONC=32  BENCH_OBS_WARMUP_S=2  BENCH_OBS_INTERLEAVE_S=60  BENCH_OBS_INTERLEAVE_MS=1000
-//   BENCH_OBS_INTERLEAVE_SETS=2  BENCH_OBS_ROUNDS=0  BENCH_OBS_S=4
+//   BENCH_OBS_CONC=32  BENCH_OBS_WARMUP_S=2  BENCH_OBS_INTERLEAVE_S=80  BENCH_OBS_INTERLEAVE_MS=1000
+//   BENCH_OBS_INTERLEAVE_SETS=4  BENCH_OBS_ROUNDS=0  BENCH_OBS_S=4
 //   BENCH_OBS_QUEUES=50  BENCH_OBS_SCRAPES=200  BENCH_OBS_UNCACHED=20
 //   BENCH_OUT=observability.json (under bench/results/; the Markdown tables go beside it as .md)
 //   BENCH_STRICT=1  also exit 1 when the target is missed
@@ -94,9 +94,9 @@ const CONC = Number(env.BENCH_OBS_CONC ?? 32);
 const WARMUP_S = Number(env.BENCH_OBS_WARMUP_S ?? 2);
 const DURATION_S = Number(env.BENCH_OBS_S ?? 4);
 const ROUNDS = Number(env.BENCH_OBS_ROUNDS ?? 0);
-const INTERLEAVE_S = Number(env.BENCH_OBS_INTERLEAVE_S ?? 60);
+const INTERLEAVE_S = Number(env.BENCH_OBS_INTERLEAVE_S ?? 80);
 const INTERLEAVE_MS = Number(env.BENCH_OBS_INTERLEAVE_MS ?? 1000);
-const INTERLEAVE_SETS = Number(env.BENCH_OBS_INTERLEAVE_SETS ?? 2);
+const INTERLEAVE_SETS = Number(env.BENCH_OBS_INTERLEAVE_SETS ?? 4);
 const SCRAPE_QUEUES = Number(env.BENCH_OBS_QUEUES ?? 50);
 const SCRAPES = Number(env.BENCH_OBS_SCRAPES ?? 200);
 const UNCACHED = Number(env.BENCH_OBS_UNCACHED ?? 20);
