@@ -87,8 +87,8 @@ function ioCounts(pid) {
 }
 
 /**
- * Each target's calls/s and main-thread CPU per call over `windows` (interleavedLoad's, of one
- * or more runs), and its ratio to `base` by cycle: a cycle is one window of every target in turn,
+ * Each target's calls/s, main-thread CPU per call and system calls per call over the windows
+ * (interleavedLoad's, of one or more runs), and its ratio to `base`, overall and by cycle: a cycle is one window of every target in turn,
  * so each cycle's ratio compares the targets a second or two apart. The first cycle of each run
  * is left out (`runs`: the windows of each run apart).
  */
