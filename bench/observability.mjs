@@ -64,6 +64,10 @@
 //                     from the same stretch of the machine's time, alternated)
 //   BENCH_CPU_PROF=1  run the gateways with --cpu-prof (profiles in bench/results/profiles;
 //                     summarise with node bench/profile-summary.mjs <file>)
+//   What each side allocates a call: BENCH_OBS_NODE_ARGS="--import $PWD/bench/lib/alloc-profile.mjs"
+//                     (each gateway's main-thread allocations, the collected ones included, in
+//                     bench/results/alloc-profiles/<pid>-0.heapprofile; compare two with
+//                     node bench/alloc-summary.mjs <off's> <its calls> <both's> <its calls>)
 //   The gateway's CPU is shown for the whole process and for its main thread (the event loop)
 //   alone: work a worker thread does (tracing's export) is in the first, not the second.
 import { mkdirSync, writeFileSync } from 'node:fs';
