@@ -2,8 +2,9 @@
 // BENCH_OBS_NODE_ARGS): V8's sampling heap profiler over the whole life of the process, counting
 // objects the GC has since collected too (a heap snapshot or --heap-prof shows only what is still
 // alive), so that its total is what the process allocated. Written when the process exits (a
-// worker thread ended by terminate() writes none), to ALLOC_PROFILE_DIR (default bench/results/alloc-profiles); summarise and
-// compare with bench/alloc-summary.mjs. ALLOC_PROFILE_INTERVAL: bytes between samples (16384).
+// worker thread ended by terminate() writes none), to ALLOC_PROFILE_DIR (default
+// bench/results/alloc-profiles); summarise and compare with bench/alloc-summary.mjs.
+// ALLOC_PROFILE_INTERVAL: bytes between samples (16384).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
 import { join } from 'node:path';
