@@ -2,6 +2,7 @@
 // one profile, or two compared (the second less the first, per call), largest first.
 // Usage: node bench/alloc-summary.mjs <a.heapprofile> <calls> [<b.heapprofile> <calls>] [topN=30]
 import { readFileSync } from 'node:fs';
+import { frameLabel } from './lib/profile-frames.mjs';
 
 const args = process.argv.slice(2);
 // Two profiles and their calls, then maybe topN; or one and its calls, then maybe topN.
@@ -20,9 +21,7 @@ function perCall(file, calls) {
   const byFunction = new Map();
   let total = 0;
   const walk = (node) => {
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = (url || '').replace(/.*\/(node_modules|apps|libs)\//, '$1/');
-    const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
+    const key = frameLabel(node.callFrame, true);
     byFunction.set(key, (byFunction.get(key) ?? 0) + node.selfSize / calls);
     total += node.selfSize / calls;
     for (const child of node.children) walk(child);

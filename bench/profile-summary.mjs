@@ -3,6 +3,7 @@
 // Usage: node bench/profile-summary.mjs <file.cpuprofile> [topN=30] [frameSubstring ...]
 //        PROFILE_BY_FILE=1 to split packages into their files
 import { readFileSync } from 'node:fs';
+import { frameLabel, frameWhere } from './lib/profile-frames.mjs';
 
 const [file, topArg, ...frames] = process.argv.slice(2);
 if (!file) {
@@ -27,16 +28,8 @@ profile.samples.forEach((id, i) => {
   total += dt;
 });
 
-const where = (cf) => {
-  const url = cf.url || '';
-  const m = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/);
-  if (m) return byFile ? `${m[1]}/${m[2]}` : m[1];
-  if (url.startsWith('node:')) return url;
-  const d = url.match(/\/(apps|libs)\/.*$/);
-  if (d) return d[0].replace(/^\//, '');
-  return url || cf.functionName || '(vm)';
-};
-const label = (cf) => `${cf.functionName || '(anonymous)'} ${where(cf)}:${cf.lineNumber + 1}`;
+const where = (cf) => frameWhere(cf, byFile);
+const label = (cf) => frameLabel(cf, byFile);
 
 const byFn = new Map();
 const byPkg = new Map();
