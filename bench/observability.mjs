@@ -65,12 +65,19 @@
 //                     from the same stretch of the machine's time, alternated)
 //   BENCH_CPU_PROF=1  run the gateways with --cpu-prof (profiles in bench/results/profiles;
 //                     summarise with node bench/profile-summary.mjs <file>)
+//   BENCH_PERF=1      also record each side's whole process with `perf record` (linux-perf; the
+//                     cpu-clock software event, so no hardware counters needed) over each set's
+//                     interleaved load, the gateways run with --perf-basic-prof so that JIT code is
+//                     named: bench/results/perf/<side>-set<N>.data, and the command that compares two
+//                     (bench/perf-summary.mjs: CPU per call by thread, by symbol with V8's builtins,
+//                     GC, malloc and the kernel, and by nearest JS function) is printed
 //   What each side allocates a call: BENCH_OBS_NODE_ARGS="--import $PWD/bench/lib/alloc-profile.mjs"
 //                     (each gateway's main-thread allocations, the collected ones included, in
 //                     bench/results/alloc-profiles/<pid>-0.heapprofile; compare two with
 //                     node bench/alloc-summary.mjs <off's> <its calls> <both's> <its calls>)
 //   The gateway's CPU is shown for the whole process and for its main thread (the event loop)
 //   alone: work a worker thread does (tracing's export) is in the first, not the second.
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -120,6 +127,8 @@ const TRACED_SIDES = ['both', 'paused', 'unsampled', 'alt', 'toggle', 'toggle-al
 const SCRAPE = env.BENCH_OBS_SCRAPE !== '0';
 const RATE = Number(env.BENCH_OBS_RATE ?? 0);
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
+const PERF = env.BENCH_PERF === '1';
+const PERF_DIR = join(RESULTS_DIR, 'perf');
 const NODE_ARGS = (env.BENCH_OBS_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const TARGET = 0.95;
 const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-observability');
@@ -303,7 +312,11 @@ async function gatewaySide(key, build, backends, receiver) {
       'OPENAI_API_KEY',
       ...(TRACED_SIDES.includes(key) ? [] : OTEL_KEYS),
     ],
-    nodeArgs: [...NODE_ARGS, ...cpuProfileArgs(CPU_PROF, PROFILE_DIR, `observability-${key}`)],
+    nodeArgs: [
+      ...NODE_ARGS,
+      ...cpuProfileArgs(CPU_PROF, PROFILE_DIR, `observability-${key}`),
+      ...(PERF ? ['--perf-basic-prof'] : []),
+    ],
     blobDir: mkTemp(`omnigate-obs-blobs-${key}-`),
   });
   // `paused`: tracing set up as on `both`, then paused at once (what being set up costs).
@@ -419,11 +432,13 @@ async function throughput(sides, upstream, restart) {
  */
 async function interleave(buildOf, backends, receiver) {
   const runs = [];
+  const recordings = [];
   for (let set = 0; set < INTERLEAVE_SETS; set++) {
     const sides = [];
     for (const key of SIDES) sides.push(await gatewaySide(key, buildOf(key), backends, receiver));
     for (const side of sides) await check(side);
     for (const side of sides) if (WARMUP_S > 0) await chatLoad(side, WARMUP_S);
+    const perf = PERF ? sides.map((side) => perfRecord(side, set + 1)) : [];
     const windows = await interleavedLoad(sides, {
       conc: CONC,
       seconds: INTERLEAVE_S / INTERLEAVE_SETS,
@@ -435,6 +450,11 @@ async function interleave(buildOf, backends, receiver) {
         body: BODY,
       },
     });
+    for (const recording of perf) {
+      await recording.stop();
+      const calls = windows.filter((w) => w.key === recording.key).reduce((t, w) => t + w.calls, 0);
+      recordings.push({ set: set + 1, key: recording.key, file: recording.file, calls });
+    }
     for (const side of sides) await stopChild(children, side.gateway);
     const bad = windows.reduce((t, w) => t + w.bad, 0);
     if (bad > 0) throw new Error(`interleaved set ${set + 1}: ${bad} failed calls at c=${CONC}`);
@@ -444,11 +464,47 @@ async function interleave(buildOf, backends, receiver) {
       `  set ${set + 1}: ${SIDES.map((k) => `${k} ${fmt(one.sides[k].callsPerS, 0)}/s`).join(', ')}`,
     );
   }
+  if (recordings.length > 0) {
+    console.log(
+      '\nperf recordings (compare two: node bench/perf-summary.mjs <a.data> <calls> <b.data> <calls>):',
+    );
+    for (const r of recordings) console.log(`  set ${r.set} ${r.key}: ${r.file} ${r.calls}`);
+  }
   return {
     ...interleavedSummary(runs, SIDES, 'off'),
     seconds: INTERLEAVE_S,
     windowMs: INTERLEAVE_MS,
     sets: INTERLEAVE_SETS,
+    ...(recordings.length > 0 && { perf: recordings }),
+  };
+}
+
+/**
+ * `perf record` of a side's process (all its threads, with call stacks) until `stop()`: the
+ * cpu-clock software event at 1999 Hz, which needs no hardware counters.
+ */
+function perfRecord(side, set) {
+  mkdirSync(PERF_DIR, { recursive: true });
+  const file = join(PERF_DIR, `${side.key}-set${set}.data`);
+  const proc = spawn(
+    'perf',
+    ['record', '-e', 'cpu-clock', '-F', '1999', '-g', '-p', String(side.pid), '-o', file, '--quiet'],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise((resolve) => {
+    proc.once('exit', resolve);
+    proc.once('error', (err) => {
+      console.error(`perf record could not start (is linux-perf installed?): ${err.message}`);
+      resolve();
+    });
+  });
+  return {
+    key: side.key,
+    file,
+    stop: async () => {
+      proc.kill('SIGINT');
+      await exited;
+    },
   };
 }
 
