@@ -5,7 +5,7 @@
 // the kernel. It samples with the cpu-clock software event, so it needs no hardware counters (a
 // VM without a PMU, as here). JIT-compiled functions are named from the /tmp/perf-<pid>.map that
 // node --perf-basic-prof writes (`JS:*name file:line` optimised, `JS:~` interpreted, `JS:^`
-// baseline).
+// baseline); those maps stay in /tmp after the bench, and are needed until the data is summarised.
 // Usage: node bench/perf-summary.mjs <a.data> <a's calls> [<b.data> <b's calls>] [topN=40]
 //   By thread: the event loop's CPU per call (the thread whose id is the pid), the other threads'
 //   (V8's GC and compiler helpers, libuv's pool, tracing's export thread), and each of those, the
@@ -15,15 +15,13 @@
 //   time goes to the JS function that called it (a JS function's whole cost, builtins included).
 //   With two recordings, b less a, sorted by the difference.
 import { execFileSync } from 'node:child_process';
+import { perCallArgs, printPerCall } from './lib/per-call.mjs';
 
-const args = process.argv.slice(2);
-if (args.length < 2) {
-  console.error('usage: node bench/perf-summary.mjs <a.data> <calls> [<b.data> <calls>] [topN]');
-  process.exit(2);
-}
-const pairs = [[args[0], Number(args[1])]];
-if (args.length >= 4) pairs.push([args[2], Number(args[3])]);
-const top = Number(args[pairs.length * 2] ?? 40);
+const { pairs, top } = perCallArgs(
+  process.argv.slice(2),
+  'node bench/perf-summary.mjs <a.data> <calls> [<b.data> <calls>] [topN]',
+  40,
+);
 
 /** A recording's samples: per thread and, on the event loop, per symbol and per nearest JS frame (µs a call). */
 function read(file, calls) {
@@ -56,11 +54,13 @@ function read(file, calls) {
   }
   const busiest = [...others.values()].sort((x, y) => y - x);
   threads.set(
-    `other threads`,
+    'other threads',
     busiest.reduce((t, v) => t + v, 0),
   );
+  // Each busiest thread is listed after the total is taken: it is in `other threads` already.
+  const total = [...threads.values()].reduce((t, v) => t + v, 0);
   busiest.forEach((us, i) => threads.set(`thread ${i + 1}`, us));
-  return { threads, self, byJs };
+  return { threads, total, self, byJs };
 }
 
 /** A stack line's symbol (`  ffffffff8224 pvm_irq_enable`), its repository paths shortened. */
@@ -71,43 +71,20 @@ function symbolOf(line) {
   );
 }
 
-function table(title, maps, n, sorted = true) {
-  const keys = new Set(maps.flatMap((m) => [...m.keys()]));
-  const rows = [...keys].map((k) => [k, ...maps.map((m) => m.get(k) ?? 0)]);
-  const diff = (r) => (maps.length === 2 ? r[2] - r[1] : r[1]);
-  if (sorted) rows.sort((x, y) => diff(y) - diff(x));
-  // A busiest thread is in `other threads` already.
-  const total = maps.map((m) => [...m].reduce((t, [k, v]) => (k.startsWith('thread ') ? t : t + v), 0));
-  console.log(
-    `\n${title} (µs a call${maps.length === 2 ? ': a, b, b - a' : ''}); total ${total.map((t) => t.toFixed(1)).join(', ')}`,
-  );
-  const line = (r) =>
-    `${r
-      .slice(1)
-      .map((v) => v.toFixed(1).padStart(8))
-      .join('')}${maps.length === 2 ? diff(r).toFixed(1).padStart(8) : ''}  ${r[0]}`;
-  const shown =
-    sorted && maps.length === 2 && rows.length > n
-      ? [...rows.slice(0, n), null, ...rows.slice(-Math.ceil(n / 4))]
-      : rows.slice(0, n);
-  for (const r of shown) console.log(r ? line(r) : '  ...');
-}
-
 const recordings = pairs.map(([file, calls]) => read(file, calls));
 console.log(pairs.map(([file, calls], i) => `${'ab'[i]}: ${file}, ${calls} calls`).join('\n'));
-table(
+printPerCall(
   'by thread',
   recordings.map((r) => r.threads),
-  12,
-  false,
+  { top: 12, sorted: false, total: recordings.map((r) => r.total) },
 );
-table(
+printPerCall(
   'event loop, self',
   recordings.map((r) => r.self),
-  top,
+  { top },
 );
-table(
+printPerCall(
   'event loop, by nearest JS function (builtins included)',
   recordings.map((r) => r.byJs),
-  top,
+  { top },
 );
