@@ -12,7 +12,7 @@ import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
-import { carrierOf, inSpan } from '../tracing/trace-context';
+import { carrierOf, endSpan, inSpan, inSpanSync, startSpan } from '../tracing/trace-context';
 import type { JobCaller } from './job-caller';
 import type { Span } from '@opentelemetry/api';
 import type { HopJob, JobRecord } from '../jobs/job-record';
@@ -205,12 +205,18 @@ export class InferenceService {
    */
   private async enqueue(job: PreparedJob, options: { direct?: boolean } = {}): Promise<void> {
     // Without tracing, no span and no attributes to make on this hot path.
-    if (job.parent) {
-      await inSpan('enqueue', job.parent, () => this.queue(job, options), {
-        'omnigate.job.id': job.record.id,
-      });
-    } else {
+    const span = job.parent && startSpan('enqueue', job.parent);
+    if (!span) {
       await this.queue(job, options);
+    } else {
+      span.setAttribute('omnigate.job.id', job.record.id);
+      try {
+        await this.queue(job, options);
+      } catch (err) {
+        endSpan(span, err);
+        throw err;
+      }
+      span.end();
     }
     this.observer?.jobCreated(laneOf(job.hop), job.hop.inputs, job.record.outputSpec.modality, job.task);
   }
@@ -382,7 +388,7 @@ export class InferenceService {
       adapter: request.adapter,
       domain: request.domain,
     };
-    const { primary, alternatives } = await inSpan('plan', parent, (span) => {
+    const { primary, alternatives } = inSpanSync('plan', parent, (span) => {
       const [best, ...others] = this.planner.candidates(query);
       const options = request.options ?? {};
       const planned = planRoute(best, options, output.mediaType);

@@ -320,25 +320,19 @@ export class HopRunner {
           }
         : {}),
     };
-    let invoked = (async () => {
-      const adapter = this.adapters.get(hop.adapter);
-      return adapter.invoke(
-        { task: hop.task, inputs: hop.inputs, output: hop.output, options: hop.options },
-        context,
-      );
+    const request = { task: hop.task, inputs: hop.inputs, output: hop.output, options: hop.options };
+    // The adapter call's span ends as the adapter answers or fails (not after the deltas).
+    const invoked = (async () => {
+      if (!spans) return this.adapters.get(hop.adapter).invoke(request, context);
+      try {
+        const result = await this.adapters.get(hop.adapter).invoke(request, context);
+        spans.answered(result.meta);
+        return result;
+      } catch (err) {
+        spans.failed(err);
+        throw err;
+      }
     })();
-    if (spans) {
-      invoked = invoked.then(
-        (result) => {
-          spans.answered(result.meta);
-          return result;
-        },
-        (err: unknown) => {
-          spans.failed(err);
-          throw err;
-        },
-      );
-    }
     // A failed call also waits for its deltas: they go out before the record that ends the job.
     const result = invoked.finally(() => deltas);
     return { result, streamed: () => streamed };

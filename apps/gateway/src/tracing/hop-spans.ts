@@ -1,4 +1,4 @@
-import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
+import { SpanKind, type Span } from '@opentelemetry/api';
 import type { ModelAdapter } from '../adapters/model-adapters';
 import { tokenUsage } from '../adapters/model-adapters';
 import { SharedAttributes } from './span-attributes';
@@ -107,7 +107,8 @@ export class HopSpans {
 
   /** The adapter answered, with the `meta` it reported (a model's usage, its answer's id and model). */
   answered(meta: Record<string, unknown> | undefined): void {
-    endSpan(this.call, undefined, this.model ? genAiResponse(meta) : undefined);
+    if (this.model) setGenAiResponse(this.call, meta);
+    this.call.end();
   }
 
   /** The adapter's call failed. */
@@ -121,20 +122,19 @@ export class HopSpans {
    */
   end(outcome: string, error?: unknown): void {
     const failed = outcome === 'failed' || outcome === 'retried';
-    endSpan(this.hop, failed ? error : undefined, { 'omnigate.hop.outcome': outcome });
+    this.hop.setAttribute('omnigate.hop.outcome', outcome);
+    endSpan(this.hop, failed ? error : undefined);
   }
 }
 
-/** The GenAI response attributes of what a model backend's adapter reported. */
-function genAiResponse(meta: Record<string, unknown> | undefined): Attributes {
-  const attributes: Attributes = {};
+/** The GenAI response attributes of what a model backend's adapter reported, set on its span. */
+function setGenAiResponse(span: Span, meta: Record<string, unknown> | undefined): void {
   const { prompt, completion } = tokenUsage(meta);
-  if (prompt !== undefined) attributes['gen_ai.usage.input_tokens'] = prompt;
-  if (completion !== undefined) attributes['gen_ai.usage.output_tokens'] = completion;
-  if (typeof meta?.model === 'string') attributes['gen_ai.response.model'] = meta.model.slice(0, 256);
-  if (typeof meta?.id === 'string') attributes['gen_ai.response.id'] = meta.id.slice(0, 256);
+  if (prompt !== undefined) span.setAttribute('gen_ai.usage.input_tokens', prompt);
+  if (completion !== undefined) span.setAttribute('gen_ai.usage.output_tokens', completion);
+  if (typeof meta?.model === 'string') span.setAttribute('gen_ai.response.model', meta.model.slice(0, 256));
+  if (typeof meta?.id === 'string') span.setAttribute('gen_ai.response.id', meta.id.slice(0, 256));
   if (typeof meta?.finish_reason === 'string') {
-    attributes['gen_ai.response.finish_reasons'] = [meta.finish_reason.slice(0, 64)];
+    span.setAttribute('gen_ai.response.finish_reasons', [meta.finish_reason.slice(0, 64)]);
   }
-  return attributes;
 }

@@ -9,6 +9,7 @@ import {
   carrierOf,
   enableTracing,
   inSpan,
+  inSpanSync,
   linkTo,
   startSpan,
   traceIdOf,
@@ -39,6 +40,12 @@ describe('trace context', () => {
     expect(startSpan('request', PARENT)).toBeUndefined();
     expect(HopSpans.start({ ...hop, trace: PARENT }, 1, undefined)).toBeUndefined();
     expect(await inSpan('detect', PARENT, (span) => span)).toBeUndefined();
+    expect(inSpanSync('plan', PARENT, (span) => span)).toBeUndefined();
+    // A function that throws is a rejection, as from an async function.
+    const refused = inSpan('detect', PARENT, () => {
+      throw new Error('refused');
+    });
+    await expect(refused).rejects.toThrow('refused');
     expect(linkTo(PARENT)).toBeUndefined();
   });
 
@@ -74,6 +81,39 @@ describe('trace context', () => {
     expect(batchLine.links?.map((l) => [l.context.traceId, l.context.spanId, l.context.isRemote])).toEqual([
       [TRACE_ID, request.spanContext().spanId, true],
     ]);
+  });
+
+  it('ends a span as its function settles, synchronous or not, with its error recorded', async () => {
+    const request = startSpan('POST /v1/infer', PARENT, {}, SpanKind.SERVER)!;
+    expect(inSpanSync('plan', request, (span) => span !== undefined)).toBe(true);
+    expect(() =>
+      inSpanSync('plan', request, () => {
+        throw new Error('no route');
+      }),
+    ).toThrow('no route');
+    expect(await inSpan('detect', request, () => 'detected')).toBe('detected');
+    await expect(
+      inSpan('detect', request, async () => {
+        throw new Error('unreadable');
+      }),
+    ).rejects.toThrow('unreadable');
+    await expect(
+      inSpan('detect', request, () => {
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    request.end();
+
+    const spans = finished();
+    expect(spans.map((s) => [s.name, s.statusCode, s.statusMessage])).toEqual([
+      ['plan', SpanStatusCode.UNSET, undefined],
+      ['plan', SpanStatusCode.ERROR, 'no route'],
+      ['detect', SpanStatusCode.UNSET, undefined],
+      ['detect', SpanStatusCode.ERROR, 'unreadable'],
+      ['detect', SpanStatusCode.ERROR, 'refused'],
+      ['POST /v1/infer', SpanStatusCode.UNSET, undefined],
+    ]);
+    for (const child of spans.slice(0, 5)) expect(child.parentSpanId).toBe(request.spanContext().spanId);
   });
 
   it("makes a hop's span and its adapter call's, whose headers name the call", () => {
