@@ -143,7 +143,9 @@ async function child(side) {
   const tracing = side === 'tracing' || side === 'both';
   const metrics = side === 'metrics' || side === 'both';
   const { tracingFromEnv } = src('tracing/tracing-config.js');
-  const { inSpan, carrierOf } = src('tracing/trace-context.js');
+  const { inSpan, inSpanSync, carrierOf, startSpan } = src('tracing/trace-context.js');
+  // A build from before inSpanSync (BENCH_TC_BUILDS) planned in an awaited inSpan.
+  const plan = inSpanSync ?? inSpan;
   const { installHttpTracing, requestSpan } = src('tracing/http-spans.js');
   const { HopSpans } = src('tracing/hop-spans.js');
   const { GatewayMetrics } = src('metrics/gateway-metrics.js');
@@ -214,12 +216,18 @@ async function child(side) {
       detected?.detected('text');
       span?.setAttribute('omnigate.input.modalities', ['text']);
     });
-    await inSpan('plan', parent, (span) => {
+    await plan('plan', parent, (span) => {
       span?.setAttribute('omnigate.route', [adapterId]);
     });
     const trace = parent && carrierOf(parent);
     const jobId = `job-${i}`;
-    if (parent) await inSpan('enqueue', parent, async () => {}, { 'omnigate.job.id': jobId });
+    // The enqueue span as InferenceService.enqueue makes it (an older build: in inSpan).
+    const enqueued = parent && inSpanSync && startSpan('enqueue', parent);
+    if (enqueued) {
+      enqueued.setAttribute('omnigate.job.id', jobId);
+      await Promise.resolve();
+      enqueued.end();
+    } else if (parent) await inSpan('enqueue', parent, async () => {}, { 'omnigate.job.id': jobId });
     gm?.jobCreated(
       'interactive',
       modalityPair(hopInputs, 'text', () => true),

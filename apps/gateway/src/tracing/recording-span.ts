@@ -172,9 +172,6 @@ export class RecordingSpan implements Span {
     if (at >= 0) list[at + 1] = truncated(value, attributeValueLengthLimit);
     else if ((list.length + (this.shared?.list.length ?? 0)) / 2 >= attributeCountLimit) {
       this.droppedAttributesCount++;
-    } else if (list.length === 0) {
-      // Most spans get one or two: a list of their size, not the 17 elements a first push makes room for.
-      this.attributes = [key, truncated(value, attributeValueLengthLimit)];
     } else list.push(key, truncated(value, attributeValueLengthLimit));
     return this;
   }
