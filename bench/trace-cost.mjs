@@ -143,7 +143,7 @@ async function child(side) {
   const tracing = side === 'tracing' || side === 'both';
   const metrics = side === 'metrics' || side === 'both';
   const { tracingFromEnv } = src('tracing/tracing-config.js');
-  const { inSpan, inSpanSync, carrierOf, startSpan } = src('tracing/trace-context.js');
+  const { inSpan, inSpanSync, carrierOf } = src('tracing/trace-context.js');
   // A build from before inSpanSync (BENCH_TC_BUILDS) planned in an awaited inSpan.
   const plan = inSpanSync ?? inSpan;
   const { installHttpTracing, requestSpan } = src('tracing/http-spans.js');
@@ -221,13 +221,10 @@ async function child(side) {
     });
     const trace = parent && carrierOf(parent);
     const jobId = `job-${i}`;
-    // The enqueue span as InferenceService.enqueue makes it (an older build: in inSpan).
-    const enqueued = parent && inSpanSync && startSpan('enqueue', parent);
-    if (enqueued) {
-      enqueued.setAttribute('omnigate.job.id', jobId);
-      await Promise.resolve();
-      enqueued.end();
-    } else if (parent) await inSpan('enqueue', parent, async () => {}, { 'omnigate.job.id': jobId });
+    await inSpan('enqueue', parent, (span) => {
+      span?.setAttribute('omnigate.job.id', jobId);
+      return Promise.resolve();
+    });
     gm?.jobCreated(
       'interactive',
       modalityPair(hopInputs, 'text', () => true),

@@ -12,7 +12,7 @@ import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
-import { carrierOf, endSpan, inSpan, inSpanSync, startSpan } from '../tracing/trace-context';
+import { carrierOf, inSpan, inSpanSync } from '../tracing/trace-context';
 import type { JobCaller } from './job-caller';
 import type { Span } from '@opentelemetry/api';
 import type { HopJob, JobRecord } from '../jobs/job-record';
@@ -204,20 +204,10 @@ export class InferenceService {
    * (JobStore.create). Once queued, the job is counted (the observer).
    */
   private async enqueue(job: PreparedJob, options: { direct?: boolean } = {}): Promise<void> {
-    // Without tracing, no span and no attributes to make on this hot path.
-    const span = job.parent && startSpan('enqueue', job.parent);
-    if (!span) {
-      await this.queue(job, options);
-    } else {
-      span.setAttribute('omnigate.job.id', job.record.id);
-      try {
-        await this.queue(job, options);
-      } catch (err) {
-        endSpan(span, err);
-        throw err;
-      }
-      span.end();
-    }
+    await inSpan('enqueue', job.parent, (span) => {
+      span?.setAttribute('omnigate.job.id', job.record.id);
+      return this.queue(job, options);
+    });
     this.observer?.jobCreated(laneOf(job.hop), job.hop.inputs, job.record.outputSpec.modality, job.task);
   }
 

@@ -102,6 +102,14 @@ describe('trace context', () => {
         throw new Error('refused');
       }),
     ).rejects.toThrow('refused');
+    // A thenable that is not a Promise is waited for too.
+    let settle: (value: string) => void = () => {};
+    const thenable = { then: (ok: (v: string) => void) => (settle = ok) };
+    const later = inSpan('detect', request, () => thenable as unknown as Promise<string>);
+    await Promise.resolve();
+    expect(ended.map((s) => s.name)).toHaveLength(5);
+    settle('later');
+    expect(await later).toBe('later');
     request.end();
 
     const spans = finished();
@@ -111,9 +119,10 @@ describe('trace context', () => {
       ['detect', SpanStatusCode.UNSET, undefined],
       ['detect', SpanStatusCode.ERROR, 'unreadable'],
       ['detect', SpanStatusCode.ERROR, 'refused'],
+      ['detect', SpanStatusCode.UNSET, undefined],
       ['POST /v1/infer', SpanStatusCode.UNSET, undefined],
     ]);
-    for (const child of spans.slice(0, 5)) expect(child.parentSpanId).toBe(request.spanContext().spanId);
+    for (const child of spans.slice(0, 6)) expect(child.parentSpanId).toBe(request.spanContext().spanId);
   });
 
   it("makes a hop's span and its adapter call's, whose headers name the call", () => {

@@ -197,12 +197,12 @@ export function inSpan<T>(
     if (span) endSpan(span, err);
     return Promise.reject(err as Error);
   }
-  if (!(result instanceof Promise)) {
+  if (!isThenable(result)) {
     span?.end();
     return Promise.resolve(result);
   }
-  if (!span) return result;
-  return result.then(
+  if (!span) return Promise.resolve(result);
+  return Promise.resolve(result).then(
     (value) => {
       span.end();
       return value;
@@ -212,6 +212,10 @@ export function inSpan<T>(
       throw err;
     },
   );
+}
+
+function isThenable<T>(value: Promise<T> | T): value is Promise<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }
 
 /** `inSpan` for a synchronous `fn`: its value, or its error thrown, the span ended either way. */
