@@ -65,6 +65,10 @@
 //                     from the same stretch of the machine's time, alternated)
 //   BENCH_CPU_PROF=1  run the gateways with --cpu-prof (profiles in bench/results/profiles;
 //                     summarise with node bench/profile-summary.mjs <file>)
+//   BENCH_OBS_PIN=1   every side's event loop (its main thread) on CPU 0 and everything else (its
+//                     other threads, redis, the upstream, this process's load) on CPU 1 (taskset), so
+//                     that the event loop has a core to itself: what is left of a cost then is the
+//                     event loop's own work, not its sharing a core
 //   BENCH_PERF=1      also record each side's whole process with `perf record` (linux-perf; the
 //                     cpu-clock software event, so no hardware counters needed) over each set's
 //                     interleaved load, the gateways run with --perf-basic-prof so that JIT code is
@@ -77,8 +81,8 @@
 //                     node bench/alloc-summary.mjs <off's> <its calls> <both's> <its calls>)
 //   The gateway's CPU is shown for the whole process and for its main thread (the event loop)
 //   alone: work a worker thread does (tracing's export) is in the first, not the second.
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +132,7 @@ const SCRAPE = env.BENCH_OBS_SCRAPE !== '0';
 const RATE = Number(env.BENCH_OBS_RATE ?? 0);
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
 const PERF = env.BENCH_PERF === '1';
+const PIN = env.BENCH_OBS_PIN === '1';
 const PERF_DIR = join(RESULTS_DIR, 'perf');
 const NODE_ARGS = (env.BENCH_OBS_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const TARGET = 0.95;
@@ -183,7 +188,9 @@ async function main() {
   const throughputRuns = ROUNDS > 0 ? await throughput(sides, upstream, restart) : [];
   for (const side of sides) await stopChild(children, side.gateway);
   const interleaved =
-    INTERLEAVE_S > 0 && SIDES.includes('off') ? await interleave(buildOf, backends, receiver) : undefined;
+    INTERLEAVE_S > 0 && SIDES.includes('off')
+      ? await interleave(buildOf, backends, receiver, upstream.proc.pid)
+      : undefined;
   const tracedPosts = { ...receiver.counts };
   const toggleBuilds = [['toggle', build], ...(altBuild ? [['toggle-alt', altBuild]] : [])];
   const toggled = TOGGLE_S > 0 ? await pausedAndResumed(toggleBuilds, backends, receiver) : undefined;
@@ -430,7 +437,7 @@ async function throughput(sides, upstream, restart) {
  * INTERLEAVE_S s in all, over INTERLEAVE_SETS sets of processes started afresh (a process's own
  * state, its heap and its compiled code, varies from one to the next by a few percent).
  */
-async function interleave(buildOf, backends, receiver) {
+async function interleave(buildOf, backends, receiver, upstreamPid) {
   const runs = [];
   const recordings = [];
   for (let set = 0; set < INTERLEAVE_SETS; set++) {
@@ -438,6 +445,7 @@ async function interleave(buildOf, backends, receiver) {
     for (const key of SIDES) sides.push(await gatewaySide(key, buildOf(key), backends, receiver));
     for (const side of sides) await check(side);
     for (const side of sides) if (WARMUP_S > 0) await chatLoad(side, WARMUP_S);
+    if (PIN) pinEventLoops(sides, [redis.proc.pid, upstreamPid, process.pid]);
     const perf = PERF ? sides.map((side) => perfRecord(side, set + 1)) : [];
     const windows = await interleavedLoad(sides, {
       conc: CONC,
@@ -477,6 +485,18 @@ async function interleave(buildOf, backends, receiver) {
     sets: INTERLEAVE_SETS,
     ...(recordings.length > 0 && { perf: recordings }),
   };
+}
+
+/**
+ * BENCH_OBS_PIN: every side's event loop (its main thread) on CPU 0, everything else (the
+ * sides' other threads: V8's helpers, tracing's export thread, libuv's pool; redis; the upstream;
+ * this process, the load) on CPU 1, so that the event loop under load has a core of its own.
+ */
+function pinEventLoops(sides, otherPids) {
+  const pin = (cpu, tid) => execFileSync('taskset', ['-p', '-c', String(cpu), tid], { stdio: 'ignore' });
+  const threads = (pid) => readdirSync(`/proc/${pid}/task`);
+  for (const side of sides) for (const tid of threads(side.pid)) pin(tid === String(side.pid) ? 0 : 1, tid);
+  for (const pid of otherPids) for (const tid of threads(pid)) pin(1, tid);
 }
 
 /**

@@ -1,7 +1,7 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { FINAL_BATCH_STATUSES, type BatchStatus } from '../batches/batch-object';
 import type { BatchLineStatus, BatchObserver } from '../batches/batch-runner';
-import { counterChildren } from './bound-children';
+import { SeriesCounter, seriesFor, type CounterSeries } from './series';
 
 const LINE_STATUSES: readonly BatchLineStatus[] = ['completed', 'failed', 'expired'];
 
@@ -10,27 +10,24 @@ const LINE_STATUSES: readonly BatchLineStatus[] = ['completed', 'failed', 'expir
  * each batch once, however often a resumed batch runs, so the sum over processes is exact.
  */
 export class BatchMetrics implements BatchObserver {
-  private readonly lines: Record<BatchLineStatus, Counter.Internal>;
+  private readonly lines: Record<BatchLineStatus, CounterSeries>;
   /** By final status only: a batch ends in one of FINAL_BATCH_STATUSES. */
-  private readonly batches: Partial<Record<BatchStatus, Counter.Internal>>;
+  private readonly batches: Partial<Record<BatchStatus, CounterSeries>>;
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.lines = counterChildren(
-      new Counter({
+    this.lines = seriesFor(
+      new SeriesCounter(registry, {
         name: 'omnigate_batch_lines_total',
         help: 'Batch lines recorded by this process, by status: completed (an output line), failed (an error line), expired (an error line: its batch expired first). rate() of it is lines per second',
-        labelNames: ['status'] as const,
-        registers,
+        labelNames: ['status'],
       }),
       LINE_STATUSES,
     );
-    this.batches = counterChildren(
-      new Counter({
+    this.batches = seriesFor(
+      new SeriesCounter(registry, {
         name: 'omnigate_batches_ended_total',
         help: 'Batches ended by this process, by final status (completed, failed, expired, cancelled)',
-        labelNames: ['status'] as const,
-        registers,
+        labelNames: ['status'],
       }),
       FINAL_BATCH_STATUSES,
     );

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { AdapterHealth } from '../adapters/adapter-health';
 import type { HopObserver, HopOutcome } from '../jobs/hop-runner';
 import type { HopQueue, QueueCounts, QueueRef } from '../jobs/job-ports';
@@ -10,6 +10,7 @@ import { BatchMetrics } from './batch-metrics';
 import { BlobMetrics } from './blob-metrics';
 import { DetectionMetrics } from './detection-metrics';
 import { ModelMetrics, type ModelLabels } from './model-metrics';
+import { SeriesCounter, SeriesHistogram } from './series';
 import { WebhookMetrics } from './webhook-metrics';
 
 /** Latency buckets, in seconds: from a cached answer to a long generation. */
@@ -63,70 +64,60 @@ export interface MetricSources {
  */
 export class GatewayMetrics implements HopObserver {
   readonly registry = new Registry();
-  private readonly httpRequests = new Counter({
+  private readonly httpRequests = new SeriesCounter(this.registry, {
     name: 'omnigate_http_requests_total',
     help: 'HTTP requests answered, by method, route template and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
+    labelNames: ['method', 'route', 'status'],
   });
-  private readonly httpDuration = new Histogram({
+  private readonly httpDuration = new SeriesHistogram(this.registry, {
     name: 'omnigate_http_request_duration_seconds',
     help: 'Time from the request to the end of its answer, by method and route template',
-    labelNames: ['method', 'route'] as const,
+    labelNames: ['method', 'route'],
     buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
   });
-  private readonly jobsEnded = new Counter({
+  private readonly jobsEnded = new SeriesCounter(this.registry, {
     name: 'omnigate_jobs_ended_total',
     help: 'Jobs ended in this process, by status (completed, failed, cancelled)',
-    labelNames: ['status'] as const,
-    registers: [this.registry],
+    labelNames: ['status'],
   });
-  private readonly jobDuration = new Histogram({
+  private readonly jobDuration = new SeriesHistogram(this.registry, {
     name: 'omnigate_job_duration_seconds',
     help: 'End-to-end time of the jobs ended in this process, from creation to end, by status',
-    labelNames: ['status'] as const,
+    labelNames: ['status'],
     buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
   });
-  private readonly jobQueued = new Histogram({
+  private readonly jobQueued = new SeriesHistogram(this.registry, {
     name: 'omnigate_job_queued_seconds',
     help: 'Time the jobs ended in this process spent waiting in queues before their hops ran',
     buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
   });
-  private readonly hopRuns = new Counter({
+  private readonly hopRuns = new SeriesCounter(this.registry, {
     name: 'omnigate_hop_runs_total',
     help: 'Hop runs (attempts) in this process, by adapter, task and outcome (completed, retried, failed, cancelled)',
-    labelNames: ['adapter', 'task', 'outcome'] as const,
-    registers: [this.registry],
+    labelNames: ['adapter', 'task', 'outcome'],
   });
-  private readonly hopDuration = new Histogram({
+  private readonly hopDuration = new SeriesHistogram(this.registry, {
     name: 'omnigate_hop_duration_seconds',
     help: 'Time of one hop run (the adapter call and its outputs stored), by adapter and outcome',
-    labelNames: ['adapter', 'outcome'] as const,
+    labelNames: ['adapter', 'outcome'],
     buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
   });
 
   // --- Jobs created, hop retries and fallbacks, adapters and queues ---
-  private readonly jobsCreated = new Counter({
+  private readonly jobsCreated = new SeriesCounter(this.registry, {
     name: 'omnigate_jobs_created_total',
     help: 'Jobs created in this process, by lane, modality pair (inputs->output) and requested task',
-    labelNames: ['lane', 'modalities', 'task'] as const,
-    registers: [this.registry],
+    labelNames: ['lane', 'modalities', 'task'],
   });
-  private readonly hopRetries = new Counter({
+  private readonly hopRetries = new SeriesCounter(this.registry, {
     name: 'omnigate_hop_retries_total',
     help: 'Hop runs in this process that failed and are to be tried again, by adapter',
-    labelNames: ['adapter'] as const,
-    registers: [this.registry],
+    labelNames: ['adapter'],
   });
-  private readonly hopFallbacks = new Counter({
+  private readonly hopFallbacks = new SeriesCounter(this.registry, {
     name: 'omnigate_hop_fallbacks_total',
     help: "Jobs that left a failed route for their next one in this process, from the failed adapter to the next route's first",
-    labelNames: ['from', 'to'] as const,
-    registers: [this.registry],
+    labelNames: ['from', 'to'],
   });
   /** Read from the tracing exporter at scrape time (0 without tracing). */
   private readonly spansDropped = new Counter({
@@ -195,32 +186,32 @@ export class GatewayMetrics implements HopObserver {
 
   httpAnswered(method: string, route: string | undefined, status: number, ms: number): void {
     const template = route ?? UNMATCHED_ROUTE;
-    this.httpRequests.inc({ method, route: template, status: String(status) });
-    this.httpDuration.observe({ method, route: template }, ms / 1000);
+    this.httpRequests.at(method, template, status).inc();
+    this.httpDuration.at(method, template).observe(ms / 1000);
   }
 
   jobEnded(record: JobRecord): void {
     const { status, timings } = record;
-    this.jobsEnded.inc({ status });
-    if (timings.totalMs !== undefined) this.jobDuration.observe({ status }, timings.totalMs / 1000);
-    if (timings.queuedMs !== undefined) this.jobQueued.observe(timings.queuedMs / 1000);
+    this.jobsEnded.at(status).inc();
+    if (timings.totalMs !== undefined) this.jobDuration.at(status).observe(timings.totalMs / 1000);
+    if (timings.queuedMs !== undefined) this.jobQueued.at().observe(timings.queuedMs / 1000);
   }
 
   hopRan(adapter: string, outcome: HopOutcome, ms: number, task: string): void {
-    this.hopRuns.inc({ adapter, task, outcome });
-    this.hopDuration.observe({ adapter, outcome }, ms / 1000);
-    if (outcome === 'retried') this.hopRetries.inc({ adapter });
+    this.hopRuns.at(adapter, task, outcome).inc();
+    this.hopDuration.at(adapter, outcome).observe(ms / 1000);
+    if (outcome === 'retried') this.hopRetries.at(adapter).inc();
   }
 
   // --- Jobs created, hop retries and fallbacks, adapters and queues ---
 
   /** `modalities`: from `modalityPair`; `task`: the request's (one an adapter declares), if any. */
   jobCreated(lane: string, modalities: string, task: string | undefined): void {
-    this.jobsCreated.inc({ lane, modalities, task: task ?? NO_TASK });
+    this.jobsCreated.at(lane, modalities, task ?? NO_TASK).inc();
   }
 
   fellBack(from: string, to: string): void {
-    this.hopFallbacks.inc({ from, to });
+    this.hopFallbacks.at(from, to).inc();
   }
 
   /** Where the adapter and queue gauges read from, at scrape time. */
@@ -279,8 +270,10 @@ export class GatewayMetrics implements HopObserver {
    * such as `/v1/jobs/:id`), never the raw URL. Before Nest registers its routes.
    */
   installHttpHook(fastify: FastifyInstance): void {
-    fastify.addHook('onResponse', async (request, reply) => {
+    // Callback style: no promise per request.
+    fastify.addHook('onResponse', (request, reply, done) => {
       this.httpAnswered(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
+      done();
     });
   }
 }

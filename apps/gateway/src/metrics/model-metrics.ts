@@ -1,6 +1,7 @@
 import type { OpenAiBackend } from '@omnigate/contracts';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { modelAdapters, reportedCount as count, tokenUsage } from '../adapters/model-adapters';
+import { SeriesCounter, SeriesHistogram } from './series';
 
 /**
  * Time to first token, in seconds: the OpenTelemetry GenAI conventions' advised buckets
@@ -29,49 +30,43 @@ export function modelLabels(backends: readonly OpenAiBackend[]): Map<string, Mod
  * configured labels, so the series stay bounded.
  */
 export class ModelMetrics {
-  private readonly promptTokens: Counter<'backend' | 'model'>;
-  private readonly completionTokens: Counter<'backend' | 'model'>;
-  private readonly totalTokens: Counter<'backend' | 'model'>;
-  private readonly ttft: Histogram<'backend' | 'model'>;
-  private readonly tpot: Histogram<'backend' | 'model'>;
+  private readonly promptTokens: SeriesCounter;
+  private readonly completionTokens: SeriesCounter;
+  private readonly totalTokens: SeriesCounter;
+  private readonly ttft: SeriesHistogram;
+  private readonly tpot: SeriesHistogram;
 
   constructor(
     registry: Registry,
     private readonly labels: ReadonlyMap<string, ModelLabels>,
   ) {
-    const labelNames = ['backend', 'model'] as const;
-    const registers = [registry];
-    this.promptTokens = new Counter({
+    const labelNames = ['backend', 'model'];
+    this.promptTokens = new SeriesCounter(registry, {
       name: 'omnigate_gen_ai_prompt_tokens_total',
       help: 'Prompt (input) tokens the model backends reported using, by backend and configured model',
       labelNames,
-      registers,
     });
-    this.completionTokens = new Counter({
+    this.completionTokens = new SeriesCounter(registry, {
       name: 'omnigate_gen_ai_completion_tokens_total',
       help: 'Completion (output) tokens the model backends reported, by backend and configured model',
       labelNames,
-      registers,
     });
-    this.totalTokens = new Counter({
+    this.totalTokens = new SeriesCounter(registry, {
       name: 'omnigate_gen_ai_tokens_total',
       help: 'Total tokens the model backends reported, by backend and configured model',
       labelNames,
-      registers,
     });
-    this.ttft = new Histogram({
+    this.ttft = new SeriesHistogram(registry, {
       name: 'omnigate_gen_ai_time_to_first_token_seconds',
       help: 'Streamed chat: time from the request to the first text, by backend and configured model',
       labelNames,
       buckets: TTFT_BUCKETS,
-      registers,
     });
-    this.tpot = new Histogram({
+    this.tpot = new SeriesHistogram(registry, {
       name: 'omnigate_gen_ai_time_per_output_token_seconds',
       help: 'Streamed chat: time per output token after the first, by backend and configured model',
       labelNames,
       buckets: TPOT_BUCKETS,
-      registers,
     });
   }
 
@@ -79,17 +74,18 @@ export class ModelMetrics {
   answered(adapter: string, meta: Record<string, unknown> | undefined): void {
     const labels = this.labels.get(adapter);
     if (!labels || !meta) return;
+    const { backend, model } = labels;
     const { prompt, completion, total } = tokenUsage(meta);
-    if (prompt !== undefined) this.promptTokens.inc(labels, prompt);
-    if (completion !== undefined) this.completionTokens.inc(labels, completion);
-    if (total !== undefined) this.totalTokens.inc(labels, total);
+    if (prompt !== undefined) this.promptTokens.at(backend, model).inc(prompt);
+    if (completion !== undefined) this.completionTokens.at(backend, model).inc(completion);
+    if (total !== undefined) this.totalTokens.at(backend, model).inc(total);
 
     const ttftMs = count(meta.ttftMs);
-    if (ttftMs !== undefined) this.ttft.observe(labels, ttftMs / 1000);
+    if (ttftMs !== undefined) this.ttft.at(backend, model).observe(ttftMs / 1000);
     // After the first token: the time the others took, each (OpenTelemetry's definition).
     const generationMs = count(meta.generationMs);
     if (generationMs !== undefined && completion !== undefined && completion > 1) {
-      this.tpot.observe(labels, generationMs / 1000 / (completion - 1));
+      this.tpot.at(backend, model).observe(generationMs / 1000 / (completion - 1));
     }
   }
 }

@@ -1,6 +1,6 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { WebhookObserver, WebhookOutcome } from '../webhooks/webhook.service';
-import { counterChildren } from './bound-children';
+import { SeriesCounter, SeriesHistogram, seriesFor, type CounterSeries } from './series';
 
 const OUTCOMES: readonly WebhookOutcome[] = ['delivered', 'retried', 'failed', 'refused', 'dropped'];
 /** Seconds: from a receiver on the same host to WEBHOOK_TIMEOUT_MS's largest value (120 s). */
@@ -8,35 +8,30 @@ const DELIVERY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 /** Webhook delivery tries, by how they ended, and how long they took. */
 export class WebhookMetrics implements WebhookObserver {
-  private readonly tries: Record<WebhookOutcome, Counter.Internal>;
-  private readonly durations: Record<WebhookOutcome, Histogram.Internal<'outcome'>>;
+  private readonly tries: Record<WebhookOutcome, CounterSeries>;
+  private readonly durations: SeriesHistogram;
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.tries = counterChildren(
-      new Counter({
+    this.tries = seriesFor(
+      new SeriesCounter(registry, {
         name: 'omnigate_webhook_deliveries_total',
         help: 'Webhook delivery tries made by this process, by outcome: delivered (2xx), retried (failed, to be tried again), failed (failed on its last try: given up), refused (undeliverable, e.g. a refused address: given up at once), dropped (what it announces expired: nothing sent)',
-        labelNames: ['outcome'] as const,
-        registers,
+        labelNames: ['outcome'],
       }),
       OUTCOMES,
     );
-    const duration = new Histogram({
+    // Unlike the counts, no series until a try is made (a process that never delivers, ROLE=api,
+    // would show some 85 lines of empty buckets).
+    this.durations = new SeriesHistogram(registry, {
       name: 'omnigate_webhook_delivery_duration_seconds',
       help: 'Time of one webhook delivery try (reading what it announces, the address check, the POST), by outcome',
-      labelNames: ['outcome'] as const,
+      labelNames: ['outcome'],
       buckets: DELIVERY_BUCKETS,
-      registers,
     });
-    // Bound once; unlike the counts, no series until a try is made (a process that never
-    // delivers, ROLE=api, would show some 85 lines of empty buckets).
-    this.durations = {} as Record<WebhookOutcome, Histogram.Internal<'outcome'>>;
-    for (const outcome of OUTCOMES) this.durations[outcome] = duration.labels(outcome);
   }
 
   tried(outcome: WebhookOutcome, ms: number): void {
     this.tries[outcome].inc();
-    this.durations[outcome].observe(ms / 1000);
+    this.durations.at(outcome).observe(ms / 1000);
   }
 }
