@@ -12,6 +12,7 @@ import { matchRegisteredModality } from './registered-modalities';
 import { decodeTextSample, plainTextReading, sniffText } from './text-structure';
 import { wideTextEncoding } from './wide-text';
 import type { ModalityRegistry } from '../routing/modality-registry';
+import { extended } from '../common/extended';
 
 /**
  * Detection from the content itself: magic bytes (file-type), then ASCII headers (EDF, PLY,
@@ -77,7 +78,7 @@ export class ContentModalityDetector implements ModalityDetector {
 
   private async withImageHeader(detection: Detection, sample: Buffer): Promise<Detection> {
     const header = await readImageHeader(sample);
-    return header ? { ...detection, meta: { ...detection.meta, ...header } } : detection;
+    return header ? extended(detection, { meta: extended(detection.meta, header) }) : detection;
   }
 }
 

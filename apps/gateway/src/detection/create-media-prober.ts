@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import type { MediaProber, ProbeSource } from './media-prober';
 import { ContentMediaProber } from './probe/content-media-prober';
+import { extended } from '../common/extended';
 
 /** ffprobe runs are child processes: this many at once per gateway process, the rest wait. */
 const MAX_PARALLEL_FFPROBE = 4;
@@ -73,7 +74,7 @@ export function createMediaProber(config: AppConfig, logger: Logger): MediaProbe
 }
 
 function withMeta(detection: Detection, meta: Record<string, unknown>): Detection {
-  return { ...detection, meta: { ...detection.meta, ...meta } };
+  return extended(detection, { meta: extended(detection.meta, meta) });
 }
 
 /**

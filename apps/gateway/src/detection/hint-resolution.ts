@@ -2,6 +2,7 @@ import type { Detection } from '@omnigate/contracts';
 import { DetectionError } from './detection-error';
 import { mediaFamily, mediaTypeEssence, TEXT_MEDIA_TYPES } from './media-types';
 import type { DetectionHints } from './modality-detector';
+import { extended } from '../common/extended';
 
 /** Extensions that say "sound only" for containers that may also hold video. */
 const AUDIO_EXTENSIONS = new Set([
@@ -99,7 +100,7 @@ function noteDeclaredMediaType(detection: Detection, hints: DetectionHints): Det
   const detectedKind = mediaFamily(detection.mediaType);
   if (declaredKind === detectedKind) return detection;
   if (declaredKind === undefined && detectedKind === undefined) return detection;
-  return { ...detection, meta: { ...detection.meta, declaredMediaType: declared } };
+  return extended(detection, { meta: extended(detection.meta, { declaredMediaType: declared }) });
 }
 
 function extensionOf(filename: string | undefined): string {

@@ -8,6 +8,7 @@ import type { ModalityRegistry } from '../routing/modality-registry';
 import { checkInputLimits } from './input-limits';
 import type { MediaProber } from './media-prober';
 import { DETECTION_SAMPLE_BYTES, type ModalityDetector } from './modality-detector';
+import { extended } from '../common/extended';
 
 /** The blob of an uploaded file (`/v1/files`), or undefined when there is no such file. */
 export type FileBlobResolver = (fileId: string) => Promise<BlobInfo | undefined>;
@@ -101,7 +102,7 @@ export class InputInspector {
     if ('text' in part) {
       if (part.text.length === 0) throw new GatewayError('invalid_request', `inputs[${index}].text is empty`);
       const data = Buffer.from(part.text, 'utf8');
-      const options = { ...meta, mediaType: part.mediaType ?? 'text/plain' };
+      const options = extended(meta, { mediaType: part.mediaType ?? 'text/plain' });
       const staged = data.length <= deferUpTo ? this.blobs.stage?.(data, options) : undefined;
       if (!staged) return { blob: await this.blobs.put(data, options) };
       // Handled here too: a request refused before its writes are awaited leaves no rejection behind.
@@ -111,7 +112,7 @@ export class InputInspector {
     if ('data' in part) {
       const data = Buffer.from(part.data, 'base64');
       if (data.length === 0) throw new GatewayError('invalid_request', `inputs[${index}].data is empty`);
-      return { blob: await this.blobs.put(data, { ...meta, mediaType: part.mediaType }) };
+      return { blob: await this.blobs.put(data, extended(meta, { mediaType: part.mediaType })) };
     }
     if ('fileId' in part) {
       const blob = await this.fileBlob(part.fileId);

@@ -16,6 +16,7 @@ import { laneOf } from './work-lanes';
 import type { HopJob, HopPlan, JobRecord, PlannedRoute } from './job-record';
 import type { ModelAdapter } from '../adapters/model-adapters';
 import { HopSpans } from '../tracing/hop-spans';
+import { extended } from '../common/extended';
 
 /** How one run of a hop ended: `retried` when it failed and its attempt is to be made again. */
 export type HopOutcome = 'completed' | 'retried' | 'failed' | 'cancelled';
@@ -33,10 +34,16 @@ export interface HopObserver {
   fellBack?(from: string, to: string): void;
 }
 
+/** A hop this process runs: what aborts its adapter's call, and whether the job was cancelled. */
+interface RunningHop {
+  stop: AbortController;
+  cancelled: boolean;
+}
+
 /** Runs one hop on a worker: invokes the adapter, stores its outputs, records the outcome. */
 export class HopRunner {
   /** The hops this process is running, by job id, to abort them on cancellation. */
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, RunningHop>();
 
   constructor(
     private readonly adapters: AdapterRegistry,
@@ -107,7 +114,7 @@ export class HopRunner {
       () => this.saving.delete(record.id),
       () => this.saving.delete(record.id),
     );
-    this.start({ ...hop, direct: true }, release, record);
+    this.start(extended(hop, { direct: true }), release, record);
   }
 
   /**
@@ -143,20 +150,26 @@ export class HopRunner {
     const spans = HopSpans.start(hop, run.attempt.number, this.models.get(hop.adapter));
     let failure: unknown;
     const log = this.logger.child({ jobId: hop.jobId, adapter: hop.adapter, attempt: run.attempt.number });
-    const cancel = new AbortController();
-    this.running.set(hop.jobId, cancel);
-    const call = this.call(record, hop, run, cancel.signal, log, spans);
+    // The adapter's signal: aborted when the job is cancelled (cancel()) or the run's signal is
+    // (a shutdown). One controller following the run's signal, where AbortSignal.any would make a
+    // signal more and track it through weak references, on every hop.
+    const running: RunningHop = { stop: new AbortController(), cancelled: false };
+    const follow = () => running.stop.abort(run.signal.reason);
+    if (run.signal.aborted) follow();
+    else run.signal.addEventListener('abort', follow, { once: true });
+    this.running.set(hop.jobId, running);
+    const call = this.call(record, hop, running.stop.signal, log, spans);
     let outcome: HopOutcome = 'failed';
     try {
       const result = await call.result;
       this.answered(hop.adapter, result, log);
-      if (cancel.signal.aborted) throw new FinalHopError('the job was cancelled');
+      if (running.cancelled) throw new FinalHopError('the job was cancelled');
       this.health.success(hop.adapter);
       await this.succeeded(record, hop, run, result, startedAt, log);
       outcome = 'completed';
     } catch (err) {
       failure = err;
-      if (cancel.signal.aborted) {
+      if (running.cancelled) {
         outcome = 'cancelled';
         log.info('hop cancelled');
         throw err instanceof FinalHopError ? err : new FinalHopError('the job was cancelled', { cause: err });
@@ -168,6 +181,7 @@ export class HopRunner {
         throw recorded;
       }
     } finally {
+      run.signal.removeEventListener('abort', follow);
       this.running.delete(hop.jobId);
       this.observer?.hopRan(hop.adapter, outcome, Date.now() - startedAt, hop.task);
       spans?.end(outcome, failure);
@@ -287,8 +301,7 @@ export class HopRunner {
   private call(
     record: JobRecord,
     hop: HopJob,
-    run: HopRun,
-    cancelled: AbortSignal,
+    signal: AbortSignal,
     log: Logger,
     spans: HopSpans | undefined,
   ): { result: Promise<AdapterResult>; streamed(): boolean } {
@@ -298,7 +311,7 @@ export class HopRunner {
     const last = hop.hop === record.plan.length - 1;
     const streamsText = record.streaming === true && last && hop.output.modality === 'text';
     const context: AdapterContext = {
-      signal: AbortSignal.any([run.signal, cancelled]),
+      signal,
       // Progress is news for waiting callers, not state: the adapter does not wait for it.
       progress: async (fraction) => {
         const progress = Math.max(0, Math.min(1, fraction));
@@ -355,7 +368,7 @@ export class HopRunner {
     const finishedAt = Date.now();
     const route = record.route.map((step, i) =>
       i === hop.hop
-        ? { ...step, ms: finishedAt - startedAt, ...(result.meta ? { meta: result.meta } : {}) }
+        ? extended(step, { ms: finishedAt - startedAt, ...(result.meta ? { meta: result.meta } : {}) })
         : step,
     );
     const warnings = [...record.warnings, ...(result.warnings ?? [])];
@@ -365,16 +378,15 @@ export class HopRunner {
       log.debug({ ms: finishedAt - startedAt, next: next.adapter }, 'hop completed, next queued');
       return;
     }
-    const done: JobRecord = {
-      ...record,
-      status: 'completed',
+    const done: JobRecord = extended(record, {
+      status: 'completed' as const,
       attempts: run.attempt.number,
       outputs,
       route,
       warnings,
-      timings: { ...timings, totalMs: finishedAt - Date.parse(record.createdAt) },
+      timings: extended(timings, { totalMs: finishedAt - Date.parse(record.createdAt) }),
       finishedAt: new Date(finishedAt).toISOString(),
-    };
+    });
     await this.end(done, hop);
     log.debug({ ms: finishedAt - startedAt }, 'hop completed');
   }
@@ -460,14 +472,13 @@ export class HopRunner {
       throw new FinalHopError(`${message} (fell back to the next route)`, { cause: err });
     }
     await this.end(
-      {
-        ...record,
-        status: 'failed',
+      extended(record, {
+        status: 'failed' as const,
         attempts: run.attempt.number,
         error,
-        timings: { ...timings, totalMs: finishedAt - Date.parse(record.createdAt) },
+        timings: extended(timings, { totalMs: finishedAt - Date.parse(record.createdAt) }),
         finishedAt: new Date(finishedAt).toISOString(),
-      },
+      }),
       hop,
     );
     throw new FinalHopError(message, { cause: err });
@@ -484,7 +495,10 @@ export class HopRunner {
 
   /** Aborts the hop of `jobId` if this process is running it (the job was cancelled). */
   cancel(jobId: string): void {
-    this.running.get(jobId)?.abort(new Error('the job was cancelled'));
+    const running = this.running.get(jobId);
+    if (!running) return;
+    running.cancelled = true;
+    running.stop.abort(new Error('the job was cancelled'));
   }
 
   /** Records the failed route and queues the first hop of the next one, from the job's own inputs. */
@@ -496,15 +510,14 @@ export class HopRunner {
     next: { route: PlannedRoute; rest: PlannedRoute[] },
   ): Promise<void> {
     const fallbacks = [...(record.fallbacks ?? []), { adapter: hop.adapter, route: record.route, error }];
-    const switched: JobRecord = {
-      ...record,
-      status: 'active',
+    const switched: JobRecord = extended(record, {
+      status: 'active' as const,
       plan: next.route.plan,
       route: next.route.route,
       alternatives: next.rest,
       fallbacks,
       timings,
-    };
+    });
     await this.store.save(switched, { id: record.id, status: 'active', progress: 0 });
     await this.dispatch(
       {

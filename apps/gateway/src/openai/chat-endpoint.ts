@@ -21,6 +21,7 @@ import { jsonJobs, type EndpointDeps, type EndpointJobs, type FacadeEndpoint } f
 import { outputText, singleOutput } from './facade-job';
 import { AUTO_MODEL, type ModelCatalog } from './model-catalog';
 import { invalidParam } from './openai-error';
+import { extended } from '../common/extended';
 
 /**
  * A chat completion body as one job of task `chat`: refuses what this gateway does not do, maps
@@ -123,7 +124,7 @@ export async function chatJobs(
       ([record]) => chatAnswer(deps, record!),
       ([record]) => record!,
     );
-    return { ...jobs, asked };
+    return extended(jobs, { asked });
   }
   const jobs = jsonJobs(
     [request],

@@ -4,6 +4,7 @@ import { AvProbe } from './av-probe';
 import { resolveFfprobe } from './ffprobe-binary';
 import { probeImage } from './image-probe';
 import { probeText } from './text-probe';
+import { extended } from '../../common/extended';
 
 export type ContentMediaProberOptions = {
   /** ffprobe to run; default FFPROBE_PATH, else `ffprobe` on PATH, else header-only probing. */
@@ -50,5 +51,5 @@ export class ContentMediaProber implements MediaProber {
 }
 
 function withMeta(detection: Detection, meta: Record<string, unknown>): Detection {
-  return { ...detection, meta: { ...detection.meta, ...meta } };
+  return extended(detection, { meta: extended(detection.meta, meta) });
 }

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { ProbeSource } from '../media-prober';
 import type { TextMeta } from './probe-meta';
+import { extended } from '../../common/extended';
 
 const LINE_FEED = 0x0a;
 
@@ -119,5 +120,5 @@ export async function probeText(source: ProbeSource): Promise<TextMeta> {
   }
   // A multibyte sequence cut at the end of the sample decodes to U+FFFD, which is no letter.
   const script = dominantScript(source.sample.toString('utf8', 0, SCRIPT_SAMPLE_BYTES));
-  return { ...counter.result(), ...(script ? { script } : {}) };
+  return extended(counter.result(), script ? { script } : {});
 }
