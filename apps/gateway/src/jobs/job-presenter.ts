@@ -1,5 +1,6 @@
 import type { BlobReader } from '@omnigate/adapters';
 import type { JobResult } from '@omnigate/contracts';
+import { extended } from '../common/extended';
 import { publicResult, type JobRecord } from './job-record';
 
 export type PresentedJob = JobResult & { links: { self: string } };
@@ -18,5 +19,5 @@ export async function presentJob(record: JobRecord, blobs: BlobReader): Promise<
 
 /** A job as `GET /v1/jobs` lists it: as `presentJob` shows it, but never with outputs' base64 `data`. */
 export function listedJob(record: JobRecord): PresentedJob {
-  return { ...publicResult(record), links: { self: `/v1/jobs/${record.id}` } };
+  return extended(publicResult(record), { links: { self: `/v1/jobs/${record.id}` } });
 }

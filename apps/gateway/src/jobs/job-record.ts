@@ -1,6 +1,7 @@
 import type { AdapterInput } from '@omnigate/adapters';
 import { traceIdOf, type TraceCarrier } from '../tracing/trace-context';
 import type { InferRequest, JobResult, JobStatus, OutputSpec, RouteStep } from '@omnigate/contracts';
+import { extended } from '../common/extended';
 
 /** One planned hop: the adapter, its task, what it must produce, and the options meant for it. */
 export interface HopPlan {
@@ -52,7 +53,7 @@ export function publicResult(record: JobRecord): JobResult {
     ...result
   } = record;
   const traceId = traceIdOf(trace);
-  return traceId ? { ...result, traceId } : result;
+  return traceId ? extended(result, { traceId }) : result;
 }
 
 /** One hop of a job's route, as queued: references and small parameters only, never payloads. */
