@@ -15,8 +15,6 @@ type RequestOptions = NonNullable<Parameters<OpenAI['chat']['completions']['crea
 /** The per-call options of the `openai` client an upstream call is made with. */
 export interface UpstreamRequest {
   signal: AbortSignal;
-  /** The client's timeout (ms), the same for every call. */
-  timeout: number;
   headers?: Readonly<Record<string, string>>;
   /** The trace context for the backend client's own fetch (requestFetch's EXTRA_HEADERS). */
   fetchOptions?: RequestOptions['fetchOptions'];
@@ -53,15 +51,12 @@ export class OpenAiBackendClient {
       context.signal.throwIfAborted();
       const trace = context.traceHeaders;
       const signal = context.signal;
-      // The client's own timeout, named here: the client copies these options and sets `timeout`
-      // on the copy when they lack it, which costs V8 a new hidden class per call.
-      const timeout = this.timeoutMs;
       return await run(
         !trace
-          ? { signal, timeout }
+          ? { signal }
           : this.ownFetch
-            ? { signal, timeout, fetchOptions: { [EXTRA_HEADERS]: trace } as RequestOptions['fetchOptions'] }
-            : { signal, timeout, headers: trace },
+            ? { signal, fetchOptions: { [EXTRA_HEADERS]: trace } as RequestOptions['fetchOptions'] }
+            : { signal, headers: trace },
       );
     } catch (error) {
       throw toAdapterError(error, {
