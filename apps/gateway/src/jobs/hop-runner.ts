@@ -153,23 +153,23 @@ export class HopRunner {
     // The adapter's signal: aborted when the job is cancelled (cancel()) or the run's signal is
     // (a shutdown). One controller following the run's signal, where AbortSignal.any would make a
     // signal more and track it through weak references, on every hop.
-    const running: RunningHop = { stop: new AbortController(), cancelled: false };
-    const follow = () => running.stop.abort(run.signal.reason);
+    const current: RunningHop = { stop: new AbortController(), cancelled: false };
+    const follow = () => current.stop.abort(run.signal.reason);
     if (run.signal.aborted) follow();
     else run.signal.addEventListener('abort', follow, { once: true });
-    this.running.set(hop.jobId, running);
-    const call = this.call(record, hop, running.stop.signal, log, spans);
+    this.running.set(hop.jobId, current);
+    const call = this.call(record, hop, current.stop.signal, log, spans);
     let outcome: HopOutcome = 'failed';
     try {
       const result = await call.result;
       this.answered(hop.adapter, result, log);
-      if (running.cancelled) throw new FinalHopError('the job was cancelled');
+      if (current.cancelled) throw new FinalHopError('the job was cancelled');
       this.health.success(hop.adapter);
       await this.succeeded(record, hop, run, result, startedAt, log);
       outcome = 'completed';
     } catch (err) {
       failure = err;
-      if (running.cancelled) {
+      if (current.cancelled) {
         outcome = 'cancelled';
         log.info('hop cancelled');
         throw err instanceof FinalHopError ? err : new FinalHopError('the job was cancelled', { cause: err });
