@@ -28,11 +28,12 @@ const logger = pino({ level: 'silent' });
 /** Answers what the input text says: `bad` is bad input, `flaky` fails retryably, `hang` waits for its abort. */
 class TextAdapter implements Adapter {
   readonly descriptor;
-  constructor(id: string) {
+  constructor(id: string, concurrency?: number) {
     this.descriptor = {
       id,
       version: '1.0.0',
       capabilities: [{ task: 'upper', inputs: ['text'], output: 'text' }],
+      ...(concurrency && { concurrency }),
     };
   }
 
@@ -378,6 +379,39 @@ describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
       expect(log.dropped).toEqual([id]);
       await leases.renew();
       expect(log.renewed).toEqual([]);
+    });
+
+    it('runs many hops at once without a listener leak warning, and aborts them all at the end of the grace', async () => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => void warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        const wide = new AdapterRegistry([new TextAdapter('a', 16)]);
+        const config = loadConfig({ QUEUE_DRIVER: 'inline', BLOB_DIR: dir });
+        const direct = new HopRunner(wide, blobs, store, queue, health, endings, logger, {
+          slots: new DirectLane(config, wide),
+          retry: { attempts: 1, backoffMs: 1 },
+        });
+        const jobs = await Promise.all(
+          Array.from({ length: 12 }, async (_, i) => {
+            const { id, hop, record } = await start('hang', route('a'));
+            const own = { ...record, id: `${id}-${i}` };
+            await store.create(own);
+            return { hop: { ...hop, jobId: own.id }, record: own };
+          }),
+        );
+        for (const { hop, record } of jobs) {
+          direct.startHere(hop, record, direct.reserve('a') as () => void, Promise.resolve());
+        }
+        await new Promise((r) => setTimeout(r, 30));
+        // Node would warn (on a later tick) once an eleventh listener was added.
+        expect(warnings.map((w) => w.name)).toEqual([]);
+        await direct.close(10);
+        await expect.poll(() => ended.length).toBe(12);
+        expect(new Set(ended.map((r) => r.status))).toEqual(new Set(['failed']));
+      } finally {
+        process.off('warning', onWarning);
+      }
     });
 
     it('starts nothing more here once it is closing: the next hop takes the queue', async () => {

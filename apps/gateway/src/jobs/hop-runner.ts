@@ -17,6 +17,7 @@ import type { HopJob, HopPlan, JobRecord, PlannedRoute } from './job-record';
 import type { ModelAdapter } from '../adapters/model-adapters';
 import { HopSpans } from '../tracing/hop-spans';
 import { extended } from '../common/extended';
+import { sharedAbortController } from '../common/shared-abort';
 
 /** How one run of a hop ended: `retried` when it failed and its attempt is to be made again. */
 export type HopOutcome = 'completed' | 'retried' | 'failed' | 'cancelled';
@@ -69,8 +70,8 @@ export class HopRunner {
   private readonly direct = new Set<Promise<void>>();
   /** Direct-lane jobs whose record (and carried inputs) are still being written, by id. */
   private readonly saving = new Map<string, Promise<unknown>>();
-  /** Aborted when the grace period of a shutdown runs out. */
-  private readonly shutdown = new AbortController();
+  /** Aborted when the grace period of a shutdown runs out: every hop of the direct lane follows it. */
+  private readonly shutdown = sharedAbortController();
   /** Set when the shutdown starts: no new hop starts in the direct lane. */
   private closing = false;
 
@@ -548,3 +549,4 @@ export class HopRunner {
     return { queuedMs, runMs: (record.timings.runMs ?? 0) + (finishedAt - startedAt) };
   }
 }
+

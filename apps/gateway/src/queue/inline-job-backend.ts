@@ -21,6 +21,7 @@ import {
   type RecentJobs,
 } from '../jobs/job-ports';
 import { LocalClusterBus } from './cluster-bus';
+import { sharedAbortController } from '../common/shared-abort';
 import { retryDelayMs, type RetryPolicy } from '../jobs/retry-policy';
 import type { HopJob, JobEvent, JobRecord } from '../jobs/job-record';
 import { hopQueueName, laneOf, WORK_LANES, type WorkLane } from '../jobs/work-lanes';
@@ -168,7 +169,8 @@ class InlineHopQueue implements HopQueue {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** Hops waiting for a retry's backoff, by queue name. */
   private readonly delayed = new Map<string, number>();
-  private readonly abort = new AbortController();
+  /** Aborted when the backend closes: every hop it runs follows it. */
+  private readonly abort = sharedAbortController();
   private seq = 0;
   private closing = false;
 
