@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { AdapterContext, AdapterResult } from '@omnigate/adapters';
 import { isTerminalStatus, type JobError, type OutputPart } from '@omnigate/contracts';
 import type { Logger } from 'pino';
@@ -7,17 +6,15 @@ import type { AdapterRegistry } from '../adapters/adapter-registry';
 import type { BlobStore } from '../blobs/blob-store';
 import { FinalHopError, RetryableHopError, type HopQueue, type HopRun, type JobStore } from './job-ports';
 import { nextRoute } from '../routing/route-plan';
-import type { DirectLane, Release, Slot } from './direct-lane';
-import type { DirectLeases } from './direct-leases';
+import type { Release, Slot } from './direct-lane';
+import { DirectRuns, type DirectLaneSettings } from './direct-runs';
 import { asNextInput, classifyFailure, storeOutput, withTexts } from './hop-data';
 import type { JobEndings } from './job-endings';
-import { retryDelayMs, type RetryPolicy } from './retry-policy';
 import { laneOf } from './work-lanes';
 import type { HopJob, HopPlan, JobRecord, PlannedRoute } from './job-record';
 import type { ModelAdapter } from '../adapters/model-adapters';
 import { HopSpans } from '../tracing/hop-spans';
 import { extended } from '../common/extended';
-import { sharedAbortController } from '../common/shared-abort';
 
 /** How one run of a hop ended: `retried` when it failed and its attempt is to be made again. */
 export type HopOutcome = 'completed' | 'retried' | 'failed' | 'cancelled';
@@ -50,7 +47,7 @@ export class HopRunner {
     private readonly adapters: AdapterRegistry,
     private readonly blobs: BlobStore,
     private readonly store: JobStore,
-    private readonly hops: HopQueue,
+    hops: HopQueue,
     private readonly health: AdapterHealth,
     private readonly endings: JobEndings,
     private readonly logger: Logger,
@@ -59,85 +56,41 @@ export class HopRunner {
      * queued. `leases`: what keeps a job that runs here from staying `active` if this process
      * dies (shared queues only).
      */
-    private readonly lane?: { slots: DirectLane; retry: RetryPolicy; leases?: DirectLeases },
+    lane?: DirectLaneSettings,
     /** Told how every hop run ends (how long it took, by adapter), if given. */
     private readonly observer?: HopObserver,
     /** The adapters of model backends, by id: their calls' spans are GenAI spans. */
     private readonly models: ReadonlyMap<string, ModelAdapter> = new Map(),
-  ) {}
+  ) {
+    this.direct = new DirectRuns(lane, hops, (hop, run, known) => this.execute(hop, run, known), logger);
+  }
 
-  /** The hops this process runs in the direct lane, until they end. */
-  private readonly direct = new Set<Promise<void>>();
-  /** Direct-lane jobs whose record (and carried inputs) are still being written, by id. */
-  private readonly saving = new Map<string, Promise<unknown>>();
-  /** Aborted when the grace period of a shutdown runs out: every hop of the direct lane follows it. */
-  private readonly shutdown = sharedAbortController();
-  /** Set when the shutdown starts: no new hop starts in the direct lane. */
-  private closing = false;
+  /** The direct lane: the hops of sync jobs this process runs itself. */
+  private readonly direct: DirectRuns;
 
-  /**
-   * A slot of the direct lane for a hop of `adapterId`: at once, or for an adapter with a
-   * `rateLimit` once its count, shared by every process, has answered; undefined (without a
-   * lane too) when the hop must take the queue.
-   */
+  /** A slot of the direct lane for a hop of `adapterId`, or undefined: the hop takes the queue (DirectRuns.reserve). */
   reserve(adapterId: string): Slot {
-    // Shutting down: what would start here goes to the queue, for another process to run.
-    if (this.closing) return undefined;
-    return this.lane?.slots.acquire(adapterId);
+    return this.direct.reserve(adapterId);
   }
 
   /** How long the lease lasts that a job whose first hop runs here is created with, if leases are kept. */
   get leaseMs(): number | undefined {
-    return this.lane?.leases?.ttlMs;
+    return this.direct.leaseMs;
   }
 
-  /**
-   * Keeps the lease of job `jobId` (created with `leaseMs`) renewed until the returned function is
-   * called: for a job this process runs without hops of its own (the LLM planner's, whose tasks
-   * are jobs of their own), so that it is failed, not left `active`, should this process die.
-   */
+  /** Keeps the lease of job `jobId` renewed until the returned function is called (DirectRuns.holdLease). */
   holdLease(jobId: string): () => void {
-    const leases = this.lane?.leases;
-    if (!leases) return () => {};
-    leases.hold(jobId);
-    return () => leases.release(jobId);
+    return this.direct.holdLease(jobId);
   }
 
-  /**
-   * Runs the first hop of a sync job in this process, without the queue, in a slot `reserve`
-   * gave: its outcome reaches waiters as a queued hop's would. `saved`: the writes of the job's
-   * record (with its lease, `leaseMs`) and of the inputs the hop carries, still under way.
-   */
+  /** Runs the first hop of a sync job in this process, in a slot `reserve` gave (DirectRuns.startHere). */
   startHere(hop: HopJob, record: JobRecord, release: Release, saved: Promise<unknown>): void {
-    this.saving.set(record.id, saved);
-    // Settled either way: a write that fails is the caller's to answer (503).
-    void saved.then(
-      () => this.saving.delete(record.id),
-      () => this.saving.delete(record.id),
-    );
-    this.start(extended(hop, { direct: true }), release, record);
+    this.direct.startHere(hop, record, release, saved);
   }
 
-  /**
-   * Until its record and carried inputs are stored: nothing but the first hop's call may read
-   * them (a retry reads the record; another hop, fallback or next, reads its inputs).
-   */
-  private async stored(jobId: string): Promise<void> {
-    await this.saving.get(jobId)?.catch(() => {});
-  }
-
-  /**
-   * Waits for the direct lane's hops to end, at most `graceMs`, then aborts the rest; their
-   * leases are renewed until then.
-   */
-  async close(graceMs: number): Promise<void> {
-    this.closing = true;
-    const timer = setTimeout(() => this.shutdown.abort(new Error('the process is shutting down')), graceMs);
-    // A hop that ends may start the job's next one here, and a slot given before the close (a
-    // rate limit's count answering) may still start one: wait for those too.
-    while (this.direct.size > 0) await Promise.allSettled([...this.direct]);
-    clearTimeout(timer);
-    this.lane?.leases?.close();
+  /** Waits for the direct lane's hops to end, at most `graceMs`, then aborts the rest. */
+  close(graceMs: number): Promise<void> {
+    return this.direct.close(graceMs);
   }
 
   /** Runs one hop of a job: the adapter's call, then the job's next step (advance, end, retry, fall back, fail). */
@@ -198,67 +151,6 @@ export class HopRunner {
     }
   }
 
-  /** Runs `hop` here if the direct lane has a slot for its adapter: true if it started. */
-  private runHere(hop: HopJob): boolean | Promise<boolean> {
-    const slot = this.reserve(hop.adapter);
-    if (!(slot instanceof Promise)) return slot ? this.start(hop, slot) : false;
-    return slot.then((release) => (release ? this.start(hop, release) : false));
-  }
-
-  /** Runs `hop` here, in the slot `release` gives back, with retries as its queue would. */
-  private start(hop: HopJob, release: Release, known?: JobRecord): boolean {
-    if (!this.lane) {
-      release();
-      return false;
-    }
-    const { retry, leases } = this.lane;
-    leases?.hold(hop.jobId);
-    const running = (async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const run = { attempt: { number: attempt, max: retry.attempts }, signal: this.shutdown.signal };
-          // Only the first try knows the record as saved: a retry reads what the failure left.
-          await this.execute(hop, run, attempt === 1 ? known : undefined);
-          return;
-        } catch (err) {
-          if (err instanceof FinalHopError) return;
-          // A retryable failure, or the store failing (Redis away): tried again, as the queue would.
-          if (attempt >= retry.attempts || this.shutdown.signal.aborted) {
-            this.logger.error(
-              { err, jobId: hop.jobId },
-              'a hop of the direct lane failed and was not recorded',
-            );
-            return;
-          }
-          const retryAfterMs = err instanceof RetryableHopError ? err.retryAfterMs : undefined;
-          // A shutdown ends the wait early (the rejection is its abort): the next try sees it.
-          await delay(retryDelayMs(retry, attempt, retryAfterMs), undefined, {
-            signal: this.shutdown.signal,
-          }).catch(() => undefined);
-        }
-      }
-    })().finally(() => {
-      release();
-      leases?.release(hop.jobId);
-      this.direct.delete(running);
-    });
-    this.direct.add(running);
-    return true;
-  }
-
-  /** The next hop of a job: here when it is in the direct lane and a slot is free, else on its adapter's queue. */
-  private async dispatch(hop: HopJob, priority: number): Promise<void> {
-    await this.stored(hop.jobId);
-    if (hop.direct) {
-      const here = this.runHere(hop);
-      if (here === true || (here !== false && (await here))) return;
-    }
-    const { direct, ...queued } = hop;
-    await this.hops.add(queued, { priority });
-    // Queued, the hop is the queue's to recover should a worker die: the job's lease goes.
-    if (direct) this.lane?.leases?.handOff(hop.jobId);
-  }
-
   /**
    * The record the caller just saved, marked active without waiting: the mark goes out beside
    * the adapter's call (on the connection the hop's outcome is saved on, so it lands first).
@@ -275,7 +167,7 @@ export class HopRunner {
    * when the hop is not to run: the record expired, the job ended, or the route was abandoned.
    */
   private async load(hop: HopJob, run: HopRun): Promise<JobRecord | undefined> {
-    await this.stored(hop.jobId);
+    await this.direct.stored(hop.jobId);
     // One round trip: the two commands share a pipeline.
     const [stored] = await Promise.all([
       this.store.get(hop.jobId),
@@ -407,7 +299,7 @@ export class HopRunner {
     const inputs = await Promise.all(outputs.map((o) => asNextInput(this.blobs, o, texts)));
     await Promise.all([
       this.store.publish({ id: record.id, status: 'active', progress: (hop.hop + 1) / record.plan.length }),
-      this.dispatch(
+      this.direct.dispatch(
         {
           jobId: record.id,
           generation: hop.generation,
@@ -520,7 +412,7 @@ export class HopRunner {
       timings,
     });
     await this.store.save(switched, { id: record.id, status: 'active', progress: 0 });
-    await this.dispatch(
+    await this.direct.dispatch(
       {
         jobId: record.id,
         generation: fallbacks.length,
@@ -549,4 +441,3 @@ export class HopRunner {
     return { queuedMs, runMs: (record.timings.runMs ?? 0) + (finishedAt - startedAt) };
   }
 }
-
