@@ -392,10 +392,11 @@ describe('HopRunner: the lifecycle of a job, one hop at a time', () => {
           slots: new DirectLane(config, wide),
           retry: { attempts: 1, backoffMs: 1 },
         });
+        // Twelve jobs like the one `start` makes, each its own record.
+        const { hop, record } = await start('hang', route('a'));
         const jobs = await Promise.all(
           Array.from({ length: 12 }, async (_, i) => {
-            const { id, hop, record } = await start('hang', route('a'));
-            const own = { ...record, id: `${id}-${i}` };
+            const own = { ...record, id: `${record.id}-${i}` };
             await store.create(own);
             return { hop: { ...hop, jobId: own.id }, record: own };
           }),
