@@ -132,7 +132,7 @@ export class SpanBatchWriter {
   /**
    * Room for `count` more numbers. The arrays are stored back only when they grow: a store of
    * an object into the writer (old) is a write barrier, and one per number and string cost the
-   * gateway about 25 µs of its event loop a call (docs/benchmarks.md, Observability).
+   * gateway 17–27 µs of its event loop a call (docs/benchmarks.md, Observability).
    */
   private numberRoom(count: number): void {
     if (this.length + count > this.numbers.length) {
