@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/app-config';
-import type { HopJob } from '../jobs/job-record';
+import { testHop } from '../jobs/job-record.testing';
 import { InlineJobBackend } from '../queue/inline-job-backend';
 import { sharedAbortController } from './shared-abort';
 
@@ -48,17 +48,7 @@ describe('sharedAbortController', () => {
     await backend.hops.work('a', { concurrency: 12 }, (hop, run) =>
       Promise.all(follow(run.signal, 1)).then(() => void aborted.push(hop.jobId)),
     );
-    const hop: HopJob = {
-      jobId: 'j',
-      generation: 0,
-      hop: 0,
-      inputs: [],
-      adapter: 'a',
-      task: 't',
-      output: { modality: 'text' },
-      options: {},
-    };
-    for (let i = 0; i < 12; i++) await backend.hops.add({ ...hop, jobId: `j${i}` }, { priority: 5 });
+    for (let i = 0; i < 12; i++) await backend.hops.add(testHop(`j${i}`), { priority: 5 });
     await settled();
     expect(warnings).toEqual([]);
     // The close's grace over, the signal they follow aborts every one.

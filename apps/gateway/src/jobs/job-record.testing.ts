@@ -1,4 +1,4 @@
-import type { JobRecord } from './job-record';
+import type { HopJob, JobRecord } from './job-record';
 
 /** A job record with nothing in it but its id and status, for the stores' tests. */
 export const testRecord = (id: string, status: JobRecord['status'] = 'queued'): JobRecord => ({
@@ -15,4 +15,16 @@ export const testRecord = (id: string, status: JobRecord['status'] = 'queued'): 
   priority: 5,
   inputs: [],
   alternatives: [],
+});
+
+/** The first hop of job `jobId` on adapter `adapter`, with no inputs, for the queues' tests. */
+export const testHop = (jobId: string, adapter = 'a'): HopJob => ({
+  jobId,
+  generation: 0,
+  hop: 0,
+  inputs: [],
+  adapter,
+  task: 't',
+  output: { modality: 'text' },
+  options: {},
 });

@@ -10,6 +10,7 @@ import { traceSampler } from '../tracing/trace-sampler';
 import { GatewayMetrics } from './gateway-metrics';
 import { modalityPair } from './modality-labels';
 import { samples } from '../../../../test/metrics-samples';
+import { testHop } from '../jobs/job-record.testing';
 
 const known = (m: string) => ['text', 'image', 'audio'].includes(m);
 
@@ -78,18 +79,8 @@ describe('queue gauges (in-process driver)', () => {
     let finish = () => {};
     const running = new Promise<void>((resolve) => (finish = resolve));
     await backend.hops.work('a', { concurrency: 1 }, () => running);
-    const hop = {
-      jobId: 'j',
-      generation: 0,
-      hop: 0,
-      inputs: [],
-      adapter: 'a',
-      task: 't',
-      output: { modality: 'text' },
-      options: {},
-    };
-    await backend.hops.add(hop, { priority: 5 });
-    await backend.hops.add({ ...hop, jobId: 'k' }, { priority: 5 });
+    await backend.hops.add(testHop('j'), { priority: 5 });
+    await backend.hops.add(testHop('k'), { priority: 5 });
     const metrics = new GatewayMetrics();
     metrics.watch({
       adapters: () => ['a'],
