@@ -13,9 +13,9 @@ export interface OtlpScope {
 
 /**
  * A batch of spans as the OTLP/HTTP protobuf body (an ExportTraceServiceRequest), written
- * straight from the packed batch (span-data.ts) on the export thread: its strings and ids are
- * already the bytes the body carries, so they are copied as they are; no ReadableSpan, no
- * attribute object, one pass. The bytes are those the SDK's ProtobufTraceSerializer writes for
+ * straight from the packed batch (span-data.ts) on the export thread: its strings are already
+ * the bytes the body carries, so they are copied as they are, and ids are words written as their
+ * bytes; no ReadableSpan, no attribute object, one pass. The bytes are those the SDK's ProtobufTraceSerializer writes for
  * the same spans (otlp-protobuf.spec.ts compares them): its field order and choices (an integer
  * as int_value, the span flags, which empty fields it writes or skips), the spans grouped by
  * scope, scopes in the order they first appear.
@@ -80,30 +80,59 @@ export function encodeTraceRequest(
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
 
-/** A Span message (opentelemetry/proto/trace/v1/trace.proto), fields 1 to 16 in order. */
+/**
+ * A Span message (opentelemetry/proto/trace/v1/trace.proto), fields 1 to 16 in order, from the
+ * rest of the span's head (its scope's index already read) and what follows it.
+ */
 function writeSpan(w: ProtoWriter, read: SpanBatchReader, offset: number): void {
-  w.tag(1, LEN);
-  copyField(w, read); // trace_id
-  w.tag(2, LEN);
-  copyField(w, read); // span_id
+  const t0 = read.number();
+  const t1 = read.number();
+  const t2 = read.number();
+  const t3 = read.number();
+  const high = read.number();
+  const low = read.number();
+  const parentHigh = read.number();
+  const parentLow = read.number();
+  const parentIsRemote = read.number() === 1;
+  const kind = read.number();
+  const start = read.number();
+  const end = read.number();
+  const code = read.number();
+  const droppedAttributes = read.number();
+  const events = read.number();
+  const droppedEvents = read.number();
+  const links = read.number();
+  const droppedLinks = read.number();
+  w.tag(1, LEN); // trace_id
+  w.varint(16);
+  w.word(t0);
+  w.word(t1);
+  w.word(t2);
+  w.word(t3);
+  w.tag(2, LEN); // span_id
+  w.varint(8);
+  w.word(high);
+  w.word(low);
   optionalString(w, 3, read); // trace_state
-  const hasParent = !read.absent();
+  const hasParent = parentHigh >= 0;
   if (hasParent) {
-    w.tag(4, LEN);
-    copyField(w, read); // parent_span_id
+    w.tag(4, LEN); // parent_span_id
+    w.varint(8);
+    w.word(parentHigh);
+    w.word(parentLow);
   }
   w.tag(5, LEN);
   copyField(w, read); // name
   w.tag(6, VARINT);
-  w.varint(read.number() + 1); // kind: the API's SpanKind is the proto's less one
+  w.varint(kind + 1); // kind: the API's SpanKind is the proto's less one
   w.tag(7, I64);
-  w.time(read.number() + offset); // start_time_unix_nano
+  w.time(start + offset); // start_time_unix_nano
   w.tag(8, I64);
-  w.time(read.number() + offset); // end_time_unix_nano
+  w.time(end + offset); // end_time_unix_nano
   writeAttributes(w, 9, read);
   w.tag(10, VARINT);
-  w.varint(read.number()); // dropped_attributes_count
-  for (let n = read.number(); n > 0; n--) {
+  w.varint(droppedAttributes); // dropped_attributes_count
+  for (let n = events; n > 0; n--) {
     w.tag(11, LEN); // events
     const at = w.begin();
     w.tag(1, I64);
@@ -116,8 +145,8 @@ function writeSpan(w: ProtoWriter, read: SpanBatchReader, offset: number): void 
     w.end(at);
   }
   w.tag(12, VARINT);
-  w.varint(read.number()); // dropped_events_count
-  for (let n = read.number(); n > 0; n--) {
+  w.varint(droppedEvents); // dropped_events_count
+  for (let n = links; n > 0; n--) {
     w.tag(13, LEN); // links
     const at = w.begin();
     w.tag(1, LEN);
@@ -135,34 +164,30 @@ function writeSpan(w: ProtoWriter, read: SpanBatchReader, offset: number): void 
     w.end(at);
   }
   w.tag(14, VARINT);
-  w.varint(read.number()); // dropped_links_count
+  w.varint(droppedLinks); // dropped_links_count
   w.tag(15, LEN); // status
   const status = w.begin();
   optionalString(w, 2, read); // message
   w.tag(3, VARINT);
-  w.varint(read.number()); // code
+  w.varint(code); // code
   w.end(status);
-  const parentIsRemote = read.number() === 1;
   w.tag(16, I32); // flags: sampled (the only spans recorded), and the parent's remoteness
   w.fixed32(1 | HAS_IS_REMOTE | (hasParent && parentIsRemote ? IS_REMOTE : 0));
 }
 
 /** The batch's next string or id, as a length-delimited field's content (its bytes as they are). */
 function copyField(w: ProtoWriter, read: SpanBatchReader): void {
-  const length = read.number();
-  w.lengthDelimited(read.batch.bytes, read.byteAt, length);
-  read.byteAt += length;
+  const length = read.text();
+  w.lengthDelimited(read.batch.bytes, read.textAt, length);
 }
 
 /** An optional string field, skipped when absent or empty (as the SDK skips it). */
 function optionalString(w: ProtoWriter, field: number, read: SpanBatchReader): void {
   if (read.absent()) return;
-  if (read.peek() === 0) {
-    read.number();
-    return;
-  }
+  const length = read.text();
+  if (length === 0) return;
   w.tag(field, LEN);
-  copyField(w, read);
+  w.lengthDelimited(read.batch.bytes, read.textAt, length);
 }
 
 /** Packed attributes as repeated KeyValue fields. */

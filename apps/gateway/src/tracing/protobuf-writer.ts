@@ -65,6 +65,13 @@ export class ProtoWriter {
     this.pos += 4;
   }
 
+  /** A 32-bit word's 4 bytes, big-endian (a part of an id, as OTLP sends ids). */
+  word(value: number): void {
+    this.room(4);
+    this.view.setUint32(this.pos, value >>> 0, false);
+    this.pos += 4;
+  }
+
   double(value: number): void {
     this.room(8);
     this.view.setFloat64(this.pos, value, true);

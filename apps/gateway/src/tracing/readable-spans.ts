@@ -12,6 +12,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { ClockAnchor } from './export-thread-protocol';
 import { SpanBatchReader } from './span-batch-reader';
+import { spanIdHex, TraceId } from './span-ids';
 import type { SpanBatch } from './span-data';
 
 /** The spans of a batch again, as the SDK's serializers read them (on the export thread, for http/json). */
@@ -29,19 +30,26 @@ export function readSpans(
   const spans: ReadableSpan[] = [];
   while (!read.done) {
     const scope = scopes[read.number()];
-    const traceId = read.id();
-    const spanId = read.id();
-    const state = traceState(read.optional());
-    const context: SpanContext = { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState: state };
-    const parentSpanId = read.optionalId();
-    const name = read.string();
+    const traceId = new TraceId(read.number(), read.number(), read.number(), read.number()).hex;
+    const spanId = spanIdHex(read.number(), read.number());
+    const parentHigh = read.number();
+    const parentLow = read.number();
+    const parentIsRemote = read.number() === 1;
     const kind = read.number() as SpanKind;
     const startTime = time(read.number());
     const endTime = time(read.number());
-    const attributes = read.attributes();
+    const code = read.number() as SpanStatusCode;
     const droppedAttributesCount = read.number();
+    const eventCount = read.number();
+    const droppedEventsCount = read.number();
+    const linkCount = read.number();
+    const droppedLinksCount = read.number();
+    const state = traceState(read.optional());
+    const context: SpanContext = { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState: state };
+    const name = read.string();
+    const attributes = read.attributes();
     const events: TimedEvent[] = [];
-    for (let n = read.number(); n > 0; n--) {
+    for (let n = eventCount; n > 0; n--) {
       const eventTime = time(read.number());
       const eventName = read.string();
       const eventAttributes = read.attributes();
@@ -52,9 +60,8 @@ export function readSpans(
         droppedAttributesCount: read.number(),
       });
     }
-    const droppedEventsCount = read.number();
     const links: Link[] = [];
-    for (let n = read.number(); n > 0; n--) {
+    for (let n = linkCount; n > 0; n--) {
       const linkTraceId = read.id();
       const linkSpanId = read.id();
       const linkState = traceState(read.optional());
@@ -72,10 +79,8 @@ export function readSpans(
       if (dropped > 0) link.droppedAttributesCount = dropped;
       links.push(link);
     }
-    const droppedLinksCount = read.number();
     const message = read.optional();
-    const code = read.number() as SpanStatusCode;
-    const parentIsRemote = read.number() === 1;
+    const parentSpanId = parentHigh < 0 ? undefined : spanIdHex(parentHigh, parentLow);
     spans.push({
       name,
       kind,

@@ -5,13 +5,18 @@ const decoder = new TextDecoder();
 
 /**
  * Reads a batch back (on the export thread), in the order SpanBatchWriter wrote it: a value at a
- * time, or a string's bytes where they are (its length, then `byteAt` moves past them) for a
- * reader that copies them without making a string of them (otlp-protobuf.ts).
+ * time, or a string's bytes where they are (`text` gives its length, `textAt` where its bytes
+ * start) for a reader that copies them without making a string of them (otlp-protobuf.ts). It
+ * keeps the batch's table of names and keys as it meets their first use.
  */
 export class SpanBatchReader {
   private at = 0;
   /** Where the next string's bytes start. */
-  byteAt = 0;
+  private byteAt = 0;
+  /** Where the string `text` last read starts. */
+  textAt = 0;
+  /** The table's strings, each as where it starts and its length. */
+  private readonly texts: number[] = [];
 
   constructor(readonly batch: SpanBatch) {}
 
@@ -23,11 +28,6 @@ export class SpanBatchReader {
     return this.batch.numbers[this.at++];
   }
 
-  /** The next number, without moving past it. */
-  peek(): number {
-    return this.batch.numbers[this.at];
-  }
-
   /** Whether the next value is an absent optional string (and if so, past it). */
   absent(): boolean {
     if (this.batch.numbers[this.at] !== -1) return false;
@@ -35,26 +35,32 @@ export class SpanBatchReader {
     return true;
   }
 
+  /** The next string's byte length, its bytes from `textAt` (a reference to the table, or the string itself). */
+  text(): number {
+    const n = this.number();
+    if (n >= 0) return this.inPlace(n);
+    const index = -2 - n;
+    if (2 * index < this.texts.length) {
+      this.textAt = this.texts[2 * index];
+      return this.texts[2 * index + 1];
+    }
+    // The first use: the string follows, and is the table's next entry.
+    const length = this.inPlace(this.number());
+    this.texts.push(this.textAt, length);
+    return length;
+  }
+
   string(): string {
-    return decoder.decode(this.next());
+    const length = this.text();
+    return decoder.decode(this.batch.bytes.subarray(this.textAt, this.textAt + length));
   }
 
-  /** An id, as hex digits. */
+  /** A link's id, as hex digits. */
   id(): string {
-    const bytes = this.next();
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-  }
-
-  optionalId(): string | undefined {
-    return this.absent() ? undefined : this.id();
-  }
-
-  /** The next string's bytes. */
-  private next(): Uint8Array {
-    const length = this.number();
-    const start = this.byteAt;
-    this.byteAt += length;
-    return this.batch.bytes.subarray(start, this.byteAt);
+    const length = this.text();
+    return Buffer.from(this.batch.bytes.buffer, this.batch.bytes.byteOffset + this.textAt, length).toString(
+      'hex',
+    );
   }
 
   optional(): string | undefined {
@@ -68,6 +74,13 @@ export class SpanBatchReader {
       attributes[key] = this.value() as AttributeValue;
     }
     return attributes;
+  }
+
+  /** A string of `length` bytes written here: the reader moves past them. */
+  private inPlace(length: number): number {
+    this.textAt = this.byteAt;
+    this.byteAt += length;
+    return length;
   }
 
   private value(): unknown {

@@ -121,8 +121,31 @@ describe('span batches: from the gateway to its export thread', () => {
     expect(second.numbers).not.toBe(first.numbers);
     expect(third.numbers).toBe(first.numbers);
     expect(third.bytes).toBe(first.bytes);
-    expect(readSpans(second, clock, resource, scopes).map((s) => s.name)).toEqual(['s6']);
-    expect(readSpans(third, clock, resource, scopes).map((s) => s.name)).toEqual(['s7']);
+    // Each batch has its own table of names and keys: its first use of one writes it again.
+    expect(readSpans(second, clock, resource, scopes).map((s) => [s.name, s.attributes])).toEqual([
+      ['s6', { i: 6, text: 'x'.repeat(6) }],
+    ]);
+    expect(readSpans(third, clock, resource, scopes).map((s) => [s.name, s.attributes])).toEqual([
+      ['s7', { i: 7, text: 'x'.repeat(7) }],
+    ]);
+  });
+
+  it('writes a span name or an attribute key once a batch, then refers to it', () => {
+    ended.length = 0;
+    const name = 'POST /v1/chat/completions';
+    const key = 'omnigate.a.rather.long.attribute.key';
+    for (let i = 0; i < 100; i++) tracer.start(name, undefined, { [key]: i }).end();
+    const writer = new SpanBatchWriter();
+    for (const span of ended) writer.write(span);
+    // Each span's own strings are its name and key alone: written in full once, not 100 times.
+    expect(writer.bytesWritten).toBe(name.length + key.length);
+    const spans = readSpans(
+      writer.take(),
+      { epochMs: Date.now(), perfMs: performance.now() },
+      resourceFromAttributes({}),
+      [{ name: 'omnigate' }],
+    );
+    expect(spans.map((s) => [s.name, s.attributes])).toEqual(ended.map((_, i) => [name, { [key]: i }]));
   });
   it('packs shared attributes once and writes them before each span’s own', () => {
     ended.length = 0;

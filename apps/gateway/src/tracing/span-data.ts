@@ -1,17 +1,23 @@
 import { withRoom } from './protobuf-writer';
-import { HEX_VALUES, type TraceId } from './span-ids';
+import { HEX_VALUES } from './span-ids';
 import type { RecordingSpan } from './recording-span';
 import type { FlatAttributes, PackedAttributes, SharedList } from './span-attributes';
 
 /**
  * What the export thread gets of ended spans: a batch packed into two arrays, in
  * SpanBatchWriter's order: the bytes of every string of every span, one after the other (UTF-8;
- * ids as the bytes their hex digits stand for, as OTLP sends them), and the numbers (with the
- * byte length of each string). Both arrays' buffers are transferred to the thread and given back
- * for the next batch: the post copies nothing, far cheaper, on the event loop and on the thread,
- * than cloning an object, or a string, per span. The thread writes the protobuf body straight
- * from them (otlp-protobuf.ts), or makes the SDK's ReadableSpans again (readable-spans.ts), both
- * through SpanBatchReader (span-batch-reader.ts).
+ * link ids as the bytes their hex digits stand for, as OTLP sends them), and the numbers (a
+ * span's fixed head, ids as 32-bit words among them, and the byte length of each string). Both
+ * arrays' buffers are transferred to the thread and given back for the next batch: the post
+ * copies nothing, far cheaper, on the event loop and on the thread, than cloning an object, or a
+ * string, per span. The thread writes the protobuf body straight from them (otlp-protobuf.ts), or
+ * makes the SDK's ReadableSpans again (readable-spans.ts), both through SpanBatchReader
+ * (span-batch-reader.ts).
+ *
+ * A string is its byte length (≥ 0), then its bytes. Span names, attribute keys and event names,
+ * few and repeated span after span, are written once a batch: the first time as a reference to a
+ * new entry of the batch's table (`-2 - index`, index the table's length) followed by the string,
+ * then as that reference alone. -1 is an absent optional string.
  */
 export interface SpanBatch {
   /** The strings' bytes (the array is longer than they: each string's length is among the numbers). */
@@ -33,6 +39,14 @@ export enum Tag {
 
 const encoder = new TextEncoder();
 
+/**
+ * The numbers every span starts with, in this order: its scope's index, its trace id's four
+ * words, its id's two, its parent's two (-1 and -1 without one), whether the parent is remote,
+ * its kind, start and end times (performance.now() ms), status code, dropped attributes count,
+ * events count, dropped events count, links count and dropped links count.
+ */
+export const SPAN_HEAD = 19;
+
 /** Packs ended spans into a batch (on the gateway's thread: appends, no encoding). */
 export class SpanBatchWriter {
   private bytes: Uint8Array;
@@ -41,13 +55,17 @@ export class SpanBatchWriter {
   private length = 0;
   /** Arrays of batches sent and read, to write the next ones in. */
   private readonly spare: { bytes: Uint8Array; numbers: Float64Array }[] = [];
+  /** The batch's table of names and keys (see SpanBatch); none in a writer of shared attributes. */
+  private readonly texts: Map<string, number> | undefined;
 
   constructor(
     private numberCapacity = 4096,
     private byteCapacity = 64 * 1024,
+    texts = true,
   ) {
     this.numbers = new Float64Array(numberCapacity);
     this.bytes = new Uint8Array(byteCapacity);
+    this.texts = texts ? new Map() : undefined;
   }
 
   /** A batch's arrays the export thread has read and given back. */
@@ -74,39 +92,53 @@ export class SpanBatchWriter {
       spare && spare.bytes.length >= this.byteCapacity ? spare.bytes : new Uint8Array(this.byteCapacity);
     this.length = 0;
     this.byteLength = 0;
+    this.texts?.clear();
     return batch;
   }
 
   /**
-   * A span's data, in the order of the OTLP Span message's fields (otlp-protobuf.ts writes them as
-   * it reads them).
+   * A span's data: its head (SPAN_HEAD), then its trace state, name, attributes, events, links
+   * and status message, in the order of the OTLP Span message's fields (otlp-protobuf.ts writes
+   * them as it reads them).
    */
   write(span: RecordingSpan): void {
-    this.number(span.owner.scope.index);
-    this.traceIdWords(span.trace);
-    this.spanIdWords(span.idHigh, span.idLow);
-    this.optional(span.traceState?.serialize());
-    if (span.parentHigh < 0) this.number(-1);
-    else this.spanIdWords(span.parentHigh, span.parentLow);
-    this.string(span.name);
-    this.number(span.kind);
-    this.number(span.startTime);
-    this.number(span.endTime);
-    this.attributes(span.attributes, span.shared);
-    this.number(span.droppedAttributesCount);
+    if (this.length + SPAN_HEAD > this.numbers.length) this.numberRoom(SPAN_HEAD);
     const events = span.events;
-    this.number(events?.length ?? 0);
+    const links = span.links;
+    const trace = span.trace;
+    const n = this.numbers;
+    const at = this.length;
+    n[at] = span.owner.scope.index;
+    n[at + 1] = trace.w0;
+    n[at + 2] = trace.w1;
+    n[at + 3] = trace.w2;
+    n[at + 4] = trace.w3;
+    n[at + 5] = span.idHigh;
+    n[at + 6] = span.idLow;
+    n[at + 7] = span.parentHigh;
+    n[at + 8] = span.parentLow;
+    n[at + 9] = span.parentIsRemote ? 1 : 0;
+    n[at + 10] = span.kind;
+    n[at + 11] = span.startTime;
+    n[at + 12] = span.endTime;
+    n[at + 13] = span.statusCode;
+    n[at + 14] = span.droppedAttributesCount;
+    n[at + 15] = events?.length ?? 0;
+    n[at + 16] = span.droppedEventsCount;
+    n[at + 17] = links?.length ?? 0;
+    n[at + 18] = span.droppedLinksCount;
+    this.length = at + SPAN_HEAD;
+    this.optional(span.traceState?.serialize());
+    this.text(span.name);
+    this.attributes(span.attributes, span.shared);
     if (events) {
       for (const event of events) {
         this.number(event.time);
-        this.string(event.name);
+        this.text(event.name);
         this.attributes(event.attributes);
         this.number(event.droppedAttributesCount);
       }
     }
-    this.number(span.droppedEventsCount);
-    const links = span.links;
-    this.number(links?.length ?? 0);
     if (links) {
       for (const { context, attributes, droppedAttributesCount } of links) {
         this.id(context.traceId);
@@ -118,10 +150,7 @@ export class SpanBatchWriter {
         this.number(context.isRemote === true ? 1 : 0);
       }
     }
-    this.number(span.droppedLinksCount);
     this.optional(span.statusMessage);
-    this.number(span.statusCode);
-    this.number(span.parentIsRemote ? 1 : 0);
   }
 
   private number(value: number): void {
@@ -163,6 +192,18 @@ export class SpanBatchWriter {
     this.number(count);
   }
 
+  /** A name or key: a reference to the batch's table, and the string the first time (see SpanBatch). */
+  private text(value: string): void {
+    const texts = this.texts;
+    if (!texts) return this.string(value);
+    const known = texts.get(value);
+    if (known !== undefined) return this.number(-2 - known);
+    const index = texts.size;
+    texts.set(value, index);
+    this.number(-2 - index);
+    this.string(value);
+  }
+
   /** An id's hex digits as the bytes they stand for (as OTLP sends it), and their count. */
   private id(hex: string): void {
     const count = hex.length >>> 1;
@@ -175,35 +216,6 @@ export class SpanBatchWriter {
     }
     this.byteLength = at;
     this.number(count);
-  }
-
-  /** A trace id (kept as words: span-ids.ts): its 16 bytes, big-endian as OTLP sends it, and their count. */
-  private traceIdWords({ w0, w1, w2, w3 }: TraceId): void {
-    this.room(16);
-    this.word(w0);
-    this.word(w1);
-    this.word(w2);
-    this.word(w3);
-    this.number(16);
-  }
-
-  /** A span id's 8 bytes (from its two words), and their count. */
-  private spanIdWords(high: number, low: number): void {
-    this.room(8);
-    this.word(high);
-    this.word(low);
-    this.number(8);
-  }
-
-  /** A word's 4 bytes, big-endian (room made by the caller). */
-  private word(word: number): void {
-    const bytes = this.bytes;
-    const at = this.byteLength;
-    bytes[at] = word >>> 24;
-    bytes[at + 1] = (word >>> 16) & 0xff;
-    bytes[at + 2] = (word >>> 8) & 0xff;
-    bytes[at + 3] = word & 0xff;
-    this.byteLength = at + 4;
   }
 
   /** Room for `count` more bytes. */
@@ -239,14 +251,17 @@ export class SpanBatchWriter {
 
   private entries(list: FlatAttributes): void {
     for (let i = 0; i < list.length; i += 2) {
-      this.string(list[i] as string);
+      this.text(list[i] as string);
       this.value(list[i + 1]);
     }
   }
 
-  /** The entries of a flat list, packed as `attributes` appends them after their count. */
+  /**
+   * The entries of a flat list, packed as `attributes` appends them after their count (keys as
+   * strings: the pack goes into every batch, whatever its table).
+   */
   static pack(list: FlatAttributes): PackedAttributes {
-    const writer = new SpanBatchWriter(2 * list.length, 64 * list.length);
+    const writer = new SpanBatchWriter(2 * list.length, 64 * list.length, false);
     writer.entries(list);
     return {
       numbers: writer.numbers.slice(0, writer.length),
