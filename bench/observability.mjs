@@ -51,6 +51,9 @@
 //                     the whole run): a process's own state (its heap, its compiled code) then
 //                     varies within the run instead of biasing all of it
 //   BENCH_OBS_NODE_ARGS="--max-semi-space-size=64"  Node options of every gateway side
+//   BENCH_OBS_VARIANT_ARGS="--use-largepages=on"  Node options of the sides named with `-v` (a side's
+//                     settings with these options too: BENCH_OBS_SIDES=off,both,off-v,both-v compares
+//                     both/off with and without them in one run)
 //   BENCH_OBS_TOGGLE_S=0  also (after the rounds) TOGGLE_S s of load at c=CONC on one more gateway
 //                     with both's settings and TRACING_PAUSE_SIGNAL=SIGUSR2, whose tracing this bench
 //                     pauses and resumes every BENCH_OBS_TOGGLE_MS=1000 ms: calls/s and main-thread
@@ -135,6 +138,9 @@ const PERF = env.BENCH_PERF === '1';
 const PIN = env.BENCH_OBS_PIN === '1';
 const PERF_DIR = join(RESULTS_DIR, 'perf');
 const NODE_ARGS = (env.BENCH_OBS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const VARIANT_ARGS = (env.BENCH_OBS_VARIANT_ARGS ?? '').split(' ').filter(Boolean);
+/** A side's settings: those of its name without `-v` (which adds VARIANT_ARGS). */
+const baseOf = (key) => (key.endsWith('-v') ? key.slice(0, -2) : key);
 const TARGET = 0.95;
 const SNAPSHOT_DIR = join(RESULTS_DIR, 'build-observability');
 const RUN_ID = `obs${process.pid}${Date.now().toString(36)}`;
@@ -167,10 +173,11 @@ async function main() {
   const backends = [backend('bench', upstream)];
 
   for (const key of SIDES) {
-    if (!['off', 'metrics', 'both', 'paused', 'unsampled', ...(altBuild ? ['alt'] : [])].includes(key))
+    const known = ['off', 'metrics', 'both', 'paused', 'unsampled', ...(altBuild ? ['alt'] : [])];
+    if (!known.includes(baseOf(key)) || (key !== baseOf(key) && VARIANT_ARGS.length === 0))
       throw new Error(`no side ${key}`);
   }
-  const buildOf = (key) => (key === 'alt' ? altBuild : build);
+  const buildOf = (key) => (baseOf(key) === 'alt' ? altBuild : build);
   const sides = [];
   if (ROUNDS > 0) {
     for (const key of SIDES) sides.push(await gatewaySide(key, buildOf(key), backends, receiver));
@@ -287,20 +294,21 @@ function backend(id, server, concurrency = 64) {
 }
 
 async function gatewaySide(key, build, backends, receiver) {
+  const base = baseOf(key);
   const publicEnv = {
     ROLE: 'all',
     QUEUE_DRIVER: 'bullmq',
     DISPATCH: 'auto',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
-    METRICS: key === 'off' ? 'off' : 'on',
-    ...(TRACED_SIDES.includes(key) && {
+    METRICS: base === 'off' ? 'off' : 'on',
+    ...(TRACED_SIDES.includes(base) && {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_TRACES_SAMPLER: key === 'unsampled' ? 'always_off' : (env.BENCH_OBS_SAMPLER ?? 'always_on'),
+      OTEL_TRACES_SAMPLER: base === 'unsampled' ? 'always_off' : (env.BENCH_OBS_SAMPLER ?? 'always_on'),
       OTEL_SERVICE_NAME: 'omnigate-bench',
     }),
-    ...((key.startsWith('toggle') || key === 'paused') && { TRACING_PAUSE_SIGNAL: 'SIGUSR2' }),
+    ...((base.startsWith('toggle') || base === 'paused') && { TRACING_PAUSE_SIGNAL: 'SIGUSR2' }),
   };
   const gateway = await startGatewayChild(children, {
     name: key,
@@ -317,17 +325,18 @@ async function gatewaySide(key, build, backends, receiver) {
       'ADAPTER_MODULES',
       'API_KEYS',
       'OPENAI_API_KEY',
-      ...(TRACED_SIDES.includes(key) ? [] : OTEL_KEYS),
+      ...(TRACED_SIDES.includes(base) ? [] : OTEL_KEYS),
     ],
     nodeArgs: [
       ...NODE_ARGS,
+      ...(key === base ? [] : VARIANT_ARGS),
       ...cpuProfileArgs(CPU_PROF, PROFILE_DIR, `observability-${key}`),
       ...(PERF ? ['--perf-basic-prof'] : []),
     ],
     blobDir: mkTemp(`omnigate-obs-blobs-${key}-`),
   });
   // `paused`: tracing set up as on `both`, then paused at once (what being set up costs).
-  if (key === 'paused') process.kill(gateway.proc.pid, 'SIGUSR2');
+  if (base === 'paused') process.kill(gateway.proc.pid, 'SIGUSR2');
   return { key, gateway, pid: gateway.proc.pid, url: gateway.url };
 }
 
@@ -342,7 +351,7 @@ async function check(side) {
   if (r.status !== 200 || content !== 'Echo: Say hello')
     throw new Error(`${side.key}: ${r.status} ${r.text.slice(0, 300)}`);
   const m = await httpRequest(`${side.url}/metrics`);
-  const expected = side.key === 'off' ? 404 : 200;
+  const expected = baseOf(side.key) === 'off' ? 404 : 200;
   if (m.status !== expected) throw new Error(`${side.key}: GET /metrics ${m.status}, not ${expected}`);
   console.log(`${side.key}: answers; GET /metrics ${m.status}`);
 }
