@@ -154,6 +154,36 @@ describe('trace context', () => {
     expect(root.statusCode).toBe(SpanStatusCode.UNSET);
   });
 
+  it("hangs a hop under its request's span from a carrier made in this process, as from one read back", () => {
+    const request = startSpan('POST /v1/infer', PARENT, {}, SpanKind.SERVER) as RecordingSpan;
+    const carrier = carrierOf(request);
+    // What a job keeps and sends on: the headers alone (the span is not data).
+    const headers = { traceparent: `00-${TRACE_ID}-${request.spanId}-01` };
+    expect(JSON.parse(JSON.stringify(carrier))).toEqual(headers);
+    expect(structuredClone(carrier)).toEqual(headers);
+    expect({ ...carrier }).toEqual(headers);
+    expect(Object.keys(carrier)).toEqual(['traceparent']);
+
+    // The direct lane's hop gets the job's carrier in memory; a queue's, read back from Redis.
+    const here = HopSpans.start({ ...hop, trace: carrier }, 1, undefined)!;
+    const queued = HopSpans.start({ ...hop, trace: JSON.parse(JSON.stringify(carrier)) }, 1, undefined)!;
+    for (const spans of [here, queued]) {
+      spans.answered(undefined);
+      spans.end('completed');
+    }
+    request.end();
+    const [, local, , remote] = finished();
+    for (const span of [local, remote]) {
+      expect(span.name).toBe('hop builtin.echo');
+      expect(span.traceId).toBe(TRACE_ID);
+      expect(span.parentSpanId).toBe(request.spanId);
+    }
+    // The parent in memory is this process's span; the one read back, another process's.
+    expect(local.trace).toBe(request.trace);
+    expect(local.parentIsRemote).toBe(false);
+    expect(remote.parentIsRemote).toBe(true);
+  });
+
   it("reads a carrier's traceparent exactly as the W3C propagator does, hostile ones included", () => {
     const id = `${TRACE_ID}-${'2'.repeat(16)}`;
     const headers = [

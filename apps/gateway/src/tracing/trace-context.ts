@@ -84,10 +84,34 @@ export function startSpan(
   const under =
     parent === undefined || parent instanceof RecordingSpan
       ? parent
-      : isSpan(parent)
-        ? parent.spanContext()
-        : extract(parent);
+      : parent instanceof LocalCarrier
+        ? LocalCarrier.spanOf(parent)
+        : isSpan(parent)
+          ? parent.spanContext()
+          : extract(parent);
   return tracer.start(name, under, attributes, kind, links);
+}
+
+/**
+ * The carrier of a span of this process (carrierOf): its W3C headers, and the span itself, so
+ * that a child started in this process from the carrier (a job's hop in the direct lane, which
+ * gets the job's carrier in memory) hangs under the span without reading the headers back. The
+ * span is a private field: JSON, structured clones, spreads and header lists carry the headers
+ * alone, and a carrier read back elsewhere is a plain one.
+ */
+class LocalCarrier {
+  [header: string]: string;
+  readonly #span: RecordingSpan;
+
+  constructor(span: RecordingSpan) {
+    this.#span = span;
+    this.traceparent = span.traceparent();
+    if (span.traceState) this.tracestate = span.traceState.serialize();
+  }
+
+  static spanOf(carrier: LocalCarrier): RecordingSpan {
+    return carrier.#span;
+  }
 }
 
 /**
@@ -95,10 +119,7 @@ export function startSpan(
  * the W3C propagator's inject writes; none for an invalid context).
  */
 export function carrierOf(span: Span): TraceCarrier {
-  if (span instanceof RecordingSpan) {
-    const traceparent = span.traceparent();
-    return span.traceState ? { traceparent, tracestate: span.traceState.serialize() } : { traceparent };
-  }
+  if (span instanceof RecordingSpan) return new LocalCarrier(span);
   const context = span.spanContext();
   if (!isSpanContextValid(context)) return {};
   const flags = (context.traceFlags & 0xff).toString(16).padStart(2, '0');
