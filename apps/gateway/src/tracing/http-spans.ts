@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SharedAttributes } from './span-attributes';
-import { carrierOf, startSpan } from './trace-context';
+import { startSpan, traceparentOf } from './trace-context';
 
 /**
  * Where a request keeps its span: a request decoration (declared once, so every request object
@@ -53,7 +53,8 @@ export function installHttpTracing(fastify: FastifyInstance): void {
     );
     if (span) {
       (request as TracedRequest)[SPAN] = span;
-      void reply.header('traceparent', carrierOf(span).traceparent);
+      const traceparent = traceparentOf(span);
+      if (traceparent) void reply.header('traceparent', traceparent);
     }
     done();
   });

@@ -127,6 +127,11 @@ export function carrierOf(span: Span): TraceCarrier {
   return context.traceState ? { traceparent, tracestate: context.traceState.serialize() } : { traceparent };
 }
 
+/** The W3C `traceparent` naming `span` (what carrierOf's carrier holds, without the carrier). */
+export function traceparentOf(span: Span): string | undefined {
+  return span instanceof RecordingSpan ? span.traceparent() : carrierOf(span).traceparent;
+}
+
 /**
  * The remote context a carrier names, as the W3C propagator's extract reads it (the first of
  * repeated headers; repeated tracestate headers joined); undefined without a valid traceparent.
