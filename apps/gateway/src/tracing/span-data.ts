@@ -45,7 +45,7 @@ const encoder = new TextEncoder();
  * its kind, start and end times (performance.now() ms), status code, dropped attributes count,
  * events count, dropped events count, links count and dropped links count.
  */
-export const SPAN_HEAD = 19;
+const SPAN_HEAD = 19;
 
 /** Packs ended spans into a batch (on the gateway's thread: appends, no encoding). */
 export class SpanBatchWriter {
