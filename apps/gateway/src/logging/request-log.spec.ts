@@ -1,18 +1,24 @@
 import { request as httpRequest } from 'node:http';
 import { setTimeout } from 'node:timers/promises';
-import fastify, { type FastifyBaseLogger } from 'fastify';
+import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replyWithError } from '../errors/error-reply';
 import { GatewayError } from '../errors/gateway-error';
 import { RedisUnavailableError } from '../queue/redis-connections';
+import { installHttpTracing } from '../tracing/http-spans';
+import { enableTracing, pauseTracing } from '../tracing/trace-context';
+import { REMOTE, tracerWith } from '../tracing/tracing.testing';
 import { createLogger } from './logger';
 import { requestId } from './request-id';
 import { installRequestLog, RequestLog, tagJob } from './request-log';
 
 type Line = Record<string, unknown> & { level: number; msg: string };
 
-/** A bare Fastify server logging as the gateway does, its lines parsed into `lines`. */
-function server(level = 'info') {
+/**
+ * A bare Fastify server logging as the gateway does, its lines parsed into `lines`; `setup`
+ * before its routes (tracing's hooks).
+ */
+function server(level = 'info', setup?: (app: FastifyInstance) => void) {
   const lines: Line[] = [];
   const logger = createLogger(level, { write: (line: string) => void lines.push(JSON.parse(line)) });
   const app = fastify({
@@ -20,6 +26,7 @@ function server(level = 'info') {
     logController: new RequestLog(),
     genReqId: requestId,
   });
+  setup?.(app);
   installRequestLog(app);
   app.setErrorHandler((err, request, reply) => replyWithError(request, reply, err));
   app.setNotFoundHandler((request, reply) =>
@@ -150,5 +157,22 @@ describe('RequestLog: one line per request', () => {
       expect.objectContaining({ level: 30, route: '/v1/slow/:id', jobId: 'j-slow', aborted: true }),
     ]);
     expect(lines[0]).not.toHaveProperty('status');
+  });
+
+  it("names a traced request's trace, the one its answer's traceparent names", async () => {
+    const { tracer, ended } = tracerWith();
+    enableTracing(tracer);
+    try {
+      const made = server('info', installHttpTracing);
+      app = made.app;
+      const caller = `00-${REMOTE.traceId}-${REMOTE.spanId}-01`;
+      const res = await app.inject({ url: '/v1/jobs/j-1', headers: { traceparent: caller } });
+      const [version, traceId] = String(res.headers.traceparent).split('-');
+      expect([version, traceId]).toEqual(['00', REMOTE.traceId]);
+      expect(requestLines(made.lines)).toEqual([expect.objectContaining({ jobId: 'j-1', traceId })]);
+      expect(ended.map((span) => span.name)).toEqual(['GET /v1/jobs/:id']);
+    } finally {
+      pauseTracing(true);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { LogController, type FastifyInstance, type FastifyReply, type FastifyReq
 import type { Logger } from 'pino';
 import type { GatewayError } from '../errors/gateway-error';
 import { UNMATCHED_ROUTE } from '../metrics/gateway-metrics';
-import { requestSpan } from '../tracing/http-spans';
+import { requestTraceId } from '../tracing/http-spans';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -126,7 +126,7 @@ function requestFields(request: FastifyRequest): Record<string, unknown> {
   if (request.jobCount !== undefined) line.jobs = request.jobCount;
   if (request.batchId !== undefined) line.batchId = request.batchId;
   // With tracing, the line names the request's trace: from a log line to its spans.
-  const span = requestSpan(request);
-  if (span) line.traceId = span.spanContext().traceId;
+  const traceId = requestTraceId(request);
+  if (traceId) line.traceId = traceId;
   return line;
 }

@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RecordingSpan } from './recording-span';
 import { SharedAttributes } from './span-attributes';
 import { startSpan, traceparentOf } from './trace-context';
 
@@ -16,6 +17,16 @@ type TracedRequest = FastifyRequest & { [SPAN]?: Span | null };
  */
 export function requestSpan(request: FastifyRequest): Span | undefined {
   return (request as TracedRequest)[SPAN] ?? undefined;
+}
+
+/**
+ * The trace id of a request's span, when tracing is on: its log line names it. A span of this
+ * process has it at hand; asking for its whole context would make its span id's hex digits too.
+ */
+export function requestTraceId(request: FastifyRequest): string | undefined {
+  const span = requestSpan(request);
+  if (!span) return undefined;
+  return span instanceof RecordingSpan ? span.traceId : span.spanContext().traceId;
 }
 
 /**
