@@ -110,10 +110,10 @@ export class CompactTracer implements Tracer, SpanOwner {
       );
     }
     const context = parent;
-    // A carrier's context was checked as it was read: its words are ready.
-    const remote = context instanceof RemoteContext;
-    const valid = remote || (context !== undefined && isSpanContextValid(context));
-    const trace = remote ? context.trace : valid ? TraceId.fromHex(context.traceId) : TraceId.random();
+    // A carrier's context was checked as it was read (or made here): its words are ready.
+    const carried = context instanceof CarriedContext;
+    const valid = carried || (context !== undefined && isSpanContextValid(context));
+    const trace = carried ? context.trace : valid ? TraceId.fromHex(context.traceId) : TraceId.random();
     const traceState = valid ? context.traceState : undefined;
     if (!this.sample(valid ? context : undefined, trace)) return unsampled(trace.hex, traceState);
     return new RecordingSpan(
@@ -121,8 +121,8 @@ export class CompactTracer implements Tracer, SpanOwner {
       name,
       kind,
       trace,
-      remote ? context.high : valid ? wordOfHex(context.spanId, 0) : -1,
-      remote ? context.low : valid ? wordOfHex(context.spanId, 8) : -1,
+      carried ? context.high : valid ? wordOfHex(context.spanId, 0) : -1,
+      carried ? context.low : valid ? wordOfHex(context.spanId, 8) : -1,
       valid && context.isRemote === true,
       traceState,
       attributes,
@@ -156,11 +156,11 @@ export class CompactTracer implements Tracer, SpanOwner {
 }
 
 /**
- * The context of a span in another process, as read from a valid W3C `traceparent`
- * (trace-context.ts): its ids as words, their hex digits made only if asked for.
+ * The context a carrier names (trace-context.ts), its ids as words, their hex digits made only if
+ * asked for: another process's span, as read from a valid W3C `traceparent`, or one of this
+ * process's, kept by the carrier made of it (not remote).
  */
-export class RemoteContext implements SpanContext {
-  readonly isRemote = true;
+export class CarriedContext implements SpanContext {
   traceState?: SpanContext['traceState'];
 
   constructor(
@@ -168,6 +168,7 @@ export class RemoteContext implements SpanContext {
     readonly high: number,
     readonly low: number,
     readonly traceFlags: number,
+    readonly isRemote = true,
   ) {}
 
   get traceId(): string {

@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RecordingSpan } from './recording-span';
 import { SharedAttributes } from './span-attributes';
-import { startSpan, traceparentOf } from './trace-context';
+import { startSpan, traceparentHeader } from './trace-context';
 
 /**
  * Where a request keeps its span: a request decoration (declared once, so every request object
@@ -64,7 +64,7 @@ export function installHttpTracing(fastify: FastifyInstance): void {
     );
     if (span) {
       (request as TracedRequest)[SPAN] = span;
-      const traceparent = traceparentOf(span);
+      const traceparent = traceparentHeader(span);
       if (traceparent) void reply.header('traceparent', traceparent);
     }
     done();

@@ -178,7 +178,8 @@ describe('trace context', () => {
       expect(span.traceId).toBe(TRACE_ID);
       expect(span.parentSpanId).toBe(request.spanId);
     }
-    // The parent in memory is this process's span; the one read back, another process's.
+    // The carrier in memory names this process's span (its trace id shared, not read back); the
+    // one read back, another process's.
     expect(local.trace).toBe(request.trace);
     expect(local.parentIsRemote).toBe(false);
     expect(remote.parentIsRemote).toBe(true);

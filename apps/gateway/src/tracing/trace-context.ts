@@ -2,13 +2,14 @@ import {
   isSpanContextValid,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Attributes,
   type Link,
   type Span,
   type SpanContext,
 } from '@opentelemetry/api';
 import { parseTraceParent, TraceState } from '@opentelemetry/core';
-import { RemoteContext, type CompactTracer } from './compact-tracer';
+import { CarriedContext, type CompactTracer } from './compact-tracer';
 import { RecordingSpan } from './recording-span';
 import type { SharedAttributes } from './span-attributes';
 import { lowerHexWord, TraceId } from './span-ids';
@@ -85,7 +86,7 @@ export function startSpan(
     parent === undefined || parent instanceof RecordingSpan
       ? parent
       : parent instanceof LocalCarrier
-        ? LocalCarrier.spanOf(parent)
+        ? LocalCarrier.parentOf(parent)
         : isSpan(parent)
           ? parent.spanContext()
           : extract(parent);
@@ -93,24 +94,28 @@ export function startSpan(
 }
 
 /**
- * The carrier of a span of this process (carrierOf): its W3C headers, and the span itself, so
- * that a child started in this process from the carrier (a job's hop in the direct lane, which
- * gets the job's carrier in memory) hangs under the span without reading the headers back. The
- * span is a private field: JSON, structured clones, spreads and header lists carry the headers
- * alone, and a carrier read back elsewhere is a plain one.
+ * The carrier of a span of this process (carrierOf): its W3C headers, and the span's context as
+ * words, so that a child started in this process from the carrier (a job's hop in the direct
+ * lane, which gets the job's carrier in memory) hangs under the span without reading the headers
+ * back. The context is a private field: JSON, structured clones, spreads and header lists carry
+ * the headers alone, and a carrier read back elsewhere is a plain one. Not the span itself: a
+ * record keeps its carrier as long as the record is kept.
  */
 class LocalCarrier {
   [header: string]: string;
-  readonly #span: RecordingSpan;
+  readonly #parent: CarriedContext;
 
   constructor(span: RecordingSpan) {
-    this.#span = span;
+    this.#parent = new CarriedContext(span.trace, span.idHigh, span.idLow, TraceFlags.SAMPLED, false);
     this.traceparent = span.traceparent();
-    if (span.traceState) this.tracestate = span.traceState.serialize();
+    if (span.traceState) {
+      this.#parent.traceState = span.traceState;
+      this.tracestate = span.traceState.serialize();
+    }
   }
 
-  static spanOf(carrier: LocalCarrier): RecordingSpan {
-    return carrier.#span;
+  static parentOf(carrier: LocalCarrier): CarriedContext {
+    return carrier.#parent;
   }
 }
 
@@ -128,7 +133,7 @@ export function carrierOf(span: Span): TraceCarrier {
 }
 
 /** The W3C `traceparent` naming `span` (what carrierOf's carrier holds, without the carrier). */
-export function traceparentOf(span: Span): string | undefined {
+export function traceparentHeader(span: Span): string | undefined {
   return span instanceof RecordingSpan ? span.traceparent() : carrierOf(span).traceparent;
 }
 
@@ -172,7 +177,7 @@ function parseTraceparent(header: string): SpanContext | undefined {
   // Of this shape, the regular expression takes exactly what is hex with ids not all zeros.
   if (w0 < 0 || w1 < 0 || w2 < 0 || w3 < 0 || high < 0 || low < 0 || flags < 0) return undefined;
   if ((w0 | w1 | w2 | w3) === 0 || (high | low) === 0) return undefined;
-  return new RemoteContext(new TraceId(w0, w1, w2, w3), high, low, flags);
+  return new CarriedContext(new TraceId(w0, w1, w2, w3), high, low, flags);
 }
 
 const DASH = 45;
