@@ -492,6 +492,10 @@ async function interleave(buildOf, backends, receiver, upstreamPid) {
     seconds: INTERLEAVE_S,
     windowMs: INTERLEAVE_MS,
     sets: INTERLEAVE_SETS,
+    // Each set's windows in order, for how a side's speed moves within a set's processes' life.
+    windows: runs.map((windows) =>
+      windows.map(({ key, ms, calls, mainCpuS }) => ({ key, ms, calls, mainCpuS })),
+    ),
     ...(recordings.length > 0 && { perf: recordings }),
   };
 }

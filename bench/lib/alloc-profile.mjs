@@ -4,7 +4,9 @@
 // alive), so that its total is what the process allocated. Written when the process exits (a
 // worker thread ended by terminate() writes none), to ALLOC_PROFILE_DIR (default
 // bench/results/alloc-profiles); summarise and compare with bench/alloc-summary.mjs.
-// ALLOC_PROFILE_INTERVAL: bytes between samples (16384).
+// ALLOC_PROFILE_INTERVAL: bytes between samples (16384). ALLOC_PROFILE_SURVIVORS=1: only objects
+// that outlived a scavenge (those a minor GC collected left out): what the scavenges copy, whose
+// amount (not what is allocated) sets a scavenge's pause.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
 import { join } from 'node:path';
@@ -19,7 +21,7 @@ session.post('HeapProfiler.enable');
 session.post('HeapProfiler.startSampling', {
   samplingInterval: Number(process.env.ALLOC_PROFILE_INTERVAL ?? 16384),
   includeObjectsCollectedByMajorGC: true,
-  includeObjectsCollectedByMinorGC: true,
+  includeObjectsCollectedByMinorGC: process.env.ALLOC_PROFILE_SURVIVORS !== '1',
 });
 process.on('exit', () => {
   // A session in the process's own thread answers at once, so this runs before the exit.
