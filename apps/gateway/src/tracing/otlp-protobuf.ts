@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { ClockAnchor } from './export-thread-protocol';
 import { I32, I64, LEN, ProtoWriter, VARINT } from './protobuf-writer';
-import { SpanBatchReader } from './span-batch-reader';
+import { SpanBatchReader, type SpanHead } from './span-batch-reader';
 import { Tag, type SpanBatch } from './span-data';
 
 /** An instrumentation scope as the request names it. */
@@ -32,13 +32,13 @@ export function encodeTraceRequest(
   const byScope = new Map<number, ProtoWriter>();
   let size = 0;
   while (!read.done) {
-    const index = read.number();
-    let spans = byScope.get(index);
-    if (!spans) byScope.set(index, (spans = new ProtoWriter(64 * 1024)));
+    const head = read.head();
+    let spans = byScope.get(head.scope);
+    if (!spans) byScope.set(head.scope, (spans = new ProtoWriter(64 * 1024)));
     const before = spans.pos;
     spans.tag(2, LEN);
     const at = spans.begin();
-    writeSpan(spans, read, offset);
+    writeSpan(spans, head, read, offset);
     spans.end(at);
     size += spans.pos - before;
   }
@@ -80,59 +80,38 @@ export function encodeTraceRequest(
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
 
-/**
- * A Span message (opentelemetry/proto/trace/v1/trace.proto), fields 1 to 16 in order, from the
- * rest of the span's head (its scope's index already read) and what follows it.
- */
-function writeSpan(w: ProtoWriter, read: SpanBatchReader, offset: number): void {
-  const t0 = read.number();
-  const t1 = read.number();
-  const t2 = read.number();
-  const t3 = read.number();
-  const high = read.number();
-  const low = read.number();
-  const parentHigh = read.number();
-  const parentLow = read.number();
-  const parentIsRemote = read.number() === 1;
-  const kind = read.number();
-  const start = read.number();
-  const end = read.number();
-  const code = read.number();
-  const droppedAttributes = read.number();
-  const events = read.number();
-  const droppedEvents = read.number();
-  const links = read.number();
-  const droppedLinks = read.number();
+/** A Span message (opentelemetry/proto/trace/v1/trace.proto), fields 1 to 16 in order: its head, and what follows it. */
+function writeSpan(w: ProtoWriter, head: SpanHead, read: SpanBatchReader, offset: number): void {
   w.tag(1, LEN); // trace_id
   w.varint(16);
-  w.word(t0);
-  w.word(t1);
-  w.word(t2);
-  w.word(t3);
+  w.word(head.t0);
+  w.word(head.t1);
+  w.word(head.t2);
+  w.word(head.t3);
   w.tag(2, LEN); // span_id
   w.varint(8);
-  w.word(high);
-  w.word(low);
+  w.word(head.high);
+  w.word(head.low);
   optionalString(w, 3, read); // trace_state
-  const hasParent = parentHigh >= 0;
+  const hasParent = head.parentHigh >= 0;
   if (hasParent) {
     w.tag(4, LEN); // parent_span_id
     w.varint(8);
-    w.word(parentHigh);
-    w.word(parentLow);
+    w.word(head.parentHigh);
+    w.word(head.parentLow);
   }
   w.tag(5, LEN);
   copyField(w, read); // name
   w.tag(6, VARINT);
-  w.varint(kind + 1); // kind: the API's SpanKind is the proto's less one
+  w.varint(head.kind + 1); // kind: the API's SpanKind is the proto's less one
   w.tag(7, I64);
-  w.time(start + offset); // start_time_unix_nano
+  w.time(head.start + offset); // start_time_unix_nano
   w.tag(8, I64);
-  w.time(end + offset); // end_time_unix_nano
+  w.time(head.end + offset); // end_time_unix_nano
   writeAttributes(w, 9, read);
   w.tag(10, VARINT);
-  w.varint(droppedAttributes); // dropped_attributes_count
-  for (let n = events; n > 0; n--) {
+  w.varint(head.droppedAttributes); // dropped_attributes_count
+  for (let n = head.events; n > 0; n--) {
     w.tag(11, LEN); // events
     const at = w.begin();
     w.tag(1, I64);
@@ -145,8 +124,8 @@ function writeSpan(w: ProtoWriter, read: SpanBatchReader, offset: number): void 
     w.end(at);
   }
   w.tag(12, VARINT);
-  w.varint(droppedEvents); // dropped_events_count
-  for (let n = links; n > 0; n--) {
+  w.varint(head.droppedEvents); // dropped_events_count
+  for (let n = head.links; n > 0; n--) {
     w.tag(13, LEN); // links
     const at = w.begin();
     w.tag(1, LEN);
@@ -164,15 +143,15 @@ function writeSpan(w: ProtoWriter, read: SpanBatchReader, offset: number): void 
     w.end(at);
   }
   w.tag(14, VARINT);
-  w.varint(droppedLinks); // dropped_links_count
+  w.varint(head.droppedLinks); // dropped_links_count
   w.tag(15, LEN); // status
   const status = w.begin();
   optionalString(w, 2, read); // message
   w.tag(3, VARINT);
-  w.varint(code); // code
+  w.varint(head.code); // code
   w.end(status);
   w.tag(16, I32); // flags: sampled (the only spans recorded), and the parent's remoteness
-  w.fixed32(1 | HAS_IS_REMOTE | (hasParent && parentIsRemote ? IS_REMOTE : 0));
+  w.fixed32(1 | HAS_IS_REMOTE | (hasParent && head.parentIsRemote ? IS_REMOTE : 0));
 }
 
 /** The batch's next string or id, as a length-delimited field's content (its bytes as they are). */

@@ -29,27 +29,18 @@ export function readSpans(
   const read = new SpanBatchReader(batch);
   const spans: ReadableSpan[] = [];
   while (!read.done) {
-    const scope = scopes[read.number()];
-    const traceId = new TraceId(read.number(), read.number(), read.number(), read.number()).hex;
-    const spanId = spanIdHex(read.number(), read.number());
-    const parentHigh = read.number();
-    const parentLow = read.number();
-    const parentIsRemote = read.number() === 1;
-    const kind = read.number() as SpanKind;
-    const startTime = time(read.number());
-    const endTime = time(read.number());
-    const code = read.number() as SpanStatusCode;
-    const droppedAttributesCount = read.number();
-    const eventCount = read.number();
-    const droppedEventsCount = read.number();
-    const linkCount = read.number();
-    const droppedLinksCount = read.number();
+    const head = read.head();
+    const scope = scopes[head.scope];
+    const traceId = new TraceId(head.t0, head.t1, head.t2, head.t3).hex;
+    const spanId = spanIdHex(head.high, head.low);
+    const startTime = time(head.start);
+    const endTime = time(head.end);
     const state = traceState(read.optional());
     const context: SpanContext = { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState: state };
     const name = read.string();
     const attributes = read.attributes();
     const events: TimedEvent[] = [];
-    for (let n = eventCount; n > 0; n--) {
+    for (let n = head.events; n > 0; n--) {
       const eventTime = time(read.number());
       const eventName = read.string();
       const eventAttributes = read.attributes();
@@ -61,7 +52,7 @@ export function readSpans(
       });
     }
     const links: Link[] = [];
-    for (let n = linkCount; n > 0; n--) {
+    for (let n = head.links; n > 0; n--) {
       const linkTraceId = read.id();
       const linkSpanId = read.id();
       const linkState = traceState(read.optional());
@@ -80,26 +71,27 @@ export function readSpans(
       links.push(link);
     }
     const message = read.optional();
-    const parentSpanId = parentHigh < 0 ? undefined : spanIdHex(parentHigh, parentLow);
+    const code = head.code as SpanStatusCode;
+    const parentSpanId = head.parentHigh < 0 ? undefined : spanIdHex(head.parentHigh, head.parentLow);
     spans.push({
       name,
-      kind,
+      kind: head.kind as SpanKind,
       spanContext: () => context,
       parentSpanContext:
         parentSpanId === undefined
           ? undefined
-          : { traceId, spanId: parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: parentIsRemote },
+          : { traceId, spanId: parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: head.parentIsRemote },
       startTime,
       endTime,
       duration: hrTimeDuration(startTime, endTime),
       ended: true,
       status: message === undefined ? { code } : { code, message },
       attributes,
-      droppedAttributesCount,
+      droppedAttributesCount: head.droppedAttributes,
       events,
-      droppedEventsCount,
+      droppedEventsCount: head.droppedEvents,
       links,
-      droppedLinksCount,
+      droppedLinksCount: head.droppedLinks,
       resource,
       instrumentationScope: scope,
     });

@@ -1,7 +1,32 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
-import { Tag, type SpanBatch } from './span-data';
+import { SPAN_HEAD, Tag, type SpanBatch } from './span-data';
 
 const decoder = new TextDecoder();
+
+/** A span's fixed head, as SpanBatchWriter.write puts it first (span-data.ts, SPAN_HEAD). */
+export interface SpanHead {
+  scope: number;
+  /** The trace id's four words, the span id's two, the parent's two (-1 and -1 without one). */
+  t0: number;
+  t1: number;
+  t2: number;
+  t3: number;
+  high: number;
+  low: number;
+  parentHigh: number;
+  parentLow: number;
+  parentIsRemote: boolean;
+  kind: number;
+  /** performance.now() ms. */
+  start: number;
+  end: number;
+  code: number;
+  droppedAttributes: number;
+  events: number;
+  droppedEvents: number;
+  links: number;
+  droppedLinks: number;
+}
 
 /**
  * Reads a batch back (on the export thread), in the order SpanBatchWriter wrote it: a value at a
@@ -26,6 +51,34 @@ export class SpanBatchReader {
 
   number(): number {
     return this.batch.numbers[this.at++];
+  }
+
+  /** The next span's head (the only reader of its layout besides the writer). */
+  head(): SpanHead {
+    const n = this.batch.numbers;
+    const at = this.at;
+    this.at += SPAN_HEAD;
+    return {
+      scope: n[at],
+      t0: n[at + 1],
+      t1: n[at + 2],
+      t2: n[at + 3],
+      t3: n[at + 4],
+      high: n[at + 5],
+      low: n[at + 6],
+      parentHigh: n[at + 7],
+      parentLow: n[at + 8],
+      parentIsRemote: n[at + 9] === 1,
+      kind: n[at + 10],
+      start: n[at + 11],
+      end: n[at + 12],
+      code: n[at + 13],
+      droppedAttributes: n[at + 14],
+      events: n[at + 15],
+      droppedEvents: n[at + 16],
+      links: n[at + 17],
+      droppedLinks: n[at + 18],
+    };
   }
 
   /** Whether the next value is an absent optional string (and if so, past it). */

@@ -43,9 +43,10 @@ const encoder = new TextEncoder();
  * The numbers every span starts with, in this order: its scope's index, its trace id's four
  * words, its id's two, its parent's two (-1 and -1 without one), whether the parent is remote,
  * its kind, start and end times (performance.now() ms), status code, dropped attributes count,
- * events count, dropped events count, links count and dropped links count.
+ * events count, dropped events count, links count and dropped links count (read back whole by
+ * SpanBatchReader.head).
  */
-const SPAN_HEAD = 19;
+export const SPAN_HEAD = 19;
 
 /** Packs ended spans into a batch (on the gateway's thread: appends, no encoding). */
 export class SpanBatchWriter {
