@@ -1,0 +1,389 @@
+// Instructions a chat call costs, per side and per kind of code (issue 14: what tracing costs),
+// counted by valgrind's callgrind: a count, not a time, so it does not move with the VM's speed
+// or with what else the machine runs. It says what work tracing adds, not what the work costs in
+// time: cache misses, stalls and the other core are not in it, nor calls/s.
+//   Sides: off (METRICS=off, no tracing) and both (METRICS=on, tracing at 100 % to an OTLP/HTTP
+//   receiver in this process), as in bench/observability.mjs; `alt` = both's settings on
+//   BENCH_INSTR_ALT_MAIN. Each gateway runs under `valgrind --tool=callgrind` (ROLE=all,
+//   QUEUE_DRIVER=bullmq, DISPATCH=auto) on one private redis-server, with the OpenAI-compatible
+//   test server upstream, all sides at once (valgrind runs a process's threads one at a time, on
+//   one core). Each side gets WARMUP calls at c=CONC, then callgrind counts the next CALLS.
+//   Printed, in thousands of instructions a call: every thread, the event loop, the other threads
+//   (the export thread, V8's helpers); then the same by kind of code (the tracing code's own, the
+//   gateway's, each package's, Node's, V8's inline caches and other builtins, its runtime, the GC,
+//   the optimising compiler, native code); with BENCH_INSTR_TOP=N, the N functions whose count
+//   differs most from off's (JIT code named from --perf-basic-prof's map).
+//   What does not settle: under valgrind V8 keeps optimising code thousands of calls after it
+//   stops at full speed (the compiler's row, 250-580 thousand a call on either side, from run to
+//   run), and code still unoptimised runs more instructions, so the totals differ by up to 10 %
+//   from run to run. The tracing code's own rows repeat within 3 %.
+// Usage: npm run build && node bench/instructions.mjs   (about 7 minutes). Knobs (env):
+//   BENCH_INSTR_SIDES=off,both  BENCH_INSTR_WARMUP=12000  BENCH_INSTR_CALLS=3000  BENCH_INSTR_CONC=32
+//   BENCH_INSTR_ALT_MAIN=path/to/main.js  BENCH_INSTR_TOP=0
+//   BENCH_INSTR_NODE_ARGS="--no-concurrent-recompilation"  the gateways' Node options (by default
+//   code is optimised on the event loop, so that it follows the calls, not valgrind's scheduling)
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { snapshotGatewayBuild } from './lib/build.mjs';
+import { benchRun } from './lib/lifecycle.mjs';
+import { markdownTable } from './lib/numbers.mjs';
+import {
+  freePort,
+  spawnLogged,
+  startOpenAiTestServer,
+  startRedis,
+  waitReadyOrExit,
+  tail,
+} from './lib/processes.mjs';
+import { LOG_DIR, RESULTS_DIR, SOURCE_MAIN } from './lib/shared.mjs';
+
+const env = process.env;
+const SIDES = (env.BENCH_INSTR_SIDES ?? `off,both${env.BENCH_INSTR_ALT_MAIN ? ',alt' : ''}`).split(',');
+const WARMUP = Number(env.BENCH_INSTR_WARMUP ?? 12_000);
+const CALLS = Number(env.BENCH_INSTR_CALLS ?? 3000);
+const CONC = Number(env.BENCH_INSTR_CONC ?? 32);
+const TOP = Number(env.BENCH_INSTR_TOP ?? 0);
+const NODE_ARGS = (env.BENCH_INSTR_NODE_ARGS ?? '--no-concurrent-recompilation').split(' ').filter(Boolean);
+const OUT_DIR = join(RESULTS_DIR, 'callgrind');
+const API_KEY = 'sk-test';
+const BODY = JSON.stringify({ model: 'bench.chat', messages: [{ role: 'user', content: 'Say hello' }] });
+const RUN_ID = `instr${process.pid}${Date.now().toString(36)}`;
+
+let redis;
+const { children, mkTemp, cleanup, start } = benchRun({ redis: () => redis });
+start(main);
+
+async function main() {
+  mkdirSync(LOG_DIR, { recursive: true });
+  rmSync(OUT_DIR, { recursive: true, force: true });
+  mkdirSync(OUT_DIR, { recursive: true });
+  const build = snapshotGatewayBuild(SOURCE_MAIN, join(RESULTS_DIR, 'build-instructions'));
+  const alt =
+    env.BENCH_INSTR_ALT_MAIN &&
+    snapshotGatewayBuild(env.BENCH_INSTR_ALT_MAIN, join(RESULTS_DIR, 'build-instructions-alt'));
+  console.log(`build ${build.source} (commit ${build.commit})${alt ? `; alt ${alt.source}` : ''}`);
+  const upstream = await startOpenAiTestServer(children, {
+    name: 'upstream',
+    chunkDelayMs: 0,
+    apiKey: API_KEY,
+    logFile: join(LOG_DIR, 'instructions-upstream.log'),
+  });
+  redis = await startRedis(children, join(LOG_DIR, 'instructions-redis.log'));
+  const receiver = await otlpReceiver();
+  const backends = [
+    { id: 'bench', baseUrl: upstream.url, apiKey: API_KEY, models: { chat: 'gpt-4o-mini' }, concurrency: 64 },
+  ];
+  const sides = await Promise.all(
+    SIDES.map((key) => startSide(key, key === 'alt' ? alt : build, backends, receiver.url)),
+  );
+  const results = await Promise.all(sides.map((side) => measure(side)));
+  const off = results.find((r) => r.key === 'off');
+  const vsOff = (r, pick) => (off && r !== off ? `${fmt(pick(r) - pick(off))}` : '');
+  console.log(
+    `\n${CALLS} calls at c=${CONC} after ${WARMUP} warm-up calls, thousands of instructions a call:\n`,
+  );
+  console.log(
+    markdownTable(
+      ['side', 'all threads', 'event loop', 'other threads', 'all threads, less off'],
+      results.map((r) => [
+        r.key,
+        fmt(r.main + r.other),
+        fmt(r.main),
+        fmt(r.other),
+        vsOff(r, (x) => x.main + x.other),
+      ]),
+    ),
+  );
+  const kinds = [...new Set(results.flatMap((r) => [...r.byKind.keys()]))].sort();
+  console.log('\nBy kind of code (self), thousands of instructions a call:\n');
+  console.log(
+    markdownTable(
+      [
+        'thread',
+        'code',
+        ...results.map((r) => r.key),
+        ...results.filter((r) => r !== off).map((r) => `${r.key} less off`),
+      ],
+      kinds
+        .map((kind) => {
+          const of = (r) => (r.byKind.get(kind) ?? 0) / CALLS / 1000;
+          return [
+            ...kind.split('\t'),
+            ...results.map((r) => fmt(of(r))),
+            ...results.filter((r) => r !== off).map((r) => (off ? fmt(of(r) - of(off)) : '')),
+          ];
+        })
+        .filter((row) => row.slice(2).some((v) => Math.abs(Number(v)) >= 0.5)),
+      2,
+    ),
+  );
+  if (TOP > 0 && off) for (const r of results) if (r !== off) printTop(off, r);
+  console.log(`\nthe OTLP receiver got ${receiver.counts.posts} posts, ${receiver.counts.bytes} bytes`);
+  await cleanup();
+  process.exit(0);
+}
+
+async function startSide(key, build, backends, receiverUrl) {
+  const port = await freePort();
+  const logFile = join(LOG_DIR, `instructions-${key}.log`);
+  const traced = key !== 'off';
+  const sideEnv = {
+    ...process.env,
+    ROLE: 'all',
+    QUEUE_DRIVER: 'bullmq',
+    DISPATCH: 'auto',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    METRICS: traced ? 'on' : 'off',
+    QUEUE_PREFIX: `${RUN_ID}-${key}`,
+    OPENAI_BACKENDS: JSON.stringify(backends),
+    REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+    // Counted, a call runs tens of times slower than at full speed.
+    REDIS_COMMAND_TIMEOUT_MS: '60000',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    BLOB_DIR: mkTemp(`omnigate-instr-blobs-${key}-`),
+  };
+  for (const k of Object.keys(sideEnv)) if (k.startsWith('OTEL_') || k === 'API_KEYS') delete sideEnv[k];
+  delete sideEnv.ADAPTER_MODULES;
+  if (traced) {
+    Object.assign(sideEnv, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_TRACES_SAMPLER: 'always_on',
+      OTEL_SERVICE_NAME: 'omnigate-bench',
+    });
+  }
+  const out = join(OUT_DIR, `${key}.%p`);
+  const proc = spawnLogged(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--smc-check=all-non-file',
+      '--instr-atstart=no',
+      '--separate-threads=yes',
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      '--perf-basic-prof',
+      ...NODE_ARGS,
+      build.main,
+    ],
+    logFile,
+    { env: sideEnv },
+  );
+  const child = { proc, url: `http://127.0.0.1:${port}`, name: `gateway-${key}` };
+  children.add(child);
+  await waitReadyOrExit(proc, child.url, 20 * 60_000, {
+    notReady: `the ${key} gateway was not ready`,
+    exited: (code, signal) => `the ${key} gateway exited (code ${code}, signal ${signal}):\n${tail(logFile)}`,
+  });
+  console.log(`${key}: valgrind pid ${proc.pid} ready on ${child.url}`);
+  return { key, proc, url: child.url };
+}
+
+async function measure(side) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONC });
+  const t0 = Date.now();
+  await calls(side, WARMUP, agent);
+  console.log(`${side.key}: ${WARMUP} warm-up calls in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  callgrind(side.proc.pid, '-i', 'on');
+  const t1 = Date.now();
+  await calls(side, CALLS, agent);
+  callgrind(side.proc.pid, '-i', 'off');
+  callgrind(side.proc.pid, '-d');
+  console.log(`${side.key}: ${CALLS} counted calls in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+  agent.destroy();
+  // The dump is written by the process itself, after it sees the request: wait for its files.
+  await sleep(2000);
+  return { key: side.key, ...readDump(side.key, side.proc.pid) };
+}
+
+function callgrind(pid, ...args) {
+  // vgdb names its pipes after $HOST, which the gateway's HOST (its listen address) also sets.
+  execFileSync('callgrind_control', [...args, String(pid)], {
+    stdio: 'ignore',
+    env: { ...process.env, HOST: '127.0.0.1' },
+  });
+}
+
+/** `n` chat calls, CONC at a time; throws on an answer other than the echo. */
+async function calls(side, n, agent) {
+  let left = n;
+  const one = () =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${side.url}/v1/chat/completions`, {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) },
+      });
+      req.on('response', (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          if (res.statusCode !== 200 || !text.includes('Echo: Say hello'))
+            reject(new Error(`${side.key}: ${res.statusCode} ${text.slice(0, 300)}`));
+          else resolve();
+        });
+      });
+      req.on('error', reject);
+      req.end(BODY);
+    });
+  const worker = async () => {
+    while (left > 0) {
+      left--;
+      await one();
+    }
+  };
+  await Promise.all(Array.from({ length: CONC }, worker));
+}
+
+/**
+ * The dump's counts: callgrind writes one file a thread (`<side>.<pid>.1-<thread>` for the first
+ * dump asked for; thread 01 is the event loop), each function's own instructions on `fn=` blocks'
+ * cost lines. Returns the totals of the event loop and of the other threads, and the counts by
+ * thread and kind of code, and by thread and function.
+ */
+function readDump(key, pid) {
+  const files = readdirSync(OUT_DIR).filter((f) => f.startsWith(`${key}.${pid}.`));
+  const jit = jitNames(pid);
+  const byKind = new Map();
+  const byFn = new Map();
+  let main = 0;
+  let other = 0;
+  for (const file of files) {
+    const thread = file.endsWith('-01') ? 'event loop' : 'other';
+    for (const [fn, ir] of selfCosts(readFileSync(join(OUT_DIR, file), 'utf8'), jit)) {
+      if (thread === 'event loop') main += ir;
+      else other += ir;
+      add(byKind, `${thread}\t${kindOf(fn)}`, ir);
+      add(byFn, `${thread}\t${fn}`, ir);
+    }
+  }
+  return { main: main / CALLS / 1000, other: other / CALLS / 1000, byKind, byFn };
+}
+
+const add = (map, key, n) => map.set(key, (map.get(key) ?? 0) + n);
+
+/** Own instructions by function: `fn=` names (compressed names followed), cost lines' first event. */
+function selfCosts(text, jit) {
+  const names = new Map();
+  const costs = new Map();
+  let fn;
+  let inCall = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('fn=')) {
+      fn = compressed(line.slice(3), names);
+      // JIT code: an address (with a suffix such as '2 for a recursion level).
+      if (fn.startsWith('0x')) fn = jit?.(parseInt(fn, 16)) ?? 'JIT code (unnamed)';
+    } else if (line.startsWith('cfn=')) compressed(line.slice(4), names);
+    else if (line.startsWith('calls=')) inCall = true;
+    else {
+      const c = line.charCodeAt(0);
+      if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 42)) continue;
+      // The line after calls= is the call's inclusive cost, not the caller's own.
+      if (inCall) inCall = false;
+      else if (fn) add(costs, fn, Number(line.split(' ')[1] ?? 0));
+    }
+  }
+  return costs;
+}
+
+/** What kind of code a function is: the gateway's tracing, its other code, a package, Node, V8 (by part), native. */
+function kindOf(fn) {
+  if (fn.startsWith('JS:')) {
+    if (fn.includes('/tracing/')) return 'JS: tracing';
+    const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(fn);
+    if (pkg) return `JS: ${pkg[1]}`;
+    if (fn.includes(' node:')) return 'JS: Node';
+    if (fn.includes('/build-instructions')) return 'JS: gateway';
+    return 'JS: other';
+  }
+  if (fn.startsWith('Builtins_'))
+    return fn.includes('IC') ? 'V8 builtins: inline caches' : 'V8 builtins: other';
+  if (fn.includes('compiler::')) return 'V8 optimising compiler';
+  if (GC.test(fn)) return 'V8 GC';
+  if (fn.includes('v8::')) return 'V8 runtime';
+  return 'native (libc, libuv, Node, ...)';
+}
+
+const GC =
+  /Scaveng|Marking|Sweep|heap::|Heap::|Evacuat|MemoryChunk|MarkCompact|SizeFromMap|IteratePointers|ActiveSystemPages|PagedSpace|LocalHeap|MemoryAllocator/;
+
+function compressed(spec, names) {
+  const m = /^\((\d+)\)(?: (.*))?$/.exec(spec);
+  if (!m) return spec;
+  if (m[2] !== undefined) names.set(m[1], m[2]);
+  return names.get(m[1]) ?? spec;
+}
+
+/** An address in JIT code named from /tmp/perf-<pid>.map (--perf-basic-prof; under valgrind node keeps the pid). */
+function jitNames(pid) {
+  let entries;
+  try {
+    entries = readFileSync(`/tmp/perf-${pid}.map`, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [start, size, ...name] = line.split(' ');
+        return [parseInt(start, 16), parseInt(size, 16), name.join(' ')];
+      })
+      .sort((x, y) => x[0] - y[0]);
+  } catch {
+    return undefined;
+  }
+  return (address) => {
+    let lo = 0;
+    let hi = entries.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const [start, size, name] = entries[mid];
+      if (address < start) hi = mid - 1;
+      else if (address >= start + size) lo = mid + 1;
+      else return name;
+    }
+    return undefined;
+  };
+}
+
+function printTop(off, side) {
+  const keys = new Set([...off.byFn.keys(), ...side.byFn.keys()]);
+  for (const thread of ['event loop', 'other']) {
+    const diffs = [...keys]
+      .filter((key) => key.startsWith(`${thread}\t`))
+      .map((key) => [
+        key.slice(thread.length + 1),
+        (off.byFn.get(key) ?? 0) / CALLS,
+        ((side.byFn.get(key) ?? 0) - (off.byFn.get(key) ?? 0)) / CALLS,
+      ])
+      .sort((a, b) => Math.abs(b[2]) - Math.abs(a[2]))
+      .slice(0, TOP);
+    console.log(`\n${side.key} against off, ${thread} thread(s), instructions a call by function (self):\n`);
+    console.log(
+      markdownTable(
+        ['function', 'off', 'Δ a call'],
+        diffs.map(([n, o, d]) => [n.replaceAll('|', '/').slice(0, 110), o.toFixed(0), d.toFixed(0)]),
+      ),
+    );
+  }
+}
+
+async function otlpReceiver() {
+  const counts = { posts: 0, bytes: 0 };
+  const server = http.createServer((req, res) => {
+    req.on('data', (c) => (counts.bytes += c.length));
+    req.on('end', () => {
+      counts.posts++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  const port = await freePort();
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  server.unref();
+  return { url: `http://127.0.0.1:${port}`, counts };
+}
+
+const fmt = (v) => v.toFixed(1);
