@@ -30,6 +30,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { snapshotGatewayBuild } from './lib/build.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { markdownTable } from './lib/numbers.mjs';
+import { startOtlpReceiver } from './lib/otlp-receiver.mjs';
 import {
   freePort,
   spawnLogged,
@@ -72,7 +73,7 @@ async function main() {
     logFile: join(LOG_DIR, 'instructions-upstream.log'),
   });
   redis = await startRedis(children, join(LOG_DIR, 'instructions-redis.log'));
-  const receiver = await otlpReceiver();
+  const receiver = await startOtlpReceiver();
   const backends = [
     { id: 'bench', baseUrl: upstream.url, apiKey: API_KEY, models: { chat: 'gpt-4o-mini' }, concurrency: 64 },
   ];
@@ -369,21 +370,6 @@ function printTop(off, side) {
       ),
     );
   }
-}
-
-async function otlpReceiver() {
-  const counts = { posts: 0, bytes: 0 };
-  const server = http.createServer((req, res) => {
-    req.on('data', (c) => (counts.bytes += c.length));
-    req.on('end', () => {
-      counts.posts++;
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  const port = await freePort();
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  server.unref();
-  return { url: `http://127.0.0.1:${port}`, counts };
 }
 
 const fmt = (v) => v.toFixed(1);

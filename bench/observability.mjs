@@ -96,6 +96,7 @@ import { httpRequest } from './lib/http.mjs';
 import { interleavedLoad, interleavedSummary } from './lib/interleave.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
 import { cpuWindow, machineInfo } from './lib/machine.mjs';
+import { startOtlpReceiver } from './lib/otlp-receiver.mjs';
 import { fmt, latencyStats, markdownTable, median, pct, round } from './lib/numbers.mjs';
 import {
   cpuProfileArgs,
@@ -690,31 +691,6 @@ function toggleMarkdown(toggled) {
   });
   if (toggled['toggle-alt']) lines.push(`stretches of ${TOGGLE_SEGMENT_S} s on each build in turn`);
   return [table, '', ...lines].join('\n');
-}
-
-/** A tiny OTLP/HTTP receiver: 200 to every POST /v1/traces, counting posts and bytes. */
-function startOtlpReceiver() {
-  const counts = { posts: 0, bytes: 0 };
-  const server = http.createServer((req, res) => {
-    let bytes = 0;
-    req.on('data', (c) => (bytes += c.length));
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces') {
-        counts.posts++;
-        counts.bytes += bytes;
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-      } else res.writeHead(404).end();
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${server.address().port}`,
-        counts,
-        close: () => new Promise((r) => server.close(r)),
-      }),
-    );
-  });
 }
 
 // ---------------------------------------------------------------- scrape

@@ -25,10 +25,10 @@
 //   BENCH_TC_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/profiles"  options of the side processes
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startOtlpReceiver } from './lib/otlp-receiver.mjs';
 import { SOURCE_MAIN } from './lib/shared.mjs';
 
 const env = process.env;
@@ -49,7 +49,7 @@ if (env.BENCH_TC_SIDE) await child(env.BENCH_TC_SIDE);
 else await parent();
 
 async function parent() {
-  const receiver = await startReceiver();
+  const receiver = await startOtlpReceiver();
   const runs = Object.keys(BUILDS).flatMap((build) => SIDES.map((side) => ({ build, side })));
   const results = new Map(runs.map((r) => [`${r.build} ${r.side}`, []]));
   for (let r = 0; r < ROUNDS; r++) {
@@ -105,27 +105,6 @@ function runChild(side, url, main) {
         : reject(new Error(`${side}: exit ${code}`)),
     );
   });
-}
-
-/** An OTLP/HTTP receiver that answers 200 and counts bytes, decoding nothing (a collector is elsewhere). */
-function startReceiver() {
-  const counts = { posts: 0, bytes: 0 };
-  const server = http.createServer((req, res) => {
-    req.on('data', (c) => (counts.bytes += c.length));
-    req.on('end', () => {
-      counts.posts++;
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${server.address().port}`,
-        counts,
-        close: () => new Promise((r) => server.close(r)),
-      }),
-    ),
-  );
 }
 
 function ticks(path) {
