@@ -32,6 +32,11 @@ export class ProtoWriter {
   varint(value: number): void {
     this.room(10);
     const b = this.buffer;
+    // Tags and most lengths: one byte.
+    if (value >= 0 && value < 0x80) {
+      b[this.pos++] = value;
+      return;
+    }
     if (value >= 0 && value <= 0xffffffff) {
       let v = value >>> 0;
       while (v > 0x7f) {
@@ -108,9 +113,12 @@ export class ProtoWriter {
   lengthDelimited(source: Uint8Array, from: number, length: number): void {
     this.varint(length);
     this.room(length);
-    if (length > 32) this.buffer.set(source.subarray(from, from + length), this.pos);
-    else for (let i = 0; i < length; i++) this.buffer[this.pos + i] = source[from + i];
-    this.pos += length;
+    const b = this.buffer;
+    const at = this.pos;
+    // A subarray costs more than copying a short string a byte at a time.
+    if (length > 32) b.set(source.subarray(from, from + length), at);
+    else for (let i = 0; i < length; i++) b[at + i] = source[from + i];
+    this.pos = at + length;
   }
 
   /** Bytes as they are (already framed fields). */
@@ -142,12 +150,18 @@ export class ProtoWriter {
     this.buffer[at + size - 1] = v;
   }
 
-  /** Room for `bytes` more. */
+  /**
+   * Room for `bytes` more. The check is made for every field, so it is kept small enough to be
+   * inlined, and growing is a call of its own: calling withRoom for each check cost about an
+   * eighth of the encoding's instructions (docs/benchmarks.md, Observability).
+   */
   private room(bytes: number): void {
-    const grown = withRoom(this.buffer, this.pos, this.pos + bytes);
-    if (grown === this.buffer) return;
-    this.buffer = grown;
-    this.view = new DataView(grown.buffer);
+    if (this.pos + bytes > this.buffer.length) this.grow(bytes);
+  }
+
+  private grow(bytes: number): void {
+    this.buffer = withRoom(this.buffer, this.pos, this.pos + bytes);
+    this.view = new DataView(this.buffer.buffer);
   }
 }
 
