@@ -65,6 +65,7 @@ async function main() {
   const alt =
     env.BENCH_INSTR_ALT_MAIN &&
     snapshotGatewayBuild(env.BENCH_INSTR_ALT_MAIN, join(RESULTS_DIR, 'build-instructions-alt'));
+  if (SIDES.includes('alt') && !alt) throw new Error('the side alt needs BENCH_INSTR_ALT_MAIN');
   console.log(`build ${build.source} (commit ${build.commit})${alt ? `; alt ${alt.source}` : ''}`);
   const upstream = await startOpenAiTestServer(children, {
     name: 'upstream',
@@ -82,7 +83,8 @@ async function main() {
   );
   const results = await Promise.all(sides.map((side) => measure(side)));
   const off = results.find((r) => r.key === 'off');
-  const vsOff = (r, pick) => (off && r !== off ? `${fmt(pick(r) - pick(off))}` : '');
+  /** The sides compared with off (none without it). */
+  const others = off ? results.filter((r) => r !== off) : [];
   console.log(
     `\n${CALLS} calls at c=${CONC} after ${WARMUP} warm-up calls, thousands of instructions a call:\n`,
   );
@@ -94,7 +96,7 @@ async function main() {
         fmt(r.main + r.other),
         fmt(r.main),
         fmt(r.other),
-        vsOff(r, (x) => x.main + x.other),
+        others.includes(r) ? fmt(r.main + r.other - off.main - off.other) : '',
       ]),
     ),
   );
@@ -102,26 +104,21 @@ async function main() {
   console.log('\nBy kind of code (self), thousands of instructions a call:\n');
   console.log(
     markdownTable(
-      [
-        'thread',
-        'code',
-        ...results.map((r) => r.key),
-        ...results.filter((r) => r !== off).map((r) => `${r.key} less off`),
-      ],
+      ['thread', 'code', ...results.map((r) => r.key), ...others.map((r) => `${r.key} less off`)],
       kinds
         .map((kind) => {
           const of = (r) => (r.byKind.get(kind) ?? 0) / CALLS / 1000;
           return [
             ...kind.split('\t'),
             ...results.map((r) => fmt(of(r))),
-            ...results.filter((r) => r !== off).map((r) => (off ? fmt(of(r) - of(off)) : '')),
+            ...others.map((r) => fmt(of(r) - of(off))),
           ];
         })
         .filter((row) => row.slice(2).some((v) => Math.abs(Number(v)) >= 0.5)),
       2,
     ),
   );
-  if (TOP > 0 && off) for (const r of results) if (r !== off) printTop(off, r);
+  if (TOP > 0) for (const r of others) printTop(off, r);
   console.log(`\nthe OTLP receiver got ${receiver.counts.posts} posts, ${receiver.counts.bytes} bytes`);
   await cleanup();
   process.exit(0);
