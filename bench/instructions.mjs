@@ -20,6 +20,9 @@
 // Usage: npm run build && node bench/instructions.mjs   (about 7 minutes). Knobs (env):
 //   BENCH_INSTR_SIDES=off,both  BENCH_INSTR_WARMUP=12000  BENCH_INSTR_CALLS=3000  BENCH_INSTR_CONC=32
 //   BENCH_INSTR_ALT_MAIN=path/to/main.js  BENCH_INSTR_TOP=0
+//   BENCH_INSTR_CACHE=1  also simulate the caches (--cache-sim=yes, the host's sizes): first-level
+//                        instruction and data misses and last-level misses a call, by thread
+//                        (about four times as slow: use fewer calls, e.g. WARMUP=8000 CALLS=2000)
 //   BENCH_INSTR_NODE_ARGS="--no-concurrent-recompilation"  the gateways' Node options (by default
 //   code is optimised on the event loop, so that it follows the calls, not valgrind's scheduling)
 import { execFileSync } from 'node:child_process';
@@ -48,6 +51,9 @@ const CALLS = Number(env.BENCH_INSTR_CALLS ?? 3000);
 const CONC = Number(env.BENCH_INSTR_CONC ?? 32);
 const TOP = Number(env.BENCH_INSTR_TOP ?? 0);
 const NODE_ARGS = (env.BENCH_INSTR_NODE_ARGS ?? '--no-concurrent-recompilation').split(' ').filter(Boolean);
+const CACHE = env.BENCH_INSTR_CACHE === '1';
+/** The simulated cache misses printed with BENCH_INSTR_CACHE (callgrind's event names). */
+const MISSES = ['I1mr', 'D1mr', 'D1mw', 'ILmr', 'DLmr', 'DLmw'];
 const OUT_DIR = join(RESULTS_DIR, 'callgrind');
 const API_KEY = 'sk-test';
 const BODY = JSON.stringify({ model: 'bench.chat', messages: [{ role: 'user', content: 'Say hello' }] });
@@ -118,6 +124,26 @@ async function main() {
       2,
     ),
   );
+  if (CACHE) {
+    console.log('\nSimulated cache misses (callgrind --cache-sim), thousands a call:\n');
+    console.log(
+      markdownTable(
+        ['thread', 'miss', ...results.map((r) => r.key), ...others.map((r) => `${r.key} / off`)],
+        ['event loop', 'other'].flatMap((thread) =>
+          MISSES.map((name) => {
+            const of = (r) => (r.misses.get(`${thread}\t${name}`) ?? 0) / CALLS / 1000;
+            return [
+              thread,
+              name,
+              ...results.map((r) => of(r).toFixed(2)),
+              ...others.map((r) => (of(off) > 0 ? (of(r) / of(off)).toFixed(3) : '')),
+            ];
+          }),
+        ),
+        2,
+      ),
+    );
+  }
   if (TOP > 0) for (const r of others) printTop(off, r);
   console.log(`\nthe OTLP receiver got ${receiver.counts.posts} posts, ${receiver.counts.bytes} bytes`);
   await cleanup();
@@ -163,6 +189,7 @@ async function startSide(key, build, backends, receiverUrl) {
       '--smc-check=all-non-file',
       '--instr-atstart=no',
       '--separate-threads=yes',
+      ...(CACHE ? ['--cache-sim=yes'] : []),
       `--callgrind-out-file=${out}`,
       process.execPath,
       '--perf-basic-prof',
@@ -252,21 +279,32 @@ function readDump(key, pid) {
   const byFn = new Map();
   let main = 0;
   let other = 0;
+  const misses = new Map();
   for (const file of files) {
     const thread = file.endsWith('-01') ? 'event loop' : 'other';
-    for (const [fn, ir] of selfCosts(readFileSync(join(OUT_DIR, file), 'utf8'), jit)) {
+    const text = readFileSync(join(OUT_DIR, file), 'utf8');
+    const events = /^events: (.*)$/m.exec(text)[1].split(' ');
+    for (const [fn, counts] of selfCosts(text, jit)) {
+      const ir = counts[0];
       if (thread === 'event loop') main += ir;
       else other += ir;
       add(byKind, `${thread}\t${kindOf(fn)}`, ir);
       add(byFn, `${thread}\t${fn}`, ir);
+      for (const name of MISSES) {
+        const at = events.indexOf(name);
+        if (at >= 0) add(misses, `${thread}\t${name}`, counts[at] ?? 0);
+      }
     }
   }
-  return { main: main / CALLS / 1000, other: other / CALLS / 1000, byKind, byFn };
+  return { main: main / CALLS / 1000, other: other / CALLS / 1000, byKind, byFn, misses };
 }
 
 const add = (map, key, n) => map.set(key, (map.get(key) ?? 0) + n);
 
-/** Own instructions by function: `fn=` names (compressed names followed), cost lines' first event. */
+/**
+ * Own counts by function, an array of the dump's events each (instructions first): `fn=` names
+ * (compressed names followed), summed over their cost lines (a line may leave out trailing zeros).
+ */
 function selfCosts(text, jit) {
   const names = new Map();
   const costs = new Map();
@@ -284,7 +322,12 @@ function selfCosts(text, jit) {
       if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 42)) continue;
       // The line after calls= is the call's inclusive cost, not the caller's own.
       if (inCall) inCall = false;
-      else if (fn) add(costs, fn, Number(line.split(' ')[1] ?? 0));
+      else if (fn) {
+        const parts = line.split(' ');
+        let sums = costs.get(fn);
+        if (!sums) costs.set(fn, (sums = []));
+        for (let i = 1; i < parts.length; i++) sums[i - 1] = (sums[i - 1] ?? 0) + Number(parts[i]);
+      }
     }
   }
   return costs;
