@@ -29,20 +29,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { snapshotGatewayBuild } from './lib/build.mjs';
+import { postJson } from './lib/http.mjs';
 import { benchRun } from './lib/lifecycle.mjs';
+import { closedLoopCalls } from './lib/load.mjs';
 import { markdownTable } from './lib/numbers.mjs';
 import { startOtlpReceiver } from './lib/otlp-receiver.mjs';
-import {
-  freePort,
-  spawnLogged,
-  startOpenAiTestServer,
-  startRedis,
-  waitReadyOrExit,
-  tail,
-} from './lib/processes.mjs';
-import { LOG_DIR, RESULTS_DIR, SOURCE_MAIN } from './lib/shared.mjs';
+import { startGatewayChild, startOpenAiTestServer, startRedis } from './lib/processes.mjs';
+import { LOG_DIR, RESULTS_DIR, ROOT, SOURCE_MAIN } from './lib/shared.mjs';
 
 const env = process.env;
 const SIDES = (env.BENCH_INSTR_SIDES ?? `off,both${env.BENCH_INSTR_ALT_MAIN ? ',alt' : ''}`).split(',');
@@ -57,6 +51,7 @@ const MISSES = ['I1mr', 'D1mr', 'D1mw', 'ILmr', 'DLmr', 'DLmw'];
 const OUT_DIR = join(RESULTS_DIR, 'callgrind');
 const API_KEY = 'sk-test';
 const BODY = JSON.stringify({ model: 'bench.chat', messages: [{ role: 'user', content: 'Say hello' }] });
+const OTEL_KEYS = Object.keys(env).filter((k) => k.startsWith('OTEL_'));
 const RUN_ID = `instr${process.pid}${Date.now().toString(36)}`;
 
 let redis;
@@ -151,79 +146,69 @@ async function main() {
 }
 
 async function startSide(key, build, backends, receiverUrl) {
-  const port = await freePort();
-  const logFile = join(LOG_DIR, `instructions-${key}.log`);
   const traced = key !== 'off';
-  const sideEnv = {
-    ...process.env,
-    ROLE: 'all',
-    QUEUE_DRIVER: 'bullmq',
-    DISPATCH: 'auto',
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    METRICS: traced ? 'on' : 'off',
-    QUEUE_PREFIX: `${RUN_ID}-${key}`,
-    OPENAI_BACKENDS: JSON.stringify(backends),
-    REDIS_URL: `redis://127.0.0.1:${redis.port}`,
-    // Counted, a call runs tens of times slower than at full speed.
-    REDIS_COMMAND_TIMEOUT_MS: '60000',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    BLOB_DIR: mkTemp(`omnigate-instr-blobs-${key}-`),
-  };
-  for (const k of Object.keys(sideEnv)) if (k.startsWith('OTEL_') || k === 'API_KEYS') delete sideEnv[k];
-  delete sideEnv.ADAPTER_MODULES;
-  if (traced) {
-    Object.assign(sideEnv, {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_TRACES_SAMPLER: 'always_on',
-      OTEL_SERVICE_NAME: 'omnigate-bench',
-    });
-  }
-  const out = join(OUT_DIR, `${key}.%p`);
-  const proc = spawnLogged(
-    'valgrind',
-    [
+  const gateway = await startGatewayChild(children, {
+    name: key,
+    main: build.main,
+    cwd: ROOT,
+    logFile: join(LOG_DIR, `instructions-${key}.log`),
+    publicEnv: {
+      ROLE: 'all',
+      QUEUE_DRIVER: 'bullmq',
+      DISPATCH: 'auto',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      METRICS: traced ? 'on' : 'off',
+      ...(traced && {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_TRACES_SAMPLER: 'always_on',
+        OTEL_SERVICE_NAME: 'omnigate-bench',
+      }),
+    },
+    privateEnv: {
+      QUEUE_PREFIX: `${RUN_ID}-${key}`,
+      OPENAI_BACKENDS: JSON.stringify(backends),
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+      // Counted, a call runs tens of times slower than at full speed.
+      REDIS_COMMAND_TIMEOUT_MS: '60000',
+    },
+    dropEnv: ['ADAPTER_MODULES', 'API_KEYS', ...(traced ? [] : OTEL_KEYS)],
+    launcher: [
+      'valgrind',
       '--tool=callgrind',
       '--smc-check=all-non-file',
       '--instr-atstart=no',
       '--separate-threads=yes',
       ...(CACHE ? ['--cache-sim=yes'] : []),
-      `--callgrind-out-file=${out}`,
-      process.execPath,
-      '--perf-basic-prof',
-      ...NODE_ARGS,
-      build.main,
+      `--callgrind-out-file=${join(OUT_DIR, `${key}.%p`)}`,
     ],
-    logFile,
-    { env: sideEnv },
-  );
-  const child = { proc, url: `http://127.0.0.1:${port}`, name: `gateway-${key}` };
-  children.add(child);
-  await waitReadyOrExit(proc, child.url, 20 * 60_000, {
-    notReady: `the ${key} gateway was not ready`,
-    exited: (code, signal) => `the ${key} gateway exited (code ${code}, signal ${signal}):\n${tail(logFile)}`,
+    nodeArgs: ['--perf-basic-prof', ...NODE_ARGS],
+    readyTimeoutMs: 20 * 60_000,
+    blobDir: mkTemp(`omnigate-instr-blobs-${key}-`),
   });
-  console.log(`${key}: valgrind pid ${proc.pid} ready on ${child.url}`);
-  return { key, proc, url: child.url };
+  return { key, pid: gateway.proc.pid, url: gateway.url };
 }
 
 async function measure(side) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONC });
+  const call = async () => {
+    const r = await postJson(`${side.url}/v1/chat/completions`, BODY, agent);
+    if (r.status !== 200 || !r.text.includes('Echo: Say hello'))
+      throw new Error(`${side.key}: ${r.status} ${r.text.slice(0, 300)}`);
+  };
   const t0 = Date.now();
-  await calls(side, WARMUP, agent);
+  await closedLoopCalls(CONC, WARMUP, call);
   console.log(`${side.key}: ${WARMUP} warm-up calls in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  callgrind(side.proc.pid, '-i', 'on');
+  callgrind(side.pid, '-i', 'on');
   const t1 = Date.now();
-  await calls(side, CALLS, agent);
-  callgrind(side.proc.pid, '-i', 'off');
-  callgrind(side.proc.pid, '-d');
+  await closedLoopCalls(CONC, CALLS, call);
+  callgrind(side.pid, '-i', 'off');
+  // The dump's files are written by the time callgrind_control returns.
+  callgrind(side.pid, '-d');
   console.log(`${side.key}: ${CALLS} counted calls in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
   agent.destroy();
-  // The dump is written by the process itself, after it sees the request: wait for its files.
-  await sleep(2000);
-  return { key: side.key, ...readDump(side.key, side.proc.pid) };
+  return { key: side.key, ...readDump(side.key, side.pid) };
 }
 
 function callgrind(pid, ...args) {
@@ -232,38 +217,6 @@ function callgrind(pid, ...args) {
     stdio: 'ignore',
     env: { ...process.env, HOST: '127.0.0.1' },
   });
-}
-
-/** `n` chat calls, CONC at a time; throws on an answer other than the echo. */
-async function calls(side, n, agent) {
-  let left = n;
-  const one = () =>
-    new Promise((resolve, reject) => {
-      const req = http.request(`${side.url}/v1/chat/completions`, {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) },
-      });
-      req.on('response', (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          if (res.statusCode !== 200 || !text.includes('Echo: Say hello'))
-            reject(new Error(`${side.key}: ${res.statusCode} ${text.slice(0, 300)}`));
-          else resolve();
-        });
-      });
-      req.on('error', reject);
-      req.end(BODY);
-    });
-  const worker = async () => {
-    while (left > 0) {
-      left--;
-      await one();
-    }
-  };
-  await Promise.all(Array.from({ length: CONC }, worker));
 }
 
 /**

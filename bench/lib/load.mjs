@@ -1,5 +1,6 @@
 // Closed-loop load from a benchmark script: a fixed number of callers, each starting its next call
-// when the last one has answered, for a fixed time. Shared by bench/openai.mjs and bench/chat-peers.mjs.
+// when the last one has answered, for a fixed time (bench/openai.mjs, bench/chat-peers.mjs) or a
+// fixed number of calls (bench/instructions.mjs).
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -22,4 +23,17 @@ export async function closedLoop(conc, seconds, once) {
     }),
   );
   return { results, bad, elapsedS: (performance.now() - t0) / 1000 };
+}
+
+/** `conc` loops calling `once` until `calls` calls have been made in all; resolves when every one has. */
+export async function closedLoopCalls(conc, calls, once) {
+  let left = calls;
+  await Promise.all(
+    Array.from({ length: conc }, async () => {
+      while (left > 0) {
+        left--;
+        await once();
+      }
+    }),
+  );
 }

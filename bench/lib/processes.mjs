@@ -168,21 +168,37 @@ export async function redisCommandStats(client) {
 /**
  * Starts a copy of the built gateway (`main`) as a child: `publicEnv` (shown in the log line)
  * and `privateEnv` on top of this process's environment less `dropEnv`, its output in
- * `logFile`, registered in `children`; resolves once /health/ready answers (throws with the
- * log's tail if it exits first). `note` is appended to the printed line.
+ * `logFile`, registered in `children`; resolves once /health/ready answers within
+ * `readyTimeoutMs` (throws with the log's tail if it exits first). `launcher`: a command and its
+ * arguments that run node (valgrind, say; the child's pid is then the launcher's). `note` is
+ * appended to the printed line.
  */
 export async function startGatewayChild(
   children,
-  { name, main, cwd, logFile, publicEnv, privateEnv = {}, dropEnv = [], nodeArgs = [], blobDir, note = '' },
+  {
+    name,
+    main,
+    cwd,
+    logFile,
+    publicEnv,
+    privateEnv = {},
+    dropEnv = [],
+    nodeArgs = [],
+    launcher = [],
+    readyTimeoutMs = 30_000,
+    blobDir,
+    note = '',
+  },
 ) {
   const port = await freePort();
   const env = { ...process.env, ...publicEnv, ...privateEnv, PORT: String(port), HOST: '127.0.0.1' };
   if (blobDir) env.BLOB_DIR = blobDir;
   for (const key of dropEnv) delete env[key];
-  const proc = spawnLogged(process.execPath, [...nodeArgs, main], logFile, { cwd, env });
+  const [command, ...args] = [...launcher, process.execPath, ...nodeArgs, main];
+  const proc = spawnLogged(command, args, logFile, { cwd, env });
   const child = { proc, url: `http://127.0.0.1:${port}`, blobDir, name: `gateway-${name}`, publicEnv };
   children.add(child);
-  await waitReadyOrExit(proc, child.url, 30_000, {
+  await waitReadyOrExit(proc, child.url, readyTimeoutMs, {
     notReady: `the ${name} gateway was not ready`,
     exited: (code, signal) =>
       `the ${name} gateway exited during start-up (code ${code}, signal ${signal}); log ${logFile}:\n${tail(logFile)}`,
