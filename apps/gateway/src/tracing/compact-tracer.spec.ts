@@ -38,12 +38,23 @@ describe('CompactTracer', () => {
     expect(spans.size).toBe(5000);
     for (const id of traces) expect(id).toMatch(/^[0-9a-f]{32}$/);
     for (const id of spans) expect(id).toMatch(/^[0-9a-f]{16}$/);
+    // Kept as signed words (span-ids.ts): small integers to V8, never heap numbers.
+    const words = Array.from({ length: 100 }, () => TraceId.random()).flatMap((t) => [
+      t.w0,
+      t.w1,
+      t.w2,
+      t.w3,
+    ]);
+    expect(words.filter((w) => (w | 0) !== w)).toEqual([]);
+    expect(words.some((w) => w < 0)).toBe(true);
   });
 
   it('keeps a trace’s id as words, read from and written as hex digits alike', () => {
     const upper = '4BF92F3577B34DA6A3CE929D0E0E4736';
     const read = TraceId.fromHex(upper);
-    expect([read.w0, read.w1, read.w2, read.w3]).toEqual([0x4bf92f35, 0x77b34da6, 0xa3ce929d, 0x0e0e4736]);
+    expect([read.w0, read.w1, read.w2, read.w3].map((w) => w >>> 0)).toEqual([
+      0x4bf92f35, 0x77b34da6, 0xa3ce929d, 0x0e0e4736,
+    ]);
     expect(read.hex).toBe(upper);
     expect(new TraceId(read.w0, read.w1, read.w2, read.w3).hex).toBe(upper.toLowerCase());
     expect(new TraceId(0, 1, 0xffffffff, 0x10).hex).toBe('0000000000000001ffffffff00000010');
@@ -87,6 +98,13 @@ describe('CompactTracer', () => {
     const orphan = tracer.start('orphan', { ...REMOTE, traceId: '0'.repeat(32) }) as RecordingSpan;
     expect(orphan.parentSpanId).toBeUndefined();
     expect(orphan.traceId).not.toBe('0'.repeat(32));
+
+    // Any valid id is a parent's, whatever its words: zero, or over 2^31 (a span keeps them signed).
+    for (const spanId of ['0000000000000001', 'ffffffffffffffff', '80000000fffffffe']) {
+      const under = tracer.start('edge', { ...REMOTE, spanId }) as RecordingSpan;
+      expect(under.parentSpanId).toBe(spanId);
+      expect((tracer.start('below', under) as RecordingSpan).parentSpanId).toBe(under.spanId);
+    }
   });
 
   it('takes its parent from an API Context too, and honours root, suppressed tracing and active spans', () => {

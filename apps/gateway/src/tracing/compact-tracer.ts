@@ -2,7 +2,7 @@ import {
   context as contextApi,
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
-  SpanKind,
+  type SpanKind,
   trace,
   TraceFlags,
   type Attributes,
@@ -17,6 +17,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
+import { Kind } from './otel-values';
 import { RecordingSpan, type SpanOwner, type SpanSink, type TracerScope } from './recording-span';
 import type { SharedAttributes } from './span-attributes';
 import { newSpanId, spanIdHex, TraceId, wordOfHex } from './span-ids';
@@ -88,7 +89,7 @@ export class CompactTracer implements Tracer, SpanOwner {
     name: string,
     parent: RecordingSpan | SpanContext | undefined,
     attributes?: Attributes | SharedAttributes,
-    kind: SpanKind = SpanKind.INTERNAL,
+    kind: SpanKind = Kind.INTERNAL,
     links?: Link[],
     startTime?: TimeInput,
   ): Span {
@@ -121,8 +122,8 @@ export class CompactTracer implements Tracer, SpanOwner {
       name,
       kind,
       trace,
-      carried ? context.high : valid ? wordOfHex(context.spanId, 0) : -1,
-      carried ? context.low : valid ? wordOfHex(context.spanId, 8) : -1,
+      carried ? context.high : valid ? wordOfHex(context.spanId, 0) : 0,
+      carried ? context.low : valid ? wordOfHex(context.spanId, 8) : 0,
       valid && context.isRemote === true,
       traceState,
       attributes,

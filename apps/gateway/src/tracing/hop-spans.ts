@@ -1,6 +1,7 @@
-import { SpanKind, type Span } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import type { ModelAdapter } from '../adapters/model-adapters';
 import { tokenUsage } from '../adapters/model-adapters';
+import { Kind } from './otel-values';
 import { SharedAttributes } from './span-attributes';
 import { carrierOf, endSpan, startSpan, type TraceCarrier } from './trace-context';
 import type { OpenAiModelKind } from '@omnigate/contracts';
@@ -88,7 +89,7 @@ export class HopSpans {
     private readonly model: ModelAdapter | undefined,
     call: SpanStart,
   ) {
-    this.call = startSpan(call.name, hop, call.attributes, model ? SpanKind.CLIENT : SpanKind.INTERNAL)!;
+    this.call = startSpan(call.name, hop, call.attributes, model ? Kind.CLIENT : Kind.INTERNAL)!;
     this.headers = carrierOf(this.call);
   }
 

@@ -1,5 +1,6 @@
-import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Kind, Status } from './otel-values';
 import { RecordingSpan } from './recording-span';
 import { SharedAttributes } from './span-attributes';
 import { startSpan, traceparentHeader } from './trace-context';
@@ -60,7 +61,7 @@ export function installHttpTracing(fastify: FastifyInstance): void {
       start.name,
       request.headers as Record<string, string>,
       start.attributes,
-      SpanKind.SERVER,
+      Kind.SERVER,
     );
     if (span) {
       (request as TracedRequest)[SPAN] = span;
@@ -76,7 +77,7 @@ export function installHttpTracing(fastify: FastifyInstance): void {
       const status = reply.statusCode;
       span.setAttribute('http.response.status_code', status);
       // A server span is an error for the server's own failures only (5xx), not the client's.
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      if (status >= 500) span.setStatus({ code: Status.ERROR });
       span.end();
     }
     done();

@@ -1,7 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import {
   diag,
-  SpanStatusCode,
-  TraceFlags,
+  type SpanStatusCode,
   type Attributes,
   type AttributeValue,
   type Exception,
@@ -13,7 +13,8 @@ import {
   type TimeInput,
   type TraceState,
 } from '@opentelemetry/api';
-import { hrTimeToMilliseconds, isAttributeValue, isTimeInput, isTimeInputHrTime } from '@opentelemetry/core';
+import { hrTimeToMilliseconds, isTimeInput, isTimeInputHrTime } from '@opentelemetry/core';
+import { SAMPLED, Status, validAttributeValue } from './otel-values';
 import { randomLowWord, randomWord, spanIdHex, traceparentOf, type TraceId } from './span-ids';
 import {
   appendChecked,
@@ -61,7 +62,10 @@ export interface SpanLink {
   droppedAttributesCount: number;
 }
 
-/** Milliseconds on performance.now()'s clock: what a span's times are kept as. */
+/**
+ * Milliseconds on performance.now()'s clock: what a span's times are kept as. `performance` is
+ * perf_hooks' own: the global one is a getter of globalThis, called at every use.
+ */
 const now = () => performance.now();
 
 /**
@@ -81,12 +85,12 @@ export class RecordingSpan implements Span {
   droppedEventsCount = 0;
   links?: SpanLink[];
   droppedLinksCount = 0;
-  statusCode: SpanStatusCode = SpanStatusCode.UNSET;
+  statusCode: SpanStatusCode = Status.UNSET;
   statusMessage?: string;
   /** performance.now() when it started and ended (ms). */
   readonly startTime: number;
   endTime = -1;
-  /** The span's id, as two words (random: span-ids.ts). */
+  /** The span's id, as two signed words (random: span-ids.ts). */
   readonly idHigh: number;
   readonly idLow: number;
   private spanHex?: string;
@@ -98,7 +102,7 @@ export class RecordingSpan implements Span {
     public name: string,
     readonly kind: SpanKind,
     readonly trace: TraceId,
-    /** The parent's span id's words; -1 and -1 without a parent. */
+    /** The parent's span id's words; 0 and 0 without a parent (no span id is all zeros). */
     readonly parentHigh: number,
     readonly parentLow: number,
     /** Whether the parent is another process's (from a carrier). */
@@ -132,14 +136,14 @@ export class RecordingSpan implements Span {
 
   /** The parent's span id's hex digits, when it has a parent. */
   get parentSpanId(): string | undefined {
-    return this.parentHigh < 0 ? undefined : spanIdHex(this.parentHigh, this.parentLow);
+    return (this.parentHigh | this.parentLow) === 0 ? undefined : spanIdHex(this.parentHigh, this.parentLow);
   }
 
   spanContext(): SpanContext {
     return (this.context ??= {
       traceId: this.traceId,
       spanId: this.spanId,
-      traceFlags: TraceFlags.SAMPLED,
+      traceFlags: SAMPLED,
       isRemote: false,
       ...(this.traceState && { traceState: this.traceState }),
     });
@@ -156,7 +160,7 @@ export class RecordingSpan implements Span {
       diag.warn(`Invalid attribute key: ${key}`);
       return this;
     }
-    if (!isAttributeValue(value)) {
+    if (!validAttributeValue(value)) {
       diag.warn(`Invalid attribute value set for key: ${key}`);
       return this;
     }
@@ -234,12 +238,12 @@ export class RecordingSpan implements Span {
 
   /** As the SDK's: UNSET changes nothing, OK is final, a message only with ERROR. */
   setStatus(status: SpanStatus): this {
-    if (this.ended() || status.code === SpanStatusCode.UNSET || this.statusCode === SpanStatusCode.OK) {
+    if (this.ended() || status.code === Status.UNSET || this.statusCode === Status.OK) {
       return this;
     }
     this.statusCode = status.code;
     this.statusMessage = undefined;
-    if (status.code === SpanStatusCode.ERROR) {
+    if (status.code === Status.ERROR) {
       if (typeof status.message === 'string') this.statusMessage = status.message;
       else if (status.message != null) {
         diag.warn(`Dropping invalid status.message of type '${typeof status.message}', expected 'string'`);
@@ -312,7 +316,7 @@ export class RecordingSpan implements Span {
     for (const key in attributes) {
       if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
       const value = attributes[key];
-      if (key.length === 0 || !isAttributeValue(value)) {
+      if (key.length === 0 || !validAttributeValue(value)) {
         diag.warn(`Invalid attribute value set for key: ${key}`);
         continue;
       }

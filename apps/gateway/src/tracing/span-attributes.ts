@@ -1,5 +1,5 @@
 import { diag, type Attributes, type AttributeValue } from '@opentelemetry/api';
-import { isAttributeValue } from '@opentelemetry/core';
+import { validAttributeValue } from './otel-values';
 import type { SpanLimits } from './span-limits';
 
 /**
@@ -54,7 +54,7 @@ export function appendChecked(list: FlatAttributes, attributes: Attributes, limi
     if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
     const value = attributes[key];
     if (value == null) continue;
-    if (key.length === 0 || !isAttributeValue(value)) {
+    if (key.length === 0 || !validAttributeValue(value)) {
       diag.warn(`Invalid attribute value set for key: ${key}`);
       continue;
     }

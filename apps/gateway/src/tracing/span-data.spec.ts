@@ -97,6 +97,24 @@ describe('span batches: from the gateway to its export thread', () => {
     expect(h.links[0].attributes).toEqual({ why: 'batch' });
   });
 
+  it('carries every id: a root span, and parents whose words are zero or over 2^31', () => {
+    ended.length = 0;
+    const root = tracer.start('root', undefined) as RecordingSpan;
+    const ids = ['0000000000000001', 'ffffffffffffffff', '80000000fffffffe'];
+    for (const spanId of ids) tracer.start(spanId, { ...REMOTE, spanId }).end();
+    root.end();
+    const writer = new SpanBatchWriter();
+    for (const span of ended) writer.write(span);
+    const clock = { epochMs: Date.now(), perfMs: performance.now() };
+    const read = readSpans(writer.take(), clock, resourceFromAttributes({}), [{ name: 'omnigate' }]);
+    expect(read.map((s) => [s.name, s.parentSpanContext?.spanId])).toEqual([
+      ...ids.map((id) => [id, id]),
+      ['root', undefined],
+    ]);
+    expect(read.map((s) => s.spanContext().spanId)).toEqual(ended.map((s) => s.spanId));
+    expect(read.at(-1)!.spanContext().traceId).toBe(root.traceId);
+  });
+
   it('grows a batch past its first capacity, and writes the next in an array given back', () => {
     ended.length = 0;
     for (let i = 0; i < 50; i++) tracer.start(`s${i}`, undefined, { i, text: 'x'.repeat(i) }).end();

@@ -38,6 +38,13 @@ export enum Tag {
 }
 
 const encoder = new TextEncoder();
+/**
+ * String.prototype.charCodeAt, called on a string rather than loaded from it. The strings spans
+ * hold come in many of V8's shapes (sequential, sliced, cons, thin, internalized...), so a
+ * `value.charCodeAt(i)` in the packer went megamorphic in the gateway: a stub-cache lookup for
+ * every character, about 10 thousand instructions a call (docs/benchmarks.md, Observability).
+ */
+const charCodeAt = String.prototype.charCodeAt;
 
 /**
  * The numbers every span starts with, in this order: its scope's index, its trace id's four
@@ -110,14 +117,16 @@ export class SpanBatchWriter {
     const n = this.numbers;
     const at = this.length;
     n[at] = span.owner.scope.index;
-    n[at + 1] = trace.w0;
-    n[at + 2] = trace.w1;
-    n[at + 3] = trace.w2;
-    n[at + 4] = trace.w3;
-    n[at + 5] = span.idHigh;
-    n[at + 6] = span.idLow;
-    n[at + 7] = span.parentHigh;
-    n[at + 8] = span.parentLow;
+    // The ids' words unsigned (a span keeps them signed: span-ids.ts).
+    n[at + 1] = trace.w0 >>> 0;
+    n[at + 2] = trace.w1 >>> 0;
+    n[at + 3] = trace.w2 >>> 0;
+    n[at + 4] = trace.w3 >>> 0;
+    n[at + 5] = span.idHigh >>> 0;
+    n[at + 6] = span.idLow >>> 0;
+    const parented = (span.parentHigh | span.parentLow) !== 0;
+    n[at + 7] = parented ? span.parentHigh >>> 0 : -1;
+    n[at + 8] = parented ? span.parentLow >>> 0 : -1;
     n[at + 9] = span.parentIsRemote ? 1 : 0;
     n[at + 10] = span.kind;
     n[at + 11] = span.startTime;
@@ -172,12 +181,14 @@ export class SpanBatchWriter {
 
   /** A string's UTF-8 bytes, and their count. */
   private string(value: string): void {
+    // Typed a string for the compiler (a no-op on one), so that its length is read without a lookup.
+    value = String(value);
     const count = value.length;
     this.room(count);
     const bytes = this.bytes;
     let at = this.byteLength;
     for (let i = 0; i < count; i++) {
-      const code = value.charCodeAt(i);
+      const code = charCodeAt.call(value, i);
       if (code > 0x7f) {
         // Beyond ASCII: the rest encoded (at most 3 bytes a UTF-16 unit).
         const start = this.byteLength;

@@ -5,12 +5,17 @@ import { randomFillSync } from 'node:crypto';
  * SDK's RandomIdGenerator, never all zeros (the W3C invalid id). A span keeps its ids as words,
  * which the export packs as the bytes they are without reading hex digits back; the hex digits
  * are made only for what needs them (a `traceparent`, a span context).
+ *
+ * The words are signed (what `| 0` makes of them), so that each is a small integer to V8, kept in
+ * the object that holds it: one unsigned word over 2^31 in a field makes V8 keep that field of
+ * every object of its class as a heap number of its own (four more allocations a span). The
+ * export's batch has them unsigned (span-data.ts).
  */
-const WORDS = new Uint32Array(16_384);
+const WORDS = new Int32Array(16_384);
 let taken = WORDS.length;
 
 /**
- * A random word: one randomFillSync call per 16,384 of them (64 KB, about 1,000 calls' spans).
+ * A random (signed) word: one randomFillSync call per 16,384 of them (64 KB, about 1,000 calls' spans).
  * The CSPRNG's cost is mostly per call: here 7 µs to fill 1,024 words, 15 µs to fill 16,384.
  */
 export function randomWord(): number {
@@ -66,18 +71,21 @@ for (let digit = 0; digit < 16; digit++) {
   HEX_VALUES['0123456789ABCDEF'.charCodeAt(digit)] = digit;
 }
 
-/** The word 8 hex digits from `at` stand for (the caller has checked they are hex digits). */
+/** The (signed) word 8 hex digits from `at` stand for (the caller has checked they are hex digits). */
 export function wordOfHex(hex: string, at: number): number {
   let word = 0;
   for (let i = at; i < at + 8; i++) word = (word << 4) | HEX_VALUES[hex.charCodeAt(i) & 0x7f];
-  return word >>> 0;
+  return word;
 }
 
 /** Values of lowercase hex digits by character code; -1 for any other character. */
 const LOWER = new Int8Array(128).fill(-1);
 for (let digit = 0; digit < 16; digit++) LOWER['0123456789abcdef'.charCodeAt(digit)] = digit;
 
-/** The word `digits` lowercase hex digits from `at` stand for (at most 8), or -1 if one is not such a digit. */
+/**
+ * The word `digits` lowercase hex digits from `at` stand for (at most 8), unsigned, or -1 if one
+ * is not such a digit.
+ */
 export function lowerHexWord(text: string, at: number, digits = 8): number {
   let word = 0;
   for (let i = at; i < at + digits; i++) {
@@ -89,7 +97,10 @@ export function lowerHexWord(text: string, at: number, digits = 8): number {
   return word >>> 0;
 }
 
-/** A trace's id: its four words, shared by the spans of the trace in this process, and its hex digits once asked for. */
+/**
+ * A trace's id: its four words (signed, as above; unsigned ones name the same id), shared by the
+ * spans of the trace in this process, and its hex digits once asked for.
+ */
 export class TraceId {
   private digits?: string;
 

@@ -1,8 +1,6 @@
 import {
   isSpanContextValid,
-  SpanKind,
-  SpanStatusCode,
-  TraceFlags,
+  type SpanKind,
   type Attributes,
   type Link,
   type Span,
@@ -10,6 +8,7 @@ import {
 } from '@opentelemetry/api';
 import { parseTraceParent, TraceState } from '@opentelemetry/core';
 import { CarriedContext, type CompactTracer } from './compact-tracer';
+import { Kind, SAMPLED, Status } from './otel-values';
 import { RecordingSpan } from './recording-span';
 import type { SharedAttributes } from './span-attributes';
 import { lowerHexWord, TraceId } from './span-ids';
@@ -77,7 +76,7 @@ export function startSpan(
   name: string,
   parent: TraceParent,
   attributes?: Attributes | SharedAttributes,
-  kind: SpanKind = SpanKind.INTERNAL,
+  kind: SpanKind = Kind.INTERNAL,
   links?: Link[],
 ): Span | undefined {
   if (!tracer) return undefined;
@@ -106,7 +105,7 @@ class LocalCarrier {
   readonly #parent: CarriedContext;
 
   constructor(span: RecordingSpan) {
-    this.#parent = new CarriedContext(span.trace, span.idHigh, span.idLow, TraceFlags.SAMPLED, false);
+    this.#parent = new CarriedContext(span.trace, span.idHigh, span.idLow, SAMPLED, false);
     this.traceparent = span.traceparent();
     if (span.traceState) {
       this.#parent.traceState = span.traceState;
@@ -177,7 +176,7 @@ function parseTraceparent(header: string): SpanContext | undefined {
   // Of this shape, the regular expression takes exactly what is hex with ids not all zeros.
   if (w0 < 0 || w1 < 0 || w2 < 0 || w3 < 0 || high < 0 || low < 0 || flags < 0) return undefined;
   if ((w0 | w1 | w2 | w3) === 0 || (high | low) === 0) return undefined;
-  return new CarriedContext(new TraceId(w0, w1, w2, w3), high, low, flags);
+  return new CarriedContext(new TraceId(w0 | 0, w1 | 0, w2 | 0, w3 | 0), high | 0, low | 0, flags);
 }
 
 const DASH = 45;
@@ -204,7 +203,7 @@ export function endSpan(span: Span, error?: unknown, attributes?: Attributes): v
   if (error !== undefined) {
     const err = error instanceof Error ? error : new Error(String(error));
     span.recordException(err);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+    span.setStatus({ code: Status.ERROR, message: err.message });
   }
   span.end();
 }

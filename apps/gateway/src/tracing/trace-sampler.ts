@@ -1,4 +1,5 @@
-import { TraceFlags, type SpanContext } from '@opentelemetry/api';
+import type { SpanContext } from '@opentelemetry/api';
+import { SAMPLED } from './otel-values';
 import type { TraceId } from './span-ids';
 import type { TraceSampler } from './tracing-config';
 
@@ -34,8 +35,7 @@ export function traceSampler(sampler: TraceSampler, ratio: number): SampleDecisi
  * child), the root sampler's otherwise: the SDK's ParentBasedSampler with its default delegates.
  */
 function parentBased(root: SampleDecision): SampleDecision {
-  return (parent, traceId) =>
-    parent ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0 : root(undefined, traceId);
+  return (parent, traceId) => (parent ? (parent.traceFlags & SAMPLED) !== 0 : root(undefined, traceId));
 }
 
 /**
