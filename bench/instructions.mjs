@@ -314,32 +314,49 @@ function compressed(spec, names) {
   return names.get(m[1]) ?? spec;
 }
 
-/** An address in JIT code named from /tmp/perf-<pid>.map (--perf-basic-prof; under valgrind node keeps the pid). */
+/**
+ * An address in JIT code named from /tmp/perf-<pid>.map (--perf-basic-prof; under valgrind node
+ * keeps the pid). The map only grows: code moved or collected keeps its line, and later code may
+ * take its addresses, so an address is named by the latest line that covers it (a search for any
+ * covering line named some functions after code long gone).
+ */
 function jitNames(pid) {
   let entries;
   try {
     entries = readFileSync(`/tmp/perf-${pid}.map`, 'utf8')
       .split('\n')
       .filter(Boolean)
-      .map((line) => {
+      .map((line, order) => {
         const [start, size, ...name] = line.split(' ');
-        return [parseInt(start, 16), parseInt(size, 16), name.join(' ')];
+        const from = parseInt(start, 16);
+        return { from, to: from + parseInt(size, 16), name: name.join(' '), order };
       })
-      .sort((x, y) => x[0] - y[0]);
+      .sort((x, y) => x.from - y.from);
   } catch {
     return undefined;
   }
+  const longest = entries.reduce((most, e) => Math.max(most, e.to - e.from), 0);
+  const named = new Map();
   return (address) => {
+    if (named.has(address)) return named.get(address);
+    // The last line starting at or before the address, then back over those long enough to reach it.
     let lo = 0;
     let hi = entries.length - 1;
+    let last = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const [start, size, name] = entries[mid];
-      if (address < start) hi = mid - 1;
-      else if (address >= start + size) lo = mid + 1;
-      else return name;
+      if (entries[mid].from <= address) {
+        last = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
-    return undefined;
+    let latest;
+    for (let i = last; i >= 0 && entries[i].from > address - longest; i--) {
+      const e = entries[i];
+      if (address < e.to && (!latest || e.order > latest.order)) latest = e;
+    }
+    named.set(address, latest?.name);
+    return latest?.name;
   };
 }
 
