@@ -6,10 +6,15 @@ import { REMOTE, tracerWith } from './tracing.testing';
 import type { RecordingSpan } from './recording-span';
 import { SharedAttributes } from './span-attributes';
 import { readSpans } from './readable-spans';
-import { SpanBatchWriter } from './span-data';
+import { SpanBatchWriter, type SpanBatch } from './span-data';
 
 describe('span batches: from the gateway to its export thread', () => {
   const { tracer, ended, provider } = tracerWith();
+  /** A batch read back as the export thread reads it: the clock now, no resource attributes, one scope. */
+  const readBack = (batch: SpanBatch) =>
+    readSpans(batch, { epochMs: Date.now(), perfMs: performance.now() }, resourceFromAttributes({}), [
+      { name: 'omnigate' },
+    ]);
 
   it('packs ended spans into a batch the export thread reads back as the SDK would have made them', () => {
     const other = provider.getTracer('other', '2.0');
@@ -105,8 +110,7 @@ describe('span batches: from the gateway to its export thread', () => {
     root.end();
     const writer = new SpanBatchWriter();
     for (const span of ended) writer.write(span);
-    const clock = { epochMs: Date.now(), perfMs: performance.now() };
-    const read = readSpans(writer.take(), clock, resourceFromAttributes({}), [{ name: 'omnigate' }]);
+    const read = readBack(writer.take());
     expect(read.map((s) => [s.name, s.parentSpanContext?.spanId])).toEqual([
       ...ids.map((id) => [id, id]),
       ['root', undefined],
@@ -123,10 +127,7 @@ describe('span batches: from the gateway to its export thread', () => {
     const first = writer.take();
     expect(first.numbers.length).toBeGreaterThan(16);
     expect(first.bytes.length).toBeGreaterThan(64);
-    const clock = { epochMs: Date.now(), perfMs: performance.now() };
-    const resource = resourceFromAttributes({});
-    const scopes = [{ name: 'omnigate' }];
-    const spans = readSpans(first, clock, resource, scopes);
+    const spans = readBack(first);
     expect(spans.map((s) => [s.name, s.attributes.i, s.attributes.text])).toEqual(
       ended.map((_, i) => [`s${i}`, i, 'x'.repeat(i)]),
     );
@@ -140,10 +141,10 @@ describe('span batches: from the gateway to its export thread', () => {
     expect(third.numbers).toBe(first.numbers);
     expect(third.bytes).toBe(first.bytes);
     // Each batch has its own table of names and keys: its first use of one writes it again.
-    expect(readSpans(second, clock, resource, scopes).map((s) => [s.name, s.attributes])).toEqual([
+    expect(readBack(second).map((s) => [s.name, s.attributes])).toEqual([
       ['s6', { i: 6, text: 'x'.repeat(6) }],
     ]);
-    expect(readSpans(third, clock, resource, scopes).map((s) => [s.name, s.attributes])).toEqual([
+    expect(readBack(third).map((s) => [s.name, s.attributes])).toEqual([
       ['s7', { i: 7, text: 'x'.repeat(7) }],
     ]);
   });
@@ -157,14 +158,10 @@ describe('span batches: from the gateway to its export thread', () => {
     for (const span of ended) writer.write(span);
     // Each span's own strings are its name and key alone: written in full once, not 100 times.
     expect(writer.bytesWritten).toBe(name.length + key.length);
-    const spans = readSpans(
-      writer.take(),
-      { epochMs: Date.now(), perfMs: performance.now() },
-      resourceFromAttributes({}),
-      [{ name: 'omnigate' }],
-    );
+    const spans = readBack(writer.take());
     expect(spans.map((s) => [s.name, s.attributes])).toEqual(ended.map((_, i) => [name, { [key]: i }]));
   });
+
   it('packs shared attributes once and writes them before each span’s own', () => {
     ended.length = 0;
     const shared = new SharedAttributes({ 'gen_ai.request.model': 'modèle-中文', route: ['a', 'b'], n: 1 });
@@ -176,12 +173,7 @@ describe('span batches: from the gateway to its export thread', () => {
     }
     const writer = new SpanBatchWriter(8, 16);
     for (const span of ended) writer.write(span);
-    const spans = readSpans(
-      writer.take(),
-      { epochMs: Date.now(), perfMs: performance.now() },
-      resourceFromAttributes({}),
-      [{ name: 'omnigate' }],
-    );
+    const spans = readBack(writer.take());
     expect(spans.map((s) => s.attributes)).toEqual(
       ended.map((_, i) => ({
         'gen_ai.request.model': 'modèle-中文',
