@@ -1,6 +1,7 @@
 import { createTraceState, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { REMOTE, tracerWith } from './tracing.testing';
 import type { RecordingSpan } from './recording-span';
@@ -147,6 +148,26 @@ describe('span batches: from the gateway to its export thread', () => {
     expect(readBack(third).map((s) => [s.name, s.attributes])).toEqual([
       ['s7', { i: 7, text: 'x'.repeat(7) }],
     ]);
+  });
+
+  it('packs strings of every length and shape as their UTF-8 bytes', () => {
+    ended.length = 0;
+    const long = 'naïve — 中文 and an emoji 🛰️, '.repeat(3);
+    const values = [
+      randomUUID(), // a cons string
+      `${'a'.repeat(20)}${Date.now()}`.slice(3), // a sliced one
+      long,
+      long.slice(0, 17), // non-ASCII only at the end of a long one
+      `${'b'.repeat(16)}é`, // 17 characters, the 17th not ASCII
+      'ü'.repeat(16),
+      '',
+    ];
+    for (const [i, value] of values.entries()) tracer.start(value, undefined, { value, i }).end();
+    const writer = new SpanBatchWriter(8, 8);
+    for (const span of ended) writer.write(span);
+    expect(readBack(writer.take()).map((s) => [s.name, s.attributes.value])).toEqual(
+      values.map((value) => [value, value]),
+    );
   });
 
   it('writes a span name or an attribute key once a batch, then refers to it', () => {
