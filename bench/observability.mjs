@@ -21,7 +21,9 @@
 //   differ by more than what they compare, windows of a second in turn cancel most of it, and
 //   several sets of processes average their own state (heap, compiled code). calls/s of each
 //   side over its windows, its ratio to off, the median of the cycles' ratios (a cycle: one
-//   window of every side), main-thread CPU per call.
+//   window of every side), the mean of the sets' ratios with its standard error (a set's processes
+//   have their own speed, by several percent: the sets are what sample it, so the standard error
+//   says how far one run's ratio can be trusted), main-thread CPU per call.
 //   Rounds (BENCH_OBS_ROUNDS, 0 by default): the earlier way, each side alone in turn for
 //   WARMUP_S s warm-up then DURATION_S s, autocannon, ROUNDS rounds in a rotating order.
 //   Target (issue 14): both/off >= 0.95 (and metrics/off, reported alike).
@@ -551,6 +553,7 @@ function interleavedMarkdown(interleaved, otlp) {
       '/ off',
       'median of cycles',
       'quartiles',
+      'mean of sets ± s.e.',
       'main thread CPU ms/call',
       'read / write syscalls a call',
     ],
@@ -563,15 +566,19 @@ function interleavedMarkdown(interleaved, otlp) {
         key === 'off' ? '1.000' : fmt(s.overBase, 3),
         key === 'off' ? '' : fmt(s.cycleMedian, 3),
         key === 'off' ? '' : s.cycleQuartiles.map((q) => fmt(q, 3)).join(', '),
+        key === 'off' || s.runStdError === undefined ? '' : `${fmt(s.runMean, 3)} ± ${fmt(s.runStdError, 3)}`,
         fmt(s.mainMsPerCall, 3),
         `${fmt(s.readsPerCall, 2)} / ${fmt(s.writesPerCall, 2)}`,
       ];
     }),
   );
   const verdict = (v) => (v >= TARGET ? 'pass' : 'miss');
-  const ratios = SIDES.filter((k) => k !== 'off').map(
-    (k) => `${k}/off ${fmt(interleaved.sides[k].overBase, 3)} (${verdict(interleaved.sides[k].overBase)})`,
-  );
+  const ratios = SIDES.filter((k) => k !== 'off').map((k) => {
+    const s = interleaved.sides[k];
+    const sets =
+      s.runStdError === undefined ? '' : `, by set ${fmt(s.runMean, 3)} ± ${fmt(s.runStdError, 3)}`;
+    return `${k}/off ${fmt(s.overBase, 3)} (${verdict(s.overBase)}${sets})`;
+  });
   return [
     table,
     '',

@@ -90,7 +90,10 @@ function ioCounts(pid) {
  * Each target's calls/s, main-thread CPU per call and system calls per call over the windows
  * (interleavedLoad's, of one or more runs), and its ratio to `base`, overall and by cycle: a cycle is one window of every target in turn,
  * so each cycle's ratio compares the targets a second or two apart. The first cycle of each run
- * is left out (`runs`: the windows of each run apart).
+ * is left out (`runs`: the windows of each run apart). And by run: each run's ratio (a run being
+ * a set of processes, its own heap and compiled code), their mean and its standard error, which
+ * is what the overall ratio can be trusted to: a process's own state moves its speed by several
+ * percent, and the runs are what sample it.
  */
 export function interleavedSummary(runs, keys, base) {
   const kept = runs.flatMap((windows) => windows.slice(keys.length));
@@ -117,12 +120,24 @@ export function interleavedSummary(runs, keys, base) {
       writesPerCall: round(own.reduce((t, w) => t + w.writes, 0) / calls, 2),
     };
   }
+  /** calls/s of `key` over a run's kept windows. */
+  const rate = (windows, key) => {
+    const own = windows.slice(keys.length).filter((w) => w.key === key);
+    return own.reduce((t, w) => t + w.calls, 0) / own.reduce((t, w) => t + w.ms, 0);
+  };
   for (const key of keys) {
     if (key === base) continue;
     const ratios = Float64Array.from(cycles.map((c) => c[key] / c[base])).sort();
     sides[key].overBase = round(sides[key].callsPerS / sides[base].callsPerS, 3);
     sides[key].cycleMedian = round(median(ratios), 3);
     sides[key].cycleQuartiles = [round(pct(ratios, 25), 3), round(pct(ratios, 75), 3)];
+    const byRun = runs.map((windows) => rate(windows, key) / rate(windows, base));
+    const mean = byRun.reduce((t, r) => t + r, 0) / byRun.length;
+    const variance = byRun.reduce((t, r) => t + (r - mean) ** 2, 0) / (byRun.length - 1);
+    sides[key].runRatios = byRun.map((r) => round(r, 3));
+    sides[key].runMean = round(mean, 3);
+    // With one run there is nothing to say it by.
+    if (byRun.length > 1) sides[key].runStdError = round(Math.sqrt(variance / byRun.length), 3);
   }
   return { cycles: cycles.length, sides };
 }
