@@ -8,9 +8,10 @@ import {
   trace,
   TraceFlags,
 } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../../../../test/otlp-receiver';
 import { CompactTracerProvider } from './compact-tracer';
+import { SpanBatchWriter } from './span-data';
 import { spanLimitsFromEnv } from './span-limits';
 import { ThreadSpanProcessor, type ThreadSpanProcessorOptions } from './thread-span-processor';
 import { traceSampler } from './trace-sampler';
@@ -196,6 +197,33 @@ describe('ThreadSpanProcessor: spans exported from a worker thread', () => {
     for (const res of held.splice(0)) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     await again;
     expect(bodies).toHaveLength(3);
+  });
+
+  it('packs the spans a turn ended once it is done; one that cannot be packed drops its batch, not the process', async () => {
+    const otlp = await receiver();
+    const { processor, tracer } = tracerTo(otlp.url, { scheduledDelayMillis: 60_000 });
+    const write = vi.spyOn(SpanBatchWriter.prototype, 'write');
+    cleanups.push(async () => write.mockRestore());
+    tracer.startSpan('kept 1', {}, ROOT_CONTEXT).end();
+    tracer.startSpan('kept 2', {}, ROOT_CONTEXT).end();
+    // Queued, not yet packed: that waits for the turn's end.
+    expect(write).not.toHaveBeenCalled();
+    await new Promise((r) => setImmediate(r));
+    expect(write).toHaveBeenCalledTimes(2);
+    await processor.forceFlush();
+
+    tracer.startSpan('before it', {}, ROOT_CONTEXT).end();
+    await new Promise((r) => setImmediate(r));
+    write.mockImplementationOnce(() => {
+      throw new Error('cannot pack');
+    });
+    tracer.startSpan('unpackable', {}, ROOT_CONTEXT).end();
+    tracer.startSpan('after it', {}, ROOT_CONTEXT).end();
+    await new Promise((r) => setImmediate(r));
+    // The batch it was written into went with it: the span packed before it, and itself.
+    expect(processor.dropped).toBe(2);
+    await processor.forceFlush();
+    expect(otlp.spans.map((s) => s.name)).toEqual(['kept 1', 'kept 2', 'after it']);
   });
 
   it('exports the spans still batched on shutdown, then takes no more', async () => {

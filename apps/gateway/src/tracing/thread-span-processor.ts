@@ -30,8 +30,9 @@ const fromEnv = (value: number | undefined, name: string, fallback: number) =>
  * BatchSpanProcessor does, except that the OTLP encoding and the HTTP export run on a worker
  * thread (span-export-thread.ts), through the SDK's OTLP/HTTP transport: the gateway's event loop
  * only appends ended spans' data to a flat batch (span-data.ts), those of a turn of the loop
- * together once it is done, and posts it a batch at a time. The queue is bounded: with maxQueueSize spans ended and not yet exported (a collector slow or away), the
- * next are dropped and counted (`dropped`), not buffered.
+ * together once it is done, and posts it a batch at a time. The queue is bounded: with
+ * maxQueueSize spans ended and not yet exported (a collector slow or away), the next are dropped
+ * and counted (`dropped`), not buffered.
  */
 export class ThreadSpanProcessor implements SpanSink {
   private readonly maxQueueSize: number;
@@ -118,7 +119,16 @@ export class ThreadSpanProcessor implements SpanSink {
         this.thread.postMessage({ type: 'scope', scope } satisfies ToExportThread);
         this.scopesSent[scope.index] = true;
       }
-      this.batch.write(span);
+      try {
+        this.batch.write(span);
+      } catch (err) {
+        // A span's data should always pack (attributes are kept to primitives and arrays of
+        // them); should one not, the batch it was half written into is dropped, not the process.
+        this.drop(this.batched + 1, 'that could not be packed', err);
+        this.batch.take();
+        this.batched = 0;
+        continue;
+      }
       // A batch is sent when full, or once its strings are large (a span's attributes can be long).
       if (++this.batched >= this.maxExportBatchSize || this.batch.bytesWritten > MAX_BATCH_BYTES) this.send();
     }
@@ -166,9 +176,13 @@ export class ThreadSpanProcessor implements SpanSink {
     } catch (err) {
       // A span's data should always copy (attributes are kept to primitives and arrays of them);
       // should one not, its batch is dropped, not the process.
-      this.droppedTotal += count;
-      diag.error(`Dropped ${count} spans that could not be sent to the export thread`, err);
+      this.drop(count, 'that could not be sent to the export thread', err);
     }
+  }
+
+  private drop(count: number, why: string, err: unknown): void {
+    this.droppedTotal += count;
+    diag.error(`Dropped ${count} spans ${why}`, err);
   }
 
   private ask(type: 'flush' | 'shutdown'): Promise<void> {
