@@ -9,13 +9,16 @@ import {
   SpanStatusCode,
   trace,
   TraceFlags,
+  type Span,
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
+import { UnsampledSpan } from './compact-tracer';
 import { RecordingSpan } from './recording-span';
 import { SharedAttributes } from './span-attributes';
-import { newSpanId, TraceId } from './span-ids';
+import { TraceId } from './span-ids';
+import { carrierOf } from './trace-context';
 import { traceSampler } from './trace-sampler';
 import { REMOTE, tracerWith } from './tracing.testing';
 import type { TraceSampler } from './tracing-config';
@@ -33,7 +36,10 @@ describe('CompactTracer', () => {
 
   it('makes W3C ids: 32 and 16 lowercase hex digits, all distinct', () => {
     const traces = new Set(Array.from({ length: 5000 }, () => TraceId.random().hex));
-    const spans = new Set(Array.from({ length: 5000 }, newSpanId));
+    const { tracer } = tracerWith();
+    const spans = new Set(
+      Array.from({ length: 5000 }, () => tracer.start('s', undefined).spanContext().spanId),
+    );
     expect(traces.size).toBe(5000);
     expect(spans.size).toBe(5000);
     for (const id of traces) expect(id).toMatch(/^[0-9a-f]{32}$/);
@@ -161,6 +167,35 @@ describe('CompactTracer', () => {
     // A child of an unsampled span of this process, parent-based: unsampled too.
     const { tracer: parentBased } = tracerWith('parentbased_always_on');
     expect(parentBased.start('child', span.spanContext()).isRecording()).toBe(false);
+  });
+
+  it('gives an unsampled span of this process its ids as words: its carrier and its children follow them', () => {
+    const { tracer } = tracerWith('parentbased_always_off');
+    const root = tracer.start('root', undefined) as UnsampledSpan;
+    expect(root).toBeInstanceOf(UnsampledSpan);
+    const { traceId, spanId, traceFlags } = root.spanContext();
+    expect(traceFlags).toBe(TraceFlags.NONE);
+    expect(spanId).toMatch(/^[0-9a-f]{16}$/);
+    // Its carrier names it, flags 00; read back elsewhere, it is the same headers.
+    const carrier = carrierOf(root);
+    expect(carrier).toEqual({ traceparent: `00-${traceId}-${spanId}-00` });
+    expect(JSON.parse(JSON.stringify(carrier))).toEqual(carrier);
+    // Its child, parent-based: unsampled too, in its trace.
+    const child = tracer.start('child', root);
+    expect(child).toBeInstanceOf(UnsampledSpan);
+    expect(child.spanContext().traceId).toBe(traceId);
+    expect(child.spanContext().spanId).not.toBe(spanId);
+    // A sampler that is not parent-based may sample it: recorded, under the unsampled span.
+    const { tracer: always, ended } = tracerWith('always_on');
+    const sampled = always.start('sampled child', root) as RecordingSpan;
+    sampled.end();
+    expect(ended).toEqual([sampled]);
+    expect(sampled.traceId).toBe(traceId);
+    expect(sampled.parentSpanId).toBe(spanId);
+    // It records nothing.
+    const asSpan: Span = root;
+    asSpan.setAttribute('a', 1).setStatus({ code: 2 }).updateName('renamed').end();
+    expect(root.isRecording()).toBe(false);
   });
 
   it("decides traceidratio as the SDK's TraceIdRatioBasedSampler does, trace id by trace id", () => {

@@ -15,12 +15,13 @@ import {
   type Tracer,
   type TracerOptions,
   type TracerProvider,
+  type TraceState,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { Kind } from './otel-values';
 import { RecordingSpan, type SpanOwner, type SpanSink, type TracerScope } from './recording-span';
 import type { SharedAttributes } from './span-attributes';
-import { newSpanId, spanIdHex, TraceId, wordOfHex } from './span-ids';
+import { randomLowWord, randomWord, spanIdHex, TraceId, traceparentOf, wordOfHex } from './span-ids';
 import type { SpanLimits } from './span-limits';
 import type { SampleDecision } from './trace-sampler';
 
@@ -76,26 +77,28 @@ export class CompactTracer implements Tracer, SpanOwner {
   startSpan(name: string, options: SpanOptions = {}, context: Context = contextApi.active()): Span {
     if (isTracingSuppressed(context)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const span = options.root ? undefined : trace.getSpan(context);
-    const parent = span instanceof RecordingSpan ? span : span?.spanContext();
+    const parent =
+      span instanceof RecordingSpan || span instanceof UnsampledSpan ? span : span?.spanContext();
     return this.start(name, parent, options.attributes, options.kind, options.links, options.startTime);
   }
 
   /**
    * A span under `parent` (a span of this tracer, or the context of any other; none: a new
-   * trace): a RecordingSpan when sampled, else a non-recording span whose context still carries
+   * trace): a RecordingSpan when sampled, else an UnsampledSpan, whose context still carries
    * the trace.
    */
   start(
     name: string,
-    parent: RecordingSpan | SpanContext | undefined,
+    parent: RecordingSpan | UnsampledSpan | SpanContext | undefined,
     attributes?: Attributes | SharedAttributes,
     kind: SpanKind = Kind.INTERNAL,
     links?: Link[],
     startTime?: TimeInput,
   ): Span {
-    if (parent instanceof RecordingSpan) {
-      // A span of this process, recording: sampled, so its children are under parent-based samplers.
-      if (!this.sample(LOCAL_SAMPLED, parent.trace)) return unsampled(parent.traceId, parent.traceState);
+    if (parent instanceof RecordingSpan || parent instanceof UnsampledSpan) {
+      // A span of this process: parent-based samplers follow whether it was sampled.
+      const local = parent instanceof RecordingSpan ? LOCAL_SAMPLED : LOCAL_UNSAMPLED;
+      if (!this.sample(local, parent.trace)) return new UnsampledSpan(parent.trace, parent.traceState);
       return new RecordingSpan(
         this,
         name,
@@ -116,7 +119,7 @@ export class CompactTracer implements Tracer, SpanOwner {
     const valid = carried || (context !== undefined && isSpanContextValid(context));
     const trace = carried ? context.trace : valid ? TraceId.fromHex(context.traceId) : TraceId.random();
     const traceState = valid ? context.traceState : undefined;
-    if (!this.sample(valid ? context : undefined, trace)) return unsampled(trace.hex, traceState);
+    if (!this.sample(valid ? context : undefined, trace)) return new UnsampledSpan(trace, traceState);
     return new RecordingSpan(
       this,
       name,
@@ -181,15 +184,78 @@ export class CarriedContext implements SpanContext {
   }
 }
 
-/** The parent context a recording span of this process stands for, to the sampler. */
+/** The parent contexts a span of this process stands for, to the sampler. */
 const LOCAL_SAMPLED = { traceFlags: TraceFlags.SAMPLED, isRemote: false };
+const LOCAL_UNSAMPLED = { traceFlags: TraceFlags.NONE, isRemote: false };
 
-/** An unsampled span: records nothing, but its context (flags 00) still propagates the trace. */
-function unsampled(traceId: string, traceState: SpanContext['traceState']): Span {
-  return trace.wrapSpanContext({
-    traceId,
-    spanId: newSpanId(),
-    traceFlags: TraceFlags.NONE,
-    ...(traceState && { traceState }),
-  });
+/**
+ * An unsampled span: it records nothing (every method a no-op, as the API's non-recording span),
+ * but its context (flags 00) still carries the trace. Its ids are words, as a RecordingSpan's, so
+ * that its children and its carriers take the same paths (no hex digits read back, no regular
+ * expression): an unsampled request costs no more than a sampled one.
+ */
+export class UnsampledSpan implements Span {
+  readonly idHigh: number;
+  readonly idLow: number;
+  private context?: SpanContext;
+  private header?: string;
+
+  constructor(
+    readonly trace: TraceId,
+    readonly traceState: TraceState | undefined,
+  ) {
+    this.idHigh = randomWord();
+    this.idLow = randomLowWord(this.idHigh);
+  }
+
+  spanContext(): SpanContext {
+    return (this.context ??= {
+      traceId: this.trace.hex,
+      spanId: spanIdHex(this.idHigh, this.idLow),
+      traceFlags: TraceFlags.NONE,
+      isRemote: false,
+      ...(this.traceState && { traceState: this.traceState }),
+    });
+  }
+
+  /** The span's W3C `traceparent`, flags 00 (made once). */
+  traceparent(): string {
+    return (this.header ??= traceparentOf(this.trace, this.idHigh, this.idLow, false));
+  }
+
+  setAttribute(): this {
+    return this;
+  }
+
+  setAttributes(): this {
+    return this;
+  }
+
+  addEvent(): this {
+    return this;
+  }
+
+  addLink(): this {
+    return this;
+  }
+
+  addLinks(): this {
+    return this;
+  }
+
+  setStatus(): this {
+    return this;
+  }
+
+  updateName(): this {
+    return this;
+  }
+
+  end(): void {}
+
+  isRecording(): boolean {
+    return false;
+  }
+
+  recordException(): void {}
 }

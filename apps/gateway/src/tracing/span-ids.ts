@@ -43,8 +43,8 @@ export function spanIdHex(high: number, low: number): string {
   return TEXT.toString('latin1', 0, 16);
 }
 
-/** The W3C `traceparent` (version 00, sampled) naming a span of `trace` by its id's words. */
-export function traceparentOf(trace: TraceId, high: number, low: number): string {
+/** The W3C `traceparent` (version 00, sampled unless said) naming a span of `trace` by its id's words. */
+export function traceparentOf(trace: TraceId, high: number, low: number, sampled = true): string {
   TEXT[0] = ZERO;
   TEXT[1] = ZERO;
   TEXT[2] = DASH;
@@ -57,7 +57,7 @@ export function traceparentOf(trace: TraceId, high: number, low: number): string
   putWord(44, low);
   TEXT[52] = DASH;
   TEXT[53] = ZERO;
-  TEXT[54] = ZERO + 1;
+  TEXT[54] = sampled ? ZERO + 1 : ZERO;
   return TEXT.toString('latin1', 0, 55);
 }
 
@@ -146,10 +146,4 @@ export function randomLowWord(high: number): number {
     const low = randomWord();
     if ((high | low) !== 0) return low;
   }
-}
-
-/** A new span id: 16 lowercase hex digits. */
-export function newSpanId(): string {
-  const high = randomWord();
-  return spanIdHex(high, randomLowWord(high));
 }

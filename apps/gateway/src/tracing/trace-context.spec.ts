@@ -185,6 +185,25 @@ describe('trace context', () => {
     expect(remote.parentIsRemote).toBe(true);
   });
 
+  it("keeps an unsampled request's hops unsampled, from its carrier in memory as from one read back", () => {
+    const unsampled = { traceparent: `00-${TRACE_ID}-${'2'.repeat(16)}-00` };
+    const request = startSpan('POST /v1/infer', unsampled, {}, SpanKind.SERVER)!;
+    expect(request.isRecording()).toBe(false);
+    const carrier = carrierOf(request);
+    const { spanId } = request.spanContext();
+    expect(JSON.parse(JSON.stringify(carrier))).toEqual({ traceparent: `00-${TRACE_ID}-${spanId}-00` });
+    const here = HopSpans.start({ ...hop, trace: carrier }, 1, undefined)!;
+    const queued = HopSpans.start({ ...hop, trace: JSON.parse(JSON.stringify(carrier)) }, 1, undefined)!;
+    for (const spans of [here, queued]) {
+      // The adapter's call carries the trace on, unsampled.
+      expect(spans.headers.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`));
+      spans.answered(undefined);
+      spans.end('completed');
+    }
+    request.end();
+    expect(finished()).toEqual([]);
+  });
+
   it("reads a carrier's traceparent exactly as the W3C propagator does, hostile ones included", () => {
     const id = `${TRACE_ID}-${'2'.repeat(16)}`;
     const headers = [
