@@ -70,9 +70,9 @@ const now = () => performance.now();
 
 /**
  * A span of the CompactTracer (compact-tracer.ts): always recorded and sampled (an unsampled
- * span is the API's non-recording span), it keeps its data as the export thread takes it (flat
- * attributes, times as performance.now() milliseconds, converted to epoch HrTime on the thread)
- * instead of the SDK's SpanImpl with its clock, HrTime conversions and per-span objects.
+ * span is an UnsampledSpan, in compact-tracer.ts), it keeps its data as the export thread takes
+ * it (flat attributes, times as performance.now() milliseconds, converted to epoch HrTime on the
+ * thread) instead of the SDK's SpanImpl with its clock, HrTime conversions and per-span objects.
  * The methods behave as the SDK's span's do (limits, status rules, exceptions as events, the
  * warnings on an ended span).
  */
