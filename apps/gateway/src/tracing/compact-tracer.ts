@@ -15,13 +15,13 @@ import {
   type Tracer,
   type TracerOptions,
   type TracerProvider,
-  type TraceState,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { Kind } from './otel-values';
 import { RecordingSpan, type SpanOwner, type SpanSink, type TracerScope } from './recording-span';
 import type { SharedAttributes } from './span-attributes';
-import { randomLowWord, randomWord, spanIdHex, TraceId, traceparentOf, wordOfHex } from './span-ids';
+import { LocalSpan } from './local-span';
+import { spanIdHex, TraceId, wordOfHex } from './span-ids';
 import type { SpanLimits } from './span-limits';
 import type { SampleDecision } from './trace-sampler';
 
@@ -77,8 +77,7 @@ export class CompactTracer implements Tracer, SpanOwner {
   startSpan(name: string, options: SpanOptions = {}, context: Context = contextApi.active()): Span {
     if (isTracingSuppressed(context)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const span = options.root ? undefined : trace.getSpan(context);
-    const parent =
-      span instanceof RecordingSpan || span instanceof UnsampledSpan ? span : span?.spanContext();
+    const parent = span instanceof LocalSpan ? span : span?.spanContext();
     return this.start(name, parent, options.attributes, options.kind, options.links, options.startTime);
   }
 
@@ -89,15 +88,15 @@ export class CompactTracer implements Tracer, SpanOwner {
    */
   start(
     name: string,
-    parent: RecordingSpan | UnsampledSpan | SpanContext | undefined,
+    parent: LocalSpan | SpanContext | undefined,
     attributes?: Attributes | SharedAttributes,
     kind: SpanKind = Kind.INTERNAL,
     links?: Link[],
     startTime?: TimeInput,
   ): Span {
-    if (parent instanceof RecordingSpan || parent instanceof UnsampledSpan) {
+    if (parent instanceof LocalSpan) {
       // A span of this process: parent-based samplers follow whether it was sampled.
-      const local = parent instanceof RecordingSpan ? LOCAL_SAMPLED : LOCAL_UNSAMPLED;
+      const local = parent.sampled ? LOCAL_SAMPLED : LOCAL_UNSAMPLED;
       if (!this.sample(local, parent.trace)) return new UnsampledSpan(parent.trace, parent.traceState);
       return new RecordingSpan(
         this,
@@ -190,37 +189,13 @@ const LOCAL_UNSAMPLED = { traceFlags: TraceFlags.NONE, isRemote: false };
 
 /**
  * An unsampled span: it records nothing (every method a no-op, as the API's non-recording span),
- * but its context (flags 00) still carries the trace. Its ids are words, as a RecordingSpan's, so
- * that its children and its carriers take the same paths (no hex digits read back, no regular
- * expression): an unsampled request costs no more than a sampled one.
+ * but its context (flags 00) still carries the trace. A LocalSpan, as a RecordingSpan is, so that
+ * its children and its carriers take the same paths (no hex digits read back, no regular
+ * expression).
  */
-export class UnsampledSpan implements Span {
-  readonly idHigh: number;
-  readonly idLow: number;
-  private context?: SpanContext;
-  private header?: string;
-
-  constructor(
-    readonly trace: TraceId,
-    readonly traceState: TraceState | undefined,
-  ) {
-    this.idHigh = randomWord();
-    this.idLow = randomLowWord(this.idHigh);
-  }
-
-  spanContext(): SpanContext {
-    return (this.context ??= {
-      traceId: this.trace.hex,
-      spanId: spanIdHex(this.idHigh, this.idLow),
-      traceFlags: TraceFlags.NONE,
-      isRemote: false,
-      ...(this.traceState && { traceState: this.traceState }),
-    });
-  }
-
-  /** The span's W3C `traceparent`, flags 00 (made once). */
-  traceparent(): string {
-    return (this.header ??= traceparentOf(this.trace, this.idHigh, this.idLow, false));
+export class UnsampledSpan extends LocalSpan implements Span {
+  get sampled(): boolean {
+    return false;
   }
 
   setAttribute(): this {

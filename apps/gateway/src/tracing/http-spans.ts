@@ -1,7 +1,7 @@
 import type { Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Kind, Status } from './otel-values';
-import { RecordingSpan } from './recording-span';
+import { LocalSpan } from './local-span';
 import { SharedAttributes } from './span-attributes';
 import { startSpan, traceparentHeader } from './trace-context';
 
@@ -27,7 +27,7 @@ export function requestSpan(request: FastifyRequest): Span | undefined {
 export function requestTraceId(request: FastifyRequest): string | undefined {
   const span = requestSpan(request);
   if (!span) return undefined;
-  return span instanceof RecordingSpan ? span.traceId : span.spanContext().traceId;
+  return span instanceof LocalSpan ? span.traceId : span.spanContext().traceId;
 }
 
 /**

@@ -14,8 +14,9 @@ import {
   type TraceState,
 } from '@opentelemetry/api';
 import { hrTimeToMilliseconds, isTimeInput, isTimeInputHrTime } from '@opentelemetry/core';
-import { SAMPLED, Status, validAttributeValue } from './otel-values';
-import { randomLowWord, randomWord, spanIdHex, traceparentOf, type TraceId } from './span-ids';
+import { Status, validAttributeValue } from './otel-values';
+import { LocalSpan } from './local-span';
+import { spanIdHex, type TraceId } from './span-ids';
 import {
   appendChecked,
   flatToObject,
@@ -76,7 +77,7 @@ const now = () => performance.now();
  * The methods behave as the SDK's span's do (limits, status rules, exceptions as events, the
  * warnings on an ended span).
  */
-export class RecordingSpan implements Span {
+export class RecordingSpan extends LocalSpan implements Span {
   /** Data for the export, read once the span has ended: its own attributes, after the shared ones. */
   attributes: FlatAttributes = [];
   shared?: SharedList;
@@ -90,30 +91,23 @@ export class RecordingSpan implements Span {
   /** performance.now() when it started and ended (ms). */
   readonly startTime: number;
   endTime = -1;
-  /** The span's id, as two signed words (random: span-ids.ts). */
-  readonly idHigh: number;
-  readonly idLow: number;
-  private spanHex?: string;
-  private header?: string;
-  private context?: SpanContext;
 
   constructor(
     readonly owner: SpanOwner,
     public name: string,
     readonly kind: SpanKind,
-    readonly trace: TraceId,
+    trace: TraceId,
     /** The parent's span id's words; 0 and 0 without a parent (no span id is all zeros). */
     readonly parentHigh: number,
     readonly parentLow: number,
     /** Whether the parent is another process's (from a carrier). */
     readonly parentIsRemote: boolean,
-    readonly traceState: TraceState | undefined,
+    traceState: TraceState | undefined,
     attributes: Attributes | SharedAttributes | undefined,
     links: Link[] | undefined,
     startTime: TimeInput | undefined,
   ) {
-    this.idHigh = randomWord();
-    this.idLow = randomLowWord(this.idHigh);
+    super(trace, traceState);
     this.startTime = startTime === undefined ? now() : toClock(startTime);
     if (links) for (const link of links) this.addLink(link);
     if (attributes instanceof SharedAttributes) {
@@ -124,34 +118,13 @@ export class RecordingSpan implements Span {
     }
   }
 
-  /** The trace id's 32 hex digits. */
-  get traceId(): string {
-    return this.trace.hex;
-  }
-
-  /** The span id's 16 hex digits (made when first asked for). */
-  get spanId(): string {
-    return (this.spanHex ??= spanIdHex(this.idHigh, this.idLow));
+  get sampled(): boolean {
+    return true;
   }
 
   /** The parent's span id's hex digits, when it has a parent. */
   get parentSpanId(): string | undefined {
     return (this.parentHigh | this.parentLow) === 0 ? undefined : spanIdHex(this.parentHigh, this.parentLow);
-  }
-
-  spanContext(): SpanContext {
-    return (this.context ??= {
-      traceId: this.traceId,
-      spanId: this.spanId,
-      traceFlags: SAMPLED,
-      isRemote: false,
-      ...(this.traceState && { traceState: this.traceState }),
-    });
-  }
-
-  /** The span's W3C `traceparent`: the header its children in other processes hang under (made once). */
-  traceparent(): string {
-    return (this.header ??= traceparentOf(this.trace, this.idHigh, this.idLow));
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {

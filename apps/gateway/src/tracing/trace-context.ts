@@ -7,9 +7,9 @@ import {
   type SpanContext,
 } from '@opentelemetry/api';
 import { parseTraceParent, TraceState } from '@opentelemetry/core';
-import { CarriedContext, UnsampledSpan, type CompactTracer } from './compact-tracer';
+import { CarriedContext, type CompactTracer } from './compact-tracer';
+import { LocalSpan } from './local-span';
 import { Kind, SAMPLED, Status } from './otel-values';
-import { RecordingSpan } from './recording-span';
 import type { SharedAttributes } from './span-attributes';
 import { lowerHexWord, TraceId } from './span-ids';
 
@@ -82,7 +82,7 @@ export function startSpan(
   if (!tracer) return undefined;
   // A carrier without a valid traceparent (a caller that does not trace) starts a trace.
   const under =
-    parent === undefined || parent instanceof RecordingSpan || parent instanceof UnsampledSpan
+    parent === undefined || parent instanceof LocalSpan
       ? parent
       : parent instanceof LocalCarrier
         ? LocalCarrier.parentOf(parent)
@@ -104,8 +104,8 @@ class LocalCarrier {
   [header: string]: string;
   readonly #parent: CarriedContext;
 
-  constructor(span: RecordingSpan | UnsampledSpan) {
-    const flags = span instanceof RecordingSpan ? SAMPLED : 0;
+  constructor(span: LocalSpan) {
+    const flags = span.sampled ? SAMPLED : 0;
     this.#parent = new CarriedContext(span.trace, span.idHigh, span.idLow, flags, false);
     this.traceparent = span.traceparent();
     if (span.traceState) {
@@ -124,7 +124,7 @@ class LocalCarrier {
  * the W3C propagator's inject writes; none for an invalid context).
  */
 export function carrierOf(span: Span): TraceCarrier {
-  if (span instanceof RecordingSpan || span instanceof UnsampledSpan) return new LocalCarrier(span);
+  if (span instanceof LocalSpan) return new LocalCarrier(span);
   const context = span.spanContext();
   if (!isSpanContextValid(context)) return {};
   const flags = (context.traceFlags & 0xff).toString(16).padStart(2, '0');
@@ -134,9 +134,7 @@ export function carrierOf(span: Span): TraceCarrier {
 
 /** The W3C `traceparent` naming `span` (what carrierOf's carrier holds, without the carrier). */
 export function traceparentHeader(span: Span): string | undefined {
-  return span instanceof RecordingSpan || span instanceof UnsampledSpan
-    ? span.traceparent()
-    : carrierOf(span).traceparent;
+  return span instanceof LocalSpan ? span.traceparent() : carrierOf(span).traceparent;
 }
 
 /**
