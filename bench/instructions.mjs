@@ -20,6 +20,8 @@
 // Usage: npm run build && node bench/instructions.mjs   (about 7 minutes). Knobs (env):
 //   BENCH_INSTR_SIDES=off,both  BENCH_INSTR_WARMUP=12000  BENCH_INSTR_CALLS=3000  BENCH_INSTR_CONC=32
 //   BENCH_INSTR_ALT_MAIN=path/to/main.js  BENCH_INSTR_TOP=0
+//   BENCH_INSTR_SAMPLER=always_on  the traced sides' OTEL_TRACES_SAMPLER (always_off: what propagating
+//                        the trace context costs without recording a span)
 //   BENCH_INSTR_CACHE=1  also simulate the caches (--cache-sim=yes, the host's sizes): first-level
 //                        instruction and data misses and last-level misses a call, by thread
 //                        (about four times as slow: use fewer calls, e.g. WARMUP=8000 CALLS=2000)
@@ -162,7 +164,7 @@ async function startSide(key, build, backends, receiverUrl) {
       ...(traced && {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-        OTEL_TRACES_SAMPLER: 'always_on',
+        OTEL_TRACES_SAMPLER: env.BENCH_INSTR_SAMPLER ?? 'always_on',
         OTEL_SERVICE_NAME: 'omnigate-bench',
       }),
     },

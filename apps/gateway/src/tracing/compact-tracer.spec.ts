@@ -263,6 +263,18 @@ describe('CompactTracer', () => {
     expect(second.attributeObject()).toEqual({ a: 'long', b: 3 });
     expect(first.attributeObject()).toEqual({ a: 'long', b: 2, c: true });
 
+    // Set together on a span with shared ones: counted with them, a shared key still its own copy.
+    const fourth = tracer.start('s', undefined, shared) as RecordingSpan;
+    fourth.setAttributes({ c: 'long value', bad: { nested: true } as never, d: 4 });
+    expect(fourth.attributes).toEqual(['c', 'long']);
+    expect(fourth.droppedAttributesCount).toBe(1);
+    expect(fourth.shared).toBe(first.shared);
+    const fifth = tracer.start('s', undefined, shared) as RecordingSpan;
+    fifth.setAttributes({ e: 5, b: 6 });
+    expect(fifth.shared).toBeUndefined();
+    expect(fifth.attributeObject()).toEqual({ a: 'long', b: 6, e: 5 });
+    expect(second.attributeObject()).toEqual({ a: 'long', b: 3 });
+
     // Other limits: made again for them.
     const { tracer: wider } = tracerWith('always_on', { attributeCountLimit: 1 });
     const third = wider.start('s', undefined, shared) as RecordingSpan;
@@ -346,5 +358,18 @@ describe('CompactTracer', () => {
     ]) as RecordingSpan;
     backwards.end(start);
     expect(backwards.endTime).toBe(backwards.startTime);
+
+    // Kept to the nanosecond (as whole milliseconds and nanoseconds), on either side of the clock's origin.
+    const precise = tracer.start('precise', undefined, {}, SpanKind.INTERNAL, undefined, 0.000_123_4) as RecordingSpan;
+    precise.end(1.999_999_9);
+    expect(precise.startTime).toBeCloseTo(0.000_123, 9);
+    expect(precise.endTime).toBeCloseTo(1.999_999, 9);
+    // Before the process started: times below the clock's zero, and a span that has ended all the same.
+    const early = performance.timeOrigin - 60_000;
+    const before = tracer.start('before', undefined, {}, SpanKind.INTERNAL, undefined, early) as RecordingSpan;
+    before.end(early + 1.5);
+    expect(before.startTime).toBeLessThan(-59_000);
+    expect(Math.abs(before.endTime - before.startTime - 1.5)).toBeLessThan(1.001);
+    expect(before.isRecording()).toBe(false);
   });
 });

@@ -98,11 +98,13 @@ export class HopSpans {
     const starts = adapterStart(hop.adapter);
     const span = startSpan(starts.hop.name, hop.trace, starts.hop.attributes);
     if (!span) return undefined;
-    span.setAttribute('omnigate.job.id', hop.jobId);
-    span.setAttribute('omnigate.task', hop.task);
-    span.setAttribute('omnigate.hop.index', hop.hop);
-    span.setAttribute('omnigate.hop.generation', hop.generation);
-    span.setAttribute('omnigate.hop.attempt', attempt);
+    span.setAttributes({
+      'omnigate.job.id': hop.jobId,
+      'omnigate.task': hop.task,
+      'omnigate.hop.index': hop.hop,
+      'omnigate.hop.generation': hop.generation,
+      'omnigate.hop.attempt': attempt,
+    });
     return new HopSpans(span, model, model ? modelCall(model) : starts.call);
   }
 

@@ -63,6 +63,28 @@ export interface SpanLink {
   droppedAttributesCount: number;
 }
 
+/** What few spans have, made for those only (see RecordingSpan.rare). */
+interface RareSpanData {
+  events?: SpanEvent[];
+  droppedEvents: number;
+  links?: SpanLink[];
+  droppedLinks: number;
+  statusMessage?: string;
+}
+
+/**
+ * The own attributes of a span that has none: shared by all of them, never written to (a span's
+ * first attribute gets it a list of its own).
+ */
+const NO_ATTRIBUTES: FlatAttributes = [];
+/** Where appendAll gathers a span's first attributes (one list, reused: it is left empty). */
+const gathered: FlatAttributes = [];
+
+/** The whole nanoseconds `time` (ms) is past `ms`, its whole milliseconds (never rounded up). */
+function nanosPast(time: number, ms: number): number {
+  return Math.floor((time - ms) * 1e6);
+}
+
 /**
  * Milliseconds on performance.now()'s clock: what a span's times are kept as. `performance` is
  * perf_hooks' own: the global one is a getter of globalThis, called at every use.
@@ -78,19 +100,27 @@ const now = () => performance.now();
  * warnings on an ended span).
  */
 export class RecordingSpan extends LocalSpan implements Span {
-  /** Data for the export, read once the span has ended: its own attributes, after the shared ones. */
-  attributes: FlatAttributes = [];
+  /**
+   * Data for the export, read once the span has ended: its own attributes, after the shared ones
+   * (none until one is set: a span's first attributes are a list of their own size, see append).
+   */
+  attributes: FlatAttributes = NO_ATTRIBUTES;
   shared?: SharedList;
   droppedAttributesCount = 0;
-  events?: SpanEvent[];
-  droppedEventsCount = 0;
-  links?: SpanLink[];
-  droppedLinksCount = 0;
   statusCode: SpanStatusCode = Status.UNSET;
-  statusMessage?: string;
-  /** performance.now() when it started and ended (ms). */
-  readonly startTime: number;
-  endTime = -1;
+  /** What few spans have (events, links, a status message), in an object made for those only. */
+  private rare?: RareSpanData;
+  /**
+   * When it started and ended on performance.now()'s clock, as whole milliseconds and the
+   * nanoseconds past them: small integers, kept in the span itself. A time as one number is a
+   * double, which V8 keeps in a heap number of its own, two more objects a span for every
+   * scavenge to copy (docs/benchmarks.md, Observability).
+   */
+  private readonly startMs: number;
+  private readonly startNs: number;
+  private endMs = 0;
+  private endNs = 0;
+  private done = false;
 
   constructor(
     readonly owner: SpanOwner,
@@ -108,14 +138,47 @@ export class RecordingSpan extends LocalSpan implements Span {
     startTime: TimeInput | undefined,
   ) {
     super(trace, traceState);
-    this.startTime = startTime === undefined ? now() : toClock(startTime);
+    const start = startTime === undefined ? now() : toClock(startTime);
+    // `+ 0`: never -0, which is not a small integer to V8.
+    this.startMs = Math.floor(start) + 0;
+    this.startNs = nanosPast(start, this.startMs);
     if (links) for (const link of links) this.addLink(link);
     if (attributes instanceof SharedAttributes) {
       this.shared = attributes.list(owner.limits);
       this.droppedAttributesCount = this.shared.dropped;
     } else if (attributes) {
-      this.droppedAttributesCount = appendChecked(this.attributes, attributes, owner.limits);
+      this.appendAll(attributes);
     }
+  }
+
+  /** performance.now() when it started (ms). */
+  get startTime(): number {
+    return this.startMs + this.startNs / 1e6;
+  }
+
+  /** performance.now() when it ended (ms); -1 until it has. */
+  get endTime(): number {
+    return this.done ? this.endMs + this.endNs / 1e6 : -1;
+  }
+
+  get events(): SpanEvent[] | undefined {
+    return this.rare?.events;
+  }
+
+  get droppedEventsCount(): number {
+    return this.rare?.droppedEvents ?? 0;
+  }
+
+  get links(): SpanLink[] | undefined {
+    return this.rare?.links;
+  }
+
+  get droppedLinksCount(): number {
+    return this.rare?.droppedLinks ?? 0;
+  }
+
+  get statusMessage(): string | undefined {
+    return this.rare?.statusMessage;
   }
 
   get sampled(): boolean {
@@ -149,11 +212,20 @@ export class RecordingSpan extends LocalSpan implements Span {
     if (at >= 0) list[at + 1] = truncated(value, attributeValueLengthLimit);
     else if ((list.length + (this.shared?.list.length ?? 0)) / 2 >= attributeCountLimit) {
       this.droppedAttributesCount++;
-    } else list.push(key, truncated(value, attributeValueLengthLimit));
+    } else if (list === NO_ATTRIBUTES) this.attributes = [key, truncated(value, attributeValueLengthLimit)];
+    else list.push(key, truncated(value, attributeValueLengthLimit));
     return this;
   }
 
+  /**
+   * Sets each of them, as setAttribute does; on a span without attributes of its own yet, their
+   * list is made as long as they need (a list grown by pushes has room for 16 values).
+   */
   setAttributes(attributes: Attributes): this {
+    if (this.attributes === NO_ATTRIBUTES && !this.ended() && !this.sharesAKeyOf(attributes)) {
+      this.appendAll(attributes);
+      return this;
+    }
     for (const key in attributes) {
       if (Object.prototype.hasOwnProperty.call(attributes, key)) this.setAttribute(key, attributes[key]);
     }
@@ -163,15 +235,16 @@ export class RecordingSpan extends LocalSpan implements Span {
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
     if (this.ended()) return this;
     const { eventCountLimit, attributePerEventCountLimit } = this.owner.limits;
+    const rare = this.rareData();
     if (eventCountLimit === 0) {
       diag.warn('No events allowed.');
-      this.droppedEventsCount++;
+      rare.droppedEvents++;
       return this;
     }
-    const events = (this.events ??= []);
+    const events = (rare.events ??= []);
     if (events.length >= eventCountLimit) {
       events.shift();
-      this.droppedEventsCount++;
+      rare.droppedEvents++;
     }
     let attributes: Attributes | undefined;
     if (isTimeInput(attributesOrTime)) {
@@ -190,14 +263,15 @@ export class RecordingSpan extends LocalSpan implements Span {
   addLink(link: Link): this {
     if (this.ended()) return this;
     const { linkCountLimit, attributePerLinkCountLimit } = this.owner.limits;
+    const rare = this.rareData();
     if (linkCountLimit === 0) {
-      this.droppedLinksCount++;
+      rare.droppedLinks++;
       return this;
     }
-    const links = (this.links ??= []);
+    const links = (rare.links ??= []);
     if (links.length >= linkCountLimit) {
       links.shift();
-      this.droppedLinksCount++;
+      rare.droppedLinks++;
     }
     const [list, dropped] = this.limited(link.attributes, attributePerLinkCountLimit);
     links.push({ context: link.context, attributes: list, droppedAttributesCount: dropped });
@@ -215,9 +289,9 @@ export class RecordingSpan extends LocalSpan implements Span {
       return this;
     }
     this.statusCode = status.code;
-    this.statusMessage = undefined;
+    if (this.rare) this.rare.statusMessage = undefined;
     if (status.code === Status.ERROR) {
-      if (typeof status.message === 'string') this.statusMessage = status.message;
+      if (typeof status.message === 'string') this.rareData().statusMessage = status.message;
       else if (status.message != null) {
         diag.warn(`Dropping invalid status.message of type '${typeof status.message}', expected 'string'`);
       }
@@ -231,27 +305,32 @@ export class RecordingSpan extends LocalSpan implements Span {
   }
 
   end(endTime?: TimeInput): void {
-    if (this.endTime >= 0) {
+    if (this.done) {
       diag.error(`${this.name} ${this.traceId}-${this.spanId} - You can only call end() on a span once.`);
       return;
     }
-    let end = endTime === undefined ? now() : toClock(endTime);
+    const end = endTime === undefined ? now() : toClock(endTime);
     if (end < this.startTime) {
       diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.');
-      end = this.startTime;
+      this.endMs = this.startMs;
+      this.endNs = this.startNs;
+    } else {
+      this.endMs = Math.floor(end) + 0;
+      this.endNs = nanosPast(end, this.endMs);
     }
-    this.endTime = end;
-    if (this.droppedEventsCount > 0) {
-      diag.warn(`Dropped ${this.droppedEventsCount} events because eventCountLimit reached`);
+    this.done = true;
+    const rare = this.rare;
+    if (rare && rare.droppedEvents > 0) {
+      diag.warn(`Dropped ${rare.droppedEvents} events because eventCountLimit reached`);
     }
-    if (this.droppedLinksCount > 0) {
-      diag.warn(`Dropped ${this.droppedLinksCount} links because linkCountLimit reached`);
+    if (rare && rare.droppedLinks > 0) {
+      diag.warn(`Dropped ${rare.droppedLinks} links because linkCountLimit reached`);
     }
     this.owner.sink.onEnd(this);
   }
 
   isRecording(): boolean {
-    return this.endTime < 0;
+    return !this.done;
   }
 
   /** As the SDK's: an `exception` event with exception.type, .message and .stacktrace. */
@@ -275,11 +354,35 @@ export class RecordingSpan extends LocalSpan implements Span {
   }
 
   private ended(): boolean {
-    if (this.endTime < 0) return false;
+    if (!this.done) return false;
     diag.warn(
       `Cannot execute the operation on ended Span {traceId: ${this.traceId}, spanId: ${this.spanId}}`,
     );
     return true;
+  }
+
+  /**
+   * The valid ones of `attributes` (the span has none of its own yet, and shares none of their
+   * keys: no key is looked for), gathered in `gathered` and copied to a list of their own size.
+   */
+  private appendAll(attributes: Attributes): void {
+    gathered.length = 0;
+    const shared = this.shared ? this.shared.list.length / 2 : 0;
+    this.droppedAttributesCount += appendChecked(gathered, attributes, this.owner.limits, shared);
+    if (gathered.length > 0) this.attributes = gathered.slice();
+    gathered.length = 0;
+  }
+
+  /** Whether one of the keys of `attributes` is among the span's shared ones. */
+  private sharesAKeyOf(attributes: Attributes): boolean {
+    const shared = this.shared;
+    if (!shared) return false;
+    for (const key in attributes) if (keyIndex(shared.list, key) >= 0) return true;
+    return false;
+  }
+
+  private rareData(): RareSpanData {
+    return (this.rare ??= { droppedEvents: 0, droppedLinks: 0 });
   }
 
   /** An event's or a link's attributes, valid ones only, at most `limit` of them, and how many were left out. */

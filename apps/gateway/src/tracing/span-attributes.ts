@@ -46,9 +46,15 @@ export interface PackedAttributes {
 
 /**
  * Appends the valid attributes of an object (its keys are distinct: none is looked for in the
- * list) while the list holds fewer than the count limit; returns how many were left out.
+ * list) while the list, with the `held` attributes its span keeps elsewhere (shared ones), holds
+ * fewer than the count limit; returns how many were left out.
  */
-export function appendChecked(list: FlatAttributes, attributes: Attributes, limits: SpanLimits): number {
+export function appendChecked(
+  list: FlatAttributes,
+  attributes: Attributes,
+  limits: SpanLimits,
+  held = 0,
+): number {
   let dropped = 0;
   for (const key in attributes) {
     if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
@@ -58,7 +64,7 @@ export function appendChecked(list: FlatAttributes, attributes: Attributes, limi
       diag.warn(`Invalid attribute value set for key: ${key}`);
       continue;
     }
-    if (list.length / 2 >= limits.attributeCountLimit) dropped++;
+    if (list.length / 2 + held >= limits.attributeCountLimit) dropped++;
     else list.push(key, truncated(value, limits.attributeValueLengthLimit));
   }
   return dropped;

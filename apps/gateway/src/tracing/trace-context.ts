@@ -102,20 +102,27 @@ export function startSpan(
  */
 class LocalCarrier {
   [header: string]: string;
-  readonly #parent: CarriedContext;
+  // The span's context, kept as its words (no object of its own: a record keeps its carrier).
+  readonly #trace: TraceId;
+  readonly #high: number;
+  readonly #low: number;
+  readonly #flags: number;
+  readonly #state: SpanContext['traceState'];
 
   constructor(span: LocalSpan) {
-    const flags = span.sampled ? SAMPLED : 0;
-    this.#parent = new CarriedContext(span.trace, span.idHigh, span.idLow, flags, false);
+    this.#trace = span.trace;
+    this.#high = span.idHigh;
+    this.#low = span.idLow;
+    this.#flags = span.sampled ? SAMPLED : 0;
+    this.#state = span.traceState;
     this.traceparent = span.traceparent();
-    if (span.traceState) {
-      this.#parent.traceState = span.traceState;
-      this.tracestate = span.traceState.serialize();
-    }
+    if (span.traceState) this.tracestate = span.traceState.serialize();
   }
 
   static parentOf(carrier: LocalCarrier): CarriedContext {
-    return carrier.#parent;
+    const parent = new CarriedContext(carrier.#trace, carrier.#high, carrier.#low, carrier.#flags, false);
+    if (carrier.#state) parent.traceState = carrier.#state;
+    return parent;
   }
 }
 
