@@ -286,6 +286,23 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
     expect(hop.parentSpanId).toBe(lineSpan!.spanId);
   });
 
+  it('records a refused input on its detect span: an error with its exception, the request a 4xx', async () => {
+    const traceId = newTraceId();
+    // UTF-16 text: refused by detection (415), after the span has started.
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('not UTF-8', 'utf16le')]);
+    const res = await infer(traceId, { inputs: [{ data: utf16.toString('base64') }], output: 'text' });
+    expect(res.status).toBe(415);
+    const spans = await spansOf(traceId, (s) => s.some((x) => x.name === 'detect') && s.length >= 2);
+    const detect = named(spans, 'detect');
+    expect(detect.parentSpanId).toBe(named(spans, 'POST /v1/infer').spanId);
+    expect(detect.status?.code).toBe(2);
+    expect(detect.events.map((e) => [e.name, e.attributes['exception.type']])).toEqual([
+      ['exception', 'unsupported_media'],
+    ]);
+    expect(detect.attributes['omnigate.input.modalities']).toBeUndefined();
+    expect(spans.map((s) => s.name)).not.toContain('enqueue');
+  });
+
   it('starts a new trace for a request without traceparent', async () => {
     const res = await fetch(`${api.url}/v1/adapters/nope`);
     expect(res.status).toBe(404);

@@ -12,7 +12,7 @@ import type { BlobStore } from '../blobs/blob-store';
 import type { InputInspector } from '../detection/input-inspector';
 import { GatewayError } from '../errors/gateway-error';
 import type { JobBackend } from '../queue/job-backend';
-import { carrierOf, inSpan, inSpanSync } from '../tracing/trace-context';
+import { carrierOf, endSpan, inSpan, inSpanSync, startSpan } from '../tracing/trace-context';
 import type { JobCaller } from './job-caller';
 import type { Span } from '@opentelemetry/api';
 import type { HopJob, JobRecord } from '../jobs/job-record';
@@ -204,10 +204,15 @@ export class InferenceService {
    * (JobStore.create). Once queued, the job is counted (the observer).
    */
   private async enqueue(job: PreparedJob, options: { direct?: boolean } = {}): Promise<void> {
-    await inSpan('enqueue', job.parent, (span) => {
-      span?.setAttribute('omnigate.job.id', job.record.id);
-      return this.queue(job, options);
-    });
+    // The span ends in this function's own await (inSpan's would add a promise and two closures).
+    const span = job.parent && startSpan('enqueue', job.parent, { 'omnigate.job.id': job.record.id });
+    try {
+      await this.queue(job, options);
+    } catch (err) {
+      if (span) endSpan(span, err);
+      throw err;
+    }
+    span?.end();
     this.observer?.jobCreated(laneOf(job.hop), job.hop.inputs, job.record.outputSpec.modality, job.task);
   }
 
@@ -266,17 +271,21 @@ export class InferenceService {
   /** Stores and detects the request's inputs (the output modality checked first). */
   private async inspect(request: InferRequest, caller?: JobCaller): Promise<Inspected> {
     this.modalities.assertKnown(request.output.modality, 'output');
-    // The texts the first hop carries need not be stored before it starts (see enqueue).
-    return inSpan('detect', caller?.span, async (span) => {
+    const span = caller?.span && startSpan('detect', caller.span);
+    try {
+      // The texts the first hop carries need not be stored before it starts (see enqueue).
       const inspected = await this.inspector.inspect(request.inputs, {
         deferTextUpTo: MAX_CARRIED_INPUT_TEXT_BYTES,
       });
-      span?.setAttribute(
-        'omnigate.input.modalities',
-        inspected.map((s) => s.detection.modality),
-      );
+      if (span) {
+        span.setAttribute('omnigate.input.modalities', inspected.map((s) => s.detection.modality));
+        span.end();
+      }
       return inspected;
-    });
+    } catch (err) {
+      if (span) endSpan(span, err);
+      throw err;
+    }
   }
 
   /**

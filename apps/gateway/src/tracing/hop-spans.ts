@@ -1,4 +1,4 @@
-import type { Span } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import type { ModelAdapter } from '../adapters/model-adapters';
 import { tokenUsage } from '../adapters/model-adapters';
 import { Kind } from './otel-values';
@@ -133,11 +133,14 @@ export class HopSpans {
 /** The GenAI response attributes of what a model backend's adapter reported, set on its span. */
 function setGenAiResponse(span: Span, meta: Record<string, unknown> | undefined): void {
   const { prompt, completion } = tokenUsage(meta);
-  if (prompt !== undefined) span.setAttribute('gen_ai.usage.input_tokens', prompt);
-  if (completion !== undefined) span.setAttribute('gen_ai.usage.output_tokens', completion);
-  if (typeof meta?.model === 'string') span.setAttribute('gen_ai.response.model', meta.model.slice(0, 256));
-  if (typeof meta?.id === 'string') span.setAttribute('gen_ai.response.id', meta.id.slice(0, 256));
+  // Set together: the span's list of them is made once, as long as they need.
+  const response: Attributes = {};
+  if (prompt !== undefined) response['gen_ai.usage.input_tokens'] = prompt;
+  if (completion !== undefined) response['gen_ai.usage.output_tokens'] = completion;
+  if (typeof meta?.model === 'string') response['gen_ai.response.model'] = meta.model.slice(0, 256);
+  if (typeof meta?.id === 'string') response['gen_ai.response.id'] = meta.id.slice(0, 256);
   if (typeof meta?.finish_reason === 'string') {
-    span.setAttribute('gen_ai.response.finish_reasons', [meta.finish_reason.slice(0, 64)]);
+    response['gen_ai.response.finish_reasons'] = [meta.finish_reason.slice(0, 64)];
   }
+  span.setAttributes(response);
 }

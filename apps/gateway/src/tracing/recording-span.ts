@@ -116,10 +116,11 @@ export class RecordingSpan extends LocalSpan implements Span {
    * double, which V8 keeps in a heap number of its own, two more objects a span for every
    * scavenge to copy (docs/benchmarks.md, Observability).
    */
-  private readonly startMs: number;
-  private readonly startNs: number;
-  private endMs = 0;
-  private endNs = 0;
+  readonly startMs: number;
+  readonly startNs: number;
+  /** Set by end(): read only once `isRecording()` is false. */
+  endMs = 0;
+  endNs = 0;
   private done = false;
 
   constructor(
