@@ -278,7 +278,10 @@ export class InferenceService {
         deferTextUpTo: MAX_CARRIED_INPUT_TEXT_BYTES,
       });
       if (span) {
-        span.setAttribute('omnigate.input.modalities', inspected.map((s) => s.detection.modality));
+        span.setAttribute(
+          'omnigate.input.modalities',
+          inspected.map((s) => s.detection.modality),
+        );
         span.end();
       }
       return inspected;

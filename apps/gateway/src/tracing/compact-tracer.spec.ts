@@ -330,6 +330,7 @@ describe('CompactTracer', () => {
     expect(endTime).toBeGreaterThanOrEqual(span.startTime);
     span.end();
     span.setAttribute('late', 1);
+    span.setAttributes({ later: 2 });
     span.updateName('renamed');
     expect(ended).toEqual([span]);
     expect(span.isRecording()).toBe(false);
@@ -338,6 +339,7 @@ describe('CompactTracer', () => {
     expect(span.name).toBe('once');
     expect(lines[0]).toBe(`once ${span.traceId}-${span.spanId} - You can only call end() on a span once.`);
     expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^Cannot execute the operation on ended Span/),
       expect.stringMatching(/^Cannot execute the operation on ended Span/),
       expect.stringMatching(/^Cannot execute the operation on ended Span/),
     ]);
@@ -360,13 +362,27 @@ describe('CompactTracer', () => {
     expect(backwards.endTime).toBe(backwards.startTime);
 
     // Kept to the nanosecond (as whole milliseconds and nanoseconds), on either side of the clock's origin.
-    const precise = tracer.start('precise', undefined, {}, SpanKind.INTERNAL, undefined, 0.000_123_4) as RecordingSpan;
+    const precise = tracer.start(
+      'precise',
+      undefined,
+      {},
+      SpanKind.INTERNAL,
+      undefined,
+      0.000_123_4,
+    ) as RecordingSpan;
     precise.end(1.999_999_9);
     expect(precise.startTime).toBeCloseTo(0.000_123, 9);
     expect(precise.endTime).toBeCloseTo(1.999_999, 9);
     // Before the process started: times below the clock's zero, and a span that has ended all the same.
     const early = performance.timeOrigin - 60_000;
-    const before = tracer.start('before', undefined, {}, SpanKind.INTERNAL, undefined, early) as RecordingSpan;
+    const before = tracer.start(
+      'before',
+      undefined,
+      {},
+      SpanKind.INTERNAL,
+      undefined,
+      early,
+    ) as RecordingSpan;
     before.end(early + 1.5);
     expect(before.startTime).toBeLessThan(-59_000);
     expect(Math.abs(before.endTime - before.startTime - 1.5)).toBeLessThan(1.001);

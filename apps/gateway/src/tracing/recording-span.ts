@@ -102,7 +102,7 @@ const now = () => performance.now();
 export class RecordingSpan extends LocalSpan implements Span {
   /**
    * Data for the export, read once the span has ended: its own attributes, after the shared ones
-   * (none until one is set: a span's first attributes are a list of their own size, see append).
+   * (none until one is set: a span's first attributes are a list of their own size, see appendAll).
    */
   attributes: FlatAttributes = NO_ATTRIBUTES;
   shared?: SharedList;
@@ -223,7 +223,7 @@ export class RecordingSpan extends LocalSpan implements Span {
    * list is made as long as they need (a list grown by pushes has room for 16 values).
    */
   setAttributes(attributes: Attributes): this {
-    if (this.attributes === NO_ATTRIBUTES && !this.ended() && !this.sharesAKeyOf(attributes)) {
+    if (this.attributes === NO_ATTRIBUTES && !this.done && !this.sharesAKeyOf(attributes)) {
       this.appendAll(attributes);
       return this;
     }

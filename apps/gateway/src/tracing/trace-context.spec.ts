@@ -183,6 +183,22 @@ describe('trace context', () => {
     expect(local.trace).toBe(request.trace);
     expect(local.parentIsRemote).toBe(false);
     expect(remote.parentIsRemote).toBe(true);
+
+    // A trace state goes with the carrier, in its header and to a child started from it in memory.
+    const stated = startSpan(
+      'POST /v1/infer',
+      { traceparent: `00-${TRACE_ID}-${'3'.repeat(16)}-01`, tracestate: 'vendor=abc' },
+      {},
+      SpanKind.SERVER,
+    ) as RecordingSpan;
+    const statedCarrier = carrierOf(stated);
+    expect({ ...statedCarrier }).toEqual({
+      traceparent: `00-${TRACE_ID}-${stated.spanId}-01`,
+      tracestate: 'vendor=abc',
+    });
+    const child = startSpan('hop', statedCarrier) as RecordingSpan;
+    expect([child.parentSpanId, child.parentIsRemote]).toEqual([stated.spanId, false]);
+    expect(child.traceState?.serialize()).toBe('vendor=abc');
   });
 
   it("keeps an unsampled request's hops unsampled, from its carrier in memory as from one read back", () => {
