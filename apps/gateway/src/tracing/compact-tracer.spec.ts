@@ -320,6 +320,23 @@ describe('CompactTracer', () => {
     expect(first.time).toBeGreaterThanOrEqual(span.startTime);
   });
 
+  it("keeps an event's and a link's attributes within their own count limits, valid ones only", () => {
+    const lines = diagnostics();
+    const { tracer } = tracerWith('always_on', {
+      attributePerEventCountLimit: 1,
+      attributePerLinkCountLimit: 2,
+      attributeValueLengthLimit: 3,
+    });
+    const link = { context: REMOTE, attributes: { a: 'long', bad: { nested: true } as never, b: 2, c: 3 } };
+    const span = tracer.start('s', undefined, {}, SpanKind.INTERNAL, [link]) as RecordingSpan;
+    span.addEvent('e', { x: 'first', y: 'second' });
+    expect(span.links?.map((l) => [l.attributes, l.droppedAttributesCount])).toEqual([
+      [['a', 'lon', 'b', 2], 1],
+    ]);
+    expect(span.events?.map((e) => [e.attributes, e.droppedAttributesCount])).toEqual([[['x', 'fir'], 1]]);
+    expect(lines).toEqual(['Invalid attribute value set for key: bad']);
+  });
+
   it('ends once: hands the span to its sink, then ignores what comes after, with a diagnostic', () => {
     const lines = diagnostics();
     const { tracer, ended } = tracerWith();

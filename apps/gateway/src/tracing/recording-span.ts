@@ -368,8 +368,9 @@ export class RecordingSpan extends LocalSpan implements Span {
    */
   private appendAll(attributes: Attributes): void {
     gathered.length = 0;
-    const shared = this.shared ? this.shared.list.length / 2 : 0;
-    this.droppedAttributesCount += appendChecked(gathered, attributes, this.owner.limits, shared);
+    const limits = this.owner.limits;
+    const room = limits.attributeCountLimit - (this.shared ? this.shared.list.length / 2 : 0);
+    this.droppedAttributesCount += appendChecked(gathered, attributes, room, limits);
     if (gathered.length > 0) this.attributes = gathered.slice();
     gathered.length = 0;
   }
@@ -389,18 +390,7 @@ export class RecordingSpan extends LocalSpan implements Span {
   /** An event's or a link's attributes, valid ones only, at most `limit` of them, and how many were left out. */
   private limited(attributes: Attributes | undefined, limit: number): [FlatAttributes, number] {
     const list: FlatAttributes = [];
-    let dropped = 0;
-    for (const key in attributes) {
-      if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
-      const value = attributes[key];
-      if (key.length === 0 || !validAttributeValue(value)) {
-        diag.warn(`Invalid attribute value set for key: ${key}`);
-        continue;
-      }
-      if (value == null) continue;
-      if (list.length / 2 >= limit) dropped++;
-      else list.push(key, truncated(value, this.owner.limits.attributeValueLengthLimit));
-    }
+    const dropped = attributes ? appendChecked(list, attributes, limit, this.owner.limits) : 0;
     return [list, dropped];
   }
 }

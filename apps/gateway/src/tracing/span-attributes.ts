@@ -22,7 +22,7 @@ export class SharedAttributes {
   list(limits: SpanLimits): SharedList {
     if (this.made?.limits !== limits) {
       const list: FlatAttributes = [];
-      const dropped = appendChecked(list, this.attributes, limits);
+      const dropped = appendChecked(list, this.attributes, limits.attributeCountLimit, limits);
       this.made = { limits, list, dropped };
     }
     return this.made;
@@ -46,14 +46,15 @@ export interface PackedAttributes {
 
 /**
  * Appends the valid attributes of an object (its keys are distinct: none is looked for in the
- * list) while the list, with the `held` attributes its span keeps elsewhere (shared ones), holds
- * fewer than the count limit; returns how many were left out.
+ * list), each cut to the value length limit, while the list holds fewer than `countLimit`
+ * (whatever else counts against the limit, such as shared attributes, taken off by the caller);
+ * returns how many were left out.
  */
 export function appendChecked(
   list: FlatAttributes,
   attributes: Attributes,
+  countLimit: number,
   limits: SpanLimits,
-  held = 0,
 ): number {
   let dropped = 0;
   for (const key in attributes) {
@@ -64,7 +65,7 @@ export function appendChecked(
       diag.warn(`Invalid attribute value set for key: ${key}`);
       continue;
     }
-    if (list.length / 2 + held >= limits.attributeCountLimit) dropped++;
+    if (list.length / 2 >= countLimit) dropped++;
     else list.push(key, truncated(value, limits.attributeValueLengthLimit));
   }
   return dropped;
